@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-process-observer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ProcessObserver", targets: ["ProcessObserver"]),
+        .executable(name: "obsctl", targets: ["obsctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        /// fork + start gate + execve, the one thing Swift must not do itself.
+        .target(name: "CSpawn"),
+        /// The kernel/user-space record definitions shared with `bpf/`, plus libbpf glue.
+        .target(
+            name: "CObserverBPF",
+            dependencies: [.target(name: "CLibbpf", condition: .when(platforms: [.linux]))]
+        ),
+        .systemLibrary(
+            name: "CLibbpf",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]
+        ),
+        /// Compiles `bpf/*.bpf.c` with the toolchain clang and embeds the object as Swift source.
+        .plugin(name: "BPFObjectPlugin", capability: .buildTool(), path: "Sources/BPFObjectPlugin"),
+        .target(
+            name: "ProcessObserver",
+            dependencies: [
+                "CSpawn",
+                "CObserverBPF",
+                .target(name: "CLibbpf", condition: .when(platforms: [.linux])),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            plugins: ["BPFObjectPlugin"]
+        ),
+        .executableTarget(
+            name: "obsctl",
+            dependencies: [
+                "ProcessObserver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "obsbench",
+            dependencies: [
+                "ProcessObserver",
+                "CSpawn",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ProcessObserverTests",
+            dependencies: ["ProcessObserver", "CObserverBPF"]
+        ),
+        .testTarget(
+            name: "ObsctlTests",
+            dependencies: ["ProcessObserver", "obsctl"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,118 @@
+#define _GNU_SOURCE
+#include "obs_spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/// Reports errno to the parent and exits; only async-signal-safe calls.
+static void child_fail(int error_fd, int err) {
+    ssize_t ignored = write(error_fd, &err, sizeof(err));
+    (void)ignored;
+    _exit(127);
+}
+
+static int dup_onto(int from, int to) {
+    if (from < 0 || from == to) {
+        if (from == to) {
+            int flags = fcntl(to, F_GETFD);
+            if (flags >= 0) fcntl(to, F_SETFD, flags & ~FD_CLOEXEC);
+        }
+        return 0;
+    }
+    while (dup2(from, to) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    return 0;
+}
+
+int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                    int stdin_fd, int stdout_fd, int stderr_fd, obs_gated_child *out) {
+    int gate[2], errpipe[2];
+    if (pipe2(gate, O_CLOEXEC) < 0) return errno;
+    if (pipe2(errpipe, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(gate[0]);
+        close(gate[1]);
+        return e;
+    }
+    // The child must not run Swift code or take locks: block every signal across fork so no
+    // inherited handler runs before the child has reset the dispositions.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        close(gate[0]); close(gate[1]); close(errpipe[0]); close(errpipe[1]);
+        return e;
+    }
+    if (pid == 0) {
+        close(gate[1]);
+        close(errpipe[0]);
+        for (int sig = 1; sig < NSIG; sig++) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof(sa));
+            sa.sa_handler = SIG_DFL;
+            sigaction(sig, &sa, NULL); // EINVAL for SIGKILL/SIGSTOP and the RT gaps: harmless.
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setpgid(0, 0);
+        // Nothing the parent opened leaks into the program, whether or not it set O_CLOEXEC.
+        syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (dup_onto(stdin_fd, 0) < 0 || dup_onto(stdout_fd, 1) < 0 || dup_onto(stderr_fd, 2) < 0)
+            child_fail(errpipe[1], errno);
+        if (cwd != NULL && chdir(cwd) < 0) child_fail(errpipe[1], errno);
+        // The start gate: the parent registers our pid with its observers, then closes gate[1].
+        char byte;
+        while (read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+        }
+        execve(path, argv, envp);
+        child_fail(errpipe[1], errno);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    // Also from the parent, so the group exists before anyone signals it (no race with the child).
+    setpgid(pid, pid);
+    close(gate[0]);
+    close(errpipe[1]);
+    out->pid = pid;
+    out->gate_fd = gate[1];
+    out->error_fd = errpipe[0];
+    return 0;
+}
+
+int obs_spawn_release(obs_gated_child *child) {
+    if (child->gate_fd >= 0) {
+        close(child->gate_fd);
+        child->gate_fd = -1;
+    }
+    int err = 0;
+    ssize_t n;
+    do {
+        n = read(child->error_fd, &err, sizeof(err));
+    } while (n < 0 && errno == EINTR);
+    close(child->error_fd);
+    child->error_fd = -1;
+    return n == (ssize_t)sizeof(err) ? err : 0;
+}
+
+int obs_pidfd_open(pid_t pid) {
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+int obs_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0 ? errno : 0; }
+
+int obs_set_thread_name(pthread_t thread, const char *name) { return pthread_setname_np(thread, name); }

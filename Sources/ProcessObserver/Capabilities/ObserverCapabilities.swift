@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// What this machine can observe, found by probing it.
+public struct ObserverCapabilities: Sendable, Hashable {
+    /// One entry per category, in `EventCategory.allCases` order.
+    public var categories: [CategoryCapability]
+    /// Whether perf samples can be taken (`procfs` backend).
+    public var sampling: SamplingCapability
+
+    public subscript(_ category: EventCategory) -> CategoryCapability {
+        categories.first { $0.category == category }!
+    }
+
+    /// Categories whose support is not `unavailable`.
+    public var available: Set<EventCategory> {
+        Set(categories.filter { $0.support != .unavailable }.map(\.category))
+    }
+
+    /// Probes the machine once per process and returns the cached result thereafter.
+    public static func negotiate() -> ObserverCapabilities { cached }
+
+    private static let cached: ObserverCapabilities = probe()
+
+    /// Probes now, without the cache (for tests and `obsctl capabilities --refresh`).
+    public static func probe() -> ObserverCapabilities {
+        var list = [
+            CategoryCapability(
+                category: .lifecycle, support: .supported, backend: "portable-lifecycle",
+                reason: "started and exited come from our own spawn (start gate) and reap (pidfd + wait4) path")
+        ]
+        list += KernelBackend.probe()
+        list.sort { $0.category < $1.category }
+        return ObserverCapabilities(categories: list, sampling: SamplingCapability.probe())
+    }
+}
+
+/// Whether perf samples (CPU %, RSS, disk I/O) can be read.
+public struct SamplingCapability: Sendable, Hashable {
+    public var support: CapabilitySupport
+    public var backend: String
+    public var reason: String
+    public var remedy: String?
+
+    static func probe() -> SamplingCapability {
+        let canStat = access("/proc/self/stat", R_OK) == 0 && access("/proc/self/statm", R_OK) == 0
+        let canIO = access("/proc/self/io", R_OK) == 0
+        switch (canStat, canIO) {
+        case (true, true):
+            return SamplingCapability(
+                support: .supported, backend: "procfs",
+                reason: "CPU, RSS and disk I/O are read from /proc/<pid>/stat, statm and io")
+        case (true, false):
+            return SamplingCapability(
+                support: .partial, backend: "procfs",
+                reason: "/proc/<pid>/io cannot be read, so samples carry no disk I/O rates",
+                remedy: "enable CONFIG_TASK_IO_ACCOUNTING, or run with the privileges to read /proc/<pid>/io")
+        default:
+            return SamplingCapability(
+                support: .unavailable, backend: "procfs", reason: "/proc cannot be read, so no samples can be taken",
+                remedy: "mount procfs at /proc (mount -t proc proc /proc)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// The fan-out for one run: numbers events and offers each to every subscriber.
+///
+/// Publishing takes one short lock to assign the sequence number and append to each subscriber's
+/// bounded buffer; it never waits for a reader, so the spawn/reap path, the sampler and the
+/// kernel-event consumer are never held up by a slow subscriber.
+final class EventHub: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var nextSeq: UInt64 = 1
+    private var subscribers: [SubscriberBuffer]
+    private var ended = false
+    /// The run's clock origin, for deriving wall-clock times from monotonic ones.
+    let startMonotonicNs: UInt64
+    let startWallNs: Int64
+
+    init(subscribers: [SubscriberBuffer]) {
+        self.subscribers = subscribers
+        self.startMonotonicNs = Clock.monotonicNs()
+        self.startWallNs = Clock.wallNs()
+    }
+
+    /// The union of the subscribers' categories.
+    var categories: Set<EventCategory> {
+        subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }
+    }
+
+    /// The shortest sampling interval any subscriber asked for.
+    var sampleInterval: Duration? { subscribers.compactMap(\.config.sampleInterval).min() }
+
+    /// The largest top-N any sampling subscriber asked for.
+    var topProcesses: Int {
+        subscribers.filter { $0.config.sampleInterval != nil }.map(\.config.topProcesses).max()
+            ?? ObserverConfig.defaultTopProcesses
+    }
+
+    func wallClock(forMonotonic ns: UInt64) -> Int64 {
+        startWallNs + Int64(bitPattern: ns &- startMonotonicNs)
+    }
+
+    /// Numbers the event, stamps its wall-clock time and hands it to every subscriber.
+    func publish(_ event: ObserverEvent) {
+        var event = event
+        event.wallClockNs = wallClock(forMonotonic: event.timestampNs)
+        lock.lock()
+        defer { lock.unlock() }
+        guard !ended else { return }
+        event.seq = nextSeq
+        nextSeq += 1
+        for subscriber in subscribers { subscriber.offer(event) }
+    }
+
+    /// Publishes `lost` events from the kernel source, in line with the others.
+    func publishKernelLoss(_ count: UInt64, timestampNs: UInt64, processID: Int32) {
+        guard count > 0 else { return }
+        publish(
+            ObserverEvent(
+                timestampNs: timestampNs, category: .lifecycle, processID: processID,
+                kind: .lost(Lost(count: count, source: .kernel))))
+    }
+
+    /// Ends the run: each subscriber gets its own profile (with its own loss count), last.
+    func finish(profile: (_ lostSubscriber: UInt64) -> RunProfile?, processID: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !ended else { return }
+        ended = true
+        let now = Clock.monotonicNs()
+        let seq = nextSeq
+        nextSeq += 1
+        for subscriber in subscribers {
+            if let p = profile(subscriber.lostTotal) {
+                let event = ObserverEvent(
+                    seq: seq, timestampNs: now, wallClockNs: wallClock(forMonotonic: now), category: .lifecycle,
+                    processID: processID, kind: .profile(p))
+                subscriber.finish(with: event)
+            } else {
+                subscriber.finish(with: nil)
+            }
+        }
+    }
+}

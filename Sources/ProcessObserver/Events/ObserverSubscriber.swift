@@ -1,0 +1,55 @@
+/// Receives one run's events, in sequence order, until the closing `profile`.
+///
+/// Reading is optional and may be slow: the emitter never waits for it. Events beyond the
+/// configured buffer capacity are dropped and reported by a `lost` event. Letting the subscriber
+/// go (deinit) detaches it and frees its buffer; the run is not disturbed.
+///
+/// Use the synchronous `recv()`/`tryRecv()`/`drain()`, or iterate it with `for await`. One
+/// asynchronous reader at a time.
+public final class ObserverSubscriber: Sendable, AsyncSequence {
+    public typealias Element = ObserverEvent
+    let buffer: SubscriberBuffer
+
+    init(config: ObserverConfig) {
+        self.buffer = SubscriberBuffer(config: config)
+    }
+
+    deinit { buffer.detach() }
+
+    public var config: ObserverConfig { buffer.config }
+
+    /// Blocks until the next event; nil once the stream has ended (after `profile`).
+    public func recv() -> ObserverEvent? { buffer.receive() }
+
+    /// Blocks until the next event or the timeout; nil on timeout or at the end.
+    public func recv(timeout: Duration) -> ObserverEvent? {
+        buffer.receive(untilMonotonicNs: Clock.monotonicNs() + nanoseconds(timeout))
+    }
+
+    /// The next event if one is queued, without blocking.
+    public func tryRecv() -> ObserverEvent? { buffer.tryReceive() }
+
+    /// Every event queued now, without blocking.
+    public func drain() -> [ObserverEvent] { buffer.drain() }
+
+    /// True once the closing event has been read.
+    public var isFinished: Bool { buffer.isFinished }
+
+    /// Events this subscriber has dropped so far.
+    public var lostCount: UInt64 { buffer.lostTotal }
+
+    /// Reads everything up to and including the closing `profile`, blocking.
+    public func collect() -> [ObserverEvent] {
+        var out: [ObserverEvent] = []
+        while let e = recv() { out.append(e) }
+        return out
+    }
+
+    /// Keeps the subscriber alive while iterating, so `for await e in process.withObserver(…)` works.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let subscriber: ObserverSubscriber
+        public mutating func next() async -> ObserverEvent? { await subscriber.buffer.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscriber: self) }
+}

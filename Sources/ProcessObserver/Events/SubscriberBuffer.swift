@@ -1,0 +1,200 @@
+/// One subscriber's bounded queue: the emitter appends without ever blocking, the reader takes.
+///
+/// When the queue holds `capacity` events, new ones are dropped and counted. Before the next
+/// event that fits, one `lost` event with the exact count is queued (it may take one slot beyond
+/// the capacity). The run's closing `profile` is always queued, so every stream ends.
+final class SubscriberBuffer: @unchecked Sendable {
+    let config: ObserverConfig
+    private let lock = ConditionLock()
+    private var ring: [ObserverEvent?]
+    private var head = 0
+    private var count = 0
+    private var pendingLost: UInt64 = 0
+    private var firstLostSeq: UInt64 = 0
+    private var firstLostTimestamp: UInt64 = 0
+    private var totalLost: UInt64 = 0
+    private var finished = false
+    private var detached = false
+    private var asyncWaiter: CheckedContinuation<ObserverEvent?, Never>?
+
+    init(config: ObserverConfig) {
+        self.config = config
+        // Storage grows on demand up to capacity + 2 (the lost marker and the profile).
+        self.ring = []
+    }
+
+    /// Events this subscriber has dropped in total.
+    var lostTotal: UInt64 { lock.withLock { totalLost } }
+
+    /// Called by the hub for every event of the run, in sequence order. Never blocks.
+    func offer(_ event: ObserverEvent) {
+        guard config.observes(event.category) else { return }
+        if case .sample = event.kind, config.sampleInterval == nil { return }
+        var waiter: CheckedContinuation<ObserverEvent?, Never>?
+        var handOff: ObserverEvent?
+        lock.lock()
+        if detached || finished {
+            lock.unlock()
+            return
+        }
+        if count >= config.bufferCapacity {
+            if pendingLost == 0 {
+                firstLostSeq = event.seq
+                firstLostTimestamp = event.timestampNs
+            }
+            pendingLost += 1
+            totalLost += 1
+            lock.unlock()
+            return
+        }
+        if pendingLost > 0 { enqueueLostMarker(before: event) }
+        if let w = asyncWaiter, count == 0 {
+            asyncWaiter = nil
+            waiter = w
+            handOff = event
+        } else {
+            push(event)
+        }
+        lock.broadcast()
+        lock.unlock()
+        waiter?.resume(returning: handOff)
+    }
+
+    /// Queues the closing event (ignoring capacity) and ends the stream.
+    func finish(with last: ObserverEvent?) {
+        var waiter: CheckedContinuation<ObserverEvent?, Never>?
+        var handOff: ObserverEvent?
+        lock.lock()
+        if detached || finished {
+            lock.unlock()
+            return
+        }
+        if let last {
+            if pendingLost > 0 { enqueueLostMarker(before: last) }
+            push(last)
+        }
+        finished = true
+        if let w = asyncWaiter {
+            asyncWaiter = nil
+            waiter = w
+            handOff = popLocked()
+        }
+        lock.broadcast()
+        lock.unlock()
+        waiter?.resume(returning: handOff)
+    }
+
+    /// The subscriber went away: free the queue and ignore everything from now on.
+    func detach() {
+        lock.lock()
+        detached = true
+        ring = []
+        count = 0
+        let waiter = asyncWaiter
+        asyncWaiter = nil
+        lock.broadcast()
+        lock.unlock()
+        waiter?.resume(returning: nil)
+    }
+
+    /// Blocks until an event arrives; nil once the stream has ended and is empty.
+    func receive() -> ObserverEvent? {
+        lock.lock()
+        defer { lock.unlock() }
+        while count == 0 && !finished && !detached { lock.wait() }
+        return popLocked()
+    }
+
+    /// Like `receive()` but gives up at a monotonic deadline.
+    func receive(untilMonotonicNs deadline: UInt64) -> ObserverEvent? {
+        lock.lock()
+        defer { lock.unlock() }
+        while count == 0 && !finished && !detached {
+            if !lock.wait(untilMonotonicNs: deadline) && Clock.monotonicNs() >= deadline { break }
+        }
+        return popLocked()
+    }
+
+    func tryReceive() -> ObserverEvent? { lock.withLock { popLocked() } }
+
+    func drain() -> [ObserverEvent] {
+        lock.withLock {
+            var out: [ObserverEvent] = []
+            out.reserveCapacity(count)
+            while let e = popLocked() { out.append(e) }
+            return out
+        }
+    }
+
+    var isFinished: Bool { lock.withLock { finished && count == 0 } }
+
+    func next() async -> ObserverEvent? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ObserverEvent?, Never>) in
+                lock.lock()
+                if let e = popLocked() {
+                    lock.unlock()
+                    continuation.resume(returning: e)
+                } else if finished || detached || Task.isCancelled {
+                    lock.unlock()
+                    continuation.resume(returning: nil)
+                } else {
+                    precondition(asyncWaiter == nil, "an ObserverSubscriber supports one concurrent async reader")
+                    asyncWaiter = continuation
+                    lock.unlock()
+                }
+            }
+        } onCancel: {
+            lock.lock()
+            let waiter = asyncWaiter
+            asyncWaiter = nil
+            lock.unlock()
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    // MARK: - ring, under the lock
+
+    private func enqueueLostMarker(before event: ObserverEvent) {
+        var marker = event
+        marker.seq = firstLostSeq
+        marker.timestampNs = firstLostTimestamp
+        marker.wallClockNs = event.wallClockNs - Int64(event.timestampNs &- firstLostTimestamp)
+        marker.category = .lifecycle
+        marker.threadID = nil
+        marker.parentProcessID = nil
+        marker.command = nil
+        marker.kind = .lost(Lost(count: pendingLost, source: .subscriber))
+        pendingLost = 0
+        push(marker)
+    }
+
+    private func push(_ event: ObserverEvent) {
+        if ring.count < config.bufferCapacity + 2 && count == ring.count && head == 0 {
+            ring.append(event)
+        } else {
+            if count == ring.count { grow() }
+            ring[(head + count) % ring.count] = event
+        }
+        count += 1
+    }
+
+    private func grow() {
+        var bigger: [ObserverEvent?] = []
+        bigger.reserveCapacity(Swift.max(ring.count * 2, 16))
+        for i in 0..<count { bigger.append(ring[(head + i) % ring.count]) }
+        bigger.append(contentsOf: repeatElement(nil, count: Swift.max(ring.count, 16)))
+        ring = bigger
+        head = 0
+    }
+
+    private func popLocked() -> ObserverEvent? {
+        guard count > 0 else { return nil }
+        let e = ring[head]
+        ring[head] = nil
+        head = (head + 1) % ring.count
+        count -= 1
+        if count == 0 { head = 0; ring.removeAll(keepingCapacity: true) }
+        return e
+    }
+}

@@ -1,0 +1,28 @@
+/// A backend that reports kernel events (file, network, process) for the observed tree.
+///
+/// This is the seam the eBPF backend plugs into. The run calls, in order: `track` in the parent
+/// while the child waits at the start gate (so the child is known before its first instruction),
+/// `start` to begin delivery, and `stop` once the root has been reaped (a final drain, then every
+/// kernel object is released).
+protocol KernelEventSource: AnyObject, Sendable {
+    /// The categories this source delivers.
+    var categories: Set<EventCategory> { get }
+    /// Registers a process; its future descendants follow it in the kernel.
+    func track(processID: Int32) throws(ObserverError)
+    /// Starts the consumer thread, publishing to `hub`. `rootProcessID` is the observed root;
+    /// `onRootExit` is called with its exit status when the kernel reports it (used for
+    /// attached, non-child processes whose exit we cannot reap).
+    func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?)
+    /// Consumes what is pending, detaches and frees everything.
+    func stop() -> KernelSourceStats
+}
+
+/// What a kernel source reports when it stops.
+struct KernelSourceStats: Sendable, Hashable {
+    /// Records the kernel could not reserve ring-buffer space for.
+    var lost: UInt64 = 0
+    /// Records consumed and published.
+    var delivered: UInt64 = 0
+    /// Process ids still in the tracked map at the end (a defect if any remain for exited processes).
+    var leftoverTracked: [Int32] = []
+}

@@ -1,0 +1,48 @@
+/// How a process ended: a normal exit with a code, or death by a signal.
+public enum ExitStatus: Hashable, Sendable {
+    case exited(code: Int32)
+    case signaled(signal: Int32, coreDumped: Bool)
+
+    /// The seed convention: the exit code, or the negative signal number when a signal killed it.
+    public var code: Int32 {
+        switch self {
+        case .exited(let code): code
+        case .signaled(let signal, _): -signal
+        }
+    }
+
+    /// The exit code for a normal exit, nil when a signal killed the process.
+    public var exitCode: Int32? {
+        if case .exited(let code) = self { return code }
+        return nil
+    }
+
+    /// The killing signal, nil for a normal exit.
+    public var signal: Int32? {
+        if case .signaled(let signal, _) = self { return signal }
+        return nil
+    }
+
+    public var coreDumped: Bool {
+        if case .signaled(_, let core) = self { return core }
+        return false
+    }
+
+    /// The shell's convention: the code, or 128 + signal.
+    public var shellCode: Int32 {
+        switch self {
+        case .exited(let code): code
+        case .signaled(let signal, _): 128 + signal
+        }
+    }
+
+    /// Decodes a `wait4(2)` status word (also the kernel's `task->exit_code` layout).
+    public init(waitStatus status: Int32) {
+        let sig = status & 0x7f
+        if sig == 0 {
+            self = .exited(code: (status >> 8) & 0xff)
+        } else {
+            self = .signaled(signal: sig, coreDumped: (status & 0x80) != 0)
+        }
+    }
+}

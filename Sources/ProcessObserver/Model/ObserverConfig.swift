@@ -1,0 +1,70 @@
+/// What one subscriber wants to see, and how much it may buffer.
+public struct ObserverConfig: Sendable, Hashable {
+    /// The categories this subscriber receives. `lifecycle` is always included: it carries
+    /// the run's start, exit, samples, losses and profile.
+    public private(set) var categories: Set<EventCategory>
+    /// Time between perf samples; nil (the default) turns sampling off.
+    public var sampleInterval: Duration?
+    /// How many processes a sample lists, busiest first. The totals always cover the whole tree.
+    public var topProcesses: Int
+    /// Events this subscriber may hold unread before new ones are dropped (and counted).
+    public var bufferCapacity: Int
+
+    public static let defaultBufferCapacity = 65_536
+    public static let defaultTopProcesses = 10
+
+    public init(
+        categories: Set<EventCategory> = [.lifecycle], sampleInterval: Duration? = nil,
+        topProcesses: Int = ObserverConfig.defaultTopProcesses,
+        bufferCapacity: Int = ObserverConfig.defaultBufferCapacity
+    ) {
+        self.categories = categories.union([.lifecycle])
+        self.sampleInterval = sampleInterval
+        self.topProcesses = max(1, topProcesses)
+        self.bufferCapacity = max(1, bufferCapacity)
+    }
+
+    /// Lifecycle events only: started, exited, lost, profile (and samples if an interval is set).
+    public static func lifecycle() -> ObserverConfig { ObserverConfig() }
+
+    /// Lifecycle plus the given categories.
+    public static func lifecycle(_ categories: Set<EventCategory>) -> ObserverConfig {
+        ObserverConfig(categories: categories)
+    }
+
+    /// Lifecycle plus the given categories.
+    public static func lifecycle(_ categories: EventCategory...) -> ObserverConfig {
+        ObserverConfig(categories: Set(categories))
+    }
+
+    /// Whether this subscriber receives events of `category`.
+    public func observes(_ category: EventCategory) -> Bool { categories.contains(category) }
+
+    /// A copy that also observes `category`.
+    public func observing(_ category: EventCategory) -> ObserverConfig {
+        var copy = self
+        copy.categories.insert(category)
+        return copy
+    }
+
+    /// A copy that samples every `interval` (nil or zero turns sampling off).
+    public func sampling(every interval: Duration?) -> ObserverConfig {
+        var copy = self
+        copy.sampleInterval = (interval ?? .zero) > .zero ? interval : nil
+        return copy
+    }
+
+    /// A copy that lists at most `count` processes per sample.
+    public func top(_ count: Int) -> ObserverConfig {
+        var copy = self
+        copy.topProcesses = max(1, count)
+        return copy
+    }
+
+    /// A copy with a buffer of `capacity` events.
+    public func buffering(_ capacity: Int) -> ObserverConfig {
+        var copy = self
+        copy.bufferCapacity = max(1, capacity)
+        return copy
+    }
+}

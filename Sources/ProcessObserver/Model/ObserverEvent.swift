@@ -1,0 +1,261 @@
+/// One thing that happened in an observed run.
+///
+/// Identifiers: `processID` is the kernel's tgid (what `getpid()` returns) and `threadID` the
+/// kernel's pid of the acting thread (what `gettid()` returns). Kernel-sourced events carry both,
+/// lifecycle events carry only the process identifier.
+public struct ObserverEvent: Sendable {
+    /// Per-run sequence number, strictly increasing in delivery order. A `lost` event carries the
+    /// sequence number of the first event it stands for.
+    public var seq: UInt64
+    /// `CLOCK_MONOTONIC` in nanoseconds, the clock `bpf_ktime_get_ns()` also reads.
+    public var timestampNs: UInt64
+    /// Wall-clock time in nanoseconds since the Unix epoch, derived from `timestampNs` and the
+    /// run's start so the two never disagree in order.
+    public var wallClockNs: Int64
+    public var category: EventCategory
+    public var processID: Int32
+    public var threadID: Int32?
+    public var parentProcessID: Int32?
+    /// The kernel's 16-byte task name (`comm`), when the kernel gave it.
+    public var command: ByteString?
+    public var kind: EventKind
+
+    public init(
+        seq: UInt64 = 0, timestampNs: UInt64, wallClockNs: Int64 = 0, category: EventCategory,
+        processID: Int32, threadID: Int32? = nil, parentProcessID: Int32? = nil, command: ByteString? = nil,
+        kind: EventKind
+    ) {
+        self.seq = seq
+        self.timestampNs = timestampNs
+        self.wallClockNs = wallClockNs
+        self.category = category
+        self.processID = processID
+        self.threadID = threadID
+        self.parentProcessID = parentProcessID
+        self.command = command
+        self.kind = kind
+    }
+}
+
+/// What happened, with the kind's own data.
+public enum EventKind: Sendable {
+    // lifecycle
+    case started(Started)
+    case exited(ExitStatus)
+    case sample(PerfSample)
+    case lost(Lost)
+    case profile(RunProfile)
+    // process
+    case fork(Fork)
+    case exec(Exec)
+    case exit(ExitStatus)
+    // file
+    case open(FileOpen)
+    case unlink(PathOperation)
+    case rmdir(PathOperation)
+    case mkdir(PathOperation)
+    case rename(Rename)
+    // network
+    case connect(SocketOperation)
+    case accept(SocketOperation)
+    case bind(SocketOperation)
+    case listen(Listen)
+
+    /// The stable lowercase name used in JSON (`kind`) and in `obsctl` output.
+    public var name: String {
+        switch self {
+        case .started: "started"
+        case .exited: "exited"
+        case .sample: "sample"
+        case .lost: "lost"
+        case .profile: "profile"
+        case .fork: "fork"
+        case .exec: "exec"
+        case .exit: "exit"
+        case .open: "open"
+        case .unlink: "unlink"
+        case .rmdir: "rmdir"
+        case .mkdir: "mkdir"
+        case .rename: "rename"
+        case .connect: "connect"
+        case .accept: "accept"
+        case .bind: "bind"
+        case .listen: "listen"
+        }
+    }
+}
+
+/// The observed process started running its program.
+public struct Started: Sendable, Hashable {
+    public var argv: [ByteString]
+    /// The executable as resolved before `execve` (absolute or as given with a slash).
+    public var path: ByteString
+    public init(argv: [ByteString], path: ByteString) {
+        self.argv = argv
+        self.path = path
+    }
+}
+
+/// Events a subscriber or the kernel could not hold were dropped; this says how many.
+public struct Lost: Sendable, Hashable {
+    public enum Source: String, Sendable, Hashable, Codable {
+        /// The subscriber's bounded buffer was full.
+        case subscriber
+        /// The kernel's ring buffer was full when a BPF program tried to reserve a record.
+        case kernel
+    }
+    public var count: UInt64
+    public var source: Source
+    public init(count: UInt64, source: Source) {
+        self.count = count
+        self.source = source
+    }
+}
+
+/// A syscall's return value: ≥ 0 on success, a negative errno on failure.
+public struct SyscallResult: Sendable, Hashable {
+    public var rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public var succeeded: Bool { rawValue >= 0 }
+    /// The errno number when the call failed.
+    public var errno: Int32? { rawValue < 0 ? Int32(truncatingIfNeeded: -rawValue) : nil }
+    /// The errno's symbolic name ("ENOENT") when the call failed.
+    public var errnoName: String? { errno.map(ErrnoName.name(of:)) }
+}
+
+/// A string read from user memory by a BPF program, marked when it could not be read whole.
+public struct CapturedString: Sendable, Hashable {
+    public var value: ByteString
+    /// The string was longer than the capture buffer; `value` holds its first bytes.
+    public var truncated: Bool
+    /// The kernel could not read the user memory at all; `value` is empty.
+    public var unreadable: Bool
+    public init(_ value: ByteString, truncated: Bool = false, unreadable: Bool = false) {
+        self.value = value
+        self.truncated = truncated
+        self.unreadable = unreadable
+    }
+}
+
+/// A process of the tree forked a child: the event's `processID` is the child, its
+/// `parentProcessID` the parent.
+public struct Fork: Sendable, Hashable {
+    public var childProcessID: Int32
+    public var parentProcessID: Int32
+    public init(childProcessID: Int32, parentProcessID: Int32) {
+        self.childProcessID = childProcessID
+        self.parentProcessID = parentProcessID
+    }
+}
+
+/// An `execve`/`execveat`, successful or not.
+public struct Exec: Sendable, Hashable {
+    /// The path as passed to execve.
+    public var path: CapturedString
+    /// The arguments, up to `Exec.maxArguments`.
+    public var argv: [ByteString]
+    /// More arguments (or longer ones) existed than were captured.
+    public var argvTruncated: Bool
+    public var result: SyscallResult
+    public init(path: CapturedString, argv: [ByteString], argvTruncated: Bool, result: SyscallResult) {
+        self.path = path
+        self.argv = argv
+        self.argvTruncated = argvTruncated
+        self.result = result
+    }
+}
+
+/// open, openat, openat2 or creat.
+public struct FileOpen: Sendable, Hashable {
+    public var path: CapturedString
+    /// The raw `O_*` flags; see `OpenFlags.names(of:)` for their names.
+    public var flags: Int32
+    /// The mode, present when the call could create the file (O_CREAT or O_TMPFILE, or creat).
+    public var mode: UInt32?
+    /// The new descriptor, or a negative errno.
+    public var result: SyscallResult
+    /// The directory descriptor for the *at variants (AT_FDCWD is -100).
+    public var directoryFD: Int32?
+    public init(path: CapturedString, flags: Int32, mode: UInt32?, result: SyscallResult, directoryFD: Int32? = nil) {
+        self.path = path
+        self.flags = flags
+        self.mode = mode
+        self.result = result
+        self.directoryFD = directoryFD
+    }
+}
+
+/// unlink, rmdir or mkdir (and their *at variants).
+public struct PathOperation: Sendable, Hashable {
+    public var path: CapturedString
+    /// The mode for mkdir.
+    public var mode: UInt32?
+    public var result: SyscallResult
+    public init(path: CapturedString, mode: UInt32? = nil, result: SyscallResult) {
+        self.path = path
+        self.mode = mode
+        self.result = result
+    }
+}
+
+/// rename, renameat or renameat2.
+public struct Rename: Sendable, Hashable {
+    public var path: CapturedString
+    public var newPath: CapturedString
+    public var result: SyscallResult
+    public init(path: CapturedString, newPath: CapturedString, result: SyscallResult) {
+        self.path = path
+        self.newPath = newPath
+        self.result = result
+    }
+}
+
+/// A socket address as the kernel saw it in a sockaddr.
+public enum SocketAddress: Sendable, Hashable {
+    case ipv4(address: String, port: UInt16)
+    case ipv6(address: String, port: UInt16)
+    /// A unix domain socket; abstract names (leading NUL) are marked.
+    case unix(path: CapturedString, abstract: Bool)
+    /// A family we do not decode (the raw `sa_family`).
+    case other(family: UInt16)
+    /// The sockaddr could not be read.
+    case unreadable
+
+    public var familyName: String {
+        switch self {
+        case .ipv4: "inet"
+        case .ipv6: "inet6"
+        case .unix: "unix"
+        case .other(let family): "af_\(family)"
+        case .unreadable: "unknown"
+        }
+    }
+}
+
+/// connect, accept/accept4 or bind.
+public struct SocketOperation: Sendable, Hashable {
+    /// The socket descriptor the call was made on.
+    public var fd: Int32
+    /// connect: the destination; bind: the local address; accept: the peer.
+    public var address: SocketAddress
+    /// connect/bind: 0 or a negative errno (EINPROGRESS for a non-blocking connect);
+    /// accept: the new descriptor or a negative errno.
+    public var result: SyscallResult
+    public init(fd: Int32, address: SocketAddress, result: SyscallResult) {
+        self.fd = fd
+        self.address = address
+        self.result = result
+    }
+}
+
+/// listen(2).
+public struct Listen: Sendable, Hashable {
+    public var fd: Int32
+    public var backlog: Int32
+    public var result: SyscallResult
+    public init(fd: Int32, backlog: Int32, result: SyscallResult) {
+        self.fd = fd
+        self.backlog = backlog
+        self.result = result
+    }
+}

@@ -1,0 +1,52 @@
+/// One periodic look at the observed tree's resource use, read from `/proc`.
+public struct PerfSample: Sendable, Hashable {
+    /// One process of the tree in this sample.
+    public struct Process: Sendable, Hashable {
+        public var processID: Int32
+        /// The task name from `/proc/<pid>/stat`.
+        public var name: String
+        /// CPU time over the interval in percent of one core: 200.0 means two cores busy.
+        /// On a process's first sample it is measured from the process's start.
+        public var cpuPercent: Double
+        public var rssBytes: UInt64
+        /// Storage-layer reads (`read_bytes` of `/proc/<pid>/io`) per second. Absent on a
+        /// process's first sample and after any baseline reset (pid reuse, unreadable io).
+        public var diskReadBytesPerSecond: Double?
+        /// Storage-layer writes (`write_bytes`) per second; absent as for reads.
+        public var diskWrittenBytesPerSecond: Double?
+
+        public init(
+            processID: Int32, name: String, cpuPercent: Double, rssBytes: UInt64,
+            diskReadBytesPerSecond: Double? = nil, diskWrittenBytesPerSecond: Double? = nil
+        ) {
+            self.processID = processID
+            self.name = name
+            self.cpuPercent = cpuPercent
+            self.rssBytes = rssBytes
+            self.diskReadBytesPerSecond = diskReadBytesPerSecond
+            self.diskWrittenBytesPerSecond = diskWrittenBytesPerSecond
+        }
+    }
+
+    /// The busiest processes, sorted by `cpuPercent` descending, clipped to the configured top N.
+    public var processes: [Process]
+    /// How many live processes the tree had (before clipping).
+    public var processCount: Int
+    /// Sums over the whole tree (before clipping). Rates are nil when no process had one.
+    public var totalCPUPercent: Double
+    public var totalRSSBytes: UInt64
+    public var totalDiskReadBytesPerSecond: Double?
+    public var totalDiskWrittenBytesPerSecond: Double?
+
+    public init(
+        processes: [Process], processCount: Int, totalCPUPercent: Double, totalRSSBytes: UInt64,
+        totalDiskReadBytesPerSecond: Double?, totalDiskWrittenBytesPerSecond: Double?
+    ) {
+        self.processes = processes
+        self.processCount = processCount
+        self.totalCPUPercent = totalCPUPercent
+        self.totalRSSBytes = totalRSSBytes
+        self.totalDiskReadBytesPerSecond = totalDiskReadBytesPerSecond
+        self.totalDiskWrittenBytesPerSecond = totalDiskWrittenBytesPerSecond
+    }
+}

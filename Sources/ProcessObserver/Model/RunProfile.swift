@@ -1,0 +1,57 @@
+/// What a run cost, closing each observed run (the `profile` event) and returned by `wait()`.
+///
+/// Resource figures come from the `rusage` that `wait4(2)` returns for the child. Linux folds into
+/// it the usage of every descendant the child itself waited for (the kernel adds a reaped child's
+/// totals to its parent's `cutime`/`cstime`, fault and switch counters, and takes the maximum of
+/// `maxrss`). Descendants that were never waited for (daemonised, or still running when the child
+/// exited) are not counted.
+public struct RunProfile: Sendable, Hashable {
+    public var status: ExitStatus
+    /// The exit code, nil when a signal killed the process.
+    public var exitCode: Int32? { status.exitCode }
+    public var signal: Int32? { status.signal }
+    /// The timeout fired and the process group was sent SIGTERM (then SIGKILL after the grace).
+    public var timedOut: Bool
+    public var wallNanoseconds: UInt64
+    public var userCPUNanoseconds: UInt64
+    public var systemCPUNanoseconds: UInt64
+    /// Peak resident set size in bytes (Linux reports `ru_maxrss` in KiB; converted here).
+    public var peakRSSBytes: UInt64
+    public var minorFaults: UInt64
+    public var majorFaults: UInt64
+    public var voluntaryContextSwitches: UInt64
+    public var involuntaryContextSwitches: UInt64
+    /// How many `sample` events this run produced.
+    public var sampleCount: Int
+    /// Events this subscriber's buffer dropped.
+    public var lostSubscriber: UInt64
+    /// Records the kernel ring buffer could not hold.
+    public var lostKernel: UInt64
+
+    /// Average CPU use in cores: CPU time over wall time. Nil when the wall time is zero.
+    public var avgCPU: Double? {
+        guard wallNanoseconds > 0 else { return nil }
+        return Double(userCPUNanoseconds + systemCPUNanoseconds) / Double(wallNanoseconds)
+    }
+
+    public init(
+        status: ExitStatus, timedOut: Bool = false, wallNanoseconds: UInt64, userCPUNanoseconds: UInt64 = 0,
+        systemCPUNanoseconds: UInt64 = 0, peakRSSBytes: UInt64 = 0, minorFaults: UInt64 = 0,
+        majorFaults: UInt64 = 0, voluntaryContextSwitches: UInt64 = 0, involuntaryContextSwitches: UInt64 = 0,
+        sampleCount: Int = 0, lostSubscriber: UInt64 = 0, lostKernel: UInt64 = 0
+    ) {
+        self.status = status
+        self.timedOut = timedOut
+        self.wallNanoseconds = wallNanoseconds
+        self.userCPUNanoseconds = userCPUNanoseconds
+        self.systemCPUNanoseconds = systemCPUNanoseconds
+        self.peakRSSBytes = peakRSSBytes
+        self.minorFaults = minorFaults
+        self.majorFaults = majorFaults
+        self.voluntaryContextSwitches = voluntaryContextSwitches
+        self.involuntaryContextSwitches = involuntaryContextSwitches
+        self.sampleCount = sampleCount
+        self.lostSubscriber = lostSubscriber
+        self.lostKernel = lostKernel
+    }
+}

@@ -1,0 +1,86 @@
+import Logging
+import SystemPackage
+
+/// A command to run, optionally observed.
+///
+/// ```swift
+/// let process = NativeProcess(.name("make"), arguments: ["-j2"])
+/// let events = process.withObserver(.lifecycle(.file, .process).sampling(every: .seconds(1)))
+/// let running = try process.spawn()
+/// for await event in events { print(event.kind.name) }
+/// let result = running.wait()
+/// ```
+///
+/// Observers attach before spawn: each `withObserver` call adds one subscriber to the next
+/// `spawn()`, which takes them all. With none attached, no event is made and nothing is allocated
+/// for events.
+public final class NativeProcess: @unchecked Sendable {
+    public let executable: Executable
+    /// The arguments after `argv[0]` (which is the executable as given).
+    public let arguments: [ByteString]
+    public let environment: Environment
+    public let workingDirectory: FilePath?
+    public let standardInput: InputSource
+    public let standardOutput: OutputSink
+    public let standardError: OutputSink
+    /// After this long the whole process group gets SIGTERM, then SIGKILL after `terminationGrace`.
+    public let timeout: Duration?
+    public let terminationGrace: Duration
+    let logger: Logger
+
+    private let lock = ConditionLock()
+    private var pending: [SubscriberBuffer] = []
+
+    public init(
+        _ executable: Executable, arguments: [ByteString] = [], environment: Environment = .inherit,
+        workingDirectory: FilePath? = nil, standardInput: InputSource = .inherit,
+        standardOutput: OutputSink = .inherit, standardError: OutputSink = .inherit, timeout: Duration? = nil,
+        terminationGrace: Duration = .seconds(2), logger: Logger = Logger(label: "ProcessObserver")
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.standardInput = standardInput
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.timeout = timeout
+        self.terminationGrace = terminationGrace
+        self.logger = logger
+    }
+
+    public convenience init(
+        _ executable: Executable, arguments: [String], environment: Environment = .inherit,
+        workingDirectory: FilePath? = nil, standardInput: InputSource = .inherit,
+        standardOutput: OutputSink = .inherit, standardError: OutputSink = .inherit, timeout: Duration? = nil
+    ) {
+        self.init(
+            executable, arguments: arguments.map { ByteString($0) }, environment: environment,
+            workingDirectory: workingDirectory, standardInput: standardInput, standardOutput: standardOutput,
+            standardError: standardError, timeout: timeout)
+    }
+
+    /// Attaches an observer to the next spawn and returns its subscriber. Call again for more
+    /// subscribers; each has its own categories, sampling and buffer.
+    public func withObserver(_ config: ObserverConfig = .lifecycle()) -> ObserverSubscriber {
+        let subscriber = ObserverSubscriber(config: config)
+        lock.withLock { pending.append(subscriber.buffer) }
+        return subscriber
+    }
+
+    /// Starts the process. Throws when it cannot be started (not found: `.executableNotFound`,
+    /// not executable: `.notExecutable`); a run that starts and fails is an exit status, not an error.
+    public func spawn() throws(ObserverError) -> RunningProcess {
+        let subscribers = lock.withLock {
+            defer { pending = [] }
+            return pending
+        }
+        let run = try Run.start(process: self, subscribers: subscribers)
+        return RunningProcess(run: run)
+    }
+
+    /// Spawns and waits.
+    public func run() throws(ObserverError) -> ProcessResult {
+        try spawn().wait()
+    }
+}
