@@ -52,7 +52,8 @@ let package = Package(
                 "ProcessObserver",
                 "CSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["Workloads"]
         ),
         .testTarget(
             name: "ProcessObserverTests",

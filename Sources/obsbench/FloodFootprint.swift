@@ -1,0 +1,58 @@
+/// obsctl's peak resident memory while it formats a flood of events, read from the `ru_maxrss` of
+/// the `wait4(2)` that reaps it (Linux reports the largest of obsctl and the children it reaped;
+/// the flood program itself stays near 1 MiB, so the figure is obsctl's).
+struct FloodFootprint {
+    let common: CommonOptions
+    let tools: ToolOptions
+    let resolved: ResolvedTools
+    let kit: WorkloadKit
+
+    func measure() throws -> ResultTable {
+        let opens = tools.scaled(1_000_000)
+        var table = ResultTable(
+            title: "obsctl peak RSS under a flood (openflood \(opens) → -o /dev/null)",
+            columns: [
+                ("run", .left), ("median peak RSS", .right), ("min–max", .right), ("median wall s", .right),
+                ("target", .right),
+            ])
+        guard resolved.obsctl != nil else {
+            table.add(["obsctl watch", "n/a", "n/a", "n/a", "≤ 64 MiB"])
+            table.note("skipped: \(resolved.obsctlProblem ?? "obsctl unavailable")")
+            return table
+        }
+        let flood = [kit.openflood, kit.floodTarget, "\(opens)"]
+        let runs: [(String, [String])] = [
+            ("bare openflood (reference)", flood),
+            ("obsctl watch -- /bin/true (idle baseline)", resolved.obsctlArgv(["/bin/true"])),
+            ("obsctl watch -- openflood (flood)", resolved.obsctlArgv(flood)),
+        ]
+        var rss: [Int: [Double]] = [:]
+        var wall: [Int: [Double]] = [:]
+        let rounds = max(1, min(common.rounds, 3))
+        common.progress("footprint: \(rounds) rounds of \(runs.count) runs")
+        for round in 0..<rounds {
+            for i in 0..<runs.count {
+                let index = (i + round) % runs.count
+                let outcome = try Launcher.run(runs[index].1)
+                if !outcome.exitedCleanly { table.note("FAILED: \(runs[index].0) ended with \(outcome.describeStatus)") }
+                rss[index, default: []].append(Double(outcome.maxRSSBytes))
+                wall[index, default: []].append(Double(outcome.wallNs) / 1e9)
+            }
+        }
+        for (index, run) in runs.enumerated() {
+            let r = Summary(rss[index]!)
+            table.add([
+                run.0, Format.mebibytes(UInt64(r.median)),
+                "\(Format.mebibytes(UInt64(r.min)))–\(Format.mebibytes(UInt64(r.max)))",
+                Format.seconds(Summary(wall[index]!).median), index == 2 ? "≤ 64 MiB" : "",
+            ])
+        }
+        let floodRSS = Summary(rss[2]!).median
+        table.note(
+            "active categories: \(resolved.obsctlActive.joined(separator: ", ")); "
+                + (resolved.obsctlActive.contains("file")
+                    ? (floodRSS <= 64 * 1_048_576 ? "target met" : "target MISSED")
+                    : "file is not active, so this is no flood: re-run once the eBPF backend lands"))
+        return table
+    }
+}
