@@ -39,21 +39,26 @@ struct SpawnBenchmark: ParsableCommand {
         let variants = [SpawnVariant.bare] + self.variants.filter { $0 != .bare }
         var rates: [SpawnVariant: [Double]] = [:]
         var ratios: [SpawnVariant: [Double]] = [:]
+        var cpuPerSpawn: [SpawnVariant: [Double]] = [:]
         var delivery: [SpawnVariant: SpawnVariant.Delivery] = [:]
         let before = ProcessFootprint.current()
         common.progress("spawn: \(variants.count) variants × \(spawns) spawns of \(program), 1 warm-up + \(common.rounds) rounds")
         for round in 0...common.rounds {
             var roundRates: [SpawnVariant: Double] = [:]
+            var roundCPU: [SpawnVariant: Double] = [:]
             for i in 0..<variants.count {
                 let variant = variants[(i + round) % variants.count]
                 var d = delivery[variant] ?? .init()
+                let cpuBefore = CPUTime.selfAndChildren()
                 let ns = try variant.loop(program: program, count: spawns, delivery: &d)
+                roundCPU[variant] = Double(CPUTime.selfAndChildren() - cpuBefore) / Double(spawns) / 1000
                 if round > 0 { delivery[variant] = d }
                 roundRates[variant] = Double(spawns) / (Double(ns) / 1e9)
             }
             guard round > 0 else { continue }
             for v in variants {
                 rates[v, default: []].append(roundRates[v]!)
+                cpuPerSpawn[v, default: []].append(roundCPU[v]!)
                 ratios[v, default: []].append(roundRates[v]! / roundRates[.bare]!)
             }
             common.progress("  round \(round): " + variants.map { Format.rate(roundRates[$0]!) }.joined(separator: " "))
@@ -64,14 +69,16 @@ struct SpawnBenchmark: ParsableCommand {
             title: "Spawn+reap throughput of \(program) (\(spawns) spawns × \(common.rounds) rounds)",
             columns: [
                 ("variant", .left), ("median spawns/s", .right), ("min–max spawns/s", .right),
-                ("IQR spawns/s", .right), ("µs/spawn", .right), ("ratio vs bare", .right),
+                ("IQR spawns/s", .right), ("wall µs/spawn", .right), ("CPU µs/spawn", .right),
+                ("ratio vs bare", .right),
             ])
         for v in variants {
             let s = Summary(rates[v]!)
             let r = Summary(ratios[v]!)
             table.add([
                 v.label, Format.rate(s.median), "\(Format.rate(s.min))–\(Format.rate(s.max))",
-                "\(Format.rate(s.q1))–\(Format.rate(s.q3))", Format.fixed(1e6 / s.median, 0), Format.ratio(r.median),
+                "\(Format.rate(s.q1))–\(Format.rate(s.q3))", Format.fixed(1e6 / s.median, 0),
+                Format.fixed(Summary(cpuPerSpawn[v]!).median, 0), Format.ratio(r.median),
             ])
         }
         if let lifecycleRatios = ratios[.lifecycle] {
@@ -93,6 +100,9 @@ struct SpawnBenchmark: ParsableCommand {
                 "the 10 ms sampler produced no sample at all: the Sampler in this build is a stub, "
                     + "so the sampler row measures nothing beyond the lifecycle observer; re-run once sampling lands")
         }
+        table.note(
+            "CPU µs/spawn = user+system time of this process (all threads) and of its reaped children, per spawn: "
+                + "less sensitive than wall time to other load on the machine")
         let bad = variants.reduce(0) { $0 + delivery[$1]!.badExits }
         if bad > 0 { table.note("\(bad) spawns did not exit 0: the numbers are suspect") }
         table.note(
