@@ -160,7 +160,7 @@ struct WorkloadMatrix {
                 let r = Summary(ratios[workload.name]![w]!)
                 var verdict = ""
                 if w == .obsctl {
-                    verdict = r.median <= workload.target ? "met" : "missed by \(Format.fixed((r.median - workload.target) * 100, 0)) points"
+                    verdict = r.median <= workload.target ? "met" : "MISSED by \(Format.fixed((r.median - workload.target) * 100, 1)) points"
                 }
                 table.add([
                     workload.name, w == .obsctl ? "obsctl (\(resolved.obsctlActive.joined(separator: ",")))" : w.rawValue,

@@ -1,6 +1,7 @@
 /// obsctl's peak resident memory while it formats a flood of events, read from the `ru_maxrss` of
-/// the `wait4(2)` that reaps it (Linux reports the largest of obsctl and the children it reaped;
-/// the flood program itself stays near 1 MiB, so the figure is obsctl's).
+/// the `wait4(2)` that reaps it. Linux reports the largest of obsctl and the children it reaped
+/// (the flood program stays near 1 MiB, so the figure is obsctl's), and also folds in the address
+/// space the process had before execve; the `peakrss` helper (a small C parent) keeps that ~1 MiB.
 struct FloodFootprint {
     let common: CommonOptions
     let tools: ToolOptions
@@ -33,21 +34,28 @@ struct FloodFootprint {
         for round in 0..<rounds {
             for i in 0..<runs.count {
                 let index = (i + round) % runs.count
-                let outcome = try Launcher.run(runs[index].1)
-                if !outcome.exitedCleanly { table.note("FAILED: \(runs[index].0) ended with \(outcome.describeStatus)") }
-                rss[index, default: []].append(Double(outcome.maxRSSBytes))
-                wall[index, default: []].append(Double(outcome.wallNs) / 1e9)
+                let start = monotonicNs()
+                let report = Launcher.capture([kit.peakrss] + runs[index].1)
+                let end = monotonicNs()
+                let fields = report?.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) } ?? []
+                guard fields.count == 2, fields[1] == 0 else {
+                    table.note("FAILED: \(runs[index].0) (peakrss said: \(report ?? "nothing"))")
+                    continue
+                }
+                rss[index, default: []].append(Double(fields[0] * 1024))
+                wall[index, default: []].append(Double(end - start) / 1e9)
             }
         }
         for (index, run) in runs.enumerated() {
-            let r = Summary(rss[index]!)
+            guard let values = rss[index] else { continue }
+            let r = Summary(values)
             table.add([
                 run.0, Format.mebibytes(UInt64(r.median)),
                 "\(Format.mebibytes(UInt64(r.min)))–\(Format.mebibytes(UInt64(r.max)))",
                 Format.seconds(Summary(wall[index]!).median), index == 2 ? "≤ 64 MiB" : "",
             ])
         }
-        let floodRSS = Summary(rss[2]!).median
+        let floodRSS = rss[2].map { Summary($0).median } ?? .infinity
         table.note(
             "active categories: \(resolved.obsctlActive.joined(separator: ", ")); "
                 + (resolved.obsctlActive.contains("file")

@@ -18,6 +18,8 @@ final class WorkloadKit {
     let spawnstorm: String
     let loopback: String
     let openflood: String
+    /// Runs a command and prints the `ru_maxrss` its `wait4` reports, from a small address space.
+    let peakrss: String
     /// A directory holding a generated Makefile and `units` C files.
     let buildProject: String
     /// A small existing file for `openflood` to open.
@@ -42,10 +44,11 @@ final class WorkloadKit {
         spawnstorm = root + "/spawnstorm"
         loopback = root + "/loopback"
         openflood = root + "/openflood"
+        peakrss = root + "/peakrss"
         floodTarget = root + "/flood-target"
         mkdir(scratch, 0o755)
         mkdir(buildProject, 0o755)
-        for name in ["filestorm", "spawnstorm", "loopback", "openflood"] {
+        for name in ["filestorm", "spawnstorm", "loopback", "openflood", "peakrss"] {
             let source = "\(sources)/\(name).c"
             guard access(source, R_OK) == 0 else {
                 throw BuildError(description: "workload source \(source) is missing; pass --workload-sources DIR")
@@ -70,7 +73,7 @@ final class WorkloadKit {
         var calls = ""
         for u in 0..<units {
             var source = "#include <stdint.h>\n#include <string.h>\n"
-            for f in 0..<12 {
+            for f in 0..<Self.functionsPerUnit {
                 source += """
                     static uint64_t mix_\(f)(uint64_t x) {
                         for (int i = 0; i < \(8 + f); i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x += \(u * 31 + f); }
@@ -86,7 +89,7 @@ final class WorkloadKit {
                     """
             }
             source += "uint64_t unit_\(u)(uint64_t seed) {\n    uint64_t acc = seed;\n"
-            for f in 0..<12 {
+            for f in 0..<Self.functionsPerUnit {
                 source += "    { struct rec_\(f) r; fill_\(f)(&r, acc); acc += r.v[0] ^ (uint64_t)r.name[3]; }\n"
             }
             source += "    return acc;\n}\n"
@@ -112,6 +115,9 @@ final class WorkloadKit {
 
             """)
     }
+
+    /// Sized so that one unit takes cc -O2 about 40–80 ms on the reference VM.
+    static let functionsPerUnit = 4
 
     static func write(_ path: String, _ text: String) throws {
         guard let file = fopen(path, "w") else { throw BuildError(description: "cannot create \(path): errno \(errno)") }
