@@ -37,57 +37,65 @@ struct SpawnBenchmark: ParsableCommand {
 
     func measure() throws -> [ResultTable] {
         let variants = [SpawnVariant.bare] + self.variants.filter { $0 != .bare }
+        let exe = ToolOptions.selfExecutable
         var rates: [SpawnVariant: [Double]] = [:]
         var ratios: [SpawnVariant: [Double]] = [:]
         var cpuPerSpawn: [SpawnVariant: [Double]] = [:]
         var delivery: [SpawnVariant: SpawnVariant.Delivery] = [:]
-        let before = ProcessFootprint.current()
-        common.progress("spawn: \(variants.count) variants × \(spawns) spawns of \(program), 1 warm-up + \(common.rounds) rounds")
-        for round in 0...common.rounds {
+        var growth: [SpawnVariant: (virtualKiB: Int, mappings: Int)] = [:]
+        common.progress(
+            "spawn: \(variants.count) variants × \(spawns) spawns of \(program), \(common.rounds) rounds, one fresh process per loop")
+        for round in 1...common.rounds {
             var roundRates: [SpawnVariant: Double] = [:]
-            var roundCPU: [SpawnVariant: Double] = [:]
             for i in 0..<variants.count {
                 let variant = variants[(i + round) % variants.count]
+                let argv = [exe, "spawn-worker", "--variant", variant.rawValue, "--spawns", "\(spawns)", "--program", program]
+                guard let line = Launcher.capture(argv), let report = SpawnWorker.Report(line) else {
+                    throw ValidationError("the \(variant.rawValue) spawn loop failed (\(argv.joined(separator: " ")))")
+                }
+                roundRates[variant] = Double(spawns) / (report.elapsedNs / 1e9)
+                cpuPerSpawn[variant, default: []].append(report.cpuNs / Double(spawns) / 1000)
                 var d = delivery[variant] ?? .init()
-                let cpuBefore = CPUTime.selfAndChildren()
-                let ns = try variant.loop(program: program, count: spawns, delivery: &d)
-                roundCPU[variant] = Double(CPUTime.selfAndChildren() - cpuBefore) / Double(spawns) / 1000
-                if round > 0 { delivery[variant] = d }
-                roundRates[variant] = Double(spawns) / (Double(ns) / 1e9)
+                d.runs += report.delivery.runs
+                d.events += report.delivery.events
+                d.samples += report.delivery.samples
+                d.lost += report.delivery.lost
+                d.badExits += report.delivery.badExits
+                delivery[variant] = d
+                growth[variant] = (report.virtualKiBGrowth, report.mappingsGrowth)
             }
-            guard round > 0 else { continue }
             for v in variants {
                 rates[v, default: []].append(roundRates[v]!)
-                cpuPerSpawn[v, default: []].append(roundCPU[v]!)
                 ratios[v, default: []].append(roundRates[v]! / roundRates[.bare]!)
             }
-            common.progress("  round \(round): " + variants.map { Format.rate(roundRates[$0]!) }.joined(separator: " "))
+            common.progress("  round \(round): " + variants.map { "\($0.rawValue) \(Format.rate(roundRates[$0]!))/s" }.joined(separator: ", "))
         }
-        let after = ProcessFootprint.current()
 
         var table = ResultTable(
-            title: "Spawn+reap throughput of \(program) (\(spawns) spawns × \(common.rounds) rounds)",
+            title: "Spawn+reap throughput of \(program) (\(spawns) spawns per loop × \(common.rounds) rounds)",
             columns: [
                 ("variant", .left), ("median spawns/s", .right), ("min–max spawns/s", .right),
                 ("IQR spawns/s", .right), ("wall µs/spawn", .right), ("CPU µs/spawn", .right),
-                ("ratio vs bare", .right),
+                ("ratio vs bare", .right), ("VmSize growth/spawn", .right),
             ])
         for v in variants {
             let s = Summary(rates[v]!)
             let r = Summary(ratios[v]!)
+            let g = growth[v]!
             table.add([
                 v.label, Format.rate(s.median), "\(Format.rate(s.min))–\(Format.rate(s.max))",
                 "\(Format.rate(s.q1))–\(Format.rate(s.q3))", Format.fixed(1e6 / s.median, 0),
                 Format.fixed(Summary(cpuPerSpawn[v]!).median, 0), Format.ratio(r.median),
+                Format.fixed(Double(g.virtualKiB) / 1024 / Double(spawns), 2) + " MiB",
             ])
         }
         if let lifecycleRatios = ratios[.lifecycle] {
             let lifecycleRatio = Summary(lifecycleRatios).median
             table.note(
-            "goal (issue 2): lifecycle observer ≥ 0.95× bare: "
-                + (lifecycleRatio >= 0.95
-                    ? "met (\(Format.ratio(lifecycleRatio)))"
-                    : "MISSED (\(Format.ratio(lifecycleRatio)), \(Format.fixed((0.95 - lifecycleRatio) * 100, 1)) points short)"))
+                "goal (issue 2): lifecycle observer ≥ 0.95× bare: "
+                    + (lifecycleRatio >= 0.95
+                        ? "met (\(Format.ratio(lifecycleRatio)))"
+                        : "MISSED (\(Format.ratio(lifecycleRatio)), \(Format.fixed((0.95 - lifecycleRatio) * 100, 1)) points short)"))
         }
         for v in [SpawnVariant.lifecycle, .lifecycleSampler] {
             guard let d = delivery[v] else { continue }
@@ -100,14 +108,17 @@ struct SpawnBenchmark: ParsableCommand {
                 "the 10 ms sampler produced no sample at all: the Sampler in this build is a stub, "
                     + "so the sampler row measures nothing beyond the lifecycle observer; re-run once sampling lands")
         }
+        for v in variants where growth[v]!.mappings > spawns / 2 {
+            table.note(
+                "\(v.label): the process kept \(growth[v]!.mappings) more memory mappings and "
+                    + "\(growth[v]!.virtualKiB / 1024) MiB more address space after \(spawns) spawns (something per spawn is never released)")
+        }
         table.note(
-            "CPU µs/spawn = user+system time of this process (all threads) and of its reaped children, per spawn: "
-                + "less sensitive than wall time to other load on the machine")
+            "each loop runs in a fresh `obsbench spawn-worker` process after one untimed spawn; the ratio is the median over "
+                + "rounds of (variant rate / bare rate in the same round); CPU µs/spawn = user+system time of the loop's process "
+                + "(all threads) and its reaped children, per spawn")
         let bad = variants.reduce(0) { $0 + delivery[$1]!.badExits }
         if bad > 0 { table.note("\(bad) spawns did not exit 0: the numbers are suspect") }
-        table.note(
-            "harness process after the run: \(after.describe(since: before)); "
-                + "\(variants.count * spawns * (common.rounds + 1)) spawns in all")
         return [table]
     }
 }

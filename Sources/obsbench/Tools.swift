@@ -25,8 +25,12 @@ struct ToolOptions: ParsableArguments {
 
     var obsctlPath: String {
         if let obsctl { return obsctl }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return (exe as NSString).deletingLastPathComponent + "/obsctl"
+        return (Self.selfExecutable as NSString).deletingLastPathComponent + "/obsctl"
+    }
+
+    /// This very binary, for re-running itself (`spawn-worker`).
+    static var selfExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     func scaled(_ n: Int) -> Int { max(1, Int((Double(n) * scale).rounded())) }
