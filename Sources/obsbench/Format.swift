@@ -9,10 +9,11 @@ enum Format {
     /// `value` with exactly `decimals` digits after the point.
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         guard value.isFinite else { return value.isNaN ? "n/a" : (value > 0 ? "inf" : "-inf") }
-        let value = value == 0 ? 0 : value  // no "-0.00"
         var buffer = [CChar](repeating: 0, count: 64)
         _ = withVaList([decimals, value]) { vsnprintf(&buffer, buffer.count, "%.*f", $0) }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        // A tiny negative value rounds to "-0.00": drop the sign.
+        return text.hasPrefix("-") && text.allSatisfy({ "-0.".contains($0) }) ? String(text.dropFirst()) : text
     }
 
     /// Seconds, with a precision that suits the magnitude (ms resolution is enough above 0.1 s).
