@@ -37,6 +37,8 @@ struct MachineDescription {
         table.add(["kernel", kernel])
         table.add(["OS", os])
         table.add(["toolchain", swift])
+        let load = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3)
+        table.add(["load average at start (1/5/15 min)", load.joined(separator: " ") + " (other work on the VM adds noise)"])
         table.add(["build", isReleaseBuild ? "release" : "DEBUG (numbers are not representative; use -c release)"])
         return [table]
     }
