@@ -66,6 +66,19 @@ final class BufferedOutput {
         }
     }
 
+    /// Whether the reader has gone although nothing was written since: `poll(2)` reports
+    /// POLLERR (pipe) or POLLHUP (socket) on the write end then. Closes the output when so.
+    /// Never true for regular files and terminals that are still open.
+    func readerIsGone() -> Bool {
+        guard !isClosed else { return true }
+        var p = pollfd(fd: fd, events: 0, revents: 0)
+        if poll(&p, 1, 0) == 1, p.revents & Int16(POLLERR | POLLHUP) != 0 {
+            close()
+            return true
+        }
+        return false
+    }
+
     /// Stops writing: the buffer is dropped and later writes are ignored.
     private func close() {
         isClosed = true

@@ -53,7 +53,9 @@ struct WatchCommand: ParsableCommand {
     @Flag(name: .customLong("no-summary"), help: "Do not print the summary at the end.")
     var noSummary = false
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command to run and its arguments.", valueName: "command"))
+    @Argument(
+        parsing: .postTerminator,
+        help: ArgumentHelp("The command to run and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     /// The parsed `--categories` (`validate()` has rejected what does not parse).
@@ -62,7 +64,6 @@ struct WatchCommand: ParsableCommand {
     }
 
     mutating func validate() throws {
-        if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else {
             throw ValidationError("Missing the command to run: obsctl watch [options] -- CMD [ARG...]")
         }
@@ -128,8 +129,8 @@ struct WatchCommand: ParsableCommand {
     }
 
     private func spawnTarget(config: ObserverConfig, childStdoutToStderr: Bool) throws -> Target {
-        // The exact bytes of CMD and its arguments: ArgumentParser captured them (lossily) as the
-        // trailing values of argv.
+        // The exact bytes of CMD and its arguments: ArgumentParser took them (lossily) from after
+        // the `--`, so they are the trailing values of argv.
         let raw = RawArguments.suffix(command.count).map { ByteString(bytes: $0) }
         let name = raw[0]
         let executable: Executable =

@@ -5,8 +5,8 @@ import ProcessObserver
 ///
 /// Writes are batched: the buffer is flushed whenever the subscriber has nothing queued (so a
 /// quiet run shows each event at once, even through a pipe) and when it fills; on a terminal,
-/// after every event. When the reader of our output goes away (EPIPE), the command's process
-/// group is terminated and the rest of the stream is read and dropped, so the run still ends
+/// after every event. When the reader of our output goes away (EPIPE on a write, or POLLERR /
+/// POLLHUP seen while idle, checked every 250 ms), the command's process group is terminated and the rest of the stream is read and dropped, so the run still ends
 /// with a reaped child.
 struct WatchSession {
     let output: BufferedOutput
@@ -20,7 +20,14 @@ struct WatchSession {
             var next = subscriber.tryRecv()
             if next == nil {
                 output.flush()
-                next = subscriber.recv()
+                // Wake now and then to notice a reader that went away while no event came.
+                while next == nil, !subscriber.isFinished {
+                    next = subscriber.recv(timeout: .milliseconds(250))
+                    if next == nil, !stopped, output.readerIsGone() {
+                        stopped = true
+                        running.terminate()
+                    }
+                }
             }
             guard let event = next else { break }
             summary.count(event)
