@@ -12,7 +12,8 @@ import Testing
 struct WatchEndToEndTests {
     @Test("--json prints started, exited, profile as JSON Lines that validate against the schema")
     func jsonLinesValidate() throws {
-        let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 0"])
+        let obsctl = try ObsctlRunner.start(["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 0"].map { Array($0.utf8) })
+        let run = obsctl.finish()
         #expect(run.exitCode == 0)
         let events = try ObsctlRunner.objects(run.lines)
         #expect(events.map { $0["kind"] as? String } == ["started", "exited", "profile"])
@@ -21,7 +22,7 @@ struct WatchEndToEndTests {
         #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")
         #expect(events[0]["argv"] as? [String] == ["sh", "-c", "exit 0"])
         #expect(events[0]["path"] as? String == "/usr/bin/sh" || events[0]["path"] as? String == "/bin/sh")
-        #expect(events[0]["ppid"] as? Int32 == events[0]["ppid"] as? Int32)
+        #expect(events[0]["ppid"] as? Int32 == obsctl.pid)
         #expect(events[1]["exit_code"] as? Int == 0)
         #expect(events[1]["signal"] is NSNull)
         #expect(events[2]["timed_out"] as? Bool == false)
@@ -116,7 +117,11 @@ struct WatchEndToEndTests {
             #expect(strict.exitCode == 1)
             #expect(strict.err == "obsctl: error: category \"file\" is unavailable: \(capability.reason)\n")
             #expect(strict.stdout.isEmpty)
-        } else if capability.support == .supported {
+        } else if capability.support == .partial {
+            #expect(warnings.count == 1)
+            #expect(warnings.first?.contains("category \"file\" is only partly available") == true)
+            #expect(strict.exitCode == 1)
+        } else {
             #expect(warnings.isEmpty)
             #expect(strict.exitCode == 0)
         }
@@ -168,5 +173,17 @@ struct WatchEndToEndTests {
         #expect(try ObsctlRunner.schemaErrors(written) == "")
         #expect(run.out.hasPrefix("hi\nobsctl: sh: exit code 0 after "))
         #expect(!run.out.contains("{\"seq\""))
+    }
+
+    @Test("--timeout ends the command's process group: exit 143, timed_out in the profile, noted in the summary")
+    func timeout() throws {
+        let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--timeout", "0.3", "--", "sleep", "30"])
+        #expect(run.exitCode == 128 + SIGTERM)
+        let profile = try #require(try ObsctlRunner.objects(run.lines).last)
+        #expect(profile["kind"] as? String == "profile")
+        #expect(profile["timed_out"] as? Bool == true)
+        #expect(profile["signal"] as? Int32 == SIGTERM)
+        #expect(run.err.contains("obsctl: sleep: killed by SIGTERM (15) after "))
+        #expect(run.err.contains(" (timed out)"))
     }
 }
