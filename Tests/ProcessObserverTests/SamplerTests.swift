@@ -49,35 +49,71 @@ struct SamplerTests {
         sample.processes.first { $0.processID == pid }
     }
 
-    @Test("a busy child shows cpu_pct near 100 (70…130) on a later sample, never above 130")
+    /// Stops the process with SIGSTOP and waits until it is stopped (`waitid(2)` with `WNOWAIT`,
+    /// which leaves the reaper's exit status untouched); its CPU counters are then still.
+    static func stop(_ pid: Int32) throws -> UInt64 {
+        kill(pid, SIGSTOP)
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WSTOPPED | WNOWAIT) == 0 else { throw Errno(rawValue: errno) }
+        let stat = try #require(ProcFS.stat(pid))
+        return stat.userTicks + stat.systemTicks
+    }
+
+    /// The first sample read after `ns`.
+    static func sample(after ns: UInt64, from stream: Stream) throws -> (event: ObserverEvent, sample: PerfSample) {
+        while true {
+            let next = try #require(stream.nextSample())
+            if next.event.timestampNs > ns { return next }
+        }
+    }
+
+    @Test("a busy child shows cpu_pct near 100, and cpu_pct × interval adds up to exactly its CPU ticks")
     func busyChild() throws {
+        // SCHED_FIFO (we are root) so that other load on the machine cannot starve the loop:
+        // with autogroups, nice only orders tasks within one session.
         let process = NativeProcess(
-            .name("sh"), arguments: ["-c", "while :; do :; done"], standardInput: .null, timeout: .seconds(120))
+            .name("chrt"), arguments: ["--fifo", "1", "sh", "-c", "while :; do :; done"], standardInput: .null,
+            timeout: .seconds(120))
         let stream = Stream(process.withObserver(ObserverConfig.lifecycle().sampling(every: Self.interval)))
         let running = try process.spawn()
         let pid = running.processID
         let first = try #require(stream.nextSample())
         #expect(first.event.processID == pid)
         #expect(first.event.category == .lifecycle)
-        // A busy loop on a shared machine may be starved for a moment; look at up to 300 samples
-        // for one where it ran at least 70 % of a core. None may exceed one core by more than the
-        // tick granularity (one 10 ms tick in a 100 ms interval) allows.
-        var found: Double?
-        var highest = 0.0
-        for _ in 0..<300 {
-            guard let next = stream.nextSample(), let busy = Self.process(next.sample, pid) else { break }
-            highest = max(highest, busy.cpuPercent)
-            if (70.0...130.0).contains(busy.cpuPercent) {
-                found = busy.cpuPercent
-                break
-            }
-        }
+
+        // Sample A is read while the loop is stopped at `before` ticks, sample B while it is
+        // stopped at `after` ticks; in between it ran for at least 12 samples.
+        let before = try Self.stop(pid)
+        let a = try Self.sample(after: Clock.monotonicNs(), from: stream)
+        kill(pid, SIGCONT)
+        var busy: [(event: ObserverEvent, sample: PerfSample)] = []
+        for _ in 0..<12 { busy.append(try #require(stream.nextSample())) }
+        let after = try Self.stop(pid)
+        let stoppedNs = Clock.monotonicNs()
+        while busy.last!.event.timestampNs <= stoppedNs { busy.append(try #require(stream.nextSample())) }
+        kill(pid, SIGCONT)
         running.terminate()
         let (samples, profile) = try stream.finish()
-        #expect(found != nil, "no sample showed 70…130 % for a busy loop (highest: \(highest))")
-        #expect(highest <= 130)
+
+        // Exact: each cpu_pct is Δticks / CLK_TCK / Δt × 100 with Δt the time between the two
+        // samples' timestamps, so the products give back the ticks used between A and B.
+        var ticks = 0.0
+        var previous = a.event.timestampNs
+        for (event, sample) in busy {
+            let cpu = try #require(Self.process(sample, pid)).cpuPercent
+            ticks += cpu / 100 * Double(event.timestampNs - previous) / 1e9 * Double(ProcFS.clockTicksPerSecond)
+            previous = event.timestampNs
+        }
+        #expect(after > before)
+        #expect(UInt64(ticks.rounded()) == after - before)
+        // Near one core on the intervals it ran throughout: samples 2…12 after SIGCONT (the first
+        // interval holds the SIGCONT, the one after the 12th the SIGSTOP). A single thread cannot
+        // exceed 100 % by more than one 10 ms tick per 100 ms interval.
+        let whole = busy[1..<12].compactMap { Self.process($0.sample, pid)?.cpuPercent }
+        #expect(whole.count == 11)
+        for cpu in whole { #expect((70.0...130.0).contains(cpu)) }
         for (_, sample) in samples.dropFirst() {
-            if let busy = Self.process(sample, pid) { #expect(busy.cpuPercent <= 130) }
+            if let p = Self.process(sample, pid) { #expect(p.cpuPercent <= 130) }
         }
         #expect(profile.sampleCount == samples.count)
         #expect(profile.signal == SIGTERM)
