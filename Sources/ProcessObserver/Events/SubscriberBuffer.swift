@@ -23,6 +23,9 @@ final class SubscriberBuffer: @unchecked Sendable {
         self.ring = []
     }
 
+    /// Events queued now (the memory bound: at most capacity + 2).
+    var storedCount: Int { lock.withLock { count } }
+
     /// Events this subscriber has dropped in total.
     var lostTotal: UInt64 { lock.withLock { totalLost } }
 

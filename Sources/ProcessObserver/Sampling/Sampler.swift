@@ -1,7 +1,100 @@
 /// Periodic perf samples of the observed tree, read from `/proc`, on a dedicated thread.
+///
+/// The first look is taken as soon as `start()` runs; the next ones on a fixed grid of
+/// `interval` steps from the first look's timestamp. When a look ends late (a slow `/proc`, a
+/// busy machine), the grid points already passed are skipped, never made up: two samples never
+/// share one grid step, so samples never burst.
+///
+/// Each look publishes ONE `sample` event (category `lifecycle`, `processID` the root) through
+/// the hub, which never blocks. The series ends when the tree is gone (the root exited or was
+/// reaped and no member is left) or when `stop()` is called, whichever comes first.
 final class Sampler: @unchecked Sendable {
-    init(rootProcessID: Int32, interval: Duration, top: Int, hub: EventHub) {}
-    func start() {}
-    /// Stops the thread and returns how many samples were published.
-    func stop() -> Int { 0 }
+    private let rootProcessID: Int32
+    private let intervalNs: UInt64
+    private let hub: EventHub
+    private let tree: ProcessTree
+    /// Touched only by the sampling thread.
+    private var builder: SampleBuilder
+
+    private let lock = ConditionLock()
+    private var thread: OSThread?
+    private var stopping = false
+    private var finished = false
+    private var published = 0
+
+    init(rootProcessID: Int32, interval: Duration, top: Int, hub: EventHub, tree: ProcessTree = ProcessTree()) {
+        self.rootProcessID = rootProcessID
+        self.intervalNs = max(1, nanoseconds(interval))
+        self.hub = hub
+        self.tree = tree
+        self.builder = SampleBuilder(top: top)
+    }
+
+    /// Starts the sampling thread; the first sample is taken at once. Call once.
+    func start() {
+        lock.withLock {
+            guard thread == nil, !stopping else { return }
+            thread = OSThread(name: "obs-sampler") { [self] in run() }
+        }
+    }
+
+    /// Ends the series: wakes the thread if it sleeps, waits for it to return, and returns how
+    /// many samples were published. No sample is published after it returns.
+    func stop() -> Int {
+        let thread = lock.withLock {
+            stopping = true
+            lock.broadcast()
+            defer { self.thread = nil }
+            return self.thread
+        }
+        thread?.join()
+        return lock.withLock { published }
+    }
+
+    /// Blocks until the series has ended by itself or by `stop()`; for tests.
+    func waitUntilFinished() -> Int {
+        lock.withLock {
+            while !finished { lock.wait() }
+            return published
+        }
+    }
+
+    private func run() {
+        defer {
+            lock.withLock {
+                finished = true
+                lock.broadcast()
+            }
+        }
+        // The root's start time names it for the whole series (see ProcessTree on pid reuse).
+        guard let rootStartTime = ProcFS.stat(rootProcessID)?.startTime else { return }
+        var originNs: UInt64?
+        while true {
+            let timestampNs = Clock.monotonicNs()
+            let bootNs = ProcFS.bootClockNs()
+            let members = tree.members(root: rootProcessID, rootStartTime: rootStartTime)
+            if members.isEmpty { return }
+            let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }
+            let sample = builder.sample(readings, timestampNs: timestampNs, bootNs: bootNs)
+            let event = ObserverEvent(
+                timestampNs: timestampNs, category: .lifecycle, processID: rootProcessID,
+                command: ByteString(bytes: members[0].command), kind: .sample(sample))
+            let origin = originNs ?? timestampNs
+            originNs = origin
+            lock.lock()
+            if stopping {
+                lock.unlock()
+                return
+            }
+            hub.publish(event)
+            published += 1
+            // The first grid point strictly after now: passed points are skipped, not made up.
+            let now = Clock.monotonicNs()
+            let deadline = origin + ((now - origin) / intervalNs + 1) * intervalNs
+            while !stopping, Clock.monotonicNs() < deadline { _ = lock.wait(untilMonotonicNs: deadline) }
+            let stop = stopping
+            lock.unlock()
+            if stop { return }
+        }
+    }
 }

@@ -75,8 +75,13 @@ public final class NativeProcess: @unchecked Sendable {
             defer { pending = [] }
             return pending
         }
-        let run = try Run.start(process: self, subscribers: subscribers)
-        return RunningProcess(run: run)
+        do {
+            return RunningProcess(run: try Run.start(process: self, subscribers: subscribers))
+        } catch {
+            // Nothing ran: end every stream (empty) so no reader waits forever.
+            for subscriber in subscribers { subscriber.finish(with: nil) }
+            throw error
+        }
     }
 
     /// Spawns and waits.

@@ -1,0 +1,205 @@
+/// Encodes events as JSON Lines: one compact object per event, snake_case keys, stable order.
+///
+/// `Docs/EVENTS.md` documents every member and `Docs/events.schema.json` is the schema the
+/// tests validate `obsctl watch --json` output against.
+///
+/// Linux argv, paths and `comm` are byte strings, not necessarily UTF-8. Each is written as a
+/// JSON string decoded as UTF-8 with every invalid sequence replaced by U+FFFD, and, only when the
+/// bytes were not valid UTF-8, a sibling member `<key>_b64` carrying base64 of the exact bytes.
+/// For `argv`, `argv_b64` is an array parallel to `argv` (every element encoded) present when any
+/// element is invalid. A reader that wants exact bytes takes `<key>_b64` when present and the
+/// UTF-8 of `<key>` otherwise: that round-trips every byte string.
+///
+/// ```swift
+/// for event in subscriber { fputs(EventJSON.line(event), stdout) }
+/// ```
+public enum EventJSON {
+    /// One event as a JSON object followed by `\n`.
+    public static func line(_ event: ObserverEvent) -> String {
+        var bytes: [UInt8] = []
+        append(event, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends one event as a JSON object and `\n` to `buffer` (for writers that batch).
+    public static func append(_ event: ObserverEvent, to buffer: inout [UInt8]) {
+        var json = JSONBuilder(into: buffer)
+        buffer = []
+        encode(event, into: &json)
+        json.bytes.append(UInt8(ascii: "\n"))
+        buffer = json.bytes
+    }
+
+    static func encode(_ event: ObserverEvent, into json: inout JSONBuilder) {
+        json.beginObject()
+        json.member("seq", event.seq)
+        json.member("ts_ns", event.timestampNs)
+        json.member("time", RFC3339.format(epochNanoseconds: event.wallClockNs))
+        json.member("category", event.category.rawValue)
+        json.member("kind", event.kind.name)
+        json.member("pid", event.processID)
+        if let tid = event.threadID { json.member("tid", tid) }
+        if let ppid = event.parentProcessID { json.member("ppid", ppid) }
+        if let comm = event.command { json.bytes(comm, key: "comm", b64Key: "comm_b64") }
+        encodeKind(event.kind, into: &json)
+        json.endObject()
+    }
+
+    private static func encodeKind(_ kind: EventKind, into json: inout JSONBuilder) {
+        switch kind {
+        case .started(let started):
+            json.argv(started.argv)
+            json.bytes(started.path, key: "path", b64Key: "path_b64")
+        case .exited(let status), .exit(let status):
+            json.exitStatus(status)
+        case .sample(let sample):
+            json.sample(sample)
+        case .lost(let lost):
+            json.member("count", lost.count)
+            json.member("source", lost.source.rawValue)
+        case .profile(let profile):
+            json.profile(profile)
+        case .fork(let fork):
+            json.member("child_pid", fork.childProcessID)
+            json.member("parent_pid", fork.parentProcessID)
+        case .exec(let exec):
+            json.captured(exec.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            json.argv(exec.argv)
+            json.member("argv_truncated", exec.argvTruncated)
+            json.result(exec.result)
+        case .open(let open):
+            json.captured(open.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            json.key("flags")
+            json.beginArray()
+            for name in OpenFlags.names(of: open.flags) { json.string(name) }
+            json.endArray()
+            if let mode = open.mode { json.member("mode", mode) }
+            if let dirfd = open.directoryFD { json.member("dirfd", dirfd) }
+            json.result(open.result)
+            if open.result.succeeded { json.member("fd", open.result.rawValue) }
+        case .unlink(let op), .rmdir(let op), .mkdir(let op):
+            json.captured(op.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            if let mode = op.mode { json.member("mode", mode) }
+            json.result(op.result)
+        case .rename(let rename):
+            json.captured(rename.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            json.captured(rename.newPath, key: "new_path", b64Key: "new_path_b64",
+                truncatedKey: "new_path_truncated", unreadableKey: "new_path_unreadable")
+            json.result(rename.result)
+        case .connect(let op), .accept(let op), .bind(let op):
+            json.member("fd", op.fd)
+            json.socketAddress(op.address)
+            json.result(op.result)
+        case .listen(let listen):
+            json.member("fd", listen.fd)
+            json.member("backlog", listen.backlog)
+            json.result(listen.result)
+        }
+    }
+}
+
+extension JSONBuilder {
+    /// `key` as lossy UTF-8, plus `b64Key` with the exact bytes when they are not valid UTF-8.
+    mutating func bytes(_ value: ByteString, key: StaticString, b64Key: StaticString) {
+        member(key, value.string)
+        if !value.isValidUTF8 { member(b64Key, Base64.encode(value.bytes)) }
+    }
+
+    /// A captured string and, only when set, its truncated and unreadable flags.
+    mutating func captured(
+        _ value: CapturedString, key: StaticString, b64Key: StaticString, truncatedKey: StaticString,
+        unreadableKey: StaticString
+    ) {
+        bytes(value.value, key: key, b64Key: b64Key)
+        if value.truncated { member(truncatedKey, true) }
+        if value.unreadable { member(unreadableKey, true) }
+    }
+
+    /// `argv`, plus a parallel `argv_b64` when any argument is not valid UTF-8.
+    mutating func argv(_ argv: [ByteString]) {
+        key("argv")
+        beginArray()
+        for arg in argv { string(arg.string) }
+        endArray()
+        if argv.contains(where: { !$0.isValidUTF8 }) {
+            key("argv_b64")
+            beginArray()
+            for arg in argv { string(Base64.encode(arg.bytes)) }
+            endArray()
+        }
+    }
+
+    /// `result`, plus `errno` (its symbolic name) when it is negative.
+    mutating func result(_ result: SyscallResult) {
+        member("result", result.rawValue)
+        if let name = result.errnoName { member("errno", name) }
+    }
+
+    /// `exit_code` by the seed convention (negative signal number when signalled), `signal`
+    /// (null for a normal exit) and `core_dumped`.
+    mutating func exitStatus(_ status: ExitStatus) {
+        member("exit_code", status.code)
+        member("signal", orNull: status.signal)
+        member("core_dumped", status.coreDumped)
+    }
+
+    mutating func sample(_ sample: PerfSample) {
+        key("processes")
+        beginArray()
+        for p in sample.processes {
+            beginObject()
+            member("pid", p.processID)
+            member("name", p.name)
+            member("cpu_pct", p.cpuPercent)
+            member("rss_bytes", p.rssBytes)
+            if let r = p.diskReadBytesPerSecond { member("disk_read_bytes_per_sec", r) }
+            if let w = p.diskWrittenBytesPerSecond { member("disk_written_bytes_per_sec", w) }
+            endObject()
+        }
+        endArray()
+        member("process_count", sample.processCount)
+        member("total_cpu_pct", sample.totalCPUPercent)
+        member("total_rss_bytes", sample.totalRSSBytes)
+        if let r = sample.totalDiskReadBytesPerSecond { member("total_disk_read_bytes_per_sec", r) }
+        if let w = sample.totalDiskWrittenBytesPerSecond { member("total_disk_written_bytes_per_sec", w) }
+    }
+
+    mutating func profile(_ profile: RunProfile) {
+        exitStatus(profile.status)
+        member("timed_out", profile.timedOut)
+        member("wall_ns", profile.wallNanoseconds)
+        member("user_cpu_ns", profile.userCPUNanoseconds)
+        member("system_cpu_ns", profile.systemCPUNanoseconds)
+        member("peak_rss_bytes", profile.peakRSSBytes)
+        member("minor_faults", profile.minorFaults)
+        member("major_faults", profile.majorFaults)
+        member("voluntary_ctx_switches", profile.voluntaryContextSwitches)
+        member("involuntary_ctx_switches", profile.involuntaryContextSwitches)
+        member("sample_count", profile.sampleCount)
+        member("avg_cpu", orNull: profile.avgCPU)
+        member("lost_subscriber", profile.lostSubscriber)
+        member("lost_kernel", profile.lostKernel)
+    }
+
+    /// `family`, then `address` and `port` (inet, inet6), or `path` and `abstract` (unix).
+    mutating func socketAddress(_ address: SocketAddress) {
+        member("family", address.familyName)
+        switch address {
+        case .ipv4(let addr, let port), .ipv6(let addr, let port):
+            member("address", addr)
+            member("port", port)
+        case .unix(let path, let abstract):
+            captured(path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            member("abstract", abstract)
+        case .other(let family):
+            member("family_number", family)
+        case .unreadable:
+            member("address_unreadable", true)
+        }
+    }
+}

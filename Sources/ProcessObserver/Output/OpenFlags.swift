@@ -1,0 +1,84 @@
+/// Names for the `O_*` bits of an `open(2)`/`openat(2)`/`openat2(2)` flags word, as the kernel
+/// of this architecture defines them.
+///
+/// The values are the kernel ABI (`include/uapi/asm-generic/fcntl.h`, with the arm64 overrides),
+/// not glibc's headers: glibc hides `O_DIRECT`, `O_PATH`, `O_TMPFILE`… behind `_GNU_SOURCE`, and
+/// BPF programs report the raw word the task passed.
+public enum OpenFlags {
+    /// The names of the bits set in `flags`, access mode first (`O_RDONLY`, `O_WRONLY` or
+    /// `O_RDWR`), then the others in ascending bit order. `O_SYNC` and `O_TMPFILE` are reported
+    /// as such (not as their component bits); bits without a name appear as `0x…` hex.
+    ///
+    /// `names(of: 0o1101)` is `["O_WRONLY", "O_CREAT", "O_TRUNC"]`.
+    public static func names(of flags: Int32) -> [String] {
+        var rest = UInt32(bitPattern: flags)
+        var names: [String]
+        switch rest & 0o3 {
+        case 0: names = ["O_RDONLY"]
+        case 1: names = ["O_WRONLY"]
+        case 2: names = ["O_RDWR"]
+        default: names = ["O_ACCMODE"]
+        }
+        rest &= ~0o3
+        // Composite flags first, so their bits are not named twice.
+        if rest & syncBits == syncBits {
+            names.append("O_SYNC")
+            rest &= ~syncBits
+        }
+        if rest & tmpfileBits == tmpfileBits {
+            names.append("O_TMPFILE")
+            rest &= ~tmpfileBits
+        }
+        for (bit, name) in single where rest & bit != 0 {
+            names.append(name)
+            rest &= ~bit
+        }
+        var bit: UInt32 = 1
+        while rest != 0 {
+            if rest & bit != 0 {
+                names.append("0x" + String(bit, radix: 16))
+                rest &= ~bit
+            }
+            bit <<= 1
+        }
+        return names
+    }
+
+    #if arch(arm64)
+        private static let directory: UInt32 = 0o40000
+        private static let noFollow: UInt32 = 0o100000
+        private static let direct: UInt32 = 0o200000
+        private static let largeFile: UInt32 = 0o400000
+    #else
+        private static let directory: UInt32 = 0o200000
+        private static let noFollow: UInt32 = 0o400000
+        private static let direct: UInt32 = 0o40000
+        private static let largeFile: UInt32 = 0o100000
+    #endif
+    private static let dsync: UInt32 = 0o10000
+    /// `O_SYNC` is `__O_SYNC | O_DSYNC`.
+    private static let syncBits: UInt32 = 0o4000000 | dsync
+    /// `O_TMPFILE` is `__O_TMPFILE | O_DIRECTORY`.
+    private static let tmpfileBits: UInt32 = 0o20000000 | directory
+
+    /// Single bits in ascending order of value (on x86-64).
+    private static let single: [(UInt32, String)] = [
+        (0o100, "O_CREAT"),
+        (0o200, "O_EXCL"),
+        (0o400, "O_NOCTTY"),
+        (0o1000, "O_TRUNC"),
+        (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"),
+        (dsync, "O_DSYNC"),
+        (0o20000, "O_ASYNC"),
+        (direct, "O_DIRECT"),
+        (largeFile, "O_LARGEFILE"),
+        (directory, "O_DIRECTORY"),
+        (noFollow, "O_NOFOLLOW"),
+        (0o1000000, "O_NOATIME"),
+        (0o2000000, "O_CLOEXEC"),
+        (0o4000000, "__O_SYNC"),
+        (0o10000000, "O_PATH"),
+        (0o20000000, "__O_TMPFILE"),
+    ].sorted { $0.0 < $1.0 }
+}

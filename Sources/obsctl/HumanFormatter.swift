@@ -1,0 +1,188 @@
+import ProcessObserver
+
+/// One aligned line per event for people:
+///
+/// ```
+///    0.001  lifecycle  started   41234  sh -c 'exit 3'  [/usr/bin/sh]
+///    0.004  lifecycle  exited    41234  exit code 3
+/// ```
+///
+/// Columns: seconds.millis since obsctl started the command, category, kind, pid (`pid/tid` when
+/// the acting thread is not the main one), then the kind's details. Kernel events put the task's
+/// `comm` first in brackets. Byte strings are quoted like a shell would need them, with bytes that
+/// are not printable UTF-8 as `\xNN` inside `$'…'`, so nothing is hidden or lost on screen.
+struct HumanFormatter {
+    /// `CLOCK_MONOTONIC` when the command was started: time zero of the first column.
+    let originNs: UInt64
+    let colour: Bool
+
+    func line(_ event: ObserverEvent) -> String {
+        let elapsed = event.timestampNs >= originNs ? event.timestampNs - originNs : 0
+        let millis = elapsed / 1_000_000
+        let time = "\(millis / 1000).\(String(millis % 1000).leftPadded(3, "0"))".rightAligned(9)
+        var ids = String(event.processID)
+        if let tid = event.threadID, tid != event.processID { ids += "/\(tid)" }
+        let failed = Self.failed(event.kind)
+        var detail = details(event.kind)
+        if let comm = event.command { detail = "[\(Self.quote(comm.bytes))] " + detail }
+        return paint(time, "2") + "  " + paint(event.category.rawValue.padded(9), Self.colour(of: event.category))
+            + "  " + event.kind.name.padded(8) + "  " + ids.rightAligned(7) + "  "
+            + (failed ? paint(detail, "31") : detail) + "\n"
+    }
+
+    private func paint(_ text: String, _ sgr: String) -> String {
+        colour ? "\u{1B}[\(sgr)m\(text)\u{1B}[0m" : text
+    }
+
+    private static func colour(of category: EventCategory) -> String {
+        switch category {
+        case .lifecycle: "32"
+        case .file: "36"
+        case .network: "35"
+        case .process: "33"
+        }
+    }
+
+    /// Whether the event reports a failure (a negative syscall result, or lost events).
+    private static func failed(_ kind: EventKind) -> Bool {
+        switch kind {
+        case .lost: true
+        case .exec(let e): !e.result.succeeded
+        case .open(let o): !o.result.succeeded
+        case .unlink(let p), .rmdir(let p), .mkdir(let p): !p.result.succeeded
+        case .rename(let r): !r.result.succeeded
+        case .connect(let s), .accept(let s), .bind(let s): !s.result.succeeded
+        case .listen(let l): !l.result.succeeded
+        default: false
+        }
+    }
+
+    private func details(_ kind: EventKind) -> String {
+        switch kind {
+        case .started(let s):
+            return Self.argv(s.argv) + "  [" + Self.quote(s.path.bytes) + "]"
+        case .exited(let status), .exit(let status):
+            return Self.status(status)
+        case .sample(let sample):
+            return Self.sample(sample)
+        case .lost(let lost):
+            return "\(lost.count) events lost (\(lost.source.rawValue))"
+        case .profile(let p):
+            return Self.profile(p)
+        case .fork(let f):
+            return "child \(f.childProcessID) of \(f.parentProcessID)"
+        case .exec(let e):
+            return Self.captured(e.path) + "  " + Self.argv(e.argv) + (e.argvTruncated ? " …" : "") + "  "
+                + Self.result(e.result)
+        case .open(let o):
+            var text = Self.captured(o.path) + "  " + OpenFlags.names(of: o.flags).joined(separator: "|")
+            if let mode = o.mode { text += " 0" + String(mode, radix: 8) }
+            return text + "  " + Self.result(o.result)
+        case .unlink(let p), .rmdir(let p), .mkdir(let p):
+            var text = Self.captured(p.path)
+            if let mode = p.mode { text += " 0" + String(mode, radix: 8) }
+            return text + "  " + Self.result(p.result)
+        case .rename(let r):
+            return Self.captured(r.path) + " -> " + Self.captured(r.newPath) + "  " + Self.result(r.result)
+        case .connect(let s), .accept(let s), .bind(let s):
+            return "fd \(s.fd)  " + Self.address(s.address) + "  " + Self.result(s.result)
+        case .listen(let l):
+            return "fd \(l.fd)  backlog \(l.backlog)  " + Self.result(l.result)
+        }
+    }
+
+    static func status(_ status: ExitStatus) -> String {
+        switch status {
+        case .exited(let code): "exit code \(code)"
+        case .signaled(let signal, let core):
+            "killed by \(SignalNames.name(signal)) (\(signal))" + (core ? ", core dumped" : "")
+        }
+    }
+
+    static func result(_ result: SyscallResult) -> String {
+        if let name = result.errnoName { return "= \(result.rawValue) \(name)" }
+        return "= \(result.rawValue)"
+    }
+
+    static func address(_ address: SocketAddress) -> String {
+        switch address {
+        case .ipv4(let a, let port): "inet \(a):\(port)"
+        case .ipv6(let a, let port): "inet6 [\(a)]:\(port)"
+        case .unix(let path, let abstract): "unix " + (abstract ? "@" : "") + captured(path)
+        case .other(let family): "family \(family)"
+        case .unreadable: "address unreadable"
+        }
+    }
+
+    static func sample(_ s: PerfSample) -> String {
+        var text = "\(s.processCount) proc  cpu \(percent(s.totalCPUPercent))  rss \(Units.bytes(s.totalRSSBytes))"
+        if let r = s.totalDiskReadBytesPerSecond { text += "  read \(Units.bytes(UInt64(max(0, r))))/s" }
+        if let w = s.totalDiskWrittenBytesPerSecond { text += "  write \(Units.bytes(UInt64(max(0, w))))/s" }
+        let top = s.processes.prefix(3).map { "\($0.name)(\($0.processID)) \(percent($0.cpuPercent))" }
+        if !top.isEmpty { text += "  top: " + top.joined(separator: ", ") }
+        return text
+    }
+
+    static func profile(_ p: RunProfile) -> String {
+        var text = status(p.status) + "  wall \(Units.seconds(p.wallNanoseconds))"
+        text += "  user \(Units.seconds(p.userCPUNanoseconds))  sys \(Units.seconds(p.systemCPUNanoseconds))"
+        text += "  peak rss \(Units.bytes(p.peakRSSBytes))"
+        if p.timedOut { text += "  timed out" }
+        return text
+    }
+
+    private static func percent(_ value: Double) -> String { Units.fixed(value, 1) + "%" }
+
+    static func captured(_ s: CapturedString) -> String {
+        if s.unreadable { return "<unreadable>" }
+        return quote(s.value.bytes) + (s.truncated ? "…" : "")
+    }
+
+    static func argv(_ argv: [ByteString]) -> String {
+        argv.map { quote($0.bytes) }.joined(separator: " ")
+    }
+
+    /// Shell-style quoting: bare when safe, `'…'` for printable text, `$'…'` with `\xNN`
+    /// escapes when there are control characters or bytes that are not UTF-8.
+    static func quote(_ bytes: [UInt8]) -> String {
+        let safe = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-".utf8)
+        if !bytes.isEmpty, bytes.allSatisfy(safe.contains) { return String(decoding: bytes, as: UTF8.self) }
+        let valid = String(validating: bytes, as: UTF8.self)
+        if let text = valid, !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return "'" + text.replacing("'", with: "'\\''") + "'"
+        }
+        var out = "$'"
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            switch b {
+            case 0x0A: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x0D: out += "\\r"
+            case UInt8(ascii: "'"): out += "\\'"
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case 0x20..<0x7F: out += String(UnicodeScalar(b))
+            case 0x80...:
+                // Keep valid multi-byte sequences readable; escape the bytes of invalid ones.
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                if length > 1, i + length <= bytes.count,
+                    let scalar = String(validating: bytes[i..<i + length], as: UTF8.self)
+                {
+                    out += scalar
+                    i += length
+                    continue
+                }
+                out += "\\x" + String(b, radix: 16).leftPadded(2, "0")
+            default: out += "\\x" + String(b, radix: 16).leftPadded(2, "0")
+            }
+            i += 1
+        }
+        return out + "'"
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int, _ pad: Character) -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

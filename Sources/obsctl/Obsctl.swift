@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `obsctl`: see what a process and its descendants do, from the command line.
+@main
+struct Obsctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "obsctl",
+        abstract: "Run a command and watch its lifecycle, file, network and process events.",
+        discussion: """
+            Examples:
+              obsctl capabilities
+              obsctl watch -- make -j2
+              obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
+            """,
+        subcommands: [CapabilitiesCommand.self, WatchCommand.self]
+    )
+}

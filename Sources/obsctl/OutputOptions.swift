@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// Flags every subcommand that prints takes.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (JSON Lines for watch) instead of aligned text.")
+    var json = false
+
+    @Flag(name: .long, help: "Show libbpf's own log on stderr (accepted now; wired when the eBPF backends land).")
+    var verbose = false
+}

@@ -1,0 +1,39 @@
+import ProcessObserver
+
+/// Counts what a run delivered, and prints the closing summary.
+struct RunSummary {
+    private var counts: [EventCategory: [String: Int]] = [:]
+    private(set) var profile: RunProfile?
+
+    mutating func count(_ event: ObserverEvent) {
+        counts[event.category, default: [:]][event.kind.name, default: 0] += 1
+        if case .profile(let p) = event.kind { profile = p }
+    }
+
+    /// The summary text: how the command ended, what it cost, events per category and kind,
+    /// and the lost total.
+    func text(command: String, status: ExitStatus, fallback: RunProfile, signals: [Int32]) -> String {
+        let p = profile ?? fallback
+        var lines: [String] = []
+        var headline = "obsctl: \(command): \(HumanFormatter.status(status)) after \(Units.seconds(p.wallNanoseconds))"
+        if p.timedOut { headline += " (timed out)" }
+        if let first = signals.first { headline += " (obsctl received \(SignalNames.name(first)), forwarded)" }
+        lines.append(headline)
+        var cpu = "  cpu        user \(Units.seconds(p.userCPUNanoseconds))  system \(Units.seconds(p.systemCPUNanoseconds))"
+        if let avg = p.avgCPU { cpu += "  avg \(Units.fixed(avg, 2)) cores" }
+        lines.append(cpu)
+        lines.append("  memory     peak rss \(Units.bytes(p.peakRSSBytes))  faults minor \(p.minorFaults) major \(p.majorFaults)")
+        lines.append(
+            "  switches   voluntary \(p.voluntaryContextSwitches)  involuntary \(p.involuntaryContextSwitches)")
+        lines.append("  samples    \(p.sampleCount)")
+        for category in EventCategory.allCases {
+            guard let kinds = counts[category] else { continue }
+            let total = kinds.values.reduce(0, +)
+            let list = kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("  " + category.rawValue.padded(9) + "  \(total) events: " + list)
+        }
+        lines.append(
+            "  lost       \(p.lostSubscriber + p.lostKernel) (subscriber \(p.lostSubscriber), kernel \(p.lostKernel))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,50 @@
+import ProcessObserver
+
+/// The event loop of `obsctl watch`: reads the subscriber on the main thread while the library
+/// reaps on its own, and writes each event as it arrives.
+///
+/// Writes are batched: the buffer is flushed whenever the subscriber has nothing queued (so a
+/// quiet run shows each event at once, even through a pipe) and when it fills; on a terminal,
+/// after every event. When the reader of our output goes away (EPIPE on a write, or POLLERR /
+/// POLLHUP seen while idle, checked every 250 ms), the command's process group is terminated and the rest of the stream is read and dropped, so the run still ends
+/// with a reaped child.
+struct WatchSession {
+    let output: BufferedOutput
+    let json: Bool
+    let formatter: HumanFormatter
+
+    func run(subscriber: ObserverSubscriber, running: RunningProcess) -> RunSummary {
+        var summary = RunSummary()
+        var stopped = false
+        while true {
+            var next = subscriber.tryRecv()
+            if next == nil {
+                output.flush()
+                // Wake now and then to notice a reader that went away while no event came.
+                while next == nil, !subscriber.isFinished {
+                    next = subscriber.recv(timeout: .milliseconds(250))
+                    if next == nil, !stopped, output.readerIsGone() {
+                        stopped = true
+                        running.terminate()
+                    }
+                }
+            }
+            guard let event = next else { break }
+            summary.count(event)
+            if !output.isClosed {
+                if json {
+                    output.append { EventJSON.append(event, to: &$0) }
+                } else {
+                    output.write(formatter.line(event))
+                }
+                if output.isTerminal { output.flush() }
+            }
+            if output.isClosed, !stopped {
+                stopped = true
+                running.terminate()
+            }
+        }
+        output.flush()
+        return summary
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import ProcessObserver
+import Testing
+
+@Suite("obsctl capabilities, end to end")
+struct CapabilitiesEndToEndTests {
+    @Test("--json prints exactly the four categories and sampling, each with the required keys")
+    func json() throws {
+        let run = try ObsctlRunner.run(["capabilities", "--json"])
+        #expect(run.exitCode == 0)
+        #expect(run.err.isEmpty)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]])
+        #expect(array.map { $0["category"] as? String } == ["lifecycle", "file", "network", "process", "sampling"])
+        for object in array {
+            #expect(Set(object.keys) == ["category", "support", "backend", "reason", "missing", "remedy"])
+            #expect(["supported", "partial", "unavailable"].contains(object["support"] as? String))
+            #expect((object["reason"] as? String)?.isEmpty == false)
+            #expect(object["missing"] is [Any])
+            #expect(object["remedy"] is String || object["remedy"] is NSNull)
+        }
+        #expect(array[0]["support"] as? String == "supported")
+        #expect(array[0]["backend"] as? String == "portable-lifecycle")
+        #expect(array[4]["backend"] as? String == "procfs")
+        // The whole output is what the library negotiates on this machine.
+        #expect(run.out == CapabilitiesJSON.array(ObserverCapabilities.negotiate()) + "\n")
+    }
+
+    @Test("the table has a header, one row per category and a sampling row")
+    func table() throws {
+        let run = try ObsctlRunner.run(["capabilities"])
+        #expect(run.exitCode == 0)
+        let rows = run.lines.filter { !$0.hasPrefix(" ") }
+        #expect(rows.map { String($0.prefix { $0 != " " }) } == ["CATEGORY", "lifecycle", "file", "network", "process", "sampling"])
+        let capabilities = ObserverCapabilities.negotiate()
+        for (row, capability) in zip(rows.dropFirst(), capabilities.categories) {
+            #expect(row.contains("  \(capability.support.rawValue)  "))
+            #expect(row.hasSuffix(capability.reason) || row.contains(capability.reason + " (missing: "))
+        }
+        #expect(rows[5].contains("  procfs  "))
+    }
+}

@@ -1,0 +1,101 @@
+import Testing
+
+@testable import ProcessObserver
+
+@Suite("Subscribers never block the run")
+struct SubscriberTests {
+    @Test("a subscriber that never reads loses an exact count, reported once before the profile")
+    func nonReaderLosesExactCount() throws {
+        let process = NativeProcess(.name("sh"), arguments: ["-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done"])
+        let capacity = 4
+        let slow = process.withObserver(ObserverConfig.lifecycle().sampling(every: .milliseconds(1)).buffering(capacity))
+        let eager = process.withObserver(ObserverConfig.lifecycle().sampling(every: .milliseconds(1)))
+        let running = try process.spawn()
+        var everything: [ObserverEvent] = []
+        while let e = eager.recv() { everything.append(e) }
+        let result = running.wait()
+        #expect(result.status == .exited(code: 0))
+
+        // The eager reader saw every event: started, samples, exited, profile, and no loss.
+        let published = everything.dropLast()  // all but the profile
+        #expect(everything.last?.kind.name == "profile")
+        #expect(!everything.contains { $0.kind.name == "lost" })
+        try #require(published.count > capacity + 1, "the run made too few events to overflow the buffer")
+        #expect(slow.buffer.storedCount <= capacity + 2)
+
+        let got = slow.collect()
+        // The first `capacity` events, then one lost marker, then the profile.
+        try #require(got.count == capacity + 2)
+        #expect(Array(got.prefix(capacity).map(\.seq)) == Array(published.prefix(capacity).map(\.seq)))
+        guard case .lost(let lost) = got[capacity].kind else {
+            Issue.record("expected a lost event, got \(got[capacity].kind.name)")
+            return
+        }
+        #expect(lost.source == .subscriber)
+        #expect(lost.count == UInt64(published.count - capacity))
+        #expect(got[capacity].seq == published[capacity].seq, "the marker carries the first dropped event's seq")
+        guard case .profile(let profile) = got.last?.kind else {
+            Issue.record("expected the profile last")
+            return
+        }
+        #expect(profile.lostSubscriber == lost.count)
+        #expect(profile.sampleCount == published.filter { $0.kind.name == "sample" }.count)
+        #expect(result.profile.lostSubscriber == lost.count)
+    }
+
+    @Test("a subscriber dropped before the run ends does not disturb it")
+    func droppedSubscriber() throws {
+        let process = NativeProcess(.name("sh"), arguments: ["-c", "exit 7"])
+        var dropped: ObserverSubscriber? = process.withObserver(.lifecycle())
+        let kept = process.withObserver(.lifecycle())
+        let running = try process.spawn()
+        dropped = nil
+        #expect(dropped == nil)
+        #expect(running.wait().status == .exited(code: 7))
+        #expect(kept.collect().map(\.kind.name) == ["started", "exited", "profile"])
+    }
+
+    @Test("the subscriber is an AsyncSequence that ends after the profile")
+    func asyncSequence() async throws {
+        let process = NativeProcess(.name("true"))
+        let events = process.withObserver(.lifecycle())
+        let running = try process.spawn()
+        var kinds: [String] = []
+        for await event in events { kinds.append(event.kind.name) }
+        #expect(kinds == ["started", "exited", "profile"])
+        #expect(await running.wait().status == .exited(code: 0))
+    }
+
+    @Test("tryRecv and drain never block; recv returns nil at the end")
+    func nonBlockingReads() throws {
+        let process = NativeProcess(.name("true"))
+        let events = process.withObserver(.lifecycle())
+        let result = try process.run()
+        #expect(result.status == .exited(code: 0))
+        let first = events.tryRecv()
+        #expect(first?.kind.name == "started")
+        #expect(events.drain().map(\.kind.name) == ["exited", "profile"])
+        #expect(events.tryRecv() == nil)
+        #expect(events.recv() == nil)
+        #expect(events.isFinished)
+    }
+
+    @Test("the buffer drops beyond capacity and says so before the next event it keeps")
+    func bufferUnit() {
+        let buffer = SubscriberBuffer(config: ObserverConfig.lifecycle().buffering(2))
+        func event(_ seq: UInt64) -> ObserverEvent {
+            ObserverEvent(seq: seq, timestampNs: seq, category: .lifecycle, processID: 1, kind: .exited(.exited(code: 0)))
+        }
+        for seq: UInt64 in 1...5 { buffer.offer(event(seq)) }
+        #expect(buffer.tryReceive()?.seq == 1)
+        buffer.offer(event(6))  // room for one: the marker goes first, then 6
+        let rest = buffer.drain()
+        #expect(rest.map(\.seq) == [2, 3, 6])
+        guard case .lost(let lost) = rest[1].kind else {
+            Issue.record("expected lost")
+            return
+        }
+        #expect(lost.count == 3)
+        #expect(buffer.lostTotal == 3)
+    }
+}
