@@ -81,7 +81,11 @@ struct ResolvedTools {
     }
 
     /// The categories `obsctl watch --categories all` will really observe.
-    var obsctlActive: [String] { obsctlCategories.filter(\.active).map(\.category) }
+    /// (`capabilities --json` also lists `sampling`, which is not an event category and is off at `--interval 0`.)
+    var obsctlActive: [String] {
+        let eventCategories = Set(EventCategory.allCases.map(\.rawValue))
+        return obsctlCategories.filter { $0.active && eventCategories.contains($0.category) }.map(\.category)
+    }
 
     /// `obsctl watch --categories all` with events written nowhere: the cost of observing, not of a terminal.
     func obsctlArgv(_ command: [String], json: Bool = false, output: String? = "/dev/null") -> [String] {
