@@ -281,9 +281,15 @@ struct SamplerTests {
         }
         // A wrong start time means the pid now names another process: no tree.
         #expect(ProcessTree().members(root: root, rootStartTime: rootStart + 1).isEmpty)
+        // Both children must have become `sleep` (past fork and exec, with their own pages)
+        // before a sample can be expected to show three resident processes.
+        for child in children {
+            while ProcFS.stat(child).map({ String(decoding: $0.command, as: UTF8.self) }) != "sleep" { sched_yield() }
+        }
+        let settled = Clock.monotonicNs()
         var three: PerfSample?
         while three == nil, let next = stream.nextSample() {
-            if next.sample.processCount == 3 { three = next.sample }
+            if next.event.timestampNs > settled && next.sample.processCount == 3 { three = next.sample }
         }
         pipes.release()
         let (samples, profile) = try stream.finish()

@@ -8,44 +8,43 @@ import SystemPackage
     import Musl
 #endif
 
-/// One spawned process, from the start gate to the closing profile.
+/// One spawned process, from its start to the closing profile.
 ///
-/// A dedicated reaper thread waits on the child's pidfd (so no process-wide SIGCHLD handler is
-/// needed and nobody else's children are touched), enforces the timeout, reaps with `wait4(2)`
-/// for the rusage, then stops the sampler and the kernel source, publishes `exited` and ends the
-/// stream with `profile`.
+/// The shared `Reaper` thread notices the exit through the child's pidfd (so no process-wide
+/// SIGCHLD handler is needed and nobody else's children are touched) and enforces the timeout;
+/// the run then reaps with `wait4(2)` for the rusage, stops the sampler and the kernel source,
+/// publishes `exited` and ends the stream with `profile`.
 final class Run: @unchecked Sendable {
     let pid: Int32
-    private let pidfd: FileDescriptor
-    private let wake: (read: FileDescriptor, write: FileDescriptor)
+    let pidfd: FileDescriptor
     private let hub: EventHub?
     private let kernel: (any KernelEventSource)?
     private let sampler: Sampler?
     private let captures: (OutputCapture?, OutputCapture?)
     private let startNs: UInt64
-    private let timeoutNs: UInt64?
     private let graceNs: UInt64
 
     private let lock = ConditionLock()
     private var reaped = false
     private var result: ProcessResult?
     private var waiters: [CheckedContinuation<ProcessResult, Never>] = []
-    private var terminateRequested = false
+    private var deadline: UInt64?
+    private var killAt: UInt64?
+    private var timedOut = false
+    private var terminating = false
 
     private init(
-        pid: Int32, pidfd: FileDescriptor, wake: (read: FileDescriptor, write: FileDescriptor), hub: EventHub?,
-        kernel: (any KernelEventSource)?, sampler: Sampler?, captures: (OutputCapture?, OutputCapture?),
-        startNs: UInt64, timeout: Duration?, grace: Duration
+        pid: Int32, pidfd: FileDescriptor, hub: EventHub?, kernel: (any KernelEventSource)?, sampler: Sampler?,
+        captures: (OutputCapture?, OutputCapture?), startNs: UInt64, timeout: Duration?, grace: Duration
     ) {
         self.pid = pid
         self.pidfd = pidfd
-        self.wake = wake
         self.hub = hub
         self.kernel = kernel
         self.sampler = sampler
         self.captures = captures
         self.startNs = startNs
-        self.timeoutNs = timeout.map(nanoseconds)
+        self.deadline = timeout.map { startNs + nanoseconds($0) }
         self.graceNs = nanoseconds(grace)
     }
 
@@ -86,50 +85,65 @@ final class Run: @unchecked Sendable {
         case .null: stdinFD = try devNull()
         case .fileDescriptor(let fd): stdinFD = fd.rawValue
         }
-        let stdoutFD = try sink(process.standardOutput, &captureOut)
-        let stderrFD = try sink(process.standardError, &captureErr)
+        let stdio = (stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr))
+        let environment = process.environment.entries()
 
         // Kernel backend first: its programs must be attached before the child passes the gate.
         var kernel: (any KernelEventSource)?
         if let hub {
             kernel = try KernelBackend.open(categories: hub.categories, logger: process.logger)
         }
-        var child: obs_gated_child
-        do {
-            child = try Spawner.forkGated(
-                path: path, argv: argv, environment: process.environment.entries(),
-                workingDirectory: process.workingDirectory, stdio: (stdinFD, stdoutFD, stderrFD))
-        } catch {
+        func abandon(_ pid: Int32?) {
             _ = kernel?.stop()
-            hub?.finish(profile: { _ in nil }, processID: 0)
-            throw error
+            hub?.finish(profile: { _ in nil }, processID: pid ?? 0)
         }
-        let pid = child.pid
-        let pidfd: FileDescriptor
-        let wake: (read: FileDescriptor, write: FileDescriptor)
-        do {
-            pidfd = try Spawner.pidfd(for: pid)
-            wake = try Spawner.pipe()
-            try kernel?.track(processID: pid)
-        } catch {
-            Spawner.signalGroup(pid, SIGKILL)
-            _ = Spawner.release(&child)
-            _ = Spawner.wait4Blocking(pid)
-            _ = kernel?.stop()
-            hub?.finish(profile: { _ in nil }, processID: pid)
-            throw error
-        }
-        if let hub { kernel?.start(hub: hub, rootProcessID: pid, onRootExit: nil) }
 
-        let startNs = Clock.monotonicNs()
-        if let execErrno = Spawner.release(&child) {
-            _ = Spawner.wait4Blocking(pid)
-            _ = kernel?.stop()
-            try? pidfd.close()
-            try? wake.read.close()
-            try? wake.write.close()
-            hub?.finish(profile: { _ in nil }, processID: pid)
-            throw ObserverError.exec(path.string, errno: execErrno)
+        let pid: Int32
+        let pidfd: FileDescriptor
+        let startNs: UInt64
+        if let kernel, let hub {
+            // The start gate: the child waits until its pid is in the kernel's tracked map, so its
+            // very first instructions (the loader's opens) are observed.
+            var child: obs_gated_child
+            do {
+                child = try Spawner.forkGated(
+                    path: path, argv: argv, environment: environment, workingDirectory: process.workingDirectory,
+                    stdio: stdio)
+            } catch {
+                abandon(nil)
+                throw error
+            }
+            pid = child.pid
+            do {
+                pidfd = try Spawner.pidfd(for: pid)
+                try kernel.track(processID: pid)
+            } catch {
+                Spawner.signalGroup(pid, SIGKILL)
+                _ = Spawner.release(&child)
+                _ = Spawner.wait4Blocking(pid)
+                abandon(pid)
+                throw error
+            }
+            kernel.start(hub: hub, rootProcessID: pid, onRootExit: nil)
+            startNs = Clock.monotonicNs()
+            if let execErrno = Spawner.release(&child) {
+                _ = Spawner.wait4Blocking(pid)
+                try? pidfd.close()
+                abandon(pid)
+                throw ObserverError.exec(path.string, errno: execErrno)
+            }
+        } else {
+            // Nothing to register in the kernel: posix_spawn, which copies no page tables.
+            startNs = Clock.monotonicNs()
+            do {
+                pid = try Spawner.spawnDirect(
+                    path: path, argv: argv, environment: environment, workingDirectory: process.workingDirectory,
+                    stdio: stdio)
+                pidfd = try Spawner.pidfd(for: pid)
+            } catch {
+                abandon(nil)
+                throw error
+            }
         }
         hub?.publish(
             ObserverEvent(
@@ -144,10 +158,9 @@ final class Run: @unchecked Sendable {
             sampler?.start()
         }
         let run = Run(
-            pid: pid, pidfd: pidfd, wake: wake, hub: hub, kernel: kernel, sampler: sampler,
-            captures: (captureOut, captureErr), startNs: startNs, timeout: process.timeout,
-            grace: process.terminationGrace)
-        _ = OSThread(name: "obs-reaper") { run.reap() }
+            pid: pid, pidfd: pidfd, hub: hub, kernel: kernel, sampler: sampler, captures: (captureOut, captureErr),
+            startNs: startNs, timeout: process.timeout, grace: process.terminationGrace)
+        Reaper.shared.watch(run)
         return run
     }
 
@@ -161,22 +174,42 @@ final class Run: @unchecked Sendable {
 
     /// SIGTERM to the group now, SIGKILL after the grace period.
     func terminate() {
-        lock.withLock {
-            guard !reaped, !terminateRequested else { return }
-            terminateRequested = true
+        let poke: Bool = lock.withLock {
+            guard !reaped, !terminating else { return false }
+            terminating = true
             Spawner.signalGroup(pid, SIGTERM)
+            killAt = Clock.monotonicNs() + graceNs
+            return true
         }
-        poke()
+        if poke { Reaper.shared.poke() }
     }
 
-    /// Kill-on-drop: the handle went away without `wait()`.
+    /// Kill-on-drop: the handle went away without `wait()`. The reaper still reaps it.
     func killIfRunning() {
         lock.withLock { if !reaped { Spawner.signalGroup(pid, SIGKILL) } }
     }
 
-    private func poke() {
-        var byte: UInt8 = 1
-        _ = write(wake.write.rawValue, &byte, 1)
+    var hasDeadline: Bool { lock.withLock { deadline != nil || killAt != nil } }
+
+    /// Called by the reaper thread: signals what is due and returns the next deadline, if any.
+    func enforceDeadlines(now: UInt64) -> UInt64? {
+        lock.withLock {
+            guard !reaped else { return nil }
+            if let d = deadline, now >= d {
+                deadline = nil
+                timedOut = true
+                if !terminating {
+                    terminating = true
+                    Spawner.signalGroup(pid, SIGTERM)
+                    killAt = now + graceNs
+                }
+            }
+            if let k = killAt, now >= k {
+                killAt = nil
+                Spawner.signalGroup(pid, SIGKILL)
+            }
+            return [deadline, killAt].compactMap { $0 }.min()
+        }
     }
 
     func wait() -> ProcessResult {
@@ -201,47 +234,30 @@ final class Run: @unchecked Sendable {
 
     var isRunning: Bool { lock.withLock { !reaped } }
 
-    // MARK: - the reaper thread
+    // MARK: - the end of the run
 
-    private func reap() {
-        var deadline = timeoutNs.map { startNs + $0 }
-        var killAt: UInt64?
-        var timedOut = false
-        var fds = [
-            pollfd(fd: pidfd.rawValue, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wake.read.rawValue, events: Int16(POLLIN), revents: 0),
-        ]
-        while true {
-            let now = Clock.monotonicNs()
-            if killAt == nil, lock.withLock({ terminateRequested }) { killAt = now + graceNs }
-            if let d = deadline, now >= d {
-                deadline = nil
-                timedOut = true
-                lock.withLock { terminateRequested = true }
-                Spawner.signalGroup(pid, SIGTERM)
-                killAt = now + graceNs
-            }
-            if let k = killAt, now >= k {
-                Spawner.signalGroup(pid, SIGKILL)
-                killAt = .max
-            }
-            let next = [deadline, killAt == .max ? nil : killAt].compactMap { $0 }.min()
-            let timeoutMs = next.map { Int32(clamping: ($0 - min($0, now) + 999_999) / 1_000_000) } ?? -1
-            fds[0].revents = 0
-            fds[1].revents = 0
-            let n = poll(&fds, 2, timeoutMs)
-            if n < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 { break }
-            if fds[1].revents != 0 {
-                var sink = [UInt8](repeating: 0, count: 64)
-                _ = read(wake.read.rawValue, &sink, sink.count)
-            }
-        }
+    /// Called on the reaper thread once the pidfd says the child exited. Closing work that can
+    /// take a while (joining the sampler, draining and detaching eBPF) moves to its own thread so
+    /// other runs' exits are not held up.
+    func reap() {
         let (status, usage) = Spawner.wait4Blocking(pid)
         let endNs = Clock.monotonicNs()
-        lock.withLock { reaped = true }
-        let exit = ExitStatus(waitStatus: status)
+        let timedOut = lock.withLock {
+            reaped = true
+            return self.timedOut
+        }
+        try? pidfd.close()
+        if sampler == nil && kernel == nil && captures.0 == nil && captures.1 == nil {
+            close(status: status, usage: usage, endNs: endNs, timedOut: timedOut)
+        } else {
+            OSThread.detached(name: "obs-run-close") { [self] in
+                close(status: status, usage: usage, endNs: endNs, timedOut: timedOut)
+            }
+        }
+    }
 
+    private func close(status: Int32, usage: rusage, endNs: UInt64, timedOut: Bool) {
+        let exit = ExitStatus(waitStatus: status)
         let sampleCount = sampler?.stop() ?? 0
         let stats = kernel?.stop() ?? KernelSourceStats()
         hub?.publish(ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: pid, kind: .exited(exit)))
@@ -264,9 +280,6 @@ final class Run: @unchecked Sendable {
                 return profile(lost: lost)
             }, processID: pid)
 
-        try? pidfd.close()
-        try? wake.read.close()
-        try? wake.write.close()
         let result = ProcessResult(
             processID: pid, status: exit, profile: profile(lost: totalLost), standardOutput: out?.bytes,
             standardError: err?.bytes, standardOutputTruncated: out?.truncated ?? false,

@@ -37,12 +37,7 @@ enum Spawner {
         path: ByteString, argv: [ByteString], environment: [ByteString], workingDirectory: FilePath?,
         stdio: (Int32, Int32, Int32)
     ) throws(ObserverError) -> obs_gated_child {
-        for (index, arg) in argv.enumerated() where arg.bytes.contains(0) {
-            throw ObserverError(.invalidConfiguration, "Argument \(index) contains a NUL byte, which execve cannot pass.")
-        }
-        if path.bytes.contains(0) {
-            throw ObserverError(.invalidConfiguration, "The executable path contains a NUL byte.")
-        }
+        try checkNoNUL(path: path, argv: argv)
         var child = obs_gated_child()
         let rc: Int32 = withCStrings(argv) { argvPtr in
             withCStrings(environment) { envPtr in
@@ -64,6 +59,38 @@ enum Spawner {
                 underlying: errno)
         }
         return child
+    }
+
+    /// Starts the child with posix_spawn (no start gate). Returns its pid.
+    static func spawnDirect(
+        path: ByteString, argv: [ByteString], environment: [ByteString], workingDirectory: FilePath?,
+        stdio: (Int32, Int32, Int32)
+    ) throws(ObserverError) -> Int32 {
+        try checkNoNUL(path: path, argv: argv)
+        var pid: pid_t = 0
+        let rc: Int32 = withCStrings(argv) { argvPtr in
+            withCStrings(environment) { envPtr in
+                withCStrings([path]) { pathPtr in
+                    if let cwd = workingDirectory {
+                        return cwd.withPlatformString { cwdPtr in
+                            obs_spawn_direct(pathPtr[0], argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &pid)
+                        }
+                    }
+                    return obs_spawn_direct(pathPtr[0], argvPtr, envPtr, nil, stdio.0, stdio.1, stdio.2, &pid)
+                }
+            }
+        }
+        if rc != 0 { throw ObserverError.exec(path.string, errno: Errno(rawValue: rc)) }
+        return pid
+    }
+
+    private static func checkNoNUL(path: ByteString, argv: [ByteString]) throws(ObserverError) {
+        for (index, arg) in argv.enumerated() where arg.bytes.contains(0) {
+            throw ObserverError(.invalidConfiguration, "Argument \(index) contains a NUL byte, which execve cannot pass.")
+        }
+        if path.bytes.contains(0) {
+            throw ObserverError(.invalidConfiguration, "The executable path contains a NUL byte.")
+        }
     }
 
     /// Opens the gate; returns the errno the child's execve failed with, or nil when it runs.
