@@ -26,7 +26,9 @@ struct BPFObjectPlugin: BuildToolPlugin {
             .buildCommand(
                 displayName: "Compiling eBPF programs in bpf/",
                 executable: URL(fileURLWithPath: "/bin/sh"),
-                arguments: [script.path, clang, objcopy, output.path, includeDir.path, context.pluginWorkDirectoryURL.path]
+                arguments: [
+                    script.path, clang, objcopy, output.path, includeDir.path, context.pluginWorkDirectoryURL.path,
+                ]
                     + sources.map(\.path),
                 inputFiles: [script] + sources + headers,
                 outputFiles: [output])

@@ -58,8 +58,13 @@ struct AttachLatency {
             let childSeconds = 0.3
             let obsctlRounds = max(3, common.rounds)
             for _ in 0..<obsctlRounds {
-                let background = try BackgroundCommand(resolved.obsctlArgv(["sleep", "\(childSeconds)"], json: true, output: nil))
-                if let ns = background.waitForFirstOutput(timeout: 10) { firstOutput.append(Double(ns)) } else { silent += 1 }
+                let background = try BackgroundCommand(
+                    resolved.obsctlArgv(["sleep", "\(childSeconds)"], json: true, output: nil))
+                if let ns = background.waitForFirstOutput(timeout: 10) {
+                    firstOutput.append(Double(ns))
+                } else {
+                    silent += 1
+                }
                 _ = background.wait()
                 let bare = try Launcher.run(["/bin/true"])
                 let watched = try Launcher.run(resolved.obsctlArgv(["/bin/true"]))
@@ -69,17 +74,21 @@ struct AttachLatency {
                 let s = Summary(firstOutput)
                 table.add([
                     "obsctl: exec → first event line on stdout", Format.milliseconds(s.median),
-                    "\(Format.milliseconds(s.min))–\(Format.milliseconds(s.max))", "\(Format.milliseconds(s.q1))–\(Format.milliseconds(s.q3))",
+                    "\(Format.milliseconds(s.min))–\(Format.milliseconds(s.max))",
+                    "\(Format.milliseconds(s.q1))–\(Format.milliseconds(s.q3))",
                     "≤ 100 ms",
                 ])
                 if s.median >= childSeconds * 1e9 {
-                    table.note("obsctl's first line came only after its \(childSeconds) s child ended: its output is block-buffered, so this is an upper bound")
+                    table.note(
+                        "obsctl's first line came only after its \(childSeconds) s child ended: its output is block-buffered, so this is an upper bound"
+                    )
                 }
             }
             let f = Summary(fixedCost)
             table.add([
                 "obsctl watch -- /bin/true minus bare /bin/true (whole fixed cost)", Format.milliseconds(f.median),
-                "\(Format.milliseconds(f.min))–\(Format.milliseconds(f.max))", "\(Format.milliseconds(f.q1))–\(Format.milliseconds(f.q3))", "",
+                "\(Format.milliseconds(f.min))–\(Format.milliseconds(f.max))",
+                "\(Format.milliseconds(f.q1))–\(Format.milliseconds(f.q3))", "",
             ])
             if silent > 0 { table.note("\(silent) obsctl runs printed nothing") }
             table.note("obsctl categories really active: \(resolved.obsctlActive.joined(separator: ", "))")

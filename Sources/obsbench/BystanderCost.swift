@@ -27,7 +27,9 @@ struct BystanderCost {
     }
 
     func measure() throws -> ResultTable {
-        let variants = Variant.allCases.filter { resolved.obsctl != nil || ($0 != .idleObserver && $0 != .busyObserved) }
+        let variants = Variant.allCases.filter {
+            resolved.obsctl != nil || ($0 != .idleObserver && $0 != .busyObserved)
+        }
         let bystander = [kit.filestorm, kit.scratch, "\(tools.scaled(5_000))"]
         let loop = ["/bin/sh", "-c", "while :; do \(kit.loopback) 2000 || exit 1; done"]
         var seconds: [Variant: [Double]] = [:]
@@ -43,7 +45,8 @@ struct BystanderCost {
                 case .idleObserver:
                     background = try BackgroundCommand(resolved.obsctlArgv(["sleep", "600"], json: true, output: nil))
                 case .busyBare: background = try BackgroundCommand(loop)
-                case .busyObserved: background = try BackgroundCommand(resolved.obsctlArgv(loop, json: true, output: nil))
+                case .busyObserved:
+                    background = try BackgroundCommand(resolved.obsctlArgv(loop, json: true, output: nil))
                 }
                 if variant == .idleObserver || variant == .busyObserved {
                     if background!.waitForFirstOutput(timeout: 10) == nil { notReady += 1 }
@@ -55,17 +58,20 @@ struct BystanderCost {
             guard round > 0 else { continue }
             for v in variants { seconds[v, default: []].append(times[v]!) }
             common.progress(
-                "  round \(round): " + variants.map { "\($0.rawValue) \(Format.seconds(times[$0]!))s" }.joined(separator: ", "))
+                "  round \(round): "
+                    + variants.map { "\($0.rawValue) \(Format.seconds(times[$0]!))s" }.joined(separator: ", "))
         }
         var table = ResultTable(
-            title: "Bystander: an unobserved file-heavy process (filestorm \(tools.scaled(5_000))) while an observer runs",
+            title:
+                "Bystander: an unobserved file-heavy process (filestorm \(tools.scaled(5_000))) while an observer runs",
             columns: [
                 ("bystander runs", .left), ("median s", .right), ("min–max s", .right), ("IQR s", .right),
                 ("ratio", .right), ("target", .right),
             ])
         func ratio(_ v: Variant, over base: Variant) -> String {
             guard let a = seconds[v], let b = seconds[base] else { return "n/a" }
-            return Format.ratio(Summary(zip(a, b).map { $0 / $1 }).median) + " vs \(base == .alone ? "alone" : "bare loop")"
+            return Format.ratio(Summary(zip(a, b).map { $0 / $1 }).median)
+                + " vs \(base == .alone ? "alone" : "bare loop")"
         }
         for v in variants {
             let s = Summary(seconds[v]!)
@@ -77,12 +83,18 @@ struct BystanderCost {
                 }
             table.add([
                 v.rawValue, Format.seconds(s.median), "\(Format.seconds(s.min))–\(Format.seconds(s.max))",
-                "\(Format.seconds(s.q1))–\(Format.seconds(s.q3))", r, v == .idleObserver || v == .busyObserved ? "≤ 1.05×" : "",
+                "\(Format.seconds(s.q1))–\(Format.seconds(s.q3))", r,
+                v == .idleObserver || v == .busyObserved ? "≤ 1.05×" : "",
             ])
         }
         if let problem = resolved.obsctlProblem { table.note("observer rows skipped: \(problem)") }
-        if notReady > 0 { table.note("\(notReady) times obsctl printed nothing within 10 s: the bystander may have started before attach") }
-        table.note("ratios are medians of per-round pairs; the observer is attached (first event printed) before the bystander starts")
+        if notReady > 0 {
+            table.note(
+                "\(notReady) times obsctl printed nothing within 10 s: the bystander may have started before attach")
+        }
+        table.note(
+            "ratios are medians of per-round pairs; the observer is attached (first event printed) before the bystander starts"
+        )
         return table
     }
 }

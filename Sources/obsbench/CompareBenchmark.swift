@@ -19,7 +19,9 @@ struct CompareBenchmark: ParsableCommand {
 
     @Option(
         name: .customLong("only"),
-        help: "Comma list of parts to run: \(ComparePart.allCases.map(\.rawValue).joined(separator: ",")) (default: all).")
+        help:
+            "Comma list of parts to run: \(ComparePart.allCases.map(\.rawValue).joined(separator: ",")) (default: all)."
+    )
     var onlyList: String?
 
     var parts: Set<ComparePart> {
@@ -97,10 +99,13 @@ struct WorkloadMatrix {
         let connections = tools.scaled(10_000)
         return [
             Workload(
-                name: "file-heavy", detail: "filestorm \(iterations): 4× open/read/close, 1 failed open, creat/write/close, rename, unlink per iteration",
+                name: "file-heavy",
+                detail:
+                    "filestorm \(iterations): 4× open/read/close, 1 failed open, creat/write/close, rename, unlink per iteration",
                 argv: [kit.filestorm, kit.scratch, "\(iterations)"], target: 1.5),
             Workload(
-                name: "spawn-heavy", detail: "spawnstorm \(spawns): fork + execve /bin/true + waitpid, one after another",
+                name: "spawn-heavy",
+                detail: "spawnstorm \(spawns): fork + execve /bin/true + waitpid, one after another",
                 argv: [kit.spawnstorm, "\(spawns)"], target: 1.15),
             Workload(
                 name: "network", detail: "loopback \(connections): connect/accept4/send/recv/close on 127.0.0.1",
@@ -125,7 +130,9 @@ struct WorkloadMatrix {
         var seconds: [String: [Wrapper: [Double]]] = [:]
         var ratios: [String: [Wrapper: [Double]]] = [:]
         var failures: [String] = []
-        common.progress("compare: \(workloads.count) workloads × [\(wrappers.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds")
+        common.progress(
+            "compare: \(workloads.count) workloads × [\(wrappers.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds"
+        )
         for round in 0...common.rounds {
             for workload in workloads {
                 var times: [Wrapper: Double] = [:]
@@ -133,7 +140,9 @@ struct WorkloadMatrix {
                     let wrapper = wrappers[(i + round) % wrappers.count]
                     let outcome = try Launcher.run(argv(wrapper, workload.argv)!)
                     if !outcome.exitedCleanly {
-                        failures.append("\(workload.name) under \(wrapper.rawValue) ended with \(outcome.describeStatus) in round \(round)")
+                        failures.append(
+                            "\(workload.name) under \(wrapper.rawValue) ended with \(outcome.describeStatus) in round \(round)"
+                        )
                     }
                     times[wrapper] = Double(outcome.wallNs) / 1e9
                 }
@@ -160,10 +169,13 @@ struct WorkloadMatrix {
                 let r = Summary(ratios[workload.name]![w]!)
                 var verdict = ""
                 if w == .obsctl {
-                    verdict = r.median <= workload.target ? "met" : "MISSED by \(Format.fixed((r.median - workload.target) * 100, 1)) points"
+                    verdict =
+                        r.median <= workload.target
+                        ? "met" : "MISSED by \(Format.fixed((r.median - workload.target) * 100, 1)) points"
                 }
                 table.add([
-                    workload.name, w == .obsctl ? "obsctl (\(resolved.obsctlActive.joined(separator: ",")))" : w.rawValue,
+                    workload.name,
+                    w == .obsctl ? "obsctl (\(resolved.obsctlActive.joined(separator: ",")))" : w.rawValue,
                     Format.seconds(s.median), "\(Format.seconds(s.min))–\(Format.seconds(s.max))",
                     "\(Format.seconds(s.q1))–\(Format.seconds(s.q3))", w == .bare ? "1.00×" : Format.ratio(r.median),
                     w == .obsctl ? "≤ \(Format.ratio(workload.target))" : "", verdict,
@@ -174,9 +186,13 @@ struct WorkloadMatrix {
         if let problem = resolved.obsctlProblem { table.note("obsctl column skipped: \(problem)") }
         if let problem = resolved.straceProblem { table.note("strace column skipped: \(problem)") }
         if resolved.obsctl != nil {
-            table.note("obsctl runs `watch --categories all --interval 0 --no-summary -o /dev/null -- CMD`; its startup is included")
+            table.note(
+                "obsctl runs `watch --categories all --interval 0 --no-summary -o /dev/null -- CMD`; its startup is included"
+            )
         }
-        if resolved.strace != nil { table.note("strace runs `strace -f -e trace=%file,%network,%process -o /dev/null CMD`") }
+        if resolved.strace != nil {
+            table.note("strace runs `strace -f -e trace=%file,%network,%process -o /dev/null CMD`")
+        }
         for f in failures { table.note("FAILED: \(f)") }
         return [table]
     }

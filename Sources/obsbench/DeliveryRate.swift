@@ -49,17 +49,24 @@ struct DeliveryRate {
             ])
         let countText = counts.map(String.init).joined(separator: ", ")
         if rates.isEmpty {
-            table.add([fileSupport.support.rawValue, "n/a", "n/a", countText, "\(lost)", Format.seconds(Summary(wall).median), "≥ 250,000/s"])
-            table.note("no file events were delivered: file is \(fileSupport.support.rawValue) (\(fileSupport.reason)); re-run once the eBPF backend lands")
+            table.add([
+                fileSupport.support.rawValue, "n/a", "n/a", countText, "\(lost)", Format.seconds(Summary(wall).median),
+                "≥ 250,000/s",
+            ])
+            table.note(
+                "no file events were delivered: file is \(fileSupport.support.rawValue) (\(fileSupport.reason)); re-run once the eBPF backend lands"
+            )
         } else {
             let s = Summary(rates)
             table.add([
-                fileSupport.support.rawValue, Format.rate(s.median), "\(Format.rate(s.min))–\(Format.rate(s.max))", countText, "\(lost)",
+                fileSupport.support.rawValue, Format.rate(s.median), "\(Format.rate(s.min))–\(Format.rate(s.max))",
+                countText, "\(lost)",
                 Format.seconds(Summary(wall).median), "≥ 250,000/s",
             ])
             table.note(
                 "events/s = file events received / wall time from spawn() to the end of the stream; "
-                    + (s.median >= 250_000 ? "target met" : "target MISSED by \(Format.rate(250_000 - s.median)) events/s"))
+                    + (s.median >= 250_000
+                        ? "target met" : "target MISSED by \(Format.rate(250_000 - s.median)) events/s"))
             if lost > 0 { table.note("events were lost (\(lost)): the rate is not a no-loss rate") }
             if counts.contains(where: { $0 < opens }) {
                 table.note("fewer file events than opens (\(opens)) in some run: the backend missed events")

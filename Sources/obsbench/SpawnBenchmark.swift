@@ -44,12 +44,15 @@ struct SpawnBenchmark: ParsableCommand {
         var delivery: [SpawnVariant: SpawnVariant.Delivery] = [:]
         var growth: [SpawnVariant: (virtualKiB: Int, mappings: Int)] = [:]
         common.progress(
-            "spawn: \(variants.count) variants × \(spawns) spawns of \(program), \(common.rounds) rounds, one fresh process per loop")
+            "spawn: \(variants.count) variants × \(spawns) spawns of \(program), \(common.rounds) rounds, one fresh process per loop"
+        )
         for round in 1...common.rounds {
             var roundRates: [SpawnVariant: Double] = [:]
             for i in 0..<variants.count {
                 let variant = variants[(i + round) % variants.count]
-                let argv = [exe, "spawn-worker", "--variant", variant.rawValue, "--spawns", "\(spawns)", "--program", program]
+                let argv = [
+                    exe, "spawn-worker", "--variant", variant.rawValue, "--spawns", "\(spawns)", "--program", program,
+                ]
                 guard let line = Launcher.capture(argv), let report = SpawnWorker.Report(line) else {
                     throw ValidationError("the \(variant.rawValue) spawn loop failed (\(argv.joined(separator: " ")))")
                 }
@@ -68,7 +71,9 @@ struct SpawnBenchmark: ParsableCommand {
                 rates[v, default: []].append(roundRates[v]!)
                 ratios[v, default: []].append(roundRates[v]! / roundRates[.bare]!)
             }
-            common.progress("  round \(round): " + variants.map { "\($0.rawValue) \(Format.rate(roundRates[$0]!))/s" }.joined(separator: ", "))
+            common.progress(
+                "  round \(round): "
+                    + variants.map { "\($0.rawValue) \(Format.rate(roundRates[$0]!))/s" }.joined(separator: ", "))
         }
 
         var table = ResultTable(
@@ -95,7 +100,8 @@ struct SpawnBenchmark: ParsableCommand {
                 "goal (issue 2): lifecycle observer ≥ 0.95× bare: "
                     + (lifecycleRatio >= 0.95
                         ? "met (\(Format.ratio(lifecycleRatio)))"
-                        : "MISSED (\(Format.ratio(lifecycleRatio)), \(Format.fixed((0.95 - lifecycleRatio) * 100, 1)) points short)"))
+                        : "MISSED (\(Format.ratio(lifecycleRatio)), \(Format.fixed((0.95 - lifecycleRatio) * 100, 1)) points short)")
+            )
         }
         for v in [SpawnVariant.lifecycle, .lifecycleSampler] {
             guard let d = delivery[v] else { continue }
@@ -111,7 +117,8 @@ struct SpawnBenchmark: ParsableCommand {
         for v in variants where growth[v]!.mappings > spawns / 2 {
             table.note(
                 "\(v.label): the process kept \(growth[v]!.mappings) more memory mappings and "
-                    + "\(growth[v]!.virtualKiB / 1024) MiB more address space after \(spawns) spawns (something per spawn is never released)")
+                    + "\(growth[v]!.virtualKiB / 1024) MiB more address space after \(spawns) spawns (something per spawn is never released)"
+            )
         }
         table.note(
             "each loop runs in a fresh `obsbench spawn-worker` process after one untimed spawn; the ratio is the median over "

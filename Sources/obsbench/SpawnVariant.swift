@@ -62,7 +62,8 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
                 var pid: pid_t = 0
                 let rc = posix_spawn(&pid, argv[0]!, nil, nil, argv, environ)
                 guard rc == 0 else {
-                    throw Launcher.SpawnError(description: "posix_spawn(\(program)) failed: \(String(cString: strerror(rc)))")
+                    throw Launcher.SpawnError(
+                        description: "posix_spawn(\(program)) failed: \(String(cString: strerror(rc)))")
                 }
                 let (status, _) = Launcher.reap(pid)
                 if status != 0 { delivery.badExits += 1 }

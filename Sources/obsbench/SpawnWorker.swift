@@ -43,7 +43,8 @@ struct SpawnWorker: ParsableCommand {
             guard f.count == 9 else { return nil }
             elapsedNs = Double(f[0])
             cpuNs = Double(f[1])
-            delivery = SpawnVariant.Delivery(runs: f[2], events: f[3], samples: f[4], lost: UInt64(f[5]), badExits: f[6])
+            delivery = SpawnVariant.Delivery(
+                runs: f[2], events: f[3], samples: f[4], lost: UInt64(f[5]), badExits: f[6])
             virtualKiBGrowth = f[7]
             mappingsGrowth = f[8]
         }

@@ -58,11 +58,14 @@ struct ResolvedTools {
     init(_ options: ToolOptions) {
         let caps = ObserverCapabilities.negotiate()
         libraryCategories = caps.categories.map {
-            CategoryStatus(category: $0.category.rawValue, support: $0.support.rawValue, backend: $0.backend, reason: $0.reason)
+            CategoryStatus(
+                category: $0.category.rawValue, support: $0.support.rawValue, backend: $0.backend, reason: $0.reason)
         }
         let obsctlPath = options.obsctlPath
         if FileManager.default.isExecutableFile(atPath: obsctlPath) {
-            if let json = Launcher.capture([obsctlPath, "capabilities", "--json"]), let parsed = Self.parseCapabilities(json) {
+            if let json = Launcher.capture([obsctlPath, "capabilities", "--json"]),
+                let parsed = Self.parseCapabilities(json)
+            {
                 obsctl = obsctlPath
                 obsctlCategories = parsed
             } else {
@@ -71,7 +74,8 @@ struct ResolvedTools {
                     + "build it with `swift build -c release --product obsctl` from a tree that has it"
             }
         } else {
-            obsctlProblem = "no obsctl at \(obsctlPath); build it (`swift build -c release --product obsctl`) or pass --obsctl"
+            obsctlProblem =
+                "no obsctl at \(obsctlPath); build it (`swift build -c release --product obsctl`) or pass --obsctl"
         }
         if let path = which(options.strace) {
             strace = path
@@ -105,7 +109,9 @@ struct ResolvedTools {
         else { return nil }
         var out: [CategoryStatus] = []
         for object in array {
-            guard let category = object["category"] as? String, let support = object["support"] as? String else { return nil }
+            guard let category = object["category"] as? String, let support = object["support"] as? String else {
+                return nil
+            }
             out.append(
                 CategoryStatus(
                     category: category, support: support, backend: object["backend"] as? String ?? "",
@@ -119,7 +125,9 @@ struct ResolvedTools {
     func capabilityTable() -> ResultTable {
         var table = ResultTable(
             title: "Categories active in this run",
-            columns: [("source", .left), ("category", .left), ("support", .left), ("backend", .left), ("reason", .left)])
+            columns: [
+                ("source", .left), ("category", .left), ("support", .left), ("backend", .left), ("reason", .left),
+            ])
         for c in libraryCategories {
             table.add(["library negotiate()", c.category, c.support, c.backend, c.reason])
         }
@@ -132,7 +140,8 @@ struct ResolvedTools {
         if !inactive.isEmpty {
             table.note(
                 "not active: \(inactive.joined(separator: ", ")); every observed number below covers only "
-                    + "\(libraryCategories.filter(\.active).map(\.category).joined(separator: ", ")) and must be re-run once they are")
+                    + "\(libraryCategories.filter(\.active).map(\.category).joined(separator: ", ")) and must be re-run once they are"
+            )
         }
         return table
     }

@@ -120,7 +120,9 @@ final class WorkloadKit {
     static let functionsPerUnit = 4
 
     static func write(_ path: String, _ text: String) throws {
-        guard let file = fopen(path, "w") else { throw BuildError(description: "cannot create \(path): errno \(errno)") }
+        guard let file = fopen(path, "w") else {
+            throw BuildError(description: "cannot create \(path): errno \(errno)")
+        }
         defer { fclose(file) }
         guard fputs(text, file) >= 0 else { throw BuildError(description: "cannot write \(path)") }
     }

@@ -30,7 +30,8 @@ struct CapabilitiesCommand: ParsableCommand {
     /// that has one.
     static func table(_ capabilities: ObserverCapabilities) -> String {
         var rows: [(String, String, String, String, String?)] = capabilities.categories.map {
-            let reason = $0.missing.isEmpty ? $0.reason : "\($0.reason) (missing: \($0.missing.joined(separator: ", ")))"
+            let reason =
+                $0.missing.isEmpty ? $0.reason : "\($0.reason) (missing: \($0.missing.joined(separator: ", ")))"
             return ($0.category.rawValue, $0.support.rawValue, $0.backend, reason, $0.remedy)
         }
         let s = capabilities.sampling

@@ -47,8 +47,10 @@ enum CategorySelection: Equatable {
             switch capability.support {
             case .supported: break
             case .partial:
-                let missing = capability.missing.isEmpty ? "" : " (missing: \(capability.missing.joined(separator: ", ")))"
-                problems.append("category \"\(category.rawValue)\" is only partly available\(missing): \(capability.reason)")
+                let missing =
+                    capability.missing.isEmpty ? "" : " (missing: \(capability.missing.joined(separator: ", ")))"
+                problems.append(
+                    "category \"\(category.rawValue)\" is only partly available\(missing): \(capability.reason)")
             case .unavailable:
                 problems.append("category \"\(category.rawValue)\" is unavailable: \(capability.reason)")
             }

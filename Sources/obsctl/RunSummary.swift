@@ -19,10 +19,13 @@ struct RunSummary {
         if p.timedOut { headline += " (timed out)" }
         if let first = signals.first { headline += " (obsctl received \(SignalNames.name(first)), forwarded)" }
         lines.append(headline)
-        var cpu = "  cpu        user \(Units.seconds(p.userCPUNanoseconds))  system \(Units.seconds(p.systemCPUNanoseconds))"
+        var cpu =
+            "  cpu        user \(Units.seconds(p.userCPUNanoseconds))  system \(Units.seconds(p.systemCPUNanoseconds))"
         if let avg = p.avgCPU { cpu += "  avg \(Units.fixed(avg, 2)) cores" }
         lines.append(cpu)
-        lines.append("  memory     peak rss \(Units.bytes(p.peakRSSBytes))  faults minor \(p.minorFaults) major \(p.majorFaults)")
+        lines.append(
+            "  memory     peak rss \(Units.bytes(p.peakRSSBytes))  faults minor \(p.minorFaults) major \(p.majorFaults)"
+        )
         lines.append(
             "  switches   voluntary \(p.voluntaryContextSwitches)  involuntary \(p.involuntaryContextSwitches)")
         lines.append("  samples    \(p.sampleCount)")

@@ -36,7 +36,8 @@ struct WatchCommand: ParsableCommand {
     @Flag(name: .long, help: "Fail when a category named in --categories is unavailable (default: warn).")
     var strict = false
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between perf samples; 0 turns sampling off.", valueName: "seconds"))
+    @Option(
+        name: .long, help: ArgumentHelp("Seconds between perf samples; 0 turns sampling off.", valueName: "seconds"))
     var interval: Double = 1
 
     @Option(name: .long, help: ArgumentHelp("Processes listed per sample, busiest first.", valueName: "n"))
@@ -47,7 +48,9 @@ struct WatchCommand: ParsableCommand {
         help: ArgumentHelp("End the command's process group after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the events to this file.", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Write the events to this file.", valueName: "file"))
     var outputFile: String?
 
     @Flag(name: .customLong("no-summary"), help: "Do not print the summary at the end.")
@@ -108,7 +111,9 @@ struct WatchCommand: ParsableCommand {
         }
         if !noSummary {
             // stdout carries only JSON Lines in --json mode; the summary goes to stderr then.
-            let out = options.json && eventsOnStdout ? BufferedOutput(fd: 2) : (eventsOnStdout ? events : BufferedOutput(fd: 1))
+            let out =
+                options.json && eventsOnStdout
+                ? BufferedOutput(fd: 2) : (eventsOnStdout ? events : BufferedOutput(fd: 1))
             out.write(
                 summary.text(
                     command: target.displayName, status: result.status, fallback: result.profile,
@@ -135,9 +140,10 @@ struct WatchCommand: ParsableCommand {
         let name = raw[0]
         let executable: Executable =
             name.bytes.contains(UInt8(ascii: "/"))
-            ? .path(name.bytes.withUnsafeBufferPointer { buffer in
-                FilePath(String(decoding: buffer, as: UTF8.self))
-            })
+            ? .path(
+                name.bytes.withUnsafeBufferPointer { buffer in
+                    FilePath(String(decoding: buffer, as: UTF8.self))
+                })
             : .name(name.string)
         let process = NativeProcess(
             executable, arguments: Array(raw.dropFirst()),

@@ -30,7 +30,10 @@ struct CapabilitiesEndToEndTests {
         let run = try ObsctlRunner.run(["capabilities"])
         #expect(run.exitCode == 0)
         let rows = run.lines.filter { !$0.hasPrefix(" ") }
-        #expect(rows.map { String($0.prefix { $0 != " " }) } == ["CATEGORY", "lifecycle", "file", "network", "process", "sampling"])
+        #expect(
+            rows.map { String($0.prefix { $0 != " " }) } == [
+                "CATEGORY", "lifecycle", "file", "network", "process", "sampling",
+            ])
         let capabilities = ObserverCapabilities.negotiate()
         for (row, capability) in zip(rows.dropFirst(), capabilities.categories) {
             #expect(row.contains("  \(capability.support.rawValue)  "))

@@ -31,7 +31,12 @@ struct EventJSONTests {
     @Test("open: flags as names, mode, fd on success; errno name on failure")
     func open() throws {
         let ok = try object(
-            event(.file, .open(FileOpen(path: CapturedString("/tmp/x"), flags: 0o1101, mode: 0o644, result: SyscallResult(3), directoryFD: -100))))
+            event(
+                .file,
+                .open(
+                    FileOpen(
+                        path: CapturedString("/tmp/x"), flags: 0o1101, mode: 0o644, result: SyscallResult(3),
+                        directoryFD: -100))))
         #expect(ok["path"] as? String == "/tmp/x")
         #expect(ok["flags"] as? [String] == ["O_WRONLY", "O_CREAT", "O_TRUNC"])
         #expect(ok["mode"] as? Int == 0o644)
@@ -40,7 +45,9 @@ struct EventJSONTests {
         #expect(ok["fd"] as? Int == 3)
         #expect(ok["errno"] == nil)
         let failed = try object(
-            event(.file, .open(FileOpen(path: CapturedString("/nope"), flags: 0o2000000, mode: nil, result: SyscallResult(-2)))))
+            event(
+                .file,
+                .open(FileOpen(path: CapturedString("/nope"), flags: 0o2000000, mode: nil, result: SyscallResult(-2)))))
         #expect(failed["flags"] as? [String] == ["O_RDONLY", "O_CLOEXEC"])
         #expect(failed["result"] as? Int == -2)
         #expect(failed["errno"] as? String == "ENOENT")
@@ -67,7 +74,12 @@ struct EventJSONTests {
     @Test("exec: path, argv, argv_truncated, result; truncated and unreadable flags only when set")
     func exec() throws {
         let o = try object(
-            event(.process, .exec(Exec(path: CapturedString("/bin/cat", truncated: true), argv: ["cat", "f"], argvTruncated: true, result: SyscallResult(0)))))
+            event(
+                .process,
+                .exec(
+                    Exec(
+                        path: CapturedString("/bin/cat", truncated: true), argv: ["cat", "f"], argvTruncated: true,
+                        result: SyscallResult(0)))))
         #expect(o["path"] as? String == "/bin/cat")
         #expect(o["path_truncated"] as? Bool == true)
         #expect(o["path_unreadable"] == nil)
@@ -75,7 +87,12 @@ struct EventJSONTests {
         #expect(o["argv_truncated"] as? Bool == true)
         #expect(o["result"] as? Int == 0)
         let failed = try object(
-            event(.process, .exec(Exec(path: CapturedString("", unreadable: true), argv: [], argvTruncated: false, result: SyscallResult(-13)))))
+            event(
+                .process,
+                .exec(
+                    Exec(
+                        path: CapturedString("", unreadable: true), argv: [], argvTruncated: false,
+                        result: SyscallResult(-13)))))
         #expect(failed["path_unreadable"] as? Bool == true)
         #expect(failed["errno"] as? String == "EACCES")
     }
@@ -84,7 +101,9 @@ struct EventJSONTests {
     func invalidUTF8() throws {
         let bad = ByteString(bytes: [0x2F, 0x74, 0xFF, 0x0A])
         let o = try object(
-            event(.file, .rename(Rename(path: CapturedString(bad), newPath: CapturedString("/ok"), result: SyscallResult(-18))),
+            event(
+                .file,
+                .rename(Rename(path: CapturedString(bad), newPath: CapturedString("/ok"), result: SyscallResult(-18))),
                 comm: ByteString(bytes: [0x63, 0xC3])))
         #expect(o["path"] as? String == "/t\u{FFFD}\n")
         #expect(o["path_b64"] as? String == "L3T/Cg==")
@@ -97,16 +116,29 @@ struct EventJSONTests {
 
     @Test("network kinds: inet, inet6 and unix addresses, EINPROGRESS by name, listen")
     func network() throws {
-        let v4 = try object(event(.network, .connect(SocketOperation(fd: 5, address: .ipv4(address: "127.0.0.1", port: 8080), result: SyscallResult(-115)))))
+        let v4 = try object(
+            event(
+                .network,
+                .connect(
+                    SocketOperation(
+                        fd: 5, address: .ipv4(address: "127.0.0.1", port: 8080), result: SyscallResult(-115)))))
         #expect(v4["family"] as? String == "inet")
         #expect(v4["address"] as? String == "127.0.0.1")
         #expect(v4["port"] as? Int == 8080)
         #expect(v4["errno"] as? String == "EINPROGRESS")
-        let v6 = try object(event(.network, .accept(SocketOperation(fd: 3, address: .ipv6(address: "::1", port: 40000), result: SyscallResult(7)))))
+        let v6 = try object(
+            event(
+                .network,
+                .accept(SocketOperation(fd: 3, address: .ipv6(address: "::1", port: 40000), result: SyscallResult(7)))))
         #expect(v6["family"] as? String == "inet6")
         #expect(v6["result"] as? Int == 7)
         let unix = try object(
-            event(.network, .bind(SocketOperation(fd: 4, address: .unix(path: CapturedString("/run/x.sock"), abstract: false), result: SyscallResult(0)))))
+            event(
+                .network,
+                .bind(
+                    SocketOperation(
+                        fd: 4, address: .unix(path: CapturedString("/run/x.sock"), abstract: false),
+                        result: SyscallResult(0)))))
         #expect(unix["family"] as? String == "unix")
         #expect(unix["path"] as? String == "/run/x.sock")
         #expect(unix["abstract"] as? Bool == false)
@@ -119,7 +151,9 @@ struct EventJSONTests {
         let sample = PerfSample(
             processes: [
                 .init(processID: 1, name: "a", cpuPercent: 99.5, rssBytes: 4096),
-                .init(processID: 2, name: "b", cpuPercent: 0, rssBytes: 8192, diskReadBytesPerSecond: 0, diskWrittenBytesPerSecond: 1e6),
+                .init(
+                    processID: 2, name: "b", cpuPercent: 0, rssBytes: 8192, diskReadBytesPerSecond: 0,
+                    diskWrittenBytesPerSecond: 1e6),
             ], processCount: 2, totalCPUPercent: 99.5, totalRSSBytes: 12288, totalDiskReadBytesPerSecond: 0,
             totalDiskWrittenBytesPerSecond: 1e6)
         let s = try object(event(.lifecycle, .sample(sample)))
@@ -143,7 +177,13 @@ struct EventJSONTests {
             (.lifecycle, .started(Started(argv: ["a", ByteString(bytes: [0xFF])], path: "/bin/a"))),
             (.lifecycle, .exited(.exited(code: 0))),
             (.lifecycle, .lost(Lost(count: 5, source: .kernel))),
-            (.lifecycle, .sample(PerfSample(processes: [], processCount: 0, totalCPUPercent: 0, totalRSSBytes: 0, totalDiskReadBytesPerSecond: nil, totalDiskWrittenBytesPerSecond: nil))),
+            (
+                .lifecycle,
+                .sample(
+                    PerfSample(
+                        processes: [], processCount: 0, totalCPUPercent: 0, totalRSSBytes: 0,
+                        totalDiskReadBytesPerSecond: nil, totalDiskWrittenBytesPerSecond: nil))
+            ),
             (.lifecycle, .profile(RunProfile(status: .exited(code: 1), wallNanoseconds: 10))),
             (.process, .fork(Fork(childProcessID: 2, parentProcessID: 1))),
             (.process, .exec(Exec(path: path, argv: ["x"], argvTruncated: false, result: SyscallResult(-2)))),
@@ -152,8 +192,18 @@ struct EventJSONTests {
             (.file, .unlink(PathOperation(path: path, result: SyscallResult(0)))),
             (.file, .rmdir(PathOperation(path: path, result: SyscallResult(-39)))),
             (.file, .mkdir(PathOperation(path: path, mode: 0o755, result: SyscallResult(0)))),
-            (.file, .rename(Rename(path: path, newPath: CapturedString(ByteString(bytes: [0xC0])), result: SyscallResult(0)))),
-            (.network, .connect(SocketOperation(fd: 3, address: .unix(path: CapturedString("\0abs"), abstract: true), result: SyscallResult(-111)))),
+            (
+                .file,
+                .rename(
+                    Rename(path: path, newPath: CapturedString(ByteString(bytes: [0xC0])), result: SyscallResult(0)))
+            ),
+            (
+                .network,
+                .connect(
+                    SocketOperation(
+                        fd: 3, address: .unix(path: CapturedString("\0abs"), abstract: true),
+                        result: SyscallResult(-111)))
+            ),
             (.network, .accept(SocketOperation(fd: 3, address: .other(family: 16), result: SyscallResult(5)))),
             (.network, .bind(SocketOperation(fd: 3, address: .unreadable, result: SyscallResult(-14)))),
             (.network, .listen(Listen(fd: 3, backlog: 5, result: SyscallResult(0)))),

@@ -12,7 +12,8 @@ import Testing
 struct WatchEndToEndTests {
     @Test("--json prints started, exited, profile as JSON Lines that validate against the schema")
     func jsonLinesValidate() throws {
-        let obsctl = try ObsctlRunner.start(["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 0"].map { Array($0.utf8) })
+        let obsctl = try ObsctlRunner.start(
+            ["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 0"].map { Array($0.utf8) })
         let run = obsctl.finish()
         #expect(run.exitCode == 0)
         let events = try ObsctlRunner.objects(run.lines)
@@ -31,7 +32,9 @@ struct WatchEndToEndTests {
 
     @Test("with the default sampling interval every line still validates against the schema")
     func defaultOptionsValidate() throws {
-        let run = try ObsctlRunner.run(["watch", "--json", "--", "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"])
+        let run = try ObsctlRunner.run([
+            "watch", "--json", "--", "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
+        ])
         #expect(run.exitCode == 0)
         let kinds = try ObsctlRunner.objects(run.lines).map { $0["kind"] as? String }
         #expect(kinds.first == "started")
@@ -75,7 +78,9 @@ struct WatchEndToEndTests {
         #expect(root.out.contains("capabilities"))
         let watch = try ObsctlRunner.run(["watch", "--help"])
         #expect(watch.exitCode == 0)
-        for option in ["--categories", "--interval", "--top", "--timeout", "--output", "--no-summary", "--json", "--strict"] {
+        for option in [
+            "--categories", "--interval", "--top", "--timeout", "--output", "--no-summary", "--json", "--strict",
+        ] {
             #expect(watch.out.contains(option), "watch --help does not mention \(option)")
         }
     }
@@ -84,7 +89,9 @@ struct WatchEndToEndTests {
     func unknownCategory() throws {
         let run = try ObsctlRunner.run(["watch", "--categories", "file,disk", "--", "true"])
         #expect(run.exitCode == 64)
-        #expect(run.err.contains("Unknown category \"disk\" in --categories. Valid values: lifecycle, file, network, process, all"))
+        #expect(
+            run.err.contains(
+                "Unknown category \"disk\" in --categories. Valid values: lifecycle, file, network, process, all"))
         #expect(run.stdout.isEmpty)
     }
 
@@ -113,7 +120,10 @@ struct WatchEndToEndTests {
         let strict = try ObsctlRunner.run(["watch", "--strict", "--categories", "file", "--", "true"])
         let warnings = run.err.split(separator: "\n").filter { $0.hasPrefix("obsctl: warning:") }
         if capability.support == .unavailable {
-            #expect(warnings == ["obsctl: warning: category \"file\" is unavailable: \(capability.reason); watching without it."])
+            #expect(
+                warnings == [
+                    "obsctl: warning: category \"file\" is unavailable: \(capability.reason); watching without it."
+                ])
             #expect(strict.exitCode == 1)
             #expect(strict.err == "obsctl: error: category \"file\" is unavailable: \(capability.reason)\n")
             #expect(strict.stdout.isEmpty)
@@ -129,7 +139,9 @@ struct WatchEndToEndTests {
 
     @Test("in --json mode stdout carries only JSON Lines: the command's output and the summary go to stderr")
     func stdoutOnlyJSON() throws {
-        let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--", "sh", "-c", "echo hello; echo oops >&2"])
+        let run = try ObsctlRunner.run([
+            "watch", "--json", "--interval", "0", "--", "sh", "-c", "echo hello; echo oops >&2",
+        ])
         #expect(run.exitCode == 0)
         #expect(try ObsctlRunner.objects(run.lines).count == 3)
         #expect(run.err.hasPrefix("hello\noops\n") || run.err.hasPrefix("oops\nhello\n"))
@@ -147,7 +159,8 @@ struct WatchEndToEndTests {
         try #require(lines.count >= 4)
         let pattern = /^ +[0-9]+\.[0-9]{3}  lifecycle  (started|exited |profile)  +[0-9]+  .+$/
         for line in lines.prefix(3) { #expect(line.wholeMatch(of: pattern) != nil, "not aligned: \(line)") }
-        #expect(lines[0].hasSuffix("  sh -c 'exit 3'  [/usr/bin/sh]") || lines[0].hasSuffix("  sh -c 'exit 3'  [/bin/sh]"))
+        #expect(
+            lines[0].hasSuffix("  sh -c 'exit 3'  [/usr/bin/sh]") || lines[0].hasSuffix("  sh -c 'exit 3'  [/bin/sh]"))
         #expect(lines[1].hasSuffix("  exit code 3"))
         #expect(lines[3].hasPrefix("obsctl: sh: exit code 3 after "))
         #expect(lines.contains("  lifecycle  3 events: exited 1, profile 1, started 1"))
@@ -165,7 +178,9 @@ struct WatchEndToEndTests {
     func outputFile() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-out-\(getpid()).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
-        let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "-o", file.path, "--", "sh", "-c", "echo hi"])
+        let run = try ObsctlRunner.run([
+            "watch", "--json", "--interval", "0", "-o", file.path, "--", "sh", "-c", "echo hi",
+        ])
         #expect(run.exitCode == 0)
         let written = try [UInt8](Data(contentsOf: file))
         let lines = String(decoding: written, as: UTF8.self).split(separator: "\n").map(String.init)

@@ -44,9 +44,13 @@ struct WatchSignalTests {
         let invalid: [UInt8] = [0x66, 0xFF, 0xFE, 0x0A, 0xC3, 0x28, 0x22, 0x5C]  // f, bad bytes, \n, bad pair, ", \
         let args: [[UInt8]] = [
             Array("sh".utf8), Array("-c".utf8), Array("printf '%s' \"$1\" > \"$2\"".utf8), Array("sh".utf8),
-            invalid, Array(file.path.utf8), Array("line one\nline \"two\" 'three'\t\u{1}".utf8), Array("ünïcode ✓".utf8),
+            invalid, Array(file.path.utf8), Array("line one\nline \"two\" 'three'\t\u{1}".utf8),
+            Array("ünïcode ✓".utf8),
         ]
-        let run = try ObsctlRunner.run(bytes: [Array("watch".utf8), Array("--json".utf8), Array("--interval".utf8), Array("0".utf8), Array("--".utf8)] + args)
+        let run = try ObsctlRunner.run(
+            bytes: [
+                Array("watch".utf8), Array("--json".utf8), Array("--interval".utf8), Array("0".utf8), Array("--".utf8),
+            ] + args)
         #expect(run.exitCode == 0)
         #expect(run.lines.count == 3)
         #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")

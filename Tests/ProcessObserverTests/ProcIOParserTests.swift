@@ -18,7 +18,8 @@ struct ProcIOParserTests {
     static let cases: [Case] = [
         Case(
             label: "an idle reader",
-            text: "rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
+            text:
+                "rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
             rchar: 6976, wchar: 0, syscr: 10, syscw: 0, readBytes: 0, writeBytes: 0, cancelled: 0),
         Case(
             label: "dd writing 50 MiB with fsync",

@@ -78,7 +78,8 @@ struct ProcStatParserTests {
     @Test("keeps a name that is not UTF-8 as its exact bytes")
     func invalidUTF8Name() throws {
         let bytes: [UInt8] =
-            Array("9 (".utf8) + [0xFF, 0xFE, 0x29, 0x20] + Array(") S 1 9 9 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 3 4 5 0\n".utf8)
+            Array("9 (".utf8) + [0xFF, 0xFE, 0x29, 0x20]
+            + Array(") S 1 9 9 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 3 4 5 0\n".utf8)
         let stat = try #require(ProcStat(parsing: bytes))
         #expect(stat.command == [0xFF, 0xFE, 0x29, 0x20])
         #expect(stat.parentProcessID == 1)

@@ -60,7 +60,8 @@ struct ProcStatusParserTests {
             name: "a) b (c", state: "Z", tgid: 12448, ppid: 12446, rss: nil, hwm: nil, threads: 1),
         Case(
             label: "a kernel thread",
-            text: "Name:\tkthreadd\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t2\nPid:\t2\nPPid:\t0\nKthread:\t1\nThreads:\t1\n",
+            text:
+                "Name:\tkthreadd\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t2\nPid:\t2\nPPid:\t0\nKthread:\t1\nThreads:\t1\n",
             name: "kthreadd", state: "S", tgid: 2, ppid: 0, rss: nil, hwm: nil, threads: 1),
         Case(
             label: "init with 13 threads and a 17 MiB peak",

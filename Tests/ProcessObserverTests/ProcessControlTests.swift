@@ -17,7 +17,8 @@ struct ProcessControlTests {
         let result = try process.run()
         #expect(result.status == .signaled(signal: SIGTERM, coreDumped: false))
         #expect(result.profile.timedOut)
-        let background = try #require(ProcessCensus.readSmallFile(pidFile).flatMap { Int32($0.split(separator: "\n")[0]) })
+        let background = try #require(
+            ProcessCensus.readSmallFile(pidFile).flatMap { Int32($0.split(separator: "\n")[0]) })
         #expect(ProcessCensus.waitGone(background), "the background sleep \(background) survived the timeout")
         #expect(ProcessCensus.members(ofGroup: result.processID).isEmpty)
         guard case .profile(let profile) = events.collect().last?.kind else {
@@ -37,7 +38,9 @@ struct ProcessControlTests {
         let result = try process.run()
         #expect(result.status == .signaled(signal: SIGKILL, coreDumped: false))
         #expect(result.profile.timedOut)
-        #expect(ProcessCensus.members(ofGroup: result.processID).isEmpty || ProcessCensus.members(ofGroup: result.processID).allSatisfy { ProcessCensus.waitGone($0) })
+        #expect(
+            ProcessCensus.members(ofGroup: result.processID).isEmpty
+                || ProcessCensus.members(ofGroup: result.processID).allSatisfy { ProcessCensus.waitGone($0) })
     }
 
     @Test("terminate() cancels a run with SIGTERM to the group")
@@ -73,7 +76,8 @@ struct ProcessControlTests {
         _ = try NativeProcess(.name("true")).run()
         let before = ProcessCensus.openDescriptorCount()
         for i in 0..<200 {
-            let process = NativeProcess(.name("sh"), arguments: ["-c", "exit \(i % 4)"], standardOutput: .capture(maxBytes: 16))
+            let process = NativeProcess(
+                .name("sh"), arguments: ["-c", "exit \(i % 4)"], standardOutput: .capture(maxBytes: 16))
             let events = process.withObserver(.lifecycle())
             let result = try process.run()
             #expect(result.status == .exited(code: Int32(i % 4)))

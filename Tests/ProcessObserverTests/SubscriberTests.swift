@@ -8,7 +8,8 @@ struct SubscriberTests {
     func nonReaderLosesExactCount() throws {
         let process = NativeProcess(.name("sleep"), arguments: ["100"])
         let capacity = 4
-        let slow = process.withObserver(ObserverConfig.lifecycle().sampling(every: .milliseconds(1)).buffering(capacity))
+        let slow = process.withObserver(
+            ObserverConfig.lifecycle().sampling(every: .milliseconds(1)).buffering(capacity))
         let eager = process.withObserver(ObserverConfig.lifecycle().sampling(every: .milliseconds(1)))
         let running = try process.spawn()
         // Let it run until the eager reader has seen 20 samples, then end it: many events, no timing.
@@ -88,7 +89,8 @@ struct SubscriberTests {
     func bufferUnit() {
         let buffer = SubscriberBuffer(config: ObserverConfig.lifecycle().buffering(2))
         func event(_ seq: UInt64) -> ObserverEvent {
-            ObserverEvent(seq: seq, timestampNs: seq, category: .lifecycle, processID: 1, kind: .exited(.exited(code: 0)))
+            ObserverEvent(
+                seq: seq, timestampNs: seq, category: .lifecycle, processID: 1, kind: .exited(.exited(code: 0)))
         }
         for seq: UInt64 in 1...5 { buffer.offer(event(seq)) }
         #expect(buffer.tryReceive()?.seq == 1)

@@ -10,7 +10,9 @@ enum ProcessCensus {
         defer { closedir(dir) }
         var count = 0
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { count += 1 }
         }
         return count - 1
@@ -38,12 +40,15 @@ enum ProcessCensus {
         defer { closedir(dir) }
         var out: [Stat] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard let pid = Int32(name), let text = readSmallFile("/proc/\(pid)/stat"),
                 let close = text.lastIndex(of: ")")
             else { continue }
             let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 3, let state = fields[0].first, let ppid = Int32(fields[1]), let pgrp = Int32(fields[2])
+            guard fields.count > 3, let state = fields[0].first, let ppid = Int32(fields[1]),
+                let pgrp = Int32(fields[2])
             else { continue }
             out.append(Stat(pid: pid, state: state, ppid: ppid, pgrp: pgrp))
         }

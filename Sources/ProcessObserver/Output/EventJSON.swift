@@ -63,13 +63,15 @@ public enum EventJSON {
             json.member("child_pid", fork.childProcessID)
             json.member("parent_pid", fork.parentProcessID)
         case .exec(let exec):
-            json.captured(exec.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+            json.captured(
+                exec.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
             json.argv(exec.argv)
             json.member("argv_truncated", exec.argvTruncated)
             json.result(exec.result)
         case .open(let open):
-            json.captured(open.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+            json.captured(
+                open.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
             json.key("flags")
             json.beginArray()
@@ -80,14 +82,17 @@ public enum EventJSON {
             json.result(open.result)
             if open.result.succeeded { json.member("fd", open.result.rawValue) }
         case .unlink(let op), .rmdir(let op), .mkdir(let op):
-            json.captured(op.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+            json.captured(
+                op.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
             if let mode = op.mode { json.member("mode", mode) }
             json.result(op.result)
         case .rename(let rename):
-            json.captured(rename.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+            json.captured(
+                rename.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
-            json.captured(rename.newPath, key: "new_path", b64Key: "new_path_b64",
+            json.captured(
+                rename.newPath, key: "new_path", b64Key: "new_path_b64",
                 truncatedKey: "new_path_truncated", unreadableKey: "new_path_unreadable")
             json.result(rename.result)
         case .connect(let op), .accept(let op), .bind(let op):
@@ -193,7 +198,8 @@ extension JSONBuilder {
             member("address", addr)
             member("port", port)
         case .unix(let path, let abstract):
-            captured(path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+            captured(
+                path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
             member("abstract", abstract)
         case .other(let family):

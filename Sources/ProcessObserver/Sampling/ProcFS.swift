@@ -74,7 +74,9 @@ enum ProcFS {
     }
 
     static func stat(_ pid: Int32) -> ProcStat? { readFile("/proc/\(pid)/stat").flatMap(ProcStat.init(parsing:)) }
-    static func status(_ pid: Int32) -> ProcStatus? { readFile("/proc/\(pid)/status").flatMap(ProcStatus.init(parsing:)) }
+    static func status(_ pid: Int32) -> ProcStatus? {
+        readFile("/proc/\(pid)/status").flatMap(ProcStatus.init(parsing:))
+    }
     static func statm(_ pid: Int32) -> ProcStatm? { readFile("/proc/\(pid)/statm").flatMap(ProcStatm.init(parsing:)) }
     static func io(_ pid: Int32) -> ProcIO? { readFile("/proc/\(pid)/io").flatMap(ProcIO.init(parsing:)) }
 

@@ -21,14 +21,13 @@ struct ProcIO: Sendable, Hashable {
         var values: [UInt64?] = Array(repeating: nil, count: 7)
         for (key, value) in ProcText.keyedLines(bytes) {
             let slot: Int? =
-                if ProcText.equals(key, "rchar") { 0 }
-                else if ProcText.equals(key, "wchar") { 1 }
-                else if ProcText.equals(key, "syscr") { 2 }
-                else if ProcText.equals(key, "syscw") { 3 }
-                else if ProcText.equals(key, "read_bytes") { 4 }
-                else if ProcText.equals(key, "write_bytes") { 5 }
-                else if ProcText.equals(key, "cancelled_write_bytes") { 6 }
-                else { nil }
+                if ProcText.equals(key, "rchar") { 0 } else if ProcText.equals(key, "wchar") {
+                    1
+                } else if ProcText.equals(key, "syscr") { 2 } else if ProcText.equals(key, "syscw") {
+                    3
+                } else if ProcText.equals(key, "read_bytes") { 4 } else if ProcText.equals(key, "write_bytes") {
+                    5
+                } else if ProcText.equals(key, "cancelled_write_bytes") { 6 } else { nil }
             if let slot { values[slot] = ProcText.unsigned(value) }
         }
         guard let r = values[0], let w = values[1], let sr = values[2], let sw = values[3], let rb = values[4],

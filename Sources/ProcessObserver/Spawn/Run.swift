@@ -85,7 +85,9 @@ final class Run: @unchecked Sendable {
         case .null: stdinFD = try devNull()
         case .fileDescriptor(let fd): stdinFD = fd.rawValue
         }
-        let stdio = (stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr))
+        let stdio = (
+            stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr)
+        )
         let environment = process.environment.entries()
 
         // Kernel backend first: its programs must be attached before the child passes the gate.

@@ -18,7 +18,8 @@ enum Spawner {
             return ByteString(path.string)
         case .name(let name):
             let search =
-                environment.value(of: "PATH") ?? getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+                environment.value(of: "PATH") ?? getenv("PATH").map { String(cString: $0) }
+                ?? "/usr/local/bin:/usr/bin:/bin"
             var sawNonExecutable: String?
             for dir in search.split(separator: ":", omittingEmptySubsequences: false) {
                 let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
@@ -86,7 +87,8 @@ enum Spawner {
 
     private static func checkNoNUL(path: ByteString, argv: [ByteString]) throws(ObserverError) {
         for (index, arg) in argv.enumerated() where arg.bytes.contains(0) {
-            throw ObserverError(.invalidConfiguration, "Argument \(index) contains a NUL byte, which execve cannot pass.")
+            throw ObserverError(
+                .invalidConfiguration, "Argument \(index) contains a NUL byte, which execve cannot pass.")
         }
         if path.bytes.contains(0) {
             throw ObserverError(.invalidConfiguration, "The executable path contains a NUL byte.")
@@ -116,7 +118,8 @@ enum Spawner {
         var fds: [Int32] = [-1, -1]
         let rc = obs_pipe_nonblocking(&fds)
         if rc != 0 {
-            throw ObserverError(.spawnFailed, "pipe2 failed: \(ErrnoName.name(of: rc)).", underlying: Errno(rawValue: rc))
+            throw ObserverError(
+                .spawnFailed, "pipe2 failed: \(ErrnoName.name(of: rc)).", underlying: Errno(rawValue: rc))
         }
         return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
     }
