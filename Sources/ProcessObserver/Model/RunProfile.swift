@@ -16,6 +16,12 @@ public struct RunProfile: Sendable, Hashable {
     public var userCPUNanoseconds: UInt64
     public var systemCPUNanoseconds: UInt64
     /// Peak resident set size in bytes (Linux reports `ru_maxrss` in KiB; converted here).
+    ///
+    /// Linux folds the address space the child had *before* `execve` into this figure: a child
+    /// made by fork (or posix_spawn's CLONE_VM) starts as a view of its parent, so a tiny program
+    /// reports at least roughly the spawning process's own RSS (a few MiB from `obsctl`, more
+    /// from a large host app). GNU time shows the same. Use `sample` events for the program's own
+    /// RSS over time.
     public var peakRSSBytes: UInt64
     public var minorFaults: UInt64
     public var majorFaults: UInt64
