@@ -69,3 +69,27 @@ extension ObserverEvent {
         }
     }
 }
+
+/// Compiles a small C workload with the system `cc` into `directory` and returns its path.
+func compileC(_ source: String, name: String, in directory: String) throws -> String {
+    let src = "\(directory)/\(name).c"
+    let exe = "\(directory)/\(name)"
+    let fd = open(src, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    precondition(fd >= 0, "cannot write \(src)")
+    _ = Array(source.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    let result = try NativeProcess(.name("cc"), arguments: ["-O1", "-o", exe, src]).run()
+    try #require(result.status == .exited(code: 0), "cc failed for \(name)")
+    return exe
+}
+
+/// Runs a command observed with `categories`, capturing its standard output.
+func observeCapturing(
+    _ executable: Executable, _ arguments: [String], categories: Set<EventCategory>, buffer: Int = 1 << 20
+) throws -> (events: [ObserverEvent], result: ProcessResult, output: String) {
+    let process = NativeProcess(
+        executable, arguments: arguments.map { ByteString($0) }, standardOutput: .capture(maxBytes: 1 << 20))
+    let subscriber = process.withObserver(ObserverConfig(categories: categories, bufferCapacity: buffer))
+    let result = try process.run()
+    return (subscriber.collect(), result, String(decoding: result.standardOutput ?? [], as: UTF8.self))
+}
