@@ -409,6 +409,43 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
     send(r, sizeof(*r));
 }
 
+struct obs_argv_walk {
+    __u64 argv; /* the caller's char *const argv[] */
+    __u32 off;  /* bytes used in obs_exec_rec.argv */
+    __u8 flags;
+};
+
+/* One argument per call (bpf_loop verifies this once instead of once per iteration). */
+static long obs_read_arg(__u32 i, void *data)
+{
+    struct obs_argv_walk *w = data;
+    __u32 zero = 0;
+    struct obs_exec_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!r)
+        return 1;
+    __u64 arg = 0;
+    if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(w->argv + i * sizeof(__u64))) != 0) {
+        w->flags |= OBS_CAPTURE_UNREADABLE;
+        return 1;
+    }
+    if (!arg)
+        return 1;
+    __u32 off = w->off;
+    if (off > OBS_ARGV_MAX - OBS_ARG_MAX || i == OBS_ARGS_MAX - 1) {
+        w->flags |= OBS_CAPTURE_TRUNCATED;
+        return 1;
+    }
+    long n = bpf_probe_read_user_str(&r->argv[off & (OBS_ARGV_MAX - 1)], OBS_ARG_MAX, (const void *)arg);
+    if (n <= 0) {
+        w->flags |= OBS_CAPTURE_UNREADABLE;
+        return 1;
+    }
+    if (n == OBS_ARG_MAX)
+        w->flags |= OBS_CAPTURE_TRUNCATED;
+    w->off = off + n;
+    return 0;
+}
+
 /* A failed execve/execveat: the caller's image is intact, so read its own pointers. */
 static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 ret)
 {
@@ -419,39 +456,16 @@ static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 
     fill_header(&r->h, OBS_REC_EXEC);
     r->ret = ret;
     r->syscall = in->syscall;
-    r->argv_flags = 0;
     r->reserved = 0;
     __u64 path = in->syscall == OBS_SC_EXECVE ? in->args[0] : in->args[1];
-    __u64 argv = in->syscall == OBS_SC_EXECVE ? in->args[1] : in->args[2];
+    struct obs_argv_walk walk = {.argv = in->syscall == OBS_SC_EXECVE ? in->args[1] : in->args[2]};
     r->path_len = read_user_path(r->path, path, &r->path_flags);
-    __u32 off = 0;
-    if (argv) {
-        for (int i = 0; i < OBS_ARGS_MAX; i++) {
-            __u64 arg = 0;
-            if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(argv + i * sizeof(__u64))) != 0) {
-                r->argv_flags = OBS_CAPTURE_UNREADABLE;
-                break;
-            }
-            if (!arg)
-                break;
-            if (off > OBS_ARGV_MAX - OBS_ARG_MAX || i == OBS_ARGS_MAX - 1) {
-                r->argv_flags |= OBS_CAPTURE_TRUNCATED;
-                break;
-            }
-            long n = bpf_probe_read_user_str(&r->argv[off & (OBS_ARGV_MAX - 1)], OBS_ARG_MAX,
-                                             (const void *)arg);
-            if (n <= 0) {
-                r->argv_flags |= OBS_CAPTURE_UNREADABLE;
-                break;
-            }
-            if (n == OBS_ARG_MAX)
-                r->argv_flags |= OBS_CAPTURE_TRUNCATED;
-            off += n;
-        }
-    }
+    if (walk.argv)
+        bpf_loop(OBS_ARGS_MAX, obs_read_arg, &walk, 0);
+    __u32 off = walk.off > OBS_ARGV_MAX ? OBS_ARGV_MAX : walk.off;
     r->argv_len = off;
-    __u64 size = __builtin_offsetof(struct obs_exec_rec, argv) + (off > OBS_ARGV_MAX ? OBS_ARGV_MAX : off);
-    send(r, size);
+    r->argv_flags = walk.flags;
+    send(r, __builtin_offsetof(struct obs_exec_rec, argv) + off);
 }
 
 static __always_inline void on_sys_exit(__s64 ret)

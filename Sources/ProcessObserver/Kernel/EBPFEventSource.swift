@@ -17,6 +17,7 @@
         private let object: BPFObject
         private let trackedFD: Int32
         private let countersFD: Int32
+        private let enabledSyscalls: [ObservedSyscall]
         private var ring: OpaquePointer?
         private var consumer: Consumer?
         private var thread: OSThread?
@@ -42,6 +43,7 @@
             trackedFD = object.mapFD("obs_tracked")
             countersFD = object.mapFD("obs_counters")
             let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
+            enabledSyscalls = syscalls
             try object.enableSyscalls(syscalls)
             for tp in ["sched_process_fork", "sched_process_exec", "sched_process_exit"] {
                 try object.attachRaw(program: "obs_\(tp)", tracepoint: tp)
@@ -142,13 +144,30 @@
             stats.leftoverTracked = leftoverTracked()
             if let ring { ring_buffer__free(ring) }
             ring = nil
-            object.close()
             consumer = nil
+            makeInert()
+            BPFReleaser.release(object)
             finalStats = stats
             return stats
         }
 
         private var finalStats = KernelSourceStats()
+
+        /// Empties the syscall and tracked maps so every program returns at its first lookup
+        /// until the links are destroyed in the background.
+        private func makeInert() {
+            let syscallsFD = object.mapFD("obs_syscalls")
+            var zero: UInt32 = 0
+            for sc in enabledSyscalls {
+                guard let nr = sc.number, nr >= 0 else { continue }
+                var key = UInt32(nr)
+                _ = bpf_map_update_elem(syscallsFD, &key, &zero, 0)
+            }
+            var key: UInt32 = 0
+            while bpf_map_get_next_key(trackedFD, nil, &key) == 0 {
+                if bpf_map_delete_elem(trackedFD, &key) != 0 { break }
+            }
+        }
 
         /// Sums the per-CPU counters (`bpf(BPF_MAP_LOOKUP_ELEM)` returns one value per possible CPU).
         private func readCounters() -> (emitted: UInt64, lost: UInt64) {

@@ -15,9 +15,11 @@
         var syscalls: [ObservedSyscall]
 
         /// The probe result for this process's lifetime (what `KernelBackend.open` relies on).
-        static let cached = run()
+        /// It skips the test load: the run's own load is that test, and a failure there is reported
+        /// with the same classified reason.
+        static let cached = run(testLoad: false)
 
-        static func run() -> KernelProbe {
+        static func run(testLoad shouldLoad: Bool = true) -> KernelProbe {
             if let blocker = blocker() { return unavailable(blocker.reason, remedy: blocker.remedy) }
 
             // Attach points. Syscall tracepoints need tracefs; without it, raw_tp/sys_{enter,exit}.
@@ -60,7 +62,7 @@
             }
 
             // The object must load with every program it may need.
-            if let failure = testLoad(attach) { return unavailable(failure.reason, remedy: failure.remedy) }
+            if shouldLoad, let failure = testLoad(attach) { return unavailable(failure.reason, remedy: failure.remedy) }
 
             var list: [CategoryCapability] = []
             for category in EventCategory.kernelCategories.sorted() {
