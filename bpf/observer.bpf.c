@@ -619,3 +619,15 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     send(&r, sizeof(r));
     return 0;
 }
+
+/* The same sizes KernelRecordLayoutTests pins on the Swift side: both compiles must agree. */
+_Static_assert(sizeof(struct obs_header) == 48, "obs_header layout changed");
+_Static_assert(sizeof(struct obs_fork_rec) == 56, "obs_fork_rec layout changed");
+_Static_assert(sizeof(struct obs_exit_rec) == 56, "obs_exit_rec layout changed");
+_Static_assert(sizeof(struct obs_exec_rec) == 8256, "obs_exec_rec layout changed");
+_Static_assert(sizeof(struct obs_file_rec) == 8272, "obs_file_rec layout changed");
+_Static_assert(sizeof(struct obs_sock_rec) == 200, "obs_sock_rec layout changed");
+_Static_assert(sizeof(struct obs_inflight) == 56, "obs_inflight layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, path) == 80, "obs_file_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, argv) == 4160, "obs_exec_rec.argv moved");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 72, "obs_sock_rec.addr moved");

@@ -32,12 +32,15 @@
         /// attached (file and network events follow the tree too).
         init(
             categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-            syscalls available: [ObservedSyscall] = ObservedSyscall.all
+            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = 8 << 20
         ) throws(BPFObject.Failure) {
             let kernelCategories = categories.intersection(EventCategory.kernelCategories)
             self.categories = kernelCategories
             self.syscallAttach = syscallAttach
-            let object = try BPFObject(options: .init(categories: kernelCategories, syscallAttach: syscallAttach))
+            let object = try BPFObject(
+                options: .init(
+                    categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
+                    wakeupBytes: UInt64(min(256 << 10, ringBytes / 4))))
             self.object = object
             try object.load()
             trackedFD = object.mapFD("obs_tracked")

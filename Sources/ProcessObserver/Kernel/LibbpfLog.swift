@@ -5,11 +5,11 @@
     /// libbpf's log: quiet by default (DEBUG, including the verifier's ~870 lines per load, is
     /// dropped), WARN and INFO kept per thread so a failed load can be classified, everything
     /// echoed to standard error when `verbose` is on (`obsctl --verbose`).
-    public enum LibbpfLog {
+    enum LibbpfLog {
         private static let verboseFlag = Atomic<Bool>(false)
 
         /// Echo libbpf's whole log, DEBUG included, to standard error.
-        public static var verbose: Bool {
+        static var verbose: Bool {
             get { verboseFlag.load(ordering: .relaxed) }
             set {
                 verboseFlag.store(newValue, ordering: .relaxed)
