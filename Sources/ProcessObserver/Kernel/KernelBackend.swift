@@ -7,15 +7,20 @@ enum KernelBackend {
     ///
     /// Throws `.backendFailed` when the probe said the categories work but loading or attaching
     /// fails now.
-    static func open(categories: Set<EventCategory>, logger: Logger) throws(ObserverError) -> (any KernelEventSource)? {
+    ///
+    /// `trackingOnly` opens a source even when no kernel category is requested: process-tree
+    /// tracking and the exit event alone (what attaching to a running process needs).
+    static func open(
+        categories: Set<EventCategory>, logger: Logger, trackingOnly: Bool = false
+    ) throws(ObserverError) -> (any KernelEventSource)? {
         #if os(Linux)
             let requested = categories.intersection(EventCategory.kernelCategories)
-            guard !requested.isEmpty else { return nil }
+            guard !requested.isEmpty || trackingOnly else { return nil }
             let probe = KernelProbe.cached
             let usable = requested.filter { category in
                 probe.capabilities.contains { $0.category == category && $0.support != .unavailable }
             }
-            guard let attach = probe.syscallAttach, !usable.isEmpty else {
+            guard let attach = probe.syscallAttach, !usable.isEmpty || trackingOnly else {
                 if let reason = probe.capabilities.first?.reason {
                     logger.debug("eBPF categories unavailable: \(reason)")
                 }
