@@ -3,17 +3,54 @@ import Logging
 /// Chooses and opens the kernel event source for a run.
 enum KernelBackend {
     /// Opens a source for the kernel categories in `categories` that this machine supports.
-    /// Returns nil when none of them is requested or supported.
-    static func open(categories: Set<EventCategory>, logger: Logger) throws(ObserverError) -> (any KernelEventSource)? {
-        nil
+    /// Returns nil when none of them is requested or supported (lifecycle still works).
+    ///
+    /// Throws `.backendFailed` when the probe said the categories work but loading or attaching
+    /// fails now.
+    ///
+    /// `trackingOnly` opens a source even when no kernel category is requested: process-tree
+    /// tracking and the exit event alone (what attaching to a running process needs).
+    static func open(
+        categories: Set<EventCategory>, logger: Logger, trackingOnly: Bool = false
+    ) throws(ObserverError) -> (any KernelEventSource)? {
+        #if os(Linux)
+            let requested = categories.intersection(EventCategory.kernelCategories)
+            guard !requested.isEmpty || trackingOnly else { return nil }
+            let probe = KernelProbe.cached
+            let usable = requested.filter { category in
+                probe.capabilities.contains { $0.category == category && $0.support != .unavailable }
+            }
+            guard let attach = probe.syscallAttach, !usable.isEmpty || trackingOnly else {
+                if let reason = probe.capabilities.first?.reason {
+                    logger.debug("eBPF categories unavailable: \(reason)")
+                }
+                return nil
+            }
+            do {
+                return try EBPFEventSource(categories: usable, syscallAttach: attach, syscalls: probe.syscalls)
+            } catch {
+                let (reason, remedy) = KernelProbe.classify(error)
+                throw ObserverError(
+                    .backendFailed,
+                    "Loading the eBPF backend for \(usable.map(\.rawValue).sorted().joined(separator: ", ")) failed: "
+                        + "\(reason). \(remedy ?? "")")
+            }
+        #else
+            return nil
+        #endif
     }
 
-    /// Probes each kernel category on this machine.
+    /// Probes each kernel category on this machine (uncached; `ObserverCapabilities.negotiate()`
+    /// caches).
     static func probe() -> [CategoryCapability] {
-        EventCategory.kernelCategories.sorted().map {
-            CategoryCapability(
-                category: $0, support: .unavailable, backend: "ebpf",
-                reason: "the eBPF backend is not built yet", remedy: nil, missing: [])
-        }
+        #if os(Linux)
+            KernelProbe.run().capabilities
+        #else
+            EventCategory.kernelCategories.sorted().map {
+                CategoryCapability(
+                    category: $0, support: .unavailable, backend: "ebpf", reason: "eBPF needs Linux",
+                    remedy: "run on Linux 5.8 or later")
+            }
+        #endif
     }
 }

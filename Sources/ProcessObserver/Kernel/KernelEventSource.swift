@@ -11,18 +11,21 @@ protocol KernelEventSource: AnyObject, Sendable {
     func track(processID: Int32) throws(ObserverError)
     /// Starts the consumer thread, publishing to `hub`. `rootProcessID` is the observed root;
     /// `onRootExit` is called with its exit status when the kernel reports it (used for
-    /// attached, non-child processes whose exit we cannot reap).
+    /// attached, non-child processes whose exit we cannot reap). It runs on the consumer thread.
     func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?)
-    /// Consumes what is pending, detaches and frees everything.
+    /// Consumes what is pending, detaches and frees everything. Idempotent.
     func stop() -> KernelSourceStats
 }
 
 /// What a kernel source reports when it stops.
 struct KernelSourceStats: Sendable, Hashable {
+    /// Records the kernel programs tried to send (after filtering to the tree).
+    var emitted: UInt64 = 0
     /// Records the kernel could not reserve ring-buffer space for.
     var lost: UInt64 = 0
-    /// Records consumed and published.
+    /// Records consumed from the ring buffer. `delivered + lost == emitted`.
     var delivered: UInt64 = 0
-    /// Process ids still in the tracked map at the end (a defect if any remain for exited processes).
+    /// Process ids still in the tracked map at the end although they no longer exist (a defect:
+    /// the exit tracepoint should have removed them). Live descendants are not listed.
     var leftoverTracked: [Int32] = []
 }

@@ -1,0 +1,48 @@
+#if os(Linux)
+    /// Releases eBPF objects off the caller's path.
+    ///
+    /// Closing a classic tracepoint link (a perf event with a BPF program) costs one
+    /// `tracepoint_synchronize_unregister()` under the kernel's `event_mutex`: about 65 ms each
+    /// here, so about 2.5 s for the 38 syscall tracepoints of all categories, and closing them in
+    /// parallel does not help. A run must not wait for that: `EBPFEventSource.stop()` first makes
+    /// the programs inert (the tracked and syscall maps are emptied, so each program returns at its
+    /// first map lookup), then hands the object here, where one background thread destroys the
+    /// links and frees the programs and maps. `waitUntilIdle()` waits for that, for callers that
+    /// need the machine's program count back where it was (leak checks, a CLI about to exit).
+    enum BPFReleaser {
+        private static let lock = ConditionLock()
+        nonisolated(unsafe) private static var queue: [BPFObject] = []
+        nonisolated(unsafe) private static var busy = false
+
+        static func release(_ object: BPFObject) {
+            lock.lock()
+            queue.append(object)
+            let start = !busy
+            busy = true
+            lock.unlock()
+            if start { _ = OSThread(name: "obs-bpf-release") { drain() } }
+        }
+
+        /// Blocks until every object handed over so far is released.
+        static func waitUntilIdle() {
+            lock.lock()
+            while busy { lock.wait() }
+            lock.unlock()
+        }
+
+        private static func drain() {
+            while true {
+                lock.lock()
+                guard !queue.isEmpty else {
+                    busy = false
+                    lock.broadcast()
+                    lock.unlock()
+                    return
+                }
+                let object = queue.removeFirst()
+                lock.unlock()
+                object.close()
+            }
+        }
+    }
+#endif

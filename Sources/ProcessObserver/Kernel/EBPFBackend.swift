@@ -1,0 +1,28 @@
+/// Process-wide switches of the eBPF backend.
+public enum EBPFBackend {
+    /// Echo libbpf's whole log (including the verifier's) to standard error; `obsctl --verbose`.
+    public static var verbose: Bool {
+        get {
+            #if os(Linux)
+                LibbpfLog.verbose
+            #else
+                false
+            #endif
+        }
+        set {
+            #if os(Linux)
+                LibbpfLog.verbose = newValue
+            #endif
+        }
+    }
+
+    /// Blocks until every eBPF object of finished runs is released. Runs end without waiting for
+    /// that (each classic tracepoint link takes about 65 ms to close, see `Docs/CAPABILITIES.md`);
+    /// the programs are inert meanwhile. Call this before counting the machine's loaded programs.
+    /// Process exit releases them too.
+    public static func waitForReleases() {
+        #if os(Linux)
+            BPFReleaser.waitUntilIdle()
+        #endif
+    }
+}

@@ -1,0 +1,197 @@
+#if os(Linux)
+    import CLibbpf
+    import Glibc
+
+    /// Finds out, on this machine and for this process, what the eBPF backend can deliver:
+    /// privileges, `kernel.unprivileged_bpf_disabled`, the lockdown mode, kernel BTF, tracefs,
+    /// every attach point, and finally that the embedded object really loads.
+    ///
+    /// Every outcome carries a sentence a user can act on; `Docs/CAPABILITIES.md` lists them all.
+    struct KernelProbe: Sendable {
+        var capabilities: [CategoryCapability]
+        /// How the syscall programs will be attached, when anything can be.
+        var syscallAttach: BPFObject.SyscallAttach?
+        /// Syscalls whose attach point exists.
+        var syscalls: [ObservedSyscall]
+
+        /// The probe result for this process's lifetime (what `KernelBackend.open` relies on).
+        /// It skips the test load: the run's own load is that test, and a failure there is reported
+        /// with the same classified reason.
+        static let cached = run(testLoad: false)
+
+        static func run(testLoad shouldLoad: Bool = true) -> KernelProbe {
+            if let blocker = blocker() { return unavailable(blocker.reason, remedy: blocker.remedy) }
+
+            // Attach points. Syscall tracepoints need tracefs; without it, raw_tp/sys_{enter,exit}.
+            var notes: [String] = []
+            var attach = BPFObject.SyscallAttach.tracepoints
+            var syscalls = ObservedSyscall.all
+            let btf = RawTracepoints()
+            defer { btf.free() }
+            switch Tracefs.locate() {
+            case .mounted(let root):
+                syscalls = ObservedSyscall.all.filter {
+                    Tracefs.hasEvent(root: root, category: "syscalls", name: $0.enterTracepoint)
+                        && Tracefs.hasEvent(root: root, category: "syscalls", name: $0.exitTracepoint)
+                }
+                if syscalls.isEmpty, btf.has("sys_enter"), btf.has("sys_exit") {
+                    // tracefs without syscall events (CONFIG_FTRACE_SYSCALLS off, or mode 0700 for a
+                    // non-root user with CAP_BPF): the raw tracepoints serve all of them.
+                    attach = .rawSyscalls
+                    syscalls = ObservedSyscall.all
+                    notes.append(
+                        "syscalls are traced through raw_tp/sys_enter and sys_exit because tracefs at \(root) has no "
+                            + "readable syscall events, which costs every syscall on the machine about 200 ns")
+                }
+            case .unavailable(let reason):
+                guard btf.has("sys_enter"), btf.has("sys_exit") else {
+                    return unavailable(
+                        "\(reason), and the kernel has no raw sys_enter/sys_exit tracepoints either",
+                        remedy: "mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) as root")
+                }
+                attach = .rawSyscalls
+                notes.append(
+                    "\(reason), so syscalls are traced through raw_tp/sys_enter and sys_exit, which costs every "
+                        + "syscall on the machine about 200 ns")
+            }
+            let missingSched = ["sched_process_fork", "sched_process_exec", "sched_process_exit"].filter { !btf.has($0) }
+            if !missingSched.isEmpty {
+                return unavailable(
+                    "the kernel has no raw tracepoint \(missingSched.joined(separator: ", ")), which process-tree "
+                        + "tracking needs", remedy: "use a kernel with scheduler tracepoints (Linux 4.17 or later)")
+            }
+
+            // The object must load with every program it may need.
+            if shouldLoad, let failure = testLoad(attach) { return unavailable(failure.reason, remedy: failure.remedy) }
+
+            var list: [CategoryCapability] = []
+            for category in EventCategory.kernelCategories.sorted() {
+                let all = ObservedSyscall.all.filter { $0.category == category }
+                let have = syscalls.filter { $0.category == category }
+                let missing = all.filter { !have.contains($0) }
+                let missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind)).sorted()
+                let what = category == .process
+                    ? "fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
+                    : "\(Set(all.map(\.kind)).sorted().joined(separator: ", ")) from the syscalls "
+                        + all.map(\.name).joined(separator: ", ")
+                var reason = "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
+                if !notes.isEmpty { reason += "; " + notes.joined(separator: "; ") }
+                if missing.isEmpty {
+                    list.append(CategoryCapability(category: category, support: .supported, backend: "ebpf", reason: reason))
+                } else {
+                    let names = missing.map(\.name).joined(separator: ", ")
+                    list.append(
+                        CategoryCapability(
+                            category: category, support: .partial, backend: "ebpf",
+                            reason: "\(reason); the kernel has no syscall tracepoints for \(names), so those calls "
+                                + "are not seen",
+                            remedy: "use a kernel built with CONFIG_FTRACE_SYSCALLS that has these syscalls",
+                            missing: category == .process ? [] : missingKinds))
+                }
+            }
+            return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls)
+        }
+
+        private static func unavailable(_ reason: String, remedy: String?) -> KernelProbe {
+            KernelProbe(
+                capabilities: EventCategory.kernelCategories.sorted().map {
+                    CategoryCapability(category: $0, support: .unavailable, backend: "ebpf", reason: reason, remedy: remedy)
+                }, syscallAttach: nil, syscalls: [])
+        }
+
+        /// A machine-wide or process-wide reason nothing can load.
+        static func blocker(
+            privileges: ProcessPrivileges? = .current(),
+            unprivilegedDisabled: String? = KernelFiles.read("/proc/sys/kernel/unprivileged_bpf_disabled"),
+            lockdown: String? = KernelFiles.read("/sys/kernel/security/lockdown"),
+            hasBTF: Bool = KernelFiles.exists("/sys/kernel/btf/vmlinux"),
+            imageUnavailable: String? = BPFObject.imageUnavailableReason
+        ) -> (reason: String, remedy: String?)? {
+            if let imageUnavailable {
+                return ("the eBPF object was not built into this binary: \(imageUnavailable)",
+                    "rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)")
+            }
+            guard let privileges else {
+                return ("/proc/self/status cannot be read, so the process's capabilities are unknown",
+                    "mount procfs at /proc")
+            }
+            if !privileges.canLoadTracing {
+                var reason = "bpf() needs CAP_BPF and CAP_PERFMON (or root), and this process has "
+                reason += privileges.has(ProcessPrivileges.capBPF) ? "CAP_BPF without CAP_PERFMON" : "neither"
+                if let v = unprivilegedDisabled?.trimmed, v != "0" {
+                    reason += " (kernel.unprivileged_bpf_disabled is \(v): unprivileged eBPF is off)"
+                }
+                return (reason, "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)")
+            }
+            if let mode = lockdown.flatMap(Self.activeLockdown), mode == "confidentiality" {
+                return ("the kernel is locked down in confidentiality mode, which forbids eBPF programs from reading kernel memory",
+                    "boot with lockdown=integrity or lockdown=none")
+            }
+            if !hasBTF {
+                return ("kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
+                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y")
+            }
+            return nil
+        }
+
+        /// The bracketed mode in `/sys/kernel/security/lockdown` ("none [integrity] confidentiality").
+        static func activeLockdown(_ text: String) -> String? {
+            guard let open = text.firstIndex(of: "["), let close = text[open...].firstIndex(of: "]") else { return nil }
+            return String(text[text.index(after: open)..<close])
+        }
+
+        /// Loads the object with every program the chosen attach type needs, then releases it.
+        static func testLoad(_ attach: BPFObject.SyscallAttach) -> (reason: String, remedy: String?)? {
+            do {
+                let object = try BPFObject(options: .init(categories: EventCategory.kernelCategories, syscallAttach: attach))
+                defer { object.close() }
+                try object.load()
+                return nil
+            } catch {
+                return classify(error)
+            }
+        }
+
+        /// Turns a libbpf failure into a reason and a remedy.
+        static func classify(_ failure: BPFObject.Failure) -> (reason: String, remedy: String?) {
+            let name = ErrnoName.name(of: failure.errno)
+            if failure.log.contains("failed to resolve CO-RE relocation") {
+                let line = failure.log.split(separator: "\n").first { $0.contains("failed to resolve CO-RE relocation") }
+                return ("the eBPF object does not fit this kernel: \(line.map(String.init) ?? "a CO-RE relocation failed")",
+                    "report the kernel version; the named kernel field has changed")
+            }
+            switch failure.errno {
+            case EPERM, EACCES:
+                return ("bpf() refused: \(name) during \(failure.step)",
+                    "Run as root, or grant CAP_BPF and CAP_PERFMON")
+            case ESRCH:
+                return ("kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF); libbpf: failed to find valid kernel BTF",
+                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y")
+            case ENOENT where failure.step.hasPrefix("attach"):
+                return ("the attach point is missing: \(failure.step) failed with ENOENT", "use a kernel that has this tracepoint")
+            default:
+                let detail = failure.log.split(separator: "\n").last { !$0.isEmpty }.map { ": \($0)" } ?? ""
+                return ("the eBPF object failed at \(failure.step) with \(name)\(detail)",
+                    "run obsctl --verbose capabilities to see libbpf's log, and report it")
+            }
+        }
+    }
+
+    /// Raw tracepoints the running kernel has, looked up as `btf_trace_<name>` in its BTF.
+    struct RawTracepoints {
+        private let btf: OpaquePointer?
+        init() { btf = btf__load_vmlinux_btf() }
+        func has(_ name: String) -> Bool {
+            guard let btf else { return false }
+            return btf__find_by_name(btf, "btf_trace_\(name)") > 0
+        }
+        // The handle lives as long as one probe; btf__free releases it.
+        func free() { btf__free(btf) }
+    }
+
+    extension String {
+        fileprivate var trimmed: String {
+            String(self.filter { !$0.isWhitespace })
+        }
+    }
+#endif

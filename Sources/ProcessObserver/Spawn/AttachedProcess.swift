@@ -1,0 +1,257 @@
+import CSpawn
+import Logging
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// A process that is already running, observed from now until it exits (`obsctl watch --pid`).
+///
+/// ```swift
+/// let target = AttachedProcess(processID: pid)
+/// let events = target.withObserver(.lifecycle(.file, .process))
+/// let attached = try target.attach()
+/// let result = attached.wait()
+/// ```
+///
+/// The process and its existing descendants (from `/proc/<pid>/task/*/children`) are tracked in
+/// the kernel, and their future children follow. It is not our child, so its exit cannot be
+/// reaped: the exit status comes from the eBPF `sched_process_exit` event of its last thread, and
+/// a pidfd (`pidfd_open(2)`) notices the exit in case that event is missed. The run profile has
+/// the wall time from attach to exit; its rusage figures are zero (`wait4(2)` works only for
+/// children). Attaching needs the eBPF backend even for lifecycle events.
+public final class AttachedProcess: @unchecked Sendable {
+    public let processID: Int32
+    let logger: Logger
+    private let lock = ConditionLock()
+    private var pending: [SubscriberBuffer] = []
+
+    public init(processID: Int32, logger: Logger = Logger(label: "ProcessObserver")) {
+        self.processID = processID
+        self.logger = logger
+    }
+
+    /// Adds a subscriber to the next `attach()`.
+    public func withObserver(_ config: ObserverConfig = .lifecycle()) -> ObserverSubscriber {
+        let subscriber = ObserverSubscriber(config: config)
+        lock.withLock { pending.append(subscriber.buffer) }
+        return subscriber
+    }
+
+    /// Starts observing. Throws `.processNotFound` when the process does not exist (or has already
+    /// exited), `.backendUnavailable` when eBPF cannot load here.
+    public func attach() throws(ObserverError) -> AttachedRun {
+        let subscribers = lock.withLock {
+            defer { pending = [] }
+            return pending
+        }
+        return try AttachedRun.start(processID: processID, subscribers: subscribers, logger: logger)
+    }
+}
+
+/// An attached observation; ends when the process exits or `stop()` is called.
+public final class AttachedRun: @unchecked Sendable {
+    public let processID: Int32
+    private let hub: EventHub
+    private let kernel: any KernelEventSource
+    private let pidfd: FileDescriptor
+    private let wake: (read: FileDescriptor, write: FileDescriptor)
+    private let startNs: UInt64
+    private let lock = ConditionLock()
+    private var kernelStatus: ExitStatus?
+    private var stopRequested = false
+    private var result: ProcessResult?
+
+    /// The status reported when the exit could not be learnt (the process exited between the
+    /// attach and the tracking, or `stop()` ended the observation first): exit code -1, which no
+    /// real exit can have.
+    public static let unknownStatus = ExitStatus.exited(code: -1)
+
+    private init(
+        processID: Int32, hub: EventHub, kernel: any KernelEventSource, pidfd: FileDescriptor,
+        wake: (read: FileDescriptor, write: FileDescriptor), startNs: UInt64
+    ) {
+        self.processID = processID
+        self.hub = hub
+        self.kernel = kernel
+        self.pidfd = pidfd
+        self.wake = wake
+        self.startNs = startNs
+    }
+
+    static func start(processID pid: Int32, subscribers: [SubscriberBuffer], logger: Logger) throws(ObserverError)
+        -> AttachedRun
+    {
+        guard pid > 0, kill(pid, 0) == 0 || errno != ESRCH else { throw notFound(pid) }
+        let pidfd: FileDescriptor
+        do { pidfd = try Spawner.pidfd(for: pid) } catch { throw notFound(pid) }
+        let hub = EventHub(subscribers: subscribers)
+        let kernel: any KernelEventSource
+        do throws(ObserverError) {
+            guard let k = try KernelBackend.open(categories: hub.categories, logger: logger, trackingOnly: true) else {
+                try? pidfd.close()
+                let reason = ObserverCapabilities.negotiate()[.process].reason
+                throw ObserverError(
+                    .backendUnavailable,
+                    "Attaching to process \(pid) needs the eBPF backend to learn its exit, and it is unavailable: \(reason)")
+            }
+            kernel = k
+        } catch {
+            try? pidfd.close()
+            hub.finish(profile: { _ in nil }, processID: pid)
+            throw error
+        }
+        let wake: (read: FileDescriptor, write: FileDescriptor)
+        do throws(ObserverError) {
+            wake = try Spawner.pipe()
+            for member in [pid] + descendants(of: pid) { try kernel.track(processID: member) }
+        } catch {
+            _ = kernel.stop()
+            try? pidfd.close()
+            hub.finish(profile: { _ in nil }, processID: pid)
+            throw error
+        }
+        let startNs = Clock.monotonicNs()
+        let run = AttachedRun(processID: pid, hub: hub, kernel: kernel, pidfd: pidfd, wake: wake, startNs: startNs)
+        kernel.start(hub: hub, rootProcessID: pid, onRootExit: { [weak run] status in run?.kernelReportedExit(status) })
+        // Tracked now; if it had already exited, no exit event can come.
+        var probe = pollfd(fd: pidfd.rawValue, events: Int16(POLLIN), revents: 0)
+        if poll(&probe, 1, 0) == 1 {
+            _ = kernel.stop()
+            try? pidfd.close()
+            try? wake.read.close()
+            try? wake.write.close()
+            hub.finish(profile: { _ in nil }, processID: pid)
+            throw notFound(pid)
+        }
+        hub.publish(
+            ObserverEvent(
+                timestampNs: startNs, category: .lifecycle, processID: pid,
+                parentProcessID: parentOf(pid), kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
+        _ = OSThread(name: "obs-attach") { run.watch() }
+        return run
+    }
+
+    private static func notFound(_ pid: Int32) -> ObserverError {
+        ObserverError(
+            .processNotFound, "Process \(pid) does not exist (or has already exited): check the process id.",
+            underlying: .noSuchProcess)
+    }
+
+    /// Runs on the consumer thread: only record and poke, never stop the source from here.
+    private func kernelReportedExit(_ status: ExitStatus) {
+        lock.withLock { if kernelStatus == nil { kernelStatus = status } }
+        poke()
+    }
+
+    private func poke() {
+        var byte: UInt8 = 1
+        _ = write(wake.write.rawValue, &byte, 1)
+    }
+
+    /// Ends the observation now; the process keeps running. `wait()` then returns with
+    /// `unknownStatus` unless the exit had already been seen.
+    public func stop() {
+        lock.withLock { stopRequested = true }
+        poke()
+    }
+
+    public func wait() -> ProcessResult {
+        lock.lock()
+        defer { lock.unlock() }
+        while result == nil { lock.wait() }
+        return result!
+    }
+
+    private func watch() {
+        var fds = [
+            pollfd(fd: pidfd.rawValue, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wake.read.rawValue, events: Int16(POLLIN), revents: 0),
+        ]
+        while true {
+            if lock.withLock({ kernelStatus != nil || stopRequested }) { break }
+            fds[0].revents = 0
+            fds[1].revents = 0
+            let n = poll(&fds, 2, -1)
+            if n < 0 && errno != EINTR { break }
+            if fds[0].revents != 0 { break }
+            if fds[1].revents != 0 {
+                var sink = [UInt8](repeating: 0, count: 64)
+                _ = read(wake.read.rawValue, &sink, sink.count)
+            }
+        }
+        // The final consume in stop() delivers an exit record still queued in the ring.
+        let stats = kernel.stop()
+        let endNs = Clock.monotonicNs()
+        let status = lock.withLock { kernelStatus } ?? Self.unknownStatus
+        hub.publish(ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: processID, kind: .exited(status)))
+        func profile(lost: UInt64) -> RunProfile {
+            RunProfile(status: status, wallNanoseconds: endNs - startNs, lostSubscriber: lost, lostKernel: stats.lost)
+        }
+        var totalLost: UInt64 = 0
+        hub.finish(profile: { lost in
+            totalLost += lost
+            return profile(lost: lost)
+        }, processID: processID)
+        try? pidfd.close()
+        try? wake.read.close()
+        try? wake.write.close()
+        let result = ProcessResult(
+            processID: processID, status: status, profile: profile(lost: totalLost), standardOutput: nil,
+            standardError: nil, standardOutputTruncated: false, standardErrorTruncated: false,
+            leftoverTrackedProcesses: stats.leftoverTracked)
+        lock.lock()
+        self.result = result
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    // MARK: - /proc
+
+    /// Every descendant, from `/proc/<pid>/task/<tid>/children` (CONFIG_PROC_CHILDREN), depth first.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var out: [Int32] = []
+        var stack = [pid]
+        while let next = stack.popLast() {
+            for tid in taskIDs(of: next) {
+                guard let text = KernelFiles.read("/proc/\(next)/task/\(tid)/children") else { continue }
+                for child in text.split(separator: " ").compactMap({ Int32($0) }) where !out.contains(child) {
+                    out.append(child)
+                    stack.append(child)
+                }
+            }
+        }
+        return out
+    }
+
+    private static func taskIDs(of pid: Int32) -> [Int32] {
+        guard let dir = opendir("/proc/\(pid)/task") else { return [pid] }
+        defer { closedir(dir) }
+        var ids: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let id = Int32(name) { ids.append(id) }
+        }
+        return ids
+    }
+
+    private static func commandLine(of pid: Int32) -> [ByteString] {
+        guard let text = KernelFiles.read("/proc/\(pid)/cmdline") else { return [] }
+        return text.utf8.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { ByteString($0) }
+    }
+
+    private static func executable(of pid: Int32) -> ByteString {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/\(pid)/exe", &buffer, buffer.count)
+        return n > 0 ? ByteString(buffer[0..<n].map { UInt8(bitPattern: $0) }) : ByteString(bytes: [])
+    }
+
+    private static func parentOf(_ pid: Int32) -> Int32? {
+        guard let stat = KernelFiles.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+}

@@ -1,0 +1,67 @@
+/*
+ * Minimal CO-RE views of the kernel structures the programs read. Only the fields used are
+ * declared; preserve_access_index makes libbpf relocate every access against the running
+ * kernel's BTF (/sys/kernel/btf/vmlinux), so offsets here are irrelevant and no generated
+ * vmlinux.h is needed. A field missing on the running kernel fails the load with
+ * "failed to resolve CO-RE relocation", which the capability probe reports.
+ */
+#ifndef OBS_CORE_H
+#define OBS_CORE_H
+
+#include <linux/types.h>
+
+typedef struct { int counter; } obs_atomic_t;
+
+struct signal_struct {
+    obs_atomic_t live;
+    unsigned int flags;
+    int group_exit_code;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+    unsigned long arg_start;
+    unsigned long arg_end;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+    int pid;
+    int tgid;
+    int exit_code;
+    struct task_struct *real_parent;
+    struct task_struct *group_leader;
+    struct signal_struct *signal;
+    struct mm_struct *mm;
+    char comm[16];
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+    const char *filename;
+} __attribute__((preserve_access_index));
+
+/* The kernel's pt_regs, for the raw_tp/sys_enter fallback (syscall arguments and number). */
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+    unsigned long di, si, dx, r10, r8, r9, orig_ax, cs;
+} __attribute__((preserve_access_index));
+#define OBS_SYSCALL_ARG(regs, i)                                                         \
+    ((i) == 0 ? BPF_CORE_READ(regs, di) : (i) == 1 ? BPF_CORE_READ(regs, si)            \
+     : (i) == 2 ? BPF_CORE_READ(regs, dx) : (i) == 3 ? BPF_CORE_READ(regs, r10)         \
+     : (i) == 4 ? BPF_CORE_READ(regs, r8) : BPF_CORE_READ(regs, r9))
+#elif defined(__TARGET_ARCH_arm64)
+struct pt_regs {
+    __u64 regs[31];
+    __u64 orig_x0;
+    __s32 syscallno;
+} __attribute__((preserve_access_index));
+#define OBS_SYSCALL_ARG(regs, i) ((i) == 0 ? BPF_CORE_READ(regs, orig_x0) : BPF_CORE_READ(regs, regs[i]))
+#else
+#define OBS_NO_RAW_SYSCALLS 1
+struct pt_regs;
+#endif
+
+/* include/linux/sched/signal.h */
+#define OBS_SIGNAL_GROUP_EXIT 0x00000004
+/* include/uapi/linux/fcntl.h */
+#define OBS_AT_REMOVEDIR 0x200
+
+#endif
