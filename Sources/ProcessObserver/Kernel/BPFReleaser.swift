@@ -20,7 +20,7 @@
             let start = !busy
             busy = true
             lock.unlock()
-            if start { _ = OSThread(name: "obs-bpf-release") { drain() } }
+            if start { OSThread.detached(name: "obs-bpf-release") { drain() } }
         }
 
         /// Blocks until every object handed over so far is released.

@@ -131,7 +131,7 @@ public final class AttachedRun: @unchecked Sendable {
             ObserverEvent(
                 timestampNs: startNs, category: .lifecycle, processID: pid,
                 parentProcessID: parentOf(pid), kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
-        _ = OSThread(name: "obs-attach") { run.watch() }
+        OSThread.detached(name: "obs-attach") { run.watch() }
         return run
     }
 
