@@ -1,4 +1,6 @@
 #if os(Linux)
+    import CLibbpf
+    import Glibc
     /// Releases eBPF objects off the caller's path.
     ///
     /// Closing a classic tracepoint link (a perf event with a BPF program) costs one
@@ -30,6 +32,20 @@
             lock.unlock()
         }
 
+        /// The kernel frees a detached program after an RCU grace period, not at close: wait
+        /// (bounded, 5 s) until no id is found, so "released" means gone from `bpftool prog`.
+        private static func waitUntilGone(_ ids: [UInt32]) {
+            let deadline = Clock.monotonicNs() + 5_000_000_000
+            for id in ids {
+                while Clock.monotonicNs() < deadline {
+                    let fd = bpf_prog_get_fd_by_id(id)
+                    if fd < 0 { break }
+                    Glibc.close(fd)
+                    usleep(1000)
+                }
+            }
+        }
+
         private static func drain() {
             while true {
                 lock.lock()
@@ -41,7 +57,9 @@
                 }
                 let object = queue.removeFirst()
                 lock.unlock()
+                let ids = object.programIDs
                 object.close()
+                waitUntilGone(ids)
             }
         }
     }
