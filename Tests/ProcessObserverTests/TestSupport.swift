@@ -20,49 +20,19 @@ enum ProcessCensus {
 
     /// Our children that are zombies (state Z in /proc/<pid>/stat with ppid == us).
     static func zombieChildren() -> [Int32] {
-        children(ofPID: getpid()).filter { $0.state == "Z" }.map(\.pid)
+        allStats().filter { $0.parentProcessID == getpid() && $0.state == UInt8(ascii: "Z") }.map(\.processID)
     }
 
-    /// Every process whose parent is `ppid`, with its state letter.
-    static func children(ofPID ppid: Int32) -> [(pid: Int32, state: Character)] {
-        allStats().filter { $0.ppid == ppid }.map { ($0.pid, $0.state) }
-    }
-
-    /// Every process in process group `pgid`.
+    /// Every live (not zombie) process in process group `pgid`.
     static func members(ofGroup pgid: Int32) -> [Int32] {
-        allStats().filter { $0.pgrp == pgid && $0.state != "Z" }.map(\.pid)
+        allStats().filter { $0.processGroupID == pgid && $0.state != UInt8(ascii: "Z") }.map(\.processID)
     }
 
-    struct Stat { var pid: Int32; var state: Character; var ppid: Int32; var pgrp: Int32 }
-
-    static func allStats() -> [Stat] {
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
-        var out: [Stat] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let pid = Int32(name), let text = readSmallFile("/proc/\(pid)/stat"),
-                let close = text.lastIndex(of: ")")
-            else { continue }
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 3, let state = fields[0].first, let ppid = Int32(fields[1]),
-                let pgrp = Int32(fields[2])
-            else { continue }
-            out.append(Stat(pid: pid, state: state, ppid: ppid, pgrp: pgrp))
-        }
-        return out
-    }
+    /// Every process's `/proc/<pid>/stat`, through the library's own reader and parser.
+    static func allStats() -> [ProcStat] { ProcFS.numericEntries("/proc").compactMap(ProcFS.stat) }
 
     static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n], as: UTF8.self)
+        ProcFS.readFile(path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Waits (bounded) until `pid` no longer exists or is a zombie; true if it is gone.
