@@ -16,6 +16,9 @@ struct CapabilitiesCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if output.verbose { EBPFBackend.verbose = true }
+        // The probe's test load is released before negotiate() returns; this only makes sure.
+        defer { EBPFBackend.waitForReleases() }
         let capabilities = ObserverCapabilities.negotiate()
         let out = BufferedOutput(fd: 1)
         if output.json {

@@ -12,12 +12,20 @@ struct RunSummary {
 
     /// The summary text: how the command ended, what it cost, events per category and kind,
     /// and the lost total.
-    func text(command: String, status: ExitStatus, fallback: RunProfile, signals: [Int32]) -> String {
+    ///
+    /// `status` is nil when obsctl stopped observing an attached process (`attached`) before it
+    /// exited. An attached process is not obsctl's child, so its rusage lines read zero.
+    func text(command: String, status: ExitStatus?, fallback: RunProfile, signals: [Int32], attached: Bool = false)
+        -> String
+    {
         let p = profile ?? fallback
         var lines: [String] = []
-        var headline = "obsctl: \(command): \(HumanFormatter.status(status)) after \(Units.seconds(p.wallNanoseconds))"
+        let outcome = status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
+        var headline = "obsctl: \(command): \(outcome) after \(Units.seconds(p.wallNanoseconds))"
         if p.timedOut { headline += " (timed out)" }
-        if let first = signals.first { headline += " (obsctl received \(SignalNames.name(first)), forwarded)" }
+        if let first = signals.first {
+            headline += " (obsctl received \(SignalNames.name(first))\(attached ? "" : ", forwarded"))"
+        }
         lines.append(headline)
         var cpu =
             "  cpu        user \(Units.seconds(p.userCPUNanoseconds))  system \(Units.seconds(p.systemCPUNanoseconds))"

@@ -7,7 +7,8 @@ import Synchronization
     import Musl
 #endif
 
-/// Forwards SIGINT and SIGTERM sent to obsctl to the observed process group.
+/// Forwards SIGINT and SIGTERM sent to obsctl to the observed process group, or, with `--pid`,
+/// turns them into "stop observing" (the attached process is not ours to signal).
 ///
 /// No signal handler runs: `blockAndStart()` blocks both signals in the main thread before any
 /// other thread exists (every later thread, the library's reaper included, inherits the mask), and
@@ -17,8 +18,12 @@ import Synchronization
 ///
 /// A third signal sends SIGKILL to the group, for a command that ignores the first two.
 final class SignalForwarder: Sendable {
+    /// What a signal does to the run: gets the signal and how many obsctl has received so far
+    /// (this one included).
+    typealias Delivery = @Sendable (_ signal: Int32, _ ordinal: Int) -> Void
+
     private struct State {
-        var running: RunningProcess?
+        var deliver: Delivery?
         var received: [Int32] = []
     }
     private let state = Mutex(State())
@@ -49,17 +54,22 @@ final class SignalForwarder: Sendable {
         return forwarder
     }
 
-    /// Hands over the process to signal; a signal that arrived before it existed is sent now.
+    /// Forwards to a started command's process group; the third signal becomes SIGKILL.
     func attach(_ running: RunningProcess) {
+        attach { signal, ordinal in running.signal(ordinal >= 3 ? SIGKILL : signal) }
+    }
+
+    /// Hands over what a signal does; a signal that arrived before is delivered now.
+    func attach(_ deliver: @escaping Delivery) {
         state.withLock { state in
-            state.running = running
-            for signal in state.received { running.signal(signal) }
+            state.deliver = deliver
+            for (index, signal) in state.received.enumerated() { deliver(signal, index + 1) }
         }
     }
 
     /// Lets the process go once it has been reaped (its id may be reused after).
     func detach() {
-        state.withLock { $0.running = nil }
+        state.withLock { $0.deliver = nil }
     }
 
     private func waitLoop() {
@@ -72,7 +82,7 @@ final class SignalForwarder: Sendable {
             guard sigwait(&set, &signal) == 0 else { continue }
             state.withLock { state in
                 state.received.append(signal)
-                state.running?.signal(state.received.count >= 3 ? SIGKILL : signal)
+                state.deliver?(signal, state.received.count)
             }
         }
     }

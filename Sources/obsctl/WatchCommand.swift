@@ -1,6 +1,5 @@
 import ArgumentParser
 import ProcessObserver
-import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -8,15 +7,27 @@ import SystemPackage
     import Musl
 #endif
 
-/// `obsctl watch [options] -- CMD [ARG...]`: run CMD and print its events as they happen.
+/// `obsctl watch [options] -- CMD [ARG...]`: run CMD and print its events as they happen;
+/// `obsctl watch [options] --pid PID`: the same for a process that is already running.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Run a command and print its events as they happen, then a summary.",
+        abstract: "Run a command (or attach to a running process) and print its events as they happen, then a summary.",
+        usage: """
+            obsctl watch [options] -- <command> [<argument> ...]
+            obsctl watch [options] --pid <pid>
+            """,
         discussion: """
             obsctl exits with the command's exit code, or 128+N when signal N killed it; 127 when \
             the command is not found, 126 when it cannot be executed. SIGINT and SIGTERM are \
             forwarded to the command's process group (a third one sends SIGKILL).
+
+            With --pid, obsctl observes a running process and its future descendants until the \
+            process exits (this needs the eBPF backend, which reports the exit), and exits with \
+            the process's exit code by the same convention. SIGINT or SIGTERM stops observing and \
+            leaves the process running; obsctl then exits 128+N for the signal N it received. It \
+            exits 1 when the process does not exist or eBPF is unavailable. --timeout does not \
+            apply; perf samples (--interval) do.
 
             With --json, stdout carries only JSON Lines (see Docs/EVENTS.md): the summary and \
             diagnostics go to stderr, and so does the command's own standard output unless -o \
@@ -56,6 +67,13 @@ struct WatchCommand: ParsableCommand {
     @Flag(name: .customLong("no-summary"), help: "Do not print the summary at the end.")
     var noSummary = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Attach to this running process instead of starting a command; observe it and its future "
+                + "descendants until it exits.", valueName: "pid"))
+    var pid: Int32?
+
     @Argument(
         parsing: .postTerminator,
         help: ArgumentHelp("The command to run and its arguments, after --.", valueName: "command"))
@@ -67,8 +85,19 @@ struct WatchCommand: ParsableCommand {
     }
 
     mutating func validate() throws {
-        guard !command.isEmpty else {
-            throw ValidationError("Missing the command to run: obsctl watch [options] -- CMD [ARG...]")
+        if let pid {
+            guard command.isEmpty else {
+                throw ValidationError(
+                    "--pid and a command after -- are mutually exclusive: attach to a running process, or start one.")
+            }
+            guard pid > 0 else { throw ValidationError("--pid must be a process id greater than 0.") }
+            guard timeout == nil else {
+                throw ValidationError(
+                    "--timeout applies only to a command obsctl starts; an attached process is not obsctl's to end.")
+            }
+        } else if command.isEmpty {
+            throw ValidationError(
+                "Missing the command to run: obsctl watch [options] -- CMD [ARG...], or attach with --pid PID.")
         }
         guard interval.isFinite, interval >= 0 else {
             throw ValidationError("--interval must be a number of seconds ≥ 0 (0 turns sampling off).")
@@ -84,6 +113,11 @@ struct WatchCommand: ParsableCommand {
         // Before anything can start a thread: the mask must be inherited by all of them.
         let forwarder = SignalForwarder.blockAndStart()
         signal(SIGPIPE, SIG_IGN)
+        if options.verbose { EBPFBackend.verbose = true }
+        // Runs end without waiting for their eBPF objects to be released (the programs are inert
+        // by then); obsctl waits here, on every way out, so that once it has exited the machine's
+        // loaded-program count is back where it was.
+        defer { EBPFBackend.waitForReleases() }
 
         let (categories, problems) = selection.resolve(with: ObserverCapabilities.negotiate())
         for problem in problems {
@@ -96,18 +130,29 @@ struct WatchCommand: ParsableCommand {
         let config = ObserverConfig(categories: categories)
             .sampling(every: interval > 0 ? .nanoseconds(Int64(interval * 1e9)) : nil)
             .top(top)
-        let target = try spawnTarget(config: config, childStdoutToStderr: options.json && eventsOnStdout)
-        forwarder.attach(target.running)
+        let target =
+            if let pid {
+                try WatchTarget.attach(pid: pid, config: config)
+            } else {
+                try WatchTarget.spawn(
+                    command: command, config: config, timeout: timeout,
+                    childStdoutToStderr: options.json && eventsOnStdout)
+            }
+        target.connect(forwarder)
 
         let session = WatchSession(
             output: events, json: options.json,
             formatter: HumanFormatter(originNs: target.originNs, colour: Self.wantsColour(events)))
-        let summary = session.run(subscriber: target.subscriber, running: target.running)
-        let result = target.running.wait()
+        let summary = session.run(subscriber: target.subscriber, endEarly: target.endEarly)
+        let result = target.wait()
         forwarder.detach()
 
+        // An attached process whose exit was not seen: obsctl stopped observing first.
+        let status: ExitStatus? =
+            target.isAttached && result.status == AttachedRun.unknownStatus ? nil : result.status
         if let failure = events.failure {
-            Diagnostics.print("writing events failed: \(String(cString: strerror(failure))); the command was stopped.")
+            let what = target.isAttached ? "observing was stopped" : "the command was stopped"
+            Diagnostics.print("writing events failed: \(String(cString: strerror(failure))); \(what).")
         }
         if !noSummary {
             // stdout carries only JSON Lines in --json mode; the summary goes to stderr then.
@@ -116,57 +161,15 @@ struct WatchCommand: ParsableCommand {
                 ? BufferedOutput(fd: 2) : (eventsOnStdout ? events : BufferedOutput(fd: 1))
             out.write(
                 summary.text(
-                    command: target.displayName, status: result.status, fallback: result.profile,
-                    signals: forwarder.received))
+                    command: target.displayName, status: status, fallback: result.profile,
+                    signals: forwarder.received, attached: target.isAttached))
             out.flush()
         }
         if events.fd > 2 { close(events.fd) }
-        throw ExitCode(result.status.shellCode)
-    }
-
-    /// A started command: the handle, its one subscriber, and time zero for the human format.
-    /// (`--pid` will produce the same from an attach.)
-    struct Target {
-        var running: RunningProcess
-        var subscriber: ObserverSubscriber
-        var originNs: UInt64
-        var displayName: String
-    }
-
-    private func spawnTarget(config: ObserverConfig, childStdoutToStderr: Bool) throws -> Target {
-        // The exact bytes of CMD and its arguments: ArgumentParser took them (lossily) from after
-        // the `--`, so they are the trailing values of argv.
-        let raw = RawArguments.suffix(command.count).map { ByteString(bytes: $0) }
-        let name = raw[0]
-        let executable: Executable =
-            name.bytes.contains(UInt8(ascii: "/"))
-            ? .path(
-                name.bytes.withUnsafeBufferPointer { buffer in
-                    FilePath(String(decoding: buffer, as: UTF8.self))
-                })
-            : .name(name.string)
-        let process = NativeProcess(
-            executable, arguments: Array(raw.dropFirst()),
-            standardOutput: childStdoutToStderr ? .fileDescriptor(FileDescriptor(rawValue: 2)) : .inherit,
-            timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) })
-        let subscriber = process.withObserver(config)
-        let origin = Self.monotonicNs()
-        do {
-            let running = try process.spawn()
-            return Target(running: running, subscriber: subscriber, originNs: origin, displayName: name.string)
-        } catch {
-            switch error.code {
-            case .executableNotFound:
-                Diagnostics.print("\(name.string): command not found")
-                throw ExitCode(127)
-            case .notExecutable:
-                Diagnostics.print("\(name.string): \(error.message)")
-                throw ExitCode(126)
-            default:
-                Diagnostics.print("\(name.string): \(error.message)")
-                throw ExitCode(125)
-            }
-        }
+        if let status { throw ExitCode(status.shellCode) }
+        // Observing stopped before the attached process exited: the signal obsctl received, or
+        // SIGPIPE when the reader of the events went away.
+        throw ExitCode(128 + (forwarder.received.first ?? SIGPIPE))
     }
 
     /// Opens `-o FILE` (created or truncated, mode 0666 before umask) or returns stdout.

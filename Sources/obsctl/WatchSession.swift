@@ -6,14 +6,15 @@ import ProcessObserver
 /// Writes are batched: the buffer is flushed whenever the subscriber has nothing queued (so a
 /// quiet run shows each event at once, even through a pipe) and when it fills; on a terminal,
 /// after every event. When the reader of our output goes away (EPIPE on a write, or POLLERR /
-/// POLLHUP seen while idle, checked every 250 ms), the command's process group is terminated and the rest of the stream is read and dropped, so the run still ends
-/// with a reaped child.
+/// POLLHUP seen while idle, checked every 250 ms), `endEarly` winds the run down (a started
+/// command's process group is terminated; an attached process is let go) and the rest of the
+/// stream is read and dropped, so the run still ends properly (a started child is reaped).
 struct WatchSession {
     let output: BufferedOutput
     let json: Bool
     let formatter: HumanFormatter
 
-    func run(subscriber: ObserverSubscriber, running: RunningProcess) -> RunSummary {
+    func run(subscriber: ObserverSubscriber, endEarly: () -> Void) -> RunSummary {
         var summary = RunSummary()
         var stopped = false
         while true {
@@ -25,7 +26,7 @@ struct WatchSession {
                     next = subscriber.recv(timeout: .milliseconds(250))
                     if next == nil, !stopped, output.readerIsGone() {
                         stopped = true
-                        running.terminate()
+                        endEarly()
                     }
                 }
             }
@@ -41,7 +42,7 @@ struct WatchSession {
             }
             if output.isClosed, !stopped {
                 stopped = true
-                running.terminate()
+                endEarly()
             }
         }
         output.flush()

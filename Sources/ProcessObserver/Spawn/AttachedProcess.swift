@@ -21,8 +21,9 @@ import SystemPackage
 /// the kernel, and their future children follow. It is not our child, so its exit cannot be
 /// reaped: the exit status comes from the eBPF `sched_process_exit` event of its last thread, and
 /// a pidfd (`pidfd_open(2)`) notices the exit in case that event is missed. The run profile has
-/// the wall time from attach to exit; its rusage figures are zero (`wait4(2)` works only for
-/// children). Attaching needs the eBPF backend even for lifecycle events.
+/// the wall time from attach to exit and the sample count; its rusage figures are zero
+/// (`wait4(2)` works only for children). Perf samples of the tree flow as for a spawned process
+/// when a subscriber asks for them. Attaching needs the eBPF backend even for lifecycle events.
 public final class AttachedProcess: @unchecked Sendable {
     public let processID: Int32
     let logger: Logger
@@ -60,6 +61,8 @@ public final class AttachedRun: @unchecked Sendable {
     private let pidfd: FileDescriptor
     private let wake: (read: FileDescriptor, write: FileDescriptor)
     private let startNs: UInt64
+    /// Set in `start` before the watching thread exists; stopped by it.
+    private var sampler: Sampler?
     private let lock = ConditionLock()
     private var kernelStatus: ExitStatus?
     private var stopRequested = false
@@ -131,6 +134,10 @@ public final class AttachedRun: @unchecked Sendable {
             ObserverEvent(
                 timestampNs: startNs, category: .lifecycle, processID: pid,
                 parentProcessID: parentOf(pid), kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
+        if let interval = hub.sampleInterval {
+            run.sampler = Sampler(rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub)
+            run.sampler?.start()
+        }
         OSThread.detached(name: "obs-attach") { run.watch() }
         return run
     }
@@ -183,13 +190,16 @@ public final class AttachedRun: @unchecked Sendable {
                 _ = read(wake.read.rawValue, &sink, sink.count)
             }
         }
+        let sampleCount = sampler?.stop() ?? 0
         // The final consume in stop() delivers an exit record still queued in the ring.
         let stats = kernel.stop()
         let endNs = Clock.monotonicNs()
         let status = lock.withLock { kernelStatus } ?? Self.unknownStatus
         hub.publish(ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: processID, kind: .exited(status)))
         func profile(lost: UInt64) -> RunProfile {
-            RunProfile(status: status, wallNanoseconds: endNs - startNs, lostSubscriber: lost, lostKernel: stats.lost)
+            RunProfile(
+                status: status, wallNanoseconds: endNs - startNs, sampleCount: sampleCount, lostSubscriber: lost,
+                lostKernel: stats.lost)
         }
         var totalLost: UInt64 = 0
         hub.finish(profile: { lost in

@@ -1,0 +1,133 @@
+import ArgumentParser
+import ProcessObserver
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// What `obsctl watch` observes: a command it started (`-- CMD`), or a running process it
+/// attached to (`--pid`). Both give one subscriber, time zero for the human format, a way to end
+/// the run early and a result; they differ in what a signal to obsctl does (forwarded to the
+/// command's process group; for an attached process, observing stops and the process runs on).
+struct WatchTarget {
+    enum Handle {
+        case spawned(RunningProcess)
+        case attached(AttachedRun)
+    }
+
+    var handle: Handle
+    var subscriber: ObserverSubscriber
+    /// `CLOCK_MONOTONIC` just before the spawn or the attach.
+    var originNs: UInt64
+    /// The command name, or `process PID (comm)`, for the summary's headline.
+    var displayName: String
+
+    var isAttached: Bool {
+        if case .attached = handle { return true }
+        return false
+    }
+
+    /// Reader gone: a started command's process group gets SIGTERM (then SIGKILL after the grace
+    /// period); an attached process is let go.
+    func endEarly() {
+        switch handle {
+        case .spawned(let running): running.terminate()
+        case .attached(let run): run.stop()
+        }
+    }
+
+    /// Routes obsctl's SIGINT/SIGTERM: forwarded to a started command's process group, or, for an
+    /// attached process, ending the observation (the process is not ours to signal).
+    func connect(_ forwarder: SignalForwarder) {
+        switch handle {
+        case .spawned(let running): forwarder.attach(running)
+        case .attached(let run): forwarder.attach { _, _ in run.stop() }
+        }
+    }
+
+    /// Blocks until the run is closed: the command reaped, or the attached process's exit seen
+    /// (or the observation stopped).
+    func wait() -> ProcessResult {
+        switch handle {
+        case .spawned(let running): running.wait()
+        case .attached(let run): run.wait()
+        }
+    }
+
+    /// Spawns `command` (exact argv bytes, taken from the end of obsctl's own argv) with one
+    /// observer. A spawn failure is reported on stderr and becomes obsctl's exit code: 127 not
+    /// found, 126 not executable, 125 anything else.
+    static func spawn(
+        command: [String], config: ObserverConfig, timeout: Double?, childStdoutToStderr: Bool
+    ) throws -> WatchTarget {
+        // The exact bytes of CMD and its arguments: ArgumentParser took them (lossily) from after
+        // the `--`, so they are the trailing values of argv.
+        let raw = RawArguments.suffix(command.count).map { ByteString(bytes: $0) }
+        let name = raw[0]
+        let executable: Executable =
+            name.bytes.contains(UInt8(ascii: "/"))
+            ? .path(
+                name.bytes.withUnsafeBufferPointer { buffer in
+                    FilePath(String(decoding: buffer, as: UTF8.self))
+                })
+            : .name(name.string)
+        let process = NativeProcess(
+            executable, arguments: Array(raw.dropFirst()),
+            standardOutput: childStdoutToStderr ? .fileDescriptor(FileDescriptor(rawValue: 2)) : .inherit,
+            timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) })
+        let subscriber = process.withObserver(config)
+        let origin = WatchCommand.monotonicNs()
+        do {
+            let running = try process.spawn()
+            return WatchTarget(
+                handle: .spawned(running), subscriber: subscriber, originNs: origin, displayName: name.string)
+        } catch {
+            switch error.code {
+            case .executableNotFound:
+                Diagnostics.print("\(name.string): command not found")
+                throw ExitCode(127)
+            case .notExecutable:
+                Diagnostics.print("\(name.string): \(error.message)")
+                throw ExitCode(126)
+            default:
+                Diagnostics.print("\(name.string): \(error.message)")
+                throw ExitCode(125)
+            }
+        }
+    }
+
+    /// Attaches to the running process `pid` with one observer (`AttachedProcess`: eBPF tracks it
+    /// and its future descendants; its exit status comes from the kernel's exit event). A process
+    /// that does not exist, or an eBPF backend that cannot load, is reported on stderr and gives
+    /// exit code 1.
+    static func attach(pid: Int32, config: ObserverConfig) throws -> WatchTarget {
+        let comm = Self.comm(of: pid)
+        let target = AttachedProcess(processID: pid)
+        let subscriber = target.withObserver(config)
+        let origin = WatchCommand.monotonicNs()
+        do {
+            let run = try target.attach()
+            let name = comm.map { "process \(pid) (\($0))" } ?? "process \(pid)"
+            return WatchTarget(handle: .attached(run), subscriber: subscriber, originNs: origin, displayName: name)
+        } catch {
+            Diagnostics.print(error.message)
+            throw ExitCode(1)
+        }
+    }
+
+    /// The task name from `/proc/<pid>/comm`, without its newline; nil when unreadable.
+    private static func comm(of pid: Int32) -> String? {
+        let fd = open("/proc/\(pid)/comm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return nil }
+        var bytes = buffer[0..<n]
+        if bytes.last == UInt8(ascii: "\n") { bytes = bytes.dropLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
