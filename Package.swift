@@ -61,7 +61,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ObsctlTests",
-            dependencies: ["ProcessObserver", "obsctl"],
+            dependencies: [
+                "ProcessObserver", "obsctl",
+                /// Counts the machine's loaded BPF programs (bpf_prog_get_next_id) for the leak checks.
+                .target(name: "CLibbpf", condition: .when(platforms: [.linux])),
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -113,7 +113,25 @@ enum ObsctlRunner {
         }
     }
 
-    static func start(_ arguments: [[UInt8]], environment: [String: String] = [:]) throws -> Running {
+    /// How obsctl is launched: directly, or through `setpriv` as uid/gid 65534 with no
+    /// supplementary groups and no capabilities (inheritable, hence ambient, cleared; the
+    /// permitted and effective sets go with the change from uid 0), so that the real eBPF probe
+    /// meets a truly unprivileged process.
+    enum Launch {
+        case direct
+        case unprivileged
+
+        /// Already unprivileged when the tests do not run as root: setpriv could not switch then.
+        var prefix: [String] {
+            guard self == .unprivileged, getuid() == 0 else { return [] }
+            return ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
+        }
+    }
+
+    static func start(
+        _ arguments: [[UInt8]], environment: [String: String] = [:], removing: [String] = [],
+        launch: Launch = .direct
+    ) throws -> Running {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         // Socket pairs, because they can be made close-on-exec atomically (Swift's Glibc has no
@@ -133,7 +151,9 @@ enum ObsctlRunner {
 
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        let argv = [Array(binary.utf8)] + arguments
+        for k in removing { env[k] = nil }
+        let argv = (launch.prefix + [binary]).map { Array($0.utf8) } + arguments
+        let program = launch.prefix.first ?? binary
         let envList = env.map { Array("\($0.key)=\($0.value)".utf8) }
         func cStrings(_ list: [[UInt8]]) -> [UnsafeMutablePointer<CChar>?] {
             list.map { bytes in
@@ -162,16 +182,19 @@ enum ObsctlRunner {
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, binary, &actions, &attributes, cArgv, cEnv)
+        let rc = posix_spawn(&pid, program, &actions, &attributes, cArgv, cEnv)
         close(outPipe[1])
         close(errPipe[1])
-        try #require(rc == 0, "posix_spawn(\(binary)) failed: \(rc)")
+        try #require(rc == 0, "posix_spawn(\(program)) failed: \(rc)")
         return Running(pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0])
     }
 
     /// Runs obsctl to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        try start(arguments.map { Array($0.utf8) }, environment: environment).finish()
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], removing: [String] = [], launch: Launch = .direct
+    ) throws -> Outcome {
+        try start(arguments.map { Array($0.utf8) }, environment: environment, removing: removing, launch: launch)
+            .finish()
     }
 
     static func run(bytes arguments: [[UInt8]]) throws -> Outcome {

@@ -10,10 +10,10 @@ import Testing
 /// signals, hostile argv, closed pipes and `-o`.
 @Suite("obsctl watch, end to end")
 struct WatchEndToEndTests {
-    @Test("--json prints started, exited, profile as JSON Lines that validate against the schema")
+    @Test("--json --categories lifecycle prints started, exited, profile as JSON Lines that validate against the schema")
     func jsonLinesValidate() throws {
         let obsctl = try ObsctlRunner.start(
-            ["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 0"].map { Array($0.utf8) })
+            ["watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c", "exit 0"].map { Array($0.utf8) })
         let run = obsctl.finish()
         #expect(run.exitCode == 0)
         let events = try ObsctlRunner.objects(run.lines)
@@ -60,7 +60,9 @@ struct WatchEndToEndTests {
         #expect(notExecutable.err.hasPrefix("obsctl: \(file.path): "))
         #expect(notExecutable.err.contains("EACCES"))
 
-        let killed = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--", "sh", "-c", "kill -9 $$"])
+        let killed = try ObsctlRunner.run([
+            "watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c", "kill -9 $$",
+        ])
         #expect(killed.exitCode == Int32(128 + 9))
         let events = try ObsctlRunner.objects(killed.lines)
         #expect(events.map { $0["kind"] as? String } == ["started", "exited", "profile"])
@@ -80,6 +82,7 @@ struct WatchEndToEndTests {
         #expect(watch.exitCode == 0)
         for option in [
             "--categories", "--interval", "--top", "--timeout", "--output", "--no-summary", "--json", "--strict",
+            "--pid", "--verbose",
         ] {
             #expect(watch.out.contains(option), "watch --help does not mention \(option)")
         }
@@ -109,38 +112,57 @@ struct WatchEndToEndTests {
         let none = try ObsctlRunner.run(["watch", "--json"])
         #expect(none.exitCode == 64)
         #expect(none.err.contains("Missing the command to run"))
+        #expect(none.err.contains("or attach with --pid PID"))
     }
 
-    @Test("a category named but unavailable warns once with the reason and the run goes on; --strict fails")
+    @Test("--pid and a command are mutually exclusive; --pid takes no --timeout and must be positive")
+    func pidUsage() throws {
+        let both = try ObsctlRunner.run(["watch", "--pid", "1", "--", "true"])
+        #expect(both.exitCode == 64)
+        #expect(
+            both.err.hasPrefix(
+                "Error: --pid and a command after -- are mutually exclusive: attach to a running process, or start one.\n"))
+        #expect(both.stdout.isEmpty)
+        let timeout = try ObsctlRunner.run(["watch", "--pid", "1", "--timeout", "1"])
+        #expect(timeout.exitCode == 64)
+        #expect(timeout.err.contains("--timeout applies only to a command obsctl starts"))
+        let zero = try ObsctlRunner.run(["watch", "--pid", "0"])
+        #expect(zero.exitCode == 64)
+        #expect(zero.err.contains("--pid must be a process id greater than 0."))
+    }
+
+    @Test(
+        "a category named but unavailable (obsctl run without privileges) warns once with the probe's reason and the run goes on; --strict fails"
+    )
     func unavailableCategory() throws {
-        let capability = ObserverCapabilities.negotiate()[.file]
-        let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--categories", "file", "--", "true"])
+        // The reason as the unprivileged obsctl's own probe gives it.
+        let capabilities = try ObsctlRunner.run(["capabilities", "--json"], launch: .unprivileged)
+        #expect(capabilities.exitCode == 0)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(capabilities.stdout)) as? [[String: Any]])
+        let file = try #require(array.first { $0["category"] as? String == "file" })
+        #expect(file["support"] as? String == "unavailable")
+        let reason = try #require(file["reason"] as? String)
+        #expect(reason.hasPrefix("bpf() needs CAP_BPF and CAP_PERFMON (or root), and this process has neither"))
+
+        let run = try ObsctlRunner.run(
+            ["watch", "--json", "--interval", "0", "--categories", "file", "--", "true"], launch: .unprivileged)
         #expect(run.exitCode == 0)
         #expect(try ObsctlRunner.objects(run.lines).map { $0["kind"] as? String } == ["started", "exited", "profile"])
-        let strict = try ObsctlRunner.run(["watch", "--strict", "--categories", "file", "--", "true"])
         let warnings = run.err.split(separator: "\n").filter { $0.hasPrefix("obsctl: warning:") }
-        if capability.support == .unavailable {
-            #expect(
-                warnings == [
-                    "obsctl: warning: category \"file\" is unavailable: \(capability.reason); watching without it."
-                ])
-            #expect(strict.exitCode == 1)
-            #expect(strict.err == "obsctl: error: category \"file\" is unavailable: \(capability.reason)\n")
-            #expect(strict.stdout.isEmpty)
-        } else if capability.support == .partial {
-            #expect(warnings.count == 1)
-            #expect(warnings.first?.contains("category \"file\" is only partly available") == true)
-            #expect(strict.exitCode == 1)
-        } else {
-            #expect(warnings.isEmpty)
-            #expect(strict.exitCode == 0)
-        }
+        #expect(warnings == ["obsctl: warning: category \"file\" is unavailable: \(reason); watching without it."])
+
+        let strict = try ObsctlRunner.run(
+            ["watch", "--strict", "--categories", "file", "--", "true"], launch: .unprivileged)
+        #expect(strict.exitCode == 1)
+        #expect(strict.err == "obsctl: error: category \"file\" is unavailable: \(reason)\n")
+        #expect(strict.stdout.isEmpty)
     }
 
     @Test("in --json mode stdout carries only JSON Lines: the command's output and the summary go to stderr")
     func stdoutOnlyJSON() throws {
         let run = try ObsctlRunner.run([
-            "watch", "--json", "--interval", "0", "--", "sh", "-c", "echo hello; echo oops >&2",
+            "watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c",
+            "echo hello; echo oops >&2",
         ])
         #expect(run.exitCode == 0)
         #expect(try ObsctlRunner.objects(run.lines).count == 3)
@@ -152,7 +174,9 @@ struct WatchEndToEndTests {
 
     @Test("the human format has one aligned line per event, no colour off a terminal, then the summary")
     func humanFormat() throws {
-        let run = try ObsctlRunner.run(["watch", "--interval", "0", "--", "sh", "-c", "exit 3"])
+        let run = try ObsctlRunner.run([
+            "watch", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c", "exit 3",
+        ])
         #expect(run.exitCode == 3)
         #expect(!run.out.contains("\u{1B}["))
         let lines = run.lines
@@ -168,7 +192,9 @@ struct WatchEndToEndTests {
 
     @Test("--no-summary prints events only")
     func noSummary() throws {
-        let run = try ObsctlRunner.run(["watch", "--no-summary", "--interval", "0", "--", "true"])
+        let run = try ObsctlRunner.run([
+            "watch", "--no-summary", "--interval", "0", "--categories", "lifecycle", "--", "true",
+        ])
         #expect(run.exitCode == 0)
         #expect(run.lines.count == 3)
         #expect(run.err.isEmpty)
@@ -179,7 +205,8 @@ struct WatchEndToEndTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-out-\(getpid()).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try ObsctlRunner.run([
-            "watch", "--json", "--interval", "0", "-o", file.path, "--", "sh", "-c", "echo hi",
+            "watch", "--json", "--interval", "0", "--categories", "lifecycle", "-o", file.path, "--", "sh", "-c",
+            "echo hi",
         ])
         #expect(run.exitCode == 0)
         let written = try [UInt8](Data(contentsOf: file))

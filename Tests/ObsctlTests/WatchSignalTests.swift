@@ -12,7 +12,9 @@ struct WatchSignalTests {
     /// to obsctl and checks the forwarded ending.
     private func interrupt(with signal: Int32, name: String) throws {
         let obsctl = try ObsctlRunner.start(
-            ["watch", "--json", "--interval", "0", "--", "sleep", "30"].map { Array($0.utf8) })
+            ["watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sleep", "30"].map {
+                Array($0.utf8)
+            })
         let started = try #require(obsctl.readStdoutLine(containing: "\"kind\":\"started\""))
         let event = try #require(try ObsctlRunner.objects([started]).first)
         let sleepPID = try #require(event["pid"] as? Int32)
@@ -49,7 +51,8 @@ struct WatchSignalTests {
         ]
         let run = try ObsctlRunner.run(
             bytes: [
-                Array("watch".utf8), Array("--json".utf8), Array("--interval".utf8), Array("0".utf8), Array("--".utf8),
+                Array("watch".utf8), Array("--json".utf8), Array("--interval".utf8), Array("0".utf8),
+                Array("--categories".utf8), Array("lifecycle".utf8), Array("--".utf8),
             ] + args)
         #expect(run.exitCode == 0)
         #expect(run.lines.count == 3)
