@@ -5,12 +5,14 @@ import ArgumentParser
 struct Obsctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsctl",
-        abstract: "Run a command and watch its lifecycle, file, network and process events.",
+        abstract:
+            "Run a command (or attach to a running process) and watch its lifecycle, file, network and process events.",
         discussion: """
             Examples:
               obsctl capabilities
               obsctl watch -- make -j2
               obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
+              obsctl watch --pid 4242
             """,
         subcommands: [CapabilitiesCommand.self, WatchCommand.self]
     )

@@ -52,6 +52,16 @@ enum LoadedPrograms {
         return fd >= 0
     }
 
+    /// Programs loaded now that were not in `before` and that no live process holds: what a run
+    /// left behind. Exact even while other processes on the machine (other test runs) load and
+    /// unload programs of their own, which a bare count before and after is not.
+    static func lingering(since before: Set<UInt32>) -> Set<UInt32> {
+        let new = ids().subtracting(before)
+        guard !new.isEmpty else { return [] }
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
+        return pids.reduce(new) { $0.subtracting(held(by: $1)) }
+    }
+
     /// The programs process `pid` holds through a program or link descriptor: the `prog_id:`
     /// lines of `/proc/<pid>/fdinfo/*`.
     static func held(by pid: pid_t) -> Set<UInt32> {

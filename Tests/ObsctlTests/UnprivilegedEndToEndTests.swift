@@ -27,7 +27,8 @@ struct UnprivilegedEndToEndTests {
             #expect(reason.contains("CAP_BPF") && reason.contains("CAP_PERFMON"))
             #expect(
                 object["remedy"] as? String
-                    == "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)")
+                    == "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)"
+            )
         }
         #expect(array[4]["support"] as? String == "supported")
     }

@@ -10,10 +10,13 @@ import Testing
 /// signals, hostile argv, closed pipes and `-o`.
 @Suite("obsctl watch, end to end")
 struct WatchEndToEndTests {
-    @Test("--json --categories lifecycle prints started, exited, profile as JSON Lines that validate against the schema")
+    @Test(
+        "--json --categories lifecycle prints started, exited, profile as JSON Lines that validate against the schema")
     func jsonLinesValidate() throws {
         let obsctl = try ObsctlRunner.start(
-            ["watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c", "exit 0"].map { Array($0.utf8) })
+            ["watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c", "exit 0"].map {
+                Array($0.utf8)
+            })
         let run = obsctl.finish()
         #expect(run.exitCode == 0)
         let events = try ObsctlRunner.objects(run.lines)
@@ -121,7 +124,8 @@ struct WatchEndToEndTests {
         #expect(both.exitCode == 64)
         #expect(
             both.err.hasPrefix(
-                "Error: --pid and a command after -- are mutually exclusive: attach to a running process, or start one.\n"))
+                "Error: --pid and a command after -- are mutually exclusive: attach to a running process, or start one.\n"
+            ))
         #expect(both.stdout.isEmpty)
         let timeout = try ObsctlRunner.run(["watch", "--pid", "1", "--timeout", "1"])
         #expect(timeout.exitCode == 64)

@@ -76,7 +76,9 @@ struct WatchKernelEndToEndTests {
         #expect(events.suffix(2).map(\.kind) == ["exited", "profile"])
     }
 
-    @Test("the start gate: the first kernel events of a spawned cat are its exec, then the loader's open of /etc/ld.so.cache", .requiresEBPF)
+    @Test(
+        "the start gate: the first kernel events of a spawned cat are its exec, then the loader's open of /etc/ld.so.cache",
+        .requiresEBPF)
     func startGate() throws {
         try EBPFGate.require()
         // Without LD_LIBRARY_PATH/LD_PRELOAD the loader's first open is its cache.
@@ -141,11 +143,27 @@ struct WatchKernelEndToEndTests {
         #expect(run.err.contains("obsctl: process \(shell.pid) (sh): exit code 7 after "))
     }
 
+    @Test("--verbose echoes libbpf's log to stderr; without it libbpf stays quiet", .requiresEBPF)
+    func verbose() throws {
+        try EBPFGate.require()
+        let arguments = ["watch", "--no-summary", "--interval", "0", "--categories", "file", "--", "true"]
+        let loud = try ObsctlRunner.run(["watch", "--verbose"] + arguments.dropFirst())
+        #expect(loud.exitCode == 0)
+        let lines = loud.err.split(separator: "\n")
+        #expect(lines.contains("libbpf: loading object 'observer' from buffer"))
+        #expect(!loud.out.contains("libbpf"))
+        let quiet = try ObsctlRunner.run(arguments)
+        #expect(quiet.exitCode == 0)
+        #expect(quiet.err.isEmpty)
+    }
+
     @Test("--pid on a process that does not exist: a clear error and exit 1")
     func attachMissing() throws {
         // pid_max itself is never allocated (ids run from 1 to pid_max - 1).
         let pidMax = try #require(
-            Int32(String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            Int32(
+                String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         let run = try ObsctlRunner.run(["watch", "--pid", "\(pidMax)"])
         #expect(run.exitCode == 1)
         #expect(
@@ -178,20 +196,22 @@ struct WatchKernelEndToEndTests {
         #expect(run.err.contains("(obsctl received SIGINT)\n"))
         #expect(shell.isRunning)
         #expect(held.filter(LoadedPrograms.exists) == [])
-        #expect(LoadedPrograms.ids().count == before.count)
+        #expect(LoadedPrograms.lingering(since: before) == [])
 
         shell.release()
         #expect(shell.reap() == 4)
     }
 
-    @Test("the machine's loaded-program count is the same before and after an obsctl run, and after SIGINT mid-run", .requiresEBPF)
+    @Test(
+        "the machine's loaded programs are back where they were after an obsctl run, and after SIGINT mid-run (programs other processes hold aside)",
+        .requiresEBPF)
     func programsReleased() throws {
         try EBPFGate.require()
         let before = LoadedPrograms.ids()
         let plain = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--categories", "all", "--", "true"])
         #expect(plain.exitCode == 0)
         #expect(plain.err.contains("  process    "))
-        #expect(LoadedPrograms.ids().count == before.count)
+        #expect(LoadedPrograms.lingering(since: before) == [])
 
         let obsctl = try ObsctlRunner.start(
             ["watch", "--json", "--interval", "0", "--categories", "all", "--", "sleep", "30"].map { Array($0.utf8) })
@@ -204,7 +224,6 @@ struct WatchKernelEndToEndTests {
         #expect(interrupted.exitCode == 128 + SIGINT)
         #expect(interrupted.err.contains("(obsctl received SIGINT, forwarded)"))
         #expect(held.filter(LoadedPrograms.exists) == [])
-        // Other processes on the machine may load programs meanwhile; on a quiet machine this is exact.
-        #expect(LoadedPrograms.ids().count == before.count)
+        #expect(LoadedPrograms.lingering(since: before) == [])
     }
 }
