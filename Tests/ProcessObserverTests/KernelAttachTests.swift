@@ -9,14 +9,17 @@ import Testing
 extension KernelSuite {
     @Suite("Kernel: attaching to a running process")
     struct Attach {
-        @Test("attach to a running shell: its children's events arrive and the exit code comes from the kernel", .requiresEBPF)
+        @Test(
+            "attach to a running shell: its children's events arrive and the exit code comes from the kernel",
+            .requiresEBPF)
         func attachRunning() throws {
             try KernelTestGate.require()
             let dir = makeTemporaryDirectory("attach")
             defer { removeTree(dir) }
             let go = "\(dir)/go"
             let target = NativeProcess(
-                .path("/bin/sh"), arguments: ["-c", "while [ ! -e \(go) ]; do :; done; cat /etc/hostname > /dev/null; exit 5"])
+                .path("/bin/sh"),
+                arguments: ["-c", "while [ ! -e \(go) ]; do :; done; cat /etc/hostname > /dev/null; exit 5"])
             let running = try target.spawn()
             let attached = AttachedProcess(processID: running.processID)
             let events = attached.withObserver(ObserverConfig(categories: [.file, .process]))

@@ -12,17 +12,21 @@ import Testing
 /// the test sees the source's counters and program ids.
 private func runUnderSource(
     _ path: String, _ arguments: [String], categories: Set<EventCategory>, ringBytes: UInt32, bufferCapacity: Int
-) throws -> (stats: KernelSourceStats, programIDs: [UInt32], subscriber: ObserverSubscriber, status: ProcessObserver.ExitStatus) {
+) throws -> (
+    stats: KernelSourceStats, programIDs: [UInt32], subscriber: ObserverSubscriber, status: ProcessObserver.ExitStatus
+) {
     let probe = KernelProbe.cached
     let attach = try #require(probe.syscallAttach)
-    let source = try EBPFEventSource(categories: categories, syscallAttach: attach, syscalls: probe.syscalls, ringBytes: ringBytes)
+    let source = try EBPFEventSource(
+        categories: categories, syscallAttach: attach, syscalls: probe.syscalls, ringBytes: ringBytes)
     let programIDs = source.programIDs
     let subscriber = ObserverSubscriber(config: ObserverConfig(categories: categories, bufferCapacity: bufferCapacity))
     let hub = EventHub(subscribers: [subscriber.buffer])
     let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
     defer { close(devNull) }
     var child = try Spawner.forkGated(
-        path: ByteString(path), argv: ([path] + arguments).map { ByteString($0) }, environment: Environment.inherit.entries(),
+        path: ByteString(path), argv: ([path] + arguments).map { ByteString($0) },
+        environment: Environment.inherit.entries(),
         workingDirectory: nil, stdio: (-1, devNull, -1))
     try source.track(processID: child.pid)
     source.start(hub: hub, rootProcessID: child.pid, onRootExit: nil)
@@ -31,7 +35,9 @@ private func runUnderSource(
     let (status, _) = Spawner.wait4Blocking(child.pid)
     let stats = source.stop()
     let exit = ProcessObserver.ExitStatus(waitStatus: status)
-    hub.finish(profile: { lost in RunProfile(status: exit, wallNanoseconds: 1, lostSubscriber: lost, lostKernel: stats.lost) }, processID: child.pid)
+    hub.finish(
+        profile: { lost in RunProfile(status: exit, wallNanoseconds: 1, lostSubscriber: lost, lostKernel: stats.lost) },
+        processID: child.pid)
     return (stats, programIDs, subscriber, exit)
 }
 
@@ -64,27 +70,32 @@ extension KernelSuite {
             }
             """
 
-        @Test("a flood of 1,000,000 opens with a subscriber that never reads: consumed + lost == emitted, losses split", .requiresEBPF)
+        @Test(
+            "a flood of 1,000,000 opens with a subscriber that never reads: consumed + lost == emitted, losses split",
+            .requiresEBPF)
         func floodAccounting() throws {
             try KernelTestGate.require()
             let dir = makeTemporaryDirectory("flood")
             defer { removeTree(dir) }
             let exe = try compileC(Self.flood, name: "flood", in: dir)
             // The same binary with no loop: what the loader and exit emit on their own.
-            let idle = try runUnderSource(exe, ["0", "/dev/null"], categories: [.file], ringBytes: 1 << 20, bufferCapacity: 1 << 16)
+            let idle = try runUnderSource(
+                exe, ["0", "/dev/null"], categories: [.file], ringBytes: 1 << 20, bufferCapacity: 1 << 16)
             #expect(idle.stats.lost == 0)
             #expect(idle.stats.delivered == idle.stats.emitted)
 
             // A 64 KiB ring (about 500 records) cannot keep up with 1,000,000 opens.
             let n: UInt64 = 1_000_000
-            let run = try runUnderSource(exe, ["\(n)", "/dev/null"], categories: [.file], ringBytes: 64 << 10, bufferCapacity: 1024)
+            let run = try runUnderSource(
+                exe, ["\(n)", "/dev/null"], categories: [.file], ringBytes: 64 << 10, bufferCapacity: 1024)
             #expect(run.status == .exited(code: 0))
             #expect(run.stats.emitted == idle.stats.emitted + n)
             #expect(run.stats.delivered + run.stats.lost == run.stats.emitted)
             #expect(run.stats.lost > 0)
 
             let events = run.subscriber.collect()
-            let profile = try #require(events.last.flatMap { e -> RunProfile? in if case .profile(let p) = e.kind { p } else { nil } })
+            let profile = try #require(
+                events.last.flatMap { e -> RunProfile? in if case .profile(let p) = e.kind { p } else { nil } })
             let kernelLost = events.reduce(UInt64(0)) { sum, e in
                 if case .lost(let l) = e.kind, l.source == .kernel { sum + l.count } else { sum }
             }
@@ -97,18 +108,22 @@ extension KernelSuite {
             #expect(subscriberLostMarkers == profile.lostSubscriber)
             // Every published event was either received or counted as dropped by the subscriber;
             // the kernel's own losses reached it as `lost` events (or were dropped with the rest).
-            let received = UInt64(events.filter { if case .lost(let l) = $0.kind { l.source == .kernel } else { true } }.count) - 1
+            let received =
+                UInt64(events.filter { if case .lost(let l) = $0.kind { l.source == .kernel } else { true } }.count) - 1
             let published = events.last!.seq - 1
             #expect(received + profile.lostSubscriber == published)
             #expect(kernelLost <= run.stats.lost)
         }
 
-        @Test("every program a run loads is gone once its release completes, and the machine's count is back", .requiresEBPF)
+        @Test(
+            "every program a run loads is gone once its release completes, and the machine's count is back",
+            .requiresEBPF)
         func programsReleased() throws {
             try KernelTestGate.require()
             EBPFBackend.waitForReleases()
             let before = loadedProgramCount()
-            let run = try runUnderSource("/bin/true", [], categories: [.file, .network, .process], ringBytes: 1 << 20, bufferCapacity: 64)
+            let run = try runUnderSource(
+                "/bin/true", [], categories: [.file, .network, .process], ringBytes: 1 << 20, bufferCapacity: 64)
             #expect(run.programIDs.count == 5)
             EBPFBackend.waitForReleases()
             #expect(run.programIDs.filter(programExists) == [])

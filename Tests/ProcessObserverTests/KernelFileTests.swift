@@ -21,7 +21,9 @@ extension KernelSuite {
             }
             """
 
-        @Test("N distinct files opened give exactly N open events with their paths, fds and mode; a missing one ENOENT", .requiresEBPF)
+        @Test(
+            "N distinct files opened give exactly N open events with their paths, fds and mode; a missing one ENOENT",
+            .requiresEBPF)
         func opens() throws {
             try KernelTestGate.require()
             let dir = makeTemporaryDirectory("open")
@@ -29,7 +31,8 @@ extension KernelSuite {
             let exe = try compileC(Self.opener, name: "opener", in: dir)
             let files = (0..<25).map { "\(dir)/file-\($0)" }
             let missing = "\(dir)/does-not-exist"
-            let (events, result, output) = try observeCapturing(.path(FilePath(exe)), files + [missing], categories: [.file])
+            let (events, result, output) = try observeCapturing(
+                .path(FilePath(exe)), files + [missing], categories: [.file])
             #expect(result.status == .exited(code: 0))
             let fds = output.split(separator: "\n").map { Int64($0)! }
             let opens = events.compactMap(\.openPayload).filter { $0.path.value.string.hasPrefix(dir + "/") }
@@ -93,7 +96,8 @@ extension KernelSuite {
             }
             let summary = mine.map { e -> String in
                 switch e.kind {
-                case .open(let o): "open \(o.path.value) \(o.mode.map { String($0, radix: 8) } ?? "-") \(o.result.succeeded)"
+                case .open(let o):
+                    "open \(o.path.value) \(o.mode.map { String($0, radix: 8) } ?? "-") \(o.result.succeeded)"
                 case .mkdir(let p): "mkdir \(p.path.value) \(String(p.mode ?? 0, radix: 8)) \(p.result.rawValue)"
                 case .rename(let r): "rename \(r.path.value) \(r.newPath.value) \(r.result.rawValue)"
                 case .unlink(let p): "unlink \(p.path.value) \(p.result.rawValue)"
@@ -131,7 +135,9 @@ extension KernelSuite {
             #expect(ops == ["mkdir sub mkdir", "rename f g mv", "unlink g rm", "rmdir sub rmdir"])
         }
 
-        @Test("the first file events of a spawned cat are the dynamic loader's, starting with /etc/ld.so.cache", .requiresEBPF)
+        @Test(
+            "the first file events of a spawned cat are the dynamic loader's, starting with /etc/ld.so.cache",
+            .requiresEBPF)
         func startGate() throws {
             try KernelTestGate.require()
             let (events, result) = try observe(.path("/bin/cat"), ["/dev/null"], categories: [.file])
@@ -157,7 +163,8 @@ extension KernelSuite {
             let running = try bystander.spawn()
             defer { running.terminate() }
             close(open("\(dir)/mine", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644))
-            let script = "while [ ! -e \(started) ]; do :; done; for i in 1 2 3 4 5; do : < \(dir)/mine; done; : > \(stop)"
+            let script =
+                "while [ ! -e \(started) ]; do :; done; for i in 1 2 3 4 5; do : < \(dir)/mine; done; : > \(stop)"
             let (events, result) = try observe(.path("/bin/sh"), ["-c", script], categories: [.file, .process])
             _ = running.wait()
             #expect(result.status == .exited(code: 0))

@@ -68,20 +68,25 @@ extension KernelSuite {
             }
             """
 
-        @Test("loopback IPv4, IPv6 and unix sockets give bind, listen, connect and accept with addresses and ports", .requiresEBPF)
+        @Test(
+            "loopback IPv4, IPv6 and unix sockets give bind, listen, connect and accept with addresses and ports",
+            .requiresEBPF)
         func loopback() throws {
             try KernelTestGate.require()
             let dir = makeTemporaryDirectory("net")
             defer { removeTree(dir) }
             let exe = try compileC(Self.workload, name: "net", in: dir)
             let socketPath = "\(dir)/sock"
-            let (events, result, output) = try observeCapturing(.path(FilePath(exe)), [socketPath], categories: [.network])
+            let (events, result, output) = try observeCapturing(
+                .path(FilePath(exe)), [socketPath], categories: [.network])
             #expect(result.status == .exited(code: 0))
             let lines = output.split(separator: "\n").map { $0.split(separator: " ").map { Int($0)! } }
             try #require(lines.count == 5)
             var expected: [String] = []
             for (i, (host, family)) in [("127.0.0.1", "inet"), ("::1", "inet6")].enumerated() {
-                let (lfd, port, cfd, clientPort, afd) = (lines[2 * i][0], lines[2 * i][1], lines[2 * i][2], lines[2 * i][3], lines[2 * i][4])
+                let (lfd, port, cfd, clientPort, afd) = (
+                    lines[2 * i][0], lines[2 * i][1], lines[2 * i][2], lines[2 * i][3], lines[2 * i][4]
+                )
                 let (refusedPort, rfd, rc) = (lines[2 * i + 1][0], lines[2 * i + 1][1], lines[2 * i + 1][2])
                 #expect(rc == -1)
                 expected += [

@@ -5,7 +5,8 @@ import Testing
 extension KernelSuite {
     @Suite("Kernel: process tree")
     struct ProcessTree {
-        @Test("sh -c 'cat F | wc -l' gives execs of sh, cat and wc with a consistent fork and ppid chain", .requiresEBPF)
+        @Test(
+            "sh -c 'cat F | wc -l' gives execs of sh, cat and wc with a consistent fork and ppid chain", .requiresEBPF)
         func pipeline() throws {
             try KernelTestGate.require()
             let dir = makeTemporaryDirectory("pipe")
@@ -50,9 +51,12 @@ extension KernelSuite {
         @Test("exit codes and signals from the kernel follow the lifecycle convention", .requiresEBPF)
         func exitStatus() throws {
             try KernelTestGate.require()
-            let (events, result) = try observe(.path("/bin/sh"), ["-c", "(exit 7); sh -c 'kill -9 $$'; exit 3"], categories: [.process])
+            let (events, result) = try observe(
+                .path("/bin/sh"), ["-c", "(exit 7); sh -c 'kill -9 $$'; exit 3"], categories: [.process])
             #expect(result.status == .exited(code: 3))
-            let exits = events.compactMap { e -> ProcessObserver.ExitStatus? in if case .exit(let s) = e.kind { s } else { nil } }
+            let exits = events.compactMap { e -> ProcessObserver.ExitStatus? in
+                if case .exit(let s) = e.kind { s } else { nil }
+            }
             #expect(exits.contains(.signaled(signal: 9, coreDumped: false)))
             #expect(exits.last == .exited(code: 3))
         }

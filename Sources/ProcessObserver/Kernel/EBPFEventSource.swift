@@ -55,8 +55,10 @@
                 switch syscallAttach {
                 case .tracepoints:
                     for sc in syscalls {
-                        try object.attachTracepoint(program: "obs_tp_sys_enter", category: "syscalls", name: sc.enterTracepoint)
-                        try object.attachTracepoint(program: "obs_tp_sys_exit", category: "syscalls", name: sc.exitTracepoint)
+                        try object.attachTracepoint(
+                            program: "obs_tp_sys_enter", category: "syscalls", name: sc.enterTracepoint)
+                        try object.attachTracepoint(
+                            program: "obs_tp_sys_exit", category: "syscalls", name: sc.exitTracepoint)
                     }
                 case .rawSyscalls:
                     try object.attachRaw(program: "obs_raw_sys_enter", tracepoint: "sys_enter")
@@ -140,7 +142,8 @@
                 // Losses no later record carried (the lost records were the last on their CPU).
                 let unreported = counters.lost &- consumer.lostReported
                 if unreported > 0 && counters.lost >= consumer.lostReported, let hub = consumer.hub {
-                    hub.publishKernelLoss(unreported, timestampNs: Clock.monotonicNs(), processID: consumer.rootProcessID)
+                    hub.publishKernelLoss(
+                        unreported, timestampNs: Clock.monotonicNs(), processID: consumer.rootProcessID)
                 }
                 stats.delivered = consumer.delivered
             }
@@ -192,7 +195,8 @@
             var next: UInt32 = 0
             var first = true
             while true {
-                let rc = first
+                let rc =
+                    first
                     ? bpf_map_get_next_key(trackedFD, nil, &next) : bpf_map_get_next_key(trackedFD, &key, &next)
                 if rc != 0 { break }
                 first = false

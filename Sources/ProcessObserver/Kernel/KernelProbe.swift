@@ -62,7 +62,9 @@
                     "\(reason), so syscalls are traced through raw_tp/sys_enter and sys_exit, which costs every "
                         + "syscall on the machine about 200 ns")
             }
-            let missingSched = ["sched_process_fork", "sched_process_exec", "sched_process_exit"].filter { !btf.has($0) }
+            let missingSched = ["sched_process_fork", "sched_process_exec", "sched_process_exit"].filter {
+                !btf.has($0)
+            }
             if !missingSched.isEmpty {
                 return unavailable(
                     "the kernel has no raw tracepoint \(missingSched.joined(separator: ", ")), which process-tree "
@@ -78,14 +80,17 @@
                 let have = syscalls.filter { $0.category == category }
                 let missing = all.filter { !have.contains($0) }
                 let missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind)).sorted()
-                let what = category == .process
+                let what =
+                    category == .process
                     ? "fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
                     : "\(Set(all.map(\.kind)).sorted().joined(separator: ", ")) from the syscalls "
                         + all.map(\.name).joined(separator: ", ")
-                var reason = "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
+                var reason =
+                    "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
                 if !notes.isEmpty { reason += "; " + notes.joined(separator: "; ") }
                 if missing.isEmpty {
-                    list.append(CategoryCapability(category: category, support: .supported, backend: "ebpf", reason: reason))
+                    list.append(
+                        CategoryCapability(category: category, support: .supported, backend: "ebpf", reason: reason))
                 } else {
                     let names = missing.map(\.name).joined(separator: ", ")
                     list.append(
@@ -103,7 +108,8 @@
         private static func unavailable(_ reason: String, remedy: String?) -> KernelProbe {
             KernelProbe(
                 capabilities: EventCategory.kernelCategories.sorted().map {
-                    CategoryCapability(category: $0, support: .unavailable, backend: "ebpf", reason: reason, remedy: remedy)
+                    CategoryCapability(
+                        category: $0, support: .unavailable, backend: "ebpf", reason: reason, remedy: remedy)
                 }, syscallAttach: nil, syscalls: [])
         }
 
@@ -116,12 +122,16 @@
             imageUnavailable: String? = BPFObject.imageUnavailableReason
         ) -> (reason: String, remedy: String?)? {
             if let imageUnavailable {
-                return ("the eBPF object was not built into this binary: \(imageUnavailable)",
-                    "rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)")
+                return (
+                    "the eBPF object was not built into this binary: \(imageUnavailable)",
+                    "rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)"
+                )
             }
             guard let privileges else {
-                return ("/proc/self/status cannot be read, so the process's capabilities are unknown",
-                    "mount procfs at /proc")
+                return (
+                    "/proc/self/status cannot be read, so the process's capabilities are unknown",
+                    "mount procfs at /proc"
+                )
             }
             if !privileges.canLoadTracing {
                 var reason = "bpf() needs CAP_BPF and CAP_PERFMON (or root), and this process has "
@@ -129,15 +139,22 @@
                 if let v = unprivilegedDisabled?.trimmed, v != "0" {
                     reason += " (kernel.unprivileged_bpf_disabled is \(v): unprivileged eBPF is off)"
                 }
-                return (reason, "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)")
+                return (
+                    reason,
+                    "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)"
+                )
             }
             if let mode = lockdown.flatMap(Self.activeLockdown), mode == "confidentiality" {
-                return ("the kernel is locked down in confidentiality mode, which forbids eBPF programs from reading kernel memory",
-                    "boot with lockdown=integrity or lockdown=none")
+                return (
+                    "the kernel is locked down in confidentiality mode, which forbids eBPF programs from reading kernel memory",
+                    "boot with lockdown=integrity or lockdown=none"
+                )
             }
             if !hasBTF {
-                return ("kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
-                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y")
+                return (
+                    "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
+                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+                )
             }
             return nil
         }
@@ -151,7 +168,8 @@
         /// Loads the object with every program the chosen attach type needs, then releases it.
         static func testLoad(_ attach: BPFObject.SyscallAttach) -> (reason: String, remedy: String?)? {
             do {
-                let object = try BPFObject(options: .init(categories: EventCategory.kernelCategories, syscallAttach: attach))
+                let object = try BPFObject(
+                    options: .init(categories: EventCategory.kernelCategories, syscallAttach: attach))
                 defer { object.close() }
                 try object.load()
                 return nil
@@ -164,23 +182,36 @@
         static func classify(_ failure: BPFObject.Failure) -> (reason: String, remedy: String?) {
             let name = ErrnoName.name(of: failure.errno)
             if failure.log.contains("failed to resolve CO-RE relocation") {
-                let line = failure.log.split(separator: "\n").first { $0.contains("failed to resolve CO-RE relocation") }
-                return ("the eBPF object does not fit this kernel: \(line.map(String.init) ?? "a CO-RE relocation failed")",
-                    "report the kernel version; the named kernel field has changed")
+                let line = failure.log.split(separator: "\n").first {
+                    $0.contains("failed to resolve CO-RE relocation")
+                }
+                return (
+                    "the eBPF object does not fit this kernel: \(line.map(String.init) ?? "a CO-RE relocation failed")",
+                    "report the kernel version; the named kernel field has changed"
+                )
             }
             switch failure.errno {
             case EPERM, EACCES:
-                return ("bpf() refused: \(name) during \(failure.step)",
-                    "Run as root, or grant CAP_BPF and CAP_PERFMON")
+                return (
+                    "bpf() refused: \(name) during \(failure.step)",
+                    "Run as root, or grant CAP_BPF and CAP_PERFMON"
+                )
             case ESRCH:
-                return ("kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF); libbpf: failed to find valid kernel BTF",
-                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y")
+                return (
+                    "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF); libbpf: failed to find valid kernel BTF",
+                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+                )
             case ENOENT where failure.step.hasPrefix("attach"):
-                return ("the attach point is missing: \(failure.step) failed with ENOENT", "use a kernel that has this tracepoint")
+                return (
+                    "the attach point is missing: \(failure.step) failed with ENOENT",
+                    "use a kernel that has this tracepoint"
+                )
             default:
                 let detail = failure.log.split(separator: "\n").last { !$0.isEmpty }.map { ": \($0)" } ?? ""
-                return ("the eBPF object failed at \(failure.step) with \(name)\(detail)",
-                    "run obsctl --verbose capabilities to see libbpf's log, and report it")
+                return (
+                    "the eBPF object failed at \(failure.step) with \(name)\(detail)",
+                    "run obsctl --verbose capabilities to see libbpf's log, and report it"
+                )
             }
         }
     }

@@ -26,11 +26,13 @@
                 ObservedSyscall(id: id.rawValue, name: name, category: category, kind: kind, number: nr)
             }
             #if arch(x86_64)
-                let legacy: (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
-                    (SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename)
+                let legacy:
+                    (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
+                        (SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename)
             #else
-                let legacy: (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
-                    (nil, nil, nil, nil, nil, nil)
+                let legacy:
+                    (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
+                        (nil, nil, nil, nil, nil, nil)
             #endif
             return [
                 sc(OBS_SC_OPEN, "open", .file, "open", legacy.open),

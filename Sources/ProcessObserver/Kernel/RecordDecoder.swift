@@ -30,7 +30,8 @@
                 guard size >= MemoryLayout<obs_fork_rec>.size else { return nil }
                 let r = p.loadUnaligned(as: obs_fork_rec.self)
                 event.parentProcessID = Int32(bitPattern: r.parent_tgid)
-                event.kind = .fork(Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
+                event.kind = .fork(
+                    Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
             case OBS_REC_EXIT.rawValue:
                 guard size >= MemoryLayout<obs_exit_rec>.size else { return nil }
                 let r = p.loadUnaligned(as: obs_exit_rec.self)
@@ -61,11 +62,14 @@
 
         private func decodeExec(_ p: UnsafeRawPointer, size: Int) -> EventKind {
             let ret = p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.ret)!, as: Int64.self)
-            let pathLen = Int(p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!, as: UInt16.self))
-            let argvLen = Int(p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!, as: UInt16.self))
+            let pathLen = Int(
+                p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!, as: UInt16.self))
+            let argvLen = Int(
+                p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!, as: UInt16.self))
             let pathFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_flags)!, as: UInt8.self)
             let argvFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags)!, as: UInt8.self)
-            let path = Self.captured(p + Self.execPath, length: pathLen, flags: pathFlags, available: size - Self.execPath)
+            let path = Self.captured(
+                p + Self.execPath, length: pathLen, flags: pathFlags, available: size - Self.execPath)
             var argv: [ByteString] = []
             let blob = UnsafeRawBufferPointer(
                 start: p + Self.execArgv, count: max(0, min(argvLen, size - Self.execArgv, Int(OBS_ARGV_MAX))))
@@ -195,10 +199,13 @@
                 let truncated = flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0
                 if path.first == 0 {
                     // Abstract: the name is every byte after the leading NUL, NULs included.
-                    return .unix(path: CapturedString(ByteString(path.dropFirst()), truncated: truncated), abstract: true)
+                    return .unix(
+                        path: CapturedString(ByteString(path.dropFirst()), truncated: truncated), abstract: true)
                 }
                 let end = path.firstIndex(of: 0) ?? path.endIndex
-                return .unix(path: CapturedString(ByteString(path[path.startIndex..<end]), truncated: truncated), abstract: false)
+                return .unix(
+                    path: CapturedString(ByteString(path[path.startIndex..<end]), truncated: truncated), abstract: false
+                )
             default:
                 return .other(family: UInt16(truncatingIfNeeded: family))
             }

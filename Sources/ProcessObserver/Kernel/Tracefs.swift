@@ -26,9 +26,11 @@
             let e = errno
             if e == EACCES || e == EPERM {
                 return .unavailable(
-                    reason: "tracefs is not mounted and mounting it at \(target) was refused (\(ErrnoName.name(of: e)))")
+                    reason: "tracefs is not mounted and mounting it at \(target) was refused (\(ErrnoName.name(of: e)))"
+                )
             }
-            return .unavailable(reason: "tracefs is not mounted and mounting it at \(target) failed (\(ErrnoName.name(of: e)))")
+            return .unavailable(
+                reason: "tracefs is not mounted and mounting it at \(target) failed (\(ErrnoName.name(of: e)))")
         }
 
         /// Whether `events/<category>/<name>` exists and its id can be read.

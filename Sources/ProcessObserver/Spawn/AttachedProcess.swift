@@ -99,7 +99,8 @@ public final class AttachedRun: @unchecked Sendable {
                 let reason = ObserverCapabilities.negotiate()[.process].reason
                 throw ObserverError(
                     .backendUnavailable,
-                    "Attaching to process \(pid) needs the eBPF backend to learn its exit, and it is unavailable: \(reason)")
+                    "Attaching to process \(pid) needs the eBPF backend to learn its exit, and it is unavailable: \(reason)"
+                )
             }
             kernel = k
         } catch {
@@ -133,7 +134,8 @@ public final class AttachedRun: @unchecked Sendable {
         hub.publish(
             ObserverEvent(
                 timestampNs: startNs, category: .lifecycle, processID: pid,
-                parentProcessID: parentOf(pid), kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
+                parentProcessID: parentOf(pid),
+                kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
         if let interval = hub.sampleInterval {
             run.sampler = Sampler(rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub)
             run.sampler?.start()
@@ -195,17 +197,19 @@ public final class AttachedRun: @unchecked Sendable {
         let stats = kernel.stop()
         let endNs = Clock.monotonicNs()
         let status = lock.withLock { kernelStatus } ?? Self.unknownStatus
-        hub.publish(ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: processID, kind: .exited(status)))
+        hub.publish(
+            ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: processID, kind: .exited(status)))
         func profile(lost: UInt64) -> RunProfile {
             RunProfile(
                 status: status, wallNanoseconds: endNs - startNs, sampleCount: sampleCount, lostSubscriber: lost,
                 lostKernel: stats.lost)
         }
         var totalLost: UInt64 = 0
-        hub.finish(profile: { lost in
-            totalLost += lost
-            return profile(lost: lost)
-        }, processID: processID)
+        hub.finish(
+            profile: { lost in
+                totalLost += lost
+                return profile(lost: lost)
+            }, processID: processID)
         try? pidfd.close()
         try? wake.read.close()
         try? wake.write.close()
@@ -242,7 +246,9 @@ public final class AttachedRun: @unchecked Sendable {
         defer { closedir(dir) }
         var ids: [Int32] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if let id = Int32(name) { ids.append(id) }
         }
         return ids
