@@ -74,6 +74,8 @@ struct ProcessControlTests {
     func noLeaks() throws {
         // Warm up once: the first spawn may open lazily cached descriptors.
         _ = try NativeProcess(.name("true")).run()
+        // Earlier tests' eBPF objects are released in the background, closing their descriptors.
+        EBPFBackend.waitForReleases()
         let before = ProcessCensus.openDescriptorCount()
         for i in 0..<200 {
             let process = NativeProcess(

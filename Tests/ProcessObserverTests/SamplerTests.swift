@@ -111,7 +111,10 @@ struct SamplerTests {
         // exceed 100 % by more than one 10 ms tick per 100 ms interval.
         let whole = busy[1..<12].compactMap { Self.process($0.sample, pid)?.cpuPercent }
         #expect(whole.count == 11)
-        for cpu in whole { #expect((70.0...130.0).contains(cpu)) }
+        // The median is one core; a single interval may lose a slice to other load on 2 vCPUs.
+        let median = whole.sorted()[whole.count / 2]
+        #expect((85.0...115.0).contains(median))
+        for cpu in whole { #expect((40.0...130.0).contains(cpu)) }
         for (_, sample) in samples.dropFirst() {
             if let p = Self.process(sample, pid) { #expect(p.cpuPercent <= 130) }
         }
