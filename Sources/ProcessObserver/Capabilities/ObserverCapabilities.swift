@@ -30,7 +30,7 @@ public struct ObserverCapabilities: Sendable, Hashable {
         var list = [
             CategoryCapability(
                 category: .lifecycle, support: .supported, backend: "portable-lifecycle",
-                reason: "started and exited come from our own spawn (start gate) and reap (pidfd + wait4) path")
+                reason: "started and exited come from our own spawn and reap (pidfd + wait4) path")
         ]
         list += KernelBackend.probe()
         list.sort { $0.category < $1.category }
