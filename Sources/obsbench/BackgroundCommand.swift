@@ -19,15 +19,17 @@ final class BackgroundCommand: @unchecked Sendable {
     private var firstByteNs: UInt64?
     private var finished = false
     private(set) var bytes = 0
+    /// Newlines seen on its output: events, with `obsctl watch --json`.
+    private(set) var lines = 0
 
-    init(_ argv: [String]) throws {
+    init(_ argv: [String], environment: [String: String] = [:]) throws {
         guard let fds = closeOnExecPipe() else {
             throw Launcher.SpawnError(description: "pipe2 failed: errno \(errno)")
         }
         readFD = fds[0]
         startNs = monotonicNs()
         do {
-            pid = try Launcher.spawn(argv, stdout: .descriptor(fds[1]), stderr: .null, newProcessGroup: true)
+            pid = try Launcher.spawn(argv, stdout: .descriptor(fds[1]), stderr: .null, newProcessGroup: true, environment: environment)
         } catch {
             close(fds[0])
             close(fds[1])
@@ -49,6 +51,7 @@ final class BackgroundCommand: @unchecked Sendable {
             if n > 0 {
                 if firstByteNs == nil { firstByteNs = now }
                 bytes += n
+                lines += buffer[0..<n].reduce(0) { $1 == 10 ? $0 + 1 : $0 }
             } else {
                 finished = true
             }
@@ -94,6 +97,13 @@ final class BackgroundCommand: @unchecked Sendable {
         }
         awaitDrain(timeout: 2)
         return (status, usage)
+    }
+
+    /// Newlines received so far (thread-safe snapshot).
+    var linesSoFar: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
     }
 
     /// Waits for the command to exit on its own.

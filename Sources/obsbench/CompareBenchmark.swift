@@ -83,6 +83,11 @@ struct Workload {
 }
 
 /// Wrapped-vs-bare timing of the four issue-3 workloads.
+///
+/// Every obsctl run keeps its closing summary, so the report shows how many events each run
+/// delivered per category and what was lost: a ratio only counts if the events really flowed.
+/// The file-heavy workload also runs under obsctl with classic syscall tracepoints
+/// (`OBS_SYSCALL_ATTACH=tracepoints`), to compare the two attach modes in the same rounds.
 struct WorkloadMatrix {
     let common: CommonOptions
     let tools: ToolOptions
@@ -90,7 +95,10 @@ struct WorkloadMatrix {
     let kit: WorkloadKit
 
     enum Wrapper: String, CaseIterable {
-        case bare, obsctl, strace
+        case bare
+        case obsctl
+        case obsctlTracepoints = "obsctl tp/"
+        case strace
     }
 
     var workloads: [Workload] {
@@ -116,29 +124,66 @@ struct WorkloadMatrix {
         ]
     }
 
-    func argv(_ wrapper: Wrapper, _ command: [String]) -> [String]? {
+    /// The wrappers a workload runs under: the classic-tracepoint obsctl only for file-heavy
+    /// (its detach costs seconds per run, see the notes).
+    func wrappers(for workload: Workload) -> [Wrapper] {
+        Wrapper.allCases.filter { w in
+            switch w {
+            case .bare: true
+            case .obsctl: resolved.obsctl != nil
+            case .obsctlTracepoints: resolved.obsctl != nil && workload.name == "file-heavy"
+            case .strace: resolved.strace != nil
+            }
+        }
+    }
+
+    func argv(_ wrapper: Wrapper, _ command: [String]) -> [String] {
         switch wrapper {
         case .bare: command
-        case .obsctl: resolved.obsctl == nil ? nil : resolved.obsctlArgv(command)
-        case .strace: resolved.strace == nil ? nil : resolved.straceArgv(command)
+        case .obsctl, .obsctlTracepoints: resolved.obsctlArgv(command, summary: true)
+        case .strace: resolved.straceArgv(command)
+        }
+    }
+
+    func label(_ w: Wrapper) -> String {
+        switch w {
+        case .obsctl: "obsctl, raw_tp (\(resolved.obsctlActive.joined(separator: ",")))"
+        case .obsctlTracepoints: "obsctl, classic tp/ syscall tracepoints"
+        default: w.rawValue
         }
     }
 
     func measure() throws -> [ResultTable] {
-        let wrappers = Wrapper.allCases.filter { argv($0, ["true"]) != nil }
         let workloads = self.workloads
         var seconds: [String: [Wrapper: [Double]]] = [:]
         var ratios: [String: [Wrapper: [Double]]] = [:]
+        var summaries: [String: [Wrapper: [ObsctlSummary]]] = [:]
+        /// The observed command's own wall time (from obsctl's summary) over bare, per round.
+        var commandRatios: [String: [Wrapper: [Double]]] = [:]
         var failures: [String] = []
         common.progress(
-            "compare: \(workloads.count) workloads × [\(wrappers.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds"
+            "compare: \(workloads.count) workloads × [\(Wrapper.allCases.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds"
         )
         for round in 0...common.rounds {
             for workload in workloads {
+                let wrappers = self.wrappers(for: workload)
                 var times: [Wrapper: Double] = [:]
                 for i in 0..<wrappers.count {
                     let wrapper = wrappers[(i + round) % wrappers.count]
-                    let outcome = try Launcher.run(argv(wrapper, workload.argv)!)
+                    let outcome: Launcher.Outcome
+                    if wrapper == .obsctl || wrapper == .obsctlTracepoints {
+                        let mode: SyscallAttach = wrapper == .obsctl ? .raw : .tracepoints
+                        let (o, text) = try Launcher.runCapturing(
+                            argv(wrapper, workload.argv), environment: mode.environment)
+                        outcome = o
+                        if let summary = ObsctlSummary(text) {
+                            if round > 0 { summaries[workload.name, default: [:]][wrapper, default: []].append(summary) }
+                        } else {
+                            failures.append("\(workload.name) under \(label(wrapper)) printed no summary in round \(round)")
+                        }
+                    } else {
+                        outcome = try Launcher.run(argv(wrapper, workload.argv))
+                    }
                     if !outcome.exitedCleanly {
                         failures.append(
                             "\(workload.name) under \(wrapper.rawValue) ended with \(outcome.describeStatus) in round \(round)"
@@ -147,6 +192,11 @@ struct WorkloadMatrix {
                     times[wrapper] = Double(outcome.wallNs) / 1e9
                 }
                 guard round > 0 else { continue }
+                for w in [Wrapper.obsctl, .obsctlTracepoints] {
+                    if let command = summaries[workload.name]?[w]?.last?.commandSeconds, times[w] != nil {
+                        commandRatios[workload.name, default: [:]][w, default: []].append(command / times[.bare]!)
+                    }
+                }
                 for w in wrappers {
                     seconds[workload.name, default: [:]][w, default: []].append(times[w]!)
                     ratios[workload.name, default: [:]][w, default: []].append(times[w]! / times[.bare]!)
@@ -161,24 +211,34 @@ struct WorkloadMatrix {
             title: "Workloads: wall time bare vs observed (\(common.rounds) rounds)",
             columns: [
                 ("workload", .left), ("run under", .left), ("median s", .right), ("min–max s", .right),
-                ("IQR s", .right), ("ratio vs bare", .right), ("obsctl target", .right), ("verdict", .left),
+                ("IQR s", .right), ("ratio vs bare", .right), ("IQR of ratio", .right), ("vs strace", .right),
+                ("obsctl target", .right), ("verdict", .left),
             ])
         for workload in workloads {
+            let wrappers = self.wrappers(for: workload)
             for w in wrappers {
                 let s = Summary(seconds[workload.name]![w]!)
                 let r = Summary(ratios[workload.name]![w]!)
                 var verdict = ""
-                if w == .obsctl {
+                var versusStrace = ""
+                let observed = w == .obsctl || w == .obsctlTracepoints
+                if observed {
+                    let flowed = summaries[workload.name]?[w]?.allSatisfy { $0.kernelEvents > 0 } ?? false
                     verdict =
                         r.median <= workload.target
                         ? "met" : "MISSED by \(Format.fixed((r.median - workload.target) * 100, 1)) points"
+                    if !flowed { verdict += " (NO kernel events in some run: not a real measurement)" }
+                    if let st = ratios[workload.name]?[.strace] {
+                        let mine = ratios[workload.name]![w]!
+                        versusStrace = Format.ratio(Summary(zip(mine, st).map { $0 / $1 }).median)
+                    }
                 }
                 table.add([
-                    workload.name,
-                    w == .obsctl ? "obsctl (\(resolved.obsctlActive.joined(separator: ",")))" : w.rawValue,
+                    workload.name, label(w),
                     Format.seconds(s.median), "\(Format.seconds(s.min))–\(Format.seconds(s.max))",
                     "\(Format.seconds(s.q1))–\(Format.seconds(s.q3))", w == .bare ? "1.00×" : Format.ratio(r.median),
-                    w == .obsctl ? "≤ \(Format.ratio(workload.target))" : "", verdict,
+                    w == .bare ? "" : "\(Format.ratio(r.q1))–\(Format.ratio(r.q3))", versusStrace,
+                    observed ? "≤ \(Format.ratio(workload.target))" : "", verdict,
                 ])
             }
         }
@@ -187,13 +247,50 @@ struct WorkloadMatrix {
         if let problem = resolved.straceProblem { table.note("strace column skipped: \(problem)") }
         if resolved.obsctl != nil {
             table.note(
-                "obsctl runs `watch --categories all --interval 0 --no-summary -o /dev/null -- CMD`; its startup is included"
+                "obsctl runs `watch --categories all --interval 0 -o /dev/null -- CMD` (summary kept, on stdout); its startup and exit are included"
+            )
+            table.note(
+                "`vs strace` is the median over rounds of (obsctl time / strace time in the same round); below 1 means obsctl is cheaper"
             )
         }
         if resolved.strace != nil {
             table.note("strace runs `strace -f -e trace=%file,%network,%process -o /dev/null CMD`")
         }
         for f in failures { table.note("FAILED: \(f)") }
-        return [table]
+        return [table, eventTable(workloads, summaries, commandRatios)]
+    }
+
+    /// Events each observed run delivered, per category, and what was lost.
+    func eventTable(
+        _ workloads: [Workload], _ summaries: [String: [Wrapper: [ObsctlSummary]]],
+        _ commandRatios: [String: [Wrapper: [Double]]]
+    ) -> ResultTable {
+        var table = ResultTable(
+            title: "Workloads: events obsctl delivered per run (median over rounds; from its summary)",
+            columns: [
+                ("workload", .left), ("run under", .left), ("file", .right), ("network", .right), ("process", .right),
+                ("lifecycle", .right), ("lost: subscriber / kernel (max)", .right),
+                ("command s (library's own wall)", .right), ("command / bare", .right),
+            ])
+        for workload in workloads {
+            for w in [Wrapper.obsctl, .obsctlTracepoints] {
+                guard let runs = summaries[workload.name]?[w], !runs.isEmpty else { continue }
+                func median(_ key: String) -> String {
+                    Format.grouped(Int(Summary(runs.map { Double($0.events[key] ?? 0) }).median))
+                }
+                let commandTimes = runs.compactMap(\.commandSeconds)
+                table.add([
+                    workload.name, label(w), median("file"), median("network"), median("process"),
+                    median("lifecycle"),
+                    "\(runs.map(\.lostSubscriber).max()!) / \(runs.map(\.lostKernel).max()!)",
+                    commandTimes.isEmpty ? "n/a" : Format.seconds(Summary(commandTimes).median),
+                    commandRatios[workload.name]?[w].map { Format.ratio(Summary($0).median) } ?? "n/a",
+                ])
+            }
+        }
+        table.note(
+            "`command s` is the observed command's own wall time from obsctl's summary: obsctl's total minus it is obsctl's start-up and exit; `command / bare` (median of per-round pairs) is the slowdown of the workload itself once attached"
+        )
+        return table
     }
 }

@@ -25,10 +25,11 @@ struct FloodFootprint {
         let runs: [(String, [String])] = [
             ("bare openflood (reference)", flood),
             ("obsctl watch -- /bin/true (idle baseline)", resolved.obsctlArgv(["/bin/true"])),
-            ("obsctl watch -- openflood (flood)", resolved.obsctlArgv(flood)),
+            ("obsctl watch -- openflood (flood)", resolved.obsctlArgv(flood, summary: true)),
         ]
         var rss: [Int: [Double]] = [:]
         var wall: [Int: [Double]] = [:]
+        var floodSummaries: [ObsctlSummary] = []
         let rounds = max(1, min(common.rounds, 3))
         common.progress("footprint: \(rounds) rounds of \(runs.count) runs")
         for round in 0..<rounds {
@@ -37,7 +38,9 @@ struct FloodFootprint {
                 let start = monotonicNs()
                 let report = Launcher.capture([kit.peakrss] + runs[index].1)
                 let end = monotonicNs()
-                let fields = report?.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) } ?? []
+                let lastLine = report?.split(separator: "\n").last.map(String.init) ?? ""
+                let fields = lastLine.split(separator: " ").compactMap { Int($0) }
+                if index == 2, let report, let summary = ObsctlSummary(report) { floodSummaries.append(summary) }
                 guard fields.count == 2, fields[1] == 0 else {
                     table.note("FAILED: \(runs[index].0) (peakrss said: \(report ?? "nothing"))")
                     continue
@@ -54,6 +57,15 @@ struct FloodFootprint {
                 "\(Format.mebibytes(UInt64(r.min)))–\(Format.mebibytes(UInt64(r.max)))",
                 Format.seconds(Summary(wall[index]!).median), index == 2 ? "≤ 64 MiB" : "",
             ])
+        }
+        if !floodSummaries.isEmpty {
+            table.note(
+                "file events obsctl delivered per flood run: "
+                    + floodSummaries.map { Format.grouped($0.events["file"] ?? 0) }.joined(separator: ", ")
+                    + "; lost (subscriber/kernel): "
+                    + floodSummaries.map { "\($0.lostSubscriber)/\($0.lostKernel)" }.joined(separator: ", "))
+        } else if rss[2] != nil {
+            table.note("the flood runs printed no summary: the event count is unknown")
         }
         let floodRSS = rss[2].map { Summary($0).median } ?? .infinity
         table.note(

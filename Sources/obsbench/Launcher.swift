@@ -28,6 +28,8 @@ enum Launcher {
         var maxRSSBytes: UInt64
         var userNs: UInt64
         var systemNs: UInt64
+        /// CLOCK_MONOTONIC just before `posix_spawnp` (comparable with events' `timestampNs`).
+        var startNs: UInt64 = 0
 
         var exitedCleanly: Bool { (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0 }
         var describeStatus: String {
@@ -41,8 +43,10 @@ enum Launcher {
 
     /// Starts `argv` (searched on PATH) and returns its pid.
     /// With `newProcessGroup` the command leads its own group, so `kill(-pid, …)` reaches all of it.
+    /// `environment` adds (or replaces) variables in this process's environment for the command.
     static func spawn(
-        _ argv: [String], stdout: Sink = .null, stderr: Sink = .null, newProcessGroup: Bool = false
+        _ argv: [String], stdout: Sink = .null, stderr: Sink = .null, newProcessGroup: Bool = false,
+        environment: [String: String] = [:]
     ) throws -> pid_t {
         precondition(!argv.isEmpty, "empty argv")
         var actions = posix_spawn_file_actions_t()
@@ -67,7 +71,12 @@ enum Launcher {
         wire(stderr, 2)
         var pid: pid_t = 0
         let rc = withCStringArray(argv) { argvPointer in
-            posix_spawnp(&pid, argvPointer[0]!, &actions, &attributes, argvPointer, environ)
+            guard !environment.isEmpty else {
+                return posix_spawnp(&pid, argvPointer[0]!, &actions, &attributes, argvPointer, environ)
+            }
+            return withCStringArray(mergedEnvironment(environment)) { envPointer in
+                posix_spawnp(&pid, argvPointer[0]!, &actions, &attributes, argvPointer, envPointer)
+            }
         }
         if rc != 0 {
             throw SpawnError(description: "posix_spawnp(\(argv[0])) failed: \(String(cString: strerror(rc)))")
@@ -85,37 +94,86 @@ enum Launcher {
         return (status, usage)
     }
 
+    /// This process's environment with `overrides` applied, as `NAME=value` strings.
+    static func mergedEnvironment(_ overrides: [String: String]) -> [String] {
+        var out: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            let text = String(cString: entry)
+            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+            if overrides[name] == nil { out.append(text) }
+            p += 1
+        }
+        return out + overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
     /// Runs `argv` to completion and times it.
-    static func run(_ argv: [String], stdout: Sink = .null, stderr: Sink = .null) throws -> Outcome {
+    static func run(
+        _ argv: [String], stdout: Sink = .null, stderr: Sink = .null, environment: [String: String] = [:]
+    ) throws -> Outcome {
         let start = monotonicNs()
-        let pid = try spawn(argv, stdout: stdout, stderr: stderr)
+        let pid = try spawn(argv, stdout: stdout, stderr: stderr, environment: environment)
         let (status, usage) = reap(pid)
         let end = monotonicNs()
-        return Outcome(
+        return outcome(start: start, end: end, status: status, usage: usage)
+    }
+
+    static func outcome(start: UInt64, end: UInt64, status: Int32, usage: rusage) -> Outcome {
+        Outcome(
             wallNs: end - start, status: status, maxRSSBytes: UInt64(max(0, usage.ru_maxrss)) * 1024,
-            userNs: nanoseconds(usage.ru_utime), systemNs: nanoseconds(usage.ru_stime))
+            userNs: nanoseconds(usage.ru_utime), systemNs: nanoseconds(usage.ru_stime), startNs: start)
+    }
+
+    /// Runs `argv` to completion, times it, and returns what it wrote on standard output (obsctl's
+    /// summary). The output is read after the timed `wait4` would have returned only in the sense
+    /// that the pipe is drained concurrently by this thread; a summary is a few hundred bytes, so
+    /// it never fills the pipe.
+    static func runCapturing(_ argv: [String], environment: [String: String] = [:]) throws -> (Outcome, String) {
+        guard let fds = closeOnExecPipe() else {
+            throw SpawnError(description: "pipe failed: errno \(errno)")
+        }
+        defer { close(fds[0]) }
+        let start = monotonicNs()
+        let pid: pid_t
+        do {
+            pid = try spawn(argv, stdout: .descriptor(fds[1]), stderr: .null, environment: environment)
+        } catch {
+            close(fds[1])
+            throw error
+        }
+        close(fds[1])
+        let bytes = readAll(fds[0])
+        let (status, usage) = reap(pid)
+        let end = monotonicNs()
+        return (outcome(start: start, end: end, status: status, usage: usage), String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Reads `fd` to end of file.
+    static func readAll(_ fd: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return bytes
     }
 
     /// Runs `argv` and returns its standard output (for `obsctl capabilities --json`), or nil if it failed.
-    static func capture(_ argv: [String]) -> String? {
+    static func capture(_ argv: [String], environment: [String: String] = [:]) -> String? {
         guard let fds = closeOnExecPipe() else { return nil }
         defer { close(fds[0]) }
         let pid: pid_t
         do {
-            pid = try spawn(argv, stdout: .descriptor(fds[1]), stderr: .null)
+            pid = try spawn(argv, stdout: .descriptor(fds[1]), stderr: .null, environment: environment)
         } catch {
             close(fds[1])
             return nil
         }
         close(fds[1])
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = read(fds[0], &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
+        let bytes = readAll(fds[0])
         let (status, _) = reap(pid)
         guard status == 0 else { return nil }
         return String(decoding: bytes, as: UTF8.self)

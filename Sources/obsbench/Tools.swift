@@ -51,6 +51,8 @@ struct ResolvedTools {
     var obsctlProblem: String?
     /// What `obsctl capabilities --json` says; empty when obsctl is unusable.
     var obsctlCategories: [CategoryStatus] = []
+    /// What `OBS_SYSCALL_ATTACH=tracepoints obsctl capabilities --json` says (the classic-tracepoint variant).
+    var obsctlTracepointCategories: [CategoryStatus] = []
     var strace: String?
     var straceProblem: String?
     var libraryCategories: [CategoryStatus]
@@ -68,6 +70,11 @@ struct ResolvedTools {
             {
                 obsctl = obsctlPath
                 obsctlCategories = parsed
+                if let tp = Launcher.capture(
+                    [obsctlPath, "capabilities", "--json"], environment: SyscallAttach.tracepoints.environment)
+                {
+                    obsctlTracepointCategories = Self.parseCapabilities(tp) ?? []
+                }
             } else {
                 obsctlProblem =
                     "\(obsctlPath) has no working `capabilities --json` (the CLI is not merged into this build yet); "
@@ -92,8 +99,13 @@ struct ResolvedTools {
     }
 
     /// `obsctl watch --categories all` with events written nowhere: the cost of observing, not of a terminal.
-    func obsctlArgv(_ command: [String], json: Bool = false, output: String? = "/dev/null") -> [String] {
-        var argv = [obsctl!, "watch", "--categories", "all", "--interval", "0", "--no-summary"]
+    /// With `summary` the closing summary is kept; with `-o FILE` it goes to stdout, where
+    /// `ObsctlSummary` reads it.
+    func obsctlArgv(
+        _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false
+    ) -> [String] {
+        var argv = [obsctl!, "watch", "--categories", "all", "--interval", "0"]
+        if !summary { argv.append("--no-summary") }
         if json { argv.append("--json") }
         if let output { argv += ["-o", output] }
         return argv + ["--"] + command
@@ -133,6 +145,11 @@ struct ResolvedTools {
         }
         for c in obsctlCategories {
             table.add(["obsctl capabilities --json", c.category, c.support, c.backend, c.reason])
+        }
+        for c in obsctlTracepointCategories where c.backend == "ebpf" {
+            table.add([
+                "OBS_SYSCALL_ATTACH=tracepoints obsctl capabilities --json", c.category, c.support, c.backend, c.reason,
+            ])
         }
         if let obsctlProblem { table.note("obsctl: unavailable: \(obsctlProblem)") }
         if let straceProblem { table.note("strace: unavailable: \(straceProblem)") }
