@@ -84,7 +84,8 @@ struct AttachLatency {
                 _ = background.wait()
                 // exec of obsctl → the kernel timestamp of the first file/network/process event it
                 // prints (the child's exec), on the same CLOCK_MONOTONIC.
-                let (traced, json) = try Launcher.runCapturing(resolved.obsctlArgv(["/bin/true"], json: true, output: nil))
+                let (traced, json) = try Launcher.runCapturing(
+                    resolved.obsctlArgv(["/bin/true"], json: true, output: nil))
                 if traced.exitedCleanly, let ts = Self.firstKernelTimestamp(json), ts > traced.startNs {
                     firstKernelEvent.append(Double(ts - traced.startNs))
                 }

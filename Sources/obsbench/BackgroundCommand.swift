@@ -29,7 +29,8 @@ final class BackgroundCommand: @unchecked Sendable {
         readFD = fds[0]
         startNs = monotonicNs()
         do {
-            pid = try Launcher.spawn(argv, stdout: .descriptor(fds[1]), stderr: .null, newProcessGroup: true, environment: environment)
+            pid = try Launcher.spawn(
+                argv, stdout: .descriptor(fds[1]), stderr: .null, newProcessGroup: true, environment: environment)
         } catch {
             close(fds[0])
             close(fds[1])

@@ -177,9 +177,12 @@ struct WorkloadMatrix {
                             argv(wrapper, workload.argv), environment: mode.environment)
                         outcome = o
                         if let summary = ObsctlSummary(text) {
-                            if round > 0 { summaries[workload.name, default: [:]][wrapper, default: []].append(summary) }
+                            if round > 0 {
+                                summaries[workload.name, default: [:]][wrapper, default: []].append(summary)
+                            }
                         } else {
-                            failures.append("\(workload.name) under \(label(wrapper)) printed no summary in round \(round)")
+                            failures.append(
+                                "\(workload.name) under \(label(wrapper)) printed no summary in round \(round)")
                         }
                     } else {
                         outcome = try Launcher.run(argv(wrapper, workload.argv))

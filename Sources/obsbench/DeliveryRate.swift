@@ -53,13 +53,15 @@ struct DeliveryRate {
             title: "Delivery: file events/s received by a Swift subscriber (openflood \(opens), no loss allowed)",
             columns: [
                 ("file support", .left), ("median events/s", .right), ("min–max events/s", .right),
-                ("file events per run", .right), ("lost: subscriber / kernel", .right), ("median run s", .right), ("first→last file event, events/s", .right),
+                ("file events per run", .right), ("lost: subscriber / kernel", .right), ("median run s", .right),
+                ("first→last file event, events/s", .right),
                 ("bare openflood s", .right), ("target", .right),
             ])
         let countText = counts.map(String.init).joined(separator: ", ")
         if rates.isEmpty {
             table.add([
-                fileSupport.support.rawValue, "n/a", "n/a", countText, "\(lost) / \(kernelLost)", Format.seconds(Summary(wall).median),
+                fileSupport.support.rawValue, "n/a", "n/a", countText, "\(lost) / \(kernelLost)",
+                Format.seconds(Summary(wall).median),
                 "n/a", Format.seconds(Summary(bare).median), "≥ 250,000/s",
             ])
             table.note(
@@ -78,7 +80,10 @@ struct DeliveryRate {
                     + "first→last counts only the delivery window; bare openflood is the same loop unobserved, run in the same round; "
                     + (s.median >= 250_000
                         ? "target met" : "target MISSED by \(Format.rate(250_000 - s.median)) events/s"))
-            if lost + kernelLost > 0 { table.note("events were lost (subscriber \(lost), kernel \(kernelLost)): the rate is not a no-loss rate") }
+            if lost + kernelLost > 0 {
+                table.note(
+                    "events were lost (subscriber \(lost), kernel \(kernelLost)): the rate is not a no-loss rate")
+            }
             if counts.contains(where: { $0 < opens }) {
                 table.note("fewer file events than opens (\(opens)) in some run: the backend missed events")
             }

@@ -119,7 +119,7 @@ struct WatchCommand: ParsableCommand {
         // loaded-program count is back where it was.
         defer { EBPFBackend.waitForReleases() }
 
-        let (categories, problems) = selection.resolve(with: ObserverCapabilities.negotiate())
+        let (categories, problems) = selection.resolve(with: ObserverCapabilities.negotiate(verifyingLoad: false))
         for problem in problems {
             Diagnostics.print((strict ? "error: " : "warning: ") + problem + (strict ? "" : "; watching without it."))
         }

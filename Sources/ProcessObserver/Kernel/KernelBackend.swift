@@ -42,9 +42,9 @@ enum KernelBackend {
 
     /// Probes each kernel category on this machine (uncached; `ObserverCapabilities.negotiate()`
     /// caches).
-    static func probe() -> [CategoryCapability] {
+    static func probe(verifyingLoad: Bool = true) -> [CategoryCapability] {
         #if os(Linux)
-            KernelProbe.run().capabilities
+            (verifyingLoad ? KernelProbe.run() : KernelProbe.cached).capabilities
         #else
             EventCategory.kernelCategories.sorted().map {
                 CategoryCapability(
