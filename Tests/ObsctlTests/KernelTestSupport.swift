@@ -45,6 +45,18 @@ enum LoadedPrograms {
         return ids
     }
 
+    /// Re-reads `probe` until it is empty or 5 s have passed: a released program is freed by the
+    /// kernel after an RCU grace period (about 250 ms here), not when its last descriptor closes.
+    static func settled<C: Collection>(_ probe: () -> C) -> C {
+        let deadline = Date().addingTimeInterval(5)
+        var value = probe()
+        while !value.isEmpty && Date() < deadline {
+            usleep(5_000)
+            value = probe()
+        }
+        return value
+    }
+
     /// Whether a program with this id is still loaded (`bpf(BPF_PROG_GET_FD_BY_ID)`).
     static func exists(_ id: UInt32) -> Bool {
         let fd = bpf_prog_get_fd_by_id(id)

@@ -195,8 +195,8 @@ struct WatchKernelEndToEndTests {
         #expect(run.err.contains("obsctl: process \(shell.pid) (sh): still running, stopped observing after "))
         #expect(run.err.contains("(obsctl received SIGINT)\n"))
         #expect(shell.isRunning)
-        #expect(held.filter(LoadedPrograms.exists) == [])
-        #expect(LoadedPrograms.lingering(since: before) == [])
+        #expect(LoadedPrograms.settled { held.filter(LoadedPrograms.exists) } == [])
+        #expect(LoadedPrograms.settled { LoadedPrograms.lingering(since: before) } == [])
 
         shell.release()
         #expect(shell.reap() == 4)
@@ -211,7 +211,7 @@ struct WatchKernelEndToEndTests {
         let plain = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--categories", "all", "--", "true"])
         #expect(plain.exitCode == 0)
         #expect(plain.err.contains("  process    "))
-        #expect(LoadedPrograms.lingering(since: before) == [])
+        #expect(LoadedPrograms.settled { LoadedPrograms.lingering(since: before) } == [])
 
         let obsctl = try ObsctlRunner.start(
             ["watch", "--json", "--interval", "0", "--categories", "all", "--", "sleep", "30"].map { Array($0.utf8) })
@@ -223,7 +223,7 @@ struct WatchKernelEndToEndTests {
         let interrupted = obsctl.finish()
         #expect(interrupted.exitCode == 128 + SIGINT)
         #expect(interrupted.err.contains("(obsctl received SIGINT, forwarded)"))
-        #expect(held.filter(LoadedPrograms.exists) == [])
-        #expect(LoadedPrograms.lingering(since: before) == [])
+        #expect(LoadedPrograms.settled { held.filter(LoadedPrograms.exists) } == [])
+        #expect(LoadedPrograms.settled { LoadedPrograms.lingering(since: before) } == [])
     }
 }

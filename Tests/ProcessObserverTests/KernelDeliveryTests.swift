@@ -120,12 +120,12 @@ extension KernelSuite {
             .requiresEBPF)
         func programsReleased() throws {
             try KernelTestGate.require()
-            EBPFBackend.waitForReleases()
+            EBPFBackend.waitForReleases(untilFreed: true)
             let before = loadedProgramCount()
             let run = try runUnderSource(
                 "/bin/true", [], categories: [.file, .network, .process], ringBytes: 1 << 20, bufferCapacity: 64)
             #expect(run.programIDs.count == 5)
-            EBPFBackend.waitForReleases()
+            EBPFBackend.waitForReleases(untilFreed: true)
             #expect(run.programIDs.filter(programExists) == [])
             #expect(run.stats.leftoverTracked == [])
             // Other processes on the machine may load programs meanwhile; on a quiet machine this is exact.

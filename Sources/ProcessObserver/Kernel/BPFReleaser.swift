@@ -15,6 +15,8 @@
         private static let lock = ConditionLock()
         nonisolated(unsafe) private static var queue: [BPFObject] = []
         nonisolated(unsafe) private static var busy = false
+        /// Program ids of closed objects, until the kernel no longer lists them.
+        nonisolated(unsafe) private static var closedIDs: [UInt32] = []
 
         static func release(_ object: BPFObject) {
             lock.lock()
@@ -26,15 +28,23 @@
         }
 
         /// Blocks until every object handed over so far is released.
-        static func waitUntilIdle() {
+        ///
+        /// With `untilFreed`, also waits (bounded, 5 s) until the kernel no longer lists their
+        /// programs: the links' release defers the programs' free past an RCU grace period (about
+        /// 250 ms here), which needs no process to wait for it.
+        static func waitUntilIdle(untilFreed: Bool = false) {
             lock.lock()
             while busy { lock.wait() }
+            let ids = closedIDs
+            if untilFreed { closedIDs = [] }
             lock.unlock()
+            if untilFreed { waitUntilGone(ids) }
         }
 
         /// The kernel frees a detached program after an RCU grace period, not at close: wait
         /// (bounded, 5 s) until no id is found, so "released" means gone from `bpftool prog`.
         private static func waitUntilGone(_ ids: [UInt32]) {
+            guard !ids.isEmpty else { return }
             let deadline = Clock.monotonicNs() + 5_000_000_000
             for id in ids {
                 while Clock.monotonicNs() < deadline {
@@ -59,7 +69,7 @@
                 lock.unlock()
                 let ids = object.programIDs
                 object.close()
-                waitUntilGone(ids)
+                lock.withLock { closedIDs = (closedIDs + ids).suffix(4096) }
             }
         }
     }

@@ -20,9 +20,13 @@ public enum EBPFBackend {
     /// that (each classic tracepoint link takes about 65 ms to close, see `Docs/CAPABILITIES.md`);
     /// the programs are inert meanwhile. Call this before counting the machine's loaded programs.
     /// Process exit releases them too.
-    public static func waitForReleases() {
+    ///
+    /// The kernel frees the programs themselves a little later (after an RCU grace period, about
+    /// 250 ms here), on its own: `untilFreed` also waits for that, for leak checks that count the
+    /// machine's loaded programs.
+    public static func waitForReleases(untilFreed: Bool = false) {
         #if os(Linux)
-            BPFReleaser.waitUntilIdle()
+            BPFReleaser.waitUntilIdle(untilFreed: untilFreed)
         #endif
     }
 }
