@@ -73,7 +73,38 @@ struct JSONBuilder {
 
     mutating func int<T: BinaryInteger>(_ value: T) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            appendDigits(UInt64(value.magnitude), width: 1)
+        } else {
+            appendDigits(UInt64(value), width: 1)
+        }
+    }
+
+    /// Decimal digits of `value`, zero-padded to `width`, without a `String` per number (a flood
+    /// of events formats millions of them).
+    mutating func appendDigits(_ value: UInt64, width: Int) {
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var end = buffer.count
+            var v = value
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            while buffer.count - end < width {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0")
+            }
+            bytes.append(contentsOf: buffer[end...])
+        }
+    }
+
+    /// Writes a raw, already valid JSON fragment (a quoted timestamp, say).
+    mutating func raw(_ fragment: (inout [UInt8]) -> Void) {
+        separate()
+        fragment(&bytes)
     }
 
     /// A number, or `null` when it is not finite (JSON has no NaN or infinity).
@@ -135,6 +166,12 @@ struct JSONBuilder {
     /// every control character (including NUL and newline) are escaped; the rest is copied.
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (paths, names) need no escape: copy them whole.
+        if !utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -8,6 +10,33 @@
 
 /// RFC 3339 timestamps in UTC with nanoseconds: `2025-03-01T12:34:56.123456789Z`.
 enum RFC3339 {
+    /// Appends the timestamp, quoted, to a JSON builder: the calendar part is computed once per
+    /// second and cached, so a flood pays only for the nine fraction digits.
+    static func appendQuoted(epochNanoseconds ns: Int64, to json: inout JSONBuilder) {
+        var seconds = ns / 1_000_000_000
+        var fraction = ns % 1_000_000_000
+        if fraction < 0 {
+            fraction += 1_000_000_000
+            seconds -= 1
+        }
+        let prefix = cache.withLock { cached -> [UInt8] in
+            if cached.seconds != seconds {
+                let full = format(epochNanoseconds: seconds * 1_000_000_000)
+                cached = (seconds, Array(full.utf8.prefix(20)))  // "YYYY-MM-DDTHH:MM:SS."
+            }
+            return cached.prefix
+        }
+        json.raw { bytes in
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: prefix)
+        }
+        json.appendDigits(UInt64(fraction), width: 9)
+        json.bytes.append(UInt8(ascii: "Z"))
+        json.bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let cache = Mutex<(seconds: Int64, prefix: [UInt8])>((Int64.min, []))
+
     /// Formats nanoseconds since the Unix epoch. Backed by `gmtime_r(3)`.
     static func format(epochNanoseconds ns: Int64) -> String {
         var seconds = ns / 1_000_000_000
