@@ -150,6 +150,12 @@ struct WatchCommand: ParsableCommand {
         // An attached process whose exit was not seen: obsctl stopped observing first.
         let status: ExitStatus? =
             target.isAttached && result.status == AttachedRun.unknownStatus ? nil : result.status
+        if !result.leftoverTrackedProcesses.isEmpty {
+            // Every tracked process should have left the kernel's map when its thread group died.
+            let pids = result.leftoverTrackedProcesses.map(String.init).joined(separator: ", ")
+            Diagnostics.print(
+                "defect: the eBPF tracked-process map still held \(pids) after the run; please report it.")
+        }
         if let failure = events.failure {
             let what = target.isAttached ? "observing was stopped" : "the command was stopped"
             Diagnostics.print("writing events failed: \(String(cString: strerror(failure))); \(what).")
