@@ -38,20 +38,9 @@ enum Spawner {
         path: ByteString, argv: [ByteString], environment: [ByteString], workingDirectory: FilePath?,
         stdio: (Int32, Int32, Int32)
     ) throws(ObserverError) -> obs_gated_child {
-        try checkNoNUL(path: path, argv: argv)
         var child = obs_gated_child()
-        let rc: Int32 = withCStrings(argv) { argvPtr in
-            withCStrings(environment) { envPtr in
-                withCStrings([path]) { pathPtr in
-                    if let cwd = workingDirectory {
-                        return cwd.withPlatformString { cwdPtr in
-                            obs_spawn_gated(
-                                pathPtr[0], argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &child)
-                        }
-                    }
-                    return obs_spawn_gated(pathPtr[0], argvPtr, envPtr, nil, stdio.0, stdio.1, stdio.2, &child)
-                }
-            }
+        let rc = try withExecArguments(path, argv, environment, workingDirectory) { pathPtr, argvPtr, envPtr, cwdPtr in
+            obs_spawn_gated(pathPtr, argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &child)
         }
         if rc != 0 {
             let errno = Errno(rawValue: rc)
@@ -67,22 +56,32 @@ enum Spawner {
         path: ByteString, argv: [ByteString], environment: [ByteString], workingDirectory: FilePath?,
         stdio: (Int32, Int32, Int32)
     ) throws(ObserverError) -> Int32 {
-        try checkNoNUL(path: path, argv: argv)
         var pid: pid_t = 0
-        let rc: Int32 = withCStrings(argv) { argvPtr in
-            withCStrings(environment) { envPtr in
-                withCStrings([path]) { pathPtr in
-                    if let cwd = workingDirectory {
-                        return cwd.withPlatformString { cwdPtr in
-                            obs_spawn_direct(pathPtr[0], argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &pid)
-                        }
-                    }
-                    return obs_spawn_direct(pathPtr[0], argvPtr, envPtr, nil, stdio.0, stdio.1, stdio.2, &pid)
-                }
-            }
+        let rc = try withExecArguments(path, argv, environment, workingDirectory) { pathPtr, argvPtr, envPtr, cwdPtr in
+            obs_spawn_direct(pathPtr, argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &pid)
         }
         if rc != 0 { throw ObserverError.exec(path.string, errno: Errno(rawValue: rc)) }
         return pid
+    }
+
+    /// Checks for NUL bytes, then lends `body` the C strings both spawn paths pass to the shim:
+    /// the path, the NULL-terminated argv and envp, and the working directory (or NULL).
+    private static func withExecArguments(
+        _ path: ByteString, _ argv: [ByteString], _ environment: [ByteString], _ workingDirectory: FilePath?,
+        _ body: (
+            UnsafeMutablePointer<CChar>?, UnsafePointer<UnsafeMutablePointer<CChar>?>,
+            UnsafePointer<UnsafeMutablePointer<CChar>?>, UnsafePointer<CChar>?
+        ) -> Int32
+    ) throws(ObserverError) -> Int32 {
+        try checkNoNUL(path: path, argv: argv)
+        return withCStrings(argv) { argvPtr in
+            withCStrings(environment) { envPtr in
+                withCStrings([path]) { pathPtr in
+                    guard let cwd = workingDirectory else { return body(pathPtr[0], argvPtr, envPtr, nil) }
+                    return cwd.withPlatformString { body(pathPtr[0], argvPtr, envPtr, $0) }
+                }
+            }
+        }
     }
 
     private static func checkNoNUL(path: ByteString, argv: [ByteString]) throws(ObserverError) {
