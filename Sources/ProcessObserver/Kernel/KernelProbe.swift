@@ -24,9 +24,10 @@
 
             // Attach points. raw_tp/sys_{enter,exit} first: they need no tracefs, detach at once
             // (closing a classic tracepoint's perf event waits for an RCU grace period, about 65 ms
-            // each, 2.5 s for all of ours), and cost bystanders less here (measured: +0.3 µs per
-            // open+close pair, against +0.9 µs with the classic syscall tracepoints; see
-            // Docs/BENCHMARKS.md). OBS_SYSCALL_ATTACH=tracepoints selects the classic ones.
+            // each, 2.5 s for all of ours), and cost an open+close-heavy bystander less here
+            // (+0.26 to +0.3 µs per pair, against +0.41 to +0.9 µs with the classic syscall
+            // tracepoints, over several runs; see Docs/BENCHMARKS.md).
+            // OBS_SYSCALL_ATTACH=tracepoints selects the classic ones.
             var notes: [String] = []
             var attach = BPFObject.SyscallAttach.tracepoints
             var syscalls = ObservedSyscall.all
