@@ -74,6 +74,39 @@ extension KernelSuite {
             #expect(first.result == SyscallResult(-2))
             #expect(first.result.errnoName == "ENOENT")
         }
+
+        @Test("a thread is not a new process: its opens carry the process id and its own thread id", .requiresEBPF)
+        func threads() throws {
+            try KernelTestGate.require()
+            let dir = makeTemporaryDirectory("thread")
+            defer { removeTree(dir) }
+            // The main thread opens `main`, a second thread opens `worker` and reports its tid.
+            let script = """
+                import os, threading
+                def work():
+                    open("\(dir)/worker", "w").close()
+                    open("\(dir)/tid", "w").write(str(threading.get_native_id()))
+                open("\(dir)/main", "w").close()
+                t = threading.Thread(target=work); t.start(); t.join()
+                """
+            let (events, result) = try observe(
+                .path("/usr/bin/python3"), ["-c", script], categories: [.process, .file])
+            #expect(result.status == .exited(code: 0))
+            let root = result.processID
+            let workerTID = try #require(
+                ProcessCensus.readSmallFile(dir + "/tid").flatMap { Int32($0) })
+            #expect(workerTID != root)
+            let main = try #require(events.first { $0.openPayload?.path.value == ByteString(dir + "/main") })
+            let worker = try #require(events.first { $0.openPayload?.path.value == ByteString(dir + "/worker") })
+            #expect(main.processID == root)
+            #expect(main.threadID == root)
+            #expect(worker.processID == root)
+            #expect(worker.threadID == workerTID)
+            // Starting the thread was a clone, not a new process: no fork event, no exit of it.
+            #expect(events.filter { $0.forkPayload != nil }.isEmpty)
+            #expect(events.filter { if case .exit = $0.kind { true } else { false } }.map(\.processID) == [root])
+            #expect(result.leftoverTrackedProcesses.isEmpty)
+        }
     }
 }
 
