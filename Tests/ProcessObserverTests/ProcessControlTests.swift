@@ -145,3 +145,21 @@ struct ProcessControlTests {
         #expect(String(decoding: result.standardOutput ?? [], as: UTF8.self) == "value 1:/usr")
     }
 }
+
+@Suite("Environment")
+struct EnvironmentTests {
+    @Test("value(of:) agrees with the entries the child gets, for inherit, changes and custom")
+    func lookupsAgree() {
+        let cases: [Environment] = [
+            .inherit, .inherit(updating: ["PATH": "/x:/y", "HOME": nil, "OBS_NEW": "1"]),
+            .custom(["PATH": "/only", "A": "b"]),
+        ]
+        for env in cases {
+            for name in ["PATH", "HOME", "OBS_NEW", "A", "OBS_SURELY_UNSET"] {
+                #expect(env.value(of: name) == env.valueByScanningEntries(of: name), "\(env) \(name)")
+            }
+        }
+        #expect(Environment.inherit(updating: ["HOME": nil]).value(of: "HOME") == nil)
+        #expect(Environment.custom(["PATH": "/only"]).value(of: "PATH") == "/only")
+    }
+}

@@ -54,6 +54,16 @@ public struct Environment: Sendable, Hashable {
 
     /// The value of `name` in the child's environment.
     func value(of name: String) -> String? {
+        switch storage {
+        case .custom(let vars): return vars[name]
+        case .inherit(let changes):
+            if let change = changes[name] { return change }
+            return getenv(name).map { String(cString: $0) }
+        }
+    }
+
+    /// The same, by building the whole list (kept to check `value(of:)` against in tests).
+    func valueByScanningEntries(of name: String) -> String? {
         let prefix = Array((name + "=").utf8)
         for entry in entries() where entry.bytes.starts(with: prefix) {
             return String(decoding: entry.bytes.dropFirst(prefix.count), as: UTF8.self)
