@@ -44,11 +44,16 @@ extension KernelSuite {
             #expect(throws: ObserverError.self) {
                 _ = try AttachedProcess(processID: finished.processID).attach()
             }
+            let target = AttachedProcess(processID: finished.processID)
+            let events = target.withObserver(.lifecycle())
             do {
-                _ = try AttachedProcess(processID: finished.processID).attach()
+                _ = try target.attach()
             } catch {
                 #expect(error.code == .processNotFound)
             }
+            // The subscriber's stream is ended, empty: a reader is not left waiting.
+            #expect(events.collect().isEmpty)
+            #expect(events.isFinished)
         }
     }
 }

@@ -49,7 +49,13 @@ public final class AttachedProcess: @unchecked Sendable {
             defer { pending = [] }
             return pending
         }
-        return try AttachedRun.start(processID: processID, subscribers: subscribers, logger: logger)
+        do {
+            return try AttachedRun.start(processID: processID, subscribers: subscribers, logger: logger)
+        } catch {
+            // Nothing is observed: end every stream (empty) so no reader waits forever.
+            for subscriber in subscribers { subscriber.finish(with: nil) }
+            throw error
+        }
     }
 }
 
