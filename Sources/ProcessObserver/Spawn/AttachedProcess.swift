@@ -117,7 +117,10 @@ public final class AttachedRun: @unchecked Sendable {
         let wake: (read: FileDescriptor, write: FileDescriptor)
         do throws(ObserverError) {
             wake = try Spawner.pipe()
-            for member in [pid] + descendants(of: pid) { try kernel.track(processID: member) }
+            // The process (even if it is exiting) and its live descendants, found the way the sampler
+            // finds its tree.
+            let tree = ProcFS.stat(pid).map { ProcessTree().members(root: pid, rootStartTime: $0.startTime) } ?? []
+            for member in [pid] + tree.dropFirst().map(\.processID) { try kernel.track(processID: member) }
         } catch {
             _ = kernel.stop()
             try? pidfd.close()
@@ -140,7 +143,7 @@ public final class AttachedRun: @unchecked Sendable {
         hub.publish(
             ObserverEvent(
                 timestampNs: startNs, category: .lifecycle, processID: pid,
-                parentProcessID: parentOf(pid),
+                parentProcessID: ProcFS.stat(pid)?.parentProcessID,
                 kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
         if let interval = hub.sampleInterval {
             run.sampler = Sampler(rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub)
@@ -231,49 +234,15 @@ public final class AttachedRun: @unchecked Sendable {
 
     // MARK: - /proc
 
-    /// Every descendant, from `/proc/<pid>/task/<tid>/children` (CONFIG_PROC_CHILDREN), depth first.
-    static func descendants(of pid: Int32) -> [Int32] {
-        var out: [Int32] = []
-        var stack = [pid]
-        while let next = stack.popLast() {
-            for tid in taskIDs(of: next) {
-                guard let text = KernelFiles.read("/proc/\(next)/task/\(tid)/children") else { continue }
-                for child in text.split(separator: " ").compactMap({ Int32($0) }) where !out.contains(child) {
-                    out.append(child)
-                    stack.append(child)
-                }
-            }
-        }
-        return out
-    }
-
-    private static func taskIDs(of pid: Int32) -> [Int32] {
-        guard let dir = opendir("/proc/\(pid)/task") else { return [pid] }
-        defer { closedir(dir) }
-        var ids: [Int32] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let id = Int32(name) { ids.append(id) }
-        }
-        return ids
-    }
-
+    /// The arguments from `/proc/<pid>/cmdline`, byte for byte.
     private static func commandLine(of pid: Int32) -> [ByteString] {
-        guard let text = KernelFiles.read("/proc/\(pid)/cmdline") else { return [] }
-        return text.utf8.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { ByteString($0) }
+        guard let bytes = ProcFS.readFile("/proc/\(pid)/cmdline") else { return [] }
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { ByteString($0) }
     }
 
     private static func executable(of pid: Int32) -> ByteString {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/\(pid)/exe", &buffer, buffer.count)
         return n > 0 ? ByteString(buffer[0..<n].map { UInt8(bitPattern: $0) }) : ByteString(bytes: [])
-    }
-
-    private static func parentOf(_ pid: Int32) -> Int32? {
-        guard let stat = KernelFiles.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
     }
 }
