@@ -16,11 +16,19 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/// Reports errno to the parent and exits; only async-signal-safe calls.
-static void child_fail(int error_fd, int err) {
-    ssize_t ignored = write(error_fd, &err, sizeof(err));
+/// Reports the failed step and errno to the parent and exits; only async-signal-safe calls.
+static void child_fail(int error_fd, int32_t step, int32_t fd, int err) {
+    obs_spawn_failure failure = {.step = step, .err = err, .fd = fd};
+    ssize_t ignored = write(error_fd, &failure, sizeof(failure));
     (void)ignored;
     _exit(127);
+}
+
+static int fail(obs_spawn_failure *failure, int32_t step, int err) {
+    failure->step = step;
+    failure->err = err;
+    failure->fd = -1;
+    return -1;
 }
 
 static int dup_onto(int from, int to) {
@@ -38,14 +46,15 @@ static int dup_onto(int from, int to) {
 }
 
 int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                    int stdin_fd, int stdout_fd, int stderr_fd, obs_gated_child *out) {
+                    int stdin_fd, int stdout_fd, int stderr_fd, obs_gated_child *out,
+                    obs_spawn_failure *failure) {
     int gate[2], errpipe[2];
-    if (pipe2(gate, O_CLOEXEC) < 0) return errno;
+    if (pipe2(gate, O_CLOEXEC) < 0) return fail(failure, OBS_STEP_PIPE, errno);
     if (pipe2(errpipe, O_CLOEXEC) < 0) {
         int e = errno;
         close(gate[0]);
         close(gate[1]);
-        return e;
+        return fail(failure, OBS_STEP_PIPE, e);
     }
     // The child must not run Swift code or take locks: block every signal across fork so no
     // inherited handler runs before the child has reset the dispositions.
@@ -57,7 +66,7 @@ int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], co
         int e = errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(gate[0]); close(gate[1]); close(errpipe[0]); close(errpipe[1]);
-        return e;
+        return fail(failure, OBS_STEP_FORK, e);
     }
     if (pid == 0) {
         close(gate[1]);
@@ -71,18 +80,22 @@ int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], co
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        setpgid(0, 0);
+        if (setpgid(0, 0) < 0) child_fail(errpipe[1], OBS_STEP_SETPGID, -1, errno);
         // Nothing the parent opened leaks into the program, whether or not it set O_CLOEXEC.
         syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-        if (dup_onto(stdin_fd, 0) < 0 || dup_onto(stdout_fd, 1) < 0 || dup_onto(stderr_fd, 2) < 0)
-            child_fail(errpipe[1], errno);
-        if (cwd != NULL && chdir(cwd) < 0) child_fail(errpipe[1], errno);
-        // The start gate: the parent registers our pid with its observers, then closes gate[1].
+        if (dup_onto(stdin_fd, 0) < 0) child_fail(errpipe[1], OBS_STEP_DUP2, 0, errno);
+        if (dup_onto(stdout_fd, 1) < 0) child_fail(errpipe[1], OBS_STEP_DUP2, 1, errno);
+        if (dup_onto(stderr_fd, 2) < 0) child_fail(errpipe[1], OBS_STEP_DUP2, 2, errno);
+        if (cwd != NULL && chdir(cwd) < 0) child_fail(errpipe[1], OBS_STEP_CHDIR, -1, errno);
+        // The start gate: the parent registers our pid with its observers, then closes gate[1]
+        // (EOF here). Any other outcome of the read is a failure of the gate.
         char byte;
-        while (read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+        ssize_t n;
+        while ((n = read(gate[0], &byte, 1)) < 0 && errno == EINTR) {
         }
+        if (n < 0) child_fail(errpipe[1], OBS_STEP_GATE, -1, errno);
         execve(path, argv, envp);
-        child_fail(errpipe[1], errno);
+        child_fail(errpipe[1], OBS_STEP_EXECVE, -1, errno);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     // Also from the parent, so the group exists before anyone signals it (no race with the child).
@@ -95,19 +108,21 @@ int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], co
     return 0;
 }
 
-int obs_spawn_release(obs_gated_child *child) {
+int obs_spawn_release(obs_gated_child *child, obs_spawn_failure *failure) {
     if (child->gate_fd >= 0) {
         close(child->gate_fd);
         child->gate_fd = -1;
     }
-    int err = 0;
+    obs_spawn_failure reported;
     ssize_t n;
     do {
-        n = read(child->error_fd, &err, sizeof(err));
+        n = read(child->error_fd, &reported, sizeof(reported));
     } while (n < 0 && errno == EINTR);
     close(child->error_fd);
     child->error_fd = -1;
-    return n == (ssize_t)sizeof(err) ? err : 0;
+    if (n != (ssize_t)sizeof(reported)) return 0; // EOF: execve succeeded
+    *failure = reported;
+    return -1;
 }
 
 int obs_pidfd_open(pid_t pid) {
@@ -120,15 +135,31 @@ int obs_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK)
 int obs_set_thread_name(pthread_t thread, const char *name) { return pthread_setname_np(thread, name); }
 
 int obs_spawn_direct(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                     int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid) {
+                     int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid, obs_spawn_failure *failure) {
+    // posix_spawn reports one errno for every step; find a bad working directory first, and pin
+    // the directory that was checked with a descriptor the child enters with fchdir.
+    int cwd_fd = -1;
+    if (cwd != NULL) {
+        cwd_fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd_fd < 0) return fail(failure, OBS_STEP_CHDIR, errno);
+        if (access(cwd, X_OK) < 0) {
+            int e = errno;
+            close(cwd_fd);
+            return fail(failure, OBS_STEP_CHDIR, e);
+        }
+    }
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = posix_spawn_file_actions_init(&actions);
-    if (rc != 0) return rc;
+    if (rc != 0) {
+        if (cwd_fd >= 0) close(cwd_fd);
+        return fail(failure, OBS_STEP_EXECVE, rc);
+    }
     rc = posix_spawnattr_init(&attr);
     if (rc != 0) {
         posix_spawn_file_actions_destroy(&actions);
-        return rc;
+        if (cwd_fd >= 0) close(cwd_fd);
+        return fail(failure, OBS_STEP_EXECVE, rc);
     }
     sigset_t all, none;
     sigfillset(&all);
@@ -142,12 +173,14 @@ int obs_spawn_direct(const char *path, char *const argv[], char *const envp[], c
     if (stdin_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
     if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
     if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    // fchdir before closefrom, which would close the directory's descriptor.
+    if (cwd_fd >= 0) posix_spawn_file_actions_addfchdir_np(&actions, cwd_fd);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (cwd != NULL) posix_spawn_file_actions_addchdir_np(&actions, cwd);
     rc = posix_spawn(out_pid, path, &actions, &attr, argv, envp);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
-    return rc;
+    if (cwd_fd >= 0) close(cwd_fd);
+    return rc == 0 ? 0 : fail(failure, OBS_STEP_EXECVE, rc);
 }
 
 int obs_epoll_create(void) {

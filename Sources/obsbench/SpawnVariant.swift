@@ -77,13 +77,16 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
             let start = monotonicNs()
             for _ in 0..<count {
                 var child = obs_gated_child()
-                let rc = obs_spawn_gated(argv[0]!, argv, environ, nil, -1, -1, -1, &child)
+                var failure = obs_spawn_failure()
+                let rc = obs_spawn_gated(argv[0]!, argv, environ, nil, -1, -1, -1, &child, &failure)
                 guard rc == 0 else {
-                    throw Launcher.SpawnError(description: "obs_spawn_gated failed: \(String(cString: strerror(rc)))")
+                    throw Launcher.SpawnError(
+                        description:
+                            "obs_spawn_gated failed at step \(failure.step): \(String(cString: strerror(failure.err)))")
                 }
-                let execErrno = obs_spawn_release(&child)
+                let released = obs_spawn_release(&child, &failure)
                 let (status, _) = Launcher.reap(child.pid)
-                if execErrno != 0 || status != 0 { delivery.badExits += 1 }
+                if released != 0 || status != 0 { delivery.badExits += 1 }
             }
             return monotonicNs() - start
         }

@@ -1,26 +1,22 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import SystemPackage
 
 /// A byte buffer in front of a descriptor: one `write(2)` per batch instead of per event.
 ///
 /// A reader that goes away (EPIPE, with SIGPIPE ignored) closes the output quietly: later
 /// writes are dropped, and `isClosed` tells the caller to wind the run down.
 final class BufferedOutput {
-    let fd: Int32
+    let fd: FileDescriptor
     /// Whether the descriptor is a terminal: decides colour and per-event flushing.
     let isTerminal: Bool
     private(set) var isClosed = false
     /// The errno of a write failure other than EPIPE (reported once by the caller).
-    private(set) var failure: Int32?
+    private(set) var failure: Errno?
     private var buffer: [UInt8] = []
     private let limit = 64 * 1024
 
-    init(fd: Int32) {
+    init(fd: FileDescriptor) {
         self.fd = fd
-        self.isTerminal = isatty(fd) == 1
+        self.isTerminal = OutputDescriptor.isTerminal(fd)
         buffer.reserveCapacity(limit)
     }
 
@@ -37,7 +33,7 @@ final class BufferedOutput {
         if buffer.count >= limit { flush() }
     }
 
-    /// Writes everything buffered. Backed by `write(2)`, retrying on EINTR and waiting out
+    /// Writes everything buffered. Backed by `write(2)` (swift-system retries on EINTR), waiting out
     /// EAGAIN on a non-blocking descriptor we inherited.
     func flush() {
         var offset = 0
@@ -45,22 +41,16 @@ final class BufferedOutput {
             if offset >= buffer.count { buffer.removeAll(keepingCapacity: true) }
         }
         while offset < buffer.count, !isClosed {
-            let n = buffer.withUnsafeBytes { raw in
-                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if n >= 0 {
-                offset += n
-                continue
-            }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN:
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, -1)
-            case EPIPE:
+            do {
+                offset += try buffer.withUnsafeBytes { raw in
+                    try fd.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                }
+            } catch Errno.wouldBlock {
+                _ = OutputDescriptor.poll(fd, waitingForWritable: true)
+            } catch Errno.brokenPipe {
                 close()
-            default:
-                failure = errno
+            } catch {
+                failure = error as? Errno ?? .ioError
                 close()
             }
         }
@@ -71,8 +61,7 @@ final class BufferedOutput {
     /// Never true for regular files and terminals that are still open.
     func readerIsGone() -> Bool {
         guard !isClosed else { return true }
-        var p = pollfd(fd: fd, events: 0, revents: 0)
-        if poll(&p, 1, 0) == 1, p.revents & Int16(POLLERR | POLLHUP) != 0 {
+        if OutputDescriptor.poll(fd, waitingForWritable: false).hungUp {
             close()
             return true
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcessObserver
+import SystemPackage
 
 /// `obsctl capabilities`: what this machine can observe, and why not when it cannot.
 struct CapabilitiesCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct CapabilitiesCommand: ParsableCommand {
         // The probe's test load is released before negotiate() returns; this only makes sure.
         defer { EBPFBackend.waitForReleases() }
         let capabilities = ObserverCapabilities.negotiate()
-        let out = BufferedOutput(fd: 1)
+        let out = BufferedOutput(fd: .standardOutput)
         if output.json {
             out.write(CapabilitiesJSON.array(capabilities) + "\n")
         } else {

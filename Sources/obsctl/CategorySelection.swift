@@ -33,11 +33,16 @@ enum CategorySelection: Equatable {
         return .named(set)
     }
 
-    /// The categories to observe, and one warning per requested category that cannot be served.
-    func resolve(with capabilities: ObserverCapabilities) -> (categories: Set<EventCategory>, problems: [String]) {
+    /// The categories to observe; one warning per requested category that cannot be served; and,
+    /// for the default selection, one note naming the categories left out and why (so that a run
+    /// without the privileges for eBPF never surprises with an empty file or network stream).
+    func resolve(with capabilities: ObserverCapabilities) -> (
+        categories: Set<EventCategory>, problems: [String], leftOut: String?
+    ) {
         let requested: Set<EventCategory>
         switch self {
-        case .automatic: return (capabilities.available.union([.lifecycle]), [])
+        case .automatic:
+            return (capabilities.available.union([.lifecycle]), [], Self.leftOutNote(capabilities))
         case .all: requested = Set(EventCategory.allCases)
         case .named(let set): requested = set
         }
@@ -56,7 +61,23 @@ enum CategorySelection: Equatable {
             }
         }
         let served = requested.intersection(capabilities.available).union([.lifecycle])
-        return (served, problems)
+        return (served, problems, nil)
+    }
+
+    /// `not observing file, network, process: <reason> (--categories lifecycle silences this)`,
+    /// one line per distinct reason; nil when every category is available.
+    static func leftOutNote(_ capabilities: ObserverCapabilities) -> String? {
+        let unavailable = capabilities.categories.filter { $0.support == .unavailable }
+        guard !unavailable.isEmpty else { return nil }
+        var reasons: [String] = []
+        var byReason: [String: [String]] = [:]
+        for capability in unavailable {
+            if byReason[capability.reason] == nil { reasons.append(capability.reason) }
+            byReason[capability.reason, default: []].append(capability.category.rawValue)
+        }
+        let parts = reasons.map { "\(byReason[$0]!.joined(separator: ", ")): \($0)" }
+        return "not observing " + parts.joined(separator: "; ")
+            + " (obsctl capabilities says more; --categories lifecycle silences this)"
     }
 }
 

@@ -95,7 +95,7 @@ struct HumanFormatter {
         switch status {
         case .exited(let code): "exit code \(code)"
         case .signaled(let signal, let core):
-            "killed by \(SignalNames.name(signal)) (\(signal))" + (core ? ", core dumped" : "")
+            "killed by \(SignalName.of(signal)) (\(signal))" + (core ? ", core dumped" : "")
         }
     }
 
@@ -142,43 +142,7 @@ struct HumanFormatter {
         argv.map { quote($0.bytes) }.joined(separator: " ")
     }
 
-    /// Shell-style quoting: bare when safe, `'…'` for printable text, `$'…'` with `\xNN`
-    /// escapes when there are control characters or bytes that are not UTF-8.
-    static func quote(_ bytes: [UInt8]) -> String {
-        let safe = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-".utf8)
-        if !bytes.isEmpty, bytes.allSatisfy(safe.contains) { return String(decoding: bytes, as: UTF8.self) }
-        let valid = String(validating: bytes, as: UTF8.self)
-        if let text = valid, !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            return "'" + text.replacing("'", with: "'\\''") + "'"
-        }
-        var out = "$'"
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            switch b {
-            case 0x0A: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0x0D: out += "\\r"
-            case UInt8(ascii: "'"): out += "\\'"
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case 0x20..<0x7F: out += String(UnicodeScalar(b))
-            case 0x80...:
-                // Keep valid multi-byte sequences readable; escape the bytes of invalid ones.
-                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
-                if length > 1, i + length <= bytes.count,
-                    let scalar = String(validating: bytes[i..<i + length], as: UTF8.self)
-                {
-                    out += scalar
-                    i += length
-                    continue
-                }
-                out += "\\x" + String(b, radix: 16).leftPadded(2, "0")
-            default: out += "\\x" + String(b, radix: 16).leftPadded(2, "0")
-            }
-            i += 1
-        }
-        return out + "'"
-    }
+    static func quote(_ bytes: [UInt8]) -> String { ByteString(bytes: bytes).shellQuoted }
 }
 
 extension String {

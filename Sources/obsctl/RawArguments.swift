@@ -1,3 +1,5 @@
+import ProcessObserver
+
 /// The process's argv as the kernel gave it, byte for byte.
 ///
 /// `CommandLine.arguments` decodes each argument as UTF-8 and replaces invalid sequences, which
@@ -5,8 +7,7 @@
 enum RawArguments {
     static func all() -> [[UInt8]] {
         (0..<Int(CommandLine.argc)).map { index in
-            guard let pointer = CommandLine.unsafeArgv[index] else { return [] }
-            return Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+            CommandLine.unsafeArgv[index].map { ByteString(cString: $0).bytes } ?? []
         }
     }
 
@@ -16,9 +17,3 @@ enum RawArguments {
         Array(all().suffix(count))
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif

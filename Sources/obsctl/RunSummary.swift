@@ -24,7 +24,7 @@ struct RunSummary {
         var headline = "obsctl: \(command): \(outcome) after \(Units.seconds(p.wallNanoseconds))"
         if p.timedOut { headline += " (timed out)" }
         if let first = signals.first {
-            headline += " (obsctl received \(SignalNames.name(first))\(attached ? "" : ", forwarded"))"
+            headline += " (obsctl received \(SignalName.of(first))\(attached ? "" : ", forwarded"))"
         }
         lines.append(headline)
         var cpu =

@@ -1,18 +1,13 @@
+import Glibc
 import ProcessObserver
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 
 /// Forwards SIGINT and SIGTERM sent to obsctl to the observed process group, or, with `--pid`,
 /// turns them into "stop observing" (the attached process is not ours to signal).
 ///
-/// No signal handler runs: `blockAndStart()` blocks both signals in the main thread before any
-/// other thread exists (every later thread, the library's reaper included, inherits the mask), and
-/// a dedicated thread takes them synchronously with `sigwait(3)`. The main thread therefore keeps
+/// No signal handler runs: `blockAndStart()` has the library's `SignalWaiter` block both signals
+/// in the main thread before any other thread exists (every later thread, the library's reaper
+/// included, inherits the mask) and take them synchronously on a thread of its own. The main thread therefore keeps
 /// reading events undisturbed, the child (whose mask the spawn shim clears) receives the signal
 /// and dies of it, and the run closes normally: `exited`, `profile`, summary, no zombie.
 ///
@@ -28,29 +23,17 @@ final class SignalForwarder: Sendable {
     }
     private let state = Mutex(State())
 
+    /// SIGPIPE, which obsctl ignores (a reader that went away is noticed as EPIPE).
+    static let brokenPipe = SIGPIPE
+
     /// The signals received so far, in order.
     var received: [Int32] { state.withLock { $0.received } }
 
     /// Blocks SIGINT and SIGTERM in this (the main) thread and starts the waiting thread.
     /// Call before anything else starts a thread.
     static func blockAndStart() -> SignalForwarder {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
         let forwarder = SignalForwarder()
-        let box = Unmanaged.passRetained(forwarder).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { arg in
-                let forwarder = Unmanaged<SignalForwarder>.fromOpaque(arg!).takeRetainedValue()
-                forwarder.waitLoop()
-                return nil
-            }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(thread)
+        _ = SignalWaiter.start([SIGINT, SIGTERM]) { forwarder.received($0) }
         return forwarder
     }
 
@@ -72,18 +55,10 @@ final class SignalForwarder: Sendable {
         state.withLock { $0.deliver = nil }
     }
 
-    private func waitLoop() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        while true {
-            var signal: Int32 = 0
-            guard sigwait(&set, &signal) == 0 else { continue }
-            state.withLock { state in
-                state.received.append(signal)
-                state.deliver?(signal, state.received.count)
-            }
+    private func received(_ signal: Int32) {
+        state.withLock { state in
+            state.received.append(signal)
+            state.deliver?(signal, state.received.count)
         }
     }
 }

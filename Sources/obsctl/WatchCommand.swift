@@ -1,11 +1,6 @@
 import ArgumentParser
 import ProcessObserver
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import SystemPackage
 
 /// `obsctl watch [options] -- CMD [ARG...]`: run CMD and print its events as they happen;
 /// `obsctl watch [options] --pid PID`: the same for a process that is already running.
@@ -112,18 +107,19 @@ struct WatchCommand: ParsableCommand {
     func run() throws {
         // Before anything can start a thread: the mask must be inherited by all of them.
         let forwarder = SignalForwarder.blockAndStart()
-        signal(SIGPIPE, SIG_IGN)
+        SignalWaiter.ignore(SignalForwarder.brokenPipe)
         if options.verbose { EBPFBackend.verbose = true }
         // Runs end without waiting for their eBPF objects to be released (the programs are inert
         // by then); obsctl waits here, on every way out, so that once it has exited the machine's
         // loaded-program count is back where it was.
         defer { EBPFBackend.waitForReleases() }
 
-        let (categories, problems) = selection.resolve(with: ObserverCapabilities.negotiate(verifyingLoad: false))
+        let (categories, problems, leftOut) = selection.resolve(
+            with: ObserverCapabilities.negotiate(verifyingLoad: false))
         for problem in problems {
             Diagnostics.print((strict ? "error: " : "warning: ") + problem + (strict ? "" : "; watching without it."))
         }
-        if strict, !problems.isEmpty { throw ExitCode(1) }
+        if strict, !problems.isEmpty { throw ObsctlExitCode.exit(ObsctlExitCode.unavailable) }
 
         let events = try openEventOutput()
         let eventsOnStdout = outputFile == nil
@@ -139,6 +135,8 @@ struct WatchCommand: ParsableCommand {
                     childStdoutToStderr: options.json && eventsOnStdout)
             }
         target.connect(forwarder)
+        // Once the run has started (a failure to start says enough by itself).
+        if let leftOut { Diagnostics.print("note: " + leftOut) }
 
         let session = WatchSession(
             output: events, json: options.json,
@@ -158,50 +156,50 @@ struct WatchCommand: ParsableCommand {
         }
         if let failure = events.failure {
             let what = target.isAttached ? "observing was stopped" : "the command was stopped"
-            Diagnostics.print("writing events failed: \(String(cString: strerror(failure))); \(what).")
+            Diagnostics.print("writing events failed: \(failure) (\(ErrnoName.name(of: failure.rawValue))); \(what).")
         }
         if !noSummary {
             // stdout carries only JSON Lines in --json mode; the summary goes to stderr then.
             let out =
                 options.json && eventsOnStdout
-                ? BufferedOutput(fd: 2) : (eventsOnStdout ? events : BufferedOutput(fd: 1))
+                ? BufferedOutput(fd: .standardError) : (eventsOnStdout ? events : BufferedOutput(fd: .standardOutput))
             out.write(
                 summary.text(
                     command: target.displayName, status: status, fallback: result.profile,
                     signals: forwarder.received, attached: target.isAttached))
             out.flush()
         }
-        if events.fd > 2 { close(events.fd) }
-        if let status { throw ExitCode(status.shellCode) }
+        if events.fd.rawValue > 2 { try? events.fd.close() }
+        if let status { throw ObsctlExitCode.exit(status.shellCode) }
         // Observing stopped before the attached process exited: the signal obsctl received, or
         // SIGPIPE when the reader of the events went away.
-        throw ExitCode(128 + (forwarder.received.first ?? SIGPIPE))
+        throw ObsctlExitCode.exit(
+            ObsctlExitCode.signaled(forwarder.received.first ?? SignalForwarder.brokenPipe))
     }
 
     /// Opens `-o FILE` (created or truncated, mode 0666 before umask) or returns stdout.
     private func openEventOutput() throws -> BufferedOutput {
-        guard let path = outputFile else { return BufferedOutput(fd: 1) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        guard fd >= 0 else {
-            Diagnostics.print("cannot open \(path) for the events: \(String(cString: strerror(errno))).")
-            throw ExitCode(125)
+        guard let path = outputFile else { return BufferedOutput(fd: .standardOutput) }
+        do {
+            let fd = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o666))
+            return BufferedOutput(fd: fd)
+        } catch {
+            let errno = error as? Errno ?? .ioError
+            Diagnostics.print(
+                "cannot open \(ByteString(path).shellQuoted) for the events: \(errno) "
+                    + "(\(ErrnoName.name(of: errno.rawValue))).")
+            throw ObsctlExitCode.exit(ObsctlExitCode.obsctlFailed)
         }
-        return BufferedOutput(fd: fd)
     }
 
     /// Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org) or
     /// TERM is `dumb`.
     private static func wantsColour(_ output: BufferedOutput) -> Bool {
         guard output.isTerminal else { return false }
-        if let noColor = getenv("NO_COLOR"), noColor.pointee != 0 { return false }
-        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+        if let noColor = Environment.inherit.value(of: "NO_COLOR"), !noColor.isEmpty { return false }
+        if Environment.inherit.value(of: "TERM") == "dumb" { return false }
         return true
-    }
-
-    /// `CLOCK_MONOTONIC`, the clock events are stamped with. Backed by `clock_gettime(2)`.
-    static func monotonicNs() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

@@ -2,12 +2,6 @@ import ArgumentParser
 import ProcessObserver
 import SystemPackage
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// What `obsctl watch` observes: a command it started (`-- CMD`), or a running process it
 /// attached to (`--pid`). Both give one subscriber, time zero for the human format, a way to end
 /// the run early and a result; they differ in what a signal to obsctl does (forwarded to the
@@ -58,8 +52,8 @@ struct WatchTarget {
     }
 
     /// Spawns `command` (exact argv bytes, taken from the end of obsctl's own argv) with one
-    /// observer. A spawn failure is reported on stderr and becomes obsctl's exit code: 127 not
-    /// found, 126 not executable, 125 anything else.
+    /// observer. A spawn failure is reported on stderr and becomes obsctl's exit code
+    /// (`ObsctlExitCode.forSpawnFailure`: 127 not found, 126 not executable, 125 anything else).
     static func spawn(
         command: [String], config: ObserverConfig, timeout: Double?, childStdoutToStderr: Bool
     ) throws -> WatchTarget {
@@ -79,55 +73,34 @@ struct WatchTarget {
             standardOutput: childStdoutToStderr ? .fileDescriptor(FileDescriptor(rawValue: 2)) : .inherit,
             timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) })
         let subscriber = process.withObserver(config)
-        let origin = WatchCommand.monotonicNs()
+        let origin = ObserverEvent.currentTimestampNs()
         do {
             let running = try process.spawn()
             return WatchTarget(
                 handle: .spawned(running), subscriber: subscriber, originNs: origin, displayName: name.string)
         } catch {
-            switch error.code {
-            case .executableNotFound:
-                Diagnostics.print("\(name.string): command not found")
-                throw ExitCode(127)
-            case .notExecutable:
-                Diagnostics.print("\(name.string): \(error.message)")
-                throw ExitCode(126)
-            default:
-                Diagnostics.print("\(name.string): \(error.message)")
-                throw ExitCode(125)
-            }
+            // The shell's form: the command's name once, then what is wrong with it.
+            let detail = error.code == .executableNotFound ? "command not found" : error.detail
+            Diagnostics.print("\(name.shellQuoted): \(detail)")
+            throw ObsctlExitCode.exit(ObsctlExitCode.forSpawnFailure(error))
         }
     }
 
     /// Attaches to the running process `pid` with one observer (`AttachedProcess`: eBPF tracks it
     /// and its future descendants; its exit status comes from the kernel's exit event). A process
     /// that does not exist, or an eBPF backend that cannot load, is reported on stderr and gives
-    /// exit code 1.
+    /// exit code 1 (`ObsctlExitCode.unavailable`).
     static func attach(pid: Int32, config: ObserverConfig) throws -> WatchTarget {
-        let comm = Self.comm(of: pid)
         let target = AttachedProcess(processID: pid)
         let subscriber = target.withObserver(config)
-        let origin = WatchCommand.monotonicNs()
+        let origin = ObserverEvent.currentTimestampNs()
         do {
             let run = try target.attach()
-            let name = comm.map { "process \(pid) (\($0))" } ?? "process \(pid)"
+            let name = run.command.map { "process \(pid) (\($0.string))" } ?? "process \(pid)"
             return WatchTarget(handle: .attached(run), subscriber: subscriber, originNs: origin, displayName: name)
         } catch {
             Diagnostics.print(error.message)
-            throw ExitCode(1)
+            throw ObsctlExitCode.exit(ObsctlExitCode.unavailable)
         }
-    }
-
-    /// The task name from `/proc/<pid>/comm`, without its newline; nil when unreadable.
-    private static func comm(of pid: Int32) -> String? {
-        let fd = open("/proc/\(pid)/comm", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { return nil }
-        var bytes = buffer[0..<n]
-        if bytes.last == UInt8(ascii: "\n") { bytes = bytes.dropLast() }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -46,13 +46,20 @@ struct UnprivilegedEndToEndTests {
         #expect(!run.err.contains("warning"))
     }
 
-    @Test("watch with default categories leaves the unavailable ones out quietly")
-    func defaultIsQuiet() throws {
+    @Test("watch with default categories says once, on one line, which categories are left out and why")
+    func defaultSaysWhatIsLeftOut() throws {
         let run = try ObsctlRunner.run(
             ["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 3"], launch: .unprivileged)
         #expect(run.exitCode == 3)
         #expect(try ObsctlRunner.objects(run.lines).map(\.kind) == ["started", "exited", "profile"])
-        #expect(run.err.hasPrefix("obsctl: sh: exit code 3 after "))
+        let lines = run.err.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(
+            lines.first.map(String.init)?.hasPrefix(
+                "obsctl: note: not observing file, network, process: "
+                    + Self.privilegeReason) == true)
+        #expect(lines.first?.hasSuffix("(obsctl capabilities says more; --categories lifecycle silences this)") == true)
+        #expect(lines.filter { $0.hasPrefix("obsctl: note:") }.count == 1)
+        #expect(lines[1].hasPrefix("obsctl: sh: exit code 3 after "))
         #expect(!run.err.contains("warning"))
     }
 
@@ -67,8 +74,8 @@ struct UnprivilegedEndToEndTests {
         #expect(run.exitCode == 1)
         #expect(
             run.err.hasPrefix(
-                "obsctl: Attaching to process \(shell.pid) needs the eBPF backend to learn its exit, and it is unavailable: "
-                    + Self.privilegeReason))
+                "obsctl: Attaching to process \(shell.pid) failed: the eBPF backend, which reports the exit of a process "
+                    + "that is not our child, is unavailable: " + Self.privilegeReason))
         #expect(run.stdout.isEmpty)
         #expect(shell.isRunning)
     }

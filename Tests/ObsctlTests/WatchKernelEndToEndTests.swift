@@ -167,7 +167,9 @@ struct WatchKernelEndToEndTests {
         let run = try ObsctlRunner.run(["watch", "--pid", "\(pidMax)"])
         #expect(run.exitCode == 1)
         #expect(
-            run.err == "obsctl: Process \(pidMax) does not exist (or has already exited): check the process id.\n")
+            run.err
+                == "obsctl: Attaching to process \(pidMax) failed: it does not exist or has already exited (ESRCH). "
+                + "Check the process id.\n")
         #expect(run.stdout.isEmpty)
     }
 

@@ -24,13 +24,13 @@ private func runUnderSource(
     let hub = EventHub(subscribers: [subscriber.buffer])
     let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
     defer { close(devNull) }
-    var child = try Spawner.forkGated(
+    let command = Spawner.Command(
         path: ByteString(path), argv: ([path] + arguments).map { ByteString($0) },
-        environment: Environment.inherit.entries(),
-        workingDirectory: nil, stdio: (-1, devNull, -1))
+        environment: Environment.inherit.entries(), workingDirectory: nil, stdio: (-1, devNull, -1))
+    var child = try Spawner.forkGated(command)
     try source.track(processID: child.pid)
     source.start(hub: hub, rootProcessID: child.pid, onRootExit: nil)
-    let execError = Spawner.release(&child)
+    let execError = Spawner.release(&child, command)
     try #require(execError == nil)
     let (status, _) = Spawner.wait4Blocking(child.pid)
     let stats = source.stop()

@@ -112,7 +112,7 @@ struct ProcStatParserTests {
         #expect(thread.state == UInt8(ascii: "R"))
         #expect(stat.command == status.name)
         #expect(stat.startTime > 0)
-        #expect(stat.startTime * (1_000_000_000 / ProcFS.clockTicksPerSecond) <= ProcFS.bootClockNs())
+        #expect(stat.startTime * (1_000_000_000 / ProcFS.clockTicksPerSecond) <= Clock.bootNs())
         #expect(stat.residentPages > 0)
         #expect(stat.threadCount >= 1)
     }

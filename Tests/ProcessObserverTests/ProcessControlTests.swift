@@ -99,7 +99,7 @@ struct ProcessControlTests {
             _ = try process.spawn()
         } catch {
             #expect(error.code == .executableNotFound)
-            #expect(error.description.contains("is not found"))
+            #expect(error.description.contains("is on PATH (ENOENT). Check the name, or give a path."))
         }
         #expect(events.collect().isEmpty)
         #expect(ProcessCensus.openDescriptorCount() == before)

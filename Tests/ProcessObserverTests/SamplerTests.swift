@@ -39,7 +39,7 @@ struct SamplerTests {
                 return nil
             }
             guard case .profile(let profile) = events.last?.kind else {
-                throw ObserverError(.spawnFailed, "The stream ended without a profile.")
+                throw ObserverError(.spawnFailed, failure: "sampling", reason: "the stream ended without a profile")
             }
             return (samples.map { (event: $0.0, sample: $0.1) }, profile)
         }
@@ -173,7 +173,9 @@ struct SamplerTests {
         for dir in candidates {
             if let type = fileSystemType(dir), type != "tmpfs", type != "ramfs" { return dir }
         }
-        throw ObserverError(.spawnFailed, "No block-backed directory among \(candidates) to write the test file in.")
+        throw ObserverError(
+            .spawnFailed, failure: "finding a directory for the test file",
+            reason: "no block-backed directory among \(candidates)")
     }
 
     @Test("a child writing 50 MiB with fsync shows write rates that add up exactly to its write_bytes")

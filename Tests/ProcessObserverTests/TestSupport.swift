@@ -37,7 +37,7 @@ enum ProcessCensus {
 
     /// Waits (bounded) until `pid` no longer exists or is a zombie; true if it is gone.
     static func waitGone(_ pid: Int32, seconds: Int = 10) -> Bool {
-        guard let pidfd = try? Spawner.pidfd(for: pid) else { return true }  // ESRCH: already gone
+        guard let pidfd = try? Spawner.pidfd(for: pid, failure: "waiting") else { return true }  // ESRCH: already gone
         let fd = pidfd.rawValue
         defer { close(fd) }
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -2,7 +2,36 @@
 #define OBS_SPAWN_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+/// The step of starting a child that failed. The child reports its own steps (setpgid to
+/// execve) through the close-on-exec error pipe; the parent's (pipe2, fork) are returned directly.
+typedef enum obs_spawn_step {
+    OBS_STEP_NONE = 0,
+    /// Parent: pipe2 for the start gate or the error pipe.
+    OBS_STEP_PIPE = 1,
+    /// Parent: fork.
+    OBS_STEP_FORK = 2,
+    /// Child: setpgid(0, 0).
+    OBS_STEP_SETPGID = 3,
+    /// Child: dup2 onto descriptor 0, 1 or 2 (`fd` says which).
+    OBS_STEP_DUP2 = 4,
+    /// Child (or the parent's check before posix_spawn): chdir to the working directory.
+    OBS_STEP_CHDIR = 5,
+    /// Child: reading the start-gate pipe.
+    OBS_STEP_GATE = 6,
+    /// Child: execve (or posix_spawn, which reports execve's errno).
+    OBS_STEP_EXECVE = 7,
+} obs_spawn_step;
+
+/// A failed step and its errno; `fd` is the target descriptor for OBS_STEP_DUP2, else -1.
+/// This is also the exact record the child writes to the error pipe.
+typedef struct obs_spawn_failure {
+    int32_t step;
+    int32_t err;
+    int32_t fd;
+} obs_spawn_failure;
 
 /// A child forked by obs_spawn_gated and held at the start gate, before execve.
 typedef struct obs_gated_child {
@@ -18,26 +47,28 @@ typedef struct obs_gated_child {
 /// start gate, and only then calls execve.
 ///
 /// stdin_fd/stdout_fd/stderr_fd: a descriptor to dup2 onto 0/1/2, or -1 to inherit.
-/// cwd may be NULL. Returns 0 or an errno from pipe2/fork in the parent.
+/// cwd may be NULL. Returns 0, or -1 with *failure set (OBS_STEP_PIPE or OBS_STEP_FORK).
 int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                    int stdin_fd, int stdout_fd, int stderr_fd, obs_gated_child *out);
+                    int stdin_fd, int stdout_fd, int stderr_fd, obs_gated_child *out,
+                    obs_spawn_failure *failure);
 
 /// Starts a child without a start gate, with glibc's posix_spawn (CLONE_VM|CLONE_VFORK: no page
 /// tables are copied, which makes it several times cheaper than fork in a large process). The child
 /// gets a new process group, default signal dispositions, an empty signal mask, the given stdio,
-/// the working directory, and no other descriptors. Returns 0, or the errno of the failure
-/// (including execve's: glibc reports it and reaps the failed child).
+/// the working directory, and no other descriptors. Returns 0, or -1 with *failure set: the
+/// working directory is opened and checked in the parent first (OBS_STEP_CHDIR), so that
+/// posix_spawn's one errno (glibc reports execve's and reaps the failed child) means execve.
 int obs_spawn_direct(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                     int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid);
+                     int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid, obs_spawn_failure *failure);
 
 /// Opens the start gate and waits for the outcome of execve.
-/// Returns 0 when the child is now running the new program, or the errno execve (or the child's
-/// set-up: chdir, dup2) failed with; the child has then exited with status 127 and must be reaped.
-int obs_spawn_release(obs_gated_child *child);
+/// Returns 0 when the child is now running the new program, or -1 with *failure set to the step
+/// of the child's set-up that failed (setpgid, dup2, chdir, the gate, execve) and its errno; the
+/// child has then exited with status 127 and must be reaped.
+int obs_spawn_release(obs_gated_child *child, obs_spawn_failure *failure);
 
 /// Backed by pidfd_open(2). Returns a descriptor or -errno.
 int obs_pidfd_open(pid_t pid);
-
 
 
 /// pipe2(O_CLOEXEC | O_NONBLOCK). Returns 0 or errno.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// What this machine can observe, found by probing it.
 public struct ObserverCapabilities: Sendable, Hashable {
     /// One entry per category, in `EventCategory.allCases` order.
@@ -57,8 +51,8 @@ public struct SamplingCapability: Sendable, Hashable {
     public var remedy: String?
 
     static func probe() -> SamplingCapability {
-        let canStat = access("/proc/self/stat", R_OK) == 0 && access("/proc/self/statm", R_OK) == 0
-        let canIO = access("/proc/self/io", R_OK) == 0
+        let canStat = Syscall.isReadable("/proc/self/stat") && Syscall.isReadable("/proc/self/statm")
+        let canIO = Syscall.isReadable("/proc/self/io")
         switch (canStat, canIO) {
         case (true, true):
             return SamplingCapability(

@@ -3,6 +3,7 @@
     import CObserverBPF
     import Glibc
     import Synchronization
+    import SystemPackage
 
     /// The eBPF kernel source: the loaded observer object, its ring buffer, and the consumer
     /// thread that turns records into events.
@@ -90,11 +91,12 @@
             var key = UInt32(bitPattern: processID)
             var value = obs_tracked(parent_tgid: 0, reserved: 0)
             if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
-                let e = errno
+                let e = Errno(rawValue: errno)
                 throw ObserverError(
-                    .backendFailed,
-                    "Tracking process \(processID) in the eBPF map failed: bpf(BPF_MAP_UPDATE_ELEM) returned "
-                        + "\(ErrnoName.name(of: e)). The tracked map may be full (65,536 processes).")
+                    .backendFailed, failure: "tracking process \(processID) in the eBPF map",
+                    reason: e == .argListTooLong
+                        ? "the tracked map is full (65,536 processes)" : "the kernel refused the update",
+                    call: "bpf(BPF_MAP_UPDATE_ELEM)", errno: e)
             }
         }
 

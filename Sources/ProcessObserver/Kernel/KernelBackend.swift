@@ -32,8 +32,8 @@ enum KernelBackend {
                 let (reason, remedy) = KernelProbe.classify(error)
                 throw ObserverError(
                     .backendFailed,
-                    "Loading the eBPF backend for \(usable.map(\.rawValue).sorted().joined(separator: ", ")) failed: "
-                        + "\(reason). \(remedy ?? "")")
+                    failure: "loading the eBPF backend for \(usable.map(\.rawValue).sorted().joined(separator: ", "))",
+                    reason: reason, remedy: remedy)
             }
         #else
             return nil

@@ -12,7 +12,8 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral, Custom
 
     /// Reads a NUL-terminated C string.
     public init(cString: UnsafePointer<CChar>) {
-        let count = strlen(cString)
+        var count = 0
+        while cString[count] != 0 { count += 1 }
         self.bytes = cString.withMemoryRebound(to: UInt8.self, capacity: count) {
             Array(UnsafeBufferPointer(start: $0, count: count))
         }
@@ -26,11 +27,3 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral, Custom
 
     public var description: String { string }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif

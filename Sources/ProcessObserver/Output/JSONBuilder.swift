@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Appends one JSON object's members to a byte buffer, in the order they are written.
 ///
 /// Hand-written rather than `Codable` + `JSONEncoder` for three reasons: key order stays stable

@@ -1,13 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// RFC 3339 timestamps in UTC with nanoseconds: `2025-03-01T12:34:56.123456789Z`.
 enum RFC3339 {
     /// Appends the timestamp, quoted, to a JSON builder: the calendar part is computed once per
@@ -37,7 +29,9 @@ enum RFC3339 {
 
     private static let cache = Mutex<(seconds: Int64, prefix: [UInt8])>((Int64.min, []))
 
-    /// Formats nanoseconds since the Unix epoch. Backed by `gmtime_r(3)`.
+    /// Formats nanoseconds since the Unix epoch, in the proleptic Gregorian calendar (no leap
+    /// seconds, as POSIX time has none). The date comes from Howard Hinnant's `civil_from_days`,
+    /// in integer arithmetic, so no libc call (and no time zone) is involved.
     static func format(epochNanoseconds ns: Int64) -> String {
         var seconds = ns / 1_000_000_000
         var fraction = ns % 1_000_000_000
@@ -45,16 +39,31 @@ enum RFC3339 {
             fraction += 1_000_000_000
             seconds -= 1
         }
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
+        var days = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let (year, month, day) = civil(fromDays: days)
+        func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        return pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-"
-            + pad(Int(parts.tm_mday), 2)
-            + "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
-            + "." + pad(Int(fraction), 9) + "Z"
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
+            + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(fraction, 9) + "Z"
+    }
+
+    /// Year, month (1–12) and day (1–31) of the day `days` after 1970-01-01.
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// Finds the observed tree in `/proc`: the root and every live descendant, each with its `stat`.
 ///
 /// Two ways to walk it, picked once per sampler:
@@ -32,7 +26,7 @@ struct ProcessTree: Sendable {
 
     /// `childrenFiles` when our own main thread's `children` file exists, else `parentScan`.
     static let preferredStrategy: Strategy = {
-        let me = getpid()
+        let me = Syscall.processID()
         return ProcFS.children(ofProcess: me, thread: me) != nil ? .childrenFiles : .parentScan
     }()
 

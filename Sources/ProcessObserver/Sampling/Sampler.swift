@@ -71,7 +71,7 @@ final class Sampler: @unchecked Sendable {
         var originNs: UInt64?
         while true {
             let timestampNs = Clock.monotonicNs()
-            let bootNs = ProcFS.bootClockNs()
+            let bootNs = Clock.bootNs()
             let members = tree.members(root: rootProcessID, rootStartTime: rootStartTime)
             if members.isEmpty { return }
             let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }

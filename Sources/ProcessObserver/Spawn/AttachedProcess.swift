@@ -2,12 +2,6 @@ import CSpawn
 import Logging
 import SystemPackage
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// A process that is already running, observed from now until it exits (`obsctl watch --pid`).
 ///
 /// ```swift
@@ -62,6 +56,8 @@ public final class AttachedProcess: @unchecked Sendable {
 /// An attached observation; ends when the process exits or `stop()` is called.
 public final class AttachedRun: @unchecked Sendable {
     public let processID: Int32
+    /// The process's name (`/proc/<pid>/comm`) when observing began; nil if it could not be read.
+    public let command: ByteString?
     private let hub: EventHub
     private let kernel: any KernelEventSource
     private let pidfd: FileDescriptor
@@ -84,6 +80,7 @@ public final class AttachedRun: @unchecked Sendable {
         wake: (read: FileDescriptor, write: FileDescriptor), startNs: UInt64
     ) {
         self.processID = processID
+        self.command = ProcFS.comm(processID)
         self.hub = hub
         self.kernel = kernel
         self.pidfd = pidfd
@@ -94,19 +91,19 @@ public final class AttachedRun: @unchecked Sendable {
     static func start(processID pid: Int32, subscribers: [SubscriberBuffer], logger: Logger) throws(ObserverError)
         -> AttachedRun
     {
-        guard pid > 0, kill(pid, 0) == 0 || errno != ESRCH else { throw notFound(pid) }
-        let pidfd: FileDescriptor
-        do { pidfd = try Spawner.pidfd(for: pid) } catch { throw notFound(pid) }
+        guard pid > 0, Syscall.processExists(pid) else { throw notFound(pid) }
+        let pidfd = try Spawner.pidfd(for: pid, failure: attaching(pid))
         let hub = EventHub(subscribers: subscribers)
         let kernel: any KernelEventSource
         do throws(ObserverError) {
             guard let k = try KernelBackend.open(categories: hub.categories, logger: logger, trackingOnly: true) else {
                 try? pidfd.close()
-                let reason = ObserverCapabilities.negotiate()[.process].reason
+                let capability = ObserverCapabilities.negotiate()[.process]
                 throw ObserverError(
-                    .backendUnavailable,
-                    "Attaching to process \(pid) needs the eBPF backend to learn its exit, and it is unavailable: \(reason)"
-                )
+                    .backendUnavailable, failure: attaching(pid),
+                    reason: "the eBPF backend, which reports the exit of a process that is not our child, is "
+                        + "unavailable: \(capability.reason)",
+                    remedy: capability.remedy)
             }
             kernel = k
         } catch {
@@ -116,7 +113,7 @@ public final class AttachedRun: @unchecked Sendable {
         }
         let wake: (read: FileDescriptor, write: FileDescriptor)
         do throws(ObserverError) {
-            wake = try Spawner.pipe()
+            wake = try Spawner.pipe(for: "waking the watching thread", failure: attaching(pid))
             // The process (even if it is exiting) and its live descendants, found the way the sampler
             // finds its tree.
             let tree = ProcFS.stat(pid).map { ProcessTree().members(root: pid, rootStartTime: $0.startTime) } ?? []
@@ -131,8 +128,7 @@ public final class AttachedRun: @unchecked Sendable {
         let run = AttachedRun(processID: pid, hub: hub, kernel: kernel, pidfd: pidfd, wake: wake, startNs: startNs)
         kernel.start(hub: hub, rootProcessID: pid, onRootExit: { [weak run] status in run?.kernelReportedExit(status) })
         // Tracked now; if it had already exited, no exit event can come.
-        var probe = pollfd(fd: pidfd.rawValue, events: Int16(POLLIN), revents: 0)
-        if poll(&probe, 1, 0) == 1 {
+        if Syscall.waitReadable(pidfd, timeoutMs: 0) {
             _ = kernel.stop()
             try? pidfd.close()
             try? wake.read.close()
@@ -144,7 +140,7 @@ public final class AttachedRun: @unchecked Sendable {
             ObserverEvent(
                 timestampNs: startNs, category: .lifecycle, processID: pid,
                 parentProcessID: ProcFS.stat(pid)?.parentProcessID,
-                kind: .started(Started(argv: commandLine(of: pid), path: executable(of: pid)))))
+                kind: .started(Started(argv: ProcFS.commandLine(pid), path: ProcFS.executable(pid)))))
         if let interval = hub.sampleInterval {
             run.sampler = Sampler(rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub)
             run.sampler?.start()
@@ -153,10 +149,12 @@ public final class AttachedRun: @unchecked Sendable {
         return run
     }
 
+    private static func attaching(_ pid: Int32) -> String { "attaching to process \(pid)" }
+
     private static func notFound(_ pid: Int32) -> ObserverError {
         ObserverError(
-            .processNotFound, "Process \(pid) does not exist (or has already exited): check the process id.",
-            underlying: .noSuchProcess)
+            .processNotFound, failure: attaching(pid), reason: "it does not exist or has already exited",
+            errno: .noSuchProcess, remedy: "Check the process id")
     }
 
     /// Runs on the consumer thread: only record and poke, never stop the source from here.
@@ -165,10 +163,7 @@ public final class AttachedRun: @unchecked Sendable {
         poke()
     }
 
-    private func poke() {
-        var byte: UInt8 = 1
-        _ = write(wake.write.rawValue, &byte, 1)
-    }
+    private func poke() { Syscall.poke(wake.write) }
 
     /// Ends the observation now; the process keeps running. `wait()` then returns with
     /// `unknownStatus` unless the exit had already been seen.
@@ -185,21 +180,11 @@ public final class AttachedRun: @unchecked Sendable {
     }
 
     private func watch() {
-        var fds = [
-            pollfd(fd: pidfd.rawValue, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wake.read.rawValue, events: Int16(POLLIN), revents: 0),
-        ]
         while true {
             if lock.withLock({ kernelStatus != nil || stopRequested }) { break }
-            fds[0].revents = 0
-            fds[1].revents = 0
-            let n = poll(&fds, 2, -1)
-            if n < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 { break }
-            if fds[1].revents != 0 {
-                var sink = [UInt8](repeating: 0, count: 64)
-                _ = read(wake.read.rawValue, &sink, sink.count)
-            }
+            guard let ready = try? Syscall.waitReadable([pidfd, wake.read]) else { break }
+            if ready.contains(pidfd) { break }
+            if ready.contains(wake.read) { Syscall.drainWakeups(wake.read) }
         }
         let sampleCount = sampler?.stop() ?? 0
         // The final consume in stop() delivers an exit record still queued in the ring.
@@ -230,19 +215,5 @@ public final class AttachedRun: @unchecked Sendable {
         self.result = result
         lock.broadcast()
         lock.unlock()
-    }
-
-    // MARK: - /proc
-
-    /// The arguments from `/proc/<pid>/cmdline`, byte for byte.
-    private static func commandLine(of pid: Int32) -> [ByteString] {
-        guard let bytes = ProcFS.readFile("/proc/\(pid)/cmdline") else { return [] }
-        return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { ByteString($0) }
-    }
-
-    private static func executable(of pid: Int32) -> ByteString {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/\(pid)/exe", &buffer, buffer.count)
-        return n > 0 ? ByteString(buffer[0..<n].map { UInt8(bitPattern: $0) }) : ByteString(bytes: [])
     }
 }

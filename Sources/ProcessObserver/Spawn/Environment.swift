@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// The child's environment variables.
 public struct Environment: Sendable, Hashable {
     enum Storage: Hashable, Sendable {
@@ -33,9 +27,7 @@ public struct Environment: Sendable, Hashable {
         case .inherit(let changes):
             var out: [ByteString] = []
             var seen = Set<String>()
-            var p = environ
-            while let entry = p.pointee {
-                let bytes = ByteString(cString: entry)
+            for bytes in Syscall.environment() {
                 let name = String(decoding: bytes.bytes.prefix { $0 != UInt8(ascii: "=") }, as: UTF8.self)
                 if let change = changes[name] {
                     if !seen.contains(name), let value = change { out.append(ByteString("\(name)=\(value)")) }
@@ -43,7 +35,6 @@ public struct Environment: Sendable, Hashable {
                 } else {
                     out.append(bytes)
                 }
-                p += 1
             }
             for (name, value) in changes.sorted(by: { $0.key < $1.key }) where !seen.contains(name) {
                 if let value { out.append(ByteString("\(name)=\(value)")) }
@@ -52,13 +43,13 @@ public struct Environment: Sendable, Hashable {
         }
     }
 
-    /// The value of `name` in the child's environment.
-    func value(of name: String) -> String? {
+    /// The value of `name` in the child's environment (for `.inherit`, in ours).
+    public func value(of name: String) -> String? {
         switch storage {
         case .custom(let vars): return vars[name]
         case .inherit(let changes):
             if let change = changes[name] { return change }
-            return getenv(name).map { String(cString: $0) }
+            return Syscall.environmentValue(name)
         }
     }
 

@@ -1,11 +1,5 @@
 import SystemPackage
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// Reads one captured pipe to EOF on its own thread, keeping the first `limit` bytes.
 final class OutputCapture: @unchecked Sendable {
     private let fd: FileDescriptor
@@ -24,23 +18,23 @@ final class OutputCapture: @unchecked Sendable {
     }
 
     private func readAll() {
-        var pfd = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
+        defer { try? fd.close() }
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd.rawValue, $0.baseAddress, $0.count) }
-            if n > 0 {
-                let room = limit - bytes.count
-                if room > 0 { bytes.append(contentsOf: chunk[0..<min(n, room)]) }
-                if n > room { truncated = true }
-            } else if n == 0 {
-                break
-            } else if errno == EAGAIN {
-                _ = poll(&pfd, 1, -1)
-            } else if errno != EINTR {
-                break
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+            } catch Errno.wouldBlock {
+                _ = Syscall.waitReadable(fd)
+                continue
+            } catch {
+                return
             }
+            if n == 0 { return }
+            let room = limit - bytes.count
+            if room > 0 { bytes.append(contentsOf: chunk[0..<min(n, room)]) }
+            if n > room { truncated = true }
         }
-        try? fd.close()
     }
 
     /// Waits for EOF and returns what was kept.

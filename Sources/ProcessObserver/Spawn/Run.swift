@@ -2,12 +2,6 @@ import CSpawn
 import Logging
 import SystemPackage
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// One spawned process, from its start to the closing profile.
 ///
 /// The shared `Reaper` thread notices the exit through the child's pidfd (so no process-wide
@@ -51,6 +45,7 @@ final class Run: @unchecked Sendable {
     static func start(process: NativeProcess, subscribers: [SubscriberBuffer]) throws(ObserverError) -> Run {
         let path = try Spawner.resolve(process.executable, environment: process.environment)
         let argv = [ByteString(process.executable.description)] + process.arguments
+        let starting = ObserverError.starting(path)
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
 
         // Descriptors for the child's stdio; ours are closed once the child has its copies.
@@ -64,7 +59,11 @@ final class Run: @unchecked Sendable {
                 toClose.append(fd)
                 return fd.rawValue
             } catch {
-                throw ObserverError(.spawnFailed, "Opening /dev/null failed: \(error).", underlying: error as? Errno)
+                throw ObserverError.systemCall(
+                    .failedToSetUpStandardIO, failure: starting, call: "open(/dev/null)",
+                    errno: error as? Errno ?? .ioError,
+                    reason: "/dev/null could not be opened for the child's standard input or output",
+                    remedy: "Check that /dev/null exists and is a character device")
             }
         }
         func sink(_ s: OutputSink, _ capture: inout OutputCapture?) throws(ObserverError) -> Int32 {
@@ -73,7 +72,7 @@ final class Run: @unchecked Sendable {
             case .null: return try devNull()
             case .fileDescriptor(let fd): return fd.rawValue
             case .capture(let limit):
-                let p = try Spawner.pipe()
+                let p = try Spawner.pipe(for: "the captured output", failure: starting)
                 toClose.append(p.write)
                 capture = OutputCapture(reading: p.read, limit: limit)
                 return p.write.rawValue
@@ -88,7 +87,9 @@ final class Run: @unchecked Sendable {
         let stdio = (
             stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr)
         )
-        let environment = process.environment.entries()
+        let command = Spawner.Command(
+            path: path, argv: argv, environment: process.environment.entries(),
+            workingDirectory: process.workingDirectory, stdio: stdio)
 
         // Kernel backend first: its programs must be attached before the child passes the gate.
         var kernel: (any KernelEventSource)?
@@ -108,40 +109,40 @@ final class Run: @unchecked Sendable {
             // very first instructions (the loader's opens) are observed.
             var child: obs_gated_child
             do {
-                child = try Spawner.forkGated(
-                    path: path, argv: argv, environment: environment, workingDirectory: process.workingDirectory,
-                    stdio: stdio)
+                child = try Spawner.forkGated(command)
             } catch {
                 abandon(nil)
                 throw error
             }
             pid = child.pid
             do {
-                pidfd = try Spawner.pidfd(for: pid)
+                pidfd = try Spawner.pidfd(for: pid, failure: starting)
                 try kernel.track(processID: pid)
             } catch {
-                Spawner.signalGroup(pid, SIGKILL)
-                _ = Spawner.release(&child)
+                Syscall.signalGroup(pid, SignalNumber.kill)
+                _ = Spawner.release(&child, command)
                 _ = Spawner.wait4Blocking(pid)
                 abandon(pid)
                 throw error
             }
-            kernel.start(hub: hub, rootProcessID: pid, onRootExit: nil)
             startNs = Clock.monotonicNs()
-            if let execErrno = Spawner.release(&child) {
+            if let failure = Spawner.release(&child, command) {
+                // The child's records (its exit with 127) stay in the ring and go with it: a start
+                // that failed delivers no event.
                 _ = Spawner.wait4Blocking(pid)
                 try? pidfd.close()
                 abandon(pid)
-                throw ObserverError.exec(path.string, errno: execErrno)
+                throw failure
             }
+            // Delivery starts once exec has succeeded; what the child did meanwhile is queued in
+            // the ring buffer, not lost.
+            kernel.start(hub: hub, rootProcessID: pid, onRootExit: nil)
         } else {
             // Nothing to register in the kernel: posix_spawn, which copies no page tables.
             startNs = Clock.monotonicNs()
             do {
-                pid = try Spawner.spawnDirect(
-                    path: path, argv: argv, environment: environment, workingDirectory: process.workingDirectory,
-                    stdio: stdio)
-                pidfd = try Spawner.pidfd(for: pid)
+                pid = try Spawner.spawnDirect(command)
+                pidfd = try Spawner.pidfd(for: pid, failure: starting)
             } catch {
                 abandon(nil)
                 throw error
@@ -149,7 +150,7 @@ final class Run: @unchecked Sendable {
         }
         hub?.publish(
             ObserverEvent(
-                timestampNs: startNs, category: .lifecycle, processID: pid, parentProcessID: getpid(),
+                timestampNs: startNs, category: .lifecycle, processID: pid, parentProcessID: Syscall.processID(),
                 kind: .started(Started(argv: argv, path: path))))
 
         captureOut?.start()
@@ -171,7 +172,7 @@ final class Run: @unchecked Sendable {
     /// Sends `signal` to the process group, unless the process has already been reaped
     /// (after which its id could belong to someone else).
     func signal(_ signal: Int32) {
-        lock.withLock { if !reaped { Spawner.signalGroup(pid, signal) } }
+        lock.withLock { if !reaped { Syscall.signalGroup(pid, signal) } }
     }
 
     /// SIGTERM to the group now, SIGKILL after the grace period.
@@ -179,7 +180,7 @@ final class Run: @unchecked Sendable {
         let poke: Bool = lock.withLock {
             guard !reaped, !terminating else { return false }
             terminating = true
-            Spawner.signalGroup(pid, SIGTERM)
+            Syscall.signalGroup(pid, SignalNumber.terminate)
             killAt = Clock.monotonicNs() + graceNs
             return true
         }
@@ -188,7 +189,7 @@ final class Run: @unchecked Sendable {
 
     /// Kill-on-drop: the handle went away without `wait()`. The reaper still reaps it.
     func killIfRunning() {
-        lock.withLock { if !reaped { Spawner.signalGroup(pid, SIGKILL) } }
+        lock.withLock { if !reaped { Syscall.signalGroup(pid, SignalNumber.kill) } }
     }
 
     var hasDeadline: Bool { lock.withLock { deadline != nil || killAt != nil } }
@@ -202,13 +203,13 @@ final class Run: @unchecked Sendable {
                 timedOut = true
                 if !terminating {
                     terminating = true
-                    Spawner.signalGroup(pid, SIGTERM)
+                    Syscall.signalGroup(pid, SignalNumber.terminate)
                     killAt = now + graceNs
                 }
             }
             if let k = killAt, now >= k {
                 killAt = nil
-                Spawner.signalGroup(pid, SIGKILL)
+                Syscall.signalGroup(pid, SignalNumber.kill)
             }
             return [deadline, killAt].compactMap { $0 }.min()
         }
@@ -258,7 +259,7 @@ final class Run: @unchecked Sendable {
         }
     }
 
-    private func close(status: Int32, usage: rusage, endNs: UInt64, timedOut: Bool) {
+    private func close(status: Int32, usage: ResourceUsage, endNs: UInt64, timedOut: Bool) {
         let exit = ExitStatus(waitStatus: status)
         let sampleCount = sampler?.stop() ?? 0
         let stats = kernel?.stop() ?? KernelSourceStats()
@@ -269,10 +270,10 @@ final class Run: @unchecked Sendable {
         func profile(lost: UInt64) -> RunProfile {
             RunProfile(
                 status: exit, timedOut: timedOut, wallNanoseconds: endNs - startNs,
-                userCPUNanoseconds: nanoseconds(usage.ru_utime), systemCPUNanoseconds: nanoseconds(usage.ru_stime),
-                peakRSSBytes: UInt64(max(0, usage.ru_maxrss)) * 1024, minorFaults: UInt64(max(0, usage.ru_minflt)),
-                majorFaults: UInt64(max(0, usage.ru_majflt)), voluntaryContextSwitches: UInt64(max(0, usage.ru_nvcsw)),
-                involuntaryContextSwitches: UInt64(max(0, usage.ru_nivcsw)), sampleCount: sampleCount,
+                userCPUNanoseconds: usage.userCPUNanoseconds, systemCPUNanoseconds: usage.systemCPUNanoseconds,
+                peakRSSBytes: usage.peakRSSBytes, minorFaults: usage.minorFaults, majorFaults: usage.majorFaults,
+                voluntaryContextSwitches: usage.voluntaryContextSwitches,
+                involuntaryContextSwitches: usage.involuntaryContextSwitches, sampleCount: sampleCount,
                 lostSubscriber: lost, lostKernel: stats.lost)
         }
         var totalLost: UInt64 = 0
@@ -299,8 +300,4 @@ final class Run: @unchecked Sendable {
 func nanoseconds(_ d: Duration) -> UInt64 {
     let (s, atto) = d.components
     return UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
-}
-
-func nanoseconds(_ tv: timeval) -> UInt64 {
-    UInt64(max(0, tv.tv_sec)) * 1_000_000_000 + UInt64(max(0, tv.tv_usec)) * 1000
 }

@@ -1,14 +1,9 @@
 import CSpawn
 import SystemPackage
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
-/// The platform seam for starting a child: PATH lookup, descriptor wiring, and the C shim's
-/// fork + start gate. Everything above this file is plain Swift.
+/// Starting a child: PATH lookup, and the C shim's fork + start gate or posix_spawn, with their
+/// failures turned into `ObserverError`s that name the step. The shim is the part of the platform
+/// seam that Swift must not do itself (nothing but async-signal-safe calls after `fork`).
 enum Spawner {
     /// Finds the file to execve: a path as given, or the first executable regular file named
     /// `name` on the child's `PATH` (ours if it has none).
@@ -18,126 +13,155 @@ enum Spawner {
             return ByteString(path.string)
         case .name(let name):
             let search =
-                environment.value(of: "PATH") ?? getenv("PATH").map { String(cString: $0) }
-                ?? "/usr/local/bin:/usr/bin:/bin"
+                environment.value(of: "PATH") ?? Syscall.environmentValue("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
             var sawNonExecutable: String?
             for dir in search.split(separator: ":", omittingEmptySubsequences: false) {
                 let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
-                var st = stat()
-                guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
-                if access(candidate, X_OK) == 0 { return ByteString(candidate) }
+                guard Syscall.isRegularFile(candidate) else { continue }
+                if Syscall.isExecutable(candidate) { return ByteString(candidate) }
                 sawNonExecutable = sawNonExecutable ?? candidate
             }
-            if let path = sawNonExecutable { throw ObserverError.exec(path, errno: .permissionDenied) }
+            if let path = sawNonExecutable { throw ObserverError.exec(ByteString(path), errno: .permissionDenied) }
             throw ObserverError.executableNotFound(name)
         }
     }
 
+    /// What the child is started with.
+    struct Command {
+        var path: ByteString
+        var argv: [ByteString]
+        var environment: [ByteString]
+        var workingDirectory: FilePath?
+        var stdio: (Int32, Int32, Int32)
+    }
+
     /// Forks the child and leaves it waiting at the start gate.
-    static func forkGated(
-        path: ByteString, argv: [ByteString], environment: [ByteString], workingDirectory: FilePath?,
-        stdio: (Int32, Int32, Int32)
-    ) throws(ObserverError) -> obs_gated_child {
+    static func forkGated(_ command: Command) throws(ObserverError) -> obs_gated_child {
         var child = obs_gated_child()
-        let rc = try withExecArguments(path, argv, environment, workingDirectory) { pathPtr, argvPtr, envPtr, cwdPtr in
-            obs_spawn_gated(pathPtr, argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &child)
+        var failure = obs_spawn_failure()
+        let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
+            obs_spawn_gated(
+                pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2, &child, &failure)
         }
-        if rc != 0 {
-            let errno = Errno(rawValue: rc)
-            throw ObserverError(
-                .spawnFailed, "Starting \"\(path)\" failed: fork/pipe returned \(ErrnoName.name(of: rc)) (\(errno)).",
-                underlying: errno)
-        }
+        if rc != 0 { throw error(failure, command) }
         return child
     }
 
     /// Starts the child with posix_spawn (no start gate). Returns its pid.
-    static func spawnDirect(
-        path: ByteString, argv: [ByteString], environment: [ByteString], workingDirectory: FilePath?,
-        stdio: (Int32, Int32, Int32)
-    ) throws(ObserverError) -> Int32 {
-        var pid: pid_t = 0
-        let rc = try withExecArguments(path, argv, environment, workingDirectory) { pathPtr, argvPtr, envPtr, cwdPtr in
-            obs_spawn_direct(pathPtr, argvPtr, envPtr, cwdPtr, stdio.0, stdio.1, stdio.2, &pid)
+    static func spawnDirect(_ command: Command) throws(ObserverError) -> Int32 {
+        var pid: Int32 = 0
+        var failure = obs_spawn_failure()
+        let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
+            obs_spawn_direct(
+                pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2, &pid, &failure)
         }
-        if rc != 0 { throw ObserverError.exec(path.string, errno: Errno(rawValue: rc)) }
+        if rc != 0 { throw error(failure, command) }
         return pid
+    }
+
+    /// Opens the gate; returns the failure of the child's set-up or execve, or nil when it runs.
+    static func release(_ child: inout obs_gated_child, _ command: Command) -> ObserverError? {
+        var failure = obs_spawn_failure()
+        return obs_spawn_release(&child, &failure) == 0 ? nil : error(failure, command)
+    }
+
+    /// The error for a step the shim reports.
+    private static func error(_ failure: obs_spawn_failure, _ command: Command) -> ObserverError {
+        let errno = Errno(rawValue: failure.err)
+        let cwd = command.workingDirectory.map { ByteString($0.string) }
+        let starting = ObserverError.starting(command.path)
+        switch UInt32(failure.step) {
+        case OBS_STEP_PIPE.rawValue:
+            return .systemCall(
+                .spawnFailed, failure: starting, call: "pipe2 (the start gate and error pipes)", errno: errno,
+                reason: "the pipes that hold the child at its start gate could not be made")
+        case OBS_STEP_FORK.rawValue:
+            return .systemCall(.spawnFailed, failure: starting, call: "fork", errno: errno, reason: "fork failed")
+        case OBS_STEP_SETPGID.rawValue:
+            return .childSetUp(.processGroup, path: command.path, workingDirectory: cwd, errno: errno)
+        case OBS_STEP_DUP2.rawValue:
+            return .childSetUp(.standardIO(fd: failure.fd), path: command.path, workingDirectory: cwd, errno: errno)
+        case OBS_STEP_CHDIR.rawValue:
+            return .childSetUp(.changeDirectory, path: command.path, workingDirectory: cwd, errno: errno)
+        case OBS_STEP_GATE.rawValue:
+            return .childSetUp(.startGate, path: command.path, workingDirectory: cwd, errno: errno)
+        default:
+            return .exec(command.path, errno: errno)
+        }
     }
 
     /// Checks for NUL bytes, then lends `body` the C strings both spawn paths pass to the shim:
     /// the path, the NULL-terminated argv and envp, and the working directory (or NULL).
     private static func withExecArguments(
-        _ path: ByteString, _ argv: [ByteString], _ environment: [ByteString], _ workingDirectory: FilePath?,
+        _ command: Command,
         _ body: (
             UnsafeMutablePointer<CChar>?, UnsafePointer<UnsafeMutablePointer<CChar>?>,
             UnsafePointer<UnsafeMutablePointer<CChar>?>, UnsafePointer<CChar>?
         ) -> Int32
     ) throws(ObserverError) -> Int32 {
-        try checkNoNUL(path: path, argv: argv)
-        return withCStrings(argv) { argvPtr in
-            withCStrings(environment) { envPtr in
-                withCStrings([path]) { pathPtr in
-                    guard let cwd = workingDirectory else { return body(pathPtr[0], argvPtr, envPtr, nil) }
+        try checkNoNUL(command)
+        return withCStrings(command.argv) { argvPtr in
+            withCStrings(command.environment) { envPtr in
+                withCStrings([command.path]) { pathPtr in
+                    guard let cwd = command.workingDirectory else { return body(pathPtr[0], argvPtr, envPtr, nil) }
                     return cwd.withPlatformString { body(pathPtr[0], argvPtr, envPtr, $0) }
                 }
             }
         }
     }
 
-    private static func checkNoNUL(path: ByteString, argv: [ByteString]) throws(ObserverError) {
-        for (index, arg) in argv.enumerated() where arg.bytes.contains(0) {
+    private static func checkNoNUL(_ command: Command) throws(ObserverError) {
+        let starting = ObserverError.starting(command.path)
+        for (index, arg) in command.argv.enumerated() where arg.bytes.contains(0) {
             throw ObserverError(
-                .invalidConfiguration, "Argument \(index) contains a NUL byte, which execve cannot pass.")
+                .invalidConfiguration, failure: starting, reason: "argument \(index) contains a NUL byte",
+                remedy: "Remove the NUL byte: execve cannot pass one")
         }
-        if path.bytes.contains(0) {
-            throw ObserverError(.invalidConfiguration, "The executable path contains a NUL byte.")
-        }
-    }
-
-    /// Opens the gate; returns the errno the child's execve failed with, or nil when it runs.
-    static func release(_ child: inout obs_gated_child) -> Errno? {
-        let rc = obs_spawn_release(&child)
-        return rc == 0 ? nil : Errno(rawValue: rc)
-    }
-
-    /// Backed by `pidfd_open(2)`.
-    static func pidfd(for pid: Int32) throws(ObserverError) -> FileDescriptor {
-        let fd = obs_pidfd_open(pid)
-        if fd < 0 {
+        if command.path.bytes.contains(0) {
             throw ObserverError(
-                .spawnFailed,
-                "pidfd_open(\(pid)) failed: \(ErrnoName.name(of: -fd)); Linux 5.3 or later is needed to watch a process.",
-                underlying: Errno(rawValue: -fd))
+                .invalidConfiguration, failure: starting, reason: "the executable path contains a NUL byte",
+                remedy: "Remove the NUL byte: execve cannot pass one")
         }
-        return FileDescriptor(rawValue: fd)
     }
 
-    /// A close-on-exec, non-blocking pipe.
-    static func pipe() throws(ObserverError) -> (read: FileDescriptor, write: FileDescriptor) {
-        var fds: [Int32] = [-1, -1]
-        let rc = obs_pipe_nonblocking(&fds)
-        if rc != 0 {
-            throw ObserverError(
-                .spawnFailed, "pipe2 failed: \(ErrnoName.name(of: rc)).", underlying: Errno(rawValue: rc))
+    /// A pidfd for the child `pid`. Backed by `pidfd_open(2)`.
+    static func pidfd(for pid: Int32, failure: String) throws(ObserverError) -> FileDescriptor {
+        do {
+            return try Syscall.pidfdOpen(pid)
+        } catch {
+            if error == .noSuchProcess {
+                throw ObserverError(
+                    .processNotFound, failure: failure, reason: "process \(pid) does not exist (or has exited)",
+                    call: "pidfd_open", errno: error, remedy: "Check the process id")
+            }
+            if error == .noFunction {
+                throw ObserverError(
+                    .spawnFailed, failure: failure, reason: "this kernel has no pidfd_open", call: "pidfd_open",
+                    errno: error, remedy: "Use Linux 5.3 or later")
+            }
+            throw ObserverError.systemCall(
+                .spawnFailed, failure: failure, call: "pidfd_open", errno: error,
+                reason: "a descriptor to watch process \(pid) could not be opened")
         }
-        return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
     }
 
-    /// Sends `signal` to the process group `pgid`. Backed by `kill(2)` with a negative pid.
-    static func signalGroup(_ pgid: Int32, _ signal: Int32) {
-        _ = kill(-pgid, signal)
+    /// A close-on-exec, non-blocking pipe for `purpose` (`the captured standard output`).
+    static func pipe(for purpose: String, failure: String) throws(ObserverError)
+        -> (read: FileDescriptor, write: FileDescriptor)
+    {
+        do {
+            return try Syscall.pipe()
+        } catch {
+            throw ObserverError.systemCall(
+                .spawnFailed, failure: failure, call: "pipe2 (\(purpose))", errno: error,
+                reason: "the pipe for \(purpose) could not be made")
+        }
     }
 
-    /// Backed by `wait4(2)`, retrying on EINTR.
-    static func wait4Blocking(_ pid: Int32) -> (status: Int32, usage: rusage) {
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 {
-            if errno == EINTR { continue }
-            // ECHILD: someone else reaped it (a SIGCHLD=SIG_IGN elsewhere); nothing to report.
-            return (0, rusage())
-        }
-        return (status, usage)
+    /// Reaps `pid`, with its rusage. ECHILD (someone else reaped it: a `SIGCHLD` set to
+    /// `SIG_IGN` elsewhere in the process) leaves nothing to report: status 0, no usage.
+    static func wait4Blocking(_ pid: Int32) -> (status: Int32, usage: ResourceUsage) {
+        (try? Syscall.wait4(pid)) ?? (0, ResourceUsage())
     }
 }
 

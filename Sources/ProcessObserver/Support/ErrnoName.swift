@@ -1,7 +1,7 @@
 /// Symbolic names of Linux errno values, for JSON and human output.
-enum ErrnoName {
+public enum ErrnoName {
     /// "ENOENT" for 2; "E<n>" for a number Linux does not define.
-    static func name(of number: Int32) -> String { table[number] ?? "E\(number)" }
+    public static func name(of number: Int32) -> String { table[number] ?? "E\(number)" }
 
     private static let table: [Int32: String] = [
         1: "EPERM",

@@ -1,15 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// A mutex with one condition variable, for the few places that must block a thread
 /// (synchronous `recv()`, `wait()`), which `Synchronization.Mutex` cannot do.
 ///
-/// Backed by `pthread_mutex_t` and `pthread_cond_t`, heap-allocated so they never move.
+/// Backed by `pthread_mutex_t` and `pthread_cond_t`, heap-allocated so they never move. The only
+/// file that calls `pthread_mutex_*` and `pthread_cond_*`: part of the platform seam.
 final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -18,9 +13,7 @@ final class ConditionLock: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         var attr = pthread_condattr_t()
         pthread_condattr_init(&attr)
-        #if os(Linux)
-            pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        #endif
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
         pthread_cond_init(cond, &attr)
         pthread_condattr_destroy(&attr)
     }

@@ -1,12 +1,9 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
-/// Symbolic signal names for human output ("SIGKILL").
-enum SignalNames {
-    static func name(_ signal: Int32) -> String {
+/// Symbolic names of Linux signals, for human output and messages ("SIGKILL").
+public enum SignalName {
+    /// "SIGKILL" for 9; "SIG<n>" for a number without a name here (real-time signals).
+    public static func of(_ signal: Int32) -> String {
         switch signal {
         case SIGHUP: "SIGHUP"
         case SIGINT: "SIGINT"

@@ -1,13 +1,9 @@
 import CSpawn
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// A dedicated OS thread, for work that blocks in syscalls (reaping, polling the ring buffer,
-/// sampling) and so must stay off the Swift concurrency pool.
+/// sampling) and so must stay off the Swift concurrency pool. The only file that calls
+/// `pthread_create(3)`, `pthread_join(3)` and `pthread_detach(3)`: part of the platform seam.
 final class OSThread: @unchecked Sendable {
     private final class Body {
         let run: @Sendable () -> Void

@@ -1,0 +1,90 @@
+import CSpawn
+import Glibc
+import SystemPackage
+
+extension Syscall {
+    /// Whether this process may access `path` in `mode` (`F_OK`, `R_OK`, `X_OK`, …).
+    /// Backed by `access(2)`.
+    static func access(_ path: String, _ mode: Int32) -> Bool { Glibc.access(path, mode) == 0 }
+
+    /// Whether `path` exists (`access(2)` with `F_OK`).
+    static func exists(_ path: String) -> Bool { access(path, F_OK) }
+
+    /// Whether `path` is readable (`access(2)` with `R_OK`).
+    static func isReadable(_ path: String) -> Bool { access(path, R_OK) }
+
+    /// Whether `path` may be executed (`access(2)` with `X_OK`).
+    static func isExecutable(_ path: String) -> Bool { access(path, X_OK) }
+
+    /// Whether `path` is a regular file, after symlinks. Backed by `stat(2)`.
+    static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// The target of the symlink `path`, byte for byte. Backed by `readlink(2)`.
+    static func readLink(_ path: String) throws(Errno) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = try valueOrErrno {
+            buffer.withUnsafeMutableBytes { Glibc.readlink(path, $0.baseAddress!, $0.count) }
+        }
+        return Array(buffer[0..<n])
+    }
+
+    /// The names in the directory `path` (without `.` and `..`), byte for byte.
+    /// Backed by `opendir(3)`, `readdir(3)` and `closedir(3)`.
+    static func directoryNames(_ path: String) throws(Errno) -> [[UInt8]] {
+        guard let dir = Glibc.opendir(path) else { throw Errno(rawValue: Glibc.errno) }
+        defer { Glibc.closedir(dir) }
+        var names: [[UInt8]] = []
+        while let entry = Glibc.readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
+        }
+        return names
+    }
+
+    /// Waits until one of `fds` is ready or `timeoutMs` passes (-1: no limit); returns how many
+    /// are ready. Backed by `poll(2)`; an interrupted wait returns 0 (callers loop anyway).
+    static func poll(_ fds: inout [pollfd], timeoutMs: Int32) throws(Errno) -> Int {
+        do {
+            return Int(try valueOrErrno(retryOnInterrupt: false) { Glibc.poll(&fds, nfds_t(fds.count), timeoutMs) })
+        } catch {
+            if error == .interrupted { return 0 }
+            throw error
+        }
+    }
+
+    /// Waits until `fd` is readable (or hung up), or `timeoutMs` passes. Backed by `poll(2)`.
+    static func waitReadable(_ fd: FileDescriptor, timeoutMs: Int32 = -1) -> Bool {
+        ((try? waitReadable([fd], timeoutMs: timeoutMs)) ?? []).contains(fd)
+    }
+
+    /// Waits until one of `fds` is readable (or hung up), or `timeoutMs` passes; returns the
+    /// ready ones (none after a timeout or an interruption). Backed by `poll(2)`.
+    static func waitReadable(_ fds: [FileDescriptor], timeoutMs: Int32 = -1) throws(Errno) -> [FileDescriptor] {
+        var set = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+        guard try poll(&set, timeoutMs: timeoutMs) > 0 else { return [] }
+        return set.filter { $0.revents != 0 }.map { FileDescriptor(rawValue: $0.fd) }
+    }
+
+    /// A close-on-exec, non-blocking pipe. Backed by `pipe2(2)` (through the C shim).
+    static func pipe() throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
+        var fds: [Int32] = [-1, -1]
+        let rc = obs_pipe_nonblocking(&fds)
+        if rc != 0 { throw Errno(rawValue: rc) }
+        return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
+    }
+
+    /// Writes one byte to a non-blocking wake-up pipe; a full pipe already wakes its reader, so
+    /// EAGAIN is fine. Backed by `write(2)`.
+    static func poke(_ fd: FileDescriptor) {
+        _ = try? fd.writeAll([UInt8(1)])
+    }
+
+    /// Reads and discards what a non-blocking wake-up pipe holds. Backed by `read(2)`.
+    static func drainWakeups(_ fd: FileDescriptor) {
+        var sink = [UInt8](repeating: 0, count: 64)
+        while let n = try? sink.withUnsafeMutableBytes({ try fd.read(into: $0) }), n == sink.count {}
+    }
+}

@@ -1,0 +1,106 @@
+import CSpawn
+import Glibc
+import SystemPackage
+
+extension Syscall {
+    /// The calling process's id. Backed by `getpid(2)`.
+    static func processID() -> Int32 { Glibc.getpid() }
+
+    /// Sends `signal` to `pid` (a process group when negative; `0` only checks that it exists).
+    /// Backed by `kill(2)`.
+    static func kill(_ pid: Int32, _ signal: Int32) throws(Errno) {
+        _ = try valueOrErrno(retryOnInterrupt: false) { Glibc.kill(pid, signal) }
+    }
+
+    /// Whether a process (or zombie) with this id exists: `kill(pid, 0)` fails with ESRCH only
+    /// when none does (EPERM means it exists and is someone else's).
+    static func processExists(_ pid: Int32) -> Bool {
+        do {
+            try kill(pid, 0)
+            return true
+        } catch {
+            return error != .noSuchProcess
+        }
+    }
+
+    /// Waits for the child `pid` to exit and reaps it, with its resource usage. Backed by
+    /// `wait4(2)`, retrying on EINTR.
+    static func wait4(_ pid: Int32) throws(Errno) -> (status: Int32, usage: ResourceUsage) {
+        var status: Int32 = 0
+        var usage = rusage()
+        _ = try valueOrErrno { Glibc.wait4(pid, &status, 0, &usage) }
+        return (status, ResourceUsage(usage))
+    }
+
+    /// Sends `signal` to every process of the group `pgid` (`kill(2)` with `-pgid`). A group that
+    /// is gone is not an error here: the caller only wants it ended.
+    static func signalGroup(_ pgid: Int32, _ signal: Int32) {
+        try? kill(-pgid, signal)
+    }
+
+    /// A pidfd for `pid`. Backed by `pidfd_open(2)` (through the C shim: Glibc 2.36 has no wrapper).
+    static func pidfdOpen(_ pid: Int32) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try valueOrNegatedErrno(obs_pidfd_open(pid)))
+    }
+
+    /// The value of `name` in our own environment. Backed by `getenv(3)`.
+    static func environmentValue(_ name: String) -> String? {
+        Glibc.getenv(name).map { String(cString: $0) }
+    }
+
+    /// Our whole environment, `NAME=value` byte strings in order. Reads `environ(7)`.
+    static func environment() -> [ByteString] {
+        var out: [ByteString] = []
+        var entry = Glibc.environ
+        while let pointer = entry.pointee {
+            out.append(ByteString(cString: pointer))
+            entry += 1
+        }
+        return out
+    }
+
+    /// A system configuration value. Backed by `sysconf(3)`.
+    static func configuration(_ name: Int32) -> Int { Glibc.sysconf(name) }
+
+    /// Clock ticks per second, the unit of `/proc/<pid>/stat`'s times (`sysconf(_SC_CLK_TCK)`).
+    static var clockTicksPerSecond: Int { configuration(Int32(_SC_CLK_TCK)) }
+
+    /// Bytes per page (`sysconf(_SC_PAGESIZE)`).
+    static var pageSize: Int { configuration(Int32(_SC_PAGESIZE)) }
+}
+
+/// Named signal numbers the library sends (Glibc's constants, read here so that code above the
+/// seam needs no libc module).
+enum SignalNumber {
+    static let terminate = SIGTERM
+    static let kill = SIGKILL
+    static let interrupt = SIGINT
+    static let brokenPipe = SIGPIPE
+}
+
+/// What `wait4(2)` reports of a reaped child and the descendants it waited for, in our units.
+struct ResourceUsage: Sendable, Hashable {
+    var userCPUNanoseconds: UInt64 = 0
+    var systemCPUNanoseconds: UInt64 = 0
+    /// The largest resident set, in bytes (`ru_maxrss` is in KiB).
+    var peakRSSBytes: UInt64 = 0
+    var minorFaults: UInt64 = 0
+    var majorFaults: UInt64 = 0
+    var voluntaryContextSwitches: UInt64 = 0
+    var involuntaryContextSwitches: UInt64 = 0
+
+    init() {}
+
+    init(_ usage: rusage) {
+        func ns(_ tv: timeval) -> UInt64 {
+            UInt64(max(0, tv.tv_sec)) * 1_000_000_000 + UInt64(max(0, tv.tv_usec)) * 1000
+        }
+        userCPUNanoseconds = ns(usage.ru_utime)
+        systemCPUNanoseconds = ns(usage.ru_stime)
+        peakRSSBytes = UInt64(max(0, usage.ru_maxrss)) * 1024
+        minorFaults = UInt64(max(0, usage.ru_minflt))
+        majorFaults = UInt64(max(0, usage.ru_majflt))
+        voluntaryContextSwitches = UInt64(max(0, usage.ru_nvcsw))
+        involuntaryContextSwitches = UInt64(max(0, usage.ru_nivcsw))
+    }
+}
