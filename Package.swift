@@ -1,9 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Linux only: the spawn shim needs pidfd, epoll, pipe2 and close_range, and the kernel categories
+/// need eBPF. A build elsewhere stops at `Sources/ProcessObserver/Platform/LinuxOnly.swift` with
+/// one message that says so.
 let package = Package(
     name: "swift-process-observer",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ProcessObserver", targets: ["ProcessObserver"]),
         .executable(name: "obsctl", targets: ["obsctl"]),
@@ -19,7 +21,7 @@ let package = Package(
         /// The kernel/user-space record definitions shared with `bpf/`, plus libbpf glue.
         .target(
             name: "CObserverBPF",
-            dependencies: [.target(name: "CLibbpf", condition: .when(platforms: [.linux]))]
+            dependencies: ["CLibbpf"]
         ),
         .systemLibrary(
             name: "CLibbpf",
@@ -33,7 +35,7 @@ let package = Package(
             dependencies: [
                 "CSpawn",
                 "CObserverBPF",
-                .target(name: "CLibbpf", condition: .when(platforms: [.linux])),
+                "CLibbpf",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -44,6 +46,7 @@ let package = Package(
             dependencies: [
                 "ProcessObserver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .executableTarget(
