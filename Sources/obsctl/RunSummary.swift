@@ -37,6 +37,18 @@ struct RunSummary {
         lines.append(
             "  switches   voluntary \(p.voluntaryContextSwitches)  involuntary \(p.involuntaryContextSwitches)")
         lines.append("  samples    \(p.sampleCount)")
+        if let tree = p.tree {
+            var line =
+                "  tree       cpu user \(Units.seconds(tree.userCPUNanoseconds))"
+                + "  system \(Units.seconds(tree.systemCPUNanoseconds))"
+            if let memory = tree.peakMemoryBytes { line += "  peak memory \(Units.bytes(memory))" }
+            if let count = tree.peakProcesses { line += "  peak processes \(count)" }
+            if let wall = p.treeWallNanoseconds { line += "  last exit after \(Units.seconds(wall))" }
+            lines.append(line)
+        } else if p.containment == "process-group" {
+            lines.append(
+                "  tree       not contained: no cgroup here (obsctl capabilities says why), process group only")
+        }
         for category in EventCategory.allCases {
             guard let kinds = counts[category] else { continue }
             let total = kinds.values.reduce(0, +)

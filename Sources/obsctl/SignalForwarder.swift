@@ -11,7 +11,8 @@ import Synchronization
 /// reading events undisturbed, the child (whose mask the spawn shim clears) receives the signal
 /// and dies of it, and the run closes normally: `exited`, `profile`, summary, no zombie.
 ///
-/// A third signal sends SIGKILL to the group, for a command that ignores the first two.
+/// A command that ignores the signal is killed (its whole cgroup) after the grace period, or at
+/// once when a second signal arrives (`RunningProcess.interrupt`).
 final class SignalForwarder: Sendable {
     /// What a signal does to the run: gets the signal and how many obsctl has received so far
     /// (this one included).
@@ -37,9 +38,10 @@ final class SignalForwarder: Sendable {
         return forwarder
     }
 
-    /// Forwards to a started command's process group; the third signal becomes SIGKILL.
+    /// Forwards to every process of a started command's run; the library kills what is left
+    /// after the grace period, or at once on the second signal.
     func attach(_ running: RunningProcess) {
-        attach { signal, ordinal in running.signal(ordinal >= 3 ? SIGKILL : signal) }
+        attach { signal, _ in running.interrupt(signal) }
     }
 
     /// Hands over what a signal does; a signal that arrived before is delivered now.

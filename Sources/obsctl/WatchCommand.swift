@@ -14,8 +14,12 @@ struct WatchCommand: ParsableCommand {
             """,
         discussion: """
             obsctl exits with the command's exit code, or 128+N when signal N killed it; 127 when \
-            the command is not found, 126 when it cannot be executed. SIGINT and SIGTERM are \
-            forwarded to the command's process group (a third one sends SIGKILL).
+            the command is not found, 126 when it cannot be executed (Docs/CLI.md lists every \
+            code). The command runs in a cgroup of its own where the machine allows it, so \
+            nothing it starts escapes: the run lasts until its last process exits (or, with \
+            --end-with-root, until the command exits, the rest being ended). SIGINT and SIGTERM \
+            are forwarded to every process of the run; what is left after the grace period, or at \
+            a second signal, is killed. --timeout ends the whole run the same way.
 
             With --pid, obsctl observes a running process and its future descendants until the \
             process exits (this needs the eBPF backend, which reports the exit), and exits with \
@@ -61,6 +65,13 @@ struct WatchCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-summary"), help: "Do not print the summary at the end.")
     var noSummary = false
+
+    @Flag(
+        name: .customLong("end-with-root"),
+        help: ArgumentHelp(
+            "End the run when the command exits: what it left running is ended (SIGTERM, then SIGKILL).",
+            discussion: "Default: the run lasts until every process of the command's tree has exited."))
+    var endWithRoot = false
 
     @Option(
         name: .long,
@@ -131,7 +142,7 @@ struct WatchCommand: ParsableCommand {
                 try WatchTarget.attach(pid: pid, config: config)
             } else {
                 try WatchTarget.spawn(
-                    command: command, config: config, timeout: timeout,
+                    command: command, config: config, timeout: timeout, endWithRoot: endWithRoot,
                     childStdoutToStderr: options.json && eventsOnStdout)
             }
         target.connect(forwarder)
@@ -141,7 +152,7 @@ struct WatchCommand: ParsableCommand {
         let session = WatchSession(
             output: events, json: options.json,
             formatter: HumanFormatter(originNs: target.originNs, colour: Self.wantsColour(events)))
-        let summary = session.run(subscriber: target.subscriber, endEarly: target.endEarly)
+        let summary = session.run(subscriber: target.subscriber, endEarly: target.endEarly, idle: target.noteWaiting)
         let result = target.wait()
         forwarder.detach()
 

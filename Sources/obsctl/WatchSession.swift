@@ -14,7 +14,8 @@ struct WatchSession {
     let json: Bool
     let formatter: HumanFormatter
 
-    func run(subscriber: ObserverSubscriber, endEarly: () -> Void) -> RunSummary {
+    /// `idle` is called on every quiet 250 ms (for the note on a tree that outlives its root).
+    func run(subscriber: ObserverSubscriber, endEarly: () -> Void, idle: () -> Void = {}) -> RunSummary {
         var summary = RunSummary()
         var stopped = false
         while true {
@@ -28,6 +29,7 @@ struct WatchSession {
                         stopped = true
                         endEarly()
                     }
+                    if next == nil { idle() }
                 }
             }
             guard let event = next else { break }

@@ -18,6 +18,10 @@ struct WatchTarget {
     var originNs: UInt64
     /// The command name, or `process PID (comm)`, for the summary's headline.
     var displayName: String
+    /// Whether `noteWaiting` has spoken.
+    let waitingNoted = Flag()
+
+    final class Flag: @unchecked Sendable { var value = false }
 
     var isAttached: Bool {
         if case .attached = handle { return true }
@@ -31,6 +35,20 @@ struct WatchTarget {
         case .spawned(let running): running.terminate()
         case .attached(let run): run.stop()
         }
+    }
+
+    /// Says once on stderr, when the command has exited but processes it started run on, which
+    /// ones the run waits for and how to stop waiting.
+    func noteWaiting() {
+        guard case .spawned(let running) = handle, !running.isRunning, !waitingNoted.value else { return }
+        let remaining = running.remainingProcesses
+        guard !remaining.isEmpty else { return }
+        waitingNoted.value = true
+        let list = remaining.prefix(8).map(String.init).joined(separator: ", ") + (remaining.count > 8 ? ", …" : "")
+        Diagnostics.print(
+            "note: \(displayName) has exited; waiting for \(remaining.count) more process"
+                + "\(remaining.count == 1 ? "" : "es") of its run (\(list)). Ctrl-C ends them; "
+                + "--end-with-root ends them with the command.")
     }
 
     /// Routes obsctl's SIGINT/SIGTERM: forwarded to a started command's process group, or, for an
@@ -55,7 +73,7 @@ struct WatchTarget {
     /// observer. A spawn failure is reported on stderr and becomes obsctl's exit code
     /// (`ObsctlExitCode.forSpawnFailure`: 127 not found, 126 not executable, 125 anything else).
     static func spawn(
-        command: [String], config: ObserverConfig, timeout: Double?, childStdoutToStderr: Bool
+        command: [String], config: ObserverConfig, timeout: Double?, endWithRoot: Bool, childStdoutToStderr: Bool
     ) throws -> WatchTarget {
         // The exact bytes of CMD and its arguments: ArgumentParser took them (lossily) from after
         // the `--`, so they are the trailing values of argv.
@@ -71,7 +89,8 @@ struct WatchTarget {
         let process = NativeProcess(
             executable, arguments: Array(raw.dropFirst()),
             standardOutput: childStdoutToStderr ? .fileDescriptor(FileDescriptor(rawValue: 2)) : .inherit,
-            timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) })
+            timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) }, runEnd: endWithRoot ? .rootExits : .lastProcessExits
+        )
         let subscriber = process.withObserver(config)
         let origin = ObserverEvent.currentTimestampNs()
         do {

@@ -23,6 +23,8 @@ typedef enum obs_spawn_step {
     OBS_STEP_GATE = 6,
     /// Child: execve (or posix_spawn, which reports execve's errno).
     OBS_STEP_EXECVE = 7,
+    /// Parent: clone3 with CLONE_INTO_CGROUP.
+    OBS_STEP_CLONE3 = 8,
 } obs_spawn_step;
 
 /// A failed step and its errno; `fd` is the target descriptor for OBS_STEP_DUP2, else -1.
@@ -38,8 +40,12 @@ typedef struct obs_gated_child {
     pid_t pid;
     /// Write end of the start-gate pipe: closing it lets the child call execve.
     int gate_fd;
-    /// Read end of the exec-error pipe: EOF means execve succeeded, 4 bytes mean it failed with that errno.
+    /// Read end of the exec-error pipe: EOF means execve succeeded, an obs_spawn_failure record
+    /// means a step of the child's set-up failed.
     int error_fd;
+    /// 1 when clone3 started the child inside the requested cgroup; 0 when the kernel has no
+    /// CLONE_INTO_CGROUP (before 5.7) and the child must be moved there at the start gate.
+    int in_cgroup;
 } obs_gated_child;
 
 /// Forks a child that puts itself in a new process group, restores default signal handling,
@@ -47,9 +53,12 @@ typedef struct obs_gated_child {
 /// start gate, and only then calls execve.
 ///
 /// stdin_fd/stdout_fd/stderr_fd: a descriptor to dup2 onto 0/1/2, or -1 to inherit.
-/// cwd may be NULL. Returns 0, or -1 with *failure set (OBS_STEP_PIPE or OBS_STEP_FORK).
+/// cwd may be NULL. cgroup_fd, when not -1, is an O_DIRECTORY descriptor of a cgroup v2
+/// directory: the child is created inside it (clone3 with CLONE_INTO_CGROUP), so it and all its
+/// descendants are in the cgroup from their first instruction. Returns 0, or -1 with *failure set
+/// (OBS_STEP_PIPE, OBS_STEP_FORK or OBS_STEP_CLONE3).
 int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                    int stdin_fd, int stdout_fd, int stderr_fd, obs_gated_child *out,
+                    int stdin_fd, int stdout_fd, int stderr_fd, int cgroup_fd, obs_gated_child *out,
                     obs_spawn_failure *failure);
 
 /// Starts a child without a start gate, with glibc's posix_spawn (CLONE_VM|CLONE_VFORK: no page
@@ -78,6 +87,9 @@ int obs_pipe_nonblocking(int fds[2]);
 int obs_epoll_create(void);
 /// Adds fd for EPOLLIN with the fd itself as the cookie. 0 or -errno.
 int obs_epoll_add(int epfd, int fd);
+/// Adds fd for EPOLLPRI only (a cgroup's cgroup.events: kernfs files are always readable, and a
+/// change is signalled as a priority event). 0 or -errno.
+int obs_epoll_add_priority(int epfd, int fd);
 /// 0 or -errno.
 int obs_epoll_del(int epfd, int fd);
 /// Waits; writes the ready descriptors to ready[]. Returns their count or -errno.

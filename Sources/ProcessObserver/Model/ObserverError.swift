@@ -19,7 +19,7 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
         enum Storage: Hashable, Sendable {
             case executableNotFound, notExecutable, failedToChangeWorkingDirectory, failedToSetUpStandardIO
             case failedToCreateProcessGroup, startGateFailed, spawnFailed, resourceLimit, waitFailed
-            case processNotFound, backendUnavailable, backendFailed, invalidConfiguration
+            case processNotFound, backendUnavailable, backendFailed, containmentFailed, invalidConfiguration
         }
         let storage: Storage
 
@@ -48,6 +48,8 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let backendUnavailable = Code(storage: .backendUnavailable)
         /// Loading or attaching an eBPF backend failed.
         public static let backendFailed = Code(storage: .backendFailed)
+        /// The run's cgroup could not be made or joined.
+        public static let containmentFailed = Code(storage: .containmentFailed)
         public static let invalidConfiguration = Code(storage: .invalidConfiguration)
 
         public var description: String { "\(storage)" }

@@ -33,6 +33,16 @@ public struct RunProfile: Sendable, Hashable {
     public var lostSubscriber: UInt64
     /// Records the kernel ring buffer could not hold.
     public var lostKernel: UInt64
+    /// How the run was contained: `cgroup2` (its own cgroup: the tree figures below are known) or
+    /// `process-group` (no cgroup could be made; descendants that left the group were not
+    /// controlled). Nil for an attached process, which obsctl does not contain.
+    public var containment: String?
+    /// From the start to the moment the run's last process exited (at least `wallNanoseconds`,
+    /// which ends with the root).
+    public var treeWallNanoseconds: UInt64?
+    /// What the whole tree used, from the run's cgroup; nil without one. Unlike the `wait4`
+    /// figures above, this counts every process that was ever in the run, daemons included.
+    public var tree: TreeUsage?
 
     /// Average CPU use in cores: CPU time over wall time. Nil when the wall time is zero.
     public var avgCPU: Double? {
@@ -44,7 +54,8 @@ public struct RunProfile: Sendable, Hashable {
         status: ExitStatus, timedOut: Bool = false, wallNanoseconds: UInt64, userCPUNanoseconds: UInt64 = 0,
         systemCPUNanoseconds: UInt64 = 0, peakRSSBytes: UInt64 = 0, minorFaults: UInt64 = 0,
         majorFaults: UInt64 = 0, voluntaryContextSwitches: UInt64 = 0, involuntaryContextSwitches: UInt64 = 0,
-        sampleCount: Int = 0, lostSubscriber: UInt64 = 0, lostKernel: UInt64 = 0
+        sampleCount: Int = 0, lostSubscriber: UInt64 = 0, lostKernel: UInt64 = 0, containment: String? = nil,
+        treeWallNanoseconds: UInt64? = nil, tree: TreeUsage? = nil
     ) {
         self.status = status
         self.timedOut = timedOut
@@ -59,5 +70,8 @@ public struct RunProfile: Sendable, Hashable {
         self.sampleCount = sampleCount
         self.lostSubscriber = lostSubscriber
         self.lostKernel = lostKernel
+        self.containment = containment
+        self.treeWallNanoseconds = treeWallNanoseconds
+        self.tree = tree
     }
 }

@@ -189,6 +189,14 @@ extension JSONBuilder {
         member("avg_cpu", orNull: profile.avgCPU)
         member("lost_subscriber", profile.lostSubscriber)
         member("lost_kernel", profile.lostKernel)
+        if let containment = profile.containment { member("containment", containment) }
+        if let treeWall = profile.treeWallNanoseconds { member("tree_wall_ns", treeWall) }
+        if let tree = profile.tree {
+            member("tree_user_cpu_ns", tree.userCPUNanoseconds)
+            member("tree_system_cpu_ns", tree.systemCPUNanoseconds)
+            member("tree_peak_memory_bytes", orNull: tree.peakMemoryBytes)
+            member("tree_peak_processes", orNull: tree.peakProcesses)
+        }
     }
 
     /// `family`, then `address` and `port` (inet, inet6), or `path` and `abstract` (unix).

@@ -12,6 +12,12 @@ extension Syscall {
         _ = try valueOrNegatedErrno(obs_epoll_add(epoll.rawValue, fd.rawValue))
     }
 
+    /// Watches `fd` for priority events only (`EPOLLPRI`): how a cgroup's `cgroup.events` says
+    /// it changed. Backed by `epoll_ctl(2)`.
+    static func epollAddPriority(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
+        _ = try valueOrNegatedErrno(obs_epoll_add_priority(epoll.rawValue, fd.rawValue))
+    }
+
     /// Stops watching `fd`. Backed by `epoll_ctl(2)`.
     static func epollRemove(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
         _ = try valueOrNegatedErrno(obs_epoll_del(epoll.rawValue, fd.rawValue))

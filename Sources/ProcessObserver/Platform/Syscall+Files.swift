@@ -88,3 +88,28 @@ extension Syscall {
         while let n = try? sink.withUnsafeMutableBytes({ try fd.read(into: $0) }), n == sink.count {}
     }
 }
+
+extension Syscall {
+    /// Creates the directory `path` with `mode`. Backed by `mkdir(2)`.
+    static func makeDirectory(_ path: String, mode: UInt32 = 0o755) throws(Errno) {
+        _ = try valueOrErrno { Glibc.mkdir(path, mode_t(mode)) }
+    }
+
+    /// Removes the empty directory `path` (a cgroup directory is empty once it holds no process
+    /// and no child cgroup). Backed by `rmdir(2)`.
+    static func removeDirectory(_ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.rmdir(path) }
+    }
+
+    /// Writes `text` to the existing file `path` in one `write(2)` (cgroup interface files take
+    /// one value per write), through swift-system's `FileDescriptor`.
+    static func writeFile(_ path: String, _ text: String) throws(Errno) {
+        do {
+            let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.closeOnExec])
+            defer { try? fd.close() }
+            _ = try fd.writeAll(Array(text.utf8))
+        } catch {
+            throw error as? Errno ?? .ioError
+        }
+    }
+}

@@ -59,6 +59,10 @@ extension Syscall {
         return out
     }
 
+    /// Sleeps the calling thread. Backed by `usleep(3)`; for short bounded waits on the kernel's
+    /// own pace (a killed cgroup emptying), never as synchronisation with our own threads.
+    static func sleep(milliseconds: Int) { _ = Glibc.usleep(useconds_t(max(0, milliseconds) * 1000)) }
+
     /// A system configuration value. Backed by `sysconf(3)`.
     static func configuration(_ name: Int32) -> Int { Glibc.sysconf(name) }
 

@@ -26,6 +26,10 @@ public final class NativeProcess: @unchecked Sendable {
     /// After this long the whole process group gets SIGTERM, then SIGKILL after `terminationGrace`.
     public let timeout: Duration?
     public let terminationGrace: Duration
+    /// How the run is contained: a cgroup of its own where possible (the default).
+    public let containment: Containment
+    /// When the run is over: when its last process exits (the default), or when the root does.
+    public let runEnd: RunEnd
     let logger: Logger
 
     private let lock = ConditionLock()
@@ -35,7 +39,8 @@ public final class NativeProcess: @unchecked Sendable {
         _ executable: Executable, arguments: [ByteString] = [], environment: Environment = .inherit,
         workingDirectory: FilePath? = nil, standardInput: InputSource = .inherit,
         standardOutput: OutputSink = .inherit, standardError: OutputSink = .inherit, timeout: Duration? = nil,
-        terminationGrace: Duration = .seconds(2), logger: Logger = Logger(label: "ProcessObserver")
+        terminationGrace: Duration = .seconds(2), containment: Containment = .automatic,
+        runEnd: RunEnd = .lastProcessExits, logger: Logger = Logger(label: "ProcessObserver")
     ) {
         self.executable = executable
         self.arguments = arguments
@@ -46,6 +51,8 @@ public final class NativeProcess: @unchecked Sendable {
         self.standardError = standardError
         self.timeout = timeout
         self.terminationGrace = terminationGrace
+        self.containment = containment
+        self.runEnd = runEnd
         self.logger = logger
     }
 

@@ -2,8 +2,10 @@ import SystemPackage
 
 /// One thread that notices every run's exit and enforces every run's deadlines.
 ///
-/// Each run's pidfd is in one epoll set; the thread sleeps in `epoll_wait(2)` until a child exits
-/// or the nearest deadline (timeout, or SIGKILL after a grace period) comes. A thread per child
+/// Each run's pidfd is in one epoll set, and, once the root has exited while the rest of its
+/// tree runs on, its cgroup's `cgroup.events` (as `EPOLLPRI`); the thread sleeps in
+/// `epoll_wait(2)` until a root exits, a cgroup empties, or the nearest deadline (timeout, or
+/// SIGKILL after a grace period) comes. A thread per child
 /// would cost a thread start, a stack and several futex wakes per spawn; this costs one
 /// `epoll_ctl` in and one out. No `SIGCHLD` handler is installed, so other code's children are
 /// never reaped by us.
@@ -16,7 +18,8 @@ final class Reaper: @unchecked Sendable {
     private let epoll: FileDescriptor
     private let wake: (read: FileDescriptor, write: FileDescriptor)
     private let lock = ConditionLock()
-    private var runs: [Int32: Run] = [:]  // by pidfd
+    /// By watched descriptor: the root's pidfd, then its cgroup's `cgroup.events`.
+    private var runs: [Int32: Run] = [:]
 
     private init() {
         do {
@@ -40,6 +43,23 @@ final class Reaper: @unchecked Sendable {
         if run.hasDeadline { poke() }
     }
 
+    /// Watches the run's `cgroup.events` until its tree is gone (on the reaper thread). A change
+    /// that came before the descriptor joined the set is seen at once: kernfs reports `EPOLLPRI`
+    /// for every change since the descriptor's last read.
+    private func watchTree(_ run: Run, _ events: FileDescriptor) {
+        lock.withLock { runs[events.rawValue] = run }
+        do {
+            try Syscall.epollAddPriority(epoll, events)
+        } catch {
+            preconditionFailure(
+                "epoll_ctl(EPOLL_CTL_ADD) of cgroup.events failed: \(ErrnoName.name(of: error.rawValue))")
+        }
+        if run.treeChanged() {
+            lock.withLock { _ = runs.removeValue(forKey: events.rawValue) }
+            try? Syscall.epollRemove(epoll, events)
+        }
+    }
+
     /// Makes the thread re-read the deadlines (after a timeout was set or `terminate()` was called).
     func poke() { Syscall.poke(wake.write) }
 
@@ -56,9 +76,15 @@ final class Reaper: @unchecked Sendable {
                     Syscall.drainWakeups(wake.read)
                     continue
                 }
-                let run = lock.withLock { runs.removeValue(forKey: fd.rawValue) }
-                try? Syscall.epollRemove(epoll, fd)
-                run?.reap()
+                guard let run = lock.withLock({ runs[fd.rawValue] }) else { continue }
+                if fd == run.pidfd {
+                    lock.withLock { _ = runs.removeValue(forKey: fd.rawValue) }
+                    try? Syscall.epollRemove(epoll, fd)
+                    if run.reapRoot(), let cgroup = run.scope.cgroup { watchTree(run, cgroup.events) }
+                } else if run.treeChanged() {
+                    lock.withLock { _ = runs.removeValue(forKey: fd.rawValue) }
+                    try? Syscall.epollRemove(epoll, fd)
+                }
             }
         }
     }

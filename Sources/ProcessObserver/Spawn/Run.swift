@@ -2,15 +2,21 @@ import CSpawn
 import Logging
 import SystemPackage
 
-/// One spawned process, from its start to the closing profile.
+/// One spawned process and its tree, from the start to the closing profile.
 ///
-/// The shared `Reaper` thread notices the exit through the child's pidfd (so no process-wide
-/// SIGCHLD handler is needed and nobody else's children are touched) and enforces the timeout;
-/// the run then reaps with `wait4(2)` for the rusage, stops the sampler and the kernel source,
-/// publishes `exited` and ends the stream with `profile`.
+/// The shared `Reaper` thread notices the root's exit through its pidfd (so no process-wide
+/// SIGCHLD handler is needed and nobody else's children are touched) and enforces the deadlines;
+/// the run reaps the root with `wait4(2)` for its rusage. With a cgroup (`scope`), the run then
+/// lasts until the cgroup is empty (`RunEnd.lastProcessExits`), or ends the rest of the tree
+/// (`.rootExits`); the reaper watches `cgroup.events` for that. Then the run stops the sampler
+/// and the kernel source, publishes `exited` and ends the stream with `profile`.
+///
+/// Every signal goes to the `scope`: the whole cgroup, or the root's process group without one.
 final class Run: @unchecked Sendable {
     let pid: Int32
     let pidfd: FileDescriptor
+    let scope: ProcessScope
+    let end: RunEnd
     private let hub: EventHub?
     private let kernel: (any KernelEventSource)?
     private let sampler: Sampler?
@@ -26,13 +32,21 @@ final class Run: @unchecked Sendable {
     private var killAt: UInt64?
     private var timedOut = false
     private var terminating = false
+    /// The tree has been ended (SIGKILL to the scope): nothing more to escalate to.
+    private var killed = false
+    /// The root's wait status and usage once reaped, while the tree is still running.
+    private var root: (status: Int32, usage: ResourceUsage, endNs: UInt64)?
+    private var closed = false
 
-    private init(
-        pid: Int32, pidfd: FileDescriptor, hub: EventHub?, kernel: (any KernelEventSource)?, sampler: Sampler?,
-        captures: (OutputCapture?, OutputCapture?), startNs: UInt64, timeout: Duration?, grace: Duration
+    init(
+        pid: Int32, pidfd: FileDescriptor, scope: ProcessScope, end: RunEnd, hub: EventHub?,
+        kernel: (any KernelEventSource)?, sampler: Sampler?, captures: (OutputCapture?, OutputCapture?),
+        startNs: UInt64, timeout: Duration?, grace: Duration
     ) {
         self.pid = pid
         self.pidfd = pidfd
+        self.scope = scope
+        self.end = end
         self.hub = hub
         self.kernel = kernel
         self.sampler = sampler
@@ -42,154 +56,49 @@ final class Run: @unchecked Sendable {
         self.graceNs = nanoseconds(grace)
     }
 
-    static func start(process: NativeProcess, subscribers: [SubscriberBuffer]) throws(ObserverError) -> Run {
-        let path = try Spawner.resolve(process.executable, environment: process.environment)
-        let argv = [ByteString(process.executable.description)] + process.arguments
-        let starting = ObserverError.starting(path)
-        let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
-
-        // Descriptors for the child's stdio; ours are closed once the child has its copies.
-        var toClose: [FileDescriptor] = []
-        defer { for fd in toClose { try? fd.close() } }
-        var captureOut: OutputCapture?
-        var captureErr: OutputCapture?
-        func devNull() throws(ObserverError) -> Int32 {
-            do {
-                let fd = try FileDescriptor.open("/dev/null", .readWrite, options: [.closeOnExec])
-                toClose.append(fd)
-                return fd.rawValue
-            } catch {
-                throw ObserverError.systemCall(
-                    .failedToSetUpStandardIO, failure: starting, call: "open(/dev/null)",
-                    errno: error as? Errno ?? .ioError,
-                    reason: "/dev/null could not be opened for the child's standard input or output",
-                    remedy: "Check that /dev/null exists and is a character device")
-            }
-        }
-        func sink(_ s: OutputSink, _ capture: inout OutputCapture?) throws(ObserverError) -> Int32 {
-            switch s {
-            case .inherit: return -1
-            case .null: return try devNull()
-            case .fileDescriptor(let fd): return fd.rawValue
-            case .capture(let limit):
-                let p = try Spawner.pipe(for: "the captured output", failure: starting)
-                toClose.append(p.write)
-                capture = OutputCapture(reading: p.read, limit: limit)
-                return p.write.rawValue
-            }
-        }
-        let stdinFD: Int32
-        switch process.standardInput {
-        case .inherit: stdinFD = -1
-        case .null: stdinFD = try devNull()
-        case .fileDescriptor(let fd): stdinFD = fd.rawValue
-        }
-        let stdio = (
-            stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr)
-        )
-        let command = Spawner.Command(
-            path: path, argv: argv, environment: process.environment.entries(),
-            workingDirectory: process.workingDirectory, stdio: stdio)
-
-        // Kernel backend first: its programs must be attached before the child passes the gate.
-        var kernel: (any KernelEventSource)?
-        if let hub {
-            kernel = try KernelBackend.open(categories: hub.categories, logger: process.logger)
-        }
-        func abandon(_ pid: Int32?) {
-            _ = kernel?.stop()
-            hub?.finish(profile: { _ in nil }, processID: pid ?? 0)
-        }
-
-        let pid: Int32
-        let pidfd: FileDescriptor
-        let startNs: UInt64
-        if let kernel, let hub {
-            // The start gate: the child waits until its pid is in the kernel's tracked map, so its
-            // very first instructions (the loader's opens) are observed.
-            var child: obs_gated_child
-            do {
-                child = try Spawner.forkGated(command)
-            } catch {
-                abandon(nil)
-                throw error
-            }
-            pid = child.pid
-            do {
-                pidfd = try Spawner.pidfd(for: pid, failure: starting)
-                try kernel.track(processID: pid)
-            } catch {
-                Syscall.signalGroup(pid, SignalNumber.kill)
-                _ = Spawner.release(&child, command)
-                _ = Spawner.wait4Blocking(pid)
-                abandon(pid)
-                throw error
-            }
-            startNs = Clock.monotonicNs()
-            if let failure = Spawner.release(&child, command) {
-                // The child's records (its exit with 127) stay in the ring and go with it: a start
-                // that failed delivers no event.
-                _ = Spawner.wait4Blocking(pid)
-                try? pidfd.close()
-                abandon(pid)
-                throw failure
-            }
-            // Delivery starts once exec has succeeded; what the child did meanwhile is queued in
-            // the ring buffer, not lost.
-            kernel.start(hub: hub, rootProcessID: pid, onRootExit: nil)
-        } else {
-            // Nothing to register in the kernel: posix_spawn, which copies no page tables.
-            startNs = Clock.monotonicNs()
-            do {
-                pid = try Spawner.spawnDirect(command)
-                pidfd = try Spawner.pidfd(for: pid, failure: starting)
-            } catch {
-                abandon(nil)
-                throw error
-            }
-        }
-        hub?.publish(
-            ObserverEvent(
-                timestampNs: startNs, category: .lifecycle, processID: pid, parentProcessID: Syscall.processID(),
-                kind: .started(Started(argv: argv, path: path))))
-
-        captureOut?.start()
-        captureErr?.start()
-        var sampler: Sampler?
-        if let hub, let interval = hub.sampleInterval {
-            sampler = Sampler(rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub)
-            sampler?.start()
-        }
-        let run = Run(
-            pid: pid, pidfd: pidfd, hub: hub, kernel: kernel, sampler: sampler, captures: (captureOut, captureErr),
-            startNs: startNs, timeout: process.timeout, grace: process.terminationGrace)
-        Reaper.shared.watch(run)
-        return run
-    }
-
     // MARK: - control
 
-    /// Sends `signal` to the process group, unless the process has already been reaped
-    /// (after which its id could belong to someone else).
+    /// Whether the scope may still be signalled: until the root is reaped for a process group
+    /// (its id could then belong to someone else), until the run closes for a cgroup (which only
+    /// ever holds this run's processes).
+    private var canSignal: Bool { scope.cgroup != nil ? !closed : !reaped }
+
+    /// Sends `signal` to every process of the run.
     func signal(_ signal: Int32) {
-        lock.withLock { if !reaped { Syscall.signalGroup(pid, signal) } }
+        lock.withLock { if canSignal { scope.signal(signal) } }
     }
 
-    /// SIGTERM to the group now, SIGKILL after the grace period.
-    func terminate() {
+    /// Forwards `signal` (SIGINT, SIGTERM from the user) to every process of the run and ends the
+    /// tree with SIGKILL after the grace period, or at once on the second interrupt: a run that
+    /// ignores signals does not keep its caller waiting.
+    func interrupt(_ signal: Int32) {
         let poke: Bool = lock.withLock {
-            guard !reaped, !terminating else { return false }
+            guard canSignal else { return false }
+            if terminating {
+                killed = true
+                killAt = nil
+                scope.kill()
+                return false
+            }
             terminating = true
-            Syscall.signalGroup(pid, SignalNumber.terminate)
+            scope.signal(signal)
             killAt = Clock.monotonicNs() + graceNs
             return true
         }
         if poke { Reaper.shared.poke() }
     }
 
+    /// SIGTERM to every process of the run now, SIGKILL after the grace period.
+    func terminate() { interrupt(SignalNumber.terminate) }
+
     /// Kill-on-drop: the handle went away without `wait()`. The reaper still reaps it.
     func killIfRunning() {
-        lock.withLock { if !reaped { Syscall.signalGroup(pid, SignalNumber.kill) } }
+        lock.withLock {
+            if canSignal {
+                killed = true
+                scope.kill()
+            }
+        }
     }
 
     var hasDeadline: Bool { lock.withLock { deadline != nil || killAt != nil } }
@@ -197,19 +106,20 @@ final class Run: @unchecked Sendable {
     /// Called by the reaper thread: signals what is due and returns the next deadline, if any.
     func enforceDeadlines(now: UInt64) -> UInt64? {
         lock.withLock {
-            guard !reaped else { return nil }
+            guard canSignal else { return nil }
             if let d = deadline, now >= d {
                 deadline = nil
                 timedOut = true
                 if !terminating {
                     terminating = true
-                    Syscall.signalGroup(pid, SignalNumber.terminate)
+                    scope.signal(SignalNumber.terminate)
                     killAt = now + graceNs
                 }
             }
             if let k = killAt, now >= k {
                 killAt = nil
-                Syscall.signalGroup(pid, SignalNumber.kill)
+                killed = true
+                scope.kill()
             }
             return [deadline, killAt].compactMap { $0 }.min()
         }
@@ -235,37 +145,66 @@ final class Run: @unchecked Sendable {
         }
     }
 
+    /// False once the root has been reaped.
     var isRunning: Bool { lock.withLock { !reaped } }
+
+    /// The processes of the run still alive after the root was reaped (cgroup only), while the run
+    /// waits for them.
+    var remainingProcesses: [Int32] { lock.withLock { reaped && !closed ? scope.processes : [] } }
 
     // MARK: - the end of the run
 
-    /// Called on the reaper thread once the pidfd says the child exited. Closing work that can
-    /// take a while (joining the sampler, draining and detaching eBPF) moves to its own thread so
-    /// other runs' exits are not held up.
-    func reap() {
+    /// Called on the reaper thread once the pidfd says the root exited. Returns true when the run
+    /// must now wait for the rest of its tree (the reaper then watches `cgroup.events`).
+    func reapRoot() -> Bool {
         let (status, usage) = Spawner.wait4Blocking(pid)
         let endNs = Clock.monotonicNs()
-        let timedOut = lock.withLock {
-            reaped = true
-            return self.timedOut
-        }
         try? pidfd.close()
-        if sampler == nil && kernel == nil && captures.0 == nil && captures.1 == nil {
-            close(status: status, usage: usage, endNs: endNs, timedOut: timedOut)
-        } else {
-            OSThread.detached(name: "obs-run-close") { [self] in
-                close(status: status, usage: usage, endNs: endNs, timedOut: timedOut)
+        let waitForTree: Bool = lock.withLock {
+            reaped = true
+            root = (status, usage, endNs)
+            guard let cgroup = scope.cgroup, cgroup.isPopulated else { return false }
+            if end == .rootExits && !terminating {
+                terminating = true
+                scope.signal(SignalNumber.terminate)
+                killAt = endNs + graceNs
             }
+            return true
+        }
+        if !waitForTree { finish() }
+        return waitForTree
+    }
+
+    /// Called on the reaper thread when `cgroup.events` changed; true when the tree is gone and
+    /// the run has been closed.
+    func treeChanged() -> Bool {
+        guard let cgroup = scope.cgroup, !cgroup.isPopulated else { return false }
+        finish()
+        return true
+    }
+
+    /// Closing work that can take a while (joining the sampler, draining and detaching eBPF)
+    /// moves to its own thread so other runs' exits are not held up.
+    private func finish() {
+        if sampler == nil && kernel == nil && captures.0 == nil && captures.1 == nil && scope.cgroup == nil {
+            close()
+        } else {
+            OSThread.detached(name: "obs-run-close") { [self] in close() }
         }
     }
 
-    private func close(status: Int32, usage: ResourceUsage, endNs: UInt64, timedOut: Bool) {
+    private func close() {
+        let (status, usage, endNs, timedOut) = lock.withLock { (root!.status, root!.usage, root!.endNs, self.timedOut) }
         let exit = ExitStatus(waitStatus: status)
         let sampleCount = sampler?.stop() ?? 0
         let stats = kernel?.stop() ?? KernelSourceStats()
+        let treeEndNs = Clock.monotonicNs()
         hub?.publish(ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: pid, kind: .exited(exit)))
         let out = captures.0?.finish()
         let err = captures.1?.finish()
+        let tree = scope.cgroup?.usage()
+        lock.withLock { closed = true }
+        if let cgroup = scope.cgroup, case .success(let owner) = CgroupOwner.shared { owner.finished(cgroup) }
 
         func profile(lost: UInt64) -> RunProfile {
             RunProfile(
@@ -274,7 +213,8 @@ final class Run: @unchecked Sendable {
                 peakRSSBytes: usage.peakRSSBytes, minorFaults: usage.minorFaults, majorFaults: usage.majorFaults,
                 voluntaryContextSwitches: usage.voluntaryContextSwitches,
                 involuntaryContextSwitches: usage.involuntaryContextSwitches, sampleCount: sampleCount,
-                lostSubscriber: lost, lostKernel: stats.lost)
+                lostSubscriber: lost, lostKernel: stats.lost, containment: scope.backend,
+                treeWallNanoseconds: treeEndNs - startNs, tree: tree)
         }
         var totalLost: UInt64 = 0
         hub?.finish(

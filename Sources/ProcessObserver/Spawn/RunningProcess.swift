@@ -19,9 +19,21 @@ public final class RunningProcess: Sendable {
     /// Suspends until the process has exited and its run is closed.
     public func wait() async -> ProcessResult { await run.wait() }
 
-    /// Sends `signal` to the whole process group (no-op once reaped).
+    /// Sends `signal` to every process of the run: its cgroup, or its process group without one
+    /// (no-op once the run is over).
     public func signal(_ signal: Int32) { run.signal(signal) }
 
-    /// Cancels the run: SIGTERM to the process group, then SIGKILL after the grace period.
+    /// Forwards an interrupt from the user (SIGINT, SIGTERM) to every process of the run, and
+    /// kills what is left after the grace period, or at once on the second call.
+    public func interrupt(_ signal: Int32) { run.interrupt(signal) }
+
+    /// Cancels the run: SIGTERM to every process of it, then SIGKILL after the grace period.
     public func terminate() { run.terminate() }
+
+    /// The run's processes still alive after the root exited, while the run waits for them
+    /// (`RunEnd.lastProcessExits`, with a cgroup); empty otherwise.
+    public var remainingProcesses: [Int32] { run.remainingProcesses }
+
+    /// How the run is contained: `cgroup2`, or `process-group`.
+    public var containment: String { run.scope.backend }
 }

@@ -33,6 +33,8 @@ enum Spawner {
         var environment: [ByteString]
         var workingDirectory: FilePath?
         var stdio: (Int32, Int32, Int32)
+        /// The run's cgroup v2 directory, which the child is created in.
+        var cgroup: FileDescriptor? = nil
     }
 
     /// Forks the child and leaves it waiting at the start gate.
@@ -41,7 +43,8 @@ enum Spawner {
         var failure = obs_spawn_failure()
         let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
             obs_spawn_gated(
-                pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2, &child, &failure)
+                pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
+                command.cgroup?.rawValue ?? -1, &child, &failure)
         }
         if rc != 0 { throw error(failure, command) }
         return child
@@ -77,6 +80,10 @@ enum Spawner {
                 reason: "the pipes that hold the child at its start gate could not be made")
         case OBS_STEP_FORK.rawValue:
             return .systemCall(.spawnFailed, failure: starting, call: "fork", errno: errno, reason: "fork failed")
+        case OBS_STEP_CLONE3.rawValue:
+            return .systemCall(
+                .containmentFailed, failure: starting, call: "clone3 (CLONE_INTO_CGROUP)", errno: errno,
+                reason: "the child could not be created inside its run's cgroup")
         case OBS_STEP_SETPGID.rawValue:
             return .childSetUp(.processGroup, path: command.path, workingDirectory: cwd, errno: errno)
         case OBS_STEP_DUP2.rawValue:

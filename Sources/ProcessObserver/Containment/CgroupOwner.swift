@@ -1,0 +1,158 @@
+/// The directory this process creates and owns beneath its own cgroup, holding one child cgroup
+/// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
+/// host, in the v1 memory and pids hierarchies. It exists while a run does: made when the first
+/// run starts and removed when the last one ends, so nothing is left once runs are over.
+///
+/// The name carries the owner's pid and start time (`/proc/<pid>/stat` field 22), so that a
+/// directory left by an owner that died (killed with SIGKILL, say) is recognised as such even
+/// after its pid has been reused: `reapLeftovers()` ends its processes and removes it. That runs
+/// once per process, when the owner is first needed and when capabilities are probed.
+final class CgroupOwner: @unchecked Sendable {
+    let directory: String
+    let v1Directories: [String: String]
+    private let lock = ConditionLock()
+    private var next: UInt64 = 0
+    private var active = 0
+
+    /// What to do when cgroups cannot be made here.
+    static let remedy =
+        "Run as root, or in a cgroup delegated to this user (for example systemd-run --user --scope -p Delegate=yes obsctl …)"
+
+    /// The v1 controllers a run joins on a hybrid host.
+    static let v1Controllers = ["memory", "pids"]
+
+    private init(directory: String, v1Directories: [String: String]) {
+        self.directory = directory
+        self.v1Directories = v1Directories
+    }
+
+    /// This process's owner, found on first use (and leftovers of dead owners reaped then); the
+    /// error says why cgroups cannot be made here.
+    static let shared: Result<CgroupOwner, ObserverError> = make(layout: .current())
+
+    /// The name of this process's owner directory.
+    static var ownName: String {
+        "obs.\(Syscall.processID()).\(ProcFS.stat(Syscall.processID())?.startTime ?? 0)"
+    }
+
+    static func make(layout: CgroupLayout) -> Result<CgroupOwner, ObserverError> {
+        let failure = "creating this process's cgroup for its runs"
+        guard let unified = layout.unified else {
+            return .failure(
+                ObserverError(
+                    .containmentFailed, failure: failure,
+                    reason: "no cgroup v2 hierarchy is mounted, or this process is not in one",
+                    remedy: "Mount cgroup2 (mount -t cgroup2 none /sys/fs/cgroup/unified)"))
+        }
+        reapLeftovers(in: [unified.directory] + v1Controllers.compactMap { layout.v1[$0]?.directory })
+        let directory = unified.directory + "/" + ownName
+        var v1: [String: String] = [:]
+        for controller in v1Controllers {
+            if let parent = layout.v1[controller]?.directory { v1[controller] = parent + "/" + ownName }
+        }
+        let owner = CgroupOwner(directory: directory, v1Directories: v1)
+        // One run's worth of the whole cycle, to find out now whether cgroups can be made here.
+        do {
+            let probe = try owner.makeRunCgroup()
+            owner.finished(probe)
+        } catch {
+            return .failure(error)
+        }
+        return .success(owner)
+    }
+
+    /// A fresh cgroup for the next run; the owner's directories are made first if no run holds them.
+    func makeRunCgroup() throws(ObserverError) -> RunCgroup {
+        lock.lock()
+        if active == 0 {
+            do {
+                try makeDirectories()
+            } catch {
+                lock.unlock()
+                throw error
+            }
+        }
+        active += 1
+        next += 1
+        let name = "run.\(next)"
+        lock.unlock()
+        do {
+            return try RunCgroup.create(owner: self, name: name)
+        } catch {
+            lock.withLock { release() }
+            throw error
+        }
+    }
+
+    /// Removes the run's cgroup, and the owner's directories when it was the last run.
+    func finished(_ run: RunCgroup) {
+        run.remove()
+        lock.withLock { release() }
+    }
+
+    /// With the lock held.
+    private func release() {
+        active -= 1
+        guard active == 0 else { return }
+        for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
+    }
+
+    /// With the lock held.
+    private func makeDirectories() throws(ObserverError) {
+        do {
+            try Syscall.makeDirectory(directory)
+        } catch  where error == .fileExists {
+            // Left by a run of ours that ended abnormally: reuse it.
+        } catch {
+            throw .systemCall(
+                .containmentFailed, failure: "creating this process's cgroup for its runs", call: "mkdir",
+                errno: error, reason: "\(ByteString(directory).shellQuoted) could not be made", remedy: Self.remedy)
+        }
+        for path in v1Directories.values { try? Syscall.makeDirectory(path) }
+    }
+
+    /// Owner directories under `parents` whose owner is gone: their runs' processes are killed
+    /// and the directories removed. Returns how many owner directories were removed.
+    @discardableResult
+    static func reapLeftovers(in parents: [String]) -> Int {
+        var removed = 0
+        for parent in parents {
+            for name in (try? Syscall.directoryNames(parent)) ?? [] {
+                let text = String(decoding: name, as: UTF8.self)
+                guard let owner = OwnerName(text), !owner.isAlive else { continue }
+                let path = parent + "/" + text
+                for run in (try? Syscall.directoryNames(path)) ?? [] {
+                    let runPath = path + "/" + String(decoding: run, as: UTF8.self)
+                    guard Syscall.exists(runPath + "/cgroup.procs") else { continue }
+                    if (try? Syscall.writeFile(runPath + "/cgroup.kill", "1")) == nil {
+                        for pid in (ProcFS.readText(runPath + "/cgroup.procs") ?? "").split(separator: "\n") {
+                            if let pid = Int32(pid) { try? Syscall.kill(pid, SignalNumber.kill) }
+                        }
+                    }
+                    RunCgroup.waitUntilEmpty(runPath, seconds: 5)
+                    try? Syscall.removeDirectory(runPath)
+                }
+                if (try? Syscall.removeDirectory(path)) != nil { removed += 1 }
+            }
+        }
+        return removed
+    }
+
+    /// `obs.<pid>.<start time>`, parsed.
+    struct OwnerName: Hashable {
+        var processID: Int32
+        var startTime: UInt64
+
+        init?(_ name: String) {
+            let parts = name.split(separator: ".")
+            guard parts.count == 3, parts[0] == "obs", let pid = Int32(parts[1]), let start = UInt64(parts[2]) else {
+                return nil
+            }
+            processID = pid
+            startTime = start
+        }
+
+        /// The process of that pid exists and started at that time (not a reused pid).
+        var isAlive: Bool { ProcFS.stat(processID)?.startTime == startTime }
+    }
+}

@@ -1,0 +1,169 @@
+import SystemPackage
+
+/// One run's cgroup: a fresh cgroup v2 directory that the child enters before its first
+/// instruction (`clone3` with `CLONE_INTO_CGROUP`), so that every descendant, whatever process
+/// group or session it moves to, stays in it. Ending the run ends the cgroup (`cgroup.kill`), and
+/// the run is over when the cgroup is empty (`cgroup.events`: `populated 0`).
+///
+/// On a hybrid host the run also gets a cgroup in each v1 controller hierarchy it uses (memory,
+/// pids), nested under the observer's own, which the child joins at the start gate.
+///
+/// Every directory lives under `CgroupOwner`'s, beneath the observer's own cgroup.
+final class RunCgroup: @unchecked Sendable {
+    /// The v2 directory.
+    let directory: String
+    /// The v1 directories by controller (hybrid hosts only).
+    let v1Directories: [String: String]
+    /// `O_DIRECTORY` descriptor of `directory`, for `CLONE_INTO_CGROUP`.
+    let descriptor: FileDescriptor
+    /// `cgroup.events`, kept open: the kernel signals a change of `populated` as `POLLPRI`.
+    let events: FileDescriptor
+
+    private init(directory: String, v1Directories: [String: String], descriptor: FileDescriptor, events: FileDescriptor)
+    {
+        self.directory = directory
+        self.v1Directories = v1Directories
+        self.descriptor = descriptor
+        self.events = events
+    }
+
+    /// Creates the next run's cgroup under the owner's directories.
+    static func create(owner: CgroupOwner, name: String) throws(ObserverError) -> RunCgroup {
+        let directory = owner.directory + "/" + name
+        let failure = "creating the run's cgroup \(ByteString(directory).shellQuoted)"
+        do {
+            try Syscall.makeDirectory(directory)
+        } catch {
+            throw ObserverError.systemCall(
+                .containmentFailed, failure: failure, call: "mkdir", errno: error,
+                reason: "the cgroup directory could not be made", remedy: CgroupOwner.remedy)
+        }
+        var v1: [String: String] = [:]
+        for (controller, parent) in owner.v1Directories where Syscall.exists(parent) {
+            let path = parent + "/" + name
+            if (try? Syscall.makeDirectory(path)) != nil { v1[controller] = path }
+        }
+        do {
+            let descriptor = try FileDescriptor.open(
+                FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
+            let events = try FileDescriptor.open(
+                FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
+            return RunCgroup(directory: directory, v1Directories: v1, descriptor: descriptor, events: events)
+        } catch {
+            for path in [directory] + v1.values { try? Syscall.removeDirectory(path) }
+            throw ObserverError.systemCall(
+                .containmentFailed, failure: failure, call: "open", errno: error as? Errno ?? .ioError,
+                reason: "the new cgroup directory could not be opened")
+        }
+    }
+
+    /// Puts `pid` in the v1 controller cgroups (and in the v2 one when `CLONE_INTO_CGROUP` was not
+    /// available). Called while the child waits at the start gate.
+    func add(_ pid: Int32, toUnified: Bool) throws(ObserverError) {
+        let targets = (toUnified ? [directory] : []) + v1Directories.values.sorted()
+        for target in targets {
+            do {
+                try Syscall.writeFile(target + "/cgroup.procs", "\(pid)")
+            } catch {
+                throw ObserverError.systemCall(
+                    .containmentFailed, failure: "moving process \(pid) into its run's cgroup", call: "write",
+                    errno: error, reason: "\(ByteString(target + "/cgroup.procs").shellQuoted) refused it")
+            }
+        }
+    }
+
+    /// The processes in the cgroup now (`cgroup.procs`).
+    var processes: [Int32] {
+        (ProcFS.readText(directory + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// Whether any process is left (`cgroup.events`: `populated 1`). Read through the descriptor
+    /// the reaper's epoll watches, which re-arms its `EPOLLPRI` (kernfs signals a change once per
+    /// read of the same open file).
+    var isPopulated: Bool {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = (try? buffer.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
+        return Self.populated(String(decoding: buffer[0..<n], as: UTF8.self)) ?? !processes.isEmpty
+    }
+
+    /// What the whole tree used, read before the cgroup is removed: `cpu.stat` (every cgroup v2
+    /// has it, controllers or not), the peak memory (`memory.peak` on v2 with the memory
+    /// controller, Linux 5.19+; else the v1 `memory.max_usage_in_bytes`), the peak process count
+    /// (`pids.peak`, v2 with the pids controller, Linux 6.1+).
+    func usage() -> TreeUsage {
+        var usage = TreeUsage()
+        for line in (ProcFS.readText(directory + "/cpu.stat") ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = UInt64(parts[1]) else { continue }
+            switch parts[0] {
+            case "user_usec": usage.userCPUNanoseconds = value * 1000
+            case "system_usec": usage.systemCPUNanoseconds = value * 1000
+            default: break
+            }
+        }
+        let memory =
+            ProcFS.readText(directory + "/memory.peak")
+            ?? v1Directories["memory"].flatMap { ProcFS.readText($0 + "/memory.max_usage_in_bytes") }
+        usage.peakMemoryBytes = memory.flatMap { UInt64($0.trimmingNewline) }
+        usage.peakProcesses = ProcFS.readText(directory + "/pids.peak").flatMap { Int($0.trimmingNewline) }
+        return usage
+    }
+
+    /// `populated` from the text of a `cgroup.events` file.
+    static func populated(_ events: String?) -> Bool? {
+        for line in (events ?? "").split(separator: "\n") where line.hasPrefix("populated ") {
+            return line.hasSuffix(" 1")
+        }
+        return nil
+    }
+
+    /// Sends `signal` to every process of the run, whatever its process group.
+    func signalAll(_ signal: Int32) {
+        for pid in processes { try? Syscall.kill(pid, signal) }
+    }
+
+    /// SIGKILL to every process of the cgroup at once, including any forked meanwhile
+    /// (`cgroup.kill`, Linux 5.14); on older kernels, SIGKILL to each listed process.
+    func kill() {
+        if (try? Syscall.writeFile(directory + "/cgroup.kill", "1")) == nil { signalAll(SignalNumber.kill) }
+    }
+
+    /// Removes the directories once the cgroup is empty; ends what is left first. Idempotent.
+    func remove() {
+        if isPopulated {
+            kill()
+            Self.waitUntilEmpty(directory, seconds: 5)
+        }
+        try? events.close()
+        try? descriptor.close()
+        for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
+    }
+
+    /// Waits (bounded) until `directory`'s cgroup is empty.
+    static func waitUntilEmpty(_ directory: String, seconds: Int) {
+        let deadline = Clock.monotonicNs() + UInt64(seconds) * 1_000_000_000
+        while Clock.monotonicNs() < deadline {
+            let text = ProcFS.readText(directory + "/cgroup.events")
+            if populated(text) != true { return }
+            Syscall.sleep(milliseconds: 1)
+        }
+    }
+}
+
+/// What a run's whole tree used, from its cgroup.
+public struct TreeUsage: Sendable, Hashable {
+    /// CPU time of every process that was ever in the cgroup (`cpu.stat`), daemons included.
+    public var userCPUNanoseconds: UInt64 = 0
+    public var systemCPUNanoseconds: UInt64 = 0
+    /// The cgroup's peak memory (all its processes' pages, page cache included), when the kernel
+    /// reports one here; nil otherwise.
+    public var peakMemoryBytes: UInt64?
+    /// The most processes the cgroup held at once, when the kernel reports it; nil otherwise.
+    public var peakProcesses: Int?
+
+    public init() {}
+}
+
+extension String {
+    fileprivate var trimmingNewline: Substring { self.split(separator: "\n").first ?? "" }
+}
