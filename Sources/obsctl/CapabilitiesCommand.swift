@@ -9,7 +9,7 @@ struct CapabilitiesCommand: ParsableCommand {
         abstract: "Show which event categories this machine can observe, and why not when it cannot.",
         discussion: """
             One line per category (lifecycle, file, network, process) plus one for perf \
-            sampling. With --json: one JSON array of objects with the keys category, support, \
+            sampling and one for run containment (a cgroup per run). With --json: one JSON array of objects with the keys category, support, \
             backend, reason, missing and remedy.
             """
     )
@@ -30,7 +30,7 @@ struct CapabilitiesCommand: ParsableCommand {
         out.flush()
     }
 
-    /// The aligned table: one row per category, then `sampling`; a `remedy:` line under any row
+    /// The aligned table: one row per category, then `sampling` and `containment`; a `remedy:` line under any row
     /// that has one.
     static func table(_ capabilities: ObserverCapabilities) -> String {
         var rows: [(String, String, String, String, String?)] = capabilities.categories.map {
@@ -40,6 +40,8 @@ struct CapabilitiesCommand: ParsableCommand {
         }
         let s = capabilities.sampling
         rows.append(("sampling", s.support.rawValue, s.backend, s.reason, s.remedy))
+        let c = capabilities.containment
+        rows.append(("containment", c.support.rawValue, c.backend, c.reason, c.remedy))
         let header = ("CATEGORY", "SUPPORT", "BACKEND", "REASON")
         let w0 = max(header.0.count, rows.map(\.0.count).max() ?? 0)
         let w1 = max(header.1.count, rows.map(\.1.count).max() ?? 0)

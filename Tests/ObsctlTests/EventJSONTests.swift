@@ -217,10 +217,11 @@ struct EventJSONTests {
         #expect(try ObsctlRunner.schemaErrors(wrong).contains("'process' was expected"))
     }
 
-    @Test("capabilities JSON lists each category and sampling with the six keys")
+    @Test("capabilities JSON lists each category, sampling and containment")
     func capabilities() throws {
         let text = CapabilitiesJSON.array(ObserverCapabilities.negotiate())
         let array = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
-        #expect(array.count == 5)
+        #expect(array.count == 6)
+        #expect(array.last?["category"] as? String == "containment")
     }
 }

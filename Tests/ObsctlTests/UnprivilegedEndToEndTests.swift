@@ -17,7 +17,10 @@ struct UnprivilegedEndToEndTests {
         #expect(run.exitCode == 0)
         #expect(run.err.isEmpty)
         let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]])
-        #expect(array.map { $0["category"] as? String } == ["lifecycle", "file", "network", "process", "sampling"])
+        #expect(
+            array.map { $0["category"] as? String } == [
+                "lifecycle", "file", "network", "process", "sampling", "containment",
+            ])
         #expect(array[0]["support"] as? String == "supported")
         for object in array[1...3] {
             #expect(object["support"] as? String == "unavailable")
@@ -31,6 +34,14 @@ struct UnprivilegedEndToEndTests {
             )
         }
         #expect(array[4]["support"] as? String == "supported")
+        // No cgroup may be made as nobody here: runs fall back to the process group, said so.
+        #expect(array[5]["support"] as? String == "partial")
+        #expect(array[5]["backend"] as? String == "process-group")
+        #expect((array[5]["reason"] as? String)?.contains("(mkdir: EACCES)") == true)
+        #expect(
+            array[5]["remedy"] as? String
+                == "Run as root, or in a cgroup delegated to this user (for example systemd-run --user --scope -p "
+                + "Delegate=yes obsctl …)")
     }
 
     @Test("watch --categories lifecycle -- true: exit 0, started, exited, profile, no warning")

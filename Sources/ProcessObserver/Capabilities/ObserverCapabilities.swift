@@ -4,6 +4,8 @@ public struct ObserverCapabilities: Sendable, Hashable {
     public var categories: [CategoryCapability]
     /// Whether perf samples can be taken (`procfs` backend).
     public var sampling: SamplingCapability
+    /// Whether each spawned run gets a cgroup of its own (`cgroup2`), or only its process group.
+    public var containment: ContainmentCapability
 
     public subscript(_ category: EventCategory) -> CategoryCapability {
         categories.first { $0.category == category }!
@@ -39,7 +41,8 @@ public struct ObserverCapabilities: Sendable, Hashable {
         ]
         list += KernelBackend.probe(verifyingLoad: verifyingLoad)
         list.sort { $0.category < $1.category }
-        return ObserverCapabilities(categories: list, sampling: SamplingCapability.probe())
+        return ObserverCapabilities(
+            categories: list, sampling: SamplingCapability.probe(), containment: ContainmentCapability.probe())
     }
 }
 

@@ -10,6 +10,8 @@
 final class CgroupOwner: @unchecked Sendable {
     let directory: String
     let v1Directories: [String: String]
+    /// The observer's own v2 cgroup directory, beneath which `directory` lives.
+    var parentDirectory: String { String(directory.prefix(directory.count - Self.ownName.count - 1)) }
     private let lock = ConditionLock()
     private var next: UInt64 = 0
     private var active = 0

@@ -88,16 +88,20 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
     /// The message without its `<Failure> failed: ` head, for a caller that already names what
     /// failed (`obsctl: ./x: cannot be executed …`).
     public var detail: String {
-        var text = reason
-        switch (call, underlying) {
-        case (let call?, let errno?): text += " (\(call): \(ErrnoName.name(of: errno.rawValue)))"
-        case (nil, let errno?): text += " (\(ErrnoName.name(of: errno.rawValue)))"
-        case (let call?, nil): text += " (\(call))"
-        case (nil, nil): break
-        }
-        text += "."
+        var text = cause + "."
         if let remedy { text += " \(remedy)." }
         return text
+    }
+
+    /// The reason with the call and errno, without a full stop: `the working directory … does
+    /// not exist (chdir: ENOENT)`, for a sentence of the caller's.
+    public var cause: String {
+        switch (call, underlying) {
+        case (let call?, let errno?): "\(reason) (\(call): \(ErrnoName.name(of: errno.rawValue)))"
+        case (nil, let errno?): "\(reason) (\(ErrnoName.name(of: errno.rawValue)))"
+        case (let call?, nil): "\(reason) (\(call))"
+        case (nil, nil): reason
+        }
     }
 
     public var description: String { message }

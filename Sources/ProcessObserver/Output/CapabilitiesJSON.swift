@@ -1,7 +1,7 @@
 /// Encodes negotiated capabilities as the JSON array `obsctl capabilities --json` prints.
 ///
 /// One object per category in `EventCategory.allCases` order, then one with category
-/// `sampling` for perf samples. Every object has `category`, `support`, `backend`, `reason`,
+/// `sampling` for perf samples and one with category `containment` for run cgroups. Every object has `category`, `support`, `backend`, `reason`,
 /// `missing` (the kinds not delivered, empty unless `partial`) and `remedy` (null when nothing
 /// can be done or nothing needs to be).
 public enum CapabilitiesJSON {
@@ -17,6 +17,10 @@ public enum CapabilitiesJSON {
         object(
             &json, category: "sampling", support: sampling.support, backend: sampling.backend,
             reason: sampling.reason, missing: [], remedy: sampling.remedy)
+        let containment = capabilities.containment
+        object(
+            &json, category: "containment", support: containment.support, backend: containment.backend,
+            reason: containment.reason, missing: [], remedy: containment.remedy)
         json.endArray()
         return String(decoding: json.bytes, as: UTF8.self)
     }

@@ -59,12 +59,15 @@ public final class NativeProcess: @unchecked Sendable {
     public convenience init(
         _ executable: Executable, arguments: [String], environment: Environment = .inherit,
         workingDirectory: FilePath? = nil, standardInput: InputSource = .inherit,
-        standardOutput: OutputSink = .inherit, standardError: OutputSink = .inherit, timeout: Duration? = nil
+        standardOutput: OutputSink = .inherit, standardError: OutputSink = .inherit, timeout: Duration? = nil,
+        terminationGrace: Duration = .seconds(2), containment: Containment = .automatic,
+        runEnd: RunEnd = .lastProcessExits
     ) {
         self.init(
             executable, arguments: arguments.map { ByteString($0) }, environment: environment,
             workingDirectory: workingDirectory, standardInput: standardInput, standardOutput: standardOutput,
-            standardError: standardError, timeout: timeout)
+            standardError: standardError, timeout: timeout, terminationGrace: terminationGrace,
+            containment: containment, runEnd: runEnd)
     }
 
     /// Attaches an observer to the next spawn and returns its subscriber. Call again for more

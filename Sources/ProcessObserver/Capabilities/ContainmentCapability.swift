@@ -1,0 +1,32 @@
+/// Whether each spawned run can get a cgroup of its own: the `containment` row of the
+/// capabilities.
+///
+/// `supported` with backend `cgroup2` when a run's cgroup could be made, entered and removed here
+/// (the probe does exactly that once, beneath this process's own cgroup); otherwise `partial`
+/// with backend `process-group`: runs still work, but control reaches only the root's process
+/// group, which a descendant can leave with `setsid`, and the profile has no tree figures.
+public struct ContainmentCapability: Sendable, Hashable {
+    public var support: CapabilitySupport
+    public var backend: String
+    public var reason: String
+    public var remedy: String?
+
+    static func probe() -> ContainmentCapability {
+        switch CgroupOwner.shared {
+        case .success(let owner):
+            let layout =
+                owner.v1Directories.isEmpty
+                ? "" : " (its peak memory comes from a cgroup v1 memory hierarchy on this hybrid host)"
+            return ContainmentCapability(
+                support: .supported, backend: "cgroup2",
+                reason: "each run gets a cgroup v2 of its own under \(owner.parentDirectory), entered before its "
+                    + "first instruction, so nothing it starts escapes\(layout)")
+        case .failure(let error):
+            return ContainmentCapability(
+                support: .partial, backend: "process-group",
+                reason: "runs are contained by their process group only, which a descendant can leave (setsid): "
+                    + "\(error.failure) failed: \(error.cause)",
+                remedy: error.remedy ?? CgroupOwner.remedy)
+        }
+    }
+}
