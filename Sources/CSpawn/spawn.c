@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -70,8 +71,9 @@ static pid_t fork_into(int cgroup_fd, int *in_cgroup) {
 }
 
 int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                    int stdin_fd, int stdout_fd, int stderr_fd, int cgroup_fd, obs_gated_child *out,
-                    obs_spawn_failure *failure) {
+                    int stdin_fd, int stdout_fd, int stderr_fd, int cgroup_fd, int death_signal,
+                    obs_gated_child *out, obs_spawn_failure *failure) {
+    pid_t parent = getpid();
     int gate[2], errpipe[2];
     if (pipe2(gate, O_CLOEXEC) < 0) return fail(failure, OBS_STEP_PIPE, errno);
     if (pipe2(errpipe, O_CLOEXEC) < 0) {
@@ -96,6 +98,11 @@ int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], co
     if (pid == 0) {
         close(gate[1]);
         close(errpipe[0]);
+        // Die with the observer; if it is already gone (killed between fork and here), now.
+        if (death_signal != 0) {
+            prctl(PR_SET_PDEATHSIG, death_signal);
+            if (getppid() != parent) _exit(127);
+        }
         for (int sig = 1; sig < NSIG; sig++) {
             struct sigaction sa;
             memset(&sa, 0, sizeof(sa));

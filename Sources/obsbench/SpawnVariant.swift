@@ -78,7 +78,7 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
             for _ in 0..<count {
                 var child = obs_gated_child()
                 var failure = obs_spawn_failure()
-                let rc = obs_spawn_gated(argv[0]!, argv, environ, nil, -1, -1, -1, -1, &child, &failure)
+                let rc = obs_spawn_gated(argv[0]!, argv, environ, nil, -1, -1, -1, -1, 0, &child, &failure)
                 guard rc == 0 else {
                     throw Launcher.SpawnError(
                         description:

@@ -152,7 +152,12 @@ struct WatchCommand: ParsableCommand {
         let session = WatchSession(
             output: events, json: options.json,
             formatter: HumanFormatter(originNs: target.originNs, colour: Self.wantsColour(events)))
-        let summary = session.run(subscriber: target.subscriber, endEarly: target.endEarly, idle: target.noteWaiting)
+        let summary = session.run(
+            subscriber: target.subscriber, endEarly: target.endEarly,
+            idle: {
+                // Not after a signal: the tree is being ended then, and the note's advice is moot.
+                if forwarder.received.isEmpty { target.noteWaiting() }
+            })
         let result = target.wait()
         forwarder.detach()
 

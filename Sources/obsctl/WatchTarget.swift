@@ -91,6 +91,9 @@ struct WatchTarget {
             standardOutput: childStdoutToStderr ? .fileDescriptor(FileDescriptor(rawValue: 2)) : .inherit,
             timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) }, runEnd: endWithRoot ? .rootExits : .lastProcessExits
         )
+        // obsctl spawns from its main thread, which lives as long as it does: if obsctl is
+        // killed, the command dies with it (and the next run reaps what is left of its cgroup).
+        process.diesWithSpawningThread = true
         let subscriber = process.withObserver(config)
         let origin = ObserverEvent.currentTimestampNs()
         do {

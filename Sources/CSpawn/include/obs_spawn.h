@@ -57,9 +57,12 @@ typedef struct obs_gated_child {
 /// directory: the child is created inside it (clone3 with CLONE_INTO_CGROUP), so it and all its
 /// descendants are in the cgroup from their first instruction. Returns 0, or -1 with *failure set
 /// (OBS_STEP_PIPE, OBS_STEP_FORK or OBS_STEP_CLONE3).
+///
+/// death_signal, when not 0, is the signal the child gets when the thread that called this
+/// exits (PR_SET_PDEATHSIG): so that the root of a run dies with an observer that was killed.
 int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                    int stdin_fd, int stdout_fd, int stderr_fd, int cgroup_fd, obs_gated_child *out,
-                    obs_spawn_failure *failure);
+                    int stdin_fd, int stdout_fd, int stderr_fd, int cgroup_fd, int death_signal,
+                    obs_gated_child *out, obs_spawn_failure *failure);
 
 /// Starts a child without a start gate, with glibc's posix_spawn (CLONE_VM|CLONE_VFORK: no page
 /// tables are copied, which makes it several times cheaper than fork in a large process). The child

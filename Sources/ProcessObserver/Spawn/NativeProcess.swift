@@ -30,6 +30,11 @@ public final class NativeProcess: @unchecked Sendable {
     public let containment: Containment
     /// When the run is over: when its last process exits (the default), or when the root does.
     public let runEnd: RunEnd
+    /// The root gets SIGKILL when the thread that called `spawn()` exits (`PR_SET_PDEATHSIG`),
+    /// so a tree never runs on unobserved after its observer was killed. Set it only when
+    /// spawning from a thread that lives as long as the observer (the main thread of a CLI): the
+    /// kernel fires it when that *thread* exits, not the process. Default false.
+    public var diesWithSpawningThread = false
     let logger: Logger
 
     private let lock = ConditionLock()

@@ -53,7 +53,8 @@ extension Run {
         )
         let command = Spawner.Command(
             path: path, argv: argv, environment: process.environment.entries(),
-            workingDirectory: process.workingDirectory, stdio: stdio, cgroup: cgroup?.descriptor)
+            workingDirectory: process.workingDirectory, stdio: stdio, cgroup: cgroup?.descriptor,
+            deathSignal: process.diesWithSpawningThread ? SignalNumber.kill : 0)
 
         // Kernel backend first: its programs must be attached before the child passes the gate.
         var kernel: (any KernelEventSource)?
@@ -69,7 +70,7 @@ extension Run {
         let pid: Int32
         let pidfd: FileDescriptor
         let startNs: UInt64
-        if kernel != nil || cgroup != nil {
+        if kernel != nil || cgroup != nil || process.diesWithSpawningThread {
             // The start gate: the child waits until its pid is in the kernel's tracked map (and in
             // its v1 controller cgroups), so its very first instructions (the loader's opens) are
             // observed and contained.

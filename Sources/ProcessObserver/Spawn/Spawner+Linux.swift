@@ -35,6 +35,8 @@ enum Spawner {
         var stdio: (Int32, Int32, Int32)
         /// The run's cgroup v2 directory, which the child is created in.
         var cgroup: FileDescriptor? = nil
+        /// The signal the child gets when the spawning thread exits (0: none).
+        var deathSignal: Int32 = 0
     }
 
     /// Forks the child and leaves it waiting at the start gate.
@@ -44,7 +46,7 @@ enum Spawner {
         let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
             obs_spawn_gated(
                 pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
-                command.cgroup?.rawValue ?? -1, &child, &failure)
+                command.cgroup?.rawValue ?? -1, command.deathSignal, &child, &failure)
         }
         if rc != 0 { throw error(failure, command) }
         return child
