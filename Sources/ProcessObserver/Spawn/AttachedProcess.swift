@@ -92,6 +92,11 @@ public final class AttachedRun: @unchecked Sendable {
         -> AttachedRun
     {
         guard pid > 0, Syscall.processExists(pid) else { throw notFound(pid) }
+        guard pid != ProcessTree.observer else {
+            throw ObserverError(
+                .invalidConfiguration, failure: attaching(pid), reason: "it is this process, the observer itself",
+                remedy: "Attach to another process; the observer always leaves itself out")
+        }
         let pidfd = try Spawner.pidfd(for: pid, failure: attaching(pid))
         let hub = EventHub(subscribers: subscribers)
         let kernel: any KernelEventSource
@@ -115,7 +120,7 @@ public final class AttachedRun: @unchecked Sendable {
         do throws(ObserverError) {
             wake = try Spawner.pipe(for: "waking the watching thread", failure: attaching(pid))
             // The process (even if it is exiting) and its live descendants, found the way the sampler
-            // finds its tree.
+            // finds its tree: without the observer, when it is one of them.
             let tree = ProcFS.stat(pid).map { ProcessTree().members(root: pid, rootStartTime: $0.startTime) } ?? []
             for member in [pid] + tree.dropFirst().map(\.processID) { try kernel.track(processID: member) }
         } catch {
