@@ -46,7 +46,7 @@ struct HumanFormatter {
     /// Whether the event reports a failure (a negative syscall result, or lost events).
     private static func failed(_ kind: EventKind) -> Bool {
         switch kind {
-        case .lost: true
+        case .lost, .limit: true
         case .exec(let e): !e.result.succeeded
         case .open(let o): !o.result.succeeded
         case .unlink(let p), .rmdir(let p), .mkdir(let p): !p.result.succeeded
@@ -67,6 +67,14 @@ struct HumanFormatter {
             return Self.sample(sample)
         case .lost(let lost):
             return "\(lost.count) events lost (\(lost.source.rawValue))"
+        case .limit(let limit):
+            switch limit.resource {
+            case .memory:
+                return
+                    "the OOM killer ended \(limit.count) process\(limit.count == 1 ? "" : "es") (memory limit \(Units.bytes(limit.limit)))"
+            case .pids:
+                return "\(limit.count) fork\(limit.count == 1 ? "" : "s") refused (process limit \(limit.limit))"
+            }
         case .profile(let p):
             return Self.profile(p)
         case .fork(let f):

@@ -5,9 +5,13 @@ struct RunSummary {
     private var counts: [EventCategory: [String: Int]] = [:]
     private(set) var profile: RunProfile?
 
+    /// The memory limit the OOM killer enforced, when a `limit` event said so.
+    private var memoryLimit: UInt64?
+
     mutating func count(_ event: ObserverEvent) {
         counts[event.category, default: [:]][event.kind.name, default: 0] += 1
         if case .profile(let p) = event.kind { profile = p }
+        if case .limit(let limit) = event.kind, limit.resource == .memory { memoryLimit = limit.limit }
     }
 
     /// The summary text: how the command ended, what it cost, events per category and kind,
@@ -20,7 +24,10 @@ struct RunSummary {
     {
         let p = profile ?? fallback
         var lines: [String] = []
-        let outcome = status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
+        var outcome = status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
+        if p.killedByOOM {
+            outcome += " by the OOM killer" + (memoryLimit.map { " (memory limit \(Units.bytes($0)))" } ?? "")
+        }
         var headline = "obsctl: \(command): \(outcome) after \(Units.seconds(p.wallNanoseconds))"
         if p.timedOut { headline += " (timed out)" }
         if let first = signals.first {

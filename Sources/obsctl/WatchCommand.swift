@@ -36,6 +36,8 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var options: OutputOptions
 
+    @OptionGroup(title: "Limits of the whole run") var limitOptions: LimitOptions
+
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -101,6 +103,10 @@ struct WatchCommand: ParsableCommand {
                 throw ValidationError(
                     "--timeout applies only to a command obsctl starts; an attached process is not obsctl's to end.")
             }
+            guard limitOptions.limits.isUnlimited, !endWithRoot else {
+                throw ValidationError(
+                    "--memory-max, --pids-max, --cpu-max and --end-with-root apply only to a command obsctl starts.")
+            }
         } else if command.isEmpty {
             throw ValidationError(
                 "Missing the command to run: obsctl watch [options] -- CMD [ARG...], or attach with --pid PID.")
@@ -143,6 +149,7 @@ struct WatchCommand: ParsableCommand {
             } else {
                 try WatchTarget.spawn(
                     command: command, config: config, timeout: timeout, endWithRoot: endWithRoot,
+                    limits: limitOptions.limits,
                     childStdoutToStderr: options.json && eventsOnStdout)
             }
         target.connect(forwarder)

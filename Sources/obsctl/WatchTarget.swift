@@ -73,7 +73,8 @@ struct WatchTarget {
     /// observer. A spawn failure is reported on stderr and becomes obsctl's exit code
     /// (`ObsctlExitCode.forSpawnFailure`: 127 not found, 126 not executable, 125 anything else).
     static func spawn(
-        command: [String], config: ObserverConfig, timeout: Double?, endWithRoot: Bool, childStdoutToStderr: Bool
+        command: [String], config: ObserverConfig, timeout: Double?, endWithRoot: Bool, limits: ResourceLimits,
+        childStdoutToStderr: Bool
     ) throws -> WatchTarget {
         // The exact bytes of CMD and its arguments: ArgumentParser took them (lossily) from after
         // the `--`, so they are the trailing values of argv.
@@ -94,6 +95,7 @@ struct WatchTarget {
         // obsctl spawns from its main thread, which lives as long as it does: if obsctl is
         // killed, the command dies with it (and the next run reaps what is left of its cgroup).
         process.diesWithSpawningThread = true
+        process.limits = limits
         let subscriber = process.withObserver(config)
         let origin = ObserverEvent.currentTimestampNs()
         do {

@@ -40,7 +40,7 @@ struct WatchContainmentTests {
         let obsctl = try ObsctlRunner.start(
             [
                 "watch", "--json", "--interval", "0", "--categories", "lifecycle", "-o", "\(dir)/events", "--", "sh",
-                "-c", "sleep 60 & echo $! > \(dir)/bg; echo ready; sleep 60",
+                "-c", "sleep 60 & echo $! > \(dir)/bg; echo ready; exec sleep 60",
             ].map { Array($0.utf8) })
         #expect(obsctl.readStdoutLine(containing: "ready") == "ready")
         let background = try Self.pid(in: "\(dir)/bg")

@@ -20,8 +20,8 @@ final class CgroupOwner: @unchecked Sendable {
     static let remedy =
         "Run as root, or in a cgroup delegated to this user (for example systemd-run --user --scope -p Delegate=yes obsctl …)"
 
-    /// The v1 controllers a run joins on a hybrid host.
-    static let v1Controllers = ["memory", "pids"]
+    /// The v1 controllers a run may join on a hybrid host (cpu only with a CPU limit).
+    static let v1Controllers = ["memory", "pids", "cpu"]
 
     private init(directory: String, v1Directories: [String: String]) {
         self.directory = directory
@@ -64,7 +64,10 @@ final class CgroupOwner: @unchecked Sendable {
     }
 
     /// A fresh cgroup for the next run; the owner's directories are made first if no run holds them.
-    func makeRunCgroup() throws(ObserverError) -> RunCgroup {
+    ///
+    /// The v1 cpu hierarchy is joined only for a CPU limit: a v1 cpu cgroup starts with no
+    /// real-time budget (`cpu.rt_runtime_us` 0), so SCHED_FIFO and SCHED_RR would fail in it.
+    func makeRunCgroup(limits: ResourceLimits = .none) throws(ObserverError) -> RunCgroup {
         lock.lock()
         if active == 0 {
             do {
@@ -79,7 +82,8 @@ final class CgroupOwner: @unchecked Sendable {
         let name = "run.\(next)"
         lock.unlock()
         do {
-            return try RunCgroup.create(owner: self, name: name)
+            let controllers = Set(v1Directories.keys).subtracting(limits.cpuCores == nil ? ["cpu"] : [])
+            return try RunCgroup.create(owner: self, name: name, v1Controllers: controllers)
         } catch {
             lock.withLock { release() }
             throw error
@@ -111,6 +115,12 @@ final class CgroupOwner: @unchecked Sendable {
                 errno: error, reason: "\(ByteString(directory).shellQuoted) could not be made", remedy: Self.remedy)
         }
         for path in v1Directories.values { try? Syscall.makeDirectory(path) }
+        // The v2 controllers this process's cgroup passes down, enabled for the runs (the owner
+        // directory holds no process, so the no-internal-processes rule allows it).
+        let available = (ProcFS.readText(directory + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace)
+        for controller in ["memory", "pids", "cpu"] where available.contains(Substring(controller)) {
+            try? Syscall.writeFile(directory + "/cgroup.subtree_control", "+" + controller)
+        }
     }
 
     /// Owner directories under `parents` whose owner is gone: their runs' processes are killed

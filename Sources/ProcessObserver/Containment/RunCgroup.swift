@@ -28,7 +28,9 @@ final class RunCgroup: @unchecked Sendable {
     }
 
     /// Creates the next run's cgroup under the owner's directories.
-    static func create(owner: CgroupOwner, name: String) throws(ObserverError) -> RunCgroup {
+    static func create(owner: CgroupOwner, name: String, v1Controllers: Set<String>) throws(ObserverError)
+        -> RunCgroup
+    {
         let directory = owner.directory + "/" + name
         let failure = "creating the run's cgroup \(ByteString(directory).shellQuoted)"
         do {
@@ -39,7 +41,8 @@ final class RunCgroup: @unchecked Sendable {
                 reason: "the cgroup directory could not be made", remedy: CgroupOwner.remedy)
         }
         var v1: [String: String] = [:]
-        for (controller, parent) in owner.v1Directories where Syscall.exists(parent) {
+        for (controller, parent) in owner.v1Directories
+        where v1Controllers.contains(controller) && Syscall.exists(parent) {
             let path = parent + "/" + name
             if (try? Syscall.makeDirectory(path)) != nil { v1[controller] = path }
         }
@@ -55,6 +58,71 @@ final class RunCgroup: @unchecked Sendable {
                 .containmentFailed, failure: failure, call: "open", errno: error as? Errno ?? .ioError,
                 reason: "the new cgroup directory could not be opened")
         }
+    }
+
+    /// Writes the limits into the cgroup's interface files: the v2 ones where the controller is
+    /// enabled for the run, else (hybrid hosts) the v1 ones. Throws when a limit has nowhere to go.
+    func apply(_ limits: ResourceLimits) throws(ObserverError) {
+        func write(_ limit: String, _ candidates: [(file: String, value: String)]) throws(ObserverError) {
+            for (file, value) in candidates where Syscall.exists(file) {
+                do {
+                    try Syscall.writeFile(file, value)
+                    return
+                } catch {
+                    throw ObserverError.systemCall(
+                        .containmentFailed, failure: "setting the run's \(limit) limit", call: "write", errno: error,
+                        reason: "\(ByteString(file).shellQuoted) refused \(value)")
+                }
+            }
+            throw ObserverError(
+                .containmentFailed, failure: "setting the run's \(limit) limit",
+                reason: "the \(limit) controller is not available to this process's cgroups",
+                remedy: "Run in a cgroup with the controller delegated (for example systemd-run --scope -p "
+                    + "Delegate=yes obsctl …), or without the limit")
+        }
+        if let bytes = limits.memoryBytes {
+            try write(
+                "memory",
+                [(directory + "/memory.max", "\(bytes)")]
+                    + (v1Directories["memory"].map { [($0 + "/memory.limit_in_bytes", "\(bytes)")] } ?? []))
+        }
+        if let count = limits.processCount {
+            try write(
+                "pids",
+                [(directory + "/pids.max", "\(count)")]
+                    + (v1Directories["pids"].map { [($0 + "/pids.max", "\(count)")] } ?? []))
+        }
+        if let cores = limits.cpuCores {
+            let period = ResourceLimits.cpuPeriodMicroseconds
+            let quota = UInt64(max(1000, (cores * Double(period)).rounded()))
+            var candidates = [(directory + "/cpu.max", "\(quota) \(period)")]
+            if let v1 = v1Directories["cpu"] {
+                try? Syscall.writeFile(v1 + "/cpu.cfs_period_us", "\(period)")
+                candidates.append((v1 + "/cpu.cfs_quota_us", "\(quota)"))
+            }
+            try write("cpu", candidates)
+        }
+    }
+
+    /// OOM kills and refused forks so far (v2 `memory.events` and `pids.events`; v1
+    /// `memory.oom_control` and `pids.events`).
+    func limitEvents() -> LimitEvents {
+        func counter(_ files: [String], _ key: String) -> Int {
+            for file in files {
+                guard let text = ProcFS.readText(file) else { continue }
+                for line in text.split(separator: "\n") {
+                    let parts = line.split(separator: " ")
+                    if parts.count == 2, parts[0] == key, let value = Int(parts[1]) { return value }
+                }
+            }
+            return 0
+        }
+        return LimitEvents(
+            oomKills: counter(
+                [directory + "/memory.events"] + (v1Directories["memory"].map { [$0 + "/memory.oom_control"] } ?? []),
+                "oom_kill"),
+            processLimitHits: counter(
+                [directory + "/pids.events"] + (v1Directories["pids"].map { [$0 + "/pids.events"] } ?? []), "max"))
     }
 
     /// Puts `pid` in the v1 controller cgroups (and in the v2 one when `CLONE_INTO_CGROUP` was not

@@ -44,6 +44,8 @@ public enum EventKind: Sendable {
     case exited(ExitStatus)
     case sample(PerfSample)
     case lost(Lost)
+    /// A limit of the run's cgroup was hit (OOM kills, refused forks), just before `exited`.
+    case limit(LimitReached)
     case profile(RunProfile)
     // process
     case fork(Fork)
@@ -68,6 +70,7 @@ public enum EventKind: Sendable {
         case .exited: "exited"
         case .sample: "sample"
         case .lost: "lost"
+        case .limit: "limit"
         case .profile: "profile"
         case .fork: "fork"
         case .exec: "exec"
@@ -109,6 +112,26 @@ public struct Lost: Sendable, Hashable {
     public init(count: UInt64, source: Source) {
         self.count = count
         self.source = source
+    }
+}
+
+/// The kernel enforced one of the run's `ResourceLimits`.
+public struct LimitReached: Sendable, Hashable {
+    public enum Resource: String, Sendable, Hashable {
+        /// The OOM killer ended `count` processes of the run (memory limit `limit` bytes).
+        case memory
+        /// `count` forks failed because the run held `limit` processes.
+        case pids
+    }
+    public var resource: Resource
+    public var count: Int
+    /// The limit in force: bytes for memory, processes for pids.
+    public var limit: UInt64
+
+    public init(resource: Resource, count: Int, limit: UInt64) {
+        self.resource = resource
+        self.count = count
+        self.limit = limit
     }
 }
 

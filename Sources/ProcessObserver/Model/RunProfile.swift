@@ -43,6 +43,9 @@ public struct RunProfile: Sendable, Hashable {
     /// What the whole tree used, from the run's cgroup; nil without one. Unlike the `wait4`
     /// figures above, this counts every process that was ever in the run, daemons included.
     public var tree: TreeUsage?
+    /// The root was killed by the OOM killer (SIGKILL while the run's cgroup counted an OOM kill,
+    /// and not sent by the run itself).
+    public var killedByOOM = false
 
     /// Average CPU use in cores: CPU time over wall time. Nil when the wall time is zero.
     public var avgCPU: Double? {

@@ -58,6 +58,10 @@ public enum EventJSON {
         case .lost(let lost):
             json.member("count", lost.count)
             json.member("source", lost.source.rawValue)
+        case .limit(let limit):
+            json.member("resource", limit.resource.rawValue)
+            json.member("count", limit.count)
+            json.member("limit", limit.limit)
         case .profile(let profile):
             json.profile(profile)
         case .fork(let fork):
@@ -190,6 +194,7 @@ extension JSONBuilder {
         member("lost_subscriber", profile.lostSubscriber)
         member("lost_kernel", profile.lostKernel)
         if let containment = profile.containment { member("containment", containment) }
+        if profile.killedByOOM { member("oom_killed", true) }
         if let treeWall = profile.treeWallNanoseconds { member("tree_wall_ns", treeWall) }
         if let tree = profile.tree {
             member("tree_user_cpu_ns", tree.userCPUNanoseconds)

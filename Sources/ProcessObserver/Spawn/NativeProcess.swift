@@ -35,6 +35,9 @@ public final class NativeProcess: @unchecked Sendable {
     /// spawning from a thread that lives as long as the observer (the main thread of a CLI): the
     /// kernel fires it when that *thread* exits, not the process. Default false.
     public var diesWithSpawningThread = false
+    /// Memory, process-count and CPU limits on the whole run, enforced by its cgroup. A limit
+    /// that cannot be enforced here makes `spawn()` throw `.containmentFailed`.
+    public var limits = ResourceLimits.none
     let logger: Logger
 
     private let lock = ConditionLock()

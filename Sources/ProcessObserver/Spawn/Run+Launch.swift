@@ -10,7 +10,7 @@ extension Run {
         let argv = [ByteString(process.executable.description)] + process.arguments
         let starting = ObserverError.starting(path)
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
-        let cgroup = try makeCgroup(process.containment)
+        let cgroup = try makeCgroup(process.containment, limits: process.limits)
 
         // Descriptors for the child's stdio; ours are closed once the child has its copies.
         var toClose: [FileDescriptor] = []
@@ -130,7 +130,8 @@ extension Run {
         }
         let run = Run(
             pid: pid, pidfd: pidfd, scope: cgroup.map { .cgroup($0) } ?? .processGroup(pid), end: process.runEnd,
-            hub: hub, kernel: kernel, sampler: sampler, captures: (captureOut, captureErr), startNs: startNs,
+            limits: process.limits, hub: hub, kernel: kernel, sampler: sampler, captures: (captureOut, captureErr),
+            startNs: startNs,
             timeout: process.timeout, grace: process.terminationGrace)
         Reaper.shared.watch(run)
         return run
@@ -139,9 +140,29 @@ extension Run {
     /// The run's cgroup, when containment asks for one and this machine can make it. A machine
     /// that cannot is said once by `ObserverCapabilities.containment`; the run then falls back to
     /// the process group, and its profile says `process-group`.
-    private static func makeCgroup(_ containment: Containment) throws(ObserverError) -> RunCgroup? {
-        guard containment == .automatic, case .success(let owner) = CgroupOwner.shared else { return nil }
-        return try owner.makeRunCgroup()
+    private static func makeCgroup(_ containment: Containment, limits: ResourceLimits) throws(ObserverError)
+        -> RunCgroup?
+    {
+        guard containment == .automatic, case .success(let owner) = CgroupOwner.shared else {
+            guard limits.isUnlimited else {
+                let why: ObserverError? =
+                    if case .failure(let error) = CgroupOwner.shared, containment == .automatic { error } else { nil }
+                throw ObserverError(
+                    .containmentFailed, failure: "limiting the run",
+                    reason: "limits need a cgroup for the run, and "
+                        + (why.map { "none can be made here: \($0.cause)" } ?? "containment is .processGroup"),
+                    remedy: why?.remedy)
+            }
+            return nil
+        }
+        let cgroup = try owner.makeRunCgroup(limits: limits)
+        do {
+            try cgroup.apply(limits)
+        } catch {
+            owner.finished(cgroup)
+            throw error
+        }
+        return cgroup
     }
 
 }

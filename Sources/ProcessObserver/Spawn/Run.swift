@@ -17,6 +17,7 @@ final class Run: @unchecked Sendable {
     let pidfd: FileDescriptor
     let scope: ProcessScope
     let end: RunEnd
+    let limits: ResourceLimits
     private let hub: EventHub?
     private let kernel: (any KernelEventSource)?
     private let sampler: Sampler?
@@ -39,7 +40,7 @@ final class Run: @unchecked Sendable {
     private var closed = false
 
     init(
-        pid: Int32, pidfd: FileDescriptor, scope: ProcessScope, end: RunEnd, hub: EventHub?,
+        pid: Int32, pidfd: FileDescriptor, scope: ProcessScope, end: RunEnd, limits: ResourceLimits, hub: EventHub?,
         kernel: (any KernelEventSource)?, sampler: Sampler?, captures: (OutputCapture?, OutputCapture?),
         startNs: UInt64, timeout: Duration?, grace: Duration
     ) {
@@ -47,6 +48,7 @@ final class Run: @unchecked Sendable {
         self.pidfd = pidfd
         self.scope = scope
         self.end = end
+        self.limits = limits
         self.hub = hub
         self.kernel = kernel
         self.sampler = sampler
@@ -194,11 +196,20 @@ final class Run: @unchecked Sendable {
     }
 
     private func close() {
-        let (status, usage, endNs, timedOut) = lock.withLock { (root!.status, root!.usage, root!.endNs, self.timedOut) }
+        let (status, usage, endNs, timedOut, killedByUs) = lock.withLock {
+            (root!.status, root!.usage, root!.endNs, self.timedOut, killed)
+        }
         let exit = ExitStatus(waitStatus: status)
         let sampleCount = sampler?.stop() ?? 0
         let stats = kernel?.stop() ?? KernelSourceStats()
         let treeEndNs = Clock.monotonicNs()
+        let limitEvents = scope.cgroup?.limitEvents() ?? LimitEvents()
+        for reached in Self.reached(limitEvents, limits) {
+            hub?.publish(
+                ObserverEvent(timestampNs: treeEndNs, category: .lifecycle, processID: pid, kind: .limit(reached)))
+        }
+        let killedByOOM =
+            limitEvents.oomKills > 0 && !killedByUs && exit == .signaled(signal: SignalNumber.kill, coreDumped: false)
         hub?.publish(ObserverEvent(timestampNs: endNs, category: .lifecycle, processID: pid, kind: .exited(exit)))
         let out = captures.0?.finish()
         let err = captures.1?.finish()
@@ -207,7 +218,7 @@ final class Run: @unchecked Sendable {
         if let cgroup = scope.cgroup, case .success(let owner) = CgroupOwner.shared { owner.finished(cgroup) }
 
         func profile(lost: UInt64) -> RunProfile {
-            RunProfile(
+            var profile = RunProfile(
                 status: exit, timedOut: timedOut, wallNanoseconds: endNs - startNs,
                 userCPUNanoseconds: usage.userCPUNanoseconds, systemCPUNanoseconds: usage.systemCPUNanoseconds,
                 peakRSSBytes: usage.peakRSSBytes, minorFaults: usage.minorFaults, majorFaults: usage.majorFaults,
@@ -215,6 +226,8 @@ final class Run: @unchecked Sendable {
                 involuntaryContextSwitches: usage.involuntaryContextSwitches, sampleCount: sampleCount,
                 lostSubscriber: lost, lostKernel: stats.lost, containment: scope.backend,
                 treeWallNanoseconds: treeEndNs - startNs, tree: tree)
+            profile.killedByOOM = killedByOOM
+            return profile
         }
         var totalLost: UInt64 = 0
         hub?.finish(
@@ -234,6 +247,21 @@ final class Run: @unchecked Sendable {
         lock.broadcast()
         lock.unlock()
         for w in waiting { w.resume(returning: result) }
+    }
+}
+
+extension Run {
+    /// One `limit` event per resource the kernel enforced.
+    static func reached(_ events: LimitEvents, _ limits: ResourceLimits) -> [LimitReached] {
+        var out: [LimitReached] = []
+        if events.oomKills > 0 {
+            out.append(LimitReached(resource: .memory, count: events.oomKills, limit: limits.memoryBytes ?? 0))
+        }
+        if events.processLimitHits > 0 {
+            out.append(
+                LimitReached(resource: .pids, count: events.processLimitHits, limit: UInt64(limits.processCount ?? 0)))
+        }
+        return out
     }
 }
 

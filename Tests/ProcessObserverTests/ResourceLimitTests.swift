@@ -1,0 +1,76 @@
+import Glibc
+import Testing
+
+@testable import ProcessObserver
+
+/// Limits on a whole run, on this machine's real cgroups (v1 memory, pids and cpu on this hybrid
+/// host), with the kernel enforcing them.
+@Suite("Resource limits of a run", .serialized)
+struct ResourceLimitTests {
+    @Test("a memory limit below what the child touches: one OOM kill, a limit event, the exact reason")
+    func oom() throws {
+        let process = NativeProcess(
+            .name("perl"), arguments: ["-e", "$x = 'a' x (256 * 1024 * 1024); print 'survived'"],
+            standardOutput: .capture(maxBytes: 64), timeout: .seconds(30))
+        process.limits = ResourceLimits(memoryBytes: 64 << 20)
+        let events = process.withObserver(.lifecycle())
+        let result = try process.run()
+        #expect(result.status == .signaled(signal: SIGKILL, coreDumped: false))
+        #expect(result.profile.killedByOOM)
+        #expect(result.standardOutput == [])
+        let kinds = events.collect().map(\.kind)
+        #expect(kinds.map(\.name) == ["started", "limit", "exited", "profile"])
+        guard case .limit(let limit) = kinds[1] else { return }
+        #expect(limit == LimitReached(resource: .memory, count: 1, limit: 64 << 20))
+        #expect(result.profile.tree?.peakMemoryBytes.map { $0 <= 64 << 20 } == true)
+    }
+
+    @Test("a process limit: forks beyond it fail, and the run says how many were refused")
+    func pids() throws {
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "for i in 1 2 3 4 5 6; do sleep 0.2 & done 2>/dev/null; wait"],
+            standardError: .null, timeout: .seconds(30))
+        process.limits = ResourceLimits(processCount: 3)
+        let events = process.withObserver(.lifecycle())
+        let result = try process.run()
+        #expect(!result.profile.killedByOOM)
+        let limits = events.collect().compactMap { event -> LimitReached? in
+            if case .limit(let limit) = event.kind { return limit }
+            return nil
+        }
+        // sh and two sleeps fill the three slots; the 4th fork fails and sh gives up ("Cannot fork").
+        #expect(limits == [LimitReached(resource: .pids, count: 1, limit: 3)])
+        #expect(result.status == .exited(code: 2))
+    }
+
+    @Test("a CPU limit is written as the run's CFS quota over a 100 ms period")
+    func cpu() throws {
+        let layout = CgroupLayout.current()
+        let mount = try #require(layout.v1["cpu"]?.mountPoint ?? layout.unified?.mountPoint)
+        let file = layout.v1["cpu"] != nil ? "cpu.cfs_quota_us" : "cpu.max"
+        let controller = layout.v1["cpu"] != nil ? ":cpu:" : "0::"
+        let script = "p=$(grep '\(controller)' /proc/self/cgroup | cut -d: -f3); cat \(mount)$p/\(file)"
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", script], standardOutput: .capture(maxBytes: 64), timeout: .seconds(30))
+        process.limits = ResourceLimits(cpuCores: 0.25)
+        let result = try process.run()
+        #expect(result.status == .exited(code: 0))
+        let written = String(decoding: result.standardOutput ?? [], as: UTF8.self)
+        #expect(written == (file == "cpu.max" ? "25000 100000\n" : "25000\n"))
+    }
+
+    @Test("limits without a cgroup are refused, not dropped")
+    func limitsNeedACgroup() {
+        let process = NativeProcess(.name("true"), containment: .processGroup)
+        process.limits = ResourceLimits(memoryBytes: 1 << 30)
+        do {
+            _ = try process.spawn()
+            Issue.record("a limited run without a cgroup should not start")
+        } catch {
+            #expect(error.code == .containmentFailed)
+            #expect(
+                error.message
+                    == "Limiting the run failed: limits need a cgroup for the run, and containment is .processGroup.")
+        }
+    }
+}
