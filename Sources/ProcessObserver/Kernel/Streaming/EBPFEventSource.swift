@@ -2,15 +2,9 @@
     import CLibbpf
     import CObserverBPF
     import Glibc
-    import Synchronization
 
-    /// The eBPF kernel source: the loaded observer object, its ring buffer, and the consumer
-    /// thread that turns records into events.
-    ///
-    /// The consumer is an `OSThread` that calls `ring_buffer__poll` with a short timeout and then
-    /// `ring_buffer__consume`: records are submitted without a wakeup until `wakeupBytes` are
-    /// queued (each wakeup is an IPI, about 4 µs in these VMs), so most batches are found by the
-    /// timeout, and libbpf 1.1's poll only consumes rings epoll reported ready.
+    /// The eBPF kernel source: the loaded observer object, the tracked map, and the
+    /// `RingBufferReader` whose thread turns records into events.
     final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         let categories: Set<EventCategory>
         let syscallAttach: BPFObject.SyscallAttach
@@ -18,15 +12,10 @@
         private let trackedFD: Int32
         private let countersFD: Int32
         private let enabledSyscalls: [ObservedSyscall]
-        private var ring: OpaquePointer?
-        private var consumer: Consumer?
-        private var thread: OSThread?
-        private let stopping = StopFlag()
+        private var reader: RingBufferReader?
+        private var started = false
         private let lock = ConditionLock()
         private var stopped = false
-
-        /// How long one poll waits before consuming what the producers queued without a wakeup.
-        static let pollTimeoutMs: Int32 = 10
 
         /// Opens, loads and attaches everything `categories` needs. Process-tree tracking is always
         /// attached (file and network events follow the tree too).
@@ -65,22 +54,9 @@
                     try object.attachRaw(program: "obs_raw_sys_exit", tracepoint: "sys_exit")
                 }
             }
-            let consumer = Consumer(decoder: RecordDecoder(categories: kernelCategories))
-            var opts = ring_buffer_opts()
-            opts.sz = MemoryLayout<ring_buffer_opts>.size
-            guard
-                let ring = ring_buffer__new(
-                    object.mapFD("obs_events"),
-                    { ctx, data, size in
-                        guard let ctx, let data else { return 0 }
-                        Unmanaged<Consumer>.fromOpaque(ctx).takeUnretainedValue().handle(data, size: size)
-                        return 0
-                    }, Unmanaged.passUnretained(consumer).toOpaque(), &opts)
-            else {
-                throw BPFObject.Failure(step: "ring_buffer__new", errno: errno, log: LibbpfLog.take())
-            }
-            self.ring = ring
-            self.consumer = consumer
+            reader = try RingBufferReader(
+                mapFD: object.mapFD("obs_events"),
+                consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories)))
         }
 
         deinit { _ = stop() }
@@ -106,18 +82,12 @@
 
         func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?) {
             lock.withLock {
-                guard !stopped, thread == nil, let consumer, let ring else { return }
-                consumer.hub = hub
-                consumer.rootProcessID = rootProcessID
-                consumer.onRootExit = onRootExit
-                let stopping = self.stopping
-                nonisolated(unsafe) let rb = ring
-                thread = OSThread(name: "obs-ringbuf") {
-                    while !stopping.value.load(ordering: .acquiring) {
-                        _ = ring_buffer__poll(rb, EBPFEventSource.pollTimeoutMs)
-                        _ = ring_buffer__consume(rb)
-                    }
-                }
+                guard !stopped, !started, let reader else { return }
+                started = true
+                reader.consumer.hub = hub
+                reader.consumer.rootProcessID = rootProcessID
+                reader.consumer.onRootExit = onRootExit
+                reader.start()
             }
         }
 
@@ -128,17 +98,12 @@
             defer { lock.unlock() }
             if stopped { return finalStats }
             stopped = true
-            stopping.value.store(true, ordering: .releasing)
-            thread?.join()
-            thread = nil
+            reader?.stop()
             var stats = KernelSourceStats()
-            if let ring {
-                _ = ring_buffer__consume(ring)
-            }
             let counters = readCounters()
             stats.emitted = counters.emitted
             stats.lost = counters.lost
-            if let consumer {
+            if let consumer = reader?.consumer {
                 // Losses no later record carried (the lost records were the last on their CPU).
                 let unreported = counters.lost &- consumer.lostReported
                 if unreported > 0 && counters.lost >= consumer.lostReported, let hub = consumer.hub {
@@ -148,9 +113,8 @@
                 stats.delivered = consumer.delivered
             }
             stats.leftoverTracked = leftoverTracked()
-            if let ring { ring_buffer__free(ring) }
-            ring = nil
-            consumer = nil
+            reader?.free()
+            reader = nil
             makeInert()
             BPFReleaser.release(object)
             finalStats = stats
@@ -209,36 +173,5 @@
 
         /// Ids of the loaded programs, for leak checks.
         var programIDs: [UInt32] { lock.withLock { stopped ? [] : object.programIDs } }
-    }
-
-    /// Tells the consumer thread to return after its current poll.
-    private final class StopFlag: Sendable {
-        let value = Atomic<Bool>(false)
-    }
-
-    /// The consumer thread's state. Touched only by that thread while it runs, and by `stop()`
-    /// after joining it.
-    private final class Consumer {
-        let decoder: RecordDecoder
-        var hub: EventHub?
-        var rootProcessID: Int32 = 0
-        var onRootExit: (@Sendable (ExitStatus) -> Void)?
-        var delivered: UInt64 = 0
-        var lostReported: UInt64 = 0
-
-        init(decoder: RecordDecoder) { self.decoder = decoder }
-
-        func handle(_ data: UnsafeMutableRawPointer, size: Int) {
-            delivered += 1
-            guard let decoded = decoder.decode(UnsafeRawPointer(data), size: size) else { return }
-            if decoded.lostBefore > 0 {
-                lostReported += decoded.lostBefore
-                hub?.publishKernelLoss(
-                    decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs(),
-                    processID: rootProcessID)
-            }
-            if let event = decoded.event { hub?.publish(event) }
-            if let exit = decoded.exit, exit.processID == rootProcessID { onRootExit?(exit.status) }
-        }
     }
 #endif
