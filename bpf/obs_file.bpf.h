@@ -23,7 +23,7 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
     r->mode = 0;
     r->path2_len = 0;
     r->path2_flags = 0;
-    r->reserved = 0;
+    r->pad = 0;
     __u64 path = 0, path2 = 0;
     switch (in->syscall) {
     case OBS_SC_OPEN:
@@ -102,9 +102,9 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
     r->path_len = read_user_path(r->path, path, &r->path_flags);
     if (r->op == OBS_FILE_RENAME) {
         r->path2_len = read_user_path(r->path2, path2, &r->path2_flags);
-        send(r, __builtin_offsetof(struct obs_file_rec, path2) + clamp_path(r->path2_len));
+        send(r, OBS_RENAME_REC_SIZE(clamp_path(r->path2_len)));
     } else {
-        send(r, __builtin_offsetof(struct obs_file_rec, path) + clamp_path(r->path_len));
+        send(r, OBS_FILE_REC_SIZE(clamp_path(r->path_len)));
     }
 }
 

@@ -6,25 +6,29 @@
 #ifndef OBS_MAPS_BPF_H
 #define OBS_MAPS_BPF_H
 
+/* The contract version this object was built against (OBS_GLOBAL_ABI_VERSION); user space
+ * reads it after open and refuses another. */
+const volatile __u32 obs_abi_version = OBS_ABI_VERSION;
+
 /* Set by user space between open and load. */
 const volatile __u32 obs_want_process = 0; /* send fork and exec records (exit is always sent) */
-const volatile __u64 obs_wakeup_bytes = 256 * 1024; /* wake the consumer once this much is queued */
+const volatile __u64 obs_wakeup_bytes = OBS_WAKEUP_BYTES; /* wake the consumer once this much is queued */
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 8 << 20); /* user space may resize before load */
+    __uint(max_entries, OBS_RING_BYTES); /* user space may resize before load */
 } obs_events SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 65536);
+    __uint(max_entries, OBS_TRACKED_MAX);
     __type(key, __u32);
     __type(value, struct obs_tracked);
 } obs_tracked SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
+    __uint(max_entries, OBS_INFLIGHT_MAX);
     __type(key, __u64);
     __type(value, struct obs_inflight);
 } obs_inflight SEC(".maps");

@@ -19,7 +19,7 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
     r->backlog = 0;
     r->addr_len = 0;
     r->addr_flags = 0;
-    r->reserved = 0;
+    r->pad = 0;
     __u64 addr = 0;
     __u32 len = 0;
     switch (in->syscall) {
@@ -41,7 +41,7 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
                 r->addr_flags = OBS_CAPTURE_UNREADABLE;
                 addr = 0;
             }
-            len = after < in->reserved ? after : in->reserved;
+            len = after < in->accept_addrlen ? after : in->accept_addrlen;
             if (after > len)
                 r->addr_flags |= OBS_CAPTURE_TRUNCATED;
         }
@@ -63,7 +63,7 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
         else
             r->addr_flags = OBS_CAPTURE_UNREADABLE;
     }
-    send(r, sizeof(*r));
+    send(r, OBS_SOCK_REC_SIZE);
 }
 
 

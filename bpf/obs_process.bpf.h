@@ -54,7 +54,7 @@ static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 
     fill_header(&r->h, OBS_REC_EXEC);
     r->ret = ret;
     r->syscall = in->syscall;
-    r->reserved = 0;
+    r->pad = 0;
     __u64 path = in->syscall == OBS_SC_EXECVE ? in->args[0] : in->args[1];
     struct obs_argv_walk walk = {.argv = in->syscall == OBS_SC_EXECVE ? in->args[1] : in->args[2]};
     r->path_len = read_user_path(r->path, path, &r->path_flags);
@@ -63,7 +63,7 @@ static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 
     __u32 off = walk.off > OBS_ARGV_MAX ? OBS_ARGV_MAX : walk.off;
     r->argv_len = off;
     r->argv_flags = walk.flags;
-    send(r, __builtin_offsetof(struct obs_exec_rec, argv) + off);
+    send(r, OBS_EXEC_REC_SIZE(off));
 }
 
 /* ---------- the process tree ---------- */
@@ -93,7 +93,7 @@ int obs_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
     BPF_CORE_READ_STR_INTO(&r.h.comm, child, comm);
     r.parent_tgid = ptgid;
     r.parent_tid = BPF_CORE_READ(parent, pid);
-    send(&r, sizeof(r));
+    send(&r, OBS_FORK_REC_SIZE);
     return 0;
 }
 
@@ -126,7 +126,7 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     r->ret = 0;
     r->syscall = sc;
     r->argv_flags = 0;
-    r->reserved = 0;
+    r->pad = 0;
     struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
     const char *filename = BPF_CORE_READ(bprm, filename);
     long n = bpf_probe_read_kernel_str(r->path, OBS_PATH_MAX, filename);
@@ -148,7 +148,7 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
         else
             r->argv_flags = OBS_CAPTURE_UNREADABLE;
     }
-    send(r, __builtin_offsetof(struct obs_exec_rec, argv) + (r->argv_len > OBS_ARGV_MAX ? OBS_ARGV_MAX : r->argv_len));
+    send(r, OBS_EXEC_REC_SIZE(r->argv_len > OBS_ARGV_MAX ? OBS_ARGV_MAX : r->argv_len));
     return 0;
 }
 
@@ -174,7 +174,7 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
         r.status = BPF_CORE_READ(task, signal, group_exit_code);
     else
         r.status = BPF_CORE_READ(task, group_leader, exit_code);
-    send(&r, sizeof(r));
+    send(&r, OBS_EXIT_REC_SIZE);
     return 0;
 }
 

@@ -27,7 +27,7 @@ static __always_inline void send(void *rec, __u64 size)
     __sync_fetch_and_add(emitted, 1);
     __u64 carried = *pending;
     h->lost_before = (__u32)carried;
-    h->reserved = 0;
+    h->pad = 0;
     __u64 queued = bpf_ringbuf_query(&obs_events, BPF_RB_AVAIL_DATA);
     __u64 flags = queued >= obs_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
     if (bpf_ringbuf_output(&obs_events, rec, size, flags) == 0) {

@@ -35,7 +35,7 @@ static __always_inline void on_sys_enter(__u64 id, __u32 sc, const __u64 *args)
         /* The caller's addrlen before the call: how much of addr the kernel may fill. */
         __u32 len = 0;
         if (args[2] && bpf_probe_read_user(&len, sizeof(len), (const void *)args[2]) == 0)
-            in.reserved = len;
+            in.accept_addrlen = len;
     }
     bpf_map_update_elem(&obs_inflight, &id, &in, BPF_ANY);
 }

@@ -18,6 +18,10 @@
  *     perf users of the same tracepoint still get their samples.
  *   - raw_tp: raw_tp/sys_enter and raw_tp/sys_exit, which need no tracefs but run on every
  *     syscall of the machine.
+ *
+ * Everything user space relies on (records, their size rule, limits, names, OBS_ABI_VERSION) is
+ * in obs_records.h; the names of the maps, programs and globals below must match its OBS_MAP_*,
+ * OBS_PROG_* and OBS_GLOBAL_* strings, which KernelContractTests checks against this object.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -35,15 +39,3 @@ char LICENSE[] SEC("license") = "GPL";
 #include "obs_net.bpf.h"
 #include "obs_process.bpf.h"
 #include "obs_syscalls.bpf.h"
-
-/* The same sizes KernelRecordLayoutTests pins on the Swift side: both compiles must agree. */
-_Static_assert(sizeof(struct obs_header) == 48, "obs_header layout changed");
-_Static_assert(sizeof(struct obs_fork_rec) == 56, "obs_fork_rec layout changed");
-_Static_assert(sizeof(struct obs_exit_rec) == 56, "obs_exit_rec layout changed");
-_Static_assert(sizeof(struct obs_exec_rec) == 8256, "obs_exec_rec layout changed");
-_Static_assert(sizeof(struct obs_file_rec) == 8272, "obs_file_rec layout changed");
-_Static_assert(sizeof(struct obs_sock_rec) == 200, "obs_sock_rec layout changed");
-_Static_assert(sizeof(struct obs_inflight) == 56, "obs_inflight layout changed");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, path) == 80, "obs_file_rec.path moved");
-_Static_assert(__builtin_offsetof(struct obs_exec_rec, argv) == 4160, "obs_exec_rec.argv moved");
-_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 72, "obs_sock_rec.addr moved");

@@ -182,6 +182,9 @@
         /// Turns a libbpf failure into a reason and a remedy.
         static func classify(_ failure: BPFObject.Failure) -> (reason: String, remedy: String?) {
             let name = ErrnoName.name(of: failure.errno)
+            if failure.step == BPFObject.contractCheckStep {
+                return (failure.log, "rebuild the package: bpf/ and obs_records.h must come from the same checkout")
+            }
             if failure.log.contains("failed to resolve CO-RE relocation") {
                 let line = failure.log.split(separator: "\n").first {
                     $0.contains("failed to resolve CO-RE relocation")

@@ -11,6 +11,7 @@
         private let object: BPFObject
         private let trackedFD: Int32
         private let countersFD: Int32
+        private let syscallsFD: Int32
         private let enabledSyscalls: [ObservedSyscall]
         private var reader: RingBufferReader?
         private var started = false
@@ -21,7 +22,7 @@
         /// attached (file and network events follow the tree too).
         init(
             categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = 8 << 20
+            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES)
         ) throws(BPFObject.Failure) {
             let kernelCategories = categories.intersection(EventCategory.kernelCategories)
             self.categories = kernelCategories
@@ -29,33 +30,38 @@
             let object = try BPFObject(
                 options: .init(
                     categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-                    wakeupBytes: UInt64(min(256 << 10, ringBytes / 4))))
+                    wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4))))
             self.object = object
             try object.load()
-            trackedFD = object.mapFD("obs_tracked")
-            countersFD = object.mapFD("obs_counters")
+            trackedFD = try object.mapFD(OBS_MAP_TRACKED)
+            countersFD = try object.mapFD(OBS_MAP_COUNTERS)
+            syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
             let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
             enabledSyscalls = syscalls
             try object.enableSyscalls(syscalls)
-            for tp in ["sched_process_fork", "sched_process_exec", "sched_process_exit"] {
-                try object.attachRaw(program: "obs_\(tp)", tracepoint: tp)
+            for (program, tracepoint) in [
+                (OBS_PROG_SCHED_PROCESS_FORK, "sched_process_fork"),
+                (OBS_PROG_SCHED_PROCESS_EXEC, "sched_process_exec"),
+                (OBS_PROG_SCHED_PROCESS_EXIT, "sched_process_exit"),
+            ] {
+                try object.attachRaw(program: program, tracepoint: tracepoint)
             }
             if !syscalls.isEmpty {
                 switch syscallAttach {
                 case .tracepoints:
                     for sc in syscalls {
                         try object.attachTracepoint(
-                            program: "obs_tp_sys_enter", category: "syscalls", name: sc.enterTracepoint)
+                            program: OBS_PROG_TP_SYS_ENTER, category: "syscalls", name: sc.enterTracepoint)
                         try object.attachTracepoint(
-                            program: "obs_tp_sys_exit", category: "syscalls", name: sc.exitTracepoint)
+                            program: OBS_PROG_TP_SYS_EXIT, category: "syscalls", name: sc.exitTracepoint)
                     }
                 case .rawSyscalls:
-                    try object.attachRaw(program: "obs_raw_sys_enter", tracepoint: "sys_enter")
-                    try object.attachRaw(program: "obs_raw_sys_exit", tracepoint: "sys_exit")
+                    try object.attachRaw(program: OBS_PROG_RAW_SYS_ENTER, tracepoint: "sys_enter")
+                    try object.attachRaw(program: OBS_PROG_RAW_SYS_EXIT, tracepoint: "sys_exit")
                 }
             }
             reader = try RingBufferReader(
-                mapFD: object.mapFD("obs_events"),
+                mapFD: object.mapFD(OBS_MAP_EVENTS),
                 consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories)))
         }
 
@@ -64,13 +70,13 @@
         /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
         func track(processID: Int32) throws(ObserverError) {
             var key = UInt32(bitPattern: processID)
-            var value = obs_tracked(parent_tgid: 0, reserved: 0)
+            var value = obs_tracked(parent_tgid: 0, pad: 0)
             if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
                 let e = errno
                 throw ObserverError(
                     .backendFailed,
                     "Tracking process \(processID) in the eBPF map failed: bpf(BPF_MAP_UPDATE_ELEM) returned "
-                        + "\(ErrnoName.name(of: e)). The tracked map may be full (65,536 processes).")
+                        + "\(ErrnoName.name(of: e)). The tracked map may be full (\(OBS_TRACKED_MAX) processes).")
             }
         }
 
@@ -126,7 +132,6 @@
         /// Empties the syscall and tracked maps so every program returns at its first lookup
         /// until the links are destroyed in the background.
         private func makeInert() {
-            let syscallsFD = object.mapFD("obs_syscalls")
             var zero: UInt32 = 0
             for sc in enabledSyscalls {
                 guard let nr = sc.number, nr >= 0 else { continue }
