@@ -88,3 +88,23 @@ struct KernelProbeTests {
         #expect(probe.syscallAttach != nil)
     }
 }
+
+@Suite("Kernel backend messages")
+struct KernelBackendMessageTests {
+    @Test("a load failure names the categories, the reason and the remedy")
+    func withRemedy() {
+        #expect(
+            KernelBackend.loadFailure(
+                categories: [.network, .file], reason: "bpf() refused: EPERM during load",
+                remedy: "Run as root, or grant CAP_BPF and CAP_PERFMON")
+                == "Loading the eBPF backend for file, network failed: bpf() refused: EPERM during load. "
+                + "Run as root, or grant CAP_BPF and CAP_PERFMON")
+    }
+
+    @Test("a load failure without a remedy ends with the reason's full stop, not a dangling space")
+    func withoutRemedy() {
+        #expect(
+            KernelBackend.loadFailure(categories: [.process], reason: "the object is odd", remedy: nil)
+                == "Loading the eBPF backend for process failed: the object is odd.")
+    }
+}

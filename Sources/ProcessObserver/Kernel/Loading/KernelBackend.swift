@@ -30,14 +30,18 @@ enum KernelBackend {
                 return try EBPFEventSource(categories: usable, syscallAttach: attach, syscalls: probe.syscalls)
             } catch {
                 let (reason, remedy) = KernelProbe.classify(error)
-                throw ObserverError(
-                    .backendFailed,
-                    "Loading the eBPF backend for \(usable.map(\.rawValue).sorted().joined(separator: ", ")) failed: "
-                        + "\(reason). \(remedy ?? "")")
+                throw ObserverError(.backendFailed, loadFailure(categories: usable, reason: reason, remedy: remedy))
             }
         #else
             return nil
         #endif
+    }
+
+    /// The sentence a failed load is reported with: what failed, why, and what to do when there
+    /// is something to do (no dangling ". " when there is not).
+    static func loadFailure(categories: Set<EventCategory>, reason: String, remedy: String?) -> String {
+        let names = categories.map(\.rawValue).sorted().joined(separator: ", ")
+        return "Loading the eBPF backend for \(names) failed: \(reason)." + (remedy.map { " \($0)" } ?? "")
     }
 
     /// Probes each kernel category on this machine (uncached; `ObserverCapabilities.negotiate()`
