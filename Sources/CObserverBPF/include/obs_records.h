@@ -228,7 +228,11 @@ struct obs_inflight {
 #define OBS_RENAME_REC_SIZE(path2_len) (OBS_RENAME_REC_BASE_SIZE + (path2_len))
 #define OBS_MIN_REC_SIZE sizeof(struct obs_header)
 
-/* The same rules as functions, for Swift (which imports no function-like macro). */
+/* The same rules as functions, for Swift (which imports neither function-like nor sizeof macros). */
+static inline __u64 obs_min_rec_size(void) { return OBS_MIN_REC_SIZE; }
+static inline __u64 obs_fork_rec_size(void) { return OBS_FORK_REC_SIZE; }
+static inline __u64 obs_exit_rec_size(void) { return OBS_EXIT_REC_SIZE; }
+static inline __u64 obs_sock_rec_size(void) { return OBS_SOCK_REC_SIZE; }
 static inline __u64 obs_exec_rec_size(__u64 argv_len) { return OBS_EXEC_REC_SIZE(argv_len); }
 static inline __u64 obs_file_rec_size(__u64 path_len) { return OBS_FILE_REC_SIZE(path_len); }
 static inline __u64 obs_rename_rec_size(__u64 path2_len) { return OBS_RENAME_REC_SIZE(path2_len); }

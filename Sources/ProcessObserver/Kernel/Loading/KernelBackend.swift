@@ -27,7 +27,8 @@ enum KernelBackend {
                 return nil
             }
             do {
-                return try EBPFEventSource(categories: usable, syscallAttach: attach, syscalls: probe.syscalls)
+                return try EBPFEventSource(
+                    categories: usable, syscallAttach: attach, syscalls: probe.syscalls, logger: logger)
             } catch {
                 let (reason, remedy) = KernelProbe.classify(error)
                 throw ObserverError(.backendFailed, loadFailure(categories: usable, reason: reason, remedy: remedy))

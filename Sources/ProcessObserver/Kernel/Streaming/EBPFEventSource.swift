@@ -2,6 +2,7 @@
     import CLibbpf
     import CObserverBPF
     import Glibc
+    import Logging
 
     /// The eBPF kernel source: the loaded observer object, the tracked map, and the
     /// `RingBufferReader` whose thread turns records into events.
@@ -13,6 +14,7 @@
         private let countersFD: Int32
         private let syscallsFD: Int32
         private let enabledSyscalls: [ObservedSyscall]
+        private let logger: Logger?
         private var reader: RingBufferReader?
         private var started = false
         private let lock = ConditionLock()
@@ -22,8 +24,10 @@
         /// attached (file and network events follow the tree too).
         init(
             categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES)
+            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
+            logger: Logger? = nil
         ) throws(BPFObject.Failure) {
+            self.logger = logger
             let kernelCategories = categories.intersection(EventCategory.kernelCategories)
             self.categories = kernelCategories
             self.syscallAttach = syscallAttach
@@ -110,6 +114,14 @@
             stats.emitted = counters.emitted
             stats.lost = counters.lost
             if let consumer = reader?.consumer {
+                stats.malformed = consumer.malformed
+                stats.lost += consumer.malformed
+                if consumer.malformed > 0 {
+                    let message =
+                        "Defect: \(consumer.malformed) kernel records broke the contract in obs_records.h and were "
+                        + "dropped (reported as lost); the first: \(consumer.firstMalformed ?? "?"). Report it."
+                    logger?.error("\(message)")
+                }
                 // Losses no later record carried (the lost records were the last on their CPU).
                 let unreported = counters.lost &- consumer.lostReported
                 if unreported > 0 && counters.lost >= consumer.lostReported, let hub = consumer.hub {
