@@ -45,17 +45,20 @@ enum KernelBackend {
         return "Loading the eBPF backend for \(names) failed: \(reason)." + (remedy.map { " \($0)" } ?? "")
     }
 
-    /// Probes each kernel category on this machine (uncached; `ObserverCapabilities.negotiate()`
-    /// caches).
-    static func probe(verifyingLoad: Bool = true) -> [CategoryCapability] {
+    /// Probes each kernel category on this machine (uncached with `verifyingLoad`;
+    /// `ObserverCapabilities.negotiate()` caches). `conclusive` is false when the probe failed
+    /// rather than found an answer.
+    static func probe(verifyingLoad: Bool = true) -> (capabilities: [CategoryCapability], conclusive: Bool) {
         #if os(Linux)
-            (verifyingLoad ? KernelProbe.run() : KernelProbe.cached).capabilities
+            let probe = verifyingLoad ? KernelProbe.run() : KernelProbe.cached
+            return (probe.capabilities, probe.conclusive)
         #else
-            EventCategory.kernelCategories.sorted().map {
+            let list = EventCategory.kernelCategories.sorted().map {
                 CategoryCapability(
                     category: $0, support: .unavailable, backend: "ebpf", reason: "eBPF needs Linux",
                     remedy: "run on Linux 5.8 or later")
             }
+            return (list, true)
         #endif
     }
 }
