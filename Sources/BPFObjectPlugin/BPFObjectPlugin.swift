@@ -4,6 +4,10 @@ import PackagePlugin
 /// Compiles `bpf/*.bpf.c` with the toolchain's clang (`-target bpf`) and embeds each object in the
 /// target as a base64 string literal, so `swift build` alone produces a binary that carries its
 /// eBPF programs. The work is done by `bpf/embed.sh`; see there for flags and the non-Linux case.
+///
+/// Only `*.bpf.c` files are compilation units (today one, `observer.bpf.c`, one program object);
+/// the per-category `bpf/*.bpf.h` files, `bpf/obs_core.h` and the shared contract header are
+/// included by it, and are declared as inputs so that editing any of them rebuilds the object.
 @main
 struct BPFObjectPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {

@@ -33,7 +33,8 @@ struct KernelProbeTests {
         let blocker = try #require(
             KernelProbe.blocker(
                 privileges: ProcessPrivileges.parse(status: Self.nobody), unprivilegedDisabled: "2\n",
-                lockdown: "[none] integrity confidentiality", hasBTF: true, imageUnavailable: nil))
+                lockdown: "[none] integrity confidentiality", hasBTF: true, imageUnavailable: nil
+            ).unavailability)
         #expect(
             blocker.reason
                 == "bpf() needs CAP_BPF and CAP_PERFMON (or root), and this process has neither "
@@ -47,16 +48,79 @@ struct KernelProbeTests {
         #expect(
             KernelProbe.blocker(
                 privileges: root, unprivilegedDisabled: "2", lockdown: "none [integrity] confidentiality", hasBTF: true,
-                imageUnavailable: nil) == nil)
+                imageUnavailable: nil) == .available)
         let locked = try #require(
             KernelProbe.blocker(
                 privileges: root, unprivilegedDisabled: "2", lockdown: "none integrity [confidentiality]", hasBTF: true,
-                imageUnavailable: nil))
+                imageUnavailable: nil
+            ).unavailability)
         #expect(locked.reason.contains("confidentiality"))
         let noBTF = try #require(
             KernelProbe.blocker(
-                privileges: root, unprivilegedDisabled: "2", lockdown: nil, hasBTF: false, imageUnavailable: nil))
+                privileges: root, unprivilegedDisabled: "2", lockdown: nil, hasBTF: false, imageUnavailable: nil
+            ).unavailability)
         #expect(noBTF.reason == "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)")
+    }
+
+    @Test("an unreadable /proc/self/status is a failed probe, not a verdict that eBPF is unavailable")
+    func unreadableStatus() {
+        let outcome = KernelProbe.blocker(
+            privileges: nil, unprivilegedDisabled: nil, lockdown: nil, hasBTF: true, imageUnavailable: nil)
+        #expect(
+            outcome
+                == .failed(
+                    step: "reading the process's capabilities",
+                    error: "/proc/self/status cannot be read or has no CapEff line (is procfs mounted at /proc?)"))
+        #expect(!outcome.isConclusive)
+    }
+
+    @Test("a failed probe reports every kernel category unavailable, with a reason that says the probe failed and why")
+    func failedReported() {
+        let probe = KernelProbe.run(
+            testLoad: false, blocker: .failed(step: "reading the process's capabilities", error: "EIO"))
+        #expect(!probe.conclusive)
+        #expect(probe.syscallAttach == nil)
+        #expect(probe.capabilities.map(\.category) == [.file, .network, .process])
+        for capability in probe.capabilities {
+            #expect(capability.support == .unavailable)
+            #expect(capability.backend == "ebpf")
+            #expect(
+                capability.reason
+                    == "the capability probe failed while reading the process's capabilities: EIO; this says "
+                    + "nothing about what the machine supports")
+            #expect(
+                capability.remedy == "retry; if it persists, run obsctl --verbose capabilities and report the reason")
+        }
+    }
+
+    @Test("an unsupported verdict is conclusive and keeps its own reason and remedy")
+    func unsupportedReported() {
+        let probe = KernelProbe.run(testLoad: false, blocker: .unsupported(reason: "no eBPF here", remedy: "use Linux"))
+        #expect(probe.conclusive)
+        #expect(probe.capabilities.allSatisfy { $0.reason == "no eBPF here" && $0.remedy == "use Linux" })
+    }
+
+    @Test("a failed probe is not cached: the next call probes again, and the first conclusive answer is kept")
+    func failedNotCached() {
+        let cache = ProbeCache<KernelProbe>()
+        nonisolated(unsafe) var probes = 0
+        let outcomes: [ProbeOutcome] = [
+            .failed(step: "reading the process's capabilities", error: "EIO"),
+            .unsupported(reason: "bpf() needs CAP_BPF", remedy: nil),
+            .failed(step: "never reached", error: "cached by now"),
+        ]
+        func probe() -> KernelProbe {
+            defer { probes += 1 }
+            return KernelProbe.run(testLoad: false, blocker: outcomes[probes])
+        }
+        let first = KernelProbe.cached(in: cache, probe: probe)
+        #expect(!first.conclusive)
+        let second = KernelProbe.cached(in: cache, probe: probe)
+        #expect(second.conclusive)
+        #expect(second.capabilities.first?.reason == "bpf() needs CAP_BPF")
+        let third = KernelProbe.cached(in: cache, probe: probe)
+        #expect(third.capabilities.first?.reason == "bpf() needs CAP_BPF")
+        #expect(probes == 2)
     }
 
     @Test("libbpf failures are classified by errno and log")
@@ -86,5 +150,26 @@ struct KernelProbeTests {
         #expect(
             probe.capabilities.allSatisfy { $0.support == .supported && $0.backend == "ebpf" && !$0.reason.isEmpty })
         #expect(probe.syscallAttach != nil)
+    }
+}
+
+@Suite("Kernel backend messages")
+struct KernelBackendMessageTests {
+    @Test("a load failure names the categories, the reason and the remedy")
+    func withRemedy() {
+        #expect(
+            KernelBackend.loadFailure(
+                categories: [.network, .file], reason: "bpf() refused: EPERM during load",
+                remedy: "Run as root, or grant CAP_BPF and CAP_PERFMON"
+            ).message
+                == "Loading the eBPF backend for file, network failed: bpf() refused: EPERM during load. "
+                + "Run as root, or grant CAP_BPF and CAP_PERFMON.")
+    }
+
+    @Test("a load failure without a remedy ends with the reason's full stop, not a dangling space")
+    func withoutRemedy() {
+        #expect(
+            KernelBackend.loadFailure(categories: [.process], reason: "the object is odd", remedy: nil).message
+                == "Loading the eBPF backend for process failed: the object is odd.")
     }
 }

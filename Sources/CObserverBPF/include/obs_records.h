@@ -1,17 +1,55 @@
 /*
- * The one definition of every record the eBPF programs (bpf/observer.bpf.c) send to user space,
- * and of the maps' key/value layouts user space fills. Both sides include this very file: the BPF
- * compile through -I, Swift through the CObserverBPF module. Fixed-width types and fixed-size
- * arrays only; a Swift layout test (KernelRecordLayoutTests) pins every size and offset.
+ * The kernel contract: everything the eBPF programs (bpf/observer.bpf.c) and user space must
+ * agree on. The records and map layouts, the size rule of every variable-length record, the
+ * limits, the names of the maps, programs and read-only globals, and the ABI version. Both sides
+ * include this very file: the BPF compile through -I, Swift through the CObserverBPF module, so
+ * the _Static_asserts at the end are checked by both compilers. Fixed-width types and
+ * fixed-size arrays only.
  *
  * Records are variable-length on the wire: a BPF program fills the whole struct in a per-CPU
  * scratch slot and sends only the prefix up to the end of its last string
- * (bpf_ringbuf_output), so a 20-byte path costs 20 bytes of ring, not 4096.
+ * (bpf_ringbuf_output), so a 20-byte path costs 20 bytes of ring, not 4096. The OBS_*_REC_SIZE
+ * rules below say exactly how many bytes a record of each type occupies; the programs send that
+ * many and the decoder (RecordDecoder.swift) drops, and counts, any record of another size.
+ *
+ * What the C compilers cannot check (the BPF side's map, program and global names, which are C
+ * identifiers there) is checked by KernelContractTests against the built object.
  */
 #ifndef OBS_RECORDS_H
 #define OBS_RECORDS_H
 
 #include <linux/types.h>
+
+/*
+ * The contract's version. Bump it on any change to this file that changes what either side
+ * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
+ * user space refuses to open an object of another version.
+ */
+#define OBS_ABI_VERSION 1
+
+/* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
+#define OBS_MAP_EVENTS "obs_events"
+#define OBS_MAP_TRACKED "obs_tracked"
+#define OBS_MAP_INFLIGHT "obs_inflight"
+#define OBS_MAP_SYSCALLS "obs_syscalls"
+#define OBS_MAP_COUNTERS "obs_counters"
+#define OBS_MAP_RODATA ".rodata"
+#define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
+#define OBS_GLOBAL_WANT_PROCESS "obs_want_process"
+#define OBS_GLOBAL_WAKEUP_BYTES "obs_wakeup_bytes"
+#define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
+#define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
+#define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
+#define OBS_PROG_RAW_SYS_EXIT "obs_raw_sys_exit"
+#define OBS_PROG_SCHED_PROCESS_FORK "obs_sched_process_fork"
+#define OBS_PROG_SCHED_PROCESS_EXEC "obs_sched_process_exec"
+#define OBS_PROG_SCHED_PROCESS_EXIT "obs_sched_process_exit"
+
+/* Map sizes and defaults. */
+#define OBS_RING_BYTES 8388608          /* the obs_events ring buffer: 8 MiB (user space may resize) */
+#define OBS_WAKEUP_BYTES 262144         /* default obs_wakeup_bytes: 256 KiB queued wakes the consumer */
+#define OBS_TRACKED_MAX 65536           /* processes in the obs_tracked map */
+#define OBS_INFLIGHT_MAX 16384          /* threads inside an observed syscall at once */
 
 /* Capture limits (documented in Docs/EVENTS.md). */
 #define OBS_PATH_MAX 4096      /* a path, NUL included: PATH_MAX, the kernel's own limit */
@@ -91,7 +129,7 @@ struct obs_header {
     __u32 tid;            /* thread id */
     __u32 ptgid;          /* the parent's process id (task->real_parent->tgid), 0 if unknown */
     __u32 lost_before;    /* records this CPU failed to send since its previous record */
-    __u32 reserved;
+    __u32 pad;            /* zero */
     char comm[OBS_COMM_LEN];
 };
 
@@ -106,7 +144,7 @@ struct obs_fork_rec {
 struct obs_exit_rec {
     struct obs_header h;
     __s32 status;         /* the wait(2) status word */
-    __u32 reserved;
+    __u32 pad;            /* zero */
 };
 
 /*
@@ -122,9 +160,9 @@ struct obs_exec_rec {
     __u8 path_flags;      /* enum obs_capture_flags */
     __u8 argv_flags;      /* OBS_CAPTURE_TRUNCATED: more (or longer) arguments existed */
     __u8 syscall;         /* enum obs_syscall */
-    __u8 reserved;
-    char path[OBS_PATH_MAX];
-    char argv[OBS_ARGV_MAX];
+    __u8 pad;             /* zero */
+    char path[OBS_PATH_MAX]; /* always sent whole */
+    char argv[OBS_ARGV_MAX]; /* sent up to argv_len */
 };
 
 /* open/openat/openat2/creat, unlink(at), rmdir, mkdir(at), rename(at,at2). */
@@ -139,10 +177,10 @@ struct obs_file_rec {
     __u8 path_flags;
     __u8 path2_flags;
     __u16 path_len;       /* bytes, NUL included; 0 when unreadable */
-    __u16 path2_len;      /* rename's new path */
-    __u32 reserved;
-    char path[OBS_PATH_MAX];
-    char path2[OBS_PATH_MAX];
+    __u16 path2_len;      /* rename's new path; 0 for the other operations */
+    __u32 pad;            /* zero */
+    char path[OBS_PATH_MAX];  /* sent up to path_len, or whole for a rename */
+    char path2[OBS_PATH_MAX]; /* rename only, sent up to path2_len */
 };
 
 /* connect, accept/accept4, bind, listen. */
@@ -155,21 +193,72 @@ struct obs_sock_rec {
     __u8 op;              /* enum obs_sock_op */
     __u8 syscall;         /* enum obs_syscall */
     __u8 addr_flags;
-    __u8 reserved;
-    __u8 addr[OBS_SOCKADDR_MAX];
+    __u8 pad;             /* zero */
+    __u8 addr[OBS_SOCKADDR_MAX]; /* always sent whole */
 };
 
 /* The value of the tracked map (key: tgid). */
 struct obs_tracked {
     __u32 parent_tgid;
-    __u32 reserved;
+    __u32 pad;            /* zero */
 };
 
 /* A syscall entry waiting for its exit (key: pid_tgid). */
 struct obs_inflight {
     __u32 syscall;        /* enum obs_syscall */
-    __u32 reserved;
+    __u32 accept_addrlen; /* accept/accept4: the caller's *addrlen at entry (its buffer's size) */
     __u64 args[6];
 };
+
+/*
+ * The size rule: how many bytes a record of each type occupies on the wire, given its lengths.
+ * Fork, exit and socket records are sent whole. An exec record is sent up to the end of argv
+ * (path is whole); a file record up to the end of path, a rename up to the end of path2 (path
+ * whole). Lengths never exceed the field (OBS_PATH_MAX, OBS_ARGV_MAX), so the smallest record of
+ * a type is its size with lengths 0 (an unreadable string) and the largest its sizeof.
+ */
+#define OBS_FORK_REC_SIZE sizeof(struct obs_fork_rec)
+#define OBS_EXIT_REC_SIZE sizeof(struct obs_exit_rec)
+#define OBS_SOCK_REC_SIZE sizeof(struct obs_sock_rec)
+#define OBS_EXEC_REC_BASE_SIZE __builtin_offsetof(struct obs_exec_rec, argv)
+#define OBS_EXEC_REC_SIZE(argv_len) (OBS_EXEC_REC_BASE_SIZE + (argv_len))
+#define OBS_FILE_REC_BASE_SIZE __builtin_offsetof(struct obs_file_rec, path)
+#define OBS_FILE_REC_SIZE(path_len) (OBS_FILE_REC_BASE_SIZE + (path_len))
+#define OBS_RENAME_REC_BASE_SIZE __builtin_offsetof(struct obs_file_rec, path2)
+#define OBS_RENAME_REC_SIZE(path2_len) (OBS_RENAME_REC_BASE_SIZE + (path2_len))
+#define OBS_MIN_REC_SIZE sizeof(struct obs_header)
+
+/* The same rules as functions, for Swift (which imports neither function-like nor sizeof macros). */
+static inline __u64 obs_min_rec_size(void) { return OBS_MIN_REC_SIZE; }
+static inline __u64 obs_fork_rec_size(void) { return OBS_FORK_REC_SIZE; }
+static inline __u64 obs_exit_rec_size(void) { return OBS_EXIT_REC_SIZE; }
+static inline __u64 obs_sock_rec_size(void) { return OBS_SOCK_REC_SIZE; }
+static inline __u64 obs_exec_rec_size(__u64 argv_len) { return OBS_EXEC_REC_SIZE(argv_len); }
+static inline __u64 obs_file_rec_size(__u64 path_len) { return OBS_FILE_REC_SIZE(path_len); }
+static inline __u64 obs_rename_rec_size(__u64 path2_len) { return OBS_RENAME_REC_SIZE(path2_len); }
+
+/* The layout both compilers must produce (BPF and the host's clang under Swift). */
+_Static_assert(sizeof(struct obs_header) == 48, "obs_header layout changed");
+_Static_assert(__builtin_offsetof(struct obs_header, comm) == 32, "obs_header.comm moved");
+_Static_assert(sizeof(struct obs_fork_rec) == 56, "obs_fork_rec layout changed");
+_Static_assert(sizeof(struct obs_exit_rec) == 56, "obs_exit_rec layout changed");
+_Static_assert(sizeof(struct obs_exec_rec) == 8256, "obs_exec_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, path) == 64, "obs_exec_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, argv) == 4160, "obs_exec_rec.argv moved");
+_Static_assert(sizeof(struct obs_file_rec) == 8272, "obs_file_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, path) == 80, "obs_file_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, path2) == 4176, "obs_file_rec.path2 moved");
+_Static_assert(sizeof(struct obs_sock_rec) == 200, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 72, "obs_sock_rec.addr moved");
+_Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
+_Static_assert(sizeof(struct obs_inflight) == 56, "obs_inflight layout changed");
+_Static_assert(__builtin_offsetof(struct obs_inflight, args) == 8, "obs_inflight.args moved");
+/* The lengths fit their fields, and a whole field fits the record. */
+_Static_assert(OBS_PATH_MAX <= 0xffff && OBS_ARGV_MAX <= 0xffff, "a length no longer fits __u16");
+_Static_assert(OBS_EXEC_REC_SIZE(OBS_ARGV_MAX) == sizeof(struct obs_exec_rec), "exec size rule");
+_Static_assert(OBS_RENAME_REC_SIZE(OBS_PATH_MAX) == sizeof(struct obs_file_rec), "rename size rule");
+/* bpf_loop's argument walk masks offsets with OBS_ARGV_MAX - 1. */
+_Static_assert((OBS_ARGV_MAX & (OBS_ARGV_MAX - 1)) == 0, "OBS_ARGV_MAX must be a power of two");
+_Static_assert((OBS_RING_BYTES & (OBS_RING_BYTES - 1)) == 0, "the ring size must be a power of two");
 
 #endif

@@ -16,7 +16,9 @@ public struct ObserverCapabilities: Sendable, Hashable {
         Set(categories.filter { $0.support != .unavailable }.map(\.category))
     }
 
-    /// Probes the machine once per process and returns the cached result thereafter.
+    /// Probes the machine once per process and returns the cached result thereafter. A probe
+    /// that failed (rather than found a category unsupported) is reported, as `unavailable` with
+    /// a reason that says the probe failed and why, but not cached: the next call probes again.
     ///
     /// With `verifyingLoad` (the default) the probe also loads the embedded eBPF object once and
     /// releases it, so a category is only `supported` when its programs really load. Pass false
@@ -24,25 +26,40 @@ public struct ObserverCapabilities: Sendable, Hashable {
     /// failure there is thrown as `ObserverError.backendFailed` with the same classified reason):
     /// that saves a whole load, about 50 ms, at start-up.
     public static func negotiate(verifyingLoad: Bool = true) -> ObserverCapabilities {
-        verifyingLoad ? verified : unverified
+        (verifyingLoad ? verified : unverified).value(
+            probe: { probeReportingConclusive(verifyingLoad: verifyingLoad) }, isConclusive: \.conclusive
+        ).capabilities
     }
 
-    private static let verified: ObserverCapabilities = probe(verifyingLoad: true)
-    private static let unverified: ObserverCapabilities = probe(verifyingLoad: false)
+    private static let verified = ProbeCache<Probed>()
+    private static let unverified = ProbeCache<Probed>()
+
+    /// A probe's result and whether it was an answer (see `ProbeOutcome`).
+    struct Probed: Sendable {
+        var capabilities: ObserverCapabilities
+        var conclusive: Bool
+    }
 
     /// Probes now, without the cache.
     public static func probe() -> ObserverCapabilities { probe(verifyingLoad: true) }
 
     static func probe(verifyingLoad: Bool) -> ObserverCapabilities {
+        probeReportingConclusive(verifyingLoad: verifyingLoad).capabilities
+    }
+
+    static func probeReportingConclusive(verifyingLoad: Bool) -> Probed {
+        let kernel = KernelBackend.probe(verifyingLoad: verifyingLoad)
         var list = [
             CategoryCapability(
                 category: .lifecycle, support: .supported, backend: "portable-lifecycle",
                 reason: "started and exited come from our own spawn and reap (pidfd + wait4) path")
         ]
-        list += KernelBackend.probe(verifyingLoad: verifyingLoad)
+        list += kernel.capabilities
         list.sort { $0.category < $1.category }
-        return ObserverCapabilities(
-            categories: list, sampling: SamplingCapability.probe(), containment: ContainmentCapability.probe())
+        return Probed(
+            capabilities: ObserverCapabilities(
+                categories: list, sampling: SamplingCapability.probe(), containment: ContainmentCapability.probe()),
+            conclusive: kernel.conclusive)
     }
 }
 

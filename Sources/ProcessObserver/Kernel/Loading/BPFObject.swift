@@ -22,9 +22,9 @@
             var categories: Set<EventCategory>
             var syscallAttach: SyscallAttach
             /// Ring buffer size in bytes (a power of two, at least a page).
-            var ringBytes: UInt32 = 8 << 20
+            var ringBytes: UInt32 = UInt32(OBS_RING_BYTES)
             /// Queued bytes at which a record wakes the consumer.
-            var wakeupBytes: UInt64 = 256 << 10
+            var wakeupBytes: UInt64 = UInt64(OBS_WAKEUP_BYTES)
         }
 
         /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -54,7 +54,43 @@
             return image == nil ? "the embedded eBPF object is empty or corrupt" : nil
         }
 
-        /// Opens the embedded object and sets its read-only globals and autoload flags.
+        /// The maps user space uses, by their `obs_records.h` names.
+        static let mapNames = [OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS]
+        /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
+        /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
+        static let programNames = [
+            OBS_PROG_TP_SYS_ENTER, OBS_PROG_TP_SYS_EXIT, OBS_PROG_RAW_SYS_ENTER, OBS_PROG_RAW_SYS_EXIT,
+            OBS_PROG_SCHED_PROCESS_FORK, OBS_PROG_SCHED_PROCESS_EXEC, OBS_PROG_SCHED_PROCESS_EXIT,
+        ]
+        /// The read-only globals user space reads or sets.
+        static let globalNames = [OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES]
+
+        /// The step a contract-version mismatch fails at.
+        static let contractCheckStep = "check the kernel contract version"
+
+        /// Names of every map and program the object holds, for the contract test.
+        var mapNamesInObject: [String] {
+            var names: [String] = []
+            var map = bpf_object__next_map(object, nil)
+            while let m = map {
+                names.append(String(cString: bpf_map__name(m)))
+                map = bpf_object__next_map(object, m)
+            }
+            return names
+        }
+
+        var programNamesInObject: [String] {
+            var names: [String] = []
+            var prog = bpf_object__next_program(object, nil)
+            while let p = prog {
+                names.append(String(cString: bpf_program__name(p)))
+                prog = bpf_object__next_program(object, p)
+            }
+            return names
+        }
+
+        /// Opens the embedded object, checks its contract version, and sets its read-only
+        /// globals and autoload flags (`bpf_object__open_mem`: no bpf() call, works unprivileged).
         init(options: Options) throws(Failure) {
             self.options = options
             LibbpfLog.install()
@@ -71,19 +107,24 @@
             guard let obj else { throw Failure(step: "open", errno: errno, log: LibbpfLog.take()) }
             object = obj
 
-            let raw = options.syscallAttach == .rawSyscalls
-            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty
-            setAutoload("obs_tp_sys_enter", !raw && wantsSyscalls)
-            setAutoload("obs_tp_sys_exit", !raw && wantsSyscalls)
-            setAutoload("obs_raw_sys_enter", raw && wantsSyscalls)
-            setAutoload("obs_raw_sys_exit", raw && wantsSyscalls)
-
-            if let ring = bpf_object__find_map_by_name(obj, "obs_events") {
-                bpf_map__set_max_entries(ring, options.ringBytes)
-            }
-            do {
-                try setRodata("obs_want_process", UInt32(options.categories.contains(.process) ? 1 : 0))
-                try setRodata("obs_wakeup_bytes", options.wakeupBytes)
+            do throws(Failure) {
+                let version = try rodata(OBS_GLOBAL_ABI_VERSION, as: UInt32.self)
+                guard version == UInt32(OBS_ABI_VERSION) else {
+                    throw Failure(
+                        step: Self.contractCheckStep, errno: EPROTO,
+                        log: "the embedded eBPF object was built for kernel contract version \(version), and this "
+                            + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
+                }
+                let raw = options.syscallAttach == .rawSyscalls
+                let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty
+                try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
+                try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
+                try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
+                try setAutoload(OBS_PROG_RAW_SYS_EXIT, raw && wantsSyscalls)
+                let rc = bpf_map__set_max_entries(try map(OBS_MAP_EVENTS), options.ringBytes)
+                if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
+                try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
+                try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
             } catch {
                 close()
                 throw error
@@ -92,21 +133,55 @@
 
         deinit { close() }
 
-        private func setAutoload(_ name: String, _ load: Bool) {
-            guard let prog = bpf_object__find_program_by_name(object, name) else { return }
+        /// Switches a program on or off for the load. A program to load that the object lacks is
+        /// a failure; one to leave out may be absent (the raw syscall pair on some architectures).
+        private func setAutoload(_ name: String, _ load: Bool) throws(Failure) {
+            guard let prog = bpf_object__find_program_by_name(object, name) else {
+                if load { throw Failure(step: "configure", errno: ENOENT, log: "no program \(name) in the object") }
+                return
+            }
             bpf_program__set_autoload(prog, load)
         }
 
-        private func setRodata<T: FixedWidthInteger>(_ name: String, _ value: T) throws(Failure) {
-            guard let map = bpf_object__find_map_by_name(object, ".rodata") else {
-                throw Failure(step: "configure", errno: ENOENT, log: "no .rodata map in the object")
+        /// The map named `name` (an `OBS_MAP_*` name). Its absence means the object and
+        /// `obs_records.h` disagree: a failure, never a silent -1.
+        func map(_ name: String) throws(Failure) -> OpaquePointer {
+            guard let map = bpf_object__find_map_by_name(object, name) else {
+                throw Failure(step: "find map", errno: ENOENT, log: "no map \(name) in the eBPF object")
             }
+            return map
+        }
+
+        /// The descriptor of map `name` (after load).
+        func mapFD(_ name: String) throws(Failure) -> Int32 {
+            let fd = bpf_map__fd(try map(name))
+            if fd < 0 { throw Failure(step: "find map", errno: -fd, log: "map \(name) has no descriptor (not loaded)") }
+            return fd
+        }
+
+        /// The `.rodata` bytes and where global `name` starts in them.
+        private func rodataImage<T>(_ name: String, as: T.Type) throws(Failure) -> (
+            map: OpaquePointer, bytes: [UInt8], offset: Int
+        ) {
+            let map = try map(OBS_MAP_RODATA)
             let offset = obs_bpf_rodata_offset(object, name)
             var size = 0
             guard offset >= 0, let initial = bpf_map__initial_value(map, &size),
                 offset + MemoryLayout<T>.size <= size
             else { throw Failure(step: "configure", errno: ENOENT, log: "no read-only global \(name)") }
-            var bytes = [UInt8](UnsafeRawBufferPointer(start: initial, count: size))
+            return (map, [UInt8](UnsafeRawBufferPointer(start: initial, count: size)), offset)
+        }
+
+        /// The value of read-only global `name` as the object carries it (before load).
+        func rodata<T: FixedWidthInteger>(_ name: String, as type: T.Type) throws(Failure) -> T {
+            let image = try rodataImage(name, as: T.self)
+            return image.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: image.offset, as: T.self) }
+        }
+
+        private func setRodata<T: FixedWidthInteger>(_ name: String, _ value: T) throws(Failure) {
+            let (map, image, offset) = try rodataImage(name, as: T.self)
+            let size = image.count
+            var bytes = image
             bytes.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: T.self) }
             let rc = bpf_map__set_initial_value(map, bytes, size)
             if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "setting \(name) failed") }
@@ -118,20 +193,15 @@
             if rc != 0 { throw Failure(step: "load", errno: -rc, log: LibbpfLog.take()) }
         }
 
-        func mapFD(_ name: String) -> Int32 {
-            guard let map = bpf_object__find_map_by_name(object, name) else { return -1 }
-            return bpf_map__fd(map)
-        }
-
         /// Fills `obs_syscalls` with this architecture's numbers of the syscalls to observe.
         func enableSyscalls(_ syscalls: [ObservedSyscall]) throws(Failure) {
-            let fd = mapFD("obs_syscalls")
+            let fd = try mapFD(OBS_MAP_SYSCALLS)
             for sc in syscalls {
                 guard let nr = sc.number, nr >= 0, nr < OBS_MAX_SYSCALL_NR else { continue }
                 var key = UInt32(nr)
                 var value = sc.id
                 if bpf_map_update_elem(fd, &key, &value, 0) != 0 {
-                    throw Failure(step: "configure", errno: errno, log: "obs_syscalls[\(nr)]")
+                    throw Failure(step: "configure", errno: errno, log: "\(OBS_MAP_SYSCALLS)[\(nr)]")
                 }
             }
         }

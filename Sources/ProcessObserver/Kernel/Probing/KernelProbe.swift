@@ -13,14 +13,26 @@
         var syscallAttach: BPFObject.SyscallAttach?
         /// Syscalls whose attach point exists.
         var syscalls: [ObservedSyscall]
+        /// False when a step of the probe failed (`ProbeOutcome.failed`) rather than found an
+        /// answer: such a result is reported but never cached.
+        var conclusive = true
 
-        /// The probe result for this process's lifetime (what `KernelBackend.open` relies on).
-        /// It skips the test load: the run's own load is that test, and a failure there is reported
-        /// with the same classified reason.
-        static let cached = run(testLoad: false)
+        /// The probe result for this process's lifetime (what `KernelBackend.open` relies on),
+        /// once a probe was conclusive. It skips the test load: the run's own load is that test,
+        /// and a failure there is reported with the same classified reason.
+        static var cached: KernelProbe { cached(in: cache) }
 
-        static func run(testLoad shouldLoad: Bool = true) -> KernelProbe {
-            if let blocker = blocker() { return unavailable(blocker.reason, remedy: blocker.remedy) }
+        static let cache = ProbeCache<KernelProbe>()
+
+        static func cached(in cache: ProbeCache<KernelProbe>, probe: () -> KernelProbe = { run(testLoad: false) })
+            -> KernelProbe
+        {
+            cache.value(probe: probe, isConclusive: \.conclusive)
+        }
+
+        /// Probes now. `blocker` is the machine- and process-wide check (injectable for tests).
+        static func run(testLoad shouldLoad: Bool = true, blocker: ProbeOutcome = blocker()) -> KernelProbe {
+            if blocker != .available { return unavailable(blocker) }
 
             // Attach points. raw_tp/sys_{enter,exit} first: they need no tracefs, detach at once
             // (closing a classic tracepoint's perf event waits for an RCU grace period, about 65 ms
@@ -33,6 +45,7 @@
             var syscalls = ObservedSyscall.all
             let btf = RawTracepoints()
             defer { btf.free() }
+            if let failure = btf.failure { return unavailable(failure) }
             let preferClassic = getenv("OBS_SYSCALL_ATTACH").map { String(cString: $0) } == "tracepoints"
             let rawPossible = btf.has("sys_enter") && btf.has("sys_exit")
             switch !preferClassic && rawPossible ? .unavailable(reason: "") : Tracefs.locate() {
@@ -55,8 +68,9 @@
             case .unavailable(let reason):
                 guard btf.has("sys_enter"), btf.has("sys_exit") else {
                     return unavailable(
-                        "\(reason), and the kernel has no raw sys_enter/sys_exit tracepoints either",
-                        remedy: "mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) as root")
+                        .unsupported(
+                            reason: "\(reason), and the kernel has no raw sys_enter/sys_exit tracepoints either",
+                            remedy: "mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) as root"))
                 }
                 attach = .rawSyscalls
                 notes.append(
@@ -68,12 +82,16 @@
             }
             if !missingSched.isEmpty {
                 return unavailable(
-                    "the kernel has no raw tracepoint \(missingSched.joined(separator: ", ")), which process-tree "
-                        + "tracking needs", remedy: "use a kernel with scheduler tracepoints (Linux 4.17 or later)")
+                    .unsupported(
+                        reason: "the kernel has no raw tracepoint \(missingSched.joined(separator: ", ")), which "
+                            + "process-tree tracking needs",
+                        remedy: "use a kernel with scheduler tracepoints (Linux 4.17 or later)"))
             }
 
             // The object must load with every program it may need.
-            if shouldLoad, let failure = testLoad(attach) { return unavailable(failure.reason, remedy: failure.remedy) }
+            if shouldLoad, let failure = testLoad(attach) {
+                return unavailable(.unsupported(reason: failure.reason, remedy: failure.remedy))
+            }
 
             var list: [CategoryCapability] = []
             for category in EventCategory.kernelCategories.sorted() {
@@ -106,33 +124,36 @@
             return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls)
         }
 
-        private static func unavailable(_ reason: String, remedy: String?) -> KernelProbe {
-            KernelProbe(
+        /// Every kernel category unavailable, for an outcome that is not `.available`.
+        static func unavailable(_ outcome: ProbeOutcome) -> KernelProbe {
+            let (reason, remedy) = outcome.unavailability ?? ("", nil)
+            return KernelProbe(
                 capabilities: EventCategory.kernelCategories.sorted().map {
                     CategoryCapability(
                         category: $0, support: .unavailable, backend: "ebpf", reason: reason, remedy: remedy)
-                }, syscallAttach: nil, syscalls: [])
+                }, syscallAttach: nil, syscalls: [], conclusive: outcome.isConclusive)
         }
 
-        /// A machine-wide or process-wide reason nothing can load.
+        /// A machine-wide or process-wide reason nothing can load (`.unsupported`), a check that
+        /// could not be made (`.failed`), or `.available`.
         static func blocker(
             privileges: ProcessPrivileges? = .current(),
             unprivilegedDisabled: String? = KernelFiles.read("/proc/sys/kernel/unprivileged_bpf_disabled"),
             lockdown: String? = KernelFiles.read("/sys/kernel/security/lockdown"),
             hasBTF: Bool = KernelFiles.exists("/sys/kernel/btf/vmlinux"),
             imageUnavailable: String? = BPFObject.imageUnavailableReason
-        ) -> (reason: String, remedy: String?)? {
+        ) -> ProbeOutcome {
             if let imageUnavailable {
-                return (
-                    "the eBPF object was not built into this binary: \(imageUnavailable)",
-                    "rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)"
+                return .unsupported(
+                    reason: "the eBPF object was not built into this binary: \(imageUnavailable)",
+                    remedy:
+                        "rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)"
                 )
             }
             guard let privileges else {
-                return (
-                    "/proc/self/status cannot be read, so the process's capabilities are unknown",
-                    "mount procfs at /proc"
-                )
+                return .failed(
+                    step: "reading the process's capabilities",
+                    error: "/proc/self/status cannot be read or has no CapEff line (is procfs mounted at /proc?)")
             }
             if !privileges.canLoadTracing {
                 var reason = "bpf() needs CAP_BPF and CAP_PERFMON (or root), and this process has "
@@ -140,24 +161,26 @@
                 if let v = unprivilegedDisabled?.trimmed, v != "0" {
                     reason += " (kernel.unprivileged_bpf_disabled is \(v): unprivileged eBPF is off)"
                 }
-                return (
-                    reason,
-                    "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)"
+                return .unsupported(
+                    reason: reason,
+                    remedy:
+                        "Run as root, or grant CAP_BPF and CAP_PERFMON (for example setcap cap_bpf,cap_perfmon+ep on the binary)"
                 )
             }
             if let mode = lockdown.flatMap(Self.activeLockdown), mode == "confidentiality" {
-                return (
-                    "the kernel is locked down in confidentiality mode, which forbids eBPF programs from reading kernel memory",
-                    "boot with lockdown=integrity or lockdown=none"
+                return .unsupported(
+                    reason:
+                        "the kernel is locked down in confidentiality mode, which forbids eBPF programs from reading kernel memory",
+                    remedy: "boot with lockdown=integrity or lockdown=none"
                 )
             }
             if !hasBTF {
-                return (
-                    "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
-                    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+                return .unsupported(
+                    reason: "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
+                    remedy: "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
                 )
             }
-            return nil
+            return .available
         }
 
         /// The bracketed mode in `/sys/kernel/security/lockdown` ("none [integrity] confidentiality").
@@ -182,6 +205,9 @@
         /// Turns a libbpf failure into a reason and a remedy.
         static func classify(_ failure: BPFObject.Failure) -> (reason: String, remedy: String?) {
             let name = ErrnoName.name(of: failure.errno)
+            if failure.step == BPFObject.contractCheckStep {
+                return (failure.log, "rebuild the package: bpf/ and obs_records.h must come from the same checkout")
+            }
             if failure.log.contains("failed to resolve CO-RE relocation") {
                 let line = failure.log.split(separator: "\n").first {
                     $0.contains("failed to resolve CO-RE relocation")
@@ -215,18 +241,6 @@
                 )
             }
         }
-    }
-
-    /// Raw tracepoints the running kernel has, looked up as `btf_trace_<name>` in its BTF.
-    struct RawTracepoints {
-        private let btf: OpaquePointer?
-        init() { btf = btf__load_vmlinux_btf() }
-        func has(_ name: String) -> Bool {
-            guard let btf else { return false }
-            return btf__find_by_name(btf, "btf_trace_\(name)") > 0
-        }
-        // The handle lives as long as one probe; btf__free releases it.
-        func free() { btf__free(btf) }
     }
 
     extension String {

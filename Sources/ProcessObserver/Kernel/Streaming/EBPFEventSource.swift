@@ -2,86 +2,72 @@
     import CLibbpf
     import CObserverBPF
     import Glibc
-    import Synchronization
+    import Logging
     import SystemPackage
 
-    /// The eBPF kernel source: the loaded observer object, its ring buffer, and the consumer
-    /// thread that turns records into events.
-    ///
-    /// The consumer is an `OSThread` that calls `ring_buffer__poll` with a short timeout and then
-    /// `ring_buffer__consume`: records are submitted without a wakeup until `wakeupBytes` are
-    /// queued (each wakeup is an IPI, about 4 µs in these VMs), so most batches are found by the
-    /// timeout, and libbpf 1.1's poll only consumes rings epoll reported ready.
+    /// The eBPF kernel source: the loaded observer object, the tracked map, and the
+    /// `RingBufferReader` whose thread turns records into events.
     final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         let categories: Set<EventCategory>
         let syscallAttach: BPFObject.SyscallAttach
         private let object: BPFObject
         private let trackedFD: Int32
         private let countersFD: Int32
+        private let syscallsFD: Int32
         private let enabledSyscalls: [ObservedSyscall]
-        private var ring: OpaquePointer?
-        private var consumer: Consumer?
-        private var thread: OSThread?
-        private let stopping = StopFlag()
+        private let logger: Logger?
+        private var reader: RingBufferReader?
+        private var started = false
         private let lock = ConditionLock()
         private var stopped = false
-
-        /// How long one poll waits before consuming what the producers queued without a wakeup.
-        static let pollTimeoutMs: Int32 = 10
 
         /// Opens, loads and attaches everything `categories` needs. Process-tree tracking is always
         /// attached (file and network events follow the tree too).
         init(
             categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = 8 << 20
+            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
+            logger: Logger? = nil
         ) throws(BPFObject.Failure) {
+            self.logger = logger
             let kernelCategories = categories.intersection(EventCategory.kernelCategories)
             self.categories = kernelCategories
             self.syscallAttach = syscallAttach
             let object = try BPFObject(
                 options: .init(
                     categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-                    wakeupBytes: UInt64(min(256 << 10, ringBytes / 4))))
+                    wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4))))
             self.object = object
             try object.load()
-            trackedFD = object.mapFD("obs_tracked")
-            countersFD = object.mapFD("obs_counters")
+            trackedFD = try object.mapFD(OBS_MAP_TRACKED)
+            countersFD = try object.mapFD(OBS_MAP_COUNTERS)
+            syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
             let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
             enabledSyscalls = syscalls
             try object.enableSyscalls(syscalls)
-            for tp in ["sched_process_fork", "sched_process_exec", "sched_process_exit"] {
-                try object.attachRaw(program: "obs_\(tp)", tracepoint: tp)
+            for (program, tracepoint) in [
+                (OBS_PROG_SCHED_PROCESS_FORK, "sched_process_fork"),
+                (OBS_PROG_SCHED_PROCESS_EXEC, "sched_process_exec"),
+                (OBS_PROG_SCHED_PROCESS_EXIT, "sched_process_exit"),
+            ] {
+                try object.attachRaw(program: program, tracepoint: tracepoint)
             }
             if !syscalls.isEmpty {
                 switch syscallAttach {
                 case .tracepoints:
                     for sc in syscalls {
                         try object.attachTracepoint(
-                            program: "obs_tp_sys_enter", category: "syscalls", name: sc.enterTracepoint)
+                            program: OBS_PROG_TP_SYS_ENTER, category: "syscalls", name: sc.enterTracepoint)
                         try object.attachTracepoint(
-                            program: "obs_tp_sys_exit", category: "syscalls", name: sc.exitTracepoint)
+                            program: OBS_PROG_TP_SYS_EXIT, category: "syscalls", name: sc.exitTracepoint)
                     }
                 case .rawSyscalls:
-                    try object.attachRaw(program: "obs_raw_sys_enter", tracepoint: "sys_enter")
-                    try object.attachRaw(program: "obs_raw_sys_exit", tracepoint: "sys_exit")
+                    try object.attachRaw(program: OBS_PROG_RAW_SYS_ENTER, tracepoint: "sys_enter")
+                    try object.attachRaw(program: OBS_PROG_RAW_SYS_EXIT, tracepoint: "sys_exit")
                 }
             }
-            let consumer = Consumer(decoder: RecordDecoder(categories: kernelCategories))
-            var opts = ring_buffer_opts()
-            opts.sz = MemoryLayout<ring_buffer_opts>.size
-            guard
-                let ring = ring_buffer__new(
-                    object.mapFD("obs_events"),
-                    { ctx, data, size in
-                        guard let ctx, let data else { return 0 }
-                        Unmanaged<Consumer>.fromOpaque(ctx).takeUnretainedValue().handle(data, size: size)
-                        return 0
-                    }, Unmanaged.passUnretained(consumer).toOpaque(), &opts)
-            else {
-                throw BPFObject.Failure(step: "ring_buffer__new", errno: errno, log: LibbpfLog.take())
-            }
-            self.ring = ring
-            self.consumer = consumer
+            reader = try RingBufferReader(
+                mapFD: object.mapFD(OBS_MAP_EVENTS),
+                consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories)))
         }
 
         deinit { _ = stop() }
@@ -89,13 +75,13 @@
         /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
         func track(processID: Int32) throws(ObserverError) {
             var key = UInt32(bitPattern: processID)
-            var value = obs_tracked(parent_tgid: 0, reserved: 0)
+            var value = obs_tracked(parent_tgid: 0, pad: 0)
             if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
                 let e = Errno(rawValue: errno)
                 throw ObserverError(
                     .backendFailed, failure: "tracking process \(processID) in the eBPF map",
                     reason: e == .argListTooLong
-                        ? "the tracked map is full (65,536 processes)" : "the kernel refused the update",
+                        ? "the tracked map is full (\(OBS_TRACKED_MAX) processes)" : "the kernel refused the update",
                     call: "bpf(BPF_MAP_UPDATE_ELEM)", errno: e)
             }
         }
@@ -108,18 +94,12 @@
 
         func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?) {
             lock.withLock {
-                guard !stopped, thread == nil, let consumer, let ring else { return }
-                consumer.hub = hub
-                consumer.rootProcessID = rootProcessID
-                consumer.onRootExit = onRootExit
-                let stopping = self.stopping
-                nonisolated(unsafe) let rb = ring
-                thread = OSThread(name: "obs-ringbuf") {
-                    while !stopping.value.load(ordering: .acquiring) {
-                        _ = ring_buffer__poll(rb, EBPFEventSource.pollTimeoutMs)
-                        _ = ring_buffer__consume(rb)
-                    }
-                }
+                guard !stopped, !started, let reader else { return }
+                started = true
+                reader.consumer.hub = hub
+                reader.consumer.rootProcessID = rootProcessID
+                reader.consumer.onRootExit = onRootExit
+                reader.start()
             }
         }
 
@@ -130,17 +110,20 @@
             defer { lock.unlock() }
             if stopped { return finalStats }
             stopped = true
-            stopping.value.store(true, ordering: .releasing)
-            thread?.join()
-            thread = nil
+            reader?.stop()
             var stats = KernelSourceStats()
-            if let ring {
-                _ = ring_buffer__consume(ring)
-            }
             let counters = readCounters()
             stats.emitted = counters.emitted
             stats.lost = counters.lost
-            if let consumer {
+            if let consumer = reader?.consumer {
+                stats.malformed = consumer.malformed
+                stats.lost += consumer.malformed
+                if consumer.malformed > 0 {
+                    let message =
+                        "Defect: \(consumer.malformed) kernel records broke the contract in obs_records.h and were "
+                        + "dropped (reported as lost); the first: \(consumer.firstMalformed ?? "?"). Report it."
+                    logger?.error("\(message)")
+                }
                 // Losses no later record carried (the lost records were the last on their CPU).
                 let unreported = counters.lost &- consumer.lostReported
                 if unreported > 0 && counters.lost >= consumer.lostReported, let hub = consumer.hub {
@@ -150,9 +133,8 @@
                 stats.delivered = consumer.delivered
             }
             stats.leftoverTracked = leftoverTracked()
-            if let ring { ring_buffer__free(ring) }
-            ring = nil
-            consumer = nil
+            reader?.free()
+            reader = nil
             makeInert()
             BPFReleaser.release(object)
             finalStats = stats
@@ -164,7 +146,6 @@
         /// Empties the syscall and tracked maps so every program returns at its first lookup
         /// until the links are destroyed in the background.
         private func makeInert() {
-            let syscallsFD = object.mapFD("obs_syscalls")
             var zero: UInt32 = 0
             for sc in enabledSyscalls {
                 guard let nr = sc.number, nr >= 0 else { continue }
@@ -211,36 +192,5 @@
 
         /// Ids of the loaded programs, for leak checks.
         var programIDs: [UInt32] { lock.withLock { stopped ? [] : object.programIDs } }
-    }
-
-    /// Tells the consumer thread to return after its current poll.
-    private final class StopFlag: Sendable {
-        let value = Atomic<Bool>(false)
-    }
-
-    /// The consumer thread's state. Touched only by that thread while it runs, and by `stop()`
-    /// after joining it.
-    private final class Consumer {
-        let decoder: RecordDecoder
-        var hub: EventHub?
-        var rootProcessID: Int32 = 0
-        var onRootExit: (@Sendable (ExitStatus) -> Void)?
-        var delivered: UInt64 = 0
-        var lostReported: UInt64 = 0
-
-        init(decoder: RecordDecoder) { self.decoder = decoder }
-
-        func handle(_ data: UnsafeMutableRawPointer, size: Int) {
-            delivered += 1
-            guard let decoded = decoder.decode(UnsafeRawPointer(data), size: size) else { return }
-            if decoded.lostBefore > 0 {
-                lostReported += decoded.lostBefore
-                hub?.publishKernelLoss(
-                    decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs(),
-                    processID: rootProcessID)
-            }
-            if let event = decoded.event { hub?.publish(event) }
-            if let exit = decoded.exit, exit.processID == rootProcessID { onRootExit?(exit.status) }
-        }
     }
 #endif

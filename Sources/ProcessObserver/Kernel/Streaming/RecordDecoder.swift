@@ -4,6 +4,11 @@
 
     /// Turns one ring-buffer record (`obs_records.h`) into an `ObserverEvent`, copying every byte it
     /// keeps: the record's memory belongs to the ring and is reused once the callback returns.
+    ///
+    /// Every record is checked against the contract's size rule before any field past the header
+    /// is read: its type must be known, its lengths must fit their fields, and it must be exactly
+    /// as long as the rule says for those lengths (`OBS_*_REC_SIZE`). Anything else is
+    /// `Malformed`, which the consumer counts and reports as a kernel loss.
     struct RecordDecoder {
         /// What one record became.
         struct Decoded {
@@ -14,11 +19,28 @@
             var exit: (processID: Int32, status: ExitStatus)?
         }
 
+        /// A record that breaks the contract: dropped, and counted as lost.
+        struct Malformed: Error, Equatable {
+            /// What is wrong with it, in a sentence fragment ("an exec record of 4100 bytes ...").
+            var reason: String
+            /// The header's `lost_before` when the header itself was whole, else 0.
+            var lostBefore: UInt64 = 0
+            /// The header's timestamp when the header was whole.
+            var timestampNs: UInt64?
+        }
+
         let categories: Set<EventCategory>
 
-        func decode(_ p: UnsafeRawPointer, size: Int) -> Decoded? {
-            guard size >= MemoryLayout<obs_header>.size else { return nil }
+        /// Decodes `record`, or throws `Malformed` without reading past its end.
+        func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
+            let size = record.count
+            guard let p = record.baseAddress, size >= Int(obs_min_rec_size()) else {
+                throw Malformed(
+                    reason: "a record of \(size) bytes is shorter than its \(obs_min_rec_size())-byte header")
+            }
             let h = p.loadUnaligned(as: obs_header.self)
+            let check = SizeCheck(size: size, lostBefore: UInt64(h.lost_before), timestampNs: h.ts_ns)
+            try check.lengths(Self.rule(of: h.type, at: p, size: size, check: check))
             var event = ObserverEvent(
                 timestampNs: h.ts_ns, category: .process, processID: Int32(bitPattern: h.tgid),
                 threadID: Int32(bitPattern: h.tid), parentProcessID: h.ptgid == 0 ? nil : Int32(bitPattern: h.ptgid),
@@ -27,13 +49,11 @@
             var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil)
             switch h.type {
             case OBS_REC_FORK.rawValue:
-                guard size >= MemoryLayout<obs_fork_rec>.size else { return nil }
                 let r = p.loadUnaligned(as: obs_fork_rec.self)
                 event.parentProcessID = Int32(bitPattern: r.parent_tgid)
                 event.kind = .fork(
                     Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
             case OBS_REC_EXIT.rawValue:
-                guard size >= MemoryLayout<obs_exit_rec>.size else { return nil }
                 let r = p.loadUnaligned(as: obs_exit_rec.self)
                 let status = ExitStatus(waitStatus: r.status)
                 event.kind = .exit(status)
@@ -42,17 +62,114 @@
                 event.kind = decodeExec(p, size: size)
             case OBS_REC_FILE.rawValue:
                 event.category = .file
-                guard let kind = decodeFile(p, size: size) else { return decoded }
+                guard let kind = decodeFile(p, size: size) else {
+                    throw check.fail("of unknown operation", type: h.type)
+                }
                 event.kind = kind
             case OBS_REC_SOCK.rawValue:
                 event.category = .network
-                guard let kind = decodeSocket(p, size: size) else { return decoded }
+                guard let kind = decodeSocket(p, size: size) else {
+                    throw check.fail("of unknown operation", type: h.type)
+                }
                 event.kind = kind
             default:
-                return decoded
+                throw check.fail("of unknown type \(h.type)")
             }
             if categories.contains(event.category) { decoded.event = event }
             return decoded
+        }
+
+        // MARK: - the size rule
+
+        /// The record's header facts, for the failures the checks throw.
+        private struct SizeCheck {
+            var size: Int
+            var lostBefore: UInt64
+            var timestampNs: UInt64
+
+            func fail(_ what: String, type: UInt32? = nil) -> Malformed {
+                let name = type.map { RecordDecoder.typeName($0) + " " } ?? ""
+                let article = name.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+                return Malformed(
+                    reason: "\(article) \(name)record \(what) (\(size) bytes)",
+                    lostBefore: lostBefore, timestampNs: timestampNs)
+            }
+
+            /// Checks the lengths against their fields and the size against the rule's.
+            func lengths(_ rule: Rule) throws(Malformed) {
+                for (name, value, limit) in rule.lengths where value > limit {
+                    throw fail("whose \(name) of \(value) exceeds its \(limit)-byte field", type: rule.type)
+                }
+                if size != rule.expected {
+                    throw fail("that should be \(rule.expected) bytes by the size rule", type: rule.type)
+                }
+            }
+        }
+
+        /// What the size rule expects of one record: its exact size, and its lengths with limits.
+        private struct Rule {
+            var type: UInt32
+            var expected: Int
+            var lengths: [(String, Int, Int)] = []
+        }
+
+        static func typeName(_ type: UInt32) -> String {
+            switch type {
+            case OBS_REC_FORK.rawValue: "fork"
+            case OBS_REC_EXIT.rawValue: "exit"
+            case OBS_REC_EXEC.rawValue: "exec"
+            case OBS_REC_FILE.rawValue: "file"
+            case OBS_REC_SOCK.rawValue: "socket"
+            default: "type-\(type)"
+            }
+        }
+
+        /// The rule for a record of `type`, reading only the length fields, and only once the
+        /// record is known to reach past them.
+        private static func rule(of type: UInt32, at p: UnsafeRawPointer, size: Int, check: SizeCheck) throws(Malformed)
+            -> Rule
+        {
+            func u16(_ offset: Int) -> Int { Int(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+            func atLeast(_ base: UInt64) throws(Malformed) {
+                if size < Int(base) {
+                    throw check.fail("shorter than its \(base) bytes of fixed fields", type: type)
+                }
+            }
+            let pathMax = Int(OBS_PATH_MAX)
+            switch type {
+            case OBS_REC_FORK.rawValue:
+                return Rule(type: type, expected: Int(obs_fork_rec_size()))
+            case OBS_REC_EXIT.rawValue:
+                return Rule(type: type, expected: Int(obs_exit_rec_size()))
+            case OBS_REC_SOCK.rawValue:
+                try atLeast(UInt64(obs_sock_rec_size()))
+                let addrLen = Int(
+                    p.loadUnaligned(
+                        fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!, as: UInt32.self))
+                return Rule(
+                    type: type, expected: Int(obs_sock_rec_size()),
+                    lengths: [("addr_len", addrLen, Int(OBS_SOCKADDR_MAX))])
+            case OBS_REC_EXEC.rawValue:
+                try atLeast(obs_exec_rec_size(0))
+                let argvLen = u16(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!)
+                return Rule(
+                    type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen))),
+                    lengths: [
+                        ("path_len", u16(MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!), pathMax),
+                        ("argv_len", argvLen, Int(OBS_ARGV_MAX)),
+                    ])
+            case OBS_REC_FILE.rawValue:
+                try atLeast(obs_file_rec_size(0))
+                let pathLen = u16(FileField.pathLen)
+                let path2Len = u16(FileField.path2Len)
+                let lengths = [("path_len", pathLen, pathMax), ("path2_len", path2Len, pathMax)]
+                if p.load(fromByteOffset: FileField.op, as: UInt8.self) == UInt8(OBS_FILE_RENAME.rawValue) {
+                    return Rule(type: type, expected: Int(obs_rename_rec_size(UInt64(path2Len))), lengths: lengths)
+                }
+                return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(pathLen))), lengths: lengths)
+            default:
+                throw check.fail("of unknown type \(type)")
+            }
         }
 
         // MARK: - kinds
@@ -104,7 +221,6 @@
             })
 
         private func decodeFile(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
-            guard size >= FileField.path else { return nil }
             let result = SyscallResult(p.loadUnaligned(fromByteOffset: FileField.ret, as: Int64.self))
             let flags = p.loadUnaligned(fromByteOffset: FileField.flags, as: Int32.self)
             let mode = p.loadUnaligned(fromByteOffset: FileField.mode, as: UInt32.self)
@@ -145,7 +261,6 @@
         private static let sockAddr = MemoryLayout<obs_sock_rec>.offset(of: \.addr)!
 
         private func decodeSocket(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
-            guard size >= MemoryLayout<obs_sock_rec>.size else { return nil }
             let r = p.loadUnaligned(as: obs_sock_rec.self)
             let result = SyscallResult(r.ret)
             let address = Self.socketAddress(

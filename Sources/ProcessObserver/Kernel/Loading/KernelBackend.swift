@@ -27,30 +27,39 @@ enum KernelBackend {
                 return nil
             }
             do {
-                return try EBPFEventSource(categories: usable, syscallAttach: attach, syscalls: probe.syscalls)
+                return try EBPFEventSource(
+                    categories: usable, syscallAttach: attach, syscalls: probe.syscalls, logger: logger)
             } catch {
                 let (reason, remedy) = KernelProbe.classify(error)
-                throw ObserverError(
-                    .backendFailed,
-                    failure: "loading the eBPF backend for \(usable.map(\.rawValue).sorted().joined(separator: ", "))",
-                    reason: reason, remedy: remedy)
+                throw loadFailure(categories: usable, reason: reason, remedy: remedy)
             }
         #else
             return nil
         #endif
     }
 
-    /// Probes each kernel category on this machine (uncached; `ObserverCapabilities.negotiate()`
-    /// caches).
-    static func probe(verifyingLoad: Bool = true) -> [CategoryCapability] {
+    /// The error a failed load is reported with: what failed, why, and what to do when there is
+    /// something to do (the message is built by `ObserverError`, so no dangling ". ").
+    static func loadFailure(categories: Set<EventCategory>, reason: String, remedy: String?) -> ObserverError {
+        let names = categories.map(\.rawValue).sorted().joined(separator: ", ")
+        return ObserverError(
+            .backendFailed, failure: "loading the eBPF backend for \(names)", reason: reason, remedy: remedy)
+    }
+
+    /// Probes each kernel category on this machine (uncached with `verifyingLoad`;
+    /// `ObserverCapabilities.negotiate()` caches). `conclusive` is false when the probe failed
+    /// rather than found an answer.
+    static func probe(verifyingLoad: Bool = true) -> (capabilities: [CategoryCapability], conclusive: Bool) {
         #if os(Linux)
-            (verifyingLoad ? KernelProbe.run() : KernelProbe.cached).capabilities
+            let probe = verifyingLoad ? KernelProbe.run() : KernelProbe.cached
+            return (probe.capabilities, probe.conclusive)
         #else
-            EventCategory.kernelCategories.sorted().map {
+            let list = EventCategory.kernelCategories.sorted().map {
                 CategoryCapability(
                     category: $0, support: .unavailable, backend: "ebpf", reason: "eBPF needs Linux",
                     remedy: "run on Linux 5.8 or later")
             }
+            return (list, true)
         #endif
     }
 }

@@ -1,0 +1,81 @@
+import CObserverBPF
+import Testing
+
+@testable import ProcessObserver
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Checks the built object against `obs_records.h` where no compiler can: the BPF side's map,
+/// program and global names are C identifiers there, and the object carries `OBS_ABI_VERSION`.
+/// Opening (`bpf_object__open_mem`) makes no bpf() call, so this runs without privileges.
+@Suite("Kernel contract")
+struct KernelContractTests {
+    #if os(Linux)
+        @Test("the embedded object opens without bpf() and carries this library's contract version")
+        func abiVersion() throws {
+            let object = try BPFObject(options: .init(categories: [], syscallAttach: .rawSyscalls))
+            defer { object.close() }
+            #expect(try object.rodata(OBS_GLOBAL_ABI_VERSION, as: UInt32.self) == UInt32(OBS_ABI_VERSION))
+        }
+
+        @Test("every map and program name the Swift side uses exists in the object, and nothing else does")
+        func names() throws {
+            let object = try BPFObject(options: .init(categories: [], syscallAttach: .rawSyscalls))
+            defer { object.close() }
+            let maps = Set(object.mapNamesInObject)
+            // The object's own maps: the ones we use, the BPF-only scratch slot, and its globals
+            // (libbpf names that one "<object>.rodata"; it is found as ".rodata").
+            #expect(maps == Set(BPFObject.mapNames + ["obs_scratch", "observer.rodata"]))
+            #expect(throws: Never.self) { _ = try object.map(OBS_MAP_RODATA) }
+            #expect(object.programNamesInObject.sorted() == BPFObject.programNames.sorted())
+            for global in BPFObject.globalNames {
+                #expect(throws: Never.self, "\(global)") { _ = try object.rodata(global, as: UInt32.self) }
+            }
+        }
+
+        @Test("a name missing from the object is a failure, not a descriptor of -1")
+        func missingName() throws {
+            let object = try BPFObject(options: .init(categories: [], syscallAttach: .rawSyscalls))
+            defer { object.close() }
+            let failure = #expect(throws: BPFObject.Failure.self) { try object.map("obs_trakced") }
+            #expect(failure?.errno == ENOENT)
+            #expect(failure?.log == "no map obs_trakced in the eBPF object")
+        }
+
+        @Test("a contract version mismatch is classified with a reason that names both versions")
+        func mismatch() {
+            let failure = BPFObject.Failure(
+                step: BPFObject.contractCheckStep, errno: 71,
+                log: "the embedded eBPF object was built for kernel contract version 0, and this library speaks "
+                    + "version 1 (obs_records.h)")
+            let classified = KernelProbe.classify(failure)
+            #expect(classified.reason == failure.log)
+            #expect(classified.remedy == "rebuild the package: bpf/ and obs_records.h must come from the same checkout")
+        }
+    #endif
+
+    @Test("the limits are the documented ones")
+    func limits() {
+        #expect(OBS_RING_BYTES == 8 << 20)
+        #expect(OBS_WAKEUP_BYTES == 256 << 10)
+        #expect(OBS_TRACKED_MAX == 65536)
+        #expect(OBS_PATH_MAX == 4096)
+        #expect(OBS_ARGV_MAX == 4096)
+        #expect(OBS_ARG_MAX == 1024)
+        #expect(OBS_ARGS_MAX == 64)
+        #expect(OBS_SOCKADDR_MAX == 128)
+    }
+
+    @Test(
+        "the size rule: exec up to argv_len, file up to path_len, rename up to path2_len",
+        arguments: [
+            (obs_exec_rec_size(0), 4160), (obs_exec_rec_size(5), 4165), (obs_exec_rec_size(4096), 8256),
+            (obs_file_rec_size(0), 80), (obs_file_rec_size(12), 92), (obs_rename_rec_size(0), 4176),
+            (obs_rename_rec_size(4096), 8272),
+        ] as [(UInt64, UInt64)])
+    func sizeRule(size: UInt64, expected: UInt64) {
+        #expect(size == expected)
+    }
+}

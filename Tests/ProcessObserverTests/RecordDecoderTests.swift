@@ -1,0 +1,284 @@
+import CObserverBPF
+import Testing
+
+@testable import ProcessObserver
+
+#if os(Linux)
+    import Glibc
+
+    /// The decoder over byte fixtures built from the `obs_records.h` structs: every record type and
+    /// operation, and records that break the size rule. No bpf() call, no privileges.
+    @Suite("Record decoder")
+    struct RecordDecoderTests {
+        typealias F = RecordFixture
+        static let decoder = RecordDecoder(categories: EventCategory.kernelCategories)
+
+        static func decode(_ bytes: [UInt8], with decoder: RecordDecoder = decoder) throws -> RecordDecoder.Decoded {
+            try bytes.withUnsafeBytes { try decoder.decode($0) }
+        }
+
+        /// The payload of a kernel kind, comparable.
+        static func payload(_ kind: EventKind) -> AnyHashable? {
+            switch kind {
+            case .fork(let x): x
+            case .exec(let x): x
+            case .exit(let x): x
+            case .open(let x): x
+            case .unlink(let x): x
+            case .rmdir(let x): x
+            case .mkdir(let x): x
+            case .rename(let x): x
+            case .connect(let x): x
+            case .accept(let x): x
+            case .bind(let x): x
+            case .listen(let x): x
+            default: nil
+            }
+        }
+
+        static let wellFormed: [(String, [UInt8], String, any Hashable & Sendable)] = [
+            ("fork", F.fork(), "fork", Fork(childProcessID: 4242, parentProcessID: 4000)),
+            ("exit 3", F.exit(status: 3 << 8), "exit", ExitStatus.exited(code: 3)),
+            ("exit by SIGKILL", F.exit(status: 9), "exit", ExitStatus.signaled(signal: 9, coreDumped: false)),
+            (
+                "exec", F.exec(path: "/bin/echo", argv: ["echo", "hi there"]), "exec",
+                Exec(
+                    path: CapturedString("/bin/echo"), argv: ["echo", "hi there"], argvTruncated: false,
+                    result: SyscallResult(0))
+            ),
+            (
+                "failed exec, argv truncated", F.exec(path: "/nope", argv: ["nope"], ret: -2, argvFlags: 1), "exec",
+                Exec(path: CapturedString("/nope"), argv: ["nope"], argvTruncated: true, result: SyscallResult(-2))
+            ),
+            (
+                "exec with no argv", F.exec(path: "/bin/true", argv: []), "exec",
+                Exec(path: CapturedString("/bin/true"), argv: [], argvTruncated: false, result: SyscallResult(0))
+            ),
+            (
+                "openat creating",
+                F.file(
+                    OBS_FILE_OPEN, syscall: OBS_SC_OPENAT, path: "out.txt", ret: 3, dfd: -100,
+                    flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644), "open",
+                FileOpen(
+                    path: CapturedString("out.txt"), flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644,
+                    result: SyscallResult(3), directoryFD: -100)
+            ),
+            (
+                "open reading, mode dropped",
+                F.file(
+                    OBS_FILE_OPEN, syscall: OBS_SC_OPEN, path: "/etc/hosts", ret: 4, flags: O_RDONLY, mode: 0o777),
+                "open",
+                FileOpen(path: CapturedString("/etc/hosts"), flags: O_RDONLY, mode: nil, result: SyscallResult(4))
+            ),
+            (
+                "open of an unreadable path",
+                F.file(
+                    OBS_FILE_OPEN, syscall: OBS_SC_OPEN, path: "", ret: -14, pathFlags: 2), "open",
+                FileOpen(
+                    path: CapturedString(ByteString(bytes: []), unreadable: true), flags: 0, mode: nil,
+                    result: SyscallResult(-14))
+            ),
+            (
+                "unlinkat", F.file(OBS_FILE_UNLINK, syscall: OBS_SC_UNLINKAT, path: "gone", ret: 0), "unlink",
+                PathOperation(path: CapturedString("gone"), result: SyscallResult(0))
+            ),
+            (
+                "rmdir", F.file(OBS_FILE_RMDIR, syscall: OBS_SC_RMDIR, path: "d", ret: -39), "rmdir",
+                PathOperation(path: CapturedString("d"), result: SyscallResult(-39))
+            ),
+            (
+                "mkdir", F.file(OBS_FILE_MKDIR, syscall: OBS_SC_MKDIR, path: "new", mode: 0o755), "mkdir",
+                PathOperation(path: CapturedString("new"), mode: 0o755, result: SyscallResult(0))
+            ),
+            (
+                "rename with two paths", F.file(OBS_FILE_RENAME, syscall: OBS_SC_RENAMEAT2, path: "a", newPath: "b/c"),
+                "rename", Rename(path: CapturedString("a"), newPath: CapturedString("b/c"), result: SyscallResult(0))
+            ),
+            (
+                "connect AF_INET",
+                F.socket(
+                    OBS_SOCK_CONNECT, syscall: OBS_SC_CONNECT, addr: F.inet([127, 0, 0, 1], port: 8080), ret: -111),
+                "connect",
+                SocketOperation(
+                    fd: 3, address: .ipv4(address: "127.0.0.1", port: 8080), result: SyscallResult(-111))
+            ),
+            (
+                "bind AF_INET6", F.socket(OBS_SOCK_BIND, syscall: OBS_SC_BIND, addr: F.inet6Loopback(port: 443)),
+                "bind", SocketOperation(fd: 3, address: .ipv6(address: "::1", port: 443), result: SyscallResult(0))
+            ),
+            (
+                "accept of an abstract AF_UNIX peer",
+                F.socket(
+                    OBS_SOCK_ACCEPT, syscall: OBS_SC_ACCEPT4, addr: F.unix([0] + Array("obs\u{0}x".utf8)), ret: 5),
+                "accept",
+                SocketOperation(
+                    fd: 3, address: .unix(path: CapturedString(ByteString(Array("obs\u{0}x".utf8))), abstract: true),
+                    result: SyscallResult(5))
+            ),
+            (
+                "connect AF_UNIX path",
+                F.socket(
+                    OBS_SOCK_CONNECT, syscall: OBS_SC_CONNECT, addr: F.unix(Array("/run/x.sock".utf8) + [0, 0, 0])),
+                "connect",
+                SocketOperation(
+                    fd: 3, address: .unix(path: CapturedString("/run/x.sock"), abstract: false),
+                    result: SyscallResult(0))
+            ),
+            (
+                "accept with an unreadable address",
+                F.socket(
+                    OBS_SOCK_ACCEPT, syscall: OBS_SC_ACCEPT, addrFlags: 2, ret: 6), "accept",
+                SocketOperation(fd: 3, address: .unreadable, result: SyscallResult(6))
+            ),
+            (
+                "listen", F.socket(OBS_SOCK_LISTEN, syscall: OBS_SC_LISTEN, backlog: 128), "listen",
+                Listen(fd: 3, backlog: 128, result: SyscallResult(0))
+            ),
+        ]
+
+        @Test("a well-formed record of every type and operation decodes to its event", arguments: wellFormed)
+        func decodes(name: String, bytes: [UInt8], kind: String, expected: any Hashable & Sendable) throws {
+            let decoded = try Self.decode(bytes)
+            let event = try #require(decoded.event, "\(name)")
+            #expect(event.kind.name == kind, "\(name)")
+            #expect(Self.payload(event.kind) == AnyHashable(expected), "\(name)")
+            #expect(event.processID == 4242)
+            #expect(event.threadID == 4243)
+            #expect(event.timestampNs == RecordFixture.ts)
+            #expect(event.command == "worker")
+            #expect(decoded.lostBefore == 0)
+        }
+
+        @Test("a record carries its CPU's earlier losses, and an exit names the process and status")
+        func lostBeforeAndExit() throws {
+            var bytes = F.exit(status: 0)
+            bytes = F.patch(bytes, at: MemoryLayout<obs_header>.offset(of: \.lost_before)!, UInt32(7))
+            let decoded = try Self.decode(bytes)
+            #expect(decoded.lostBefore == 7)
+            #expect(decoded.exit?.processID == 4242)
+            #expect(decoded.exit?.status == .exited(code: 0))
+        }
+
+        @Test("a record of a category not asked for decodes to no event, and is not malformed")
+        func filtered() throws {
+            let decoder = RecordDecoder(categories: [.process])
+            let bytes = F.file(OBS_FILE_UNLINK, syscall: OBS_SC_UNLINK, path: "x")
+            let decoded = try Self.decode(bytes, with: decoder)
+            #expect(decoded.event == nil)
+        }
+
+        static let execLen = MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!
+        static let execPathLen = MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!
+        static let filePathLen = MemoryLayout<obs_file_rec>.offset(of: \.path_len)!
+        static let filePath2Len = MemoryLayout<obs_file_rec>.offset(of: \.path2_len)!
+        static let fileOp = MemoryLayout<obs_file_rec>.offset(of: \.op)!
+        static let sockAddrLen = MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!
+        static let sockOp = MemoryLayout<obs_sock_rec>.offset(of: \.op)!
+        static let type = MemoryLayout<obs_header>.offset(of: \.type)!
+        static let exec = F.exec(path: "/bin/echo", argv: ["echo", "hi"])  // argv_len 8: 4168 bytes
+        static let open = F.file(OBS_FILE_OPEN, syscall: OBS_SC_OPEN, path: "abc")  // path_len 4: 84 bytes
+        static let rename = F.file(OBS_FILE_RENAME, syscall: OBS_SC_RENAME, path: "a", newPath: "bb")  // 4179 bytes
+        static let sock = F.socket(OBS_SOCK_CONNECT, syscall: OBS_SC_CONNECT, addr: F.inet([1, 2, 3, 4], port: 1))
+
+        static let malformed: [(String, [UInt8], String)] = [
+            ("empty", [], "a record of 0 bytes is shorter than its 48-byte header"),
+            ("truncated header", Array(F.fork().prefix(47)), "a record of 47 bytes is shorter than its 48-byte header"),
+            (
+                "unknown type", F.patch(F.fork(), at: type, UInt32(99)),
+                "a record of unknown type 99 (56 bytes)"
+            ),
+            (
+                "fork one byte short", Array(F.fork().dropLast()),
+                "a fork record that should be 56 bytes by the size rule (55 bytes)"
+            ),
+            (
+                "exit with a byte too many", F.exit(status: 0) + [0],
+                "an exit record that should be 56 bytes by the size rule (57 bytes)"
+            ),
+            (
+                "exec cut inside its fixed fields", Array(exec.prefix(100)),
+                "an exec record shorter than its 4160 bytes of fixed fields (100 bytes)"
+            ),
+            (
+                "exec whose argv_len points past the end", Array(exec.dropLast(3)),
+                "an exec record that should be 4168 bytes by the size rule (4165 bytes)"
+            ),
+            (
+                "exec whose argv_len exceeds its field", F.patch(exec, at: execLen, UInt16(5000)),
+                "an exec record whose argv_len of 5000 exceeds its 4096-byte field (4168 bytes)"
+            ),
+            (
+                "exec whose path_len exceeds its field", F.patch(exec, at: execPathLen, UInt16(4097)),
+                "an exec record whose path_len of 4097 exceeds its 4096-byte field (4168 bytes)"
+            ),
+            (
+                "file cut before its path", Array(open.prefix(79)),
+                "a file record shorter than its 80 bytes of fixed fields (79 bytes)"
+            ),
+            (
+                "open whose path_len points past the end", F.patch(open, at: filePathLen, UInt16(40)),
+                "a file record that should be 120 bytes by the size rule (84 bytes)"
+            ),
+            (
+                "open whose path_len exceeds its field", F.patch(open, at: filePathLen, UInt16(0xffff)),
+                "a file record whose path_len of 65535 exceeds its 4096-byte field (84 bytes)"
+            ),
+            (
+                "rename cut inside its first path", Array(rename.prefix(200)),
+                "a file record that should be 4179 bytes by the size rule (200 bytes)"
+            ),
+            (
+                "rename whose path2_len points past the end", F.patch(rename, at: filePath2Len, UInt16(9)),
+                "a file record that should be 4185 bytes by the size rule (4179 bytes)"
+            ),
+            (
+                "file of unknown operation", F.patch(open, at: fileOp, UInt8(77)),
+                "a file record of unknown operation (84 bytes)"
+            ),
+            (
+                "socket one byte short", Array(sock.dropLast()),
+                "a socket record shorter than its 200 bytes of fixed fields (199 bytes)"
+            ),
+            (
+                "socket whose addr_len exceeds its field", F.patch(sock, at: sockAddrLen, UInt32(129)),
+                "a socket record whose addr_len of 129 exceeds its 128-byte field (200 bytes)"
+            ),
+            (
+                "socket of unknown operation", F.patch(sock, at: sockOp, UInt8(0)),
+                "a socket record of unknown operation (200 bytes)"
+            ),
+        ]
+
+        @Test("a short or malformed record is refused with the reason, before any field is read", arguments: malformed)
+        func refuses(name: String, bytes: [UInt8], reason: String) {
+            let failure = #expect(throws: RecordDecoder.Malformed.self, "\(name)") { try Self.decode(bytes) }
+            #expect(failure?.reason == reason, "\(name)")
+        }
+
+        @Test("a malformed record with a whole header keeps the header's losses and time; a short one has none")
+        func malformedCarriesHeader() {
+            let bad = F.patch(
+                Array(Self.exec.dropLast()), at: MemoryLayout<obs_header>.offset(of: \.lost_before)!, UInt32(4))
+            let failure = #expect(throws: RecordDecoder.Malformed.self) { try Self.decode(bad) }
+            #expect(failure?.lostBefore == 4)
+            #expect(failure?.timestampNs == RecordFixture.ts)
+            let short = #expect(throws: RecordDecoder.Malformed.self) { try Self.decode([1, 2, 3]) }
+            #expect(short?.lostBefore == 0)
+            #expect(short?.timestampNs == nil)
+        }
+
+        @Test("the consumer counts a malformed record and reports it as one kernel loss, after its header's losses")
+        func consumerCounts() throws {
+            let consumer = RecordConsumer(decoder: Self.decoder)
+            let bad = F.patch(
+                Array(Self.exec.dropLast()), at: MemoryLayout<obs_header>.offset(of: \.lost_before)!, UInt32(2))
+            for record in [F.fork(), bad, [0, 1], F.exit(status: 0)] {
+                record.withUnsafeBytes { consumer.handle($0) }
+            }
+            #expect(consumer.delivered == 2)
+            #expect(consumer.malformed == 2)
+            #expect(consumer.lostReported == 2)
+            #expect(consumer.firstMalformed == "an exec record that should be 4168 bytes by the size rule (4167 bytes)")
+        }
+    }
+#endif

@@ -1,0 +1,129 @@
+import CObserverBPF
+
+@testable import ProcessObserver
+
+/// Builds ring-buffer records the way the BPF programs do: a whole C struct from
+/// `obs_records.h`, then only the prefix the size rule says is sent.
+enum RecordFixture {
+    static let tgid: UInt32 = 4242
+    static let tid: UInt32 = 4243
+    static let ptgid: UInt32 = 4000
+    static let ts: UInt64 = 123_456_789
+
+    static func header(_ type: obs_record_type, lostBefore: UInt32 = 0) -> obs_header {
+        var h = obs_header()
+        h.ts_ns = ts
+        h.type = type.rawValue
+        h.tgid = tgid
+        h.tid = tid
+        h.ptgid = ptgid
+        h.lost_before = lostBefore
+        withUnsafeMutableBytes(of: &h.comm) { $0.copyBytes(from: Array("worker".utf8)) }
+        return h
+    }
+
+    /// The first `size` bytes of `value` (all of it by default).
+    static func bytes<T>(of value: T, size: Int? = nil) -> [UInt8] {
+        withUnsafeBytes(of: value) { Array($0.prefix(size ?? MemoryLayout<T>.size)) }
+    }
+
+    /// Writes `text` (and a NUL unless `nul` is false) at `offset` of `value`; returns the length
+    /// the kernel would report (the NUL included).
+    @discardableResult
+    static func put<T>(_ text: [UInt8], into value: inout T, at offset: Int, nul: Bool = true) -> UInt16 {
+        withUnsafeMutableBytes(of: &value) { raw in
+            for (i, b) in text.enumerated() { raw[offset + i] = b }
+            if nul { raw[offset + text.count] = 0 }
+        }
+        return UInt16(text.count + (nul ? 1 : 0))
+    }
+
+    static func fork(parentTid: UInt32 = 4001) -> [UInt8] {
+        var r = obs_fork_rec()
+        r.h = header(OBS_REC_FORK)
+        r.parent_tgid = ptgid
+        r.parent_tid = parentTid
+        return bytes(of: r, size: Int(obs_fork_rec_size()))
+    }
+
+    static func exit(status: Int32) -> [UInt8] {
+        var r = obs_exit_rec()
+        r.h = header(OBS_REC_EXIT)
+        r.status = status
+        return bytes(of: r, size: Int(obs_exit_rec_size()))
+    }
+
+    static func exec(path: String, argv: [String], ret: Int64 = 0, argvFlags: UInt8 = 0) -> [UInt8] {
+        var r = obs_exec_rec()
+        r.h = header(OBS_REC_EXEC)
+        r.ret = ret
+        r.syscall = UInt8(OBS_SC_EXECVE.rawValue)
+        r.path_len = put(Array(path.utf8), into: &r, at: MemoryLayout<obs_exec_rec>.offset(of: \.path)!)
+        let blob: [UInt8] = argv.flatMap { (arg: String) -> [UInt8] in Array(arg.utf8) + [0] }
+        put(blob, into: &r, at: MemoryLayout<obs_exec_rec>.offset(of: \.argv)!, nul: false)
+        r.argv_len = UInt16(blob.count)
+        r.argv_flags = argvFlags
+        return bytes(of: r, size: Int(obs_exec_rec_size(UInt64(r.argv_len))))
+    }
+
+    static func file(
+        _ op: obs_file_op, syscall: obs_syscall, path: String, newPath: String? = nil, ret: Int64 = 0,
+        dfd: Int32 = -100, flags: Int32 = 0, mode: UInt32 = 0, pathFlags: UInt8 = 0
+    ) -> [UInt8] {
+        var r = obs_file_rec()
+        r.h = header(OBS_REC_FILE)
+        r.ret = ret
+        r.op = UInt8(op.rawValue)
+        r.syscall = UInt8(syscall.rawValue)
+        r.dfd = dfd
+        r.flags = flags
+        r.mode = mode
+        r.path_flags = pathFlags
+        if pathFlags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) == 0 {
+            r.path_len = put(Array(path.utf8), into: &r, at: MemoryLayout<obs_file_rec>.offset(of: \.path)!)
+        }
+        if let newPath {
+            r.path2_len = put(Array(newPath.utf8), into: &r, at: MemoryLayout<obs_file_rec>.offset(of: \.path2)!)
+            return bytes(of: r, size: Int(obs_rename_rec_size(UInt64(r.path2_len))))
+        }
+        return bytes(of: r, size: Int(obs_file_rec_size(UInt64(r.path_len))))
+    }
+
+    static func socket(
+        _ op: obs_sock_op, syscall: obs_syscall, fd: Int32 = 3, addr: [UInt8] = [], addrFlags: UInt8 = 0,
+        backlog: Int32 = 0, ret: Int64 = 0
+    ) -> [UInt8] {
+        var r = obs_sock_rec()
+        r.h = header(OBS_REC_SOCK)
+        r.ret = ret
+        r.op = UInt8(op.rawValue)
+        r.syscall = UInt8(syscall.rawValue)
+        r.fd = fd
+        r.backlog = backlog
+        r.addr_flags = addrFlags
+        put(addr, into: &r, at: MemoryLayout<obs_sock_rec>.offset(of: \.addr)!, nul: false)
+        r.addr_len = UInt32(addr.count)
+        return bytes(of: r, size: Int(obs_sock_rec_size()))
+    }
+
+    /// `record` with the little-endian `value` written over the bytes at `offset`.
+    static func patch<T: FixedWidthInteger>(_ record: [UInt8], at offset: Int, _ value: T) -> [UInt8] {
+        var out = record
+        withUnsafeBytes(of: value.littleEndian) { for (i, b) in $0.enumerated() { out[offset + i] = b } }
+        return out
+    }
+
+    /// sockaddr_in for `a.b.c.d:port`.
+    static func inet(_ a: [UInt8], port: UInt16) -> [UInt8] {
+        [2, 0, UInt8(port >> 8), UInt8(port & 0xff)] + a + [UInt8](repeating: 0, count: 8)
+    }
+
+    /// sockaddr_in6 for `::1` at `port`.
+    static func inet6Loopback(port: UInt16) -> [UInt8] {
+        [10, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0, 0, 0] + [UInt8](repeating: 0, count: 15) + [1]
+            + [0, 0, 0, 0]
+    }
+
+    /// sockaddr_un with `path` (a leading NUL makes it abstract), sized as the caller passed it.
+    static func unix(_ path: [UInt8]) -> [UInt8] { [1, 0] + path }
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The process category and the tree: sched_process_fork adds new thread groups of tracked
+ * parents, sched_process_exec reports successful execs, sched_process_exit removes dead groups
+ * and reports their status; failed execs are reported at the execve syscall's exit.
+ */
+#ifndef OBS_PROCESS_BPF_H
+#define OBS_PROCESS_BPF_H
+
+struct obs_argv_walk {
+    __u64 argv; /* the caller's char *const argv[] */
+    __u32 off;  /* bytes used in obs_exec_rec.argv */
+    __u8 flags;
+};
+
+/* One argument per call (bpf_loop verifies this once instead of once per iteration). */
+static long obs_read_arg(__u32 i, void *data)
+{
+    struct obs_argv_walk *w = data;
+    __u32 zero = 0;
+    struct obs_exec_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!r)
+        return 1;
+    __u64 arg = 0;
+    if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(w->argv + i * sizeof(__u64))) != 0) {
+        w->flags |= OBS_CAPTURE_UNREADABLE;
+        return 1;
+    }
+    if (!arg)
+        return 1;
+    __u32 off = w->off;
+    if (off > OBS_ARGV_MAX - OBS_ARG_MAX || i == OBS_ARGS_MAX - 1) {
+        w->flags |= OBS_CAPTURE_TRUNCATED;
+        return 1;
+    }
+    long n = bpf_probe_read_user_str(&r->argv[off & (OBS_ARGV_MAX - 1)], OBS_ARG_MAX, (const void *)arg);
+    if (n <= 0) {
+        w->flags |= OBS_CAPTURE_UNREADABLE;
+        return 1;
+    }
+    if (n == OBS_ARG_MAX)
+        w->flags |= OBS_CAPTURE_TRUNCATED;
+    w->off = off + n;
+    return 0;
+}
+
+/* A failed execve/execveat: the caller's image is intact, so read its own pointers. */
+static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 ret)
+{
+    __u32 zero = 0;
+    struct obs_exec_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!r)
+        return;
+    fill_header(&r->h, OBS_REC_EXEC);
+    r->ret = ret;
+    r->syscall = in->syscall;
+    r->pad = 0;
+    __u64 path = in->syscall == OBS_SC_EXECVE ? in->args[0] : in->args[1];
+    struct obs_argv_walk walk = {.argv = in->syscall == OBS_SC_EXECVE ? in->args[1] : in->args[2]};
+    r->path_len = read_user_path(r->path, path, &r->path_flags);
+    if (walk.argv)
+        bpf_loop(OBS_ARGS_MAX, obs_read_arg, &walk, 0);
+    __u32 off = walk.off > OBS_ARGV_MAX ? OBS_ARGV_MAX : walk.off;
+    r->argv_len = off;
+    r->argv_flags = walk.flags;
+    send(r, OBS_EXEC_REC_SIZE(off));
+}
+
+/* ---------- the process tree ---------- */
+
+SEC("raw_tp/sched_process_fork")
+int obs_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+    struct task_struct *parent = (struct task_struct *)ctx->args[0];
+    struct task_struct *child = (struct task_struct *)ctx->args[1];
+    __u32 ptgid = BPF_CORE_READ(parent, tgid);
+    if (!is_tracked(ptgid))
+        return 0;
+    __u32 cpid = BPF_CORE_READ(child, pid);
+    __u32 ctgid = BPF_CORE_READ(child, tgid);
+    if (cpid != ctgid)
+        return 0; /* a new thread, not a new process */
+    struct obs_tracked value = {.parent_tgid = ptgid};
+    bpf_map_update_elem(&obs_tracked, &ctgid, &value, BPF_ANY);
+    if (!obs_want_process)
+        return 0;
+    struct obs_fork_rec r = {};
+    r.h.ts_ns = bpf_ktime_get_ns();
+    r.h.type = OBS_REC_FORK;
+    r.h.tgid = ctgid;
+    r.h.tid = cpid;
+    r.h.ptgid = ptgid;
+    BPF_CORE_READ_STR_INTO(&r.h.comm, child, comm);
+    r.parent_tgid = ptgid;
+    r.parent_tid = BPF_CORE_READ(parent, pid);
+    send(&r, OBS_FORK_REC_SIZE);
+    return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    __u32 tgid = id >> 32;
+    if (!is_tracked(tgid))
+        return 0;
+    /* The execve entry was saved under the thread that called it (old_pid), which may have been
+     * a non-leader thread now renamed to the leader: drop it, success is reported here. */
+    __u32 old_pid = (__u32)ctx->args[1];
+    __u64 old_key = ((__u64)tgid << 32) | old_pid;
+    __u32 sc = OBS_SC_EXECVE;
+    struct obs_inflight *in = bpf_map_lookup_elem(&obs_inflight, &old_key);
+    if (in)
+        sc = in->syscall;
+    bpf_map_delete_elem(&obs_inflight, &old_key);
+    if (old_key != id)
+        bpf_map_delete_elem(&obs_inflight, &id);
+    if (!obs_want_process)
+        return 0;
+
+    __u32 zero = 0;
+    struct obs_exec_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!r)
+        return 0;
+    fill_header(&r->h, OBS_REC_EXEC);
+    r->ret = 0;
+    r->syscall = sc;
+    r->argv_flags = 0;
+    r->pad = 0;
+    struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+    const char *filename = BPF_CORE_READ(bprm, filename);
+    long n = bpf_probe_read_kernel_str(r->path, OBS_PATH_MAX, filename);
+    r->path_flags = n > 0 ? 0 : OBS_CAPTURE_UNREADABLE;
+    r->path_len = n > 0 ? (__u16)n : 0;
+
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    __u64 start = BPF_CORE_READ(task, mm, arg_start);
+    __u64 end = BPF_CORE_READ(task, mm, arg_end);
+    __u64 len = end > start ? end - start : 0;
+    if (len > OBS_ARGV_MAX) {
+        len = OBS_ARGV_MAX;
+        r->argv_flags = OBS_CAPTURE_TRUNCATED;
+    }
+    r->argv_len = 0;
+    if (len > 0) {
+        if (bpf_probe_read_user(r->argv, len, (const void *)start) == 0)
+            r->argv_len = len;
+        else
+            r->argv_flags = OBS_CAPTURE_UNREADABLE;
+    }
+    send(r, OBS_EXEC_REC_SIZE(r->argv_len > OBS_ARGV_MAX ? OBS_ARGV_MAX : r->argv_len));
+    return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    __u32 tgid = id >> 32;
+    if (!is_tracked(tgid))
+        return 0;
+    bpf_map_delete_elem(&obs_inflight, &id);
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    /* signal->live was decremented before this tracepoint: zero means the group is dead. */
+    if (BPF_CORE_READ(task, signal, live.counter) != 0)
+        return 0;
+    bpf_map_delete_elem(&obs_tracked, &tgid);
+
+    /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits. */
+    struct obs_exit_rec r = {};
+    fill_header(&r.h, OBS_REC_EXIT);
+    unsigned int flags = BPF_CORE_READ(task, signal, flags);
+    if (flags & OBS_SIGNAL_GROUP_EXIT)
+        r.status = BPF_CORE_READ(task, signal, group_exit_code);
+    else
+        r.status = BPF_CORE_READ(task, group_leader, exit_code);
+    send(&r, OBS_EXIT_REC_SIZE);
+    return 0;
+}
+
+#endif

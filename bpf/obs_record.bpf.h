@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Building and sending records: the counters, the ring-buffer send with its wakeup threshold
+ * and loss carrying, the common header, the tracked-map filter and user-string reads.
+ */
+#ifndef OBS_RECORD_BPF_H
+#define OBS_RECORD_BPF_H
+
+static __always_inline __u64 *counter(__u32 which)
+{
+    return bpf_map_lookup_elem(&obs_counters, &which);
+}
+
+/*
+ * Sends a record the caller built, waking the consumer only once obs_wakeup_bytes are queued.
+ * A record the ring has no room for is counted, and the count rides on this CPU's next record
+ * (lost_before), so user space reports the loss where it happened in the stream.
+ */
+static __always_inline void send(void *rec, __u64 size)
+{
+    struct obs_header *h = rec;
+    __u64 *emitted = counter(OBS_COUNTER_EMITTED);
+    __u64 *lost = counter(OBS_COUNTER_LOST);
+    __u64 *pending = counter(OBS_COUNTER_PENDING_LOST);
+    if (!emitted || !lost || !pending)
+        return;
+    __sync_fetch_and_add(emitted, 1);
+    __u64 carried = *pending;
+    h->lost_before = (__u32)carried;
+    h->pad = 0;
+    __u64 queued = bpf_ringbuf_query(&obs_events, BPF_RB_AVAIL_DATA);
+    __u64 flags = queued >= obs_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    if (bpf_ringbuf_output(&obs_events, rec, size, flags) == 0) {
+        if (carried)
+            __sync_fetch_and_sub(pending, carried);
+    } else {
+        __sync_fetch_and_add(lost, 1);
+        __sync_fetch_and_add(pending, 1);
+    }
+}
+
+static __always_inline void fill_header(struct obs_header *h, __u32 type)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    h->ts_ns = bpf_ktime_get_ns();
+    h->type = type;
+    h->tgid = id >> 32;
+    h->tid = (__u32)id;
+    h->ptgid = BPF_CORE_READ(task, real_parent, tgid);
+    bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline int is_tracked(__u32 tgid)
+{
+    return bpf_map_lookup_elem(&obs_tracked, &tgid) != 0;
+}
+
+/* Reads a NUL-terminated user string; returns its length with the NUL, 0 when unreadable. */
+static __always_inline __u16 read_user_path(char *dst, __u64 src, __u8 *flags)
+{
+    if (!src) {
+        *flags = OBS_CAPTURE_UNREADABLE;
+        return 0;
+    }
+    long n = bpf_probe_read_user_str(dst, OBS_PATH_MAX, (const void *)src);
+    if (n <= 0) {
+        *flags = OBS_CAPTURE_UNREADABLE;
+        return 0;
+    }
+    *flags = 0;
+    if (n == OBS_PATH_MAX) {
+        /* Full buffer: a longer string exists only if the byte the NUL replaced was not NUL. */
+        char c = 0;
+        if (bpf_probe_read_user(&c, 1, (const void *)(src + OBS_PATH_MAX - 1)) == 0 && c != 0)
+            *flags = OBS_CAPTURE_TRUNCATED;
+    }
+    return (__u16)n;
+}
+
+static __always_inline __u64 clamp_path(__u64 n)
+{
+    return n > OBS_PATH_MAX ? OBS_PATH_MAX : n;
+}
+
+
+#endif

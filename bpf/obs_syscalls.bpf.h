@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The generic syscall entry and exit programs, in both flavours (classic tp and raw_tp): the
+ * entry saves the arguments of an observed syscall of a tracked caller in obs_inflight, the
+ * exit hands them to the file, network or exec handler.
+ */
+#ifndef OBS_SYSCALLS_BPF_H
+#define OBS_SYSCALLS_BPF_H
+
+/* Classic syscall tracepoint layouts (tracefs events/syscalls/sys_{enter,exit}_<name>/format). */
+struct obs_tp_sys_enter {
+    __u64 common;
+    __s32 nr;
+    __s32 pad;
+    __u64 args[6]; /* only the syscall's own arguments are valid: read with probe_read */
+};
+
+struct obs_tp_sys_exit {
+    __u64 common;
+    __s32 nr;
+    __s32 pad;
+    __s64 ret;
+};
+
+/* ---------- syscall entry ---------- */
+
+static __always_inline void on_sys_enter(__u64 id, __u32 sc, const __u64 *args)
+{
+    struct obs_inflight in = {};
+    in.syscall = sc;
+#pragma unroll
+    for (int i = 0; i < 6; i++)
+        in.args[i] = args[i];
+    if (sc == OBS_SC_ACCEPT || sc == OBS_SC_ACCEPT4) {
+        /* The caller's addrlen before the call: how much of addr the kernel may fill. */
+        __u32 len = 0;
+        if (args[2] && bpf_probe_read_user(&len, sizeof(len), (const void *)args[2]) == 0)
+            in.accept_addrlen = len;
+    }
+    bpf_map_update_elem(&obs_inflight, &id, &in, BPF_ANY);
+}
+
+static __always_inline __u32 observed_syscall(__s64 nr)
+{
+    if (nr < 0 || nr >= OBS_MAX_SYSCALL_NR)
+        return OBS_SC_NONE;
+    __u32 key = (__u32)nr;
+    __u32 *sc = bpf_map_lookup_elem(&obs_syscalls, &key);
+    return sc ? *sc : OBS_SC_NONE;
+}
+
+SEC("tp")
+int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
+{
+    __u32 sc = observed_syscall(ctx->nr);
+    if (sc == OBS_SC_NONE)
+        return 1;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!is_tracked(id >> 32))
+        return 1;
+    __u64 args[6] = {};
+    bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+    on_sys_enter(id, sc, args);
+    return 1;
+}
+
+#ifndef OBS_NO_RAW_SYSCALLS
+SEC("raw_tp/sys_enter")
+int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+    __u32 sc = observed_syscall((__s64)ctx->args[1]);
+    if (sc == OBS_SC_NONE)
+        return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!is_tracked(id >> 32))
+        return 0;
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+#if defined(__TARGET_ARCH_x86)
+    /* A 32-bit (ia32) syscall numbers differently; the tp flavour skips those too. */
+    if (BPF_CORE_READ(regs, cs) != 0x33)
+        return 0;
+#endif
+    __u64 args[6];
+    args[0] = OBS_SYSCALL_ARG(regs, 0);
+    args[1] = OBS_SYSCALL_ARG(regs, 1);
+    args[2] = OBS_SYSCALL_ARG(regs, 2);
+    args[3] = OBS_SYSCALL_ARG(regs, 3);
+    args[4] = OBS_SYSCALL_ARG(regs, 4);
+    args[5] = OBS_SYSCALL_ARG(regs, 5);
+    on_sys_enter(id, sc, args);
+    return 0;
+}
+#endif
+
+static __always_inline void on_sys_exit(__s64 ret)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    struct obs_inflight *found = bpf_map_lookup_elem(&obs_inflight, &id);
+    if (!found)
+        return;
+    struct obs_inflight in = *found;
+    bpf_map_delete_elem(&obs_inflight, &id);
+    switch (in.syscall) {
+    case OBS_SC_OPEN ... OBS_SC_RENAMEAT2:
+        on_file_exit(&in, ret);
+        break;
+    case OBS_SC_CONNECT ... OBS_SC_LISTEN:
+        on_sock_exit(&in, ret);
+        break;
+    case OBS_SC_EXECVE:
+    case OBS_SC_EXECVEAT:
+        /* Success was reported at sched_process_exec, which removed the entry. */
+        if (ret < 0)
+            on_exec_failed(&in, ret);
+        break;
+    }
+}
+
+SEC("tp")
+int obs_tp_sys_exit(struct obs_tp_sys_exit *ctx)
+{
+    on_sys_exit(ctx->ret);
+    return 1;
+}
+
+#ifndef OBS_NO_RAW_SYSCALLS
+SEC("raw_tp/sys_exit")
+int obs_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+    on_sys_exit((__s64)ctx->args[1]);
+    return 0;
+}
+#endif
+
+
+#endif
