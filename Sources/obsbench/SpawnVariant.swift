@@ -19,10 +19,14 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
     /// The library's C shim alone (`obs_spawn_gated` fork + gate pipe + error pipe, release, `wait4`),
     /// called straight from this loop: what the library pays below Swift.
     case gatedShim = "shim"
-    /// `NativeProcess(...).run()` with no observer attached.
+    /// `NativeProcess(...).run()` with no observer attached (a cgroup per run where possible).
     case noObserver = "native"
-    /// `withObserver(.lifecycle())`, reading every event until `profile`.
+    /// The same with `containment: .processGroup`: no cgroup, posix_spawn.
+    case noObserverUncontained = "native-nocg"
+    /// `withObserver(.lifecycle())`, reading every event until `profile` (a cgroup per run).
     case lifecycle = "lifecycle"
+    /// The same with `containment: .processGroup`.
+    case lifecycleUncontained = "lifecycle-nocg"
     /// `withObserver(.lifecycle().sampling(every: 10 ms))`, reading every event until `profile`.
     case lifecycleSampler = "sampler"
 
@@ -30,8 +34,10 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .bare: "bare posix_spawn + wait4"
         case .gatedShim: "C gated fork shim + wait4"
-        case .noObserver: "NativeProcess.run(), no observer"
-        case .lifecycle: "lifecycle observer"
+        case .noObserver: "NativeProcess.run(), no observer, cgroup"
+        case .noObserverUncontained: "NativeProcess.run(), no observer, no cgroup"
+        case .lifecycle: "lifecycle observer, cgroup"
+        case .lifecycleUncontained: "lifecycle observer, no cgroup"
         case .lifecycleSampler: "lifecycle + 10 ms sampler"
         }
     }
@@ -50,7 +56,7 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .bare: return try Self.bareLoop(program: program, count: count, delivery: &delivery)
         case .gatedShim: return try Self.shimLoop(program: program, count: count, delivery: &delivery)
-        case .noObserver, .lifecycle, .lifecycleSampler:
+        case .noObserver, .noObserverUncontained, .lifecycle, .lifecycleUncontained, .lifecycleSampler:
             return try libraryLoop(program: program, count: count, delivery: &delivery)
         }
     }
@@ -96,13 +102,14 @@ enum SpawnVariant: String, CaseIterable, ExpressibleByArgument {
         let executable = Executable.path(FilePath(program))
         let config: ObserverConfig? =
             switch self {
-            case .lifecycle: .lifecycle()
+            case .lifecycle, .lifecycleUncontained: .lifecycle()
             case .lifecycleSampler: ObserverConfig.lifecycle().sampling(every: .milliseconds(10))
             default: nil
             }
         let start = monotonicNs()
         for _ in 0..<count {
-            let process = NativeProcess(executable)
+            let uncontained = self == .noObserverUncontained || self == .lifecycleUncontained
+            let process = NativeProcess(executable, containment: uncontained ? .processGroup : .automatic)
             let subscriber = config.map { process.withObserver($0) }
             let running = try process.spawn()
             if let subscriber {

@@ -19,7 +19,7 @@ struct CapabilitiesCommand: ParsableCommand {
     func run() throws {
         if output.verbose { EBPFBackend.verbose = true }
         // The probe's test load is released before negotiate() returns; this only makes sure.
-        defer { EBPFBackend.waitForReleases() }
+        defer { ObserverCleanup.waitForReleases() }
         let capabilities = ObserverCapabilities.negotiate()
         let out = BufferedOutput(fd: .standardOutput)
         if output.json {

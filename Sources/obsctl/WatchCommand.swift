@@ -129,7 +129,7 @@ struct WatchCommand: ParsableCommand {
         // Runs end without waiting for their eBPF objects to be released (the programs are inert
         // by then); obsctl waits here, on every way out, so that once it has exited the machine's
         // loaded-program count is back where it was.
-        defer { EBPFBackend.waitForReleases() }
+        defer { ObserverCleanup.waitForReleases() }
 
         let (categories, problems, leftOut) = selection.resolve(
             with: ObserverCapabilities.negotiate(verifyingLoad: false))

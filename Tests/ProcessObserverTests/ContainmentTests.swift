@@ -29,7 +29,8 @@ struct ContainmentTests {
         let ownerName = String(owner.split(separator: "/").last!)
         #expect(v2.hasPrefix("0::") && v2.contains("/\(ownerName)/run."))
         #expect(result.profile.containment == "cgroup2")
-        #expect(!Syscall.exists(owner), "the owner directory is removed with the last run")
+        ObserverCleanup.waitForReleases()
+        #expect(!Syscall.exists(owner), "the owner directory is removed once no run holds it")
     }
 
     @Test("a setsid escapee is waited for: the run ends when it exits, and its work is done by then")
@@ -151,11 +152,13 @@ struct ContainmentTests {
     func noDirectoriesLeft() throws {
         let owner = try #require(Self.ownerDirectory)
         let parent = String(owner.prefix(owner.count - CgroupOwner.ownName.count - 1))
+        ObserverCleanup.waitForReleases()
         let before = try Syscall.directoryNames(parent).count
         for _ in 0..<200 {
             let result = try NativeProcess(.name("true"), timeout: .seconds(10)).run()
             #expect(result.profile.containment == "cgroup2")
         }
+        ObserverCleanup.waitForReleases()
         #expect(try Syscall.directoryNames(parent).count == before)
         #expect(!Syscall.exists(owner))
     }

@@ -74,8 +74,9 @@ struct ProcessControlTests {
     func noLeaks() throws {
         // Warm up once: the first spawn may open lazily cached descriptors.
         _ = try NativeProcess(.name("true")).run()
-        // Earlier tests' eBPF objects are released in the background, closing their descriptors.
-        EBPFBackend.waitForReleases()
+        // Earlier tests' eBPF objects and run cgroups are released in the background, closing their
+        // descriptors.
+        ObserverCleanup.waitForReleases()
         let before = ProcessCensus.openDescriptorCount()
         for i in 0..<200 {
             let process = NativeProcess(
@@ -85,6 +86,7 @@ struct ProcessControlTests {
             #expect(result.status == .exited(code: Int32(i % 4)))
             #expect(events.collect().count == 3)
         }
+        ObserverCleanup.waitForReleases()
         #expect(ProcessCensus.openDescriptorCount() == before)
         #expect(ProcessCensus.zombieChildren().isEmpty)
     }

@@ -27,8 +27,11 @@ struct SpawnFailureTests {
                 + "(chdir: ENOTDIR). Give a directory that exists and that this user may enter."),
     ]
 
-    private func spawnError(_ workingDirectory: String, categories: Set<EventCategory>) -> ObserverError? {
-        let process = NativeProcess(.path("/usr/bin/true"), workingDirectory: FilePath(workingDirectory))
+    private func spawnError(
+        _ workingDirectory: String, categories: Set<EventCategory>, containment: Containment = .automatic
+    ) -> ObserverError? {
+        let process = NativeProcess(
+            .path("/usr/bin/true"), workingDirectory: FilePath(workingDirectory), containment: containment)
         let events = process.withObserver(ObserverConfig(categories: categories))
         defer { #expect(events.collect().isEmpty, "a start that failed delivers no event") }
         do {
@@ -42,10 +45,26 @@ struct SpawnFailureTests {
     @Test("a bad working directory is a chdir failure, not a missing executable (posix_spawn path)", arguments: cases)
     func directSpawn(_ c: Case) throws {
         let before = ProcessCensus.openDescriptorCount()
+        let error = try #require(
+            spawnError(c.workingDirectory, categories: [.lifecycle], containment: .processGroup))
+        #expect(error.code == c.code)
+        #expect(error.underlying == c.errno)
+        #expect(error.message == c.message)
+        #expect(ProcessCensus.openDescriptorCount() == before)
+        #expect(ProcessCensus.zombieChildren().isEmpty)
+    }
+
+    @Test(
+        "a bad working directory is a chdir failure, not a missing executable (gated fork into a cgroup)",
+        arguments: cases)
+    func containedSpawn(_ c: Case) throws {
+        ObserverCleanup.waitForReleases()
+        let before = ProcessCensus.openDescriptorCount()
         let error = try #require(spawnError(c.workingDirectory, categories: [.lifecycle]))
         #expect(error.code == c.code)
         #expect(error.underlying == c.errno)
         #expect(error.message == c.message)
+        ObserverCleanup.waitForReleases()
         #expect(ProcessCensus.openDescriptorCount() == before)
         #expect(ProcessCensus.zombieChildren().isEmpty)
     }

@@ -1,7 +1,13 @@
 /// The directory this process creates and owns beneath its own cgroup, holding one child cgroup
 /// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
-/// host, in the v1 memory and pids hierarchies. It exists while a run does: made when the first
-/// run starts and removed when the last one ends, so nothing is left once runs are over.
+/// host, in the v1 memory (and, for limits, pids and cpu) hierarchies. It is made when the first
+/// run starts and removed by `waitForReleases()` once no run holds it (obsctl calls that before
+/// it exits); a process that never calls it leaves an empty directory, which the next observer
+/// removes as a dead owner's.
+///
+/// A finished run's cgroup is removed on a background thread (`rmdir` of a cgroup whose last
+/// process just exited waits for the kernel to take it offline, up to a few milliseconds), so
+/// that the run's result does not wait for it.
 ///
 /// The name carries the owner's pid and start time (`/proc/<pid>/stat` field 22), so that a
 /// directory left by an owner that died (killed with SIGKILL, say) is recognised as such even
@@ -15,6 +21,10 @@ final class CgroupOwner: @unchecked Sendable {
     private let lock = ConditionLock()
     private var next: UInt64 = 0
     private var active = 0
+    private var made = false
+    /// Run cgroups waiting to be removed, and whether the releasing thread is running.
+    private var releasing: [RunCgroup] = []
+    private var releaser = false
 
     /// What to do when cgroups cannot be made here.
     static let remedy =
@@ -57,6 +67,7 @@ final class CgroupOwner: @unchecked Sendable {
         do {
             let probe = try owner.makeRunCgroup()
             owner.finished(probe)
+            owner.waitForReleases()
         } catch {
             return .failure(error)
         }
@@ -69,9 +80,10 @@ final class CgroupOwner: @unchecked Sendable {
     /// real-time budget (`cpu.rt_runtime_us` 0), so SCHED_FIFO and SCHED_RR would fail in it.
     func makeRunCgroup(limits: ResourceLimits = .none) throws(ObserverError) -> RunCgroup {
         lock.lock()
-        if active == 0 {
+        if !made {
             do {
                 try makeDirectories()
+                made = true
             } catch {
                 lock.unlock()
                 throw error
@@ -82,7 +94,9 @@ final class CgroupOwner: @unchecked Sendable {
         let name = "run.\(next)"
         lock.unlock()
         do {
-            let controllers = Set(v1Directories.keys).subtracting(limits.cpuCores == nil ? ["cpu"] : [])
+            var controllers: Set<String> = ["memory"]
+            if limits.processCount != nil { controllers.insert("pids") }
+            if limits.cpuCores != nil { controllers.insert("cpu") }
             return try RunCgroup.create(owner: self, name: name, v1Controllers: controllers)
         } catch {
             lock.withLock { release() }
@@ -90,18 +104,45 @@ final class CgroupOwner: @unchecked Sendable {
         }
     }
 
-    /// Removes the run's cgroup, and the owner's directories when it was the last run.
+    /// Hands the run's cgroup to the releasing thread, which removes it.
     func finished(_ run: RunCgroup) {
-        run.remove()
-        lock.withLock { release() }
+        let start: Bool = lock.withLock {
+            releasing.append(run)
+            defer { releaser = true }
+            return !releaser
+        }
+        if start { OSThread.detached(name: "obs-cg-release") { [self] in drain() } }
+    }
+
+    private func drain() {
+        while true {
+            let run: RunCgroup? = lock.withLock {
+                guard !releasing.isEmpty else {
+                    releaser = false
+                    lock.broadcast()
+                    return nil
+                }
+                return releasing.removeFirst()
+            }
+            guard let run else { return }
+            run.remove()
+            lock.withLock { release() }
+        }
+    }
+
+    /// Blocks until every finished run's cgroup is removed; then removes the owner's directories
+    /// when no run holds them.
+    func waitForReleases() {
+        lock.withLock {
+            while releaser || !releasing.isEmpty { lock.wait() }
+            guard active == 0, made else { return }
+            for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
+            made = false
+        }
     }
 
     /// With the lock held.
-    private func release() {
-        active -= 1
-        guard active == 0 else { return }
-        for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
-    }
+    private func release() { active -= 1 }
 
     /// With the lock held.
     private func makeDirectories() throws(ObserverError) {

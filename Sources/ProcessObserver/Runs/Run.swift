@@ -215,6 +215,8 @@ final class Run: @unchecked Sendable {
         let err = captures.1?.finish()
         let tree = scope.cgroup?.usage()
         lock.withLock { closed = true }
+        // Removed in the background (the result need not wait), but handed over before the result
+        // is out, so that `ObserverCleanup.waitForReleases()` after `wait()` covers it.
         if let cgroup = scope.cgroup, case .success(let owner) = CgroupOwner.shared { owner.finished(cgroup) }
 
         func profile(lost: UInt64) -> RunProfile {
