@@ -73,7 +73,7 @@ final class Run: @unchecked Sendable {
             case .null: return try devNull()
             case .fileDescriptor(let fd): return fd.rawValue
             case .capture(let limit):
-                let p = try Spawner.pipe()
+                let p = try Spawner.capturePipe()
                 toClose.append(p.write)
                 capture = OutputCapture(reading: p.read, limit: limit)
                 return p.write.rawValue

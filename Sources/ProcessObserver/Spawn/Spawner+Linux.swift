@@ -123,6 +123,24 @@ enum Spawner {
         return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
     }
 
+    /// A close-on-exec pipe for a child's captured output: our read end is non-blocking, the
+    /// child's write end blocks. O_NONBLOCK belongs to the open file description, which the
+    /// child's copy shares, so a non-blocking write end would make a child that writes faster
+    /// than we read meet EAGAIN (and fail: "write error"). Backed by `pipe2(2)` and `fcntl(2)`.
+    static func capturePipe() throws(ObserverError) -> (read: FileDescriptor, write: FileDescriptor) {
+        let p = try pipe()
+        let flags = fcntl(p.write.rawValue, F_GETFL)
+        if flags < 0 || fcntl(p.write.rawValue, F_SETFL, flags & ~O_NONBLOCK) < 0 {
+            let code = errno
+            try? p.read.close()
+            try? p.write.close()
+            throw ObserverError(
+                .spawnFailed, "fcntl(F_SETFL) on a capture pipe failed: \(ErrnoName.name(of: code)).",
+                underlying: Errno(rawValue: code))
+        }
+        return p
+    }
+
     /// Sends `signal` to the process group `pgid`. Backed by `kill(2)` with a negative pid.
     static func signalGroup(_ pgid: Int32, _ signal: Int32) {
         _ = kill(-pgid, signal)
