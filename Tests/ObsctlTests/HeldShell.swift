@@ -1,5 +1,6 @@
 import Foundation
 import ProcessObserver
+import SystemPackage
 import Testing
 
 #if canImport(Glibc)
@@ -7,62 +8,43 @@ import Testing
 #endif
 
 /// A shell the test starts itself (not obsctl's child), blocked in `read` on a socket whose other
-/// end the test holds: it goes on only when `release()` writes a line.
+/// end the test holds: it goes on only when `release()` writes a line. Started and reaped by the
+/// library's `NativeProcess`; dropping it kills and reaps the shell.
 final class HeldShell {
-    let pid: pid_t
-    private var control: Int32
+    private let process: RunningProcess
+    private var control: FileDescriptor?
 
     init(script: String) throws {
         var pair: [Int32] = [-1, -1]
         // Close-on-exec, so that obsctl (and any other child) never holds the test's end.
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         try #require(socketpair(AF_UNIX, type, 0, &pair) == 0)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let argv: [UnsafeMutablePointer<CChar>?] = ["sh", "-c", script].map { (arg: String) in strdup(arg) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
-        close(pair[1])
-        try #require(rc == 0, "posix_spawn(/bin/sh) failed: \(rc)")
-        self.pid = pid
-        self.control = pair[0]
+        let theirs = FileDescriptor(rawValue: pair[1])
+        defer { try? theirs.close() }
+        control = FileDescriptor(rawValue: pair[0])
+        process = try NativeProcess(
+            .name("sh"), arguments: ["-c", script], standardInput: .fileDescriptor(theirs),
+            standardOutput: .null
+        ).spawn()
     }
+
+    var pid: pid_t { process.processID }
 
     /// Lets the shell's `read` return.
     func release() {
-        guard control >= 0 else { return }
-        _ = write(control, "go\n", 3)
-        close(control)
-        control = -1
+        guard let control else { return }
+        _ = try? control.writeAll(Array("go\n".utf8))
+        try? control.close()
+        self.control = nil
     }
 
-    /// Whether it still runs (not exited, not a zombie): `waitpid(WNOHANG)` reaps nothing.
-    var isRunning: Bool {
-        var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == 0
-    }
+    /// Whether it still runs: the library has not reaped it.
+    var isRunning: Bool { process.isRunning }
 
-    /// Reaps it and returns its exit code (nil when a signal killed it).
-    func reap() -> Int32? {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : nil
-    }
+    /// Waits for it and returns its exit code (nil when a signal killed it).
+    func reap() -> Int32? { process.wait().status.exitCode }
 
-    deinit {
-        if control >= 0 { close(control) }
-    }
+    deinit { try? control?.close() }
 }
 
 extension [String: Any] {
