@@ -1,44 +1,87 @@
 import Foundation
-import ProcessObserver
+import ObserverTestSupport
 import Testing
 
+/// `obsctl capabilities` through the real built binary, checked against what is known about
+/// this machine independently of obsctl's own code: the documented layout, and the facts that
+/// hold where the eBPF backend loads (root on a kernel with BTF and raw tracepoints).
 @Suite("obsctl capabilities, end to end")
 struct CapabilitiesEndToEndTests {
-    @Test("--json prints exactly the four categories and sampling, each with the required keys")
-    func json() throws {
+    static let lifecycleReason = "started and exited come from our own spawn and reap (pidfd + wait4) path"
+    static let samplingReason = "CPU, RSS and disk I/O are read from /proc/<pid>/stat, statm and io"
+    static let fileReason =
+        "eBPF (raw syscall tracepoints): mkdir, open, rename, rmdir, unlink from the syscalls open, openat, openat2, creat, unlink, unlinkat, rmdir, mkdir, mkdirat, rename, renameat, renameat2"
+    static let networkReason =
+        "eBPF (raw syscall tracepoints): accept, bind, connect, listen from the syscalls connect, accept, accept4, bind, listen"
+    static let processReason =
+        "eBPF (raw syscall tracepoints): fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
+
+    static func json() throws -> [[String: Any]] {
         let run = try ObsctlRunner.run(["capabilities", "--json"])
         #expect(run.exitCode == 0)
         #expect(run.err.isEmpty)
-        let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]])
+        #expect(run.out.hasSuffix("]\n"))
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]])
+    }
+
+    @Test(
+        "--json: one object per category in order, each with exactly the six keys; lifecycle and sampling always work")
+    func jsonShape() throws {
+        let array = try Self.json()
         #expect(array.map { $0["category"] as? String } == ["lifecycle", "file", "network", "process", "sampling"])
         for object in array {
             #expect(Set(object.keys) == ["category", "support", "backend", "reason", "missing", "remedy"])
-            #expect(["supported", "partial", "unavailable"].contains(object["support"] as? String))
-            #expect((object["reason"] as? String)?.isEmpty == false)
-            #expect(object["missing"] is [Any])
-            #expect(object["remedy"] is String || object["remedy"] is NSNull)
         }
-        #expect(array[0]["support"] as? String == "supported")
-        #expect(array[0]["backend"] as? String == "portable-lifecycle")
-        #expect(array[4]["backend"] as? String == "procfs")
-        // The whole output is what the library negotiates on this machine.
-        #expect(run.out == CapabilitiesJSON.array(ObserverCapabilities.negotiate()) + "\n")
+        let lifecycle = array[0]
+        #expect(lifecycle["support"] as? String == "supported")
+        #expect(lifecycle["backend"] as? String == "portable-lifecycle")
+        #expect(lifecycle["reason"] as? String == Self.lifecycleReason)
+        #expect((lifecycle["missing"] as? [Any])?.isEmpty == true)
+        #expect(lifecycle["remedy"] is NSNull)
+        let sampling = array[4]
+        #expect(sampling["support"] as? String == "supported")
+        #expect(sampling["backend"] as? String == "procfs")
+        #expect(sampling["reason"] as? String == Self.samplingReason)
+        #expect(sampling["remedy"] is NSNull)
+        for object in array[1...3] { #expect(object["backend"] as? String == "ebpf") }
     }
 
-    @Test("the table has a header, one row per category and a sampling row")
-    func table() throws {
-        let run = try ObsctlRunner.run(["capabilities"])
-        #expect(run.exitCode == 0)
-        let rows = run.lines.filter { !$0.hasPrefix(" ") }
-        #expect(
-            rows.map { String($0.prefix { $0 != " " }) } == [
-                "CATEGORY", "lifecycle", "file", "network", "process", "sampling",
-            ])
-        let capabilities = ObserverCapabilities.negotiate()
-        for (row, capability) in zip(rows.dropFirst(), capabilities.categories) {
-            #expect(row.contains("  \(capability.support.rawValue)  "))
-            #expect(row.hasSuffix(capability.reason) || row.contains(capability.reason + " (missing: "))
+    @Test(
+        "--json where eBPF loads: file, network and process supported by ebpf, nothing missing, no remedy",
+        .requiresEBPF)
+    func jsonWithEBPF() throws {
+        let array = try Self.json()
+        for object in array[1...3] {
+            #expect(object["support"] as? String == "supported")
+            #expect(object["backend"] as? String == "ebpf")
+            #expect((object["missing"] as? [Any])?.isEmpty == true)
+            #expect(object["remedy"] is NSNull)
+            #expect((object["reason"] as? String)?.hasPrefix("eBPF (raw syscall tracepoints): ") == true)
         }
-        #expect(rows[5].contains("  procfs  "))
+        #if arch(x86_64)
+            // x86_64 has every legacy syscall (open, creat, mkdir, …), so the lists are complete.
+            #expect(array[1]["reason"] as? String == Self.fileReason)
+            #expect(array[2]["reason"] as? String == Self.networkReason)
+        #endif
+        #expect(array[3]["reason"] as? String == Self.processReason)
     }
+
+    #if arch(x86_64)
+        @Test("the table where eBPF loads on x86_64 is exactly the README's", .requiresEBPF)
+        func table() throws {
+            let run = try ObsctlRunner.run(["capabilities"])
+            #expect(run.exitCode == 0)
+            #expect(run.err.isEmpty)
+            #expect(
+                run.out == """
+                    CATEGORY   SUPPORT    BACKEND             REASON
+                    lifecycle  supported  portable-lifecycle  \(Self.lifecycleReason)
+                    file       supported  ebpf                \(Self.fileReason)
+                    network    supported  ebpf                \(Self.networkReason)
+                    process    supported  ebpf                \(Self.processReason)
+                    sampling   supported  procfs              \(Self.samplingReason)
+
+                    """)
+        }
+    #endif
 }
