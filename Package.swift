@@ -58,17 +58,26 @@ let package = Package(
             ],
             exclude: ["Workloads"]
         ),
-        .testTarget(
-            name: "ProcessObserverTests",
-            dependencies: ["ProcessObserver", "CObserverBPF"]
-        ),
-        .testTarget(
-            name: "ObsctlTests",
+        /// What both test targets share: the `.requiresEBPF` trait and the loaded-program leak checks.
+        .target(
+            name: "ObserverTestSupport",
             dependencies: [
-                "ProcessObserver", "obsctl",
+                "ProcessObserver",
                 /// Counts the machine's loaded BPF programs (bpf_prog_get_next_id) for the leak checks.
                 .target(name: "CLibbpf", condition: .when(platforms: [.linux])),
             ],
+            path: "Tests/ObserverTestSupport"
+        ),
+        .testTarget(
+            name: "ProcessObserverTests",
+            dependencies: [
+                "ProcessObserver", "CObserverBPF", "ObserverTestSupport",
+                .target(name: "CLibbpf", condition: .when(platforms: [.linux])),
+            ]
+        ),
+        .testTarget(
+            name: "ObsctlTests",
+            dependencies: ["ProcessObserver", "obsctl", "ObserverTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

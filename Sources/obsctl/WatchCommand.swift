@@ -57,7 +57,7 @@ struct WatchCommand: ParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("End the command's process group after this many seconds.", valueName: "seconds"))
+        help: ArgumentHelp("End the whole run (every process of it) after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
     @Option(

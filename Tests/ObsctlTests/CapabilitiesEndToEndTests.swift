@@ -1,50 +1,111 @@
 import Foundation
-import ProcessObserver
+import ObserverTestSupport
 import Testing
 
+/// `obsctl capabilities` through the real built binary, checked against what is known about
+/// this machine independently of obsctl's own code: the documented layout, and the facts that
+/// hold where the eBPF backend loads (root on a kernel with BTF and raw tracepoints).
 @Suite("obsctl capabilities, end to end")
 struct CapabilitiesEndToEndTests {
-    @Test("--json prints exactly the four categories, sampling and containment, each with the required keys")
-    func json() throws {
+    static let lifecycleReason = "started and exited come from our own spawn and reap (pidfd + wait4) path"
+    static let samplingReason = "CPU, RSS and disk I/O are read from /proc/<pid>/stat, statm and io"
+    /// As root on these hybrid machines. The reason names obsctl's own cgroup, which is the run
+    /// cgroup this test process made for it: `<our own>/obs.<our pid>.<start time>/run.<n>`.
+    static let containmentReasonStart = "each run gets a cgroup v2 of its own under /sys/fs/cgroup/unified"
+    static let containmentReasonEnd =
+        ", entered before its first instruction, so nothing it starts escapes (its peak memory comes from a cgroup "
+        + "v1 memory hierarchy on this hybrid host)"
+    static func isContainmentReason(_ reason: Substring) -> Bool {
+        guard reason.hasPrefix(containmentReasonStart), reason.hasSuffix(containmentReasonEnd) else { return false }
+        let under = reason.dropFirst(containmentReasonStart.count).dropLast(containmentReasonEnd.count)
+        return under.contains("/obs.") && under.split(separator: "/").last?.hasPrefix("run.") == true
+    }
+    static let fileReason =
+        "eBPF (raw syscall tracepoints): mkdir, open, rename, rmdir, unlink from the syscalls open, openat, openat2, creat, unlink, unlinkat, rmdir, mkdir, mkdirat, rename, renameat, renameat2"
+    static let networkReason =
+        "eBPF (raw syscall tracepoints): accept, bind, connect, listen from the syscalls connect, accept, accept4, bind, listen"
+    static let processReason =
+        "eBPF (raw syscall tracepoints): fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
+
+    static func json() throws -> [[String: Any]] {
         let run = try ObsctlRunner.run(["capabilities", "--json"])
         #expect(run.exitCode == 0)
         #expect(run.err.isEmpty)
-        let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]])
+        #expect(run.out.hasSuffix("]\n"))
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]])
+    }
+
+    @Test(
+        "--json: one object per category in order, then sampling and containment, each with exactly the six keys")
+    func jsonShape() throws {
+        let array = try Self.json()
         #expect(
             array.map { $0["category"] as? String } == [
                 "lifecycle", "file", "network", "process", "sampling", "containment",
             ])
         for object in array {
             #expect(Set(object.keys) == ["category", "support", "backend", "reason", "missing", "remedy"])
-            #expect(["supported", "partial", "unavailable"].contains(object["support"] as? String))
-            #expect((object["reason"] as? String)?.isEmpty == false)
-            #expect(object["missing"] is [Any])
-            #expect(object["remedy"] is String || object["remedy"] is NSNull)
         }
-        #expect(array[0]["support"] as? String == "supported")
-        #expect(array[0]["backend"] as? String == "portable-lifecycle")
-        #expect(array[4]["backend"] as? String == "procfs")
-        #expect(array[5]["support"] as? String == "supported")
-        #expect(array[5]["backend"] as? String == "cgroup2")
-        // The whole output is what the library negotiates on this machine.
-        #expect(run.out == CapabilitiesJSON.array(ObserverCapabilities.negotiate()) + "\n")
+        let lifecycle = array[0]
+        #expect(lifecycle["support"] as? String == "supported")
+        #expect(lifecycle["backend"] as? String == "portable-lifecycle")
+        #expect(lifecycle["reason"] as? String == Self.lifecycleReason)
+        #expect((lifecycle["missing"] as? [Any])?.isEmpty == true)
+        #expect(lifecycle["remedy"] is NSNull)
+        let sampling = array[4]
+        #expect(sampling["support"] as? String == "supported")
+        #expect(sampling["backend"] as? String == "procfs")
+        #expect(sampling["reason"] as? String == Self.samplingReason)
+        #expect(sampling["remedy"] is NSNull)
+        for object in array[1...3] { #expect(object["backend"] as? String == "ebpf") }
+        // Root here: cgroups can be made (the unprivileged case is in UnprivilegedEndToEndTests).
+        let containment = array[5]
+        #expect(containment["support"] as? String == "supported")
+        #expect(containment["backend"] as? String == "cgroup2")
+        #expect(Self.isContainmentReason(((containment["reason"] as? String) ?? "")[...]))
+        #expect(containment["remedy"] is NSNull)
     }
 
-    @Test("the table has a header, one row per category, a sampling and a containment row")
-    func table() throws {
-        let run = try ObsctlRunner.run(["capabilities"])
-        #expect(run.exitCode == 0)
-        let rows = run.lines.filter { !$0.hasPrefix(" ") }
-        #expect(
-            rows.map { String($0.prefix { $0 != " " }) } == [
-                "CATEGORY", "lifecycle", "file", "network", "process", "sampling", "containment",
-            ])
-        let capabilities = ObserverCapabilities.negotiate()
-        for (row, capability) in zip(rows.dropFirst(), capabilities.categories) {
-            #expect(row.contains("  \(capability.support.rawValue)  "))
-            #expect(row.hasSuffix(capability.reason) || row.contains(capability.reason + " (missing: "))
+    @Test(
+        "--json where eBPF loads: file, network and process supported by ebpf, nothing missing, no remedy",
+        .requiresEBPF)
+    func jsonWithEBPF() throws {
+        let array = try Self.json()
+        for object in array[1...3] {
+            #expect(object["support"] as? String == "supported")
+            #expect(object["backend"] as? String == "ebpf")
+            #expect((object["missing"] as? [Any])?.isEmpty == true)
+            #expect(object["remedy"] is NSNull)
+            #expect((object["reason"] as? String)?.hasPrefix("eBPF (raw syscall tracepoints): ") == true)
         }
-        #expect(rows[5].contains("  procfs  "))
-        #expect(rows[6].contains("  supported  cgroup2  "))
+        #if arch(x86_64)
+            // x86_64 has every legacy syscall (open, creat, mkdir, …), so the lists are complete.
+            #expect(array[1]["reason"] as? String == Self.fileReason)
+            #expect(array[2]["reason"] as? String == Self.networkReason)
+        #endif
+        #expect(array[3]["reason"] as? String == Self.processReason)
     }
+
+    #if arch(x86_64)
+        @Test("the table where eBPF loads on x86_64 is exactly the README's", .requiresEBPF)
+        func table() throws {
+            let run = try ObsctlRunner.run(["capabilities"])
+            #expect(run.exitCode == 0)
+            #expect(run.err.isEmpty)
+            var lines = run.out.split(separator: "\n", omittingEmptySubsequences: false)
+            let containment = lines.remove(at: 6)
+            #expect(containment.hasPrefix("containment  supported  cgroup2             "))
+            #expect(Self.isContainmentReason(containment.dropFirst(44)))
+            #expect(
+                lines.joined(separator: "\n") == """
+                    CATEGORY     SUPPORT    BACKEND             REASON
+                    lifecycle    supported  portable-lifecycle  \(Self.lifecycleReason)
+                    file         supported  ebpf                \(Self.fileReason)
+                    network      supported  ebpf                \(Self.networkReason)
+                    process      supported  ebpf                \(Self.processReason)
+                    sampling     supported  procfs              \(Self.samplingReason)
+
+                    """)
+        }
+    #endif
 }

@@ -217,11 +217,33 @@ struct EventJSONTests {
         #expect(try ObsctlRunner.schemaErrors(wrong).contains("'process' was expected"))
     }
 
-    @Test("capabilities JSON lists each category, sampling and containment")
+    @Test(
+        "capabilities JSON: one object per category in order, then sampling and containment; missing and remedy as given, escaped"
+    )
     func capabilities() throws {
-        let text = CapabilitiesJSON.array(ObserverCapabilities.negotiate())
-        let array = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
-        #expect(array.count == 6)
-        #expect(array.last?["category"] as? String == "containment")
+        // Made-up values (the fields are public), so every member's encoding is known exactly.
+        var capabilities = ObserverCapabilities.negotiate()
+        capabilities.categories = [
+            CategoryCapability(category: .lifecycle, support: .supported, backend: "portable-lifecycle", reason: "r1"),
+            CategoryCapability(
+                category: .file, support: .partial, backend: "ebpf", reason: "no \"openat2\"",
+                missing: ["open", "mkdir"]),
+            CategoryCapability(
+                category: .network, support: .unavailable, backend: "ebpf", reason: "r3", remedy: "Run as root"),
+        ]
+        capabilities.sampling.support = .unavailable
+        capabilities.sampling.backend = "procfs"
+        capabilities.sampling.reason = "no /proc"
+        capabilities.sampling.remedy = nil
+        capabilities.containment = ContainmentCapability(
+            support: .partial, backend: "process-group", reason: "no cgroup", remedy: "Delegate")
+        #expect(
+            CapabilitiesJSON.array(capabilities)
+                == #"[{"category":"lifecycle","support":"supported","backend":"portable-lifecycle","reason":"r1","missing":[],"remedy":null},"#
+                + #"{"category":"file","support":"partial","backend":"ebpf","reason":"no \"openat2\"","missing":["open","mkdir"],"remedy":null},"#
+                + #"{"category":"network","support":"unavailable","backend":"ebpf","reason":"r3","missing":[],"remedy":"Run as root"},"#
+                + #"{"category":"sampling","support":"unavailable","backend":"procfs","reason":"no /proc","missing":[],"remedy":null},"#
+                + #"{"category":"containment","support":"partial","backend":"process-group","reason":"no cgroup","missing":[],"remedy":"Delegate"}]"#
+        )
     }
 }

@@ -1,26 +1,35 @@
 import Foundation
+import ProcessObserver
+import SystemPackage
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Runs the real built `obsctl` binary with exact argv bytes and collects what it did.
+/// Runs the real built `obsctl` binary with exact argv bytes and collects what it did, through
+/// the library's own `NativeProcess` (arguments are `ByteString`s, so bytes that are not UTF-8
+/// reach obsctl as they are).
 ///
-/// `posix_spawn` rather than Foundation's `Process`: arguments must be able to carry bytes that
-/// are not UTF-8, which a Swift `String` cannot.
+/// `run` captures both outputs with `.capture`. `start` gives obsctl sockets of ours instead:
+/// a test reads stdout while obsctl runs (a line at a time, or closing it like `head`), which a
+/// capture only hands over at the end, and stderr is read only by `finish()`, so a command whose
+/// output goes to obsctl's stderr waits for the test as it would for a reader that is slow.
 enum ObsctlRunner {
     struct Outcome {
-        var status: Int32
+        var status: ProcessObserver.ExitStatus
         var stdout: [UInt8]
         var stderr: [UInt8]
 
-        var exitCode: Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
-        var termSignal: Int32? { status & 0x7f == 0 ? nil : status & 0x7f }
+        var exitCode: Int32? { status.exitCode }
+        var termSignal: Int32? { status.signal }
         var out: String { String(decoding: stdout, as: UTF8.self) }
         var err: String { String(decoding: stderr, as: UTF8.self) }
         var lines: [String] { out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
     }
+
+    /// More than any test makes obsctl print; a test that hits it sees the output cut.
+    static let captureLimit = 64 << 20
 
     /// The binary next to the test bundle in the build products directory.
     static let binary: String = {
@@ -41,19 +50,21 @@ enum ObsctlRunner {
     static let validatorPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/validate_events.py").path
 
-    /// A started obsctl with pipes on stdout and stderr (stdin is /dev/null).
+    /// A started obsctl: stdout and stderr on sockets the test reads, stdin /dev/null.
     final class Running {
-        let pid: pid_t
-        var stdoutFD: Int32
-        var stderrFD: Int32
-        var stdout: [UInt8] = []
-        var stderr: [UInt8] = []
+        let process: RunningProcess
+        private var stdoutFD: FileDescriptor?
+        private var stderrFD: FileDescriptor?
+        private(set) var stdout: [UInt8] = []
+        private(set) var stderr: [UInt8] = []
 
-        init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32) {
-            self.pid = pid
+        init(process: RunningProcess, stdoutFD: FileDescriptor, stderrFD: FileDescriptor) {
+            self.process = process
             self.stdoutFD = stdoutFD
             self.stderrFD = stderrFD
         }
+
+        var pid: pid_t { process.processID }
 
         /// Reads stdout (only) until it holds a line containing `marker`; returns that line.
         func readStdoutLine(containing marker: String) -> String? {
@@ -65,51 +76,47 @@ enum ObsctlRunner {
                 {
                     return String(line)
                 }
-                let n = read(stdoutFD, &chunk, chunk.count)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { return nil }
+                guard let fd = stdoutFD,
+                    let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0, retryOnInterrupt: true) }),
+                    n > 0
+                else { return nil }
                 stdout += chunk[0..<n]
             }
         }
 
         /// Closes our end of obsctl's stdout, like `head` exiting.
         func closeStdout() {
-            close(stdoutFD)
-            stdoutFD = -1
+            try? stdoutFD?.close()
+            stdoutFD = nil
         }
 
-        /// Reads both pipes to EOF, then reaps obsctl.
+        /// Reads both sockets to EOF (`poll(2)` on the open ones), then waits for obsctl.
         func finish() -> Outcome {
             var chunk = [UInt8](repeating: 0, count: 65536)
-            var fds: [pollfd] = []
-            if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
-            fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0))
-            while !fds.isEmpty {
-                if poll(&fds, nfds_t(fds.count), -1) < 0 {
-                    if errno == EINTR { continue }
-                    break
-                }
-                var open: [pollfd] = []
-                for p in fds {
-                    if p.revents == 0 {
-                        open.append(p)
-                        continue
-                    }
-                    let n = read(p.fd, &chunk, chunk.count)
-                    if n > 0 {
-                        if p.fd == stdoutFD { stdout += chunk[0..<n] } else { stderr += chunk[0..<n] }
-                        open.append(pollfd(fd: p.fd, events: p.events, revents: 0))
-                    } else if n < 0 && errno == EINTR {
-                        open.append(pollfd(fd: p.fd, events: p.events, revents: 0))
+            while stdoutFD != nil || stderrFD != nil {
+                let open = [stdoutFD, stderrFD].compactMap { $0 }
+                var fds = open.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+                if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }  // EINTR
+                for (fd, p) in zip(open, fds) where p.revents != 0 {
+                    let n = (try? chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }) ?? 0
+                    if fd == stdoutFD {
+                        if n > 0 { stdout += chunk[0..<n] } else { closeStdout() }
                     } else {
-                        close(p.fd)
+                        if n > 0 { stderr += chunk[0..<n] } else { closeStderr() }
                     }
                 }
-                fds = open
             }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            return Outcome(status: status, stdout: stdout, stderr: stderr)
+            return Outcome(status: process.wait().status, stdout: stdout, stderr: stderr)
+        }
+
+        private func closeStderr() {
+            try? stderrFD?.close()
+            stderrFD = nil
+        }
+
+        deinit {
+            closeStdout()
+            closeStderr()
         }
     }
 
@@ -128,77 +135,74 @@ enum ObsctlRunner {
         }
     }
 
+    /// obsctl (or setpriv running it) as a `NativeProcess`, with the test's environment changed
+    /// by `environment` and less `removing`. The spawn gives it default signal dispositions and
+    /// an empty mask, whatever the test runner set for itself, and its own process group.
+    private static func process(
+        _ arguments: [[UInt8]], environment: [String: String], removing: [String], launch: Launch,
+        standardOutput: OutputSink, standardError: OutputSink
+    ) -> NativeProcess {
+        var changes: [String: String?] = environment.mapValues { $0 }
+        for key in removing { changes[key] = .some(nil) }
+        let command = launch.prefix + [binary]
+        return NativeProcess(
+            .path(FilePath(command[0])),
+            arguments: (command.dropFirst().map { Array($0.utf8) } + arguments).map { ByteString($0) },
+            environment: .inherit(updating: changes), standardInput: .null, standardOutput: standardOutput,
+            standardError: standardError)
+    }
+
     static func start(
         _ arguments: [[UInt8]], environment: [String: String] = [:], removing: [String] = [],
         launch: Launch = .direct
     ) throws -> Running {
-        var outPipe: [Int32] = [-1, -1]
-        var errPipe: [Int32] = [-1, -1]
-        // Socket pairs, because they can be made close-on-exec atomically (Swift's Glibc has no
-        // pipe2): tests run in parallel, and a descriptor leaked into another test's child would
-        // keep our end open. A write to a pair whose peer is closed fails with EPIPE, as on a pipe.
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        try #require(socketpair(AF_UNIX, type, 0, &outPipe) == 0)
-        try #require(socketpair(AF_UNIX, type, 0, &errPipe) == 0)
-        shutdown(outPipe[0], Int32(SHUT_WR))
-        shutdown(errPipe[0], Int32(SHUT_WR))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        for k in removing { env[k] = nil }
-        let argv = (launch.prefix + [binary]).map { Array($0.utf8) } + arguments
-        let program = launch.prefix.first ?? binary
-        let envList = env.map { Array("\($0.key)=\($0.value)".utf8) }
-        func cStrings(_ list: [[UInt8]]) -> [UnsafeMutablePointer<CChar>?] {
-            list.map { bytes in
-                let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-                for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
-                p[bytes.count] = 0
-                return p
-            } + [nil]
-        }
-        let cArgv = cStrings(argv)
-        let cEnv = cStrings(envList)
+        let out = try socketPair()
+        let err = try socketPair()
         defer {
-            for p in cArgv { p?.deallocate() }
-            for p in cEnv { p?.deallocate() }
+            try? out.theirs.close()
+            try? err.theirs.close()
         }
-        // Default dispositions and an empty mask, whatever the test runner set for itself.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, program, &actions, &attributes, cArgv, cEnv)
-        close(outPipe[1])
-        close(errPipe[1])
-        try #require(rc == 0, "posix_spawn(\(program)) failed: \(rc)")
-        return Running(pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0])
+        let running: RunningProcess
+        do {
+            running = try process(
+                arguments, environment: environment, removing: removing, launch: launch,
+                standardOutput: .fileDescriptor(out.theirs), standardError: .fileDescriptor(err.theirs)
+            ).spawn()
+        } catch {
+            try? out.ours.close()
+            try? err.ours.close()
+            throw error
+        }
+        return Running(process: running, stdoutFD: out.ours, stderrFD: err.ours)
+    }
+
+    /// A socket pair for one of obsctl's outputs, because it can be made close-on-exec
+    /// atomically (Swift's Glibc has no pipe2): a descriptor leaked into another child would
+    /// keep our end open. A write to a pair whose peer is closed fails with EPIPE, as on a pipe.
+    private static func socketPair() throws -> (ours: FileDescriptor, theirs: FileDescriptor) {
+        var pair: [Int32] = [-1, -1]
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        try #require(socketpair(AF_UNIX, type, 0, &pair) == 0)
+        shutdown(pair[0], Int32(SHUT_WR))
+        return (FileDescriptor(rawValue: pair[0]), FileDescriptor(rawValue: pair[1]))
     }
 
     /// Runs obsctl to completion.
     static func run(
         _ arguments: [String], environment: [String: String] = [:], removing: [String] = [], launch: Launch = .direct
     ) throws -> Outcome {
-        try start(arguments.map { Array($0.utf8) }, environment: environment, removing: removing, launch: launch)
-            .finish()
+        try run(bytes: arguments.map { Array($0.utf8) }, environment: environment, removing: removing, launch: launch)
     }
 
-    static func run(bytes arguments: [[UInt8]]) throws -> Outcome {
-        try start(arguments).finish()
+    static func run(
+        bytes arguments: [[UInt8]], environment: [String: String] = [:], removing: [String] = [],
+        launch: Launch = .direct
+    ) throws -> Outcome {
+        let result = try process(
+            arguments, environment: environment, removing: removing, launch: launch,
+            standardOutput: .capture(maxBytes: captureLimit), standardError: .capture(maxBytes: captureLimit)
+        ).run()
+        return Outcome(status: result.status, stdout: result.standardOutput ?? [], stderr: result.standardError ?? [])
     }
 
     /// Validates JSON Lines against the schema with python3's jsonschema; returns the validator's
@@ -207,17 +211,13 @@ enum ObsctlRunner {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-\(UUID().uuidString).jsonl")
         try Data(jsonLines).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", validatorPath, schemaPath, file.path]
-        let output = Pipe()
-        python.standardOutput = output
-        python.standardError = output
-        try python.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        if python.terminationStatus != 0 && text.isEmpty { return "validator exited \(python.terminationStatus)" }
-        return python.terminationStatus == 0 ? "" : text
+        let result = try NativeProcess(
+            .name("python3"), arguments: [validatorPath, schemaPath, file.path], standardInput: .null,
+            standardOutput: .capture(maxBytes: captureLimit), standardError: .capture(maxBytes: captureLimit)
+        ).run()
+        let text = String(decoding: (result.standardOutput ?? []) + (result.standardError ?? []), as: UTF8.self)
+        if result.status == .exited(code: 0) { return "" }
+        return text.isEmpty ? "validator ended with \(result.status)" : text
     }
 
     /// Parses each line as a JSON object.

@@ -1,4 +1,5 @@
 import Foundation
+import ObserverTestSupport
 import ProcessObserver
 import Testing
 
@@ -12,7 +13,6 @@ import Testing
 struct WatchAttachSelfTests {
     @Test("attached to its own parent shell, obsctl reports none of its own events or samples", .requiresEBPF)
     func leavesItselfOut() throws {
-        try EBPFGate.require()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-self-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -75,22 +75,6 @@ struct WatchEndToEndTests {
         #expect(try ObsctlRunner.schemaErrors(killed.stdout) == "")
     }
 
-    @Test("--help exits 0 and names both subcommands; watch --help lists its options")
-    func help() throws {
-        let root = try ObsctlRunner.run(["--help"])
-        #expect(root.exitCode == 0)
-        #expect(root.out.contains("watch"))
-        #expect(root.out.contains("capabilities"))
-        let watch = try ObsctlRunner.run(["watch", "--help"])
-        #expect(watch.exitCode == 0)
-        for option in [
-            "--categories", "--interval", "--top", "--timeout", "--output", "--no-summary", "--json", "--strict",
-            "--pid", "--verbose",
-        ] {
-            #expect(watch.out.contains(option), "watch --help does not mention \(option)")
-        }
-    }
-
     @Test("an unknown category is a usage error that lists the valid values")
     func unknownCategory() throws {
         let run = try ObsctlRunner.run(["watch", "--categories", "file,disk", "--", "true"])

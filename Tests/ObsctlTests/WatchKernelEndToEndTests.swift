@@ -1,4 +1,5 @@
 import Foundation
+import ObserverTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -13,7 +14,6 @@ struct WatchKernelEndToEndTests {
         "sh -c 'cat FILE | wc -l': exec events for sh, cat and wc, a ppid chain the fork events agree with, cat's open of FILE",
         .requiresEBPF)
     func pipeline() throws {
-        try EBPFGate.require()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-pipe-\(getpid()).txt")
         try Data("one\ntwo\nthree\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -80,7 +80,6 @@ struct WatchKernelEndToEndTests {
         "the start gate: the first kernel events of a spawned cat are its exec, then the loader's open of /etc/ld.so.cache",
         .requiresEBPF)
     func startGate() throws {
-        try EBPFGate.require()
         // Without LD_LIBRARY_PATH/LD_PRELOAD the loader's first open is its cache.
         let run = try ObsctlRunner.run(
             ["watch", "--json", "--interval", "0", "--categories", "file,process", "--", "cat", "/dev/null"],
@@ -106,7 +105,6 @@ struct WatchKernelEndToEndTests {
         "--pid attaches to a running shell: after its release, cat's open of /etc/hostname, then its exit code 7 as obsctl's",
         .requiresEBPF)
     func attachByPID() throws {
-        try EBPFGate.require()
         let shell = try HeldShell(script: "read x; cat /etc/hostname; exit 7")
         let obsctl = try ObsctlRunner.start(
             ["watch", "--json", "--interval", "0", "--pid", "\(shell.pid)"].map { Array($0.utf8) })
@@ -145,7 +143,6 @@ struct WatchKernelEndToEndTests {
 
     @Test("--verbose echoes libbpf's log to stderr; without it libbpf stays quiet", .requiresEBPF)
     func verbose() throws {
-        try EBPFGate.require()
         let arguments = ["watch", "--no-summary", "--interval", "0", "--categories", "file", "--", "true"]
         let loud = try ObsctlRunner.run(["watch", "--verbose"] + arguments.dropFirst())
         #expect(loud.exitCode == 0)
@@ -177,7 +174,6 @@ struct WatchKernelEndToEndTests {
         "SIGINT to obsctl --pid stops observing: the process runs on, summary printed, exit 130, its BPF programs released",
         .requiresEBPF)
     func attachInterrupted() throws {
-        try EBPFGate.require()
         let shell = try HeldShell(script: "read x; exit 4")
         let before = LoadedPrograms.ids()
         let obsctl = try ObsctlRunner.start(
@@ -208,7 +204,6 @@ struct WatchKernelEndToEndTests {
         "the machine's loaded programs are back where they were after an obsctl run, and after SIGINT mid-run (programs other processes hold aside)",
         .requiresEBPF)
     func programsReleased() throws {
-        try EBPFGate.require()
         let before = LoadedPrograms.ids()
         let plain = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--categories", "all", "--", "true"])
         #expect(plain.exitCode == 0)

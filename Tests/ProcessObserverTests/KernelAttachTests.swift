@@ -1,3 +1,4 @@
+import ObserverTestSupport
 import Testing
 
 @testable import ProcessObserver
@@ -13,7 +14,6 @@ extension KernelSuite {
             "attach to a running shell: its children's events arrive and the exit code comes from the kernel",
             .requiresEBPF)
         func attachRunning() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("attach")
             defer { removeTree(dir) }
             let go = "\(dir)/go"
@@ -39,7 +39,6 @@ extension KernelSuite {
 
         @Test("attaching to a process that is gone throws processNotFound", .requiresEBPF)
         func gone() throws {
-            try KernelTestGate.require()
             let finished = try NativeProcess(.path("/bin/true")).run()
             #expect(throws: ObserverError.self) {
                 _ = try AttachedProcess(processID: finished.processID).attach()

@@ -1,4 +1,4 @@
-import CLibbpf
+import ObserverTestSupport
 import SystemPackage
 import Testing
 
@@ -41,21 +41,6 @@ private func runUnderSource(
     return (stats, programIDs, subscriber, exit)
 }
 
-/// Whether a BPF program with this id is loaded (`bpf(BPF_PROG_GET_FD_BY_ID)`).
-private func programExists(_ id: UInt32) -> Bool {
-    let fd = bpf_prog_get_fd_by_id(id)
-    if fd >= 0 { close(fd) }
-    return fd >= 0
-}
-
-/// Every loaded BPF program on the machine (`bpf(BPF_PROG_GET_NEXT_ID)`).
-private func loadedProgramCount() -> Int {
-    var id: UInt32 = 0
-    var count = 0
-    while bpf_prog_get_next_id(id, &id) == 0 { count += 1 }
-    return count
-}
-
 extension KernelSuite {
     @Suite("Kernel: delivery and clean-up")
     struct Delivery {
@@ -74,7 +59,6 @@ extension KernelSuite {
             "a flood of 1,000,000 opens with a subscriber that never reads: consumed + lost == emitted, losses split",
             .requiresEBPF)
         func floodAccounting() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("flood")
             defer { removeTree(dir) }
             let exe = try compileC(Self.flood, name: "flood", in: dir)
@@ -119,17 +103,16 @@ extension KernelSuite {
             "every program a run loads is gone once its release completes, and the machine's count is back",
             .requiresEBPF)
         func programsReleased() throws {
-            try KernelTestGate.require()
             EBPFBackend.waitForReleases(untilFreed: true)
-            let before = loadedProgramCount()
+            let before = LoadedPrograms.ids()
             let run = try runUnderSource(
                 "/bin/true", [], categories: [.file, .network, .process], ringBytes: 1 << 20, bufferCapacity: 64)
             #expect(run.programIDs.count == 5)
             EBPFBackend.waitForReleases(untilFreed: true)
-            #expect(run.programIDs.filter(programExists) == [])
+            #expect(run.programIDs.filter(LoadedPrograms.exists) == [])
             #expect(run.stats.leftoverTracked == [])
-            // Other processes on the machine may load programs meanwhile; on a quiet machine this is exact.
-            #expect(loadedProgramCount() == before)
+            // Exact even while other processes on the machine load programs of their own.
+            #expect(LoadedPrograms.lingering(since: before) == [])
         }
     }
 }

@@ -1,3 +1,4 @@
+import ObserverTestSupport
 import SystemPackage
 import Testing
 
@@ -25,7 +26,6 @@ extension KernelSuite {
             "N distinct files opened give exactly N open events with their paths, fds and mode; a missing one ENOENT",
             .requiresEBPF)
         func opens() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("open")
             defer { removeTree(dir) }
             let exe = try compileC(Self.opener, name: "opener", in: dir)
@@ -80,7 +80,6 @@ extension KernelSuite {
 
         @Test("unlink, rename, mkdir and rmdir are seen through the legacy and the *at syscalls", .requiresEBPF)
         func legacyAndAt() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("paths")
             defer { removeTree(dir) }
             let exe = try compileC(Self.pathOps, name: "pathops", in: dir)
@@ -117,7 +116,6 @@ extension KernelSuite {
 
         @Test("coreutils mkdir, mv, rm and rmdir give mkdir, rename, unlink and rmdir events", .requiresEBPF)
         func coreutils() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("coreutils")
             defer { removeTree(dir) }
             let script = "cd \(dir) && mkdir sub && : > f && mv f g && rm g && rmdir sub"
@@ -139,7 +137,6 @@ extension KernelSuite {
             "the first file events of a spawned cat are the dynamic loader's, starting with /etc/ld.so.cache",
             .requiresEBPF)
         func startGate() throws {
-            try KernelTestGate.require()
             let (events, result) = try observe(.path("/bin/cat"), ["/dev/null"], categories: [.file])
             #expect(result.status == .exited(code: 0))
             let opens = events.compactMap(\.openPayload).map(\.path.value.string)
@@ -150,7 +147,6 @@ extension KernelSuite {
 
         @Test("an unrelated process opening a marker path at the same time gives zero events", .requiresEBPF)
         func unrelatedProcess() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("unrelated")
             defer { removeTree(dir) }
             let marker = "\(dir)/marker"

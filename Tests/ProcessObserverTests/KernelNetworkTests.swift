@@ -1,3 +1,4 @@
+import ObserverTestSupport
 import SystemPackage
 import Testing
 
@@ -72,7 +73,6 @@ extension KernelSuite {
             "loopback IPv4, IPv6 and unix sockets give bind, listen, connect and accept with addresses and ports",
             .requiresEBPF)
         func loopback() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("net")
             defer { removeTree(dir) }
             let exe = try compileC(Self.workload, name: "net", in: dir)

@@ -1,3 +1,4 @@
+import ObserverTestSupport
 import Testing
 
 @testable import ProcessObserver
@@ -144,7 +145,6 @@ struct KernelProbeTests {
 
     @Test("on this machine the probe reports the three kernel categories with a backend and a reason", .requiresEBPF)
     func thisMachine() throws {
-        try KernelTestGate.require()
         let probe = KernelProbe.run()
         #expect(probe.capabilities.map(\.category) == [.file, .network, .process])
         #expect(

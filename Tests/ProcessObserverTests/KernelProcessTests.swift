@@ -1,3 +1,4 @@
+import ObserverTestSupport
 import Testing
 
 @testable import ProcessObserver
@@ -8,7 +9,6 @@ extension KernelSuite {
         @Test(
             "sh -c 'cat F | wc -l' gives execs of sh, cat and wc with a consistent fork and ppid chain", .requiresEBPF)
         func pipeline() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("pipe")
             defer { removeTree(dir) }
             let file = dir + "/lines"
@@ -50,7 +50,6 @@ extension KernelSuite {
 
         @Test("exit codes and signals from the kernel follow the lifecycle convention", .requiresEBPF)
         func exitStatus() throws {
-            try KernelTestGate.require()
             let (events, result) = try observe(
                 .path("/bin/sh"), ["-c", "(exit 7); sh -c 'kill -9 $$'; exit 3"], categories: [.process])
             #expect(result.status == .exited(code: 3))
@@ -63,7 +62,6 @@ extension KernelSuite {
 
         @Test("a failed exec is reported with its errno and argv", .requiresEBPF)
         func failedExec() throws {
-            try KernelTestGate.require()
             let (events, _) = try observe(
                 .path("/bin/sh"), ["-c", "exec /nonexistent/obs-missing one two"], categories: [.process])
             let failed = events.compactMap(\.execPayload).filter { !$0.result.succeeded }
@@ -77,7 +75,6 @@ extension KernelSuite {
 
         @Test("a thread is not a new process: its opens carry the process id and its own thread id", .requiresEBPF)
         func threads() throws {
-            try KernelTestGate.require()
             let dir = makeTemporaryDirectory("thread")
             defer { removeTree(dir) }
             // The main thread opens `main`, a second thread opens `worker` and reports its tid.

@@ -6,33 +6,6 @@ import Testing
     import Glibc
 #endif
 
-/// Whether eBPF tests run here: they run when the probe says the kernel categories are available,
-/// and always under `OBS_REQUIRE_BPF=1` (where an unavailable backend then fails them with the reason).
-enum KernelTestGate {
-    static let required = getenv("OBS_REQUIRE_BPF").map { String(cString: $0) } == "1"
-    static let capabilities = ObserverCapabilities.negotiate()
-    static var unavailableReason: String? {
-        let bad = capabilities.categories.filter {
-            EventCategory.kernelCategories.contains($0.category) && $0.support == .unavailable
-        }
-        return bad.first.map { "eBPF \($0.category.rawValue) is unavailable: \($0.reason)" }
-    }
-    static var shouldRun: Bool { required || unavailableReason == nil }
-    static var skipComment: Comment { Comment(rawValue: unavailableReason ?? "eBPF is available") }
-
-    /// Fails the test (with the probe's reason) when the backend is unavailable.
-    static func require() throws {
-        if let reason = unavailableReason {
-            try #require(Bool(false), Comment(rawValue: "OBS_REQUIRE_BPF=1 but \(reason)"))
-        }
-    }
-}
-
-extension Trait where Self == ConditionTrait {
-    /// Runs the test when eBPF is available, or when OBS_REQUIRE_BPF=1 (then it fails with the reason).
-    static var requiresEBPF: Self { .enabled(if: KernelTestGate.shouldRun, KernelTestGate.skipComment) }
-}
-
 /// Runs a command observed with `categories` and returns every event up to the profile.
 func observe(
     _ executable: Executable, _ arguments: [String], categories: Set<EventCategory>,

@@ -137,6 +137,23 @@ struct ProcessControlTests {
         #expect(!result.standardErrorTruncated)
     }
 
+    @Test(
+        "a child writing 1 MiB in one write to a captured stdout is never refused: it blocks until read, as on any pipe"
+    )
+    func captureBlocksTheWriter() throws {
+        // One write(2) far larger than a pipe holds (64 KiB): on a non-blocking write end it
+        // would return short or fail with EAGAIN, and the child would exit 3 or 4.
+        let size = 1 << 20
+        let script = "my $n = syswrite(STDOUT, 'x' x \(size)); exit(defined $n ? ($n == \(size) ? 0 : 3) : 4)"
+        let result = try NativeProcess(
+            .name("perl"), arguments: ["-e", script], standardInput: .null,
+            standardOutput: .capture(maxBytes: 2 * size)
+        ).run()
+        #expect(result.status == .exited(code: 0))
+        #expect(result.standardOutput == [UInt8](repeating: UInt8(ascii: "x"), count: size))
+        #expect(!result.standardOutputTruncated)
+    }
+
     @Test("environment changes and the working directory reach the child")
     func environmentAndDirectory() throws {
         let process = NativeProcess(

@@ -213,14 +213,24 @@ struct SamplerTests {
         // (the child wrote nothing to disk before "go" or after "done").
         var total: UInt64 = 0
         var positive = 0
-        for (previous, current) in zip(samples, samples.dropFirst()) {
+        // What the series looked like, for a failure to explain itself (this test once failed in
+        // a full run, not reproduced since): each sample's time after the first, and its rate.
+        let series = samples.map { s in
+            "\(s.event.timestampNs - samples[0].event.timestampNs) ns: "
+                + "\(Self.process(s.sample, pid)?.diskWrittenBytesPerSecond.map { "\($0) B/s" } ?? "no rate")"
+        }
+        let context = Comment(
+            rawValue: "write_bytes \(before) → \(after); go → done → sample \(doneNs); series \(series)")
+        for (index, (previous, current)) in zip(samples, samples.dropFirst()).enumerated() {
             let seconds = Double(current.event.timestampNs - previous.event.timestampNs) / 1e9
-            let rate = try #require(Self.process(current.sample, pid)?.diskWrittenBytesPerSecond)
+            let rate = try #require(
+                Self.process(current.sample, pid)?.diskWrittenBytesPerSecond,
+                "sample \(index + 1) has no write rate for \(pid); \(context)")
             if rate > 0 { positive += 1 }
             total += UInt64((rate * seconds).rounded())
         }
-        #expect(positive >= 1)
-        #expect(total == after - before)
+        #expect(positive >= 1, context)
+        #expect(total == after - before, context)
         #expect(profile.sampleCount == samples.count)
         #expect(running.wait().status == .exited(code: 0))
     }

@@ -1,3 +1,4 @@
+import ObserverTestSupport
 import SystemPackage
 import Testing
 
@@ -73,7 +74,6 @@ struct SpawnFailureTests {
         "a bad working directory is a chdir failure, not a missing executable (gated fork)", .requiresEBPF,
         arguments: cases)
     func gatedSpawn(_ c: Case) throws {
-        try KernelTestGate.require()
         let error = try #require(spawnError(c.workingDirectory, categories: [.lifecycle, .process]))
         #expect(error.code == c.code)
         #expect(error.underlying == c.errno)

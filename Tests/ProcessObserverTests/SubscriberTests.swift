@@ -48,16 +48,39 @@ struct SubscriberTests {
         #expect(result.profile.lostSubscriber == lost.count)
     }
 
-    @Test("a subscriber dropped before the run ends does not disturb it")
+    @Test(
+        "a subscriber dropped mid-run is freed and its queue emptied; the run and the other subscriber see no difference"
+    )
     func droppedSubscriber() throws {
-        let process = NativeProcess(.name("sh"), arguments: ["-c", "exit 7"])
+        let pipes = try ChildPipes()
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "read x; exit 7"], standardInput: .fileDescriptor(pipes.read),
+            timeout: .seconds(60))
         var dropped: ObserverSubscriber? = process.withObserver(.lifecycle())
         let kept = process.withObserver(.lifecycle())
         let running = try process.spawn()
+        pipes.closeChildEnds()
+        // The child waits for our line, so the run is certainly still going when we drop it.
+        let started = try #require(kept.recv())
+        #expect(started.kind.name == "started")
+        let buffer = try #require(dropped?.buffer)
+        #expect(buffer.storedCount == 1)  // its own copy of `started`, unread
+        weak let gone = dropped
         dropped = nil
-        #expect(dropped == nil)
-        #expect(running.wait().status == .exited(code: 7))
-        #expect(kept.collect().map(\.kind.name) == ["started", "exited", "profile"])
+        #expect(gone == nil, "something still holds the dropped subscriber")
+        #expect(buffer.storedCount == 0, "the dropped subscriber's queue was not freed")
+
+        pipes.release()
+        let result = running.wait()
+        #expect(result.status == .exited(code: 7))
+        #expect(result.profile.status == .exited(code: 7))
+        #expect(result.profile.lostSubscriber == 0)
+        let rest = kept.collect()
+        #expect(rest.map(\.kind.name) == ["exited", "profile"])
+        #expect(([started] + rest).map(\.seq) == [1, 2, 3])
+        #expect(kept.lostCount == 0)
+        // Nothing published after the drop was queued for it.
+        #expect(buffer.storedCount == 0)
     }
 
     @Test("the subscriber is an AsyncSequence that ends after the profile")

@@ -11,6 +11,13 @@ public struct ContainmentCapability: Sendable, Hashable {
     public var reason: String
     public var remedy: String?
 
+    public init(support: CapabilitySupport, backend: String, reason: String, remedy: String? = nil) {
+        self.support = support
+        self.backend = backend
+        self.reason = reason
+        self.remedy = remedy
+    }
+
     static func probe() -> ContainmentCapability {
         switch CgroupOwner.shared {
         case .success(let owner):

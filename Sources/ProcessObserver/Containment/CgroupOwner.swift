@@ -144,6 +144,9 @@ final class CgroupOwner: @unchecked Sendable {
     /// With the lock held.
     private func release() { active -= 1 }
 
+    /// Runs whose cgroup exists now (started and not yet released).
+    var activeRunCount: Int { lock.withLock { active } }
+
     /// With the lock held.
     private func makeDirectories() throws(ObserverError) {
         do {
@@ -183,7 +186,7 @@ final class CgroupOwner: @unchecked Sendable {
                         }
                     }
                     RunCgroup.waitUntilEmpty(runPath, seconds: 5)
-                    try? Syscall.removeDirectory(runPath)
+                    RunCgroup.removeTree(runPath)
                 }
                 if (try? Syscall.removeDirectory(path)) != nil { removed += 1 }
             }

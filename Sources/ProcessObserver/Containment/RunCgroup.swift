@@ -204,7 +204,18 @@ final class RunCgroup: @unchecked Sendable {
         }
         try? events.close()
         try? descriptor.close()
-        for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
+        for path in v1Directories.values.sorted() + [directory] { Self.removeTree(path) }
+    }
+
+    /// Removes a cgroup directory and the cgroups nested in it, deepest first (a process of the
+    /// run may have made its own: an observer run inside the run, say). Only directories are
+    /// removed: the interface files in them are not real files and go with their directory.
+    static func removeTree(_ path: String) {
+        for name in (try? Syscall.directoryNames(path)) ?? [] {
+            let child = path + "/" + String(decoding: name, as: UTF8.self)
+            if Syscall.exists(child + "/cgroup.procs") { removeTree(child) }
+        }
+        try? Syscall.removeDirectory(path)
     }
 
     /// Waits (bounded) until `directory`'s cgroup is empty.

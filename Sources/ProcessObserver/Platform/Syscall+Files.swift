@@ -76,6 +76,12 @@ extension Syscall {
         return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
     }
 
+    /// Makes `fd`'s open file description blocking or not (`O_NONBLOCK`). Backed by `fcntl(2)`.
+    static func setBlocking(_ fd: FileDescriptor, _ blocking: Bool) throws(Errno) {
+        let flags = try valueOrErrno { Glibc.fcntl(fd.rawValue, F_GETFL) }
+        _ = try valueOrErrno { Glibc.fcntl(fd.rawValue, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) }
+    }
+
     /// Writes one byte to a non-blocking wake-up pipe; a full pipe already wakes its reader, so
     /// EAGAIN is fine. Backed by `write(2)`.
     static func poke(_ fd: FileDescriptor) {

@@ -36,7 +36,7 @@ extension Run {
             case .null: return try devNull()
             case .fileDescriptor(let fd): return fd.rawValue
             case .capture(let limit):
-                let p = try Spawner.pipe(for: "the captured output", failure: starting)
+                let p = try Spawner.capturePipe(failure: starting)
                 toClose.append(p.write)
                 capture = OutputCapture(reading: p.read, limit: limit)
                 return p.write.rawValue

@@ -167,6 +167,24 @@ enum Spawner {
         }
     }
 
+    /// A close-on-exec pipe for a child's captured output: our read end is non-blocking, the
+    /// child's write end blocks. `O_NONBLOCK` belongs to the open file description, which the
+    /// child's copy shares, so a non-blocking write end would make a child that writes faster than
+    /// we read meet EAGAIN (and fail: "write error").
+    static func capturePipe(failure: String) throws(ObserverError) -> (read: FileDescriptor, write: FileDescriptor) {
+        let p = try pipe(for: "the captured output", failure: failure)
+        do {
+            try Syscall.setBlocking(p.write, true)
+        } catch {
+            try? p.read.close()
+            try? p.write.close()
+            throw ObserverError(
+                .spawnFailed, failure: failure, reason: "the captured output's pipe could not be made blocking",
+                call: "fcntl(F_SETFL)", errno: error)
+        }
+        return p
+    }
+
     /// Reaps `pid`, with its rusage. ECHILD (someone else reaped it: a `SIGCHLD` set to
     /// `SIG_IGN` elsewhere in the process) leaves nothing to report: status 0, no usage.
     static func wait4Blocking(_ pid: Int32) -> (status: Int32, usage: ResourceUsage) {

@@ -1,0 +1,146 @@
+import Testing
+
+/// `--help` of obsctl and its subcommands, compared whole, as swift-argument-parser's own tests
+/// do: a changed flag, default, wording or wrapping shows up here as a diff. `COLUMNS=80`
+/// fixes the wrapping width whatever the terminal or CI sets.
+@Suite("obsctl --help, end to end")
+struct HelpEndToEndTests {
+    static func help(_ arguments: [String]) throws -> String {
+        let run = try ObsctlRunner.run(arguments, environment: ["COLUMNS": "80"])
+        #expect(run.exitCode == 0)
+        #expect(run.err.isEmpty)
+        return run.out
+    }
+
+    @Test("obsctl --help is exactly the overview, examples and the two subcommands")
+    func root() throws {
+        #expect(
+            try Self.help(["--help"]) == """
+                OVERVIEW: Run a command (or attach to a running process) and watch its
+                lifecycle, file, network and process events.
+
+                Examples:
+                  obsctl capabilities
+                  obsctl watch -- make -j2
+                  obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
+                  obsctl watch --pid 4242
+
+                USAGE: obsctl <subcommand>
+
+                OPTIONS:
+                  -h, --help              Show help information.
+
+                SUBCOMMANDS:
+                  capabilities            Show which event categories this machine can observe,
+                                          and why not when it cannot.
+                  watch                   Run a command (or attach to a running process) and
+                                          print its events as they happen, then a summary.
+
+                  See 'obsctl help <subcommand>' for detailed help.
+
+                """)
+    }
+
+    @Test("obsctl watch --help is exactly its overview, both usages and every option with its default")
+    func watch() throws {
+        #expect(
+            try Self.help(["watch", "--help"]) == """
+                OVERVIEW: Run a command (or attach to a running process) and print its events
+                as they happen, then a summary.
+
+                obsctl exits with the command's exit code, or 128+N when signal N killed it;
+                127 when the command is not found, 126 when it cannot be executed (Docs/CLI.md
+                lists every code). The command runs in a cgroup of its own where the machine
+                allows it, so nothing it starts escapes: the run lasts until its last process
+                exits (or, with --end-with-root, until the command exits, the rest being
+                ended). SIGINT and SIGTERM are forwarded to every process of the run; what is
+                left after the grace period, or at a second signal, is killed. --timeout ends
+                the whole run the same way.
+
+                With --pid, obsctl observes a running process and its future descendants until
+                the process exits (this needs the eBPF backend, which reports the exit), and
+                exits with the process's exit code by the same convention. SIGINT or SIGTERM
+                stops observing and leaves the process running; obsctl then exits 128+N for the
+                signal N it received. It exits 1 when the process does not exist or eBPF is
+                unavailable. --timeout does not apply; perf samples (--interval) do.
+
+                With --json, stdout carries only JSON Lines (see Docs/EVENTS.md): the summary
+                and diagnostics go to stderr, and so does the command's own standard output
+                unless -o sends the events to a file.
+
+                USAGE: obsctl watch [options] -- <command> [<argument> ...]
+                       obsctl watch [options] --pid <pid>
+
+                ARGUMENTS:
+                  <command>               The command to run and its arguments, after --.
+
+                LIMITS OF THE WHOLE RUN:
+                  --memory-max <size>     Memory limit of the whole run (bytes, or with K, M,
+                                          G, T: powers of 1024); past it the OOM killer ends a
+                                          process of the run.
+                  --pids-max <n>          Most processes and threads the run may hold at once;
+                                          forks beyond fail.
+                  --cpu-max <cores>       CPU limit of the whole run, in cores (0.5 is half of
+                                          one core).
+
+                OPTIONS:
+                  --json                  Print JSON (JSON Lines for watch) instead of aligned
+                                          text.
+                  --verbose               Show libbpf's own log (the verifier's included) on
+                                          stderr.
+                  --categories <list>     Categories to observe: a comma list of lifecycle,
+                                          file, network, process, or all.
+                        Default: every category this machine supports.
+                  --strict                Fail when a category named in --categories is
+                                          unavailable (default: warn).
+                  --interval <seconds>    Seconds between perf samples; 0 turns sampling off.
+                                          (default: 1.0)
+                  --top <n>               Processes listed per sample, busiest first. (default:
+                                          10)
+                  --timeout <seconds>     End the whole run (every process of it) after this
+                                          many seconds.
+                  -o, --output <file>     Write the events to this file.
+                  --no-summary            Do not print the summary at the end.
+                  --end-with-root         End the run when the command exits: what it left
+                                          running is ended (SIGTERM, then SIGKILL).
+                        Default: the run lasts until every process of the command's tree has
+                        exited.
+                  --pid <pid>             Attach to this running process instead of starting a
+                                          command; observe it and its future descendants until
+                                          it exits.
+                  -h, --help              Show help information.
+
+
+                """)
+    }
+
+    @Test("obsctl capabilities --help is exactly its overview and its two options")
+    func capabilities() throws {
+        #expect(
+            try Self.help(["capabilities", "--help"]) == """
+                OVERVIEW: Show which event categories this machine can observe, and why not
+                when it cannot.
+
+                One line per category (lifecycle, file, network, process) plus one for perf
+                sampling and one for run containment (a cgroup per run). With --json: one JSON
+                array of objects with the keys category, support, backend, reason, missing and
+                remedy.
+
+                USAGE: obsctl capabilities [--json] [--verbose]
+
+                OPTIONS:
+                  --json                  Print JSON (JSON Lines for watch) instead of aligned
+                                          text.
+                  --verbose               Show libbpf's own log (the verifier's included) on
+                                          stderr.
+                  -h, --help              Show help information.
+
+
+                """)
+    }
+
+    @Test("obsctl help watch prints the same text as obsctl watch --help")
+    func helpSubcommand() throws {
+        #expect(try Self.help(["help", "watch"]) == Self.help(["watch", "--help"]))
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs, when missing, what building and testing swift-process-observer needs on Debian or
+# Ubuntu (the Swift 6 toolchain itself is assumed). The one list of the project's dependencies:
+# README's commands and .ci/run both call it. Idempotent, and silent when nothing is missing.
+#
+#   scripts/install-deps.sh          what `swift build` and `obsctl` need (libbpf and its pkg-config)
+#   scripts/install-deps.sh --test   that, plus what `swift test` drives: strace (obsbench's peer
+#                                    runs), python3 with jsonschema (the JSON Lines schema check and
+#                                    workloads), perl and cc (workloads), setpriv and chrt (util-linux)
+set -euo pipefail
+
+mode=build
+case "${1:-}" in
+"") ;;
+--test) mode=test ;;
+-h | --help)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+*)
+    echo "install-deps: unknown option '$1' (use --test, or nothing)" >&2
+    exit 64
+    ;;
+esac
+
+packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config)
+if [ "$mode" = test ]; then
+    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev coreutils bash)
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+
+apt_updated=0
+apt_install() {
+    echo "install-deps: installing $*"
+    export DEBIAN_FRONTEND=noninteractive
+    if [ "$apt_updated" = 0 ]; then
+        "${sudo[@]}" apt-get update -qq
+        apt_updated=1
+    fi
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+
+# The schema check runs `python3` from PATH, which may be another Python than Debian's (pyenv):
+# install jsonschema for that one. pip first (its warnings, such as running as root, do not fail
+# this); Debian's own Python refuses pip installs (PEP 668), so then the python3-jsonschema package.
+if [ "$mode" = test ] && ! python3 -c 'import jsonschema' 2>/dev/null; then
+    echo "install-deps: installing python jsonschema for $(command -v python3)"
+    PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        python3 -m pip install -q jsonschema 2>/dev/null || apt_install python3-jsonschema
+    if ! python3 -c 'import jsonschema' 2>/dev/null; then
+        echo "install-deps: python3 ($(command -v python3)) still cannot import jsonschema;" \
+            "install it for that interpreter (python3 -m pip install jsonschema)" >&2
+        exit 1
+    fi
+fi
