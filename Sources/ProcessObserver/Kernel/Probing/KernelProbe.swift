@@ -137,9 +137,9 @@ struct KernelProbe: Sendable {
     /// could not be made (`.failed`), or `.available`.
     static func blocker(
         privileges: ProcessPrivileges? = .current(),
-        unprivilegedDisabled: String? = KernelFiles.read("/proc/sys/kernel/unprivileged_bpf_disabled"),
-        lockdown: String? = KernelFiles.read("/sys/kernel/security/lockdown"),
-        hasBTF: Bool = KernelFiles.exists("/sys/kernel/btf/vmlinux"),
+        unprivilegedDisabled: String? = ProcFS.readText("/proc/sys/kernel/unprivileged_bpf_disabled"),
+        lockdown: String? = ProcFS.readText("/sys/kernel/security/lockdown"),
+        hasBTF: Bool = Syscall.exists("/sys/kernel/btf/vmlinux"),
         imageUnavailable: String? = BPFObject.imageUnavailableReason
     ) -> ProbeOutcome {
         if let imageUnavailable {

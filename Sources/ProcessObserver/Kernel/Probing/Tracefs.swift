@@ -11,15 +11,15 @@ enum Tracefs {
 
     /// libbpf 1.1 looks in /sys/kernel/debug/tracing when that exists, else /sys/kernel/tracing.
     static func locate() -> State {
-        for root in ["/sys/kernel/debug/tracing", "/sys/kernel/tracing"] where KernelFiles.exists(root) {
-            if KernelFiles.exists(root + "/events") { return .mounted(root: root) }
+        for root in ["/sys/kernel/debug/tracing", "/sys/kernel/tracing"] where Syscall.exists(root) {
+            if Syscall.exists(root + "/events") { return .mounted(root: root) }
             break
         }
         let target = "/sys/kernel/tracing"
-        guard KernelFiles.exists(target) else {
+        guard Syscall.exists(target) else {
             return .unavailable(reason: "the kernel has no tracefs (\(target) does not exist; CONFIG_TRACING)")
         }
-        if mount("nodev", target, "tracefs", 0, nil) == 0, KernelFiles.exists(target + "/events") {
+        if mount("nodev", target, "tracefs", 0, nil) == 0, Syscall.exists(target + "/events") {
             return .mounted(root: target)
         }
         let e = errno
@@ -34,6 +34,6 @@ enum Tracefs {
 
     /// Whether `events/<category>/<name>` exists and its id can be read.
     static func hasEvent(root: String, category: String, name: String) -> Bool {
-        KernelFiles.read("\(root)/events/\(category)/\(name)/id") != nil
+        ProcFS.readText("\(root)/events/\(category)/\(name)/id") != nil
     }
 }
