@@ -34,7 +34,7 @@ extension Syscall {
     /// The names in the directory `path` (without `.` and `..`), byte for byte.
     /// Backed by `opendir(3)`, `readdir(3)` and `closedir(3)`.
     static func directoryNames(_ path: String) throws(Errno) -> [[UInt8]] {
-        guard let dir = Glibc.opendir(path) else { throw Errno(rawValue: Glibc.errno) }
+        guard let dir = Glibc.opendir(path) else { throw lastErrno }
         defer { Glibc.closedir(dir) }
         var names: [[UInt8]] = []
         while let entry = Glibc.readdir(dir) {
@@ -93,6 +93,12 @@ extension Syscall {
     /// Creates the directory `path` with `mode`. Backed by `mkdir(2)`.
     static func makeDirectory(_ path: String, mode: UInt32 = 0o755) throws(Errno) {
         _ = try valueOrErrno { Glibc.mkdir(path, mode_t(mode)) }
+    }
+
+    /// Mounts the filesystem `type` from `source` at the existing directory `target`, with no
+    /// flags and no data (`mount -t tracefs nodev /sys/kernel/tracing`). Backed by `mount(2)`.
+    static func mount(_ source: String, at target: String, type: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.mount(source, target, type, 0, nil) }
     }
 
     /// Removes the empty directory `path` (a cgroup directory is empty once it holds no process
