@@ -1,6 +1,6 @@
 import CLibbpf
 import CObserverBPF
-import Glibc
+import SystemPackage
 
 /// The embedded observer object (`bpf/observer.bpf.c`) opened, configured, loaded and
 /// attached through libbpf. Owns every kernel object it creates; `close()` releases them all.
@@ -95,7 +95,7 @@ final class BPFObject {
         LibbpfLog.install()
         _ = LibbpfLog.take()
         guard let image = Self.image else {
-            throw Failure(step: "open", errno: ENOEXEC, log: Self.imageUnavailableReason ?? "")
+            throw Failure(step: "open", errno: .execFormatError, log: Self.imageUnavailableReason ?? "")
         }
         var opts = bpf_object_open_opts()
         opts.sz = MemoryLayout<bpf_object_open_opts>.size
@@ -103,14 +103,14 @@ final class BPFObject {
             opts.object_name = name
             return bpf_object__open_mem(image.baseAddress, image.count, &opts)
         }
-        guard let obj else { throw Failure(step: "open", errno: errno, log: LibbpfLog.take()) }
+        guard let obj else { throw Failure(step: "open", errno: Syscall.lastErrno, log: LibbpfLog.take()) }
         object = obj
 
         do throws(Failure) {
             let version = try rodata(OBS_GLOBAL_ABI_VERSION, as: UInt32.self)
             guard version == UInt32(OBS_ABI_VERSION) else {
                 throw Failure(
-                    step: Self.contractCheckStep, errno: EPROTO,
+                    step: Self.contractCheckStep, errno: .protocolError,
                     log: "the embedded eBPF object was built for kernel contract version \(version), and this "
                         + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
             }
@@ -136,7 +136,11 @@ final class BPFObject {
     /// a failure; one to leave out may be absent (the raw syscall pair on some architectures).
     private func setAutoload(_ name: String, _ load: Bool) throws(Failure) {
         guard let prog = bpf_object__find_program_by_name(object, name) else {
-            if load { throw Failure(step: "configure", errno: ENOENT, log: "no program \(name) in the object") }
+            if load {
+                throw Failure(
+                    step: "configure", errno: .noSuchFileOrDirectory,
+                    log: "no program \(name) in the object")
+            }
             return
         }
         bpf_program__set_autoload(prog, load)
@@ -146,7 +150,7 @@ final class BPFObject {
     /// `obs_records.h` disagree: a failure, never a silent -1.
     func map(_ name: String) throws(Failure) -> OpaquePointer {
         guard let map = bpf_object__find_map_by_name(object, name) else {
-            throw Failure(step: "find map", errno: ENOENT, log: "no map \(name) in the eBPF object")
+            throw Failure(step: "find map", errno: .noSuchFileOrDirectory, log: "no map \(name) in the eBPF object")
         }
         return map
     }
@@ -167,7 +171,7 @@ final class BPFObject {
         var size = 0
         guard offset >= 0, let initial = bpf_map__initial_value(map, &size),
             offset + MemoryLayout<T>.size <= size
-        else { throw Failure(step: "configure", errno: ENOENT, log: "no read-only global \(name)") }
+        else { throw Failure(step: "configure", errno: .noSuchFileOrDirectory, log: "no read-only global \(name)") }
         return (map, [UInt8](UnsafeRawBufferPointer(start: initial, count: size)), offset)
     }
 
@@ -200,7 +204,7 @@ final class BPFObject {
             var key = UInt32(nr)
             var value = sc.id
             if bpf_map_update_elem(fd, &key, &value, 0) != 0 {
-                throw Failure(step: "configure", errno: errno, log: "\(OBS_MAP_SYSCALLS)[\(nr)]")
+                throw Failure(step: "configure", errno: Syscall.lastErrno, log: "\(OBS_MAP_SYSCALLS)[\(nr)]")
             }
         }
     }
@@ -208,10 +212,10 @@ final class BPFObject {
     /// Attaches a raw tracepoint program (`bpf(BPF_RAW_TRACEPOINT_OPEN)`).
     func attachRaw(program: String, tracepoint: String) throws(Failure) {
         guard let prog = bpf_object__find_program_by_name(object, program) else {
-            throw Failure(step: "attach \(tracepoint)", errno: ENOENT, log: "no program \(program)")
+            throw Failure(step: "attach \(tracepoint)", errno: .noSuchFileOrDirectory, log: "no program \(program)")
         }
         guard let link = bpf_program__attach_raw_tracepoint(prog, tracepoint) else {
-            throw Failure(step: "attach raw_tp/\(tracepoint)", errno: errno, log: LibbpfLog.take())
+            throw Failure(step: "attach raw_tp/\(tracepoint)", errno: Syscall.lastErrno, log: LibbpfLog.take())
         }
         links.append(link)
     }
@@ -219,10 +223,10 @@ final class BPFObject {
     /// Attaches a classic tracepoint program (`perf_event_open` on tracefs's event id).
     func attachTracepoint(program: String, category: String, name: String) throws(Failure) {
         guard let prog = bpf_object__find_program_by_name(object, program) else {
-            throw Failure(step: "attach \(name)", errno: ENOENT, log: "no program \(program)")
+            throw Failure(step: "attach \(name)", errno: .noSuchFileOrDirectory, log: "no program \(program)")
         }
         guard let link = bpf_program__attach_tracepoint(prog, category, name) else {
-            throw Failure(step: "attach tp/\(category)/\(name)", errno: errno, log: LibbpfLog.take())
+            throw Failure(step: "attach tp/\(category)/\(name)", errno: Syscall.lastErrno, log: LibbpfLog.take())
         }
         links.append(link)
     }
@@ -249,5 +253,13 @@ final class BPFObject {
         links = []
         if let object { bpf_object__close(object) }
         object = nil
+    }
+}
+
+extension BPFObject.Failure {
+    /// A failure with a named errno (`.noSuchFileOrDirectory`, or `Syscall.lastErrno` right after
+    /// a libbpf call that set it).
+    init(step: String, errno: Errno, log: String) {
+        self.init(step: step, errno: errno.rawValue, log: log)
     }
 }

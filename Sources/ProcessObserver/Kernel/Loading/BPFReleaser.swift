@@ -1,5 +1,5 @@
 import CLibbpf
-import Glibc
+import SystemPackage
 
 /// Releases eBPF objects off the caller's path.
 ///
@@ -50,8 +50,8 @@ enum BPFReleaser {
             while Clock.monotonicNs() < deadline {
                 let fd = bpf_prog_get_fd_by_id(id)
                 if fd < 0 { break }
-                Glibc.close(fd)
-                usleep(1000)
+                try? FileDescriptor(rawValue: fd).close()
+                Syscall.sleep(milliseconds: 1)
             }
         }
     }

@@ -1,5 +1,5 @@
 import CLibbpf
-import Glibc
+import SystemPackage
 
 /// Finds out, on this machine and for this process, what the eBPF backend can deliver:
 /// privileges, `kernel.unprivileged_bpf_disabled`, the lockdown mode, kernel BTF, tracefs,
@@ -45,7 +45,7 @@ struct KernelProbe: Sendable {
         let btf = RawTracepoints()
         defer { btf.free() }
         if let failure = btf.failure { return unavailable(failure) }
-        let preferClassic = getenv("OBS_SYSCALL_ATTACH").map { String(cString: $0) } == "tracepoints"
+        let preferClassic = Syscall.environmentValue("OBS_SYSCALL_ATTACH") == "tracepoints"
         let rawPossible = btf.has("sys_enter") && btf.has("sys_exit")
         switch !preferClassic && rawPossible ? .unavailable(reason: "") : Tracefs.locate() {
         case .unavailable(let reason) where reason.isEmpty:
@@ -216,18 +216,18 @@ struct KernelProbe: Sendable {
                 "report the kernel version; the named kernel field has changed"
             )
         }
-        switch failure.errno {
-        case EPERM, EACCES:
+        switch Errno(rawValue: failure.errno) {
+        case .notPermitted, .permissionDenied:
             return (
                 "bpf() refused: \(name) during \(failure.step)",
                 "Run as root, or grant CAP_BPF and CAP_PERFMON"
             )
-        case ESRCH:
+        case .noSuchProcess:
             return (
                 "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF); libbpf: failed to find valid kernel BTF",
                 "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
             )
-        case ENOENT where failure.step.hasPrefix("attach"):
+        case .noSuchFileOrDirectory where failure.step.hasPrefix("attach"):
             return (
                 "the attach point is missing: \(failure.step) failed with ENOENT",
                 "use a kernel that has this tracepoint"

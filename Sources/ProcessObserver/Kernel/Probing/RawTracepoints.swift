@@ -1,5 +1,4 @@
 import CLibbpf
-import Glibc
 
 /// Raw tracepoints the running kernel has, looked up as `btf_trace_<name>` in its BTF.
 struct RawTracepoints {
@@ -8,7 +7,7 @@ struct RawTracepoints {
     let failure: ProbeOutcome?
     init() {
         btf = btf__load_vmlinux_btf()
-        let e = errno
+        let e = Syscall.lastErrno.rawValue
         failure =
             btf == nil
             ? .failed(

@@ -1,4 +1,4 @@
-import Glibc
+import SystemPackage
 
 /// Where tracefs is, mounting it when this process may (`mount -t tracefs nodev
 /// /sys/kernel/tracing`). Classic tracepoint programs need it at attach time: libbpf reads
@@ -19,17 +19,19 @@ enum Tracefs {
         guard Syscall.exists(target) else {
             return .unavailable(reason: "the kernel has no tracefs (\(target) does not exist; CONFIG_TRACING)")
         }
-        if mount("nodev", target, "tracefs", 0, nil) == 0, Syscall.exists(target + "/events") {
-            return .mounted(root: target)
+        let failure: Errno
+        do {
+            try Syscall.mount("nodev", at: target, type: "tracefs")
+            if Syscall.exists(target + "/events") { return .mounted(root: target) }
+            failure = .noSuchFileOrDirectory  // mounted, yet without events/: what access(2) reported
+        } catch {
+            failure = error
         }
-        let e = errno
-        if e == EACCES || e == EPERM {
-            return .unavailable(
-                reason: "tracefs is not mounted and mounting it at \(target) was refused (\(ErrnoName.name(of: e)))"
-            )
+        let name = ErrnoName.name(of: failure.rawValue)
+        if failure == .permissionDenied || failure == .notPermitted {
+            return .unavailable(reason: "tracefs is not mounted and mounting it at \(target) was refused (\(name))")
         }
-        return .unavailable(
-            reason: "tracefs is not mounted and mounting it at \(target) failed (\(ErrnoName.name(of: e)))")
+        return .unavailable(reason: "tracefs is not mounted and mounting it at \(target) failed (\(name))")
     }
 
     /// Whether `events/<category>/<name>` exists and its id can be read.

@@ -1,6 +1,5 @@
 import CLibbpf
 import CObserverBPF
-import Glibc
 import Logging
 import SystemPackage
 
@@ -76,7 +75,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         var key = UInt32(bitPattern: processID)
         var value = obs_tracked(parent_tgid: 0, pad: 0)
         if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
-            let e = Errno(rawValue: errno)
+            let e = Syscall.lastErrno
             throw ObserverError(
                 .backendFailed, failure: "tracking process \(processID) in the eBPF map",
                 reason: e == .argListTooLong
@@ -184,7 +183,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             first = false
             key = next
             let pid = Int32(bitPattern: next)
-            if kill(pid, 0) != 0 && errno == ESRCH { out.append(pid) }
+            if !Syscall.processExists(pid) { out.append(pid) }
         }
         return out.sorted()
     }

@@ -1,5 +1,4 @@
 import CObserverBPF
-import Glibc
 
 /// Turns one ring-buffer record (`obs_records.h`) into an `ObserverEvent`, copying every byte it
 /// keeps: the record's memory belongs to the ring and is reused once the callback returns.
@@ -231,10 +230,9 @@ struct RecordDecoder {
             flags: p.load(fromByteOffset: FileField.pathFlags, as: UInt8.self), available: size - FileField.path)
         switch UInt32(op) {
         case OBS_FILE_OPEN.rawValue:
-            let creates = flags & O_CREAT != 0 || flags & Self.oTmpfile == Self.oTmpfile
             return .open(
                 FileOpen(
-                    path: path, flags: flags, mode: creates ? mode : nil, result: result,
+                    path: path, flags: flags, mode: OpenFlags.creates(flags) ? mode : nil, result: result,
                     directoryFD: isAt ? dfd : nil))
         case OBS_FILE_UNLINK.rawValue:
             return .unlink(PathOperation(path: path, result: result))
@@ -253,9 +251,6 @@ struct RecordDecoder {
             return nil
         }
     }
-
-    /// O_TMPFILE is `__O_TMPFILE | O_DIRECTORY`; Glibc does not export it to Swift.
-    private static let oTmpfile: Int32 = 0o20_000_000 | O_DIRECTORY
 
     private static let sockAddr = MemoryLayout<obs_sock_rec>.offset(of: \.addr)!
 
@@ -301,14 +296,12 @@ struct RecordDecoder {
         let family = Int32(p.loadUnaligned(as: UInt16.self))
         func port() -> UInt16 { UInt16(bytes[2]) << 8 | UInt16(bytes[3]) }
         switch family {
-        case AF_INET where length >= 8:
+        case AddressFamily.inet where length >= 8:
             return .ipv4(address: "\(bytes[4]).\(bytes[5]).\(bytes[6]).\(bytes[7])", port: port())
-        case AF_INET6 where length >= 24:
-            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            guard inet_ntop(AF_INET6, p + 8, &text, socklen_t(text.count)) != nil else { return .other(family: 10) }
-            let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        case AddressFamily.inet6 where length >= 24:
+            guard let address = Syscall.ipv6Text(p + 8) else { return .other(family: UInt16(family)) }
             return .ipv6(address: address, port: port())
-        case AF_UNIX:
+        case AddressFamily.unix:
             let path = bytes[2..<length]
             let truncated = flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0
             if path.first == 0 {

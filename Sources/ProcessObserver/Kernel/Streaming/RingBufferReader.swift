@@ -1,5 +1,4 @@
 import CLibbpf
-import Glibc
 import Synchronization
 
 /// Reads the `obs_events` ring buffer (`ring_buffer__new`) on a thread of its own and hands
@@ -35,7 +34,7 @@ final class RingBufferReader {
                     return 0
                 }, Unmanaged.passUnretained(consumer).toOpaque(), &opts)
         else {
-            throw BPFObject.Failure(step: "ring_buffer__new", errno: errno, log: LibbpfLog.take())
+            throw BPFObject.Failure(step: "ring_buffer__new", errno: Syscall.lastErrno, log: LibbpfLog.take())
         }
         self.ring = ring
     }
