@@ -8,13 +8,13 @@ extension Syscall {
     static func access(_ path: String, _ mode: Int32) -> Bool { Glibc.access(path, mode) == 0 }
 
     /// Whether `path` exists (`access(2)` with `F_OK`).
-    static func exists(_ path: String) -> Bool { access(path, F_OK) }
+    static func exists(_ path: String) -> Bool { Syscall.access(path, F_OK) }
 
     /// Whether `path` is readable (`access(2)` with `R_OK`).
-    static func isReadable(_ path: String) -> Bool { access(path, R_OK) }
+    static func isReadable(_ path: String) -> Bool { Syscall.access(path, R_OK) }
 
     /// Whether `path` may be executed (`access(2)` with `X_OK`).
-    static func isExecutable(_ path: String) -> Bool { access(path, X_OK) }
+    static func isExecutable(_ path: String) -> Bool { Syscall.access(path, X_OK) }
 
     /// Whether `path` is a regular file, after symlinks. Backed by `stat(2)`.
     static func isRegularFile(_ path: String) -> Bool {
@@ -64,7 +64,7 @@ extension Syscall {
     /// ready ones (none after a timeout or an interruption). Backed by `poll(2)`.
     static func waitReadable(_ fds: [FileDescriptor], timeoutMs: Int32 = -1) throws(Errno) -> [FileDescriptor] {
         var set = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
-        guard try poll(&set, timeoutMs: timeoutMs) > 0 else { return [] }
+        guard try Syscall.poll(&set, timeoutMs: timeoutMs) > 0 else { return [] }
         return set.filter { $0.revents != 0 }.map { FileDescriptor(rawValue: $0.fd) }
     }
 
