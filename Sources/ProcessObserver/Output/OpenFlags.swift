@@ -44,6 +44,14 @@ public enum OpenFlags {
         return names
     }
 
+    /// Whether `flags` creates a file (`O_CREAT`, or `O_TMPFILE`), so that the mode argument of
+    /// the open counts.
+    static func creates(_ flags: Int32) -> Bool {
+        let bits = UInt32(bitPattern: flags)
+        return bits & create != 0 || bits & tmpfileBits == tmpfileBits
+    }
+
+    private static let create: UInt32 = 0o100
     #if arch(arm64)
         private static let directory: UInt32 = 0o40000
         private static let noFollow: UInt32 = 0o100000
@@ -63,7 +71,7 @@ public enum OpenFlags {
 
     /// Single bits in ascending order of value (on x86-64).
     private static let single: [(UInt32, String)] = [
-        (0o100, "O_CREAT"),
+        (create, "O_CREAT"),
         (0o200, "O_EXCL"),
         (0o400, "O_NOCTTY"),
         (0o1000, "O_TRUNC"),

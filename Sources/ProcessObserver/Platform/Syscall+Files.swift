@@ -8,13 +8,13 @@ extension Syscall {
     static func access(_ path: String, _ mode: Int32) -> Bool { Glibc.access(path, mode) == 0 }
 
     /// Whether `path` exists (`access(2)` with `F_OK`).
-    static func exists(_ path: String) -> Bool { access(path, F_OK) }
+    static func exists(_ path: String) -> Bool { Syscall.access(path, F_OK) }
 
     /// Whether `path` is readable (`access(2)` with `R_OK`).
-    static func isReadable(_ path: String) -> Bool { access(path, R_OK) }
+    static func isReadable(_ path: String) -> Bool { Syscall.access(path, R_OK) }
 
     /// Whether `path` may be executed (`access(2)` with `X_OK`).
-    static func isExecutable(_ path: String) -> Bool { access(path, X_OK) }
+    static func isExecutable(_ path: String) -> Bool { Syscall.access(path, X_OK) }
 
     /// Whether `path` is a regular file, after symlinks. Backed by `stat(2)`.
     static func isRegularFile(_ path: String) -> Bool {
@@ -34,7 +34,7 @@ extension Syscall {
     /// The names in the directory `path` (without `.` and `..`), byte for byte.
     /// Backed by `opendir(3)`, `readdir(3)` and `closedir(3)`.
     static func directoryNames(_ path: String) throws(Errno) -> [[UInt8]] {
-        guard let dir = Glibc.opendir(path) else { throw Errno(rawValue: Glibc.errno) }
+        guard let dir = Glibc.opendir(path) else { throw lastErrno }
         defer { Glibc.closedir(dir) }
         var names: [[UInt8]] = []
         while let entry = Glibc.readdir(dir) {
@@ -64,7 +64,7 @@ extension Syscall {
     /// ready ones (none after a timeout or an interruption). Backed by `poll(2)`.
     static func waitReadable(_ fds: [FileDescriptor], timeoutMs: Int32 = -1) throws(Errno) -> [FileDescriptor] {
         var set = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
-        guard try poll(&set, timeoutMs: timeoutMs) > 0 else { return [] }
+        guard try Syscall.poll(&set, timeoutMs: timeoutMs) > 0 else { return [] }
         return set.filter { $0.revents != 0 }.map { FileDescriptor(rawValue: $0.fd) }
     }
 
@@ -99,6 +99,12 @@ extension Syscall {
     /// Creates the directory `path` with `mode`. Backed by `mkdir(2)`.
     static func makeDirectory(_ path: String, mode: UInt32 = 0o755) throws(Errno) {
         _ = try valueOrErrno { Glibc.mkdir(path, mode_t(mode)) }
+    }
+
+    /// Mounts the filesystem `type` from `source` at the existing directory `target`, with no
+    /// flags and no data (`mount -t tracefs nodev /sys/kernel/tracing`). Backed by `mount(2)`.
+    static func mount(_ source: String, at target: String, type: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.mount(source, target, type, 0, nil) }
     }
 
     /// Removes the empty directory `path` (a cgroup directory is empty once it holds no process

@@ -16,7 +16,7 @@ extension Syscall {
     /// when none does (EPERM means it exists and is someone else's).
     static func processExists(_ pid: Int32) -> Bool {
         do {
-            try kill(pid, 0)
+            try Syscall.kill(pid, 0)
             return true
         } catch {
             return error != .noSuchProcess
@@ -35,7 +35,7 @@ extension Syscall {
     /// Sends `signal` to every process of the group `pgid` (`kill(2)` with `-pgid`). A group that
     /// is gone is not an error here: the caller only wants it ended.
     static func signalGroup(_ pgid: Int32, _ signal: Int32) {
-        try? kill(-pgid, signal)
+        try? Syscall.kill(-pgid, signal)
     }
 
     /// A pidfd for `pid`. Backed by `pidfd_open(2)` (through the C shim: Glibc 2.36 has no wrapper).

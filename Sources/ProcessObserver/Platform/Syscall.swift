@@ -14,14 +14,22 @@ import SystemPackage
 /// `close` are already such a seam (with EINTR retries), so they are not wrapped again.
 enum Syscall {}
 
+extension Syscall {
+    /// The calling thread's `errno`, read right after a call that failed and set it: the one
+    /// reader of `errno` in the library. Seam functions reach it through `valueOrErrno`; code
+    /// above the seam only after a libbpf call that reports failure as NULL or -1 plus `errno`
+    /// (`bpf_object__open_mem`, `bpf_program__attach_*`, `ring_buffer__new`, `bpf_map_*_elem`).
+    static var lastErrno: Errno { Errno(rawValue: Glibc.errno) }
+}
+
 /// Runs `body` until it returns anything but `-1` with `EINTR`; `-1` with any other errno
-/// becomes that `Errno`. The one place that reads the thread's `errno` after a call.
+/// becomes that `Errno` (read through `Syscall.lastErrno`).
 @inline(__always)
 func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> I) throws(Errno) -> I {
     while true {
         let value = body()
         if value != -1 { return value }
-        let error = Errno(rawValue: Glibc.errno)
+        let error = Syscall.lastErrno
         if retryOnInterrupt && error == .interrupted { continue }
         throw error
     }

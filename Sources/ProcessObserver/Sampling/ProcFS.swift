@@ -1,7 +1,7 @@
 import SystemPackage
 
 /// Reads `/proc`: the one reader of small kernel files and directory listings, on the platform
-/// seam (`FileDescriptor`, `Syscall`).
+/// seam (`FileDescriptor`, `Syscall`). The kernel probe reads its few `/sys` files here too.
 ///
 /// Failures are data here, not errors: a process can exit between listing and reading, so a file
 /// that cannot be read (ENOENT, ESRCH, EACCES) is returned as nil and the caller treats the

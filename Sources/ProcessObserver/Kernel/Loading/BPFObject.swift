@@ -1,255 +1,265 @@
-#if os(Linux)
-    import CLibbpf
-    import CObserverBPF
-    import Glibc
+import CLibbpf
+import CObserverBPF
+import SystemPackage
 
-    /// The embedded observer object (`bpf/observer.bpf.c`) opened, configured, loaded and
-    /// attached through libbpf. Owns every kernel object it creates; `close()` releases them all.
-    ///
-    /// Not thread-safe: one owner configures and closes it; only map reads and writes (which are
-    /// syscalls on descriptors) may come from other threads.
-    final class BPFObject {
-        /// How the syscall programs are attached.
-        enum SyscallAttach: String, Sendable {
-            /// `tp/syscalls/sys_{enter,exit}_<name>`: only the observed syscalls pay; needs tracefs.
-            case tracepoints
-            /// `raw_tp/sys_enter` and `raw_tp/sys_exit`: no tracefs, but every syscall pays.
-            case rawSyscalls
+/// The embedded observer object (`bpf/observer.bpf.c`) opened, configured, loaded and
+/// attached through libbpf. Owns every kernel object it creates; `close()` releases them all.
+///
+/// Not thread-safe: one owner configures and closes it; only map reads and writes (which are
+/// syscalls on descriptors) may come from other threads.
+final class BPFObject {
+    /// How the syscall programs are attached.
+    enum SyscallAttach: String, Sendable {
+        /// `tp/syscalls/sys_{enter,exit}_<name>`: only the observed syscalls pay; needs tracefs.
+        case tracepoints
+        /// `raw_tp/sys_enter` and `raw_tp/sys_exit`: no tracefs, but every syscall pays.
+        case rawSyscalls
+    }
+
+    /// What to load.
+    struct Options {
+        var categories: Set<EventCategory>
+        var syscallAttach: SyscallAttach
+        /// Ring buffer size in bytes (a power of two, at least a page).
+        var ringBytes: UInt32 = UInt32(OBS_RING_BYTES)
+        /// Queued bytes at which a record wakes the consumer.
+        var wakeupBytes: UInt64 = UInt64(OBS_WAKEUP_BYTES)
+    }
+
+    /// A failure, with libbpf's WARN/INFO log to classify it.
+    struct Failure: Error {
+        var step: String
+        var errno: Int32
+        var log: String
+    }
+
+    private(set) var object: OpaquePointer?
+    private var links: [OpaquePointer] = []
+    let options: Options
+
+    /// The embedded object's bytes, decoded once and kept for the process's lifetime (libbpf
+    /// reads the ELF in place until load).
+    nonisolated(unsafe) private static let image: UnsafeRawBufferPointer? = {
+        guard EmbeddedBPFObjects.observerUnavailableReason == nil,
+            let bytes = Base64.decode(EmbeddedBPFObjects.observer), !bytes.isEmpty
+        else { return nil }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+        buffer.copyBytes(from: bytes)
+        return UnsafeRawBufferPointer(buffer)
+    }()
+
+    static var imageUnavailableReason: String? {
+        if let reason = EmbeddedBPFObjects.observerUnavailableReason { return reason }
+        return image == nil ? "the embedded eBPF object is empty or corrupt" : nil
+    }
+
+    /// The maps user space uses, by their `obs_records.h` names.
+    static let mapNames = [OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS]
+    /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
+    /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
+    static let programNames = [
+        OBS_PROG_TP_SYS_ENTER, OBS_PROG_TP_SYS_EXIT, OBS_PROG_RAW_SYS_ENTER, OBS_PROG_RAW_SYS_EXIT,
+        OBS_PROG_SCHED_PROCESS_FORK, OBS_PROG_SCHED_PROCESS_EXEC, OBS_PROG_SCHED_PROCESS_EXIT,
+    ]
+    /// The read-only globals user space reads or sets.
+    static let globalNames = [OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES]
+
+    /// The step a contract-version mismatch fails at.
+    static let contractCheckStep = "check the kernel contract version"
+
+    /// Names of every map and program the object holds, for the contract test.
+    var mapNamesInObject: [String] {
+        var names: [String] = []
+        var map = bpf_object__next_map(object, nil)
+        while let m = map {
+            names.append(String(cString: bpf_map__name(m)))
+            map = bpf_object__next_map(object, m)
         }
+        return names
+    }
 
-        /// What to load.
-        struct Options {
-            var categories: Set<EventCategory>
-            var syscallAttach: SyscallAttach
-            /// Ring buffer size in bytes (a power of two, at least a page).
-            var ringBytes: UInt32 = UInt32(OBS_RING_BYTES)
-            /// Queued bytes at which a record wakes the consumer.
-            var wakeupBytes: UInt64 = UInt64(OBS_WAKEUP_BYTES)
+    var programNamesInObject: [String] {
+        var names: [String] = []
+        var prog = bpf_object__next_program(object, nil)
+        while let p = prog {
+            names.append(String(cString: bpf_program__name(p)))
+            prog = bpf_object__next_program(object, p)
         }
+        return names
+    }
 
-        /// A failure, with libbpf's WARN/INFO log to classify it.
-        struct Failure: Error {
-            var step: String
-            var errno: Int32
-            var log: String
+    /// Opens the embedded object, checks its contract version, and sets its read-only
+    /// globals and autoload flags (`bpf_object__open_mem`: no bpf() call, works unprivileged).
+    init(options: Options) throws(Failure) {
+        self.options = options
+        LibbpfLog.install()
+        _ = LibbpfLog.take()
+        guard let image = Self.image else {
+            throw Failure(step: "open", errno: .execFormatError, log: Self.imageUnavailableReason ?? "")
         }
-
-        private(set) var object: OpaquePointer?
-        private var links: [OpaquePointer] = []
-        let options: Options
-
-        /// The embedded object's bytes, decoded once and kept for the process's lifetime (libbpf
-        /// reads the ELF in place until load).
-        nonisolated(unsafe) private static let image: UnsafeRawBufferPointer? = {
-            guard EmbeddedBPFObjects.observerUnavailableReason == nil,
-                let bytes = Base64.decode(EmbeddedBPFObjects.observer), !bytes.isEmpty
-            else { return nil }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
-            buffer.copyBytes(from: bytes)
-            return UnsafeRawBufferPointer(buffer)
-        }()
-
-        static var imageUnavailableReason: String? {
-            if let reason = EmbeddedBPFObjects.observerUnavailableReason { return reason }
-            return image == nil ? "the embedded eBPF object is empty or corrupt" : nil
+        var opts = bpf_object_open_opts()
+        opts.sz = MemoryLayout<bpf_object_open_opts>.size
+        let obj = "observer".withCString { name -> OpaquePointer? in
+            opts.object_name = name
+            return bpf_object__open_mem(image.baseAddress, image.count, &opts)
         }
+        guard let obj else { throw Failure(step: "open", errno: Syscall.lastErrno, log: LibbpfLog.take()) }
+        object = obj
 
-        /// The maps user space uses, by their `obs_records.h` names.
-        static let mapNames = [OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS]
-        /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
-        /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
-        static let programNames = [
-            OBS_PROG_TP_SYS_ENTER, OBS_PROG_TP_SYS_EXIT, OBS_PROG_RAW_SYS_ENTER, OBS_PROG_RAW_SYS_EXIT,
-            OBS_PROG_SCHED_PROCESS_FORK, OBS_PROG_SCHED_PROCESS_EXEC, OBS_PROG_SCHED_PROCESS_EXIT,
-        ]
-        /// The read-only globals user space reads or sets.
-        static let globalNames = [OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES]
-
-        /// The step a contract-version mismatch fails at.
-        static let contractCheckStep = "check the kernel contract version"
-
-        /// Names of every map and program the object holds, for the contract test.
-        var mapNamesInObject: [String] {
-            var names: [String] = []
-            var map = bpf_object__next_map(object, nil)
-            while let m = map {
-                names.append(String(cString: bpf_map__name(m)))
-                map = bpf_object__next_map(object, m)
+        do throws(Failure) {
+            let version = try rodata(OBS_GLOBAL_ABI_VERSION, as: UInt32.self)
+            guard version == UInt32(OBS_ABI_VERSION) else {
+                throw Failure(
+                    step: Self.contractCheckStep, errno: .protocolError,
+                    log: "the embedded eBPF object was built for kernel contract version \(version), and this "
+                        + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
             }
-            return names
-        }
-
-        var programNamesInObject: [String] {
-            var names: [String] = []
-            var prog = bpf_object__next_program(object, nil)
-            while let p = prog {
-                names.append(String(cString: bpf_program__name(p)))
-                prog = bpf_object__next_program(object, p)
-            }
-            return names
-        }
-
-        /// Opens the embedded object, checks its contract version, and sets its read-only
-        /// globals and autoload flags (`bpf_object__open_mem`: no bpf() call, works unprivileged).
-        init(options: Options) throws(Failure) {
-            self.options = options
-            LibbpfLog.install()
-            _ = LibbpfLog.take()
-            guard let image = Self.image else {
-                throw Failure(step: "open", errno: ENOEXEC, log: Self.imageUnavailableReason ?? "")
-            }
-            var opts = bpf_object_open_opts()
-            opts.sz = MemoryLayout<bpf_object_open_opts>.size
-            let obj = "observer".withCString { name -> OpaquePointer? in
-                opts.object_name = name
-                return bpf_object__open_mem(image.baseAddress, image.count, &opts)
-            }
-            guard let obj else { throw Failure(step: "open", errno: errno, log: LibbpfLog.take()) }
-            object = obj
-
-            do throws(Failure) {
-                let version = try rodata(OBS_GLOBAL_ABI_VERSION, as: UInt32.self)
-                guard version == UInt32(OBS_ABI_VERSION) else {
-                    throw Failure(
-                        step: Self.contractCheckStep, errno: EPROTO,
-                        log: "the embedded eBPF object was built for kernel contract version \(version), and this "
-                            + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
-                }
-                let raw = options.syscallAttach == .rawSyscalls
-                let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty
-                try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
-                try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
-                try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
-                try setAutoload(OBS_PROG_RAW_SYS_EXIT, raw && wantsSyscalls)
-                let rc = bpf_map__set_max_entries(try map(OBS_MAP_EVENTS), options.ringBytes)
-                if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
-                try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
-                try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
-            } catch {
-                close()
-                throw error
-            }
-        }
-
-        deinit { close() }
-
-        /// Switches a program on or off for the load. A program to load that the object lacks is
-        /// a failure; one to leave out may be absent (the raw syscall pair on some architectures).
-        private func setAutoload(_ name: String, _ load: Bool) throws(Failure) {
-            guard let prog = bpf_object__find_program_by_name(object, name) else {
-                if load { throw Failure(step: "configure", errno: ENOENT, log: "no program \(name) in the object") }
-                return
-            }
-            bpf_program__set_autoload(prog, load)
-        }
-
-        /// The map named `name` (an `OBS_MAP_*` name). Its absence means the object and
-        /// `obs_records.h` disagree: a failure, never a silent -1.
-        func map(_ name: String) throws(Failure) -> OpaquePointer {
-            guard let map = bpf_object__find_map_by_name(object, name) else {
-                throw Failure(step: "find map", errno: ENOENT, log: "no map \(name) in the eBPF object")
-            }
-            return map
-        }
-
-        /// The descriptor of map `name` (after load).
-        func mapFD(_ name: String) throws(Failure) -> Int32 {
-            let fd = bpf_map__fd(try map(name))
-            if fd < 0 { throw Failure(step: "find map", errno: -fd, log: "map \(name) has no descriptor (not loaded)") }
-            return fd
-        }
-
-        /// The `.rodata` bytes and where global `name` starts in them.
-        private func rodataImage<T>(_ name: String, as: T.Type) throws(Failure) -> (
-            map: OpaquePointer, bytes: [UInt8], offset: Int
-        ) {
-            let map = try map(OBS_MAP_RODATA)
-            let offset = obs_bpf_rodata_offset(object, name)
-            var size = 0
-            guard offset >= 0, let initial = bpf_map__initial_value(map, &size),
-                offset + MemoryLayout<T>.size <= size
-            else { throw Failure(step: "configure", errno: ENOENT, log: "no read-only global \(name)") }
-            return (map, [UInt8](UnsafeRawBufferPointer(start: initial, count: size)), offset)
-        }
-
-        /// The value of read-only global `name` as the object carries it (before load).
-        func rodata<T: FixedWidthInteger>(_ name: String, as type: T.Type) throws(Failure) -> T {
-            let image = try rodataImage(name, as: T.self)
-            return image.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: image.offset, as: T.self) }
-        }
-
-        private func setRodata<T: FixedWidthInteger>(_ name: String, _ value: T) throws(Failure) {
-            let (map, image, offset) = try rodataImage(name, as: T.self)
-            let size = image.count
-            var bytes = image
-            bytes.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: T.self) }
-            let rc = bpf_map__set_initial_value(map, bytes, size)
-            if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "setting \(name) failed") }
-        }
-
-        /// Verifies and loads every program and creates the maps (`bpf(BPF_PROG_LOAD)`, `BPF_MAP_CREATE`).
-        func load() throws(Failure) {
-            let rc = bpf_object__load(object)
-            if rc != 0 { throw Failure(step: "load", errno: -rc, log: LibbpfLog.take()) }
-        }
-
-        /// Fills `obs_syscalls` with this architecture's numbers of the syscalls to observe.
-        func enableSyscalls(_ syscalls: [ObservedSyscall]) throws(Failure) {
-            let fd = try mapFD(OBS_MAP_SYSCALLS)
-            for sc in syscalls {
-                guard let nr = sc.number, nr >= 0, nr < OBS_MAX_SYSCALL_NR else { continue }
-                var key = UInt32(nr)
-                var value = sc.id
-                if bpf_map_update_elem(fd, &key, &value, 0) != 0 {
-                    throw Failure(step: "configure", errno: errno, log: "\(OBS_MAP_SYSCALLS)[\(nr)]")
-                }
-            }
-        }
-
-        /// Attaches a raw tracepoint program (`bpf(BPF_RAW_TRACEPOINT_OPEN)`).
-        func attachRaw(program: String, tracepoint: String) throws(Failure) {
-            guard let prog = bpf_object__find_program_by_name(object, program) else {
-                throw Failure(step: "attach \(tracepoint)", errno: ENOENT, log: "no program \(program)")
-            }
-            guard let link = bpf_program__attach_raw_tracepoint(prog, tracepoint) else {
-                throw Failure(step: "attach raw_tp/\(tracepoint)", errno: errno, log: LibbpfLog.take())
-            }
-            links.append(link)
-        }
-
-        /// Attaches a classic tracepoint program (`perf_event_open` on tracefs's event id).
-        func attachTracepoint(program: String, category: String, name: String) throws(Failure) {
-            guard let prog = bpf_object__find_program_by_name(object, program) else {
-                throw Failure(step: "attach \(name)", errno: ENOENT, log: "no program \(program)")
-            }
-            guard let link = bpf_program__attach_tracepoint(prog, category, name) else {
-                throw Failure(step: "attach tp/\(category)/\(name)", errno: errno, log: LibbpfLog.take())
-            }
-            links.append(link)
-        }
-
-        /// The ids of the loaded programs (`bpf_prog_get_info_by_fd`), for leak checks.
-        var programIDs: [UInt32] {
-            var ids: [UInt32] = []
-            var prog = bpf_object__next_program(object, nil)
-            while let p = prog {
-                let fd = bpf_program__fd(p)
-                if fd >= 0 {
-                    var info = bpf_prog_info()
-                    var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-                    if bpf_obj_get_info_by_fd(fd, &info, &len) == 0 { ids.append(info.id) }
-                }
-                prog = bpf_object__next_program(object, p)
-            }
-            return ids
-        }
-
-        /// Detaches every link and frees the object, its programs and maps. Idempotent.
-        func close() {
-            for link in links { bpf_link__destroy(link) }
-            links = []
-            if let object { bpf_object__close(object) }
-            object = nil
+            let raw = options.syscallAttach == .rawSyscalls
+            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty
+            try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
+            try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
+            try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
+            try setAutoload(OBS_PROG_RAW_SYS_EXIT, raw && wantsSyscalls)
+            let rc = bpf_map__set_max_entries(try map(OBS_MAP_EVENTS), options.ringBytes)
+            if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
+            try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
+            try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
+        } catch {
+            close()
+            throw error
         }
     }
-#endif
+
+    deinit { close() }
+
+    /// Switches a program on or off for the load. A program to load that the object lacks is
+    /// a failure; one to leave out may be absent (the raw syscall pair on some architectures).
+    private func setAutoload(_ name: String, _ load: Bool) throws(Failure) {
+        guard let prog = bpf_object__find_program_by_name(object, name) else {
+            if load {
+                throw Failure(
+                    step: "configure", errno: .noSuchFileOrDirectory,
+                    log: "no program \(name) in the object")
+            }
+            return
+        }
+        bpf_program__set_autoload(prog, load)
+    }
+
+    /// The map named `name` (an `OBS_MAP_*` name). Its absence means the object and
+    /// `obs_records.h` disagree: a failure, never a silent -1.
+    func map(_ name: String) throws(Failure) -> OpaquePointer {
+        guard let map = bpf_object__find_map_by_name(object, name) else {
+            throw Failure(step: "find map", errno: .noSuchFileOrDirectory, log: "no map \(name) in the eBPF object")
+        }
+        return map
+    }
+
+    /// The descriptor of map `name` (after load).
+    func mapFD(_ name: String) throws(Failure) -> Int32 {
+        let fd = bpf_map__fd(try map(name))
+        if fd < 0 { throw Failure(step: "find map", errno: -fd, log: "map \(name) has no descriptor (not loaded)") }
+        return fd
+    }
+
+    /// The `.rodata` bytes and where global `name` starts in them.
+    private func rodataImage<T>(_ name: String, as: T.Type) throws(Failure) -> (
+        map: OpaquePointer, bytes: [UInt8], offset: Int
+    ) {
+        let map = try map(OBS_MAP_RODATA)
+        let offset = obs_bpf_rodata_offset(object, name)
+        var size = 0
+        guard offset >= 0, let initial = bpf_map__initial_value(map, &size),
+            offset + MemoryLayout<T>.size <= size
+        else { throw Failure(step: "configure", errno: .noSuchFileOrDirectory, log: "no read-only global \(name)") }
+        return (map, [UInt8](UnsafeRawBufferPointer(start: initial, count: size)), offset)
+    }
+
+    /// The value of read-only global `name` as the object carries it (before load).
+    func rodata<T: FixedWidthInteger>(_ name: String, as type: T.Type) throws(Failure) -> T {
+        let image = try rodataImage(name, as: T.self)
+        return image.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: image.offset, as: T.self) }
+    }
+
+    private func setRodata<T: FixedWidthInteger>(_ name: String, _ value: T) throws(Failure) {
+        let (map, image, offset) = try rodataImage(name, as: T.self)
+        let size = image.count
+        var bytes = image
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: T.self) }
+        let rc = bpf_map__set_initial_value(map, bytes, size)
+        if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "setting \(name) failed") }
+    }
+
+    /// Verifies and loads every program and creates the maps (`bpf(BPF_PROG_LOAD)`, `BPF_MAP_CREATE`).
+    func load() throws(Failure) {
+        let rc = bpf_object__load(object)
+        if rc != 0 { throw Failure(step: "load", errno: -rc, log: LibbpfLog.take()) }
+    }
+
+    /// Fills `obs_syscalls` with this architecture's numbers of the syscalls to observe.
+    func enableSyscalls(_ syscalls: [ObservedSyscall]) throws(Failure) {
+        let fd = try mapFD(OBS_MAP_SYSCALLS)
+        for sc in syscalls {
+            guard let nr = sc.number, nr >= 0, nr < OBS_MAX_SYSCALL_NR else { continue }
+            var key = UInt32(nr)
+            var value = sc.id
+            if bpf_map_update_elem(fd, &key, &value, 0) != 0 {
+                throw Failure(step: "configure", errno: Syscall.lastErrno, log: "\(OBS_MAP_SYSCALLS)[\(nr)]")
+            }
+        }
+    }
+
+    /// Attaches a raw tracepoint program (`bpf(BPF_RAW_TRACEPOINT_OPEN)`).
+    func attachRaw(program: String, tracepoint: String) throws(Failure) {
+        guard let prog = bpf_object__find_program_by_name(object, program) else {
+            throw Failure(step: "attach \(tracepoint)", errno: .noSuchFileOrDirectory, log: "no program \(program)")
+        }
+        guard let link = bpf_program__attach_raw_tracepoint(prog, tracepoint) else {
+            throw Failure(step: "attach raw_tp/\(tracepoint)", errno: Syscall.lastErrno, log: LibbpfLog.take())
+        }
+        links.append(link)
+    }
+
+    /// Attaches a classic tracepoint program (`perf_event_open` on tracefs's event id).
+    func attachTracepoint(program: String, category: String, name: String) throws(Failure) {
+        guard let prog = bpf_object__find_program_by_name(object, program) else {
+            throw Failure(step: "attach \(name)", errno: .noSuchFileOrDirectory, log: "no program \(program)")
+        }
+        guard let link = bpf_program__attach_tracepoint(prog, category, name) else {
+            throw Failure(step: "attach tp/\(category)/\(name)", errno: Syscall.lastErrno, log: LibbpfLog.take())
+        }
+        links.append(link)
+    }
+
+    /// The ids of the loaded programs (`bpf_prog_get_info_by_fd`), for leak checks.
+    var programIDs: [UInt32] {
+        var ids: [UInt32] = []
+        var prog = bpf_object__next_program(object, nil)
+        while let p = prog {
+            let fd = bpf_program__fd(p)
+            if fd >= 0 {
+                var info = bpf_prog_info()
+                var len = UInt32(MemoryLayout<bpf_prog_info>.size)
+                if bpf_obj_get_info_by_fd(fd, &info, &len) == 0 { ids.append(info.id) }
+            }
+            prog = bpf_object__next_program(object, p)
+        }
+        return ids
+    }
+
+    /// Detaches every link and frees the object, its programs and maps. Idempotent.
+    func close() {
+        for link in links { bpf_link__destroy(link) }
+        links = []
+        if let object { bpf_object__close(object) }
+        object = nil
+    }
+}
+
+extension BPFObject.Failure {
+    /// A failure with a named errno (`.noSuchFileOrDirectory`, or `Syscall.lastErrno` right after
+    /// a libbpf call that set it).
+    init(step: String, errno: Errno, log: String) {
+        self.init(step: step, errno: errno.rawValue, log: log)
+    }
+}

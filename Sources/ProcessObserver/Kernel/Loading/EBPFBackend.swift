@@ -2,18 +2,8 @@
 public enum EBPFBackend {
     /// Echo libbpf's whole log (including the verifier's) to standard error; `obsctl --verbose`.
     public static var verbose: Bool {
-        get {
-            #if os(Linux)
-                LibbpfLog.verbose
-            #else
-                false
-            #endif
-        }
-        set {
-            #if os(Linux)
-                LibbpfLog.verbose = newValue
-            #endif
-        }
+        get { LibbpfLog.verbose }
+        set { LibbpfLog.verbose = newValue }
     }
 
     /// Blocks until every eBPF object of finished runs is released. Runs end without waiting for
@@ -25,8 +15,6 @@ public enum EBPFBackend {
     /// 250 ms here), on its own: `untilFreed` also waits for that, for leak checks that count the
     /// machine's loaded programs.
     public static func waitForReleases(untilFreed: Bool = false) {
-        #if os(Linux)
-            BPFReleaser.waitUntilIdle(untilFreed: untilFreed)
-        #endif
+        BPFReleaser.waitUntilIdle(untilFreed: untilFreed)
     }
 }

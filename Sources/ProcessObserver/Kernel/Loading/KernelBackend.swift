@@ -13,29 +13,25 @@ enum KernelBackend {
     static func open(
         categories: Set<EventCategory>, logger: Logger, trackingOnly: Bool = false
     ) throws(ObserverError) -> (any KernelEventSource)? {
-        #if os(Linux)
-            let requested = categories.intersection(EventCategory.kernelCategories)
-            guard !requested.isEmpty || trackingOnly else { return nil }
-            let probe = KernelProbe.cached
-            let usable = requested.filter { category in
-                probe.capabilities.contains { $0.category == category && $0.support != .unavailable }
+        let requested = categories.intersection(EventCategory.kernelCategories)
+        guard !requested.isEmpty || trackingOnly else { return nil }
+        let probe = KernelProbe.cached
+        let usable = requested.filter { category in
+            probe.capabilities.contains { $0.category == category && $0.support != .unavailable }
+        }
+        guard let attach = probe.syscallAttach, !usable.isEmpty || trackingOnly else {
+            if let reason = probe.capabilities.first?.reason {
+                logger.debug("eBPF categories unavailable: \(reason)")
             }
-            guard let attach = probe.syscallAttach, !usable.isEmpty || trackingOnly else {
-                if let reason = probe.capabilities.first?.reason {
-                    logger.debug("eBPF categories unavailable: \(reason)")
-                }
-                return nil
-            }
-            do {
-                return try EBPFEventSource(
-                    categories: usable, syscallAttach: attach, syscalls: probe.syscalls, logger: logger)
-            } catch {
-                let (reason, remedy) = KernelProbe.classify(error)
-                throw loadFailure(categories: usable, reason: reason, remedy: remedy)
-            }
-        #else
             return nil
-        #endif
+        }
+        do {
+            return try EBPFEventSource(
+                categories: usable, syscallAttach: attach, syscalls: probe.syscalls, logger: logger)
+        } catch {
+            let (reason, remedy) = KernelProbe.classify(error)
+            throw loadFailure(categories: usable, reason: reason, remedy: remedy)
+        }
     }
 
     /// The error a failed load is reported with: what failed, why, and what to do when there is
@@ -50,16 +46,7 @@ enum KernelBackend {
     /// `ObserverCapabilities.negotiate()` caches). `conclusive` is false when the probe failed
     /// rather than found an answer.
     static func probe(verifyingLoad: Bool = true) -> (capabilities: [CategoryCapability], conclusive: Bool) {
-        #if os(Linux)
-            let probe = verifyingLoad ? KernelProbe.run() : KernelProbe.cached
-            return (probe.capabilities, probe.conclusive)
-        #else
-            let list = EventCategory.kernelCategories.sorted().map {
-                CategoryCapability(
-                    category: $0, support: .unavailable, backend: "ebpf", reason: "eBPF needs Linux",
-                    remedy: "run on Linux 5.8 or later")
-            }
-            return (list, true)
-        #endif
+        let probe = verifyingLoad ? KernelProbe.run() : KernelProbe.cached
+        return (probe.capabilities, probe.conclusive)
     }
 }

@@ -1,64 +1,60 @@
-#if os(Linux)
-    import CObserverBPF
+import CObserverBPF
 
-    /// A syscall the eBPF programs understand, with this architecture's number (from the C
-    /// library's `SYS_*` constants, never hard-coded) and the tracepoint names it appears under.
-    ///
-    /// The raw values are `enum obs_syscall` in `obs_records.h`. Some syscalls do not exist on every
-    /// architecture (arm64 has no `open`, `creat`, `unlink`, `rmdir`, `mkdir` or `rename`): those
-    /// have no number there and are simply not observed (their `*at` successors are).
-    struct ObservedSyscall: Hashable, Sendable {
-        let id: UInt32
-        let name: String
-        let category: EventCategory
-        /// The event kind it produces (for `partial` capability reports).
-        let kind: String
-        /// This architecture's syscall number, nil when the syscall does not exist here.
-        let number: Int32?
+/// A syscall the eBPF programs understand, with this architecture's number (from the C
+/// library's `SYS_*` constants, never hard-coded) and the tracepoint names it appears under.
+///
+/// The raw values are `enum obs_syscall` in `obs_records.h`. Some syscalls do not exist on every
+/// architecture (arm64 has no `open`, `creat`, `unlink`, `rmdir`, `mkdir` or `rename`): those
+/// have no number there and are simply not observed (their `*at` successors are).
+struct ObservedSyscall: Hashable, Sendable {
+    let id: UInt32
+    let name: String
+    let category: EventCategory
+    /// The event kind it produces (for `partial` capability reports).
+    let kind: String
+    /// This architecture's syscall number, nil when the syscall does not exist here.
+    let number: Int32?
 
-        var enterTracepoint: String { "sys_enter_\(name)" }
-        var exitTracepoint: String { "sys_exit_\(name)" }
+    var enterTracepoint: String { "sys_enter_\(name)" }
+    var exitTracepoint: String { "sys_exit_\(name)" }
 
-        static let all: [ObservedSyscall] = {
-            func sc(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ kind: String, _ nr: Int32?)
-                -> ObservedSyscall
-            {
-                ObservedSyscall(id: id.rawValue, name: name, category: category, kind: kind, number: nr)
-            }
-            #if arch(x86_64)
-                let legacy:
-                    (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
-                        (SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename)
-            #else
-                let legacy:
-                    (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
-                        (nil, nil, nil, nil, nil, nil)
-            #endif
-            return [
-                sc(OBS_SC_OPEN, "open", .file, "open", legacy.open),
-                sc(OBS_SC_OPENAT, "openat", .file, "open", SYS_openat),
-                sc(OBS_SC_OPENAT2, "openat2", .file, "open", SYS_openat2),
-                sc(OBS_SC_CREAT, "creat", .file, "open", legacy.creat),
-                sc(OBS_SC_UNLINK, "unlink", .file, "unlink", legacy.unlink),
-                sc(OBS_SC_UNLINKAT, "unlinkat", .file, "unlink", SYS_unlinkat),
-                sc(OBS_SC_RMDIR, "rmdir", .file, "rmdir", legacy.rmdir),
-                sc(OBS_SC_MKDIR, "mkdir", .file, "mkdir", legacy.mkdir),
-                sc(OBS_SC_MKDIRAT, "mkdirat", .file, "mkdir", SYS_mkdirat),
-                sc(OBS_SC_RENAME, "rename", .file, "rename", legacy.rename),
-                sc(OBS_SC_RENAMEAT, "renameat", .file, "rename", SYS_renameat),
-                sc(OBS_SC_RENAMEAT2, "renameat2", .file, "rename", SYS_renameat2),
-                sc(OBS_SC_EXECVE, "execve", .process, "exec", SYS_execve),
-                sc(OBS_SC_EXECVEAT, "execveat", .process, "exec", SYS_execveat),
-                sc(OBS_SC_CONNECT, "connect", .network, "connect", SYS_connect),
-                sc(OBS_SC_ACCEPT, "accept", .network, "accept", SYS_accept),
-                sc(OBS_SC_ACCEPT4, "accept4", .network, "accept", SYS_accept4),
-                sc(OBS_SC_BIND, "bind", .network, "bind", SYS_bind),
-                sc(OBS_SC_LISTEN, "listen", .network, "listen", SYS_listen),
-            ].filter { $0.number != nil }
-        }()
-
-        static func of(_ categories: Set<EventCategory>) -> [ObservedSyscall] {
-            all.filter { categories.contains($0.category) }
+    static let all: [ObservedSyscall] = {
+        func sc(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ kind: String, _ nr: Int32?)
+            -> ObservedSyscall
+        {
+            ObservedSyscall(id: id.rawValue, name: name, category: category, kind: kind, number: nr)
         }
+        #if arch(x86_64)
+            let legacy: (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
+                (SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename)
+        #else
+            let legacy: (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
+                (nil, nil, nil, nil, nil, nil)
+        #endif
+        return [
+            sc(OBS_SC_OPEN, "open", .file, "open", legacy.open),
+            sc(OBS_SC_OPENAT, "openat", .file, "open", SYS_openat),
+            sc(OBS_SC_OPENAT2, "openat2", .file, "open", SYS_openat2),
+            sc(OBS_SC_CREAT, "creat", .file, "open", legacy.creat),
+            sc(OBS_SC_UNLINK, "unlink", .file, "unlink", legacy.unlink),
+            sc(OBS_SC_UNLINKAT, "unlinkat", .file, "unlink", SYS_unlinkat),
+            sc(OBS_SC_RMDIR, "rmdir", .file, "rmdir", legacy.rmdir),
+            sc(OBS_SC_MKDIR, "mkdir", .file, "mkdir", legacy.mkdir),
+            sc(OBS_SC_MKDIRAT, "mkdirat", .file, "mkdir", SYS_mkdirat),
+            sc(OBS_SC_RENAME, "rename", .file, "rename", legacy.rename),
+            sc(OBS_SC_RENAMEAT, "renameat", .file, "rename", SYS_renameat),
+            sc(OBS_SC_RENAMEAT2, "renameat2", .file, "rename", SYS_renameat2),
+            sc(OBS_SC_EXECVE, "execve", .process, "exec", SYS_execve),
+            sc(OBS_SC_EXECVEAT, "execveat", .process, "exec", SYS_execveat),
+            sc(OBS_SC_CONNECT, "connect", .network, "connect", SYS_connect),
+            sc(OBS_SC_ACCEPT, "accept", .network, "accept", SYS_accept),
+            sc(OBS_SC_ACCEPT4, "accept4", .network, "accept", SYS_accept4),
+            sc(OBS_SC_BIND, "bind", .network, "bind", SYS_bind),
+            sc(OBS_SC_LISTEN, "listen", .network, "listen", SYS_listen),
+        ].filter { $0.number != nil }
+    }()
+
+    static func of(_ categories: Set<EventCategory>) -> [ObservedSyscall] {
+        all.filter { categories.contains($0.category) }
     }
-#endif
+}

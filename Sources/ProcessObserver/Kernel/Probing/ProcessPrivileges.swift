@@ -25,7 +25,7 @@ struct ProcessPrivileges: Hashable, Sendable {
 
     /// This process's privileges; nil when /proc/self/status cannot be read.
     static func current() -> ProcessPrivileges? {
-        guard let text = KernelFiles.read("/proc/self/status") else { return nil }
+        guard let text = ProcFS.readText("/proc/self/status") else { return nil }
         return parse(status: text)
     }
 }

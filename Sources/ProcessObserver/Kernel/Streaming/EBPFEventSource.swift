@@ -1,196 +1,193 @@
-#if os(Linux)
-    import CLibbpf
-    import CObserverBPF
-    import Glibc
-    import Logging
-    import SystemPackage
+import CLibbpf
+import CObserverBPF
+import Logging
+import SystemPackage
 
-    /// The eBPF kernel source: the loaded observer object, the tracked map, and the
-    /// `RingBufferReader` whose thread turns records into events.
-    final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
-        let categories: Set<EventCategory>
-        let syscallAttach: BPFObject.SyscallAttach
-        private let object: BPFObject
-        private let trackedFD: Int32
-        private let countersFD: Int32
-        private let syscallsFD: Int32
-        private let enabledSyscalls: [ObservedSyscall]
-        private let logger: Logger?
-        private var reader: RingBufferReader?
-        private var started = false
-        private let lock = ConditionLock()
-        private var stopped = false
+/// The eBPF kernel source: the loaded observer object, the tracked map, and the
+/// `RingBufferReader` whose thread turns records into events.
+final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
+    let categories: Set<EventCategory>
+    let syscallAttach: BPFObject.SyscallAttach
+    private let object: BPFObject
+    private let trackedFD: Int32
+    private let countersFD: Int32
+    private let syscallsFD: Int32
+    private let enabledSyscalls: [ObservedSyscall]
+    private let logger: Logger?
+    private var reader: RingBufferReader?
+    private var started = false
+    private let lock = ConditionLock()
+    private var stopped = false
 
-        /// Opens, loads and attaches everything `categories` needs. Process-tree tracking is always
-        /// attached (file and network events follow the tree too).
-        init(
-            categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-            syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
-            logger: Logger? = nil
-        ) throws(BPFObject.Failure) {
-            self.logger = logger
-            let kernelCategories = categories.intersection(EventCategory.kernelCategories)
-            self.categories = kernelCategories
-            self.syscallAttach = syscallAttach
-            let object = try BPFObject(
-                options: .init(
-                    categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-                    wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4))))
-            self.object = object
-            try object.load()
-            trackedFD = try object.mapFD(OBS_MAP_TRACKED)
-            countersFD = try object.mapFD(OBS_MAP_COUNTERS)
-            syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
-            let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
-            enabledSyscalls = syscalls
-            try object.enableSyscalls(syscalls)
-            for (program, tracepoint) in [
-                (OBS_PROG_SCHED_PROCESS_FORK, "sched_process_fork"),
-                (OBS_PROG_SCHED_PROCESS_EXEC, "sched_process_exec"),
-                (OBS_PROG_SCHED_PROCESS_EXIT, "sched_process_exit"),
-            ] {
-                try object.attachRaw(program: program, tracepoint: tracepoint)
-            }
-            if !syscalls.isEmpty {
-                switch syscallAttach {
-                case .tracepoints:
-                    for sc in syscalls {
-                        try object.attachTracepoint(
-                            program: OBS_PROG_TP_SYS_ENTER, category: "syscalls", name: sc.enterTracepoint)
-                        try object.attachTracepoint(
-                            program: OBS_PROG_TP_SYS_EXIT, category: "syscalls", name: sc.exitTracepoint)
-                    }
-                case .rawSyscalls:
-                    try object.attachRaw(program: OBS_PROG_RAW_SYS_ENTER, tracepoint: "sys_enter")
-                    try object.attachRaw(program: OBS_PROG_RAW_SYS_EXIT, tracepoint: "sys_exit")
+    /// Opens, loads and attaches everything `categories` needs. Process-tree tracking is always
+    /// attached (file and network events follow the tree too).
+    init(
+        categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
+        syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
+        logger: Logger? = nil
+    ) throws(BPFObject.Failure) {
+        self.logger = logger
+        let kernelCategories = categories.intersection(EventCategory.kernelCategories)
+        self.categories = kernelCategories
+        self.syscallAttach = syscallAttach
+        let object = try BPFObject(
+            options: .init(
+                categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
+                wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4))))
+        self.object = object
+        try object.load()
+        trackedFD = try object.mapFD(OBS_MAP_TRACKED)
+        countersFD = try object.mapFD(OBS_MAP_COUNTERS)
+        syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
+        let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
+        enabledSyscalls = syscalls
+        try object.enableSyscalls(syscalls)
+        for (program, tracepoint) in [
+            (OBS_PROG_SCHED_PROCESS_FORK, "sched_process_fork"),
+            (OBS_PROG_SCHED_PROCESS_EXEC, "sched_process_exec"),
+            (OBS_PROG_SCHED_PROCESS_EXIT, "sched_process_exit"),
+        ] {
+            try object.attachRaw(program: program, tracepoint: tracepoint)
+        }
+        if !syscalls.isEmpty {
+            switch syscallAttach {
+            case .tracepoints:
+                for sc in syscalls {
+                    try object.attachTracepoint(
+                        program: OBS_PROG_TP_SYS_ENTER, category: "syscalls", name: sc.enterTracepoint)
+                    try object.attachTracepoint(
+                        program: OBS_PROG_TP_SYS_EXIT, category: "syscalls", name: sc.exitTracepoint)
                 }
-            }
-            reader = try RingBufferReader(
-                mapFD: object.mapFD(OBS_MAP_EVENTS),
-                consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories)))
-        }
-
-        deinit { _ = stop() }
-
-        /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
-        func track(processID: Int32) throws(ObserverError) {
-            var key = UInt32(bitPattern: processID)
-            var value = obs_tracked(parent_tgid: 0, pad: 0)
-            if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
-                let e = Errno(rawValue: errno)
-                throw ObserverError(
-                    .backendFailed, failure: "tracking process \(processID) in the eBPF map",
-                    reason: e == .argListTooLong
-                        ? "the tracked map is full (\(OBS_TRACKED_MAX) processes)" : "the kernel refused the update",
-                    call: "bpf(BPF_MAP_UPDATE_ELEM)", errno: e)
+            case .rawSyscalls:
+                try object.attachRaw(program: OBS_PROG_RAW_SYS_ENTER, tracepoint: "sys_enter")
+                try object.attachRaw(program: OBS_PROG_RAW_SYS_EXIT, tracepoint: "sys_exit")
             }
         }
-
-        /// Removes `processID` from the tracked map (for an attach that found the process gone).
-        func untrack(processID: Int32) {
-            var key = UInt32(bitPattern: processID)
-            _ = bpf_map_delete_elem(trackedFD, &key)
-        }
-
-        func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?) {
-            lock.withLock {
-                guard !stopped, !started, let reader else { return }
-                started = true
-                reader.consumer.hub = hub
-                reader.consumer.rootProcessID = rootProcessID
-                reader.consumer.onRootExit = onRootExit
-                reader.start()
-            }
-        }
-
-        /// Stops the consumer, consumes what is left, reports the counters and leftovers, and
-        /// releases the ring buffer, links, programs and maps.
-        func stop() -> KernelSourceStats {
-            lock.lock()
-            defer { lock.unlock() }
-            if stopped { return finalStats }
-            stopped = true
-            reader?.stop()
-            var stats = KernelSourceStats()
-            let counters = readCounters()
-            stats.emitted = counters.emitted
-            stats.lost = counters.lost
-            if let consumer = reader?.consumer {
-                stats.malformed = consumer.malformed
-                stats.lost += consumer.malformed
-                if consumer.malformed > 0 {
-                    let message =
-                        "Defect: \(consumer.malformed) kernel records broke the contract in obs_records.h and were "
-                        + "dropped (reported as lost); the first: \(consumer.firstMalformed ?? "?"). Report it."
-                    logger?.error("\(message)")
-                }
-                // Losses no later record carried (the lost records were the last on their CPU).
-                let unreported = counters.lost &- consumer.lostReported
-                if unreported > 0 && counters.lost >= consumer.lostReported, let hub = consumer.hub {
-                    hub.publishKernelLoss(
-                        unreported, timestampNs: Clock.monotonicNs(), processID: consumer.rootProcessID)
-                }
-                stats.delivered = consumer.delivered
-            }
-            stats.leftoverTracked = leftoverTracked()
-            reader?.free()
-            reader = nil
-            makeInert()
-            BPFReleaser.release(object)
-            finalStats = stats
-            return stats
-        }
-
-        private var finalStats = KernelSourceStats()
-
-        /// Empties the syscall and tracked maps so every program returns at its first lookup
-        /// until the links are destroyed in the background.
-        private func makeInert() {
-            var zero: UInt32 = 0
-            for sc in enabledSyscalls {
-                guard let nr = sc.number, nr >= 0 else { continue }
-                var key = UInt32(nr)
-                _ = bpf_map_update_elem(syscallsFD, &key, &zero, 0)
-            }
-            var key: UInt32 = 0
-            while bpf_map_get_next_key(trackedFD, nil, &key) == 0 {
-                if bpf_map_delete_elem(trackedFD, &key) != 0 { break }
-            }
-        }
-
-        /// Sums the per-CPU counters (`bpf(BPF_MAP_LOOKUP_ELEM)` returns one value per possible CPU).
-        private func readCounters() -> (emitted: UInt64, lost: UInt64) {
-            let cpus = Int(max(1, libbpf_num_possible_cpus()))
-            var values = [UInt64](repeating: 0, count: cpus)
-            func sum(_ index: obs_counter) -> UInt64 {
-                var key = index.rawValue
-                guard bpf_map_lookup_elem(countersFD, &key, &values) == 0 else { return 0 }
-                return values.reduce(0, &+)
-            }
-            return (sum(OBS_COUNTER_EMITTED), sum(OBS_COUNTER_LOST))
-        }
-
-        /// Tgids still in the tracked map whose process no longer exists: each is a defect (the
-        /// exit tracepoint should have removed it). Live descendants are not listed.
-        private func leftoverTracked() -> [Int32] {
-            var out: [Int32] = []
-            var key: UInt32 = 0
-            var next: UInt32 = 0
-            var first = true
-            while true {
-                let rc =
-                    first
-                    ? bpf_map_get_next_key(trackedFD, nil, &next) : bpf_map_get_next_key(trackedFD, &key, &next)
-                if rc != 0 { break }
-                first = false
-                key = next
-                let pid = Int32(bitPattern: next)
-                if kill(pid, 0) != 0 && errno == ESRCH { out.append(pid) }
-            }
-            return out.sorted()
-        }
-
-        /// Ids of the loaded programs, for leak checks.
-        var programIDs: [UInt32] { lock.withLock { stopped ? [] : object.programIDs } }
+        reader = try RingBufferReader(
+            mapFD: object.mapFD(OBS_MAP_EVENTS),
+            consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories)))
     }
-#endif
+
+    deinit { _ = stop() }
+
+    /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
+    func track(processID: Int32) throws(ObserverError) {
+        var key = UInt32(bitPattern: processID)
+        var value = obs_tracked(parent_tgid: 0, pad: 0)
+        if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
+            let e = Syscall.lastErrno
+            throw ObserverError(
+                .backendFailed, failure: "tracking process \(processID) in the eBPF map",
+                reason: e == .argListTooLong
+                    ? "the tracked map is full (\(OBS_TRACKED_MAX) processes)" : "the kernel refused the update",
+                call: "bpf(BPF_MAP_UPDATE_ELEM)", errno: e)
+        }
+    }
+
+    /// Removes `processID` from the tracked map (for an attach that found the process gone).
+    func untrack(processID: Int32) {
+        var key = UInt32(bitPattern: processID)
+        _ = bpf_map_delete_elem(trackedFD, &key)
+    }
+
+    func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?) {
+        lock.withLock {
+            guard !stopped, !started, let reader else { return }
+            started = true
+            reader.consumer.hub = hub
+            reader.consumer.rootProcessID = rootProcessID
+            reader.consumer.onRootExit = onRootExit
+            reader.start()
+        }
+    }
+
+    /// Stops the consumer, consumes what is left, reports the counters and leftovers, and
+    /// releases the ring buffer, links, programs and maps.
+    func stop() -> KernelSourceStats {
+        lock.lock()
+        defer { lock.unlock() }
+        if stopped { return finalStats }
+        stopped = true
+        reader?.stop()
+        var stats = KernelSourceStats()
+        let counters = readCounters()
+        stats.emitted = counters.emitted
+        stats.lost = counters.lost
+        if let consumer = reader?.consumer {
+            stats.malformed = consumer.malformed
+            stats.lost += consumer.malformed
+            if consumer.malformed > 0 {
+                let message =
+                    "Defect: \(consumer.malformed) kernel records broke the contract in obs_records.h and were "
+                    + "dropped (reported as lost); the first: \(consumer.firstMalformed ?? "?"). Report it."
+                logger?.error("\(message)")
+            }
+            // Losses no later record carried (the lost records were the last on their CPU).
+            let unreported = counters.lost &- consumer.lostReported
+            if unreported > 0 && counters.lost >= consumer.lostReported, let hub = consumer.hub {
+                hub.publishKernelLoss(
+                    unreported, timestampNs: Clock.monotonicNs(), processID: consumer.rootProcessID)
+            }
+            stats.delivered = consumer.delivered
+        }
+        stats.leftoverTracked = leftoverTracked()
+        reader?.free()
+        reader = nil
+        makeInert()
+        BPFReleaser.release(object)
+        finalStats = stats
+        return stats
+    }
+
+    private var finalStats = KernelSourceStats()
+
+    /// Empties the syscall and tracked maps so every program returns at its first lookup
+    /// until the links are destroyed in the background.
+    private func makeInert() {
+        var zero: UInt32 = 0
+        for sc in enabledSyscalls {
+            guard let nr = sc.number, nr >= 0 else { continue }
+            var key = UInt32(nr)
+            _ = bpf_map_update_elem(syscallsFD, &key, &zero, 0)
+        }
+        var key: UInt32 = 0
+        while bpf_map_get_next_key(trackedFD, nil, &key) == 0 {
+            if bpf_map_delete_elem(trackedFD, &key) != 0 { break }
+        }
+    }
+
+    /// Sums the per-CPU counters (`bpf(BPF_MAP_LOOKUP_ELEM)` returns one value per possible CPU).
+    private func readCounters() -> (emitted: UInt64, lost: UInt64) {
+        let cpus = Int(max(1, libbpf_num_possible_cpus()))
+        var values = [UInt64](repeating: 0, count: cpus)
+        func sum(_ index: obs_counter) -> UInt64 {
+            var key = index.rawValue
+            guard bpf_map_lookup_elem(countersFD, &key, &values) == 0 else { return 0 }
+            return values.reduce(0, &+)
+        }
+        return (sum(OBS_COUNTER_EMITTED), sum(OBS_COUNTER_LOST))
+    }
+
+    /// Tgids still in the tracked map whose process no longer exists: each is a defect (the
+    /// exit tracepoint should have removed it). Live descendants are not listed.
+    private func leftoverTracked() -> [Int32] {
+        var out: [Int32] = []
+        var key: UInt32 = 0
+        var next: UInt32 = 0
+        var first = true
+        while true {
+            let rc =
+                first
+                ? bpf_map_get_next_key(trackedFD, nil, &next) : bpf_map_get_next_key(trackedFD, &key, &next)
+            if rc != 0 { break }
+            first = false
+            key = next
+            let pid = Int32(bitPattern: next)
+            if !Syscall.processExists(pid) { out.append(pid) }
+        }
+        return out.sorted()
+    }
+
+    /// Ids of the loaded programs, for leak checks.
+    var programIDs: [UInt32] { lock.withLock { stopped ? [] : object.programIDs } }
+}

@@ -1,329 +1,320 @@
-#if os(Linux)
-    import CObserverBPF
-    import Glibc
+import CObserverBPF
 
-    /// Turns one ring-buffer record (`obs_records.h`) into an `ObserverEvent`, copying every byte it
-    /// keeps: the record's memory belongs to the ring and is reused once the callback returns.
-    ///
-    /// Every record is checked against the contract's size rule before any field past the header
-    /// is read: its type must be known, its lengths must fit their fields, and it must be exactly
-    /// as long as the rule says for those lengths (`OBS_*_REC_SIZE`). Anything else is
-    /// `Malformed`, which the consumer counts and reports as a kernel loss.
-    struct RecordDecoder {
-        /// What one record became.
-        struct Decoded {
-            var event: ObserverEvent?
-            /// Records this CPU lost just before this one (`obs_header.lost_before`).
-            var lostBefore: UInt64
-            /// Set for an exit record: the process and its status.
-            var exit: (processID: Int32, status: ExitStatus)?
+/// Turns one ring-buffer record (`obs_records.h`) into an `ObserverEvent`, copying every byte it
+/// keeps: the record's memory belongs to the ring and is reused once the callback returns.
+///
+/// Every record is checked against the contract's size rule before any field past the header
+/// is read: its type must be known, its lengths must fit their fields, and it must be exactly
+/// as long as the rule says for those lengths (`OBS_*_REC_SIZE`). Anything else is
+/// `Malformed`, which the consumer counts and reports as a kernel loss.
+struct RecordDecoder {
+    /// What one record became.
+    struct Decoded {
+        var event: ObserverEvent?
+        /// Records this CPU lost just before this one (`obs_header.lost_before`).
+        var lostBefore: UInt64
+        /// Set for an exit record: the process and its status.
+        var exit: (processID: Int32, status: ExitStatus)?
+    }
+
+    /// A record that breaks the contract: dropped, and counted as lost.
+    struct Malformed: Error, Equatable {
+        /// What is wrong with it, in a sentence fragment ("an exec record of 4100 bytes ...").
+        var reason: String
+        /// The header's `lost_before` when the header itself was whole, else 0.
+        var lostBefore: UInt64 = 0
+        /// The header's timestamp when the header was whole.
+        var timestampNs: UInt64?
+    }
+
+    let categories: Set<EventCategory>
+
+    /// Decodes `record`, or throws `Malformed` without reading past its end.
+    func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
+        let size = record.count
+        guard let p = record.baseAddress, size >= Int(obs_min_rec_size()) else {
+            throw Malformed(
+                reason: "a record of \(size) bytes is shorter than its \(obs_min_rec_size())-byte header")
         }
-
-        /// A record that breaks the contract: dropped, and counted as lost.
-        struct Malformed: Error, Equatable {
-            /// What is wrong with it, in a sentence fragment ("an exec record of 4100 bytes ...").
-            var reason: String
-            /// The header's `lost_before` when the header itself was whole, else 0.
-            var lostBefore: UInt64 = 0
-            /// The header's timestamp when the header was whole.
-            var timestampNs: UInt64?
-        }
-
-        let categories: Set<EventCategory>
-
-        /// Decodes `record`, or throws `Malformed` without reading past its end.
-        func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
-            let size = record.count
-            guard let p = record.baseAddress, size >= Int(obs_min_rec_size()) else {
-                throw Malformed(
-                    reason: "a record of \(size) bytes is shorter than its \(obs_min_rec_size())-byte header")
+        let h = p.loadUnaligned(as: obs_header.self)
+        let check = SizeCheck(size: size, lostBefore: UInt64(h.lost_before), timestampNs: h.ts_ns)
+        try check.lengths(Self.rule(of: h.type, at: p, size: size, check: check))
+        var event = ObserverEvent(
+            timestampNs: h.ts_ns, category: .process, processID: Int32(bitPattern: h.tgid),
+            threadID: Int32(bitPattern: h.tid), parentProcessID: h.ptgid == 0 ? nil : Int32(bitPattern: h.ptgid),
+            command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
+            kind: .lost(Lost(count: 0, source: .kernel)))
+        var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil)
+        switch h.type {
+        case OBS_REC_FORK.rawValue:
+            let r = p.loadUnaligned(as: obs_fork_rec.self)
+            event.parentProcessID = Int32(bitPattern: r.parent_tgid)
+            event.kind = .fork(
+                Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
+        case OBS_REC_EXIT.rawValue:
+            let r = p.loadUnaligned(as: obs_exit_rec.self)
+            let status = ExitStatus(waitStatus: r.status)
+            event.kind = .exit(status)
+            decoded.exit = (event.processID, status)
+        case OBS_REC_EXEC.rawValue:
+            event.kind = decodeExec(p, size: size)
+        case OBS_REC_FILE.rawValue:
+            event.category = .file
+            guard let kind = decodeFile(p, size: size) else {
+                throw check.fail("of unknown operation", type: h.type)
             }
-            let h = p.loadUnaligned(as: obs_header.self)
-            let check = SizeCheck(size: size, lostBefore: UInt64(h.lost_before), timestampNs: h.ts_ns)
-            try check.lengths(Self.rule(of: h.type, at: p, size: size, check: check))
-            var event = ObserverEvent(
-                timestampNs: h.ts_ns, category: .process, processID: Int32(bitPattern: h.tgid),
-                threadID: Int32(bitPattern: h.tid), parentProcessID: h.ptgid == 0 ? nil : Int32(bitPattern: h.ptgid),
-                command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
-                kind: .lost(Lost(count: 0, source: .kernel)))
-            var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil)
-            switch h.type {
-            case OBS_REC_FORK.rawValue:
-                let r = p.loadUnaligned(as: obs_fork_rec.self)
-                event.parentProcessID = Int32(bitPattern: r.parent_tgid)
-                event.kind = .fork(
-                    Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
-            case OBS_REC_EXIT.rawValue:
-                let r = p.loadUnaligned(as: obs_exit_rec.self)
-                let status = ExitStatus(waitStatus: r.status)
-                event.kind = .exit(status)
-                decoded.exit = (event.processID, status)
-            case OBS_REC_EXEC.rawValue:
-                event.kind = decodeExec(p, size: size)
-            case OBS_REC_FILE.rawValue:
-                event.category = .file
-                guard let kind = decodeFile(p, size: size) else {
-                    throw check.fail("of unknown operation", type: h.type)
-                }
-                event.kind = kind
-            case OBS_REC_SOCK.rawValue:
-                event.category = .network
-                guard let kind = decodeSocket(p, size: size) else {
-                    throw check.fail("of unknown operation", type: h.type)
-                }
-                event.kind = kind
-            default:
-                throw check.fail("of unknown type \(h.type)")
+            event.kind = kind
+        case OBS_REC_SOCK.rawValue:
+            event.category = .network
+            guard let kind = decodeSocket(p, size: size) else {
+                throw check.fail("of unknown operation", type: h.type)
             }
-            if categories.contains(event.category) { decoded.event = event }
-            return decoded
+            event.kind = kind
+        default:
+            throw check.fail("of unknown type \(h.type)")
+        }
+        if categories.contains(event.category) { decoded.event = event }
+        return decoded
+    }
+
+    // MARK: - the size rule
+
+    /// The record's header facts, for the failures the checks throw.
+    private struct SizeCheck {
+        var size: Int
+        var lostBefore: UInt64
+        var timestampNs: UInt64
+
+        func fail(_ what: String, type: UInt32? = nil) -> Malformed {
+            let name = type.map { RecordDecoder.typeName($0) + " " } ?? ""
+            let article = name.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+            return Malformed(
+                reason: "\(article) \(name)record \(what) (\(size) bytes)",
+                lostBefore: lostBefore, timestampNs: timestampNs)
         }
 
-        // MARK: - the size rule
-
-        /// The record's header facts, for the failures the checks throw.
-        private struct SizeCheck {
-            var size: Int
-            var lostBefore: UInt64
-            var timestampNs: UInt64
-
-            func fail(_ what: String, type: UInt32? = nil) -> Malformed {
-                let name = type.map { RecordDecoder.typeName($0) + " " } ?? ""
-                let article = name.first.map { "aeiou".contains($0) } == true ? "an" : "a"
-                return Malformed(
-                    reason: "\(article) \(name)record \(what) (\(size) bytes)",
-                    lostBefore: lostBefore, timestampNs: timestampNs)
+        /// Checks the lengths against their fields and the size against the rule's.
+        func lengths(_ rule: Rule) throws(Malformed) {
+            for (name, value, limit) in rule.lengths where value > limit {
+                throw fail("whose \(name) of \(value) exceeds its \(limit)-byte field", type: rule.type)
             }
-
-            /// Checks the lengths against their fields and the size against the rule's.
-            func lengths(_ rule: Rule) throws(Malformed) {
-                for (name, value, limit) in rule.lengths where value > limit {
-                    throw fail("whose \(name) of \(value) exceeds its \(limit)-byte field", type: rule.type)
-                }
-                if size != rule.expected {
-                    throw fail("that should be \(rule.expected) bytes by the size rule", type: rule.type)
-                }
-            }
-        }
-
-        /// What the size rule expects of one record: its exact size, and its lengths with limits.
-        private struct Rule {
-            var type: UInt32
-            var expected: Int
-            var lengths: [(String, Int, Int)] = []
-        }
-
-        static func typeName(_ type: UInt32) -> String {
-            switch type {
-            case OBS_REC_FORK.rawValue: "fork"
-            case OBS_REC_EXIT.rawValue: "exit"
-            case OBS_REC_EXEC.rawValue: "exec"
-            case OBS_REC_FILE.rawValue: "file"
-            case OBS_REC_SOCK.rawValue: "socket"
-            default: "type-\(type)"
-            }
-        }
-
-        /// The rule for a record of `type`, reading only the length fields, and only once the
-        /// record is known to reach past them.
-        private static func rule(of type: UInt32, at p: UnsafeRawPointer, size: Int, check: SizeCheck) throws(Malformed)
-            -> Rule
-        {
-            func u16(_ offset: Int) -> Int { Int(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
-            func atLeast(_ base: UInt64) throws(Malformed) {
-                if size < Int(base) {
-                    throw check.fail("shorter than its \(base) bytes of fixed fields", type: type)
-                }
-            }
-            let pathMax = Int(OBS_PATH_MAX)
-            switch type {
-            case OBS_REC_FORK.rawValue:
-                return Rule(type: type, expected: Int(obs_fork_rec_size()))
-            case OBS_REC_EXIT.rawValue:
-                return Rule(type: type, expected: Int(obs_exit_rec_size()))
-            case OBS_REC_SOCK.rawValue:
-                try atLeast(UInt64(obs_sock_rec_size()))
-                let addrLen = Int(
-                    p.loadUnaligned(
-                        fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!, as: UInt32.self))
-                return Rule(
-                    type: type, expected: Int(obs_sock_rec_size()),
-                    lengths: [("addr_len", addrLen, Int(OBS_SOCKADDR_MAX))])
-            case OBS_REC_EXEC.rawValue:
-                try atLeast(obs_exec_rec_size(0))
-                let argvLen = u16(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!)
-                return Rule(
-                    type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen))),
-                    lengths: [
-                        ("path_len", u16(MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!), pathMax),
-                        ("argv_len", argvLen, Int(OBS_ARGV_MAX)),
-                    ])
-            case OBS_REC_FILE.rawValue:
-                try atLeast(obs_file_rec_size(0))
-                let pathLen = u16(FileField.pathLen)
-                let path2Len = u16(FileField.path2Len)
-                let lengths = [("path_len", pathLen, pathMax), ("path2_len", path2Len, pathMax)]
-                if p.load(fromByteOffset: FileField.op, as: UInt8.self) == UInt8(OBS_FILE_RENAME.rawValue) {
-                    return Rule(type: type, expected: Int(obs_rename_rec_size(UInt64(path2Len))), lengths: lengths)
-                }
-                return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(pathLen))), lengths: lengths)
-            default:
-                throw check.fail("of unknown type \(type)")
-            }
-        }
-
-        // MARK: - kinds
-
-        private static let execPath = MemoryLayout<obs_exec_rec>.offset(of: \.path)!
-        private static let execArgv = MemoryLayout<obs_exec_rec>.offset(of: \.argv)!
-
-        private func decodeExec(_ p: UnsafeRawPointer, size: Int) -> EventKind {
-            let ret = p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.ret)!, as: Int64.self)
-            let pathLen = Int(
-                p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!, as: UInt16.self))
-            let argvLen = Int(
-                p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!, as: UInt16.self))
-            let pathFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_flags)!, as: UInt8.self)
-            let argvFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags)!, as: UInt8.self)
-            let path = Self.captured(
-                p + Self.execPath, length: pathLen, flags: pathFlags, available: size - Self.execPath)
-            var argv: [ByteString] = []
-            let blob = UnsafeRawBufferPointer(
-                start: p + Self.execArgv, count: max(0, min(argvLen, size - Self.execArgv, Int(OBS_ARGV_MAX))))
-            var start = 0
-            for i in 0..<blob.count where blob[i] == 0 {
-                argv.append(ByteString(blob[start..<i]))
-                start = i + 1
-            }
-            if start < blob.count { argv.append(ByteString(blob[start..<blob.count])) }
-            let truncated = argvFlags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue | OBS_CAPTURE_UNREADABLE.rawValue) != 0
-            return .exec(Exec(path: path, argv: argv, argvTruncated: truncated, result: SyscallResult(ret)))
-        }
-
-        private enum FileField {
-            static let ret = MemoryLayout<obs_file_rec>.offset(of: \.ret)!
-            static let dfd = MemoryLayout<obs_file_rec>.offset(of: \.dfd)!
-            static let flags = MemoryLayout<obs_file_rec>.offset(of: \.flags)!
-            static let mode = MemoryLayout<obs_file_rec>.offset(of: \.mode)!
-            static let op = MemoryLayout<obs_file_rec>.offset(of: \.op)!
-            static let syscall = MemoryLayout<obs_file_rec>.offset(of: \.syscall)!
-            static let pathFlags = MemoryLayout<obs_file_rec>.offset(of: \.path_flags)!
-            static let path2Flags = MemoryLayout<obs_file_rec>.offset(of: \.path2_flags)!
-            static let pathLen = MemoryLayout<obs_file_rec>.offset(of: \.path_len)!
-            static let path2Len = MemoryLayout<obs_file_rec>.offset(of: \.path2_len)!
-            static let path = MemoryLayout<obs_file_rec>.offset(of: \.path)!
-            static let path2 = MemoryLayout<obs_file_rec>.offset(of: \.path2)!
-        }
-
-        private static let atSyscalls: Set<UInt8> = Set(
-            [OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_UNLINKAT, OBS_SC_MKDIRAT, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2].map {
-                UInt8($0.rawValue)
-            })
-
-        private func decodeFile(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
-            let result = SyscallResult(p.loadUnaligned(fromByteOffset: FileField.ret, as: Int64.self))
-            let flags = p.loadUnaligned(fromByteOffset: FileField.flags, as: Int32.self)
-            let mode = p.loadUnaligned(fromByteOffset: FileField.mode, as: UInt32.self)
-            let dfd = p.loadUnaligned(fromByteOffset: FileField.dfd, as: Int32.self)
-            let op = p.load(fromByteOffset: FileField.op, as: UInt8.self)
-            let isAt = Self.atSyscalls.contains(p.load(fromByteOffset: FileField.syscall, as: UInt8.self))
-            let path = Self.captured(
-                p + FileField.path, length: Int(p.loadUnaligned(fromByteOffset: FileField.pathLen, as: UInt16.self)),
-                flags: p.load(fromByteOffset: FileField.pathFlags, as: UInt8.self), available: size - FileField.path)
-            switch UInt32(op) {
-            case OBS_FILE_OPEN.rawValue:
-                let creates = flags & O_CREAT != 0 || flags & Self.oTmpfile == Self.oTmpfile
-                return .open(
-                    FileOpen(
-                        path: path, flags: flags, mode: creates ? mode : nil, result: result,
-                        directoryFD: isAt ? dfd : nil))
-            case OBS_FILE_UNLINK.rawValue:
-                return .unlink(PathOperation(path: path, result: result))
-            case OBS_FILE_RMDIR.rawValue:
-                return .rmdir(PathOperation(path: path, result: result))
-            case OBS_FILE_MKDIR.rawValue:
-                return .mkdir(PathOperation(path: path, mode: mode, result: result))
-            case OBS_FILE_RENAME.rawValue:
-                let newPath = Self.captured(
-                    p + FileField.path2,
-                    length: Int(p.loadUnaligned(fromByteOffset: FileField.path2Len, as: UInt16.self)),
-                    flags: p.load(fromByteOffset: FileField.path2Flags, as: UInt8.self),
-                    available: size - FileField.path2)
-                return .rename(Rename(path: path, newPath: newPath, result: result))
-            default:
-                return nil
-            }
-        }
-
-        /// O_TMPFILE is `__O_TMPFILE | O_DIRECTORY`; Glibc does not export it to Swift.
-        private static let oTmpfile: Int32 = 0o20_000_000 | O_DIRECTORY
-
-        private static let sockAddr = MemoryLayout<obs_sock_rec>.offset(of: \.addr)!
-
-        private func decodeSocket(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
-            let r = p.loadUnaligned(as: obs_sock_rec.self)
-            let result = SyscallResult(r.ret)
-            let address = Self.socketAddress(
-                p + Self.sockAddr, length: Int(min(r.addr_len, UInt32(OBS_SOCKADDR_MAX))), flags: r.addr_flags)
-            switch UInt32(r.op) {
-            case OBS_SOCK_CONNECT.rawValue: return .connect(SocketOperation(fd: r.fd, address: address, result: result))
-            case OBS_SOCK_ACCEPT.rawValue: return .accept(SocketOperation(fd: r.fd, address: address, result: result))
-            case OBS_SOCK_BIND.rawValue: return .bind(SocketOperation(fd: r.fd, address: address, result: result))
-            case OBS_SOCK_LISTEN.rawValue: return .listen(Listen(fd: r.fd, backlog: r.backlog, result: result))
-            default: return nil
-            }
-        }
-
-        // MARK: - pieces
-
-        /// A NUL-terminated string of at most `max` bytes.
-        static func cString(_ p: UnsafeRawPointer, max: Int) -> ByteString {
-            let bytes = UnsafeRawBufferPointer(start: p, count: max)
-            let end = bytes.firstIndex(of: 0) ?? max
-            return ByteString(bytes[0..<end])
-        }
-
-        /// A string the kernel captured: `length` counts its NUL.
-        static func captured(_ p: UnsafeRawPointer, length: Int, flags: UInt8, available: Int) -> CapturedString {
-            if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length == 0 || available <= 0 {
-                return CapturedString(ByteString(bytes: []), unreadable: true)
-            }
-            let n = min(length, available, Int(OBS_PATH_MAX))
-            let bytes = UnsafeRawBufferPointer(start: p, count: n)
-            let end = bytes.firstIndex(of: 0) ?? n
-            return CapturedString(
-                ByteString(bytes[0..<end]), truncated: flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0)
-        }
-
-        /// Decodes a `sockaddr` of `length` bytes: AF_INET, AF_INET6 and AF_UNIX, others by family.
-        static func socketAddress(_ p: UnsafeRawPointer, length: Int, flags: UInt8) -> SocketAddress {
-            if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length < 2 { return .unreadable }
-            let bytes = UnsafeRawBufferPointer(start: p, count: length)
-            let family = Int32(p.loadUnaligned(as: UInt16.self))
-            func port() -> UInt16 { UInt16(bytes[2]) << 8 | UInt16(bytes[3]) }
-            switch family {
-            case AF_INET where length >= 8:
-                return .ipv4(address: "\(bytes[4]).\(bytes[5]).\(bytes[6]).\(bytes[7])", port: port())
-            case AF_INET6 where length >= 24:
-                var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-                guard inet_ntop(AF_INET6, p + 8, &text, socklen_t(text.count)) != nil else { return .other(family: 10) }
-                let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                return .ipv6(address: address, port: port())
-            case AF_UNIX:
-                let path = bytes[2..<length]
-                let truncated = flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0
-                if path.first == 0 {
-                    // Abstract: the name is every byte after the leading NUL, NULs included.
-                    return .unix(
-                        path: CapturedString(ByteString(path.dropFirst()), truncated: truncated), abstract: true)
-                }
-                let end = path.firstIndex(of: 0) ?? path.endIndex
-                return .unix(
-                    path: CapturedString(ByteString(path[path.startIndex..<end]), truncated: truncated), abstract: false
-                )
-            default:
-                return .other(family: UInt16(truncatingIfNeeded: family))
+            if size != rule.expected {
+                throw fail("that should be \(rule.expected) bytes by the size rule", type: rule.type)
             }
         }
     }
-#endif
+
+    /// What the size rule expects of one record: its exact size, and its lengths with limits.
+    private struct Rule {
+        var type: UInt32
+        var expected: Int
+        var lengths: [(String, Int, Int)] = []
+    }
+
+    static func typeName(_ type: UInt32) -> String {
+        switch type {
+        case OBS_REC_FORK.rawValue: "fork"
+        case OBS_REC_EXIT.rawValue: "exit"
+        case OBS_REC_EXEC.rawValue: "exec"
+        case OBS_REC_FILE.rawValue: "file"
+        case OBS_REC_SOCK.rawValue: "socket"
+        default: "type-\(type)"
+        }
+    }
+
+    /// The rule for a record of `type`, reading only the length fields, and only once the
+    /// record is known to reach past them.
+    private static func rule(of type: UInt32, at p: UnsafeRawPointer, size: Int, check: SizeCheck) throws(Malformed)
+        -> Rule
+    {
+        func u16(_ offset: Int) -> Int { Int(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+        func atLeast(_ base: UInt64) throws(Malformed) {
+            if size < Int(base) {
+                throw check.fail("shorter than its \(base) bytes of fixed fields", type: type)
+            }
+        }
+        let pathMax = Int(OBS_PATH_MAX)
+        switch type {
+        case OBS_REC_FORK.rawValue:
+            return Rule(type: type, expected: Int(obs_fork_rec_size()))
+        case OBS_REC_EXIT.rawValue:
+            return Rule(type: type, expected: Int(obs_exit_rec_size()))
+        case OBS_REC_SOCK.rawValue:
+            try atLeast(UInt64(obs_sock_rec_size()))
+            let addrLen = Int(
+                p.loadUnaligned(
+                    fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!, as: UInt32.self))
+            return Rule(
+                type: type, expected: Int(obs_sock_rec_size()),
+                lengths: [("addr_len", addrLen, Int(OBS_SOCKADDR_MAX))])
+        case OBS_REC_EXEC.rawValue:
+            try atLeast(obs_exec_rec_size(0))
+            let argvLen = u16(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!)
+            return Rule(
+                type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen))),
+                lengths: [
+                    ("path_len", u16(MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!), pathMax),
+                    ("argv_len", argvLen, Int(OBS_ARGV_MAX)),
+                ])
+        case OBS_REC_FILE.rawValue:
+            try atLeast(obs_file_rec_size(0))
+            let pathLen = u16(FileField.pathLen)
+            let path2Len = u16(FileField.path2Len)
+            let lengths = [("path_len", pathLen, pathMax), ("path2_len", path2Len, pathMax)]
+            if p.load(fromByteOffset: FileField.op, as: UInt8.self) == UInt8(OBS_FILE_RENAME.rawValue) {
+                return Rule(type: type, expected: Int(obs_rename_rec_size(UInt64(path2Len))), lengths: lengths)
+            }
+            return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(pathLen))), lengths: lengths)
+        default:
+            throw check.fail("of unknown type \(type)")
+        }
+    }
+
+    // MARK: - kinds
+
+    private static let execPath = MemoryLayout<obs_exec_rec>.offset(of: \.path)!
+    private static let execArgv = MemoryLayout<obs_exec_rec>.offset(of: \.argv)!
+
+    private func decodeExec(_ p: UnsafeRawPointer, size: Int) -> EventKind {
+        let ret = p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.ret)!, as: Int64.self)
+        let pathLen = Int(
+            p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!, as: UInt16.self))
+        let argvLen = Int(
+            p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!, as: UInt16.self))
+        let pathFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_flags)!, as: UInt8.self)
+        let argvFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags)!, as: UInt8.self)
+        let path = Self.captured(
+            p + Self.execPath, length: pathLen, flags: pathFlags, available: size - Self.execPath)
+        var argv: [ByteString] = []
+        let blob = UnsafeRawBufferPointer(
+            start: p + Self.execArgv, count: max(0, min(argvLen, size - Self.execArgv, Int(OBS_ARGV_MAX))))
+        var start = 0
+        for i in 0..<blob.count where blob[i] == 0 {
+            argv.append(ByteString(blob[start..<i]))
+            start = i + 1
+        }
+        if start < blob.count { argv.append(ByteString(blob[start..<blob.count])) }
+        let truncated = argvFlags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue | OBS_CAPTURE_UNREADABLE.rawValue) != 0
+        return .exec(Exec(path: path, argv: argv, argvTruncated: truncated, result: SyscallResult(ret)))
+    }
+
+    private enum FileField {
+        static let ret = MemoryLayout<obs_file_rec>.offset(of: \.ret)!
+        static let dfd = MemoryLayout<obs_file_rec>.offset(of: \.dfd)!
+        static let flags = MemoryLayout<obs_file_rec>.offset(of: \.flags)!
+        static let mode = MemoryLayout<obs_file_rec>.offset(of: \.mode)!
+        static let op = MemoryLayout<obs_file_rec>.offset(of: \.op)!
+        static let syscall = MemoryLayout<obs_file_rec>.offset(of: \.syscall)!
+        static let pathFlags = MemoryLayout<obs_file_rec>.offset(of: \.path_flags)!
+        static let path2Flags = MemoryLayout<obs_file_rec>.offset(of: \.path2_flags)!
+        static let pathLen = MemoryLayout<obs_file_rec>.offset(of: \.path_len)!
+        static let path2Len = MemoryLayout<obs_file_rec>.offset(of: \.path2_len)!
+        static let path = MemoryLayout<obs_file_rec>.offset(of: \.path)!
+        static let path2 = MemoryLayout<obs_file_rec>.offset(of: \.path2)!
+    }
+
+    private static let atSyscalls: Set<UInt8> = Set(
+        [OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_UNLINKAT, OBS_SC_MKDIRAT, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2].map {
+            UInt8($0.rawValue)
+        })
+
+    private func decodeFile(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
+        let result = SyscallResult(p.loadUnaligned(fromByteOffset: FileField.ret, as: Int64.self))
+        let flags = p.loadUnaligned(fromByteOffset: FileField.flags, as: Int32.self)
+        let mode = p.loadUnaligned(fromByteOffset: FileField.mode, as: UInt32.self)
+        let dfd = p.loadUnaligned(fromByteOffset: FileField.dfd, as: Int32.self)
+        let op = p.load(fromByteOffset: FileField.op, as: UInt8.self)
+        let isAt = Self.atSyscalls.contains(p.load(fromByteOffset: FileField.syscall, as: UInt8.self))
+        let path = Self.captured(
+            p + FileField.path, length: Int(p.loadUnaligned(fromByteOffset: FileField.pathLen, as: UInt16.self)),
+            flags: p.load(fromByteOffset: FileField.pathFlags, as: UInt8.self), available: size - FileField.path)
+        switch UInt32(op) {
+        case OBS_FILE_OPEN.rawValue:
+            return .open(
+                FileOpen(
+                    path: path, flags: flags, mode: OpenFlags.creates(flags) ? mode : nil, result: result,
+                    directoryFD: isAt ? dfd : nil))
+        case OBS_FILE_UNLINK.rawValue:
+            return .unlink(PathOperation(path: path, result: result))
+        case OBS_FILE_RMDIR.rawValue:
+            return .rmdir(PathOperation(path: path, result: result))
+        case OBS_FILE_MKDIR.rawValue:
+            return .mkdir(PathOperation(path: path, mode: mode, result: result))
+        case OBS_FILE_RENAME.rawValue:
+            let newPath = Self.captured(
+                p + FileField.path2,
+                length: Int(p.loadUnaligned(fromByteOffset: FileField.path2Len, as: UInt16.self)),
+                flags: p.load(fromByteOffset: FileField.path2Flags, as: UInt8.self),
+                available: size - FileField.path2)
+            return .rename(Rename(path: path, newPath: newPath, result: result))
+        default:
+            return nil
+        }
+    }
+
+    private static let sockAddr = MemoryLayout<obs_sock_rec>.offset(of: \.addr)!
+
+    private func decodeSocket(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
+        let r = p.loadUnaligned(as: obs_sock_rec.self)
+        let result = SyscallResult(r.ret)
+        let address = Self.socketAddress(
+            p + Self.sockAddr, length: Int(min(r.addr_len, UInt32(OBS_SOCKADDR_MAX))), flags: r.addr_flags)
+        switch UInt32(r.op) {
+        case OBS_SOCK_CONNECT.rawValue: return .connect(SocketOperation(fd: r.fd, address: address, result: result))
+        case OBS_SOCK_ACCEPT.rawValue: return .accept(SocketOperation(fd: r.fd, address: address, result: result))
+        case OBS_SOCK_BIND.rawValue: return .bind(SocketOperation(fd: r.fd, address: address, result: result))
+        case OBS_SOCK_LISTEN.rawValue: return .listen(Listen(fd: r.fd, backlog: r.backlog, result: result))
+        default: return nil
+        }
+    }
+
+    // MARK: - pieces
+
+    /// A NUL-terminated string of at most `max` bytes.
+    static func cString(_ p: UnsafeRawPointer, max: Int) -> ByteString {
+        let bytes = UnsafeRawBufferPointer(start: p, count: max)
+        let end = bytes.firstIndex(of: 0) ?? max
+        return ByteString(bytes[0..<end])
+    }
+
+    /// A string the kernel captured: `length` counts its NUL.
+    static func captured(_ p: UnsafeRawPointer, length: Int, flags: UInt8, available: Int) -> CapturedString {
+        if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length == 0 || available <= 0 {
+            return CapturedString(ByteString(bytes: []), unreadable: true)
+        }
+        let n = min(length, available, Int(OBS_PATH_MAX))
+        let bytes = UnsafeRawBufferPointer(start: p, count: n)
+        let end = bytes.firstIndex(of: 0) ?? n
+        return CapturedString(
+            ByteString(bytes[0..<end]), truncated: flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0)
+    }
+
+    /// Decodes a `sockaddr` of `length` bytes: AF_INET, AF_INET6 and AF_UNIX, others by family.
+    static func socketAddress(_ p: UnsafeRawPointer, length: Int, flags: UInt8) -> SocketAddress {
+        if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length < 2 { return .unreadable }
+        let bytes = UnsafeRawBufferPointer(start: p, count: length)
+        let family = Int32(p.loadUnaligned(as: UInt16.self))
+        func port() -> UInt16 { UInt16(bytes[2]) << 8 | UInt16(bytes[3]) }
+        switch family {
+        case AddressFamily.inet where length >= 8:
+            return .ipv4(address: "\(bytes[4]).\(bytes[5]).\(bytes[6]).\(bytes[7])", port: port())
+        case AddressFamily.inet6 where length >= 24:
+            guard let address = Syscall.ipv6Text(p + 8) else { return .other(family: UInt16(family)) }
+            return .ipv6(address: address, port: port())
+        case AddressFamily.unix:
+            let path = bytes[2..<length]
+            let truncated = flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0
+            if path.first == 0 {
+                // Abstract: the name is every byte after the leading NUL, NULs included.
+                return .unix(
+                    path: CapturedString(ByteString(path.dropFirst()), truncated: truncated), abstract: true)
+            }
+            let end = path.firstIndex(of: 0) ?? path.endIndex
+            return .unix(
+                path: CapturedString(ByteString(path[path.startIndex..<end]), truncated: truncated), abstract: false
+            )
+        default:
+            return .other(family: UInt16(truncatingIfNeeded: family))
+        }
+    }
+}
