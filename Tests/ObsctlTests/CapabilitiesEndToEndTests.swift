@@ -13,8 +13,8 @@ struct CapabilitiesEndToEndTests {
     /// cgroup this test process made for it: `<our own>/obs.<our pid>.<start time>/run.<n>`.
     static let containmentReasonStart = "each run gets a cgroup v2 of its own under /sys/fs/cgroup/unified"
     static let containmentReasonEnd =
-        ", entered before its first instruction, so nothing it starts escapes (its peak memory comes from a cgroup "
-        + "v1 memory hierarchy on this hybrid host)"
+        ", entered before its first instruction, so nothing it starts escapes (with a memory limit, also a cgroup "
+        + "v1 memory cgroup on this hybrid host, which gives its peak memory)"
     static func isContainmentReason(_ reason: Substring) -> Bool {
         guard reason.hasPrefix(containmentReasonStart), reason.hasSuffix(containmentReasonEnd) else { return false }
         let under = reason.dropFirst(containmentReasonStart.count).dropLast(containmentReasonEnd.count)

@@ -155,8 +155,9 @@ struct ContainmentTests {
         // times() counts in clock ticks (10 ms): the tree's figure, in µs, includes all of it.
         #expect(treeCPU + 10_000_000 >= grandchild, "tree \(treeCPU) ns, grandchild \(grandchild) ns")
         #expect(rootCPU < grandchild, "root \(rootCPU) ns, grandchild \(grandchild) ns")
-        let peak = try #require(tree.peakMemoryBytes, "this hybrid host has the v1 memory peak")
-        #expect(peak > 0)
+        // On this hybrid host the peak memory comes from a v1 memory cgroup, which a run joins only
+        // with a memory limit (it costs every spawn about 0.8 ms); the v2 cgroup has no memory.peak.
+        #expect(tree.peakMemoryBytes == nil)
     }
 
     @Test("200 spawn and wait cycles leave no cgroup directory behind")

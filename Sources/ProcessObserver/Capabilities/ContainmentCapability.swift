@@ -23,7 +23,8 @@ public struct ContainmentCapability: Sendable, Hashable {
         case .success(let owner):
             let layout =
                 owner.v1Directories.isEmpty
-                ? "" : " (its peak memory comes from a cgroup v1 memory hierarchy on this hybrid host)"
+                ? ""
+                : " (with a memory limit, also a cgroup v1 memory cgroup on this hybrid host, which gives its peak memory)"
             return ContainmentCapability(
                 support: .supported, backend: "cgroup2",
                 reason: "each run gets a cgroup v2 of its own under \(owner.parentDirectory), entered before its "

@@ -211,9 +211,8 @@ final class RunCgroup: @unchecked Sendable {
     /// run may have made its own: an observer run inside the run, say). Only directories are
     /// removed: the interface files in them are not real files and go with their directory.
     static func removeTree(_ path: String) {
-        for name in (try? Syscall.directoryNames(path)) ?? [] {
-            let child = path + "/" + String(decoding: name, as: UTF8.self)
-            if Syscall.exists(child + "/cgroup.procs") { removeTree(child) }
+        for name in (try? Syscall.directoryNames(path, directoriesOnly: true)) ?? [] {
+            removeTree(path + "/" + String(decoding: name, as: UTF8.self))
         }
         try? Syscall.removeDirectory(path)
     }

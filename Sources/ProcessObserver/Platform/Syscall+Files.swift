@@ -33,11 +33,15 @@ extension Syscall {
 
     /// The names in the directory `path` (without `.` and `..`), byte for byte.
     /// Backed by `opendir(3)`, `readdir(3)` and `closedir(3)`.
-    static func directoryNames(_ path: String) throws(Errno) -> [[UInt8]] {
+    ///
+    /// `directoriesOnly` keeps the entries whose `d_type` is a directory (cgroupfs, procfs and
+    /// sysfs fill it in), so a cgroup's child cgroups are found without a call per interface file.
+    static func directoryNames(_ path: String, directoriesOnly: Bool = false) throws(Errno) -> [[UInt8]] {
         guard let dir = Glibc.opendir(path) else { throw lastErrno }
         defer { Glibc.closedir(dir) }
         var names: [[UInt8]] = []
         while let entry = Glibc.readdir(dir) {
+            if directoriesOnly && entry.pointee.d_type != UInt8(DT_DIR) { continue }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
         }

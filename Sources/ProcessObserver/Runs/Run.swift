@@ -188,7 +188,9 @@ final class Run: @unchecked Sendable {
     /// Closing work that can take a while (joining the sampler, draining and detaching eBPF)
     /// moves to its own thread so other runs' exits are not held up.
     private func finish() {
-        if sampler == nil && kernel == nil && captures.0 == nil && captures.1 == nil && scope.cgroup == nil {
+        // A cgroup's directories are removed on their own thread, so reading its counters here
+        // is quick enough for the reaper's thread.
+        if sampler == nil && kernel == nil && captures.0 == nil && captures.1 == nil {
             close()
         } else {
             OSThread.detached(name: "obs-run-close") { [self] in close() }
