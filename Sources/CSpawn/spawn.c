@@ -221,18 +221,10 @@ int obs_epoll_create(void) {
     return fd < 0 ? -errno : fd;
 }
 
-int obs_epoll_add(int epfd, int fd) {
+int obs_epoll_add(int epfd, int fd, int priority) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-int obs_epoll_add_priority(int epfd, int fd) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLPRI;
+    ev.events = priority ? EPOLLPRI : EPOLLIN;
     ev.data.fd = fd;
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }

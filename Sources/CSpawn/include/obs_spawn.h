@@ -88,11 +88,10 @@ int obs_pipe_nonblocking(int fds[2]);
 
 /// epoll for the shared reaper: epoll_create1(EPOLL_CLOEXEC) → fd or -errno.
 int obs_epoll_create(void);
-/// Adds fd for EPOLLIN with the fd itself as the cookie. 0 or -errno.
-int obs_epoll_add(int epfd, int fd);
-/// Adds fd for EPOLLPRI only (a cgroup's cgroup.events: kernfs files are always readable, and a
-/// change is signalled as a priority event). 0 or -errno.
-int obs_epoll_add_priority(int epfd, int fd);
+/// Adds fd with the fd itself as the cookie, for EPOLLIN, or with `priority` for EPOLLPRI only (a
+/// cgroup's cgroup.events: kernfs files are always readable, and a change is signalled as a
+/// priority event). 0 or -errno.
+int obs_epoll_add(int epfd, int fd, int priority);
 /// 0 or -errno.
 int obs_epoll_del(int epfd, int fd);
 /// Waits; writes the ready descriptors to ready[]. Returns their count or -errno.

@@ -9,13 +9,13 @@ extension Syscall {
 
     /// Watches `fd` for readability, with `fd` itself as the cookie. Backed by `epoll_ctl(2)`.
     static func epollAdd(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
-        _ = try valueOrNegatedErrno(obs_epoll_add(epoll.rawValue, fd.rawValue))
+        _ = try valueOrNegatedErrno(obs_epoll_add(epoll.rawValue, fd.rawValue, 0))
     }
 
     /// Watches `fd` for priority events only (`EPOLLPRI`): how a cgroup's `cgroup.events` says
     /// it changed. Backed by `epoll_ctl(2)`.
     static func epollAddPriority(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
-        _ = try valueOrNegatedErrno(obs_epoll_add_priority(epoll.rawValue, fd.rawValue))
+        _ = try valueOrNegatedErrno(obs_epoll_add(epoll.rawValue, fd.rawValue, 1))
     }
 
     /// Stops watching `fd`. Backed by `epoll_ctl(2)`.
