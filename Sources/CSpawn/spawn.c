@@ -6,7 +6,10 @@
 #include <pthread.h>
 #include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -166,6 +169,95 @@ int obs_pidfd_open(pid_t pid) {
 int obs_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0 ? errno : 0; }
 
 int obs_set_thread_name(pthread_t thread, const char *name) { return pthread_setname_np(thread, name); }
+
+/// What the CLONE_VM child of obs_spawn_joining reads, and where it reports its failure: the
+/// memory is shared, so the parent sees `failure` once the child has exited.
+struct joining_args {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;
+    int stdio[3];
+    const int *join_fds;
+    int join_count;
+    int death_signal;
+    pid_t parent;
+    obs_spawn_failure failure;
+};
+
+/// The child: async-signal-safe calls only, and no memory written but `failure` (it runs in the
+/// parent's address space until execve).
+static int joining_child(void *p) {
+    struct joining_args *a = p;
+#define JOIN_FAIL(step_, fd_)                                                                      \
+    do {                                                                                           \
+        a->failure.step = (step_);                                                                 \
+        a->failure.err = errno;                                                                    \
+        a->failure.fd = (fd_);                                                                     \
+        _exit(127);                                                                                \
+    } while (0)
+    for (int i = 0; i < a->join_count; i++) {
+        if (write(a->join_fds[i], "0", 1) != 1) JOIN_FAIL(OBS_STEP_CGROUP, i);
+    }
+    if (a->death_signal != 0) {
+        prctl(PR_SET_PDEATHSIG, a->death_signal);
+        if (getppid() != a->parent) _exit(127);
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL); // EINVAL for SIGKILL/STOP: fine
+    if (setpgid(0, 0) < 0) JOIN_FAIL(OBS_STEP_SETPGID, -1);
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 0; fd < 3; fd++) {
+        if (dup_onto(a->stdio[fd], fd) < 0) JOIN_FAIL(OBS_STEP_DUP2, fd);
+    }
+    if (a->cwd != NULL && chdir(a->cwd) < 0) JOIN_FAIL(OBS_STEP_CHDIR, -1);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(a->path, a->argv, a->envp);
+    JOIN_FAIL(OBS_STEP_EXECVE, -1);
+#undef JOIN_FAIL
+    return 0;
+}
+
+int obs_spawn_joining(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                      int stdin_fd, int stdout_fd, int stderr_fd, const int *join_fds, int join_count,
+                      int death_signal, pid_t *out_pid, obs_spawn_failure *failure) {
+    if (join_count < 0 || join_count > OBS_SPAWN_MAX_JOIN) {
+        errno = EINVAL;
+        return fail(failure, OBS_STEP_CGROUP, EINVAL);
+    }
+    struct joining_args args = {
+        .path = path, .argv = argv, .envp = envp, .cwd = cwd, .stdio = {stdin_fd, stdout_fd, stderr_fd},
+        .join_fds = join_fds, .join_count = join_count, .death_signal = death_signal, .parent = getpid(),
+        .failure = {.step = OBS_STEP_NONE, .err = 0, .fd = -1},
+    };
+    // The child needs little stack: a few calls before execve.
+    size_t stack_size = 64 * 1024;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return fail(failure, OBS_STEP_CLONE3, errno);
+    // No handler of ours may run in the child before it has reset them: block everything.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = clone(joining_child, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int clone_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    munmap(stack, stack_size);
+    if (pid < 0) return fail(failure, OBS_STEP_CLONE3, clone_errno);
+    // CLONE_VFORK: the child has exec'd or exited by now; its failure is in the shared memory.
+    if (args.failure.step != OBS_STEP_NONE) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        *failure = args.failure;
+        return -1;
+    }
+    *out_pid = pid; // the child made its own process group before it exec'd
+    return 0;
+}
 
 int obs_spawn_direct(const char *path, char *const argv[], char *const envp[], const char *cwd,
                      int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid, obs_spawn_failure *failure) {

@@ -23,8 +23,10 @@ typedef enum obs_spawn_step {
     OBS_STEP_GATE = 6,
     /// Child: execve (or posix_spawn, which reports execve's errno).
     OBS_STEP_EXECVE = 7,
-    /// Parent: clone3 with CLONE_INTO_CGROUP.
+    /// Parent: clone3 with CLONE_INTO_CGROUP, or clone with CLONE_VM|CLONE_VFORK.
     OBS_STEP_CLONE3 = 8,
+    /// Child: writing itself to a cgroup's cgroup.procs (obs_spawn_joining).
+    OBS_STEP_CGROUP = 9,
 } obs_spawn_step;
 
 /// A failed step and its errno; `fd` is the target descriptor for OBS_STEP_DUP2, else -1.
@@ -72,6 +74,20 @@ int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], co
 /// posix_spawn's one errno (glibc reports execve's and reaps the failed child) means execve.
 int obs_spawn_direct(const char *path, char *const argv[], char *const envp[], const char *cwd,
                      int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid, obs_spawn_failure *failure);
+
+/// The most cgroup.procs descriptors obs_spawn_joining takes (v2 plus three v1 hierarchies).
+#define OBS_SPAWN_MAX_JOIN 4
+
+/// Starts a child as posix_spawn does (clone with CLONE_VM|CLONE_VFORK on a stack of its own: no
+/// page tables are copied, the caller is suspended until the child has exec'd or failed) and has
+/// the child put itself in each cgroup of join_fds (open cgroup.procs files: it writes "0") before
+/// anything else, so the program's first instruction runs inside them. The same set-up as
+/// obs_spawn_gated otherwise: a new process group, default signal dispositions, an empty mask,
+/// the stdio, the working directory, no other descriptors, the death signal. There is no start
+/// gate. Returns 0, or -1 with *failure set to the step that failed (the failed child is reaped).
+int obs_spawn_joining(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                      int stdin_fd, int stdout_fd, int stderr_fd, const int *join_fds, int join_count,
+                      int death_signal, pid_t *out_pid, obs_spawn_failure *failure);
 
 /// Opens the start gate and waits for the outcome of execve.
 /// Returns 0 when the child is now running the new program, or -1 with *failure set to the step

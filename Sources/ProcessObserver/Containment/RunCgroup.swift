@@ -140,6 +140,25 @@ final class RunCgroup: @unchecked Sendable {
         }
     }
 
+    /// `cgroup.procs` of the v2 cgroup and of each v1 one, opened for writing, for a child that
+    /// puts itself in them (`Spawner.spawnJoining`). The caller closes them.
+    func openProcsFiles() throws(ObserverError) -> [FileDescriptor] {
+        var fds: [FileDescriptor] = []
+        for dir in [directory] + v1Directories.values.sorted() {
+            do {
+                fds.append(
+                    try FileDescriptor.open(FilePath(dir + "/cgroup.procs"), .writeOnly, options: [.closeOnExec]))
+            } catch {
+                for fd in fds { try? fd.close() }
+                throw ObserverError.systemCall(
+                    .containmentFailed, failure: "opening the run's cgroup", call: "open",
+                    errno: error as? Errno ?? .ioError,
+                    reason: "\(ByteString(dir + "/cgroup.procs").shellQuoted) could not be opened for writing")
+            }
+        }
+        return fds
+    }
+
     /// The processes in the cgroup now (`cgroup.procs`).
     var processes: [Int32] {
         (ProcFS.readText(directory + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }

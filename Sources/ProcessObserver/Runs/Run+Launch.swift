@@ -70,7 +70,7 @@ extension Run {
         let pid: Int32
         let pidfd: FileDescriptor
         let startNs: UInt64
-        if kernel != nil || cgroup != nil || process.diesWithSpawningThread {
+        if kernel != nil {
             // The start gate: the child waits until its pid is in the kernel's tracked map (and in
             // its v1 controller cgroups), so its very first instructions (the loader's opens) are
             // observed and contained.
@@ -105,6 +105,29 @@ extension Run {
             // Delivery starts once exec has succeeded; what the child did meanwhile is queued in
             // the ring buffer, not lost.
             if let kernel, let hub { kernel.start(hub: hub, rootProcessID: pid, onRootExit: nil) }
+        } else if let cgroup {
+            // Nothing to register in the kernel, but a cgroup to enter: the child puts itself in
+            // it before exec, from a vfork-like clone that copies no page tables.
+            startNs = Clock.monotonicNs()
+            do {
+                let join = try cgroup.openProcsFiles()
+                defer { for fd in join { try? fd.close() } }
+                pid = try Spawner.spawnJoining(command, join: join)
+                pidfd = try Spawner.pidfd(for: pid, failure: starting)
+            } catch {
+                abandon(nil)
+                throw error
+            }
+        } else if process.diesWithSpawningThread {
+            // No cgroup here: the same clone without one, for the death signal posix_spawn lacks.
+            startNs = Clock.monotonicNs()
+            do {
+                pid = try Spawner.spawnJoining(command, join: [])
+                pidfd = try Spawner.pidfd(for: pid, failure: starting)
+            } catch {
+                abandon(nil)
+                throw error
+            }
         } else {
             // Nothing to register in the kernel: posix_spawn, which copies no page tables.
             startNs = Clock.monotonicNs()

@@ -64,6 +64,23 @@ enum Spawner {
         return pid
     }
 
+    /// Starts the child with a vfork-like clone that first puts itself in the cgroups whose
+    /// `cgroup.procs` files are `join` (no page-table copy, no start gate). Returns its pid.
+    static func spawnJoining(_ command: Command, join: [FileDescriptor]) throws(ObserverError) -> Int32 {
+        var pid: Int32 = 0
+        var failure = obs_spawn_failure()
+        let fds = join.map(\.rawValue)
+        let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
+            fds.withUnsafeBufferPointer { joinPtr in
+                obs_spawn_joining(
+                    pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
+                    joinPtr.baseAddress, Int32(fds.count), command.deathSignal, &pid, &failure)
+            }
+        }
+        if rc != 0 { throw error(failure, command) }
+        return pid
+    }
+
     /// Opens the gate; returns the failure of the child's set-up or execve, or nil when it runs.
     static func release(_ child: inout obs_gated_child, _ command: Command) -> ObserverError? {
         var failure = obs_spawn_failure()
@@ -92,6 +109,10 @@ enum Spawner {
             return .childSetUp(.standardIO(fd: failure.fd), path: command.path, workingDirectory: cwd, errno: errno)
         case OBS_STEP_CHDIR.rawValue:
             return .childSetUp(.changeDirectory, path: command.path, workingDirectory: cwd, errno: errno)
+        case OBS_STEP_CGROUP.rawValue:
+            return .systemCall(
+                .containmentFailed, failure: starting, call: "write (cgroup.procs)", errno: errno,
+                reason: "the child could not enter its run's cgroup")
         case OBS_STEP_GATE.rawValue:
             return .childSetUp(.startGate, path: command.path, workingDirectory: cwd, errno: errno)
         default:
