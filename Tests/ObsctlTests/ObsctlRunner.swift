@@ -149,7 +149,10 @@ enum ObsctlRunner {
             .path(FilePath(command[0])),
             arguments: (command.dropFirst().map { Array($0.utf8) } + arguments).map { ByteString($0) },
             environment: .inherit(updating: changes), standardInput: .null, standardOutput: standardOutput,
-            standardError: standardError)
+            standardError: standardError,
+            // obsctl runs as from a shell: in the test process's own cgroup, ended with its own
+            // exit (what obsctl leaves behind is what the tests look for, not the harness's to wait for).
+            containment: .processGroup)
     }
 
     static func start(

@@ -160,6 +160,30 @@ struct ContainmentTests {
         #expect(tree.peakMemoryBytes == nil)
     }
 
+    @Test("samples follow the cgroup: a setsid escapee is sampled after the root has exited")
+    func samplesFollowTheCgroup() throws {
+        let dir = makeTemporaryDirectory()
+        defer { _ = system("rm -rf '\(dir)'") }
+        let pidFile = "\(dir)/escapee.pid"
+        // The escapee outlives the root by about 0.4 s: samples every 20 ms see it alone.
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "setsid sh -c 'echo $$ > \(pidFile); exec sleep 0.4' & exit 0"],
+            timeout: .seconds(20))
+        let events = process.withObserver(ObserverConfig.lifecycle().sampling(every: .milliseconds(20)))
+        let result = try process.run()
+        let escapee = try #require(ProcessCensus.readSmallFile(pidFile).flatMap { Int32($0.dropLast()) })
+        let samples = events.collect().compactMap { event -> PerfSample? in
+            if case .sample(let sample) = event.kind { return sample }
+            return nil
+        }
+        let alone = samples.filter { $0.processes.map(\.processID) == [escapee] }
+        #expect(alone.count >= 5, "\(samples.count) samples, \(alone.count) with the escapee alone")
+        // The same pid is `sh` until it execs `sleep`.
+        #expect(alone.allSatisfy { $0.processCount == 1 })
+        #expect(alone.last?.processes.first?.name == "sleep")
+        #expect(result.profile.sampleCount == samples.count)
+    }
+
     @Test("200 spawn and wait cycles leave no cgroup directory behind")
     func noDirectoriesLeft() throws {
         let owner = try #require(Self.ownerDirectory)

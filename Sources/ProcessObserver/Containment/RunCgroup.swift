@@ -159,9 +159,16 @@ final class RunCgroup: @unchecked Sendable {
         return fds
     }
 
-    /// The processes in the cgroup now (`cgroup.procs`).
-    var processes: [Int32] {
-        (ProcFS.readText(directory + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+    /// The processes in the cgroup and in the cgroups nested in it.
+    func allProcesses() -> [Int32] {
+        func walk(_ path: String) -> [Int32] {
+            let own = (ProcFS.readText(path + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+            let nested = ((try? Syscall.directoryNames(path, directoriesOnly: true)) ?? []).flatMap {
+                walk(path + "/" + String(decoding: $0, as: UTF8.self))
+            }
+            return own + nested
+        }
+        return walk(directory)
     }
 
     /// Whether any process is left (`cgroup.events`: `populated 1`). Read through the descriptor
@@ -170,7 +177,7 @@ final class RunCgroup: @unchecked Sendable {
     var isPopulated: Bool {
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = (try? buffer.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
-        return Self.populated(String(decoding: buffer[0..<n], as: UTF8.self)) ?? !processes.isEmpty
+        return Self.populated(String(decoding: buffer[0..<n], as: UTF8.self)) ?? !allProcesses().isEmpty
     }
 
     /// What the whole tree used, read before the cgroup is removed: `cpu.stat` (every cgroup v2
@@ -204,9 +211,10 @@ final class RunCgroup: @unchecked Sendable {
         return nil
     }
 
-    /// Sends `signal` to every process of the run, whatever its process group.
+    /// Sends `signal` to every process of the run (nested cgroups included), whatever its
+    /// process group.
     func signalAll(_ signal: Int32) {
-        for pid in processes { try? Syscall.kill(pid, signal) }
+        for pid in allProcesses() { try? Syscall.kill(pid, signal) }
     }
 
     /// SIGKILL to every process of the cgroup at once, including any forked meanwhile

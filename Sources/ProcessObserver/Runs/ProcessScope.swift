@@ -25,7 +25,7 @@ enum ProcessScope: Sendable {
 
     /// The processes still in the scope (for a process group: unknown, so empty).
     var processes: [Int32] {
-        if case .cgroup(let cgroup) = self { return cgroup.processes }
+        if case .cgroup(let cgroup) = self { return cgroup.allProcesses() }
         return []
     }
 

@@ -148,7 +148,8 @@ extension Run {
         captureErr?.start()
         var sampler: Sampler?
         if let hub, let interval = hub.sampleInterval {
-            sampler = Sampler(rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub)
+            sampler = Sampler(
+                rootProcessID: pid, interval: interval, top: hub.topProcesses, hub: hub, cgroup: cgroup)
             sampler?.start()
         }
         let run = Run(

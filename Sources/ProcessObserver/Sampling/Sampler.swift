@@ -8,8 +8,14 @@
 /// Each look publishes ONE `sample` event (category `lifecycle`, `processID` the root) through
 /// the hub, which never blocks. The series ends when the tree is gone (the root exited or was
 /// reaped and no member is left) or when `stop()` is called, whichever comes first.
+///
+/// With a run cgroup, the members are the cgroup's processes (and its nested cgroups'), root
+/// first: a descendant that was re-parented away from the root (a daemon, a `setsid` escapee)
+/// is still sampled, and the series lasts as long as the run does. Without one, the members are
+/// the root's live descendants (`ProcessTree`).
 final class Sampler: @unchecked Sendable {
     private let rootProcessID: Int32
+    private let cgroup: RunCgroup?
     private let intervalNs: UInt64
     private let hub: EventHub
     private let tree: ProcessTree
@@ -22,8 +28,12 @@ final class Sampler: @unchecked Sendable {
     private var finished = false
     private var published = 0
 
-    init(rootProcessID: Int32, interval: Duration, top: Int, hub: EventHub, tree: ProcessTree = ProcessTree()) {
+    init(
+        rootProcessID: Int32, interval: Duration, top: Int, hub: EventHub, tree: ProcessTree = ProcessTree(),
+        cgroup: RunCgroup? = nil
+    ) {
         self.rootProcessID = rootProcessID
+        self.cgroup = cgroup
         self.intervalNs = max(1, nanoseconds(interval))
         self.hub = hub
         self.tree = tree
@@ -59,6 +69,12 @@ final class Sampler: @unchecked Sendable {
         }
     }
 
+    /// The cgroup's live processes, the root first when it is one of them.
+    private func cgroupMembers(_ cgroup: RunCgroup) -> [ProcStat] {
+        let stats = cgroup.allProcesses().compactMap(ProcFS.stat).filter(ProcessTree.isLive)
+        return stats.filter { $0.processID == rootProcessID } + stats.filter { $0.processID != rootProcessID }
+    }
+
     private func run() {
         defer {
             lock.withLock {
@@ -72,7 +88,7 @@ final class Sampler: @unchecked Sendable {
         while true {
             let timestampNs = Clock.monotonicNs()
             let bootNs = Clock.bootNs()
-            let members = tree.members(root: rootProcessID, rootStartTime: rootStartTime)
+            let members = cgroup.map(cgroupMembers) ?? tree.members(root: rootProcessID, rootStartTime: rootStartTime)
             if members.isEmpty { return }
             let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }
             let sample = builder.sample(readings, timestampNs: timestampNs, bootNs: bootNs)
