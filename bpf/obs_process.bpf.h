@@ -91,6 +91,7 @@ int obs_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
     r.h.tid = cpid;
     r.h.ptgid = ptgid;
     BPF_CORE_READ_STR_INTO(&r.h.comm, child, comm);
+    r.h.cgroup_id = bpf_get_current_cgroup_id(); /* the parent's: where the child starts */
     r.parent_tgid = ptgid;
     r.parent_tid = BPF_CORE_READ(parent, pid);
     send(&r, OBS_FORK_REC_SIZE);

@@ -49,6 +49,7 @@ static __always_inline void fill_header(struct obs_header *h, __u32 type)
     h->tid = (__u32)id;
     h->ptgid = BPF_CORE_READ(task, real_parent, tgid);
     bpf_get_current_comm(h->comm, sizeof(h->comm));
+    h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
 static __always_inline int is_tracked(__u32 tgid)

@@ -71,9 +71,9 @@ struct KernelContractTests {
     @Test(
         "the size rule: exec up to argv_len, file up to path_len, rename up to path2_len",
         arguments: [
-            (obs_exec_rec_size(0), 4160), (obs_exec_rec_size(5), 4165), (obs_exec_rec_size(4096), 8256),
-            (obs_file_rec_size(0), 80), (obs_file_rec_size(12), 92), (obs_rename_rec_size(0), 4176),
-            (obs_rename_rec_size(4096), 8272),
+            (obs_exec_rec_size(0), 4168), (obs_exec_rec_size(5), 4173), (obs_exec_rec_size(4096), 8264),
+            (obs_file_rec_size(0), 88), (obs_file_rec_size(12), 100), (obs_rename_rec_size(0), 4184),
+            (obs_rename_rec_size(4096), 8280),
         ] as [(UInt64, UInt64)])
     func sizeRule(size: UInt64, expected: UInt64) {
         #expect(size == expected)

@@ -9,7 +9,7 @@ import Testing
 /// which the header does not pin one by one.
 @Suite("Kernel record layout")
 struct KernelRecordLayoutTests {
-    @Test("obs_header: the ids and lost_before precede comm")
+    @Test("obs_header: the ids and lost_before precede comm; the cgroup id follows it")
     func header() {
         #expect(MemoryLayout<obs_header>.offset(of: \.ts_ns) == 0)
         #expect(MemoryLayout<obs_header>.offset(of: \.type) == 8)
@@ -17,48 +17,49 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_header>.offset(of: \.tid) == 16)
         #expect(MemoryLayout<obs_header>.offset(of: \.ptgid) == 20)
         #expect(MemoryLayout<obs_header>.offset(of: \.lost_before) == 24)
+        #expect(MemoryLayout<obs_header>.offset(of: \.cgroup_id) == 48)
     }
 
     @Test("fork and exit records: their fields follow the header")
     func forkExit() {
-        #expect(MemoryLayout<obs_fork_rec>.offset(of: \.parent_tgid) == 48)
-        #expect(MemoryLayout<obs_fork_rec>.offset(of: \.parent_tid) == 52)
-        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.status) == 48)
+        #expect(MemoryLayout<obs_fork_rec>.offset(of: \.parent_tgid) == 56)
+        #expect(MemoryLayout<obs_fork_rec>.offset(of: \.parent_tid) == 60)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.status) == 56)
     }
 
     @Test("exec record: ret, lengths and flags before path")
     func exec() {
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.ret) == 48)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.path_len) == 56)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len) == 58)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.path_flags) == 60)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags) == 61)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.syscall) == 62)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.ret) == 56)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.path_len) == 64)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len) == 66)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.path_flags) == 68)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags) == 69)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.syscall) == 70)
     }
 
     @Test("file record: ret, dfd, flags, mode, op, lengths before path")
     func file() {
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.ret) == 48)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.dfd) == 56)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.flags) == 60)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.mode) == 64)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.op) == 68)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.syscall) == 69)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path_flags) == 70)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path2_flags) == 71)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path_len) == 72)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path2_len) == 74)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.ret) == 56)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.dfd) == 64)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.flags) == 68)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.mode) == 72)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.op) == 76)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.syscall) == 77)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path_flags) == 78)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path2_flags) == 79)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path_len) == 80)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path2_len) == 82)
     }
 
     @Test("socket record: ret, fd, backlog, addr_len, op before addr")
     func socket() {
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.ret) == 48)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.fd) == 56)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.backlog) == 60)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_len) == 64)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.op) == 68)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.syscall) == 69)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_flags) == 70)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.ret) == 56)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.fd) == 64)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.backlog) == 68)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_len) == 72)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.op) == 76)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.syscall) == 77)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_flags) == 78)
     }
 
     @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments")

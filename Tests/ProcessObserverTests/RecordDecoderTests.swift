@@ -175,77 +175,77 @@ import Testing
         static let sockAddrLen = MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!
         static let sockOp = MemoryLayout<obs_sock_rec>.offset(of: \.op)!
         static let type = MemoryLayout<obs_header>.offset(of: \.type)!
-        static let exec = F.exec(path: "/bin/echo", argv: ["echo", "hi"])  // argv_len 8: 4168 bytes
+        static let exec = F.exec(path: "/bin/echo", argv: ["echo", "hi"])  // argv_len 8: 4176 bytes
         static let open = F.file(OBS_FILE_OPEN, syscall: OBS_SC_OPEN, path: "abc")  // path_len 4: 84 bytes
-        static let rename = F.file(OBS_FILE_RENAME, syscall: OBS_SC_RENAME, path: "a", newPath: "bb")  // 4179 bytes
+        static let rename = F.file(OBS_FILE_RENAME, syscall: OBS_SC_RENAME, path: "a", newPath: "bb")  // 4187 bytes
         static let sock = F.socket(OBS_SOCK_CONNECT, syscall: OBS_SC_CONNECT, addr: F.inet([1, 2, 3, 4], port: 1))
 
         static let malformed: [(String, [UInt8], String)] = [
-            ("empty", [], "a record of 0 bytes is shorter than its 48-byte header"),
-            ("truncated header", Array(F.fork().prefix(47)), "a record of 47 bytes is shorter than its 48-byte header"),
+            ("empty", [], "a record of 0 bytes is shorter than its 56-byte header"),
+            ("truncated header", Array(F.fork().prefix(55)), "a record of 55 bytes is shorter than its 56-byte header"),
             (
                 "unknown type", F.patch(F.fork(), at: type, UInt32(99)),
-                "a record of unknown type 99 (56 bytes)"
+                "a record of unknown type 99 (64 bytes)"
             ),
             (
                 "fork one byte short", Array(F.fork().dropLast()),
-                "a fork record that should be 56 bytes by the size rule (55 bytes)"
+                "a fork record that should be 64 bytes by the size rule (63 bytes)"
             ),
             (
                 "exit with a byte too many", F.exit(status: 0) + [0],
-                "an exit record that should be 56 bytes by the size rule (57 bytes)"
+                "an exit record that should be 64 bytes by the size rule (65 bytes)"
             ),
             (
                 "exec cut inside its fixed fields", Array(exec.prefix(100)),
-                "an exec record shorter than its 4160 bytes of fixed fields (100 bytes)"
+                "an exec record shorter than its 4168 bytes of fixed fields (100 bytes)"
             ),
             (
                 "exec whose argv_len points past the end", Array(exec.dropLast(3)),
-                "an exec record that should be 4168 bytes by the size rule (4165 bytes)"
+                "an exec record that should be 4176 bytes by the size rule (4173 bytes)"
             ),
             (
                 "exec whose argv_len exceeds its field", F.patch(exec, at: execLen, UInt16(5000)),
-                "an exec record whose argv_len of 5000 exceeds its 4096-byte field (4168 bytes)"
+                "an exec record whose argv_len of 5000 exceeds its 4096-byte field (4176 bytes)"
             ),
             (
                 "exec whose path_len exceeds its field", F.patch(exec, at: execPathLen, UInt16(4097)),
-                "an exec record whose path_len of 4097 exceeds its 4096-byte field (4168 bytes)"
+                "an exec record whose path_len of 4097 exceeds its 4096-byte field (4176 bytes)"
             ),
             (
-                "file cut before its path", Array(open.prefix(79)),
-                "a file record shorter than its 80 bytes of fixed fields (79 bytes)"
+                "file cut before its path", Array(open.prefix(87)),
+                "a file record shorter than its 88 bytes of fixed fields (87 bytes)"
             ),
             (
                 "open whose path_len points past the end", F.patch(open, at: filePathLen, UInt16(40)),
-                "a file record that should be 120 bytes by the size rule (84 bytes)"
+                "a file record that should be 128 bytes by the size rule (92 bytes)"
             ),
             (
                 "open whose path_len exceeds its field", F.patch(open, at: filePathLen, UInt16(0xffff)),
-                "a file record whose path_len of 65535 exceeds its 4096-byte field (84 bytes)"
+                "a file record whose path_len of 65535 exceeds its 4096-byte field (92 bytes)"
             ),
             (
                 "rename cut inside its first path", Array(rename.prefix(200)),
-                "a file record that should be 4179 bytes by the size rule (200 bytes)"
+                "a file record that should be 4187 bytes by the size rule (200 bytes)"
             ),
             (
                 "rename whose path2_len points past the end", F.patch(rename, at: filePath2Len, UInt16(9)),
-                "a file record that should be 4185 bytes by the size rule (4179 bytes)"
+                "a file record that should be 4193 bytes by the size rule (4187 bytes)"
             ),
             (
                 "file of unknown operation", F.patch(open, at: fileOp, UInt8(77)),
-                "a file record of unknown operation (84 bytes)"
+                "a file record of unknown operation (92 bytes)"
             ),
             (
                 "socket one byte short", Array(sock.dropLast()),
-                "a socket record shorter than its 200 bytes of fixed fields (199 bytes)"
+                "a socket record shorter than its 208 bytes of fixed fields (207 bytes)"
             ),
             (
                 "socket whose addr_len exceeds its field", F.patch(sock, at: sockAddrLen, UInt32(129)),
-                "a socket record whose addr_len of 129 exceeds its 128-byte field (200 bytes)"
+                "a socket record whose addr_len of 129 exceeds its 128-byte field (208 bytes)"
             ),
             (
                 "socket of unknown operation", F.patch(sock, at: sockOp, UInt8(0)),
-                "a socket record of unknown operation (200 bytes)"
+                "a socket record of unknown operation (208 bytes)"
             ),
         ]
 
@@ -278,7 +278,7 @@ import Testing
             #expect(consumer.delivered == 2)
             #expect(consumer.malformed == 2)
             #expect(consumer.lostReported == 2)
-            #expect(consumer.firstMalformed == "an exec record that should be 4168 bytes by the size rule (4167 bytes)")
+            #expect(consumer.firstMalformed == "an exec record that should be 4176 bytes by the size rule (4175 bytes)")
         }
     }
 #endif

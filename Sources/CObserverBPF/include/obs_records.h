@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 1
+#define OBS_ABI_VERSION 2
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -131,6 +131,9 @@ struct obs_header {
     __u32 lost_before;    /* records this CPU failed to send since its previous record */
     __u32 pad;            /* zero */
     char comm[OBS_COMM_LEN];
+    /* The acting task's cgroup v2 id (bpf_get_current_cgroup_id(): the inode number of its
+       cgroup directory); for fork, the parent's, which the child starts in. Since ABI 2. */
+    __u64 cgroup_id;
 };
 
 /* sched_process_fork of a tracked parent creating a new thread group. The header is the child. */
@@ -238,18 +241,18 @@ static inline __u64 obs_file_rec_size(__u64 path_len) { return OBS_FILE_REC_SIZE
 static inline __u64 obs_rename_rec_size(__u64 path2_len) { return OBS_RENAME_REC_SIZE(path2_len); }
 
 /* The layout both compilers must produce (BPF and the host's clang under Swift). */
-_Static_assert(sizeof(struct obs_header) == 48, "obs_header layout changed");
+_Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
 _Static_assert(__builtin_offsetof(struct obs_header, comm) == 32, "obs_header.comm moved");
-_Static_assert(sizeof(struct obs_fork_rec) == 56, "obs_fork_rec layout changed");
-_Static_assert(sizeof(struct obs_exit_rec) == 56, "obs_exit_rec layout changed");
-_Static_assert(sizeof(struct obs_exec_rec) == 8256, "obs_exec_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_exec_rec, path) == 64, "obs_exec_rec.path moved");
-_Static_assert(__builtin_offsetof(struct obs_exec_rec, argv) == 4160, "obs_exec_rec.argv moved");
-_Static_assert(sizeof(struct obs_file_rec) == 8272, "obs_file_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, path) == 80, "obs_file_rec.path moved");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, path2) == 4176, "obs_file_rec.path2 moved");
-_Static_assert(sizeof(struct obs_sock_rec) == 200, "obs_sock_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 72, "obs_sock_rec.addr moved");
+_Static_assert(sizeof(struct obs_fork_rec) == 64, "obs_fork_rec layout changed");
+_Static_assert(sizeof(struct obs_exit_rec) == 64, "obs_exit_rec layout changed");
+_Static_assert(sizeof(struct obs_exec_rec) == 8264, "obs_exec_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, path) == 72, "obs_exec_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, argv) == 4168, "obs_exec_rec.argv moved");
+_Static_assert(sizeof(struct obs_file_rec) == 8280, "obs_file_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, path) == 88, "obs_file_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, path2) == 4184, "obs_file_rec.path2 moved");
+_Static_assert(sizeof(struct obs_sock_rec) == 208, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 80, "obs_sock_rec.addr moved");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 56, "obs_inflight layout changed");
 _Static_assert(__builtin_offsetof(struct obs_inflight, args) == 8, "obs_inflight.args moved");

@@ -40,6 +40,7 @@ final class RunCgroup: @unchecked Sendable {
                 .containmentFailed, failure: failure, call: "mkdir", errno: error,
                 reason: "the cgroup directory could not be made", remedy: CgroupOwner.remedy)
         }
+        CgroupPaths.remember(directory: directory)
         var v1: [String: String] = [:]
         for (controller, parent) in owner.v1Directories
         where v1Controllers.contains(controller) && Syscall.exists(parent) {

@@ -18,7 +18,15 @@ public struct ObserverEvent: Sendable {
     public var parentProcessID: Int32?
     /// The kernel's 16-byte task name (`comm`), when the kernel gave it.
     public var command: ByteString?
+    /// The acting task's cgroup v2 id (the inode number of its cgroup directory), on kernel events.
+    public var cgroupID: UInt64?
     public var kind: EventKind
+
+    /// The cgroup's path in the v2 hierarchy, as `/proc/<pid>/cgroup` writes it
+    /// (`/obs.4242.1234/run.1`), when it can be found; nil otherwise. Resolved on first use per
+    /// id and cached process-wide (`CgroupPaths`), so events carry only the number: a string per
+    /// event made delivery about 20% slower. Run cgroups are known from their creation on.
+    public var cgroupPath: String? { cgroupID.flatMap { CgroupPaths.resolve($0) } }
 
     public init(
         seq: UInt64 = 0, timestampNs: UInt64, wallClockNs: Int64 = 0, category: EventCategory,

@@ -42,6 +42,8 @@ public enum EventJSON {
         if let tid = event.threadID { json.member("tid", tid) }
         if let ppid = event.parentProcessID { json.member("ppid", ppid) }
         if let comm = event.command { json.bytes(comm, key: "comm", b64Key: "comm_b64") }
+        if let id = event.cgroupID { json.member("cgroup_id", id) }
+        if let path = event.cgroupPath { json.member("cgroup", path) }
         encodeKind(event.kind, into: &json)
         json.endObject()
     }

@@ -16,6 +16,12 @@ extension Syscall {
     /// Whether `path` may be executed (`access(2)` with `X_OK`).
     static func isExecutable(_ path: String) -> Bool { Syscall.access(path, X_OK) }
 
+    /// The inode number of `path` (a cgroup v2 directory's is its cgroup id). Backed by `stat(2)`.
+    static func inode(_ path: String) -> UInt64? {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_ino) : nil
+    }
+
     /// Whether `path` is a regular file, after symlinks. Backed by `stat(2)`.
     static func isRegularFile(_ path: String) -> Bool {
         var st = stat()

@@ -44,6 +44,7 @@ struct RecordDecoder {
             threadID: Int32(bitPattern: h.tid), parentProcessID: h.ptgid == 0 ? nil : Int32(bitPattern: h.ptgid),
             command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
             kind: .lost(Lost(count: 0, source: .kernel)))
+        event.cgroupID = h.cgroup_id == 0 ? nil : h.cgroup_id
         var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil)
         switch h.type {
         case OBS_REC_FORK.rawValue:
