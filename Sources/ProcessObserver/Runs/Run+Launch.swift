@@ -105,34 +105,19 @@ extension Run {
             // Delivery starts once exec has succeeded; what the child did meanwhile is queued in
             // the ring buffer, not lost.
             if let kernel, let hub { kernel.start(hub: hub, rootProcessID: pid, onRootExit: nil) }
-        } else if let cgroup {
-            // Nothing to register in the kernel, but a cgroup to enter: the child puts itself in
-            // it before exec, from a vfork-like clone that copies no page tables.
-            startNs = Clock.monotonicNs()
-            do {
-                let join = try cgroup.openProcsFiles()
-                defer { for fd in join { try? fd.close() } }
-                pid = try Spawner.spawnJoining(command, join: join)
-                pidfd = try Spawner.pidfd(for: pid, failure: starting)
-            } catch {
-                abandon(nil)
-                throw error
-            }
-        } else if process.diesWithSpawningThread {
-            // No cgroup here: the same clone without one, for the death signal posix_spawn lacks.
-            startNs = Clock.monotonicNs()
-            do {
-                pid = try Spawner.spawnJoining(command, join: [])
-                pidfd = try Spawner.pidfd(for: pid, failure: starting)
-            } catch {
-                abandon(nil)
-                throw error
-            }
         } else {
-            // Nothing to register in the kernel: posix_spawn, which copies no page tables.
+            // Nothing to register in the kernel: no start gate, no page tables copied. A cgroup to
+            // enter, or the death signal, needs our own vfork-like clone (the child puts itself in
+            // the cgroup before exec); otherwise glibc's posix_spawn.
             startNs = Clock.monotonicNs()
             do {
-                pid = try Spawner.spawnDirect(command)
+                if cgroup != nil || process.diesWithSpawningThread {
+                    let join = try cgroup?.openProcsFiles() ?? []
+                    defer { for fd in join { try? fd.close() } }
+                    pid = try Spawner.spawnJoining(command, join: join)
+                } else {
+                    pid = try Spawner.spawnDirect(command)
+                }
                 pidfd = try Spawner.pidfd(for: pid, failure: starting)
             } catch {
                 abandon(nil)
