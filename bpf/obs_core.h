@@ -18,6 +18,69 @@ struct signal_struct {
     int group_exit_code;
 } __attribute__((preserve_access_index));
 
+/* The path-walk structures (bpf/obs_path.bpf.h). d_name and f_path sit in anonymous unions on
+ * recent kernels; CO-RE finds a member through anonymous members, so they are declared plainly. */
+struct qstr {
+    union {
+        struct {
+            __u32 hash;
+            __u32 len;
+        };
+        __u64 hash_len;
+    };
+    const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry_operations {
+    void *d_dname;
+} __attribute__((preserve_access_index));
+
+struct hlist_bl_node {
+    struct hlist_bl_node *next, **pprev;
+} __attribute__((preserve_access_index));
+
+struct inode;
+
+struct dentry {
+    struct hlist_bl_node d_hash;
+    struct dentry *d_parent;
+    struct qstr d_name;
+    struct inode *d_inode;
+    const struct dentry_operations *d_op;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+    struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+struct mount {
+    struct mount *mnt_parent;
+    struct dentry *mnt_mountpoint;
+    struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+    struct vfsmount *mnt;
+    struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct file {
+    struct path f_path;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+    unsigned int max_fds;
+    struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+    struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+    struct path root, pwd;
+} __attribute__((preserve_access_index));
+
 struct mm_struct {
     unsigned long arg_start;
     unsigned long arg_end;
@@ -31,11 +94,15 @@ struct task_struct {
     struct task_struct *group_leader;
     struct signal_struct *signal;
     struct mm_struct *mm;
+    struct fs_struct *fs;
+    struct files_struct *files;
     char comm[16];
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
+    struct file *file;
     const char *filename;
+    const char *interp;
 } __attribute__((preserve_access_index));
 
 /* The kernel's pt_regs, for the raw_tp/sys_enter fallback (syscall arguments and number). */
@@ -63,5 +130,7 @@ struct pt_regs;
 #define OBS_SIGNAL_GROUP_EXIT 0x00000004
 /* include/uapi/linux/fcntl.h */
 #define OBS_AT_REMOVEDIR 0x200
+#define OBS_AT_EMPTY_PATH 0x1000
+#define OBS_AT_FDCWD -100
 
 #endif

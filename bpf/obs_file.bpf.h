@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The file category: open/openat/openat2/creat, unlink(at), rmdir, mkdir(at) and
- * rename(at,at2) records, built at syscall exit from the arguments saved at entry.
+ * The file category: open/openat/openat2/creat, unlink(at), rmdir, mkdir(at), rename(at,at2),
+ * chdir, fchdir, link(at) and symlink(at) records, built at syscall exit from the arguments
+ * saved at entry: the paths as passed, then each resolved (bpf/obs_path.bpf.h).
  */
 #ifndef OBS_FILE_BPF_H
 #define OBS_FILE_BPF_H
 
-#define OBS_AT_FDCWD -100
 #define OBS_O_CREAT_WRONLY_TRUNC (00000100 | 00000001 | 00001000) /* what creat(2) means */
 
 static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 ret)
@@ -19,10 +19,10 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
     r->ret = ret;
     r->syscall = in->syscall;
     r->dfd = OBS_AT_FDCWD;
+    r->dfd2 = OBS_AT_FDCWD;
     r->flags = 0;
     r->mode = 0;
-    r->path2_len = 0;
-    r->path2_flags = 0;
+    r->fd = -1;
     r->pad = 0;
     __u64 path = 0, path2 = 0;
     switch (in->syscall) {
@@ -92,20 +92,88 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
         r->op = OBS_FILE_RENAME;
         r->dfd = (__s32)in->args[0];
         path = in->args[1];
+        r->dfd2 = (__s32)in->args[2];
         path2 = in->args[3];
         if (in->syscall == OBS_SC_RENAMEAT2)
             r->flags = (__s32)in->args[4];
         break;
+    case OBS_SC_CHDIR:
+        r->op = OBS_FILE_CHDIR;
+        path = in->args[0];
+        break;
+    case OBS_SC_FCHDIR:
+        r->op = OBS_FILE_FCHDIR;
+        r->fd = (__s32)in->args[0];
+        break;
+    case OBS_SC_LINK:
+        r->op = OBS_FILE_LINK;
+        path = in->args[0];
+        path2 = in->args[1];
+        break;
+    case OBS_SC_LINKAT:
+        r->op = OBS_FILE_LINK;
+        r->dfd = (__s32)in->args[0];
+        path = in->args[1];
+        r->dfd2 = (__s32)in->args[2];
+        path2 = in->args[3];
+        r->flags = (__s32)in->args[4];
+        break;
+    case OBS_SC_SYMLINK:
+        /* symlink(target, linkpath): the name created is PATH, the text stored PATH2. */
+        r->op = OBS_FILE_SYMLINK;
+        path2 = in->args[0];
+        path = in->args[1];
+        break;
+    case OBS_SC_SYMLINKAT:
+        r->op = OBS_FILE_SYMLINK;
+        path2 = in->args[0];
+        r->dfd = (__s32)in->args[1];
+        path = in->args[2];
+        break;
     default:
         return;
     }
-    r->path_len = read_user_path(r->path, path, &r->path_flags);
-    if (r->op == OBS_FILE_RENAME) {
-        r->path2_len = read_user_path(r->path2, path2, &r->path2_flags);
-        send(r, OBS_RENAME_REC_SIZE(clamp_path(r->path2_len)));
-    } else {
-        send(r, OBS_FILE_REC_SIZE(clamp_path(r->path_len)));
-    }
+    /* A rename or rmdir changes the names of what is below it: cached directories are walked
+     * again from now on, this record's own resolution included. */
+    if (ret == 0 && (r->op == OBS_FILE_RENAME || r->op == OBS_FILE_RMDIR))
+        __sync_fetch_and_add(&obs_path_generation, 1);
+
+    __u32 off = 0;
+    __u32 path_off = off;
+    if (r->op == OBS_FILE_FCHDIR)
+        put_none(&r->str[OBS_FILE_STR_PATH]);
+    else
+        off += put_user_str(r->data, off, path, &r->str[OBS_FILE_STR_PATH]);
+    __u32 path2_off = off;
+    int two = r->op == OBS_FILE_RENAME || r->op == OBS_FILE_LINK || r->op == OBS_FILE_SYMLINK;
+    if (two)
+        off += put_user_str(r->data, off, path2, &r->str[OBS_FILE_STR_PATH2]);
+    else
+        put_none(&r->str[OBS_FILE_STR_PATH2]);
+
+    struct obs_str *resolved = &r->str[OBS_FILE_STR_RESOLVED];
+    if (!obs_resolve_paths)
+        put_none(resolved);
+    else if (r->op == OBS_FILE_OPEN && ret >= 0)
+        off += put_fd_path(r->data, off, ret, 0, OBS_SOURCE_FILE, resolved);
+    else if ((r->op == OBS_FILE_CHDIR || r->op == OBS_FILE_FCHDIR) && ret == 0)
+        off += put_cwd(r->data, off, OBS_SOURCE_FILE, resolved); /* the directory entered */
+    else if (r->op == OBS_FILE_FCHDIR)
+        off += put_fd_path(r->data, off, r->fd, 1, OBS_SOURCE_FILE, resolved);
+    else
+        off += put_base(r->data, off, path_off, &r->str[OBS_FILE_STR_PATH], r->dfd,
+                        r->op == OBS_FILE_LINK && (r->flags & OBS_AT_EMPTY_PATH), resolved);
+
+    /* A symlink's target is text, resolved (if ever) relative to the link, not the caller. */
+    if (obs_resolve_paths && (r->op == OBS_FILE_RENAME || r->op == OBS_FILE_LINK))
+        off += put_base(r->data, off, path2_off, &r->str[OBS_FILE_STR_PATH2], r->dfd2, 0,
+                        &r->str[OBS_FILE_STR_RESOLVED2]);
+    else
+        put_none(&r->str[OBS_FILE_STR_RESOLVED2]);
+
+    if (off > OBS_FILE_STR_COUNT * OBS_PATH_MAX)
+        off = OBS_FILE_STR_COUNT * OBS_PATH_MAX;
+    send(r, OBS_FILE_REC_SIZE(off));
 }
 
 

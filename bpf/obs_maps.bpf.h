@@ -13,6 +13,11 @@ const volatile __u32 obs_abi_version = OBS_ABI_VERSION;
 /* Set by user space between open and load. */
 const volatile __u32 obs_want_process = 0; /* send fork and exec records (exit is always sent) */
 const volatile __u64 obs_wakeup_bytes = OBS_WAKEUP_BYTES; /* wake the consumer once this much is queued */
+const volatile __u32 obs_resolve_paths = 1; /* resolve absolute paths in the kernel (bpf/obs_path.bpf.h) */
+
+/* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
+ * (obs_dir_cache) of an older generation is walked again. */
+__u32 obs_path_generation = 0;
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -47,13 +52,16 @@ struct {
     __type(value, __u64);
 } obs_counters SEC(".maps");
 
+/* The offset mask of a record's data area (4 paths' worth; see obs_records.h). */
+#define OBS_DATA_MASK (4 * OBS_PATH_MAX - 1)
+
 union obs_scratch_rec {
     struct obs_exec_rec exec;
     struct obs_file_rec file;
     struct obs_sock_rec sock;
-    /* Slack after argv: the verifier bounds a read at argv + (off & (OBS_ARGV_MAX - 1)) of
-     * OBS_ARG_MAX bytes by the map value's size; the code itself never reads past argv. */
-    char slack[sizeof(struct obs_exec_rec) + OBS_ARG_MAX];
+    /* Slack after data: the verifier bounds a write at data + (off & OBS_DATA_MASK) of up to
+     * OBS_PATH_MAX bytes by the map value's size; the code itself never writes past data. */
+    char slack[sizeof(struct obs_sock_rec) + 4 * OBS_PATH_MAX];
 };
 
 /* Records are built here, not on the 512-byte BPF stack. */
@@ -64,5 +72,75 @@ struct {
     __type(value, union obs_scratch_rec);
 } obs_scratch SEC(".maps");
 
+/* The path as passed to execve/execveat, read at the syscall's entry (key: pid_tgid): by
+ * sched_process_exec the caller's memory is gone. */
+struct obs_exec_path {
+    struct obs_str str;
+    char path[OBS_PATH_MAX];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, OBS_EXEC_PATHS_MAX);
+    __type(key, __u64);
+    __type(value, struct obs_exec_path);
+} obs_exec_paths SEC(".maps");
+
+/* A directory's resolved path, keyed by its mount and dentry, and what must still hold for the
+ * entry to describe the dentry now at that address (bpf/obs_path.bpf.h). */
+struct obs_dir_key {
+    __u64 mnt;
+    __u64 dentry;
+};
+
+struct obs_dir_entry {
+    __u64 parent;         /* d_parent */
+    __u64 inode;          /* d_inode */
+    __u64 hash_len;       /* d_name.hash_len */
+    __u32 generation;     /* obs_path_generation when walked */
+    __u16 len;            /* bytes of path, no NUL */
+    __u16 pad;
+    char path[OBS_PATH_MAX];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, OBS_DIR_CACHE_MAX);
+    __type(key, struct obs_dir_key);
+    __type(value, struct obs_dir_entry);
+} obs_dir_cache SEC(".maps");
+
+/* The state of one path walk (bpf/obs_path.bpf.h). */
+struct obs_walk {
+    __u64 vfsmnt;       /* struct vfsmount * of the current dentry */
+    __u64 dentry;       /* struct dentry * being named */
+    __u64 root_mnt;     /* the process's root (task->fs->root) */
+    __u64 root_dentry;
+    struct obs_dir_key cache_key; /* the first directory of the walk */
+    __s32 pos;          /* the path starts at buf[pos] */
+    __s32 dir_end;      /* where the first directory's path ends in buf */
+    __u32 level;        /* components prepended so far */
+    __u32 cache_level;  /* the level of the first directory: 0 for a directory, 1 for a file */
+    __u8 flags;         /* enum obs_path_flags */
+    __u8 done;
+    __u8 cached;        /* the first directory came from the cache */
+    __u8 at_dir;        /* the first directory was reached */
+};
+
+/* The walk's buffer: a path is written backwards ending at OBS_PATH_MAX - 1; the second half
+ * is slack for the verifier's bounds of masked writes. */
+struct obs_walk_buf {
+    char buf[2 * OBS_PATH_MAX];
+    struct obs_walk walk;
+    struct obs_exec_path exec_path; /* building an obs_exec_paths value */
+    struct obs_dir_entry dir;       /* building an obs_dir_cache value */
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct obs_walk_buf);
+} obs_walk SEC(".maps");
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef OBS_NET_BPF_H
 #define OBS_NET_BPF_H
 
+#define OBS_AF_UNIX 1
+
 static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 ret)
 {
     __u32 zero = 0;
@@ -32,7 +34,9 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
     case OBS_SC_ACCEPT:
     case OBS_SC_ACCEPT4:
         r->op = OBS_SOCK_ACCEPT;
-        if (ret >= 0 && in->args[1] && in->args[2]) {
+        if (!in->args[1] || !in->args[2])
+            r->addr_flags = OBS_CAPTURE_NOT_REQUESTED;
+        else if (ret >= 0) {
             /* After the call *addrlen is the peer address's true length; the kernel wrote at
              * most the caller's buffer size (saved at entry). */
             __u32 after = 0;
@@ -63,7 +67,18 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
         else
             r->addr_flags = OBS_CAPTURE_UNREADABLE;
     }
-    send(r, OBS_SOCK_REC_SIZE);
+    /* A unix socket's relative path is relative to the caller's working directory. */
+    __u32 off = 0;
+    __u16 family = 0;
+    __builtin_memcpy(&family, r->addr, sizeof(family));
+    if (obs_resolve_paths && family == OBS_AF_UNIX && r->addr_len > 2 && r->addr[2] != 0 && r->addr[2] != '/')
+        off = put_cwd(r->data, 0, OBS_SOURCE_CWD, &r->cwd);
+    else
+        put_none(&r->cwd);
+    r->pad2 = 0;
+    if (off > OBS_PATH_MAX)
+        off = OBS_PATH_MAX;
+    send(r, OBS_SOCK_REC_SIZE(off));
 }
 
 

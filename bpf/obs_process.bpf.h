@@ -33,7 +33,7 @@ static long obs_read_arg(__u32 i, void *data)
         w->flags |= OBS_CAPTURE_TRUNCATED;
         return 1;
     }
-    long n = bpf_probe_read_user_str(&r->argv[off & (OBS_ARGV_MAX - 1)], OBS_ARG_MAX, (const void *)arg);
+    long n = bpf_probe_read_user_str(&r->data[off & (OBS_ARGV_MAX - 1)], OBS_ARG_MAX, (const void *)arg);
     if (n <= 0) {
         w->flags |= OBS_CAPTURE_UNREADABLE;
         return 1;
@@ -42,6 +42,53 @@ static long obs_read_arg(__u32 i, void *data)
         w->flags |= OBS_CAPTURE_TRUNCATED;
     w->off = off + n;
     return 0;
+}
+
+/* Saves the path an execve/execveat was passed, at its entry (see obs_exec_paths). */
+static __always_inline void save_exec_path(__u64 id, __u64 path)
+{
+    struct obs_walk_buf *b = walk_buf();
+    if (!b)
+        return;
+    b->exec_path.str.source = OBS_SOURCE_NONE;
+    b->exec_path.str.len = read_user_path(b->exec_path.path, path, &b->exec_path.str.flags);
+    bpf_map_update_elem(&obs_exec_paths, &id, &b->exec_path, BPF_ANY);
+}
+
+/* Copies the path saved at entry under key to data[off], or reads it from the caller's memory
+ * (user_path, 0 when gone) when the entry could not read it. Returns the bytes written. */
+static __always_inline __u32 put_exec_path(char *data, __u32 off, __u64 key, __u64 user_path, struct obs_str *s)
+{
+    struct obs_exec_path *e = bpf_map_lookup_elem(&obs_exec_paths, &key);
+    __u32 len = e ? e->str.len : 0;
+    OBS_CLAMP(len, OBS_PATH_MAX);
+    if (e && len > 0 && bpf_probe_read_kernel(&data[off & OBS_DATA_MASK], len, e->path) == 0) {
+        *s = e->str;
+        s->len = len;
+        bpf_map_delete_elem(&obs_exec_paths, &key);
+        return len;
+    }
+    __u8 flags = e ? e->str.flags : OBS_CAPTURE_UNREADABLE;
+    if (e)
+        bpf_map_delete_elem(&obs_exec_paths, &key);
+    if (user_path)
+        return put_user_str(data, off, user_path, s);
+    s->len = 0;
+    s->flags = flags ? flags : OBS_CAPTURE_UNREADABLE;
+    s->source = OBS_SOURCE_NONE;
+    return 0;
+}
+
+/* The exec's working directory, then sends the record with data up to off. */
+static __always_inline void send_exec(struct obs_exec_rec *r, __u32 off)
+{
+    if (obs_resolve_paths)
+        off += put_cwd(r->data, off, OBS_SOURCE_CWD, &r->str[OBS_EXEC_STR_CWD]);
+    else
+        put_none(&r->str[OBS_EXEC_STR_CWD]);
+    if (off > OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX)
+        off = OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX;
+    send(r, OBS_EXEC_REC_SIZE(off));
 }
 
 /* A failed execve/execveat: the caller's image is intact, so read its own pointers. */
@@ -55,15 +102,23 @@ static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 
     r->ret = ret;
     r->syscall = in->syscall;
     r->pad = 0;
-    __u64 path = in->syscall == OBS_SC_EXECVE ? in->args[0] : in->args[1];
-    struct obs_argv_walk walk = {.argv = in->syscall == OBS_SC_EXECVE ? in->args[1] : in->args[2]};
-    r->path_len = read_user_path(r->path, path, &r->path_flags);
+    int at = in->syscall == OBS_SC_EXECVEAT;
+    r->dfd = at ? (__s32)in->args[0] : OBS_AT_FDCWD;
+    struct obs_argv_walk walk = {.argv = at ? in->args[2] : in->args[1]};
     if (walk.argv)
         bpf_loop(OBS_ARGS_MAX, obs_read_arg, &walk, 0);
     __u32 off = walk.off > OBS_ARGV_MAX ? OBS_ARGV_MAX : walk.off;
     r->argv_len = off;
     r->argv_flags = walk.flags;
-    send(r, OBS_EXEC_REC_SIZE(off));
+    __u32 path_off = off;
+    off += put_exec_path(r->data, off, bpf_get_current_pid_tgid(), at ? in->args[1] : in->args[0],
+                         &r->str[OBS_EXEC_STR_PATH]);
+    if (obs_resolve_paths)
+        off += put_base(r->data, off, path_off, &r->str[OBS_EXEC_STR_PATH], r->dfd,
+                        at && (in->args[4] & OBS_AT_EMPTY_PATH), &r->str[OBS_EXEC_STR_RESOLVED]);
+    else
+        put_none(&r->str[OBS_EXEC_STR_RESOLVED]);
+    send_exec(r, off);
 }
 
 /* ---------- the process tree ---------- */
@@ -110,14 +165,23 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     __u32 old_pid = (__u32)ctx->args[1];
     __u64 old_key = ((__u64)tgid << 32) | old_pid;
     __u32 sc = OBS_SC_EXECVE;
+    __s32 dfd = OBS_AT_FDCWD;
+    int empty_path = 0;
     struct obs_inflight *in = bpf_map_lookup_elem(&obs_inflight, &old_key);
-    if (in)
+    if (in) {
         sc = in->syscall;
+        if (sc == OBS_SC_EXECVEAT) {
+            dfd = (__s32)in->args[0];
+            empty_path = (in->args[4] & OBS_AT_EMPTY_PATH) != 0;
+        }
+    }
     bpf_map_delete_elem(&obs_inflight, &old_key);
     if (old_key != id)
         bpf_map_delete_elem(&obs_inflight, &id);
-    if (!obs_want_process)
+    if (!obs_want_process) {
+        bpf_map_delete_elem(&obs_exec_paths, &old_key);
         return 0;
+    }
 
     __u32 zero = 0;
     struct obs_exec_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
@@ -126,13 +190,9 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     fill_header(&r->h, OBS_REC_EXEC);
     r->ret = 0;
     r->syscall = sc;
+    r->dfd = dfd;
     r->argv_flags = 0;
     r->pad = 0;
-    struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
-    const char *filename = BPF_CORE_READ(bprm, filename);
-    long n = bpf_probe_read_kernel_str(r->path, OBS_PATH_MAX, filename);
-    r->path_flags = n > 0 ? 0 : OBS_CAPTURE_UNREADABLE;
-    r->path_len = n > 0 ? (__u16)n : 0;
 
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     __u64 start = BPF_CORE_READ(task, mm, arg_start);
@@ -144,12 +204,29 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     }
     r->argv_len = 0;
     if (len > 0) {
-        if (bpf_probe_read_user(r->argv, len, (const void *)start) == 0)
+        if (bpf_probe_read_user(r->data, len, (const void *)start) == 0)
             r->argv_len = len;
         else
             r->argv_flags = OBS_CAPTURE_UNREADABLE;
     }
-    send(r, OBS_EXEC_REC_SIZE(r->argv_len > OBS_ARGV_MAX ? OBS_ARGV_MAX : r->argv_len));
+    __u32 off = r->argv_len > OBS_ARGV_MAX ? OBS_ARGV_MAX : r->argv_len;
+    __u32 path_off = off;
+    off += put_exec_path(r->data, off, old_key, 0, &r->str[OBS_EXEC_STR_PATH]);
+
+    /* The executed file itself, unless an interpreter ran it (a script): bprm->file is then the
+     * interpreter, and the script's path is the path as passed, joined. */
+    struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+    struct obs_str *resolved = &r->str[OBS_EXEC_STR_RESOLVED];
+    if (!obs_resolve_paths) {
+        put_none(resolved);
+    } else if (BPF_CORE_READ(bprm, interp) == BPF_CORE_READ(bprm, filename)) {
+        struct file *f = BPF_CORE_READ(bprm, file);
+        off += put_walked(r->data, off, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry),
+                          0, OBS_SOURCE_FILE, resolved);
+    } else {
+        off += put_base(r->data, off, path_off, &r->str[OBS_EXEC_STR_PATH], dfd, empty_path, resolved);
+    }
+    send_exec(r, off);
     return 0;
 }
 
@@ -161,6 +238,7 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     if (!is_tracked(tgid))
         return 0;
     bpf_map_delete_elem(&obs_inflight, &id);
+    bpf_map_delete_elem(&obs_exec_paths, &id);
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     /* signal->live was decremented before this tracepoint: zero means the group is dead. */
     if (BPF_CORE_READ(task, signal, live.counter) != 0)

@@ -6,6 +6,18 @@
 #ifndef OBS_RECORD_BPF_H
 #define OBS_RECORD_BPF_H
 
+/*
+ * Bounds a length for the verifier: clamps it to max, then hides the value from the compiler
+ * so that later checks (len == 0, len > pos) cannot be folded into a subtraction on a copy,
+ * whose bounds the verifier would not carry back to the length passed to a helper.
+ */
+#define OBS_CLAMP(v, max)                                                                          \
+    do {                                                                                           \
+        if ((v) > (max))                                                                           \
+            (v) = (max);                                                                           \
+        asm volatile("" : "+r"(v));                                                                \
+    } while (0)
+
 static __always_inline __u64 *counter(__u32 which)
 {
     return bpf_map_lookup_elem(&obs_counters, &which);

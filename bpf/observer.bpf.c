@@ -35,6 +35,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #include "obs_maps.bpf.h"
 #include "obs_record.bpf.h"
+#include "obs_path.bpf.h"
 #include "obs_file.bpf.h"
 #include "obs_net.bpf.h"
 #include "obs_process.bpf.h"

@@ -51,6 +51,9 @@ struct HumanFormatter {
         case .open(let o): !o.result.succeeded
         case .unlink(let p), .rmdir(let p), .mkdir(let p): !p.result.succeeded
         case .rename(let r): !r.result.succeeded
+        case .chdir(let c), .fchdir(let c): !c.result.succeeded
+        case .link(let l): !l.result.succeeded
+        case .symlink(let l): !l.result.succeeded
         case .connect(let s), .accept(let s), .bind(let s): !s.result.succeeded
         case .listen(let l): !l.result.succeeded
         default: false
@@ -80,19 +83,32 @@ struct HumanFormatter {
         case .fork(let f):
             return "child \(f.childProcessID) of \(f.parentProcessID)"
         case .exec(let e):
-            return Self.captured(e.path) + "  " + Self.argv(e.argv) + (e.argvTruncated ? " …" : "") + "  "
+            return Self.path(e.path, e.absolutePath) + "  " + Self.argv(e.argv) + (e.argvTruncated ? " …" : "") + "  "
                 + Self.result(e.result)
         case .open(let o):
-            var text = Self.captured(o.path) + "  " + OpenFlags.names(of: o.flags).joined(separator: "|")
+            var text = Self.path(o.path, o.absolutePath) + "  " + OpenFlags.names(of: o.flags).joined(separator: "|")
             if let mode = o.mode { text += " 0" + String(mode, radix: 8) }
             return text + "  " + Self.result(o.result)
         case .unlink(let p), .rmdir(let p), .mkdir(let p):
-            var text = Self.captured(p.path)
+            var text = Self.path(p.path, p.absolutePath)
             if let mode = p.mode { text += " 0" + String(mode, radix: 8) }
             return text + "  " + Self.result(p.result)
         case .rename(let r):
-            return Self.captured(r.path) + " -> " + Self.captured(r.newPath) + "  " + Self.result(r.result)
+            return Self.path(r.path, r.absolutePath) + " -> " + Self.path(r.newPath, r.newAbsolutePath) + "  "
+                + Self.result(r.result)
+        case .chdir(let c), .fchdir(let c):
+            let passed = c.path.map { Self.path($0, c.absolutePath) }
+            let target = passed ?? ("fd \(c.fd ?? -1)" + (c.absolutePath.map { " " + Self.resolved($0) } ?? ""))
+            return target + "  " + Self.result(c.result)
+        case .link(let l):
+            return Self.path(l.path, l.absolutePath) + " => " + Self.path(l.newPath, l.newAbsolutePath) + "  "
+                + Self.result(l.result)
+        case .symlink(let l):
+            return Self.path(l.path, l.absolutePath) + " -> " + Self.captured(l.target) + "  " + Self.result(l.result)
         case .connect(let s), .accept(let s), .bind(let s):
+            if case .unix(let path, false) = s.address, let absolute = s.absolutePath {
+                return "fd \(s.fd)  unix " + Self.path(path, absolute) + "  " + Self.result(s.result)
+            }
             return "fd \(s.fd)  " + Self.address(s.address) + "  " + Self.result(s.result)
         case .listen(let l):
             return "fd \(l.fd)  backlog \(l.backlog)  " + Self.result(l.result)
@@ -119,6 +135,7 @@ struct HumanFormatter {
         case .unix(let path, let abstract): "unix " + (abstract ? "@" : "") + captured(path)
         case .other(let family): "family \(family)"
         case .unreadable: "address unreadable"
+        case .notRequested: "no address asked for"
         }
     }
 
@@ -140,6 +157,24 @@ struct HumanFormatter {
     }
 
     private static func percent(_ value: Double) -> String { Units.fixed(value, 1) + "%" }
+
+    /// The absolute path when there is one, then the path as passed in parentheses when it
+    /// says something else: `/src/foo.c (foo.c)`.
+    static func path(_ passed: CapturedString, _ absolute: ResolvedPath?) -> String {
+        guard let absolute, !absolute.unwalkable else { return captured(passed) }
+        let shown = resolved(absolute)
+        if !passed.unreadable, passed.value == absolute.value, !passed.truncated { return shown }
+        return shown + " (" + captured(passed) + ")"
+    }
+
+    /// A resolved path with its flags: `…/tail` when truncated, ` (deleted)`, ` (outside root)`.
+    static func resolved(_ r: ResolvedPath) -> String {
+        if r.unwalkable { return "<unwalkable>" }
+        var text = (r.truncated ? "…/" : "") + quote(r.value.bytes)
+        if r.deleted { text += " (deleted)" }
+        if r.outsideRoot { text += " (outside root)" }
+        return text
+    }
 
     static func captured(_ s: CapturedString) -> String {
         if s.unreadable { return "<unreadable>" }

@@ -69,6 +69,12 @@ struct WatchCommand: ParsableCommand {
     var noSummary = false
 
     @Flag(
+        name: .customLong("no-resolve-paths"),
+        help: ArgumentHelp(
+            "Report paths only as passed: no absolute paths resolved in the kernel (the cheapest run)."))
+    var noResolvePaths = false
+
+    @Flag(
         name: .customLong("end-with-root"),
         help: ArgumentHelp(
             "End the run when the command exits: what it left running is ended (SIGTERM, then SIGKILL).",
@@ -143,6 +149,7 @@ struct WatchCommand: ParsableCommand {
         let config = ObserverConfig(categories: categories)
             .sampling(every: interval > 0 ? .nanoseconds(Int64(interval * 1e9)) : nil)
             .top(top)
+            .resolvingPaths(!noResolvePaths)
         let target =
             if let pid {
                 try WatchTarget.attach(pid: pid, config: config)

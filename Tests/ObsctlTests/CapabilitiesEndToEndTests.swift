@@ -19,11 +19,15 @@ struct CapabilitiesEndToEndTests {
             + "memory cgroup on this hybrid host, which gives its peak memory)"
     }
     static let fileReason =
-        "eBPF (raw syscall tracepoints): mkdir, open, rename, rmdir, unlink from the syscalls open, openat, openat2, creat, unlink, unlinkat, rmdir, mkdir, mkdirat, rename, renameat, renameat2"
+        "eBPF (raw syscall tracepoints): chdir, fchdir, link, mkdir, open, rename, rmdir, symlink, unlink from the "
+        + "syscalls open, openat, openat2, creat, unlink, unlinkat, rmdir, mkdir, mkdirat, rename, renameat, "
+        + "renameat2, chdir, fchdir, link, linkat, symlink, symlinkat; \(pathsClause)"
     static let networkReason =
         "eBPF (raw syscall tracepoints): accept, bind, connect, listen from the syscalls connect, accept, accept4, bind, listen"
     static let processReason =
-        "eBPF (raw syscall tracepoints): fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
+        "eBPF (raw syscall tracepoints): fork, exec and exit from raw_tp/sched_process_*, failed execs from the "
+        + "execve syscalls; \(pathsClause)"
+    static let pathsClause = "absolute paths resolved in the kernel (a dentry walk at syscall exit)"
 
     static func json() throws -> [[String: Any]] {
         let run = try ObsctlRunner.run(["capabilities", "--json"])

@@ -101,6 +101,8 @@ struct HelpEndToEndTests {
                                           many seconds.
                   -o, --output <file>     Write the events to this file.
                   --no-summary            Do not print the summary at the end.
+                  --no-resolve-paths      Report paths only as passed: no absolute paths
+                                          resolved in the kernel (the cheapest run).
                   --end-with-root         End the run when the command exits: what it left
                                           running is ended (SIGTERM, then SIGKILL).
                         Default: the run lasts until every process of the command's tree has

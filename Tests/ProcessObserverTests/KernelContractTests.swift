@@ -25,9 +25,16 @@ struct KernelContractTests {
             let object = try BPFObject(options: .init(categories: [], syscallAttach: .rawSyscalls))
             defer { object.close() }
             let maps = Set(object.mapNamesInObject)
-            // The object's own maps: the ones we use, the BPF-only scratch slot, and its globals
-            // (libbpf names that one "<object>.rodata"; it is found as ".rodata").
-            #expect(maps == Set(BPFObject.mapNames + ["obs_scratch", "observer.rodata"]))
+            // The object's own maps: the ones we use, the BPF-only scratch slots and path caches,
+            // and its globals (libbpf names them "<object>.rodata" and "<object>.bss"; the first
+            // is found as ".rodata").
+            #expect(
+                maps
+                    == Set(
+                        BPFObject.mapNames + [
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_exec_paths", "observer.rodata",
+                            "observer.bss",
+                        ]))
             #expect(throws: Never.self) { _ = try object.map(OBS_MAP_RODATA) }
             #expect(object.programNamesInObject.sorted() == BPFObject.programNames.sorted())
             for global in BPFObject.globalNames {
@@ -66,14 +73,18 @@ struct KernelContractTests {
         #expect(OBS_ARG_MAX == 1024)
         #expect(OBS_ARGS_MAX == 64)
         #expect(OBS_SOCKADDR_MAX == 128)
+        #expect(OBS_NAME_MAX == 255)
+        #expect(OBS_WALK_STEPS_MAX == 2048)
+        #expect(OBS_DIR_CACHE_MAX == 256)
+        #expect(OBS_EXEC_PATHS_MAX == 256)
     }
 
     @Test(
-        "the size rule: exec up to argv_len, file up to path_len, rename up to path2_len",
+        "the size rule: each record up to the end of its data (argv, then the packed strings)",
         arguments: [
-            (obs_exec_rec_size(0), 4168), (obs_exec_rec_size(5), 4173), (obs_exec_rec_size(4096), 8264),
-            (obs_file_rec_size(0), 88), (obs_file_rec_size(12), 100), (obs_rename_rec_size(0), 4184),
-            (obs_rename_rec_size(4096), 8280),
+            (obs_exec_rec_size(0), 88), (obs_exec_rec_size(5), 93), (obs_exec_rec_size(16384), 16472),
+            (obs_file_rec_size(0), 104), (obs_file_rec_size(12), 116), (obs_file_rec_size(16384), 16488),
+            (obs_sock_rec_size(0), 216), (obs_sock_rec_size(4096), 4312),
         ] as [(UInt64, UInt64)])
     func sizeRule(size: UInt64, expected: UInt64) {
         #expect(size == expected)

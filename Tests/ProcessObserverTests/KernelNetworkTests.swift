@@ -111,6 +111,7 @@ extension KernelSuite {
                 case .unix(let path, let abstract): "unix \(abstract ? "@" : "")\(path.value)"
                 case .other(let family): "af_\(family)"
                 case .unreadable: "unreadable"
+                case .notRequested: "not requested"
                 }
             }
             func outcome(_ r: SyscallResult) -> String { "\(r.rawValue)" + (r.errnoName.map { " \($0)" } ?? "") }

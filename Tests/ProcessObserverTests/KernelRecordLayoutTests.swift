@@ -27,31 +27,32 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_exit_rec>.offset(of: \.status) == 56)
     }
 
-    @Test("exec record: ret, lengths and flags before path")
+    @Test("exec record: ret, dfd, argv length and flags, then the strings' descriptors")
     func exec() {
         #expect(MemoryLayout<obs_exec_rec>.offset(of: \.ret) == 56)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.path_len) == 64)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len) == 66)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.path_flags) == 68)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags) == 69)
-        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.syscall) == 70)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.dfd) == 64)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len) == 68)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags) == 70)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.syscall) == 71)
+        #expect(MemoryLayout<obs_exec_rec>.offset(of: \.str) == 72)
+        #expect(obs_exec_rec_size(0) == 88)
     }
 
-    @Test("file record: ret, dfd, flags, mode, op, lengths before path")
+    @Test("file record: ret, the two dirfds, flags, mode, fd, op, then the strings' descriptors")
     func file() {
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.ret) == 56)
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.dfd) == 64)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.flags) == 68)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.mode) == 72)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.op) == 76)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.syscall) == 77)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path_flags) == 78)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path2_flags) == 79)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path_len) == 80)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.path2_len) == 82)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.dfd2) == 68)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.flags) == 72)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.mode) == 76)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.fd) == 80)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.op) == 84)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.syscall) == 85)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.str) == 88)
+        #expect(obs_file_rec_size(0) == 104)
     }
 
-    @Test("socket record: ret, fd, backlog, addr_len, op before addr")
+    @Test("socket record: ret, fd, backlog, addr_len, op before addr; the cwd descriptor after it")
     func socket() {
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.ret) == 56)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.fd) == 64)
@@ -60,6 +61,8 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.op) == 76)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.syscall) == 77)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_flags) == 78)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.cwd) == 208)
+        #expect(obs_sock_rec_size(0) == 216)
     }
 
     @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments")

@@ -53,22 +53,58 @@ enum RecordFixture {
         return bytes(of: r, size: Int(obs_exit_rec_size()))
     }
 
-    static func exec(path: String, argv: [String], ret: Int64 = 0, argvFlags: UInt8 = 0) -> [UInt8] {
+    /// One string of a record's data area: its bytes (the NUL added unless empty) and obs_str.
+    struct Str {
+        var bytes: [UInt8]
+        var flags: UInt8 = 0
+        var source: obs_path_source = OBS_SOURCE_NONE
+
+        init(_ text: String?, flags: UInt8 = 0, source: obs_path_source = OBS_SOURCE_NONE) {
+            self.bytes = text.map { Array($0.utf8) + [0] } ?? []
+            self.flags = flags
+            self.source = source
+        }
+
+        static let none = Str(nil)
+    }
+
+    /// Writes `strings` packed from `data` on, their obs_str array at `at`; returns the bytes used.
+    static func pack<T>(_ strings: [Str], into value: inout T, at: Int, data: Int) -> Int {
+        var offset = data
+        for (i, s) in strings.enumerated() {
+            let str = obs_str(len: UInt16(s.bytes.count), flags: s.flags, source: UInt8(s.source.rawValue))
+            withUnsafeMutableBytes(of: &value) { raw in
+                raw.storeBytes(of: str, toByteOffset: at + i * MemoryLayout<obs_str>.size, as: obs_str.self)
+                for (j, b) in s.bytes.enumerated() { raw[offset + j] = b }
+            }
+            offset += s.bytes.count
+        }
+        return offset - data
+    }
+
+    static func exec(
+        path: String, argv: [String], ret: Int64 = 0, argvFlags: UInt8 = 0, resolved: Str = .none, cwd: Str = .none
+    ) -> [UInt8] {
         var r = obs_exec_rec()
         r.h = header(OBS_REC_EXEC)
         r.ret = ret
+        r.dfd = -100
         r.syscall = UInt8(OBS_SC_EXECVE.rawValue)
-        r.path_len = put(Array(path.utf8), into: &r, at: MemoryLayout<obs_exec_rec>.offset(of: \.path)!)
+        let data = Int(obs_exec_rec_size(0))
         let blob: [UInt8] = argv.flatMap { (arg: String) -> [UInt8] in Array(arg.utf8) + [0] }
-        put(blob, into: &r, at: MemoryLayout<obs_exec_rec>.offset(of: \.argv)!, nul: false)
+        put(blob, into: &r, at: data, nul: false)
         r.argv_len = UInt16(blob.count)
         r.argv_flags = argvFlags
-        return bytes(of: r, size: Int(obs_exec_rec_size(UInt64(r.argv_len))))
+        let used = pack(
+            [Str(path), resolved, cwd], into: &r, at: MemoryLayout<obs_exec_rec>.offset(of: \.str)!,
+            data: data + blob.count)
+        return bytes(of: r, size: Int(obs_exec_rec_size(UInt64(blob.count + used))))
     }
 
     static func file(
         _ op: obs_file_op, syscall: obs_syscall, path: String, newPath: String? = nil, ret: Int64 = 0,
-        dfd: Int32 = -100, flags: Int32 = 0, mode: UInt32 = 0, pathFlags: UInt8 = 0
+        dfd: Int32 = -100, dfd2: Int32 = -100, flags: Int32 = 0, mode: UInt32 = 0, pathFlags: UInt8 = 0,
+        resolved: Str = .none, resolved2: Str = .none
     ) -> [UInt8] {
         var r = obs_file_rec()
         r.h = header(OBS_REC_FILE)
@@ -76,22 +112,22 @@ enum RecordFixture {
         r.op = UInt8(op.rawValue)
         r.syscall = UInt8(syscall.rawValue)
         r.dfd = dfd
+        r.dfd2 = dfd2
         r.flags = flags
         r.mode = mode
-        r.path_flags = pathFlags
-        if pathFlags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) == 0 {
-            r.path_len = put(Array(path.utf8), into: &r, at: MemoryLayout<obs_file_rec>.offset(of: \.path)!)
-        }
-        if let newPath {
-            r.path2_len = put(Array(newPath.utf8), into: &r, at: MemoryLayout<obs_file_rec>.offset(of: \.path2)!)
-            return bytes(of: r, size: Int(obs_rename_rec_size(UInt64(r.path2_len))))
-        }
-        return bytes(of: r, size: Int(obs_file_rec_size(UInt64(r.path_len))))
+        r.fd = -1
+        let first =
+            pathFlags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) == 0
+            ? Str(path, flags: pathFlags) : Str(nil, flags: pathFlags)
+        let used = pack(
+            [first, Str(newPath), resolved, resolved2], into: &r, at: MemoryLayout<obs_file_rec>.offset(of: \.str)!,
+            data: Int(obs_file_rec_size(0)))
+        return bytes(of: r, size: Int(obs_file_rec_size(UInt64(used))))
     }
 
     static func socket(
         _ op: obs_sock_op, syscall: obs_syscall, fd: Int32 = 3, addr: [UInt8] = [], addrFlags: UInt8 = 0,
-        backlog: Int32 = 0, ret: Int64 = 0
+        backlog: Int32 = 0, ret: Int64 = 0, cwd: Str = .none
     ) -> [UInt8] {
         var r = obs_sock_rec()
         r.h = header(OBS_REC_SOCK)
@@ -103,7 +139,9 @@ enum RecordFixture {
         r.addr_flags = addrFlags
         put(addr, into: &r, at: MemoryLayout<obs_sock_rec>.offset(of: \.addr)!, nul: false)
         r.addr_len = UInt32(addr.count)
-        return bytes(of: r, size: Int(obs_sock_rec_size()))
+        let used = pack(
+            [cwd], into: &r, at: MemoryLayout<obs_sock_rec>.offset(of: \.cwd)!, data: Int(obs_sock_rec_size(0)))
+        return bytes(of: r, size: Int(obs_sock_rec_size(UInt64(used))))
     }
 
     /// `record` with the little-endian `value` written over the bytes at `offset`.

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 2
+#define OBS_ABI_VERSION 3
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -37,6 +37,7 @@
 #define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
 #define OBS_GLOBAL_WANT_PROCESS "obs_want_process"
 #define OBS_GLOBAL_WAKEUP_BYTES "obs_wakeup_bytes"
+#define OBS_GLOBAL_RESOLVE_PATHS "obs_resolve_paths"
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
@@ -50,6 +51,9 @@
 #define OBS_WAKEUP_BYTES 262144         /* default obs_wakeup_bytes: 256 KiB queued wakes the consumer */
 #define OBS_TRACKED_MAX 65536           /* processes in the obs_tracked map */
 #define OBS_INFLIGHT_MAX 16384          /* threads inside an observed syscall at once */
+#define OBS_EXEC_PATHS_MAX 256          /* threads inside execve at once whose path as passed is kept */
+#define OBS_DIR_CACHE_MAX 256           /* directories whose resolved path is cached */
+#define OBS_WALK_STEPS_MAX 2048         /* dentries and mount crossings one path walk may take */
 
 /* Capture limits (documented in Docs/EVENTS.md). */
 #define OBS_PATH_MAX 4096      /* a path, NUL included: PATH_MAX, the kernel's own limit */
@@ -58,6 +62,7 @@
 #define OBS_ARGS_MAX 64        /* arguments of a failed exec */
 #define OBS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
 #define OBS_COMM_LEN 16
+#define OBS_NAME_MAX 255       /* one path component (NAME_MAX) */
 
 /* obs_header.type */
 enum obs_record_type {
@@ -74,6 +79,39 @@ enum obs_capture_flags {
     OBS_CAPTURE_TRUNCATED = 1,
     /* The user memory could not be read at all; no bytes are kept. */
     OBS_CAPTURE_UNREADABLE = 2,
+    /* Nothing was asked for (accept with a NULL address): not a failure to read. */
+    OBS_CAPTURE_NOT_REQUESTED = 4,
+};
+
+/*
+ * A path resolved in the kernel (bpf/obs_path.bpf.h): where its bytes come from. The walk
+ * writes the path of a dentry as the process sees it (up to its fs->root, across mounts).
+ */
+enum obs_path_source {
+    /* Not resolved: resolution is off, or the path as passed is already absolute. */
+    OBS_SOURCE_NONE = 0,
+    /* The whole path of the file the call returned or acted on (an opened fd, the new working
+       directory of chdir/fchdir, the executed file, the file of an AT_EMPTY_PATH dirfd). */
+    OBS_SOURCE_FILE = 1,
+    /* The path of the call's directory fd: user space joins the path as passed to it. */
+    OBS_SOURCE_DIRFD = 2,
+    /* The caller's working directory (task->fs->pwd): user space joins the path as passed. */
+    OBS_SOURCE_CWD = 3,
+};
+
+/* Flags on a resolved path (obs_str.flags when obs_str.source is not OBS_SOURCE_NONE). */
+enum obs_path_flags {
+    /* Too many components or bytes: the string holds the path's last components, without its
+       leading '/'. */
+    OBS_PATH_TRUNCATED = 1,
+    /* The walk could not be made (a pseudo file with no path, an fd not open, a read that
+       failed); no bytes are kept. */
+    OBS_PATH_UNWALKABLE = 2,
+    /* The file or directory had been deleted (its dentry unhashed). */
+    OBS_PATH_DELETED = 4,
+    /* The walk reached the root of the mount namespace without meeting the process's root
+       (chroot, a mount namespace): the path is from that namespace's root. */
+    OBS_PATH_OUTSIDE_ROOT = 8,
 };
 
 /*
@@ -86,6 +124,7 @@ enum obs_syscall {
     OBS_SC_OPEN, OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_CREAT,
     OBS_SC_UNLINK, OBS_SC_UNLINKAT, OBS_SC_RMDIR, OBS_SC_MKDIR, OBS_SC_MKDIRAT,
     OBS_SC_RENAME, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2,
+    OBS_SC_CHDIR, OBS_SC_FCHDIR, OBS_SC_LINK, OBS_SC_LINKAT, OBS_SC_SYMLINK, OBS_SC_SYMLINKAT,
     OBS_SC_EXECVE, OBS_SC_EXECVEAT,
     OBS_SC_CONNECT, OBS_SC_ACCEPT, OBS_SC_ACCEPT4, OBS_SC_BIND, OBS_SC_LISTEN,
     OBS_SC_COUNT
@@ -100,6 +139,10 @@ enum obs_file_op {
     OBS_FILE_RMDIR = 3,
     OBS_FILE_MKDIR = 4,
     OBS_FILE_RENAME = 5,
+    OBS_FILE_CHDIR = 6,
+    OBS_FILE_FCHDIR = 7,
+    OBS_FILE_LINK = 8,
+    OBS_FILE_SYMLINK = 9,
 };
 
 /* The socket operation of an OBS_REC_SOCK record. */
@@ -151,39 +194,67 @@ struct obs_exit_rec {
 };
 
 /*
- * execve/execveat. A successful exec is reported at sched_process_exec (path from
- * bprm->filename, argv from the new image's arg_start..arg_end); a failed one at the syscall's
- * exit, from the caller's own pointers. argv holds the arguments NUL-separated.
+ * A string in a record's data area. The strings of a record are packed in the order of its
+ * obs_str array, each taking exactly len bytes, so a record is sent up to the end of its last
+ * string. A path as passed has OBS_CAPTURE_* flags and source 0; a resolved path has
+ * OBS_PATH_* flags and an enum obs_path_source.
+ */
+struct obs_str {
+    __u16 len;            /* bytes, NUL included; 0 when absent or unreadable */
+    __u8 flags;
+    __u8 source;          /* enum obs_path_source */
+};
+
+/* The strings of an exec record, in data order after argv. */
+enum obs_exec_str {
+    OBS_EXEC_STR_PATH = 0,     /* the path as passed to execve/execveat (read at entry) */
+    OBS_EXEC_STR_RESOLVED = 1, /* the executed file, or the base to join the path to */
+    OBS_EXEC_STR_CWD = 2,      /* the working directory at the exec */
+    OBS_EXEC_STR_COUNT = 3,
+};
+
+/*
+ * execve/execveat. A successful exec is reported at sched_process_exec, a failed one at the
+ * syscall's exit. The path as passed is read at the syscall's entry (the old image is gone by
+ * sched_process_exec); argv is the new image's arg_start..arg_end on success, the caller's own
+ * pointers on failure. data holds argv (NUL-separated), then the strings.
  */
 struct obs_exec_rec {
     struct obs_header h;
     __s64 ret;
-    __u16 path_len;       /* bytes in path, NUL included; 0 when unreadable */
-    __u16 argv_len;       /* bytes in argv */
-    __u8 path_flags;      /* enum obs_capture_flags */
+    __s32 dfd;            /* execveat's directory fd; AT_FDCWD (-100) for execve */
+    __u16 argv_len;       /* bytes of argv at the start of data */
     __u8 argv_flags;      /* OBS_CAPTURE_TRUNCATED: more (or longer) arguments existed */
     __u8 syscall;         /* enum obs_syscall */
-    __u8 pad;             /* zero */
-    char path[OBS_PATH_MAX]; /* always sent whole */
-    char argv[OBS_ARGV_MAX]; /* sent up to argv_len */
+    struct obs_str str[OBS_EXEC_STR_COUNT];
+    __u32 pad;            /* zero */
+    char data[OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX];
 };
 
-/* open/openat/openat2/creat, unlink(at), rmdir, mkdir(at), rename(at,at2). */
+/* The strings of a file record, in data order. */
+enum obs_file_str {
+    OBS_FILE_STR_PATH = 0,      /* the path as passed (symlink: the link's name) */
+    OBS_FILE_STR_PATH2 = 1,     /* rename/link: the new name; symlink: the target text */
+    OBS_FILE_STR_RESOLVED = 2,  /* PATH resolved, or the base to join it to */
+    OBS_FILE_STR_RESOLVED2 = 3, /* rename/link: PATH2 resolved, or its base */
+    OBS_FILE_STR_COUNT = 4,
+};
+
+/* open/openat/openat2/creat, unlink(at), rmdir, mkdir(at), rename(at,at2), chdir, fchdir,
+   link(at), symlink(at). */
 struct obs_file_rec {
     struct obs_header h;
     __s64 ret;
-    __s32 dfd;            /* directory fd of the *at variants (AT_FDCWD = -100) */
-    __s32 flags;          /* open flags; unlinkat/renameat2 flags */
+    __s32 dfd;            /* PATH's directory fd (AT_FDCWD = -100 when none was passed) */
+    __s32 dfd2;           /* PATH2's directory fd (renameat*, linkat) */
+    __s32 flags;          /* open flags; unlinkat/renameat2/linkat flags */
     __u32 mode;           /* open/creat/mkdir mode */
+    __s32 fd;             /* fchdir's descriptor */
     __u8 op;              /* enum obs_file_op */
     __u8 syscall;         /* enum obs_syscall */
-    __u8 path_flags;
-    __u8 path2_flags;
-    __u16 path_len;       /* bytes, NUL included; 0 when unreadable */
-    __u16 path2_len;      /* rename's new path; 0 for the other operations */
-    __u32 pad;            /* zero */
-    char path[OBS_PATH_MAX];  /* sent up to path_len, or whole for a rename */
-    char path2[OBS_PATH_MAX]; /* rename only, sent up to path2_len */
+    __u16 pad;            /* zero */
+    struct obs_str str[OBS_FILE_STR_COUNT];
+    char data[OBS_FILE_STR_COUNT * OBS_PATH_MAX];
 };
 
 /* connect, accept/accept4, bind, listen. */
@@ -195,9 +266,14 @@ struct obs_sock_rec {
     __u32 addr_len;       /* bytes of addr read; 0 when none or unreadable */
     __u8 op;              /* enum obs_sock_op */
     __u8 syscall;         /* enum obs_syscall */
-    __u8 addr_flags;
+    __u8 addr_flags;      /* enum obs_capture_flags */
     __u8 pad;             /* zero */
-    __u8 addr[OBS_SOCKADDR_MAX]; /* always sent whole */
+    __u8 addr[OBS_SOCKADDR_MAX];
+    /* For a unix address with a relative path: the caller's working directory to join it to
+       (source OBS_SOURCE_CWD); len 0 otherwise. */
+    struct obs_str cwd;
+    __u32 pad2;           /* zero */
+    char data[OBS_PATH_MAX];
 };
 
 /* The value of the tracked map (key: tgid). */
@@ -215,53 +291,54 @@ struct obs_inflight {
 
 /*
  * The size rule: how many bytes a record of each type occupies on the wire, given its lengths.
- * Fork, exit and socket records are sent whole. An exec record is sent up to the end of argv
- * (path is whole); a file record up to the end of path, a rename up to the end of path2 (path
- * whole). Lengths never exceed the field (OBS_PATH_MAX, OBS_ARGV_MAX), so the smallest record of
- * a type is its size with lengths 0 (an unreadable string) and the largest its sizeof.
+ * Fork and exit records are sent whole. The others are sent up to the end of their data: an
+ * exec record's is argv_len plus its strings' lengths, a file record's its strings' lengths, a
+ * socket record's its cwd's length. Each length is at most OBS_PATH_MAX (argv_len at most
+ * OBS_ARGV_MAX), so a record's data never exceeds its field.
  */
 #define OBS_FORK_REC_SIZE sizeof(struct obs_fork_rec)
 #define OBS_EXIT_REC_SIZE sizeof(struct obs_exit_rec)
-#define OBS_SOCK_REC_SIZE sizeof(struct obs_sock_rec)
-#define OBS_EXEC_REC_BASE_SIZE __builtin_offsetof(struct obs_exec_rec, argv)
-#define OBS_EXEC_REC_SIZE(argv_len) (OBS_EXEC_REC_BASE_SIZE + (argv_len))
-#define OBS_FILE_REC_BASE_SIZE __builtin_offsetof(struct obs_file_rec, path)
-#define OBS_FILE_REC_SIZE(path_len) (OBS_FILE_REC_BASE_SIZE + (path_len))
-#define OBS_RENAME_REC_BASE_SIZE __builtin_offsetof(struct obs_file_rec, path2)
-#define OBS_RENAME_REC_SIZE(path2_len) (OBS_RENAME_REC_BASE_SIZE + (path2_len))
+#define OBS_EXEC_REC_BASE_SIZE __builtin_offsetof(struct obs_exec_rec, data)
+#define OBS_EXEC_REC_SIZE(data_len) (OBS_EXEC_REC_BASE_SIZE + (data_len))
+#define OBS_FILE_REC_BASE_SIZE __builtin_offsetof(struct obs_file_rec, data)
+#define OBS_FILE_REC_SIZE(data_len) (OBS_FILE_REC_BASE_SIZE + (data_len))
+#define OBS_SOCK_REC_BASE_SIZE __builtin_offsetof(struct obs_sock_rec, data)
+#define OBS_SOCK_REC_SIZE(data_len) (OBS_SOCK_REC_BASE_SIZE + (data_len))
 #define OBS_MIN_REC_SIZE sizeof(struct obs_header)
 
 /* The same rules as functions, for Swift (which imports neither function-like nor sizeof macros). */
 static inline __u64 obs_min_rec_size(void) { return OBS_MIN_REC_SIZE; }
 static inline __u64 obs_fork_rec_size(void) { return OBS_FORK_REC_SIZE; }
 static inline __u64 obs_exit_rec_size(void) { return OBS_EXIT_REC_SIZE; }
-static inline __u64 obs_sock_rec_size(void) { return OBS_SOCK_REC_SIZE; }
-static inline __u64 obs_exec_rec_size(__u64 argv_len) { return OBS_EXEC_REC_SIZE(argv_len); }
-static inline __u64 obs_file_rec_size(__u64 path_len) { return OBS_FILE_REC_SIZE(path_len); }
-static inline __u64 obs_rename_rec_size(__u64 path2_len) { return OBS_RENAME_REC_SIZE(path2_len); }
+static inline __u64 obs_exec_rec_size(__u64 data_len) { return OBS_EXEC_REC_SIZE(data_len); }
+static inline __u64 obs_file_rec_size(__u64 data_len) { return OBS_FILE_REC_SIZE(data_len); }
+static inline __u64 obs_sock_rec_size(__u64 data_len) { return OBS_SOCK_REC_SIZE(data_len); }
 
 /* The layout both compilers must produce (BPF and the host's clang under Swift). */
 _Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
 _Static_assert(__builtin_offsetof(struct obs_header, comm) == 32, "obs_header.comm moved");
+_Static_assert(sizeof(struct obs_str) == 4, "obs_str layout changed");
 _Static_assert(sizeof(struct obs_fork_rec) == 64, "obs_fork_rec layout changed");
 _Static_assert(sizeof(struct obs_exit_rec) == 64, "obs_exit_rec layout changed");
-_Static_assert(sizeof(struct obs_exec_rec) == 8264, "obs_exec_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_exec_rec, path) == 72, "obs_exec_rec.path moved");
-_Static_assert(__builtin_offsetof(struct obs_exec_rec, argv) == 4168, "obs_exec_rec.argv moved");
-_Static_assert(sizeof(struct obs_file_rec) == 8280, "obs_file_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, path) == 88, "obs_file_rec.path moved");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, path2) == 4184, "obs_file_rec.path2 moved");
-_Static_assert(sizeof(struct obs_sock_rec) == 208, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, str) == 72, "obs_exec_rec.str moved");
+_Static_assert(__builtin_offsetof(struct obs_exec_rec, data) == 88, "obs_exec_rec.data moved");
+_Static_assert(sizeof(struct obs_exec_rec) == 88 + 4096 + 3 * 4096, "obs_exec_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, str) == 88, "obs_file_rec.str moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, data) == 104, "obs_file_rec.data moved");
+_Static_assert(sizeof(struct obs_file_rec) == 104 + 4 * 4096, "obs_file_rec layout changed");
 _Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 80, "obs_sock_rec.addr moved");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 216, "obs_sock_rec.data moved");
+_Static_assert(sizeof(struct obs_sock_rec) == 216 + 4096, "obs_sock_rec layout changed");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 56, "obs_inflight layout changed");
 _Static_assert(__builtin_offsetof(struct obs_inflight, args) == 8, "obs_inflight.args moved");
 /* The lengths fit their fields, and a whole field fits the record. */
 _Static_assert(OBS_PATH_MAX <= 0xffff && OBS_ARGV_MAX <= 0xffff, "a length no longer fits __u16");
-_Static_assert(OBS_EXEC_REC_SIZE(OBS_ARGV_MAX) == sizeof(struct obs_exec_rec), "exec size rule");
-_Static_assert(OBS_RENAME_REC_SIZE(OBS_PATH_MAX) == sizeof(struct obs_file_rec), "rename size rule");
-/* bpf_loop's argument walk masks offsets with OBS_ARGV_MAX - 1. */
+/* The BPF side masks offsets with these minus one to bound them for the verifier. */
 _Static_assert((OBS_ARGV_MAX & (OBS_ARGV_MAX - 1)) == 0, "OBS_ARGV_MAX must be a power of two");
+_Static_assert((OBS_PATH_MAX & (OBS_PATH_MAX - 1)) == 0, "OBS_PATH_MAX must be a power of two");
+_Static_assert(OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX == 4 * OBS_PATH_MAX, "exec data is 4 paths");
+_Static_assert(OBS_FILE_STR_COUNT * OBS_PATH_MAX == 4 * OBS_PATH_MAX, "file data is 4 paths");
 _Static_assert((OBS_RING_BYTES & (OBS_RING_BYTES - 1)) == 0, "the ring size must be a power of two");
 
 #endif

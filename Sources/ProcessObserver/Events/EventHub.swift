@@ -18,6 +18,9 @@ final class EventHub: @unchecked Sendable {
         self.startWallNs = Clock.wallNs()
     }
 
+    /// Whether any subscriber wants absolute paths.
+    var resolvesPaths: Bool { subscribers.contains { $0.config.resolvesPaths } }
+
     /// The union of the subscribers' categories.
     var categories: Set<EventCategory> {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }

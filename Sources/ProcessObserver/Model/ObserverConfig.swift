@@ -9,6 +9,10 @@ public struct ObserverConfig: Sendable, Hashable {
     public var topProcesses: Int
     /// Events this subscriber may hold unread before new ones are dropped (and counted).
     public var bufferCapacity: Int
+    /// Whether file, exec and unix-socket events carry absolute paths resolved in the kernel
+    /// (`ResolvedPath`). On by default; off gives the cheapest run, with paths only as passed.
+    /// A run resolves when any of its subscribers asks.
+    public var resolvesPaths: Bool
 
     public static let defaultBufferCapacity = 65_536
     public static let defaultTopProcesses = 10
@@ -16,8 +20,9 @@ public struct ObserverConfig: Sendable, Hashable {
     public init(
         categories: Set<EventCategory> = [.lifecycle], sampleInterval: Duration? = nil,
         topProcesses: Int = ObserverConfig.defaultTopProcesses,
-        bufferCapacity: Int = ObserverConfig.defaultBufferCapacity
+        bufferCapacity: Int = ObserverConfig.defaultBufferCapacity, resolvesPaths: Bool = true
     ) {
+        self.resolvesPaths = resolvesPaths
         self.categories = categories.union([.lifecycle])
         self.sampleInterval = sampleInterval
         self.topProcesses = max(1, topProcesses)
@@ -58,6 +63,13 @@ public struct ObserverConfig: Sendable, Hashable {
     public func top(_ count: Int) -> ObserverConfig {
         var copy = self
         copy.topProcesses = max(1, count)
+        return copy
+    }
+
+    /// A copy that resolves absolute paths in the kernel, or does not.
+    public func resolvingPaths(_ resolve: Bool) -> ObserverConfig {
+        var copy = self
+        copy.resolvesPaths = resolve
         return copy
     }
 

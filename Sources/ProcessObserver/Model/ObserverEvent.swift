@@ -65,6 +65,10 @@ public enum EventKind: Sendable {
     case rmdir(PathOperation)
     case mkdir(PathOperation)
     case rename(Rename)
+    case chdir(ChangeDirectory)
+    case fchdir(ChangeDirectory)
+    case link(Link)
+    case symlink(Symlink)
     // network
     case connect(SocketOperation)
     case accept(SocketOperation)
@@ -88,6 +92,10 @@ public enum EventKind: Sendable {
         case .rmdir: "rmdir"
         case .mkdir: "mkdir"
         case .rename: "rename"
+        case .chdir: "chdir"
+        case .fchdir: "fchdir"
+        case .link: "link"
+        case .symlink: "symlink"
         case .connect: "connect"
         case .accept: "accept"
         case .bind: "bind"
@@ -181,18 +189,31 @@ public struct Fork: Sendable, Hashable {
 
 /// An `execve`/`execveat`, successful or not.
 public struct Exec: Sendable, Hashable {
-    /// The path as passed to execve.
+    /// The path as passed to execve/execveat (read at the call's entry), for every exec.
     public var path: CapturedString
     /// The arguments, up to `Exec.maxArguments`.
     public var argv: [ByteString]
     /// More arguments (or longer ones) existed than were captured.
     public var argvTruncated: Bool
     public var result: SyscallResult
-    public init(path: CapturedString, argv: [ByteString], argvTruncated: Bool, result: SyscallResult) {
+    /// execveat's directory descriptor (AT_FDCWD is -100); nil for execve.
+    public var directoryFD: Int32?
+    /// The executed file (source `.file`) for a successful exec of a binary; the path as passed
+    /// joined for a script (whose `bprm->file` is the interpreter) and a failed exec.
+    public var absolutePath: ResolvedPath?
+    /// The process's working directory at the exec.
+    public var workingDirectory: ResolvedPath?
+    public init(
+        path: CapturedString, argv: [ByteString], argvTruncated: Bool, result: SyscallResult,
+        directoryFD: Int32? = nil, absolutePath: ResolvedPath? = nil, workingDirectory: ResolvedPath? = nil
+    ) {
         self.path = path
         self.argv = argv
         self.argvTruncated = argvTruncated
         self.result = result
+        self.directoryFD = directoryFD
+        self.absolutePath = absolutePath
+        self.workingDirectory = workingDirectory
     }
 }
 
@@ -207,12 +228,19 @@ public struct FileOpen: Sendable, Hashable {
     public var result: SyscallResult
     /// The directory descriptor for the *at variants (AT_FDCWD is -100).
     public var directoryFD: Int32?
-    public init(path: CapturedString, flags: Int32, mode: UInt32?, result: SyscallResult, directoryFD: Int32? = nil) {
+    /// A successful open: the opened file's path (source `.file`); a failed one: the path as
+    /// passed joined, or as passed when absolute.
+    public var absolutePath: ResolvedPath?
+    public init(
+        path: CapturedString, flags: Int32, mode: UInt32?, result: SyscallResult, directoryFD: Int32? = nil,
+        absolutePath: ResolvedPath? = nil
+    ) {
         self.path = path
         self.flags = flags
         self.mode = mode
         self.result = result
         self.directoryFD = directoryFD
+        self.absolutePath = absolutePath
     }
 }
 
@@ -222,10 +250,18 @@ public struct PathOperation: Sendable, Hashable {
     /// The mode for mkdir.
     public var mode: UInt32?
     public var result: SyscallResult
-    public init(path: CapturedString, mode: UInt32? = nil, result: SyscallResult) {
+    /// The directory descriptor of unlinkat/mkdirat (AT_FDCWD is -100).
+    public var directoryFD: Int32?
+    public var absolutePath: ResolvedPath?
+    public init(
+        path: CapturedString, mode: UInt32? = nil, result: SyscallResult, directoryFD: Int32? = nil,
+        absolutePath: ResolvedPath? = nil
+    ) {
         self.path = path
         self.mode = mode
         self.result = result
+        self.directoryFD = directoryFD
+        self.absolutePath = absolutePath
     }
 }
 
@@ -234,10 +270,22 @@ public struct Rename: Sendable, Hashable {
     public var path: CapturedString
     public var newPath: CapturedString
     public var result: SyscallResult
-    public init(path: CapturedString, newPath: CapturedString, result: SyscallResult) {
+    /// renameat/renameat2's directory descriptors (AT_FDCWD is -100).
+    public var directoryFD: Int32?
+    public var newDirectoryFD: Int32?
+    public var absolutePath: ResolvedPath?
+    public var newAbsolutePath: ResolvedPath?
+    public init(
+        path: CapturedString, newPath: CapturedString, result: SyscallResult, directoryFD: Int32? = nil,
+        newDirectoryFD: Int32? = nil, absolutePath: ResolvedPath? = nil, newAbsolutePath: ResolvedPath? = nil
+    ) {
         self.path = path
         self.newPath = newPath
         self.result = result
+        self.directoryFD = directoryFD
+        self.newDirectoryFD = newDirectoryFD
+        self.absolutePath = absolutePath
+        self.newAbsolutePath = newAbsolutePath
     }
 }
 
@@ -251,6 +299,8 @@ public enum SocketAddress: Sendable, Hashable {
     case other(family: UInt16)
     /// The sockaddr could not be read.
     case unreadable
+    /// No address was asked for (accept with a NULL address).
+    case notRequested
 
     public var familyName: String {
         switch self {
@@ -259,6 +309,7 @@ public enum SocketAddress: Sendable, Hashable {
         case .unix: "unix"
         case .other(let family): "af_\(family)"
         case .unreadable: "unknown"
+        case .notRequested: "none"
         }
     }
 }
@@ -272,10 +323,13 @@ public struct SocketOperation: Sendable, Hashable {
     /// connect/bind: 0 or a negative errno (EINPROGRESS for a non-blocking connect);
     /// accept: the new descriptor or a negative errno.
     public var result: SyscallResult
-    public init(fd: Int32, address: SocketAddress, result: SyscallResult) {
+    /// A unix address's path made absolute: joined to the working directory when relative.
+    public var absolutePath: ResolvedPath?
+    public init(fd: Int32, address: SocketAddress, result: SyscallResult, absolutePath: ResolvedPath? = nil) {
         self.fd = fd
         self.address = address
         self.result = result
+        self.absolutePath = absolutePath
     }
 }
 

@@ -73,6 +73,9 @@ public enum EventJSON {
             json.captured(
                 exec.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
+            if let dirfd = exec.directoryFD { json.member("dirfd", dirfd) }
+            json.resolved(exec.absolutePath, .absolute)
+            json.resolved(exec.workingDirectory, .workingDirectory)
             json.argv(exec.argv)
             json.member("argv_truncated", exec.argvTruncated)
             json.result(exec.result)
@@ -86,6 +89,7 @@ public enum EventJSON {
             json.endArray()
             if let mode = open.mode { json.member("mode", mode) }
             if let dirfd = open.directoryFD { json.member("dirfd", dirfd) }
+            json.resolved(open.absolutePath, .absolute)
             json.result(open.result)
             if open.result.succeeded { json.member("fd", open.result.rawValue) }
         case .unlink(let op), .rmdir(let op), .mkdir(let op):
@@ -93,6 +97,8 @@ public enum EventJSON {
                 op.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
                 unreadableKey: "path_unreadable")
             if let mode = op.mode { json.member("mode", mode) }
+            if let dirfd = op.directoryFD { json.member("dirfd", dirfd) }
+            json.resolved(op.absolutePath, .absolute)
             json.result(op.result)
         case .rename(let rename):
             json.captured(
@@ -101,10 +107,52 @@ public enum EventJSON {
             json.captured(
                 rename.newPath, key: "new_path", b64Key: "new_path_b64",
                 truncatedKey: "new_path_truncated", unreadableKey: "new_path_unreadable")
+            if let dirfd = rename.directoryFD { json.member("dirfd", dirfd) }
+            if let dirfd = rename.newDirectoryFD { json.member("new_dirfd", dirfd) }
+            json.resolved(rename.absolutePath, .absolute)
+            json.resolved(rename.newAbsolutePath, .newAbsolute)
             json.result(rename.result)
+        case .chdir(let change), .fchdir(let change):
+            if let path = change.path {
+                json.captured(
+                    path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                    unreadableKey: "path_unreadable")
+            }
+            if let fd = change.fd { json.member("fd", fd) }
+            json.resolved(change.absolutePath, .absolute)
+            json.result(change.result)
+        case .link(let link):
+            json.captured(
+                link.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            json.captured(
+                link.newPath, key: "new_path", b64Key: "new_path_b64",
+                truncatedKey: "new_path_truncated", unreadableKey: "new_path_unreadable")
+            if let dirfd = link.directoryFD { json.member("dirfd", dirfd) }
+            if let dirfd = link.newDirectoryFD { json.member("new_dirfd", dirfd) }
+            if link.directoryFD != nil {
+                json.key("flags")
+                json.beginArray()
+                for name in AtFlags.names(of: link.flags) { json.string(name) }
+                json.endArray()
+            }
+            json.resolved(link.absolutePath, .absolute)
+            json.resolved(link.newAbsolutePath, .newAbsolute)
+            json.result(link.result)
+        case .symlink(let symlink):
+            json.captured(
+                symlink.path, key: "path", b64Key: "path_b64", truncatedKey: "path_truncated",
+                unreadableKey: "path_unreadable")
+            json.captured(
+                symlink.target, key: "target", b64Key: "target_b64", truncatedKey: "target_truncated",
+                unreadableKey: "target_unreadable")
+            if let dirfd = symlink.directoryFD { json.member("dirfd", dirfd) }
+            json.resolved(symlink.absolutePath, .absolute)
+            json.result(symlink.result)
         case .connect(let op), .accept(let op), .bind(let op):
             json.member("fd", op.fd)
             json.socketAddress(op.address)
+            json.resolved(op.absolutePath, .absolute)
             json.result(op.result)
         case .listen(let listen):
             json.member("fd", listen.fd)
@@ -129,6 +177,35 @@ extension JSONBuilder {
         bytes(value.value, key: key, b64Key: b64Key)
         if value.truncated { member(truncatedKey, true) }
         if value.unreadable { member(unreadableKey, true) }
+    }
+
+    /// The member names of one resolved path.
+    struct ResolvedKeys {
+        var path, b64, source, truncated, deleted, outsideRoot, unwalkable: StaticString
+        /// The working directory is always walked: its source is not written.
+        var writesSource = true
+        static let absolute = ResolvedKeys(
+            path: "abs_path", b64: "abs_path_b64", source: "abs_path_source", truncated: "abs_path_truncated",
+            deleted: "abs_path_deleted", outsideRoot: "abs_path_outside_root", unwalkable: "abs_path_unwalkable")
+        static let newAbsolute = ResolvedKeys(
+            path: "new_abs_path", b64: "new_abs_path_b64", source: "new_abs_path_source",
+            truncated: "new_abs_path_truncated", deleted: "new_abs_path_deleted",
+            outsideRoot: "new_abs_path_outside_root", unwalkable: "new_abs_path_unwalkable")
+        static let workingDirectory = ResolvedKeys(
+            path: "cwd", b64: "cwd_b64", source: "cwd_source", truncated: "cwd_truncated", deleted: "cwd_deleted",
+            outsideRoot: "cwd_outside_root", unwalkable: "cwd_unwalkable", writesSource: false)
+    }
+
+    /// A resolved path: the path (absent when unwalkable), its source (not for the working
+    /// directory, which is always walked), and each flag only when set.
+    mutating func resolved(_ path: ResolvedPath?, _ keys: ResolvedKeys) {
+        guard let path else { return }
+        if !path.unwalkable { bytes(path.value, key: keys.path, b64Key: keys.b64) }
+        if keys.writesSource { member(keys.source, path.source.rawValue) }
+        if path.truncated { member(keys.truncated, true) }
+        if path.deleted { member(keys.deleted, true) }
+        if path.outsideRoot { member(keys.outsideRoot, true) }
+        if path.unwalkable { member(keys.unwalkable, true) }
     }
 
     /// `argv`, plus a parallel `argv_b64` when any argument is not valid UTF-8.
@@ -222,6 +299,8 @@ extension JSONBuilder {
             member("family_number", family)
         case .unreadable:
             member("address_unreadable", true)
+        case .notRequested:
+            member("address_requested", false)
         }
     }
 }

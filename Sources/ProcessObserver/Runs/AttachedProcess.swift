@@ -101,7 +101,10 @@ public final class AttachedRun: @unchecked Sendable {
         let hub = EventHub(subscribers: subscribers)
         let kernel: any KernelEventSource
         do throws(ObserverError) {
-            guard let k = try KernelBackend.open(categories: hub.categories, logger: logger, trackingOnly: true) else {
+            guard
+                let k = try KernelBackend.open(
+                    categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: logger, trackingOnly: true)
+            else {
                 try? pidfd.close()
                 let capability = ObserverCapabilities.negotiate()[.process]
                 throw ObserverError(

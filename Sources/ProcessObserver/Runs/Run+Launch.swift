@@ -59,7 +59,8 @@ extension Run {
         // Kernel backend first: its programs must be attached before the child passes the gate.
         var kernel: (any KernelEventSource)?
         if let hub {
-            kernel = try KernelBackend.open(categories: hub.categories, logger: process.logger)
+            kernel = try KernelBackend.open(
+                categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger)
         }
         func abandon(_ pid: Int32?) {
             _ = kernel?.stop()

@@ -24,6 +24,8 @@ final class BPFObject {
         var ringBytes: UInt32 = UInt32(OBS_RING_BYTES)
         /// Queued bytes at which a record wakes the consumer.
         var wakeupBytes: UInt64 = UInt64(OBS_WAKEUP_BYTES)
+        /// Resolve absolute paths in the kernel (`obs_resolve_paths`).
+        var resolvePaths: Bool = true
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -62,7 +64,9 @@ final class BPFObject {
         OBS_PROG_SCHED_PROCESS_FORK, OBS_PROG_SCHED_PROCESS_EXEC, OBS_PROG_SCHED_PROCESS_EXIT,
     ]
     /// The read-only globals user space reads or sets.
-    static let globalNames = [OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES]
+    static let globalNames = [
+        OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
+    ]
 
     /// The step a contract-version mismatch fails at.
     static let contractCheckStep = "check the kernel contract version"
@@ -124,6 +128,7 @@ final class BPFObject {
             if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
             try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
             try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
+            try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))
         } catch {
             close()
             throw error

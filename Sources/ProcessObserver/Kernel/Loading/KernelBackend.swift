@@ -11,7 +11,7 @@ enum KernelBackend {
     /// `trackingOnly` opens a source even when no kernel category is requested: process-tree
     /// tracking and the exit event alone (what attaching to a running process needs).
     static func open(
-        categories: Set<EventCategory>, logger: Logger, trackingOnly: Bool = false
+        categories: Set<EventCategory>, resolvingPaths: Bool = true, logger: Logger, trackingOnly: Bool = false
     ) throws(ObserverError) -> (any KernelEventSource)? {
         let requested = categories.intersection(EventCategory.kernelCategories)
         guard !requested.isEmpty || trackingOnly else { return nil }
@@ -27,7 +27,8 @@ enum KernelBackend {
         }
         do {
             return try EBPFEventSource(
-                categories: usable, syscallAttach: attach, syscalls: probe.syscalls, logger: logger)
+                categories: usable, syscallAttach: attach, syscalls: probe.syscalls,
+                resolvePaths: resolvingPaths && probe.pathResolution.available, logger: logger)
         } catch {
             let (reason, remedy) = KernelProbe.classify(error)
             throw loadFailure(categories: usable, reason: reason, remedy: remedy)

@@ -25,11 +25,11 @@ struct ObservedSyscall: Hashable, Sendable {
             ObservedSyscall(id: id.rawValue, name: name, category: category, kind: kind, number: nr)
         }
         #if arch(x86_64)
-            let legacy: (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
-                (SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename)
+            let legacy: Legacy = (
+                SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename, SYS_link, SYS_symlink
+            )
         #else
-            let legacy: (open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?) =
-                (nil, nil, nil, nil, nil, nil)
+            let legacy: Legacy = (nil, nil, nil, nil, nil, nil, nil, nil)
         #endif
         return [
             sc(OBS_SC_OPEN, "open", .file, "open", legacy.open),
@@ -44,6 +44,12 @@ struct ObservedSyscall: Hashable, Sendable {
             sc(OBS_SC_RENAME, "rename", .file, "rename", legacy.rename),
             sc(OBS_SC_RENAMEAT, "renameat", .file, "rename", SYS_renameat),
             sc(OBS_SC_RENAMEAT2, "renameat2", .file, "rename", SYS_renameat2),
+            sc(OBS_SC_CHDIR, "chdir", .file, "chdir", SYS_chdir),
+            sc(OBS_SC_FCHDIR, "fchdir", .file, "fchdir", SYS_fchdir),
+            sc(OBS_SC_LINK, "link", .file, "link", legacy.link),
+            sc(OBS_SC_LINKAT, "linkat", .file, "link", SYS_linkat),
+            sc(OBS_SC_SYMLINK, "symlink", .file, "symlink", legacy.symlink),
+            sc(OBS_SC_SYMLINKAT, "symlinkat", .file, "symlink", SYS_symlinkat),
             sc(OBS_SC_EXECVE, "execve", .process, "exec", SYS_execve),
             sc(OBS_SC_EXECVEAT, "execveat", .process, "exec", SYS_execveat),
             sc(OBS_SC_CONNECT, "connect", .network, "connect", SYS_connect),
@@ -53,6 +59,12 @@ struct ObservedSyscall: Hashable, Sendable {
             sc(OBS_SC_LISTEN, "listen", .network, "listen", SYS_listen),
         ].filter { $0.number != nil }
     }()
+
+    /// The legacy syscalls only some architectures have (x86_64 does, arm64 does not).
+    private typealias Legacy = (
+        open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?, link: Int32?,
+        symlink: Int32?
+    )
 
     static func of(_ categories: Set<EventCategory>) -> [ObservedSyscall] {
         all.filter { categories.contains($0.category) }

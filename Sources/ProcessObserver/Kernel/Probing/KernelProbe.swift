@@ -12,6 +12,8 @@ struct KernelProbe: Sendable {
     var syscallAttach: BPFObject.SyscallAttach?
     /// Syscalls whose attach point exists.
     var syscalls: [ObservedSyscall]
+    /// Whether the kernel has what the in-kernel path walk reads, and if not, why.
+    var pathResolution = PathResolutionSupport.available
     /// False when a step of the probe failed (`ProbeOutcome.failed`) rather than found an
     /// answer: such a result is reported but never cached.
     var conclusive = true
@@ -42,7 +44,7 @@ struct KernelProbe: Sendable {
         var notes: [String] = []
         var attach = BPFObject.SyscallAttach.tracepoints
         var syscalls = ObservedSyscall.all
-        let btf = RawTracepoints()
+        let btf = KernelBTF()
         defer { btf.free() }
         if let failure = btf.failure { return unavailable(failure) }
         let preferClassic = Syscall.environmentValue("OBS_SYSCALL_ATTACH") == "tracepoints"
@@ -87,8 +89,10 @@ struct KernelProbe: Sendable {
                     remedy: "use a kernel with scheduler tracepoints (Linux 4.17 or later)"))
         }
 
+        let paths = PathResolutionSupport.probe(btf)
+
         // The object must load with every program it may need.
-        if shouldLoad, let failure = testLoad(attach) {
+        if shouldLoad, let failure = testLoad(attach, resolvePaths: paths.available) {
             return unavailable(.unsupported(reason: failure.reason, remedy: failure.remedy))
         }
 
@@ -105,8 +109,15 @@ struct KernelProbe: Sendable {
                     + all.map(\.name).joined(separator: ", ")
             var reason =
                 "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
+            if category != .network { reason += "; " + paths.sentence }
             if !notes.isEmpty { reason += "; " + notes.joined(separator: "; ") }
-            if missing.isEmpty {
+            if category == .file, !paths.available, missing.isEmpty {
+                list.append(
+                    CategoryCapability(
+                        category: category, support: .partial, backend: "ebpf", reason: reason,
+                        remedy: "use a kernel whose BTF has these fields; events still carry the paths as passed",
+                        missing: ["absolute paths"]))
+            } else if missing.isEmpty {
                 list.append(
                     CategoryCapability(category: category, support: .supported, backend: "ebpf", reason: reason))
             } else {
@@ -120,7 +131,7 @@ struct KernelProbe: Sendable {
                         missing: category == .process ? [] : missingKinds))
             }
         }
-        return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls)
+        return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls, pathResolution: paths)
     }
 
     /// Every kernel category unavailable, for an outcome that is not `.available`.
@@ -189,10 +200,13 @@ struct KernelProbe: Sendable {
     }
 
     /// Loads the object with every program the chosen attach type needs, then releases it.
-    static func testLoad(_ attach: BPFObject.SyscallAttach) -> (reason: String, remedy: String?)? {
+    static func testLoad(_ attach: BPFObject.SyscallAttach, resolvePaths: Bool = true) -> (
+        reason: String, remedy: String?
+    )? {
         do {
             let object = try BPFObject(
-                options: .init(categories: EventCategory.kernelCategories, syscallAttach: attach))
+                options: .init(
+                    categories: EventCategory.kernelCategories, syscallAttach: attach, resolvePaths: resolvePaths))
             defer { object.close() }
             try object.load()
             return nil

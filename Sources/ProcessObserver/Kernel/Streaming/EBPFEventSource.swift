@@ -24,7 +24,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     init(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
-        logger: Logger? = nil
+        resolvePaths: Bool = true, logger: Logger? = nil
     ) throws(BPFObject.Failure) {
         self.logger = logger
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
@@ -33,7 +33,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         let object = try BPFObject(
             options: .init(
                 categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-                wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4))))
+                wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths))
         self.object = object
         try object.load()
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)
@@ -65,7 +65,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         }
         reader = try RingBufferReader(
             mapFD: object.mapFD(OBS_MAP_EVENTS),
-            consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories)))
+            consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories, resolvesPaths: resolvePaths)))
     }
 
     deinit { _ = stop() }

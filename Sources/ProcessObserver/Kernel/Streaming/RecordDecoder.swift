@@ -28,6 +28,9 @@ struct RecordDecoder {
     }
 
     let categories: Set<EventCategory>
+    /// Whether the programs were loaded with `obs_resolve_paths` on: then an absolute path as
+    /// passed is reported as its own `ResolvedPath` too.
+    var resolvesPaths: Bool = true
 
     /// Decodes `record`, or throws `Malformed` without reading past its end.
     func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
@@ -134,38 +137,35 @@ struct RecordDecoder {
                 throw check.fail("shorter than its \(base) bytes of fixed fields", type: type)
             }
         }
-        let pathMax = Int(OBS_PATH_MAX)
         switch type {
         case OBS_REC_FORK.rawValue:
             return Rule(type: type, expected: Int(obs_fork_rec_size()))
         case OBS_REC_EXIT.rawValue:
             return Rule(type: type, expected: Int(obs_exit_rec_size()))
         case OBS_REC_SOCK.rawValue:
-            try atLeast(UInt64(obs_sock_rec_size()))
+            try atLeast(obs_sock_rec_size(0))
             let addrLen = Int(
                 p.loadUnaligned(
                     fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!, as: UInt32.self))
+            let cwd = Packed.strings(p, at: SockField.cwd, count: 1, data: SockField.data)
             return Rule(
-                type: type, expected: Int(obs_sock_rec_size()),
-                lengths: [("addr_len", addrLen, Int(OBS_SOCKADDR_MAX))])
+                type: type, expected: Int(obs_sock_rec_size(UInt64(cwd.total))),
+                lengths: [("addr_len", addrLen, Int(OBS_SOCKADDR_MAX))] + cwd.lengths(["cwd"]))
         case OBS_REC_EXEC.rawValue:
             try atLeast(obs_exec_rec_size(0))
-            let argvLen = u16(MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!)
+            let argvLen = u16(ExecField.argvLen)
+            let strings = Packed.strings(
+                p, at: ExecField.str, count: Int(OBS_EXEC_STR_COUNT.rawValue), data: ExecField.data, after: argvLen)
             return Rule(
-                type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen))),
-                lengths: [
-                    ("path_len", u16(MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!), pathMax),
-                    ("argv_len", argvLen, Int(OBS_ARGV_MAX)),
-                ])
+                type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen + strings.total))),
+                lengths: [("argv_len", argvLen, Int(OBS_ARGV_MAX))] + strings.lengths(["path", "resolved", "cwd"]))
         case OBS_REC_FILE.rawValue:
             try atLeast(obs_file_rec_size(0))
-            let pathLen = u16(FileField.pathLen)
-            let path2Len = u16(FileField.path2Len)
-            let lengths = [("path_len", pathLen, pathMax), ("path2_len", path2Len, pathMax)]
-            if p.load(fromByteOffset: FileField.op, as: UInt8.self) == UInt8(OBS_FILE_RENAME.rawValue) {
-                return Rule(type: type, expected: Int(obs_rename_rec_size(UInt64(path2Len))), lengths: lengths)
-            }
-            return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(pathLen))), lengths: lengths)
+            let strings = Packed.strings(
+                p, at: FileField.str, count: Int(OBS_FILE_STR_COUNT.rawValue), data: FileField.data)
+            return Rule(
+                type: type, expected: Int(obs_file_rec_size(UInt64(strings.total))),
+                lengths: strings.lengths(["path", "path2", "resolved", "resolved2"]))
         default:
             throw check.fail("of unknown type \(type)")
         }
@@ -173,22 +173,27 @@ struct RecordDecoder {
 
     // MARK: - kinds
 
-    private static let execPath = MemoryLayout<obs_exec_rec>.offset(of: \.path)!
-    private static let execArgv = MemoryLayout<obs_exec_rec>.offset(of: \.argv)!
+    private enum ExecField {
+        static let ret = MemoryLayout<obs_exec_rec>.offset(of: \.ret)!
+        static let dfd = MemoryLayout<obs_exec_rec>.offset(of: \.dfd)!
+        static let argvLen = MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!
+        static let argvFlags = MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags)!
+        static let syscall = MemoryLayout<obs_exec_rec>.offset(of: \.syscall)!
+        static let str = MemoryLayout<obs_exec_rec>.offset(of: \.str)!
+        /// Where data starts: the base size of the size rule (Swift does not import a 16 KiB array).
+        static let data = Int(obs_exec_rec_size(0))
+    }
 
     private func decodeExec(_ p: UnsafeRawPointer, size: Int) -> EventKind {
-        let ret = p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.ret)!, as: Int64.self)
-        let pathLen = Int(
-            p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_len)!, as: UInt16.self))
-        let argvLen = Int(
-            p.loadUnaligned(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_len)!, as: UInt16.self))
-        let pathFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.path_flags)!, as: UInt8.self)
-        let argvFlags = p.load(fromByteOffset: MemoryLayout<obs_exec_rec>.offset(of: \.argv_flags)!, as: UInt8.self)
-        let path = Self.captured(
-            p + Self.execPath, length: pathLen, flags: pathFlags, available: size - Self.execPath)
+        let ret = p.loadUnaligned(fromByteOffset: ExecField.ret, as: Int64.self)
+        let argvLen = Int(p.loadUnaligned(fromByteOffset: ExecField.argvLen, as: UInt16.self))
+        let argvFlags = p.load(fromByteOffset: ExecField.argvFlags, as: UInt8.self)
+        let isAt = p.load(fromByteOffset: ExecField.syscall, as: UInt8.self) == UInt8(OBS_SC_EXECVEAT.rawValue)
+        let strings = Packed.strings(
+            p, at: ExecField.str, count: Int(OBS_EXEC_STR_COUNT.rawValue), data: ExecField.data, after: argvLen)
+        let path = strings[0].captured(p)
         var argv: [ByteString] = []
-        let blob = UnsafeRawBufferPointer(
-            start: p + Self.execArgv, count: max(0, min(argvLen, size - Self.execArgv, Int(OBS_ARGV_MAX))))
+        let blob = UnsafeRawBufferPointer(start: p + ExecField.data, count: min(argvLen, Int(OBS_ARGV_MAX)))
         var start = 0
         for i in 0..<blob.count where blob[i] == 0 {
             argv.append(ByteString(blob[start..<i]))
@@ -196,76 +201,171 @@ struct RecordDecoder {
         }
         if start < blob.count { argv.append(ByteString(blob[start..<blob.count])) }
         let truncated = argvFlags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue | OBS_CAPTURE_UNREADABLE.rawValue) != 0
-        return .exec(Exec(path: path, argv: argv, argvTruncated: truncated, result: SyscallResult(ret)))
+        return .exec(
+            Exec(
+                path: path, argv: argv, argvTruncated: truncated, result: SyscallResult(ret),
+                directoryFD: isAt ? p.loadUnaligned(fromByteOffset: ExecField.dfd, as: Int32.self) : nil,
+                absolutePath: resolved(strings[1], p, asPassed: path),
+                workingDirectory: strings[2].walked(p, as: ResolvedPath.Source.workingDirectory)))
     }
 
     private enum FileField {
         static let ret = MemoryLayout<obs_file_rec>.offset(of: \.ret)!
         static let dfd = MemoryLayout<obs_file_rec>.offset(of: \.dfd)!
+        static let dfd2 = MemoryLayout<obs_file_rec>.offset(of: \.dfd2)!
         static let flags = MemoryLayout<obs_file_rec>.offset(of: \.flags)!
         static let mode = MemoryLayout<obs_file_rec>.offset(of: \.mode)!
+        static let fd = MemoryLayout<obs_file_rec>.offset(of: \.fd)!
         static let op = MemoryLayout<obs_file_rec>.offset(of: \.op)!
         static let syscall = MemoryLayout<obs_file_rec>.offset(of: \.syscall)!
-        static let pathFlags = MemoryLayout<obs_file_rec>.offset(of: \.path_flags)!
-        static let path2Flags = MemoryLayout<obs_file_rec>.offset(of: \.path2_flags)!
-        static let pathLen = MemoryLayout<obs_file_rec>.offset(of: \.path_len)!
-        static let path2Len = MemoryLayout<obs_file_rec>.offset(of: \.path2_len)!
-        static let path = MemoryLayout<obs_file_rec>.offset(of: \.path)!
-        static let path2 = MemoryLayout<obs_file_rec>.offset(of: \.path2)!
+        static let str = MemoryLayout<obs_file_rec>.offset(of: \.str)!
+        static let data = Int(obs_file_rec_size(0))
     }
 
     private static let atSyscalls: Set<UInt8> = Set(
-        [OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_UNLINKAT, OBS_SC_MKDIRAT, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2].map {
-            UInt8($0.rawValue)
-        })
+        [
+            OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_UNLINKAT, OBS_SC_MKDIRAT, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2,
+            OBS_SC_LINKAT, OBS_SC_SYMLINKAT,
+        ].map { UInt8($0.rawValue) })
 
     private func decodeFile(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
         let result = SyscallResult(p.loadUnaligned(fromByteOffset: FileField.ret, as: Int64.self))
         let flags = p.loadUnaligned(fromByteOffset: FileField.flags, as: Int32.self)
         let mode = p.loadUnaligned(fromByteOffset: FileField.mode, as: UInt32.self)
-        let dfd = p.loadUnaligned(fromByteOffset: FileField.dfd, as: Int32.self)
         let op = p.load(fromByteOffset: FileField.op, as: UInt8.self)
         let isAt = Self.atSyscalls.contains(p.load(fromByteOffset: FileField.syscall, as: UInt8.self))
-        let path = Self.captured(
-            p + FileField.path, length: Int(p.loadUnaligned(fromByteOffset: FileField.pathLen, as: UInt16.self)),
-            flags: p.load(fromByteOffset: FileField.pathFlags, as: UInt8.self), available: size - FileField.path)
+        let dfd = isAt ? p.loadUnaligned(fromByteOffset: FileField.dfd, as: Int32.self) : nil
+        let dfd2 = isAt ? p.loadUnaligned(fromByteOffset: FileField.dfd2, as: Int32.self) : nil
+        let strings = Packed.strings(
+            p, at: FileField.str, count: Int(OBS_FILE_STR_COUNT.rawValue), data: FileField.data)
+        let path = strings[0].captured(p)
+        let path2 = strings[1].captured(p)
+        let absolute = resolved(strings[2], p, asPassed: path)
+        let absolute2 = resolved(strings[3], p, asPassed: path2)
         switch UInt32(op) {
         case OBS_FILE_OPEN.rawValue:
             return .open(
                 FileOpen(
                     path: path, flags: flags, mode: OpenFlags.creates(flags) ? mode : nil, result: result,
-                    directoryFD: isAt ? dfd : nil))
+                    directoryFD: dfd, absolutePath: absolute))
         case OBS_FILE_UNLINK.rawValue:
-            return .unlink(PathOperation(path: path, result: result))
+            return .unlink(PathOperation(path: path, result: result, directoryFD: dfd, absolutePath: absolute))
         case OBS_FILE_RMDIR.rawValue:
-            return .rmdir(PathOperation(path: path, result: result))
+            return .rmdir(PathOperation(path: path, result: result, directoryFD: dfd, absolutePath: absolute))
         case OBS_FILE_MKDIR.rawValue:
-            return .mkdir(PathOperation(path: path, mode: mode, result: result))
+            return .mkdir(
+                PathOperation(path: path, mode: mode, result: result, directoryFD: dfd, absolutePath: absolute))
         case OBS_FILE_RENAME.rawValue:
-            let newPath = Self.captured(
-                p + FileField.path2,
-                length: Int(p.loadUnaligned(fromByteOffset: FileField.path2Len, as: UInt16.self)),
-                flags: p.load(fromByteOffset: FileField.path2Flags, as: UInt8.self),
-                available: size - FileField.path2)
-            return .rename(Rename(path: path, newPath: newPath, result: result))
+            return .rename(
+                Rename(
+                    path: path, newPath: path2, result: result, directoryFD: dfd, newDirectoryFD: dfd2,
+                    absolutePath: absolute, newAbsolutePath: absolute2))
+        case OBS_FILE_CHDIR.rawValue:
+            return .chdir(ChangeDirectory(path: path, fd: nil, absolutePath: absolute, result: result))
+        case OBS_FILE_FCHDIR.rawValue:
+            let fd = p.loadUnaligned(fromByteOffset: FileField.fd, as: Int32.self)
+            return .fchdir(ChangeDirectory(path: nil, fd: fd, absolutePath: absolute, result: result))
+        case OBS_FILE_LINK.rawValue:
+            return .link(
+                Link(
+                    path: path, newPath: path2, directoryFD: dfd, newDirectoryFD: dfd2, flags: flags,
+                    absolutePath: absolute, newAbsolutePath: absolute2, result: result))
+        case OBS_FILE_SYMLINK.rawValue:
+            return .symlink(
+                Symlink(path: path, target: path2, directoryFD: dfd, absolutePath: absolute, result: result))
         default:
             return nil
         }
     }
 
-    private static let sockAddr = MemoryLayout<obs_sock_rec>.offset(of: \.addr)!
+    private enum SockField {
+        static let addr = MemoryLayout<obs_sock_rec>.offset(of: \.addr)!
+        static let cwd = MemoryLayout<obs_sock_rec>.offset(of: \.cwd)!
+        static let data = Int(obs_sock_rec_size(0))
+    }
 
     private func decodeSocket(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
         let r = p.loadUnaligned(as: obs_sock_rec.self)
         let result = SyscallResult(r.ret)
         let address = Self.socketAddress(
-            p + Self.sockAddr, length: Int(min(r.addr_len, UInt32(OBS_SOCKADDR_MAX))), flags: r.addr_flags)
+            p + SockField.addr, length: Int(min(r.addr_len, UInt32(OBS_SOCKADDR_MAX))), flags: r.addr_flags)
+        var absolute: ResolvedPath?
+        if case .unix(let path, false) = address {
+            absolute = resolved(
+                Packed.strings(p, at: SockField.cwd, count: 1, data: SockField.data)[0], p, asPassed: path)
+        }
+        func op() -> SocketOperation {
+            SocketOperation(fd: r.fd, address: address, result: result, absolutePath: absolute)
+        }
         switch UInt32(r.op) {
-        case OBS_SOCK_CONNECT.rawValue: return .connect(SocketOperation(fd: r.fd, address: address, result: result))
-        case OBS_SOCK_ACCEPT.rawValue: return .accept(SocketOperation(fd: r.fd, address: address, result: result))
-        case OBS_SOCK_BIND.rawValue: return .bind(SocketOperation(fd: r.fd, address: address, result: result))
+        case OBS_SOCK_CONNECT.rawValue: return .connect(op())
+        case OBS_SOCK_ACCEPT.rawValue: return .accept(op())
+        case OBS_SOCK_BIND.rawValue: return .bind(op())
         case OBS_SOCK_LISTEN.rawValue: return .listen(Listen(fd: r.fd, backlog: r.backlog, result: result))
         default: return nil
+        }
+    }
+
+    /// The absolute path of `asPassed` from its resolved string: the file's own path, the
+    /// base joined to the path as passed, or the path as passed when it is absolute.
+    private func resolved(_ s: Packed, _ p: UnsafeRawPointer, asPassed: CapturedString?) -> ResolvedPath? {
+        guard resolvesPaths else { return nil }
+        switch UInt32(s.source) {
+        case OBS_SOURCE_NONE.rawValue:
+            guard let asPassed, !asPassed.unreadable, asPassed.value.bytes.first == UInt8(ascii: "/") else {
+                return nil
+            }
+            return ResolvedPath(
+                PathJoin.normalise(absolute: asPassed.value), source: .asPassed, truncated: asPassed.truncated)
+        case OBS_SOURCE_FILE.rawValue:
+            return s.walked(p, as: .file)
+        case OBS_SOURCE_DIRFD.rawValue, OBS_SOURCE_CWD.rawValue:
+            let source: ResolvedPath.Source =
+                s.source == UInt8(OBS_SOURCE_DIRFD.rawValue) ? .directoryFD : .workingDirectory
+            guard var base = s.walked(p, as: source) else { return nil }
+            if base.unwalkable { return base }
+            guard let asPassed, !asPassed.unreadable else { return nil }
+            base.value = PathJoin.join(base: base.value, path: asPassed.value, baseTruncated: base.truncated)
+            base.truncated = base.truncated || asPassed.truncated
+            return base
+        default:
+            return nil
+        }
+    }
+
+    /// One `obs_str` of a record and where its bytes are.
+    struct Packed {
+        var offset: Int
+        var length: Int
+        var flags: UInt8
+        var source: UInt8
+
+        /// The `count` strings described at `at`, packed from `data + after` on.
+        static func strings(_ p: UnsafeRawPointer, at: Int, count: Int, data: Int, after: Int = 0) -> [Packed] {
+            var offset = data + after
+            return (0..<count).map { i in
+                let s = p.loadUnaligned(fromByteOffset: at + i * MemoryLayout<obs_str>.size, as: obs_str.self)
+                defer { offset += Int(s.len) }
+                return Packed(offset: offset, length: Int(s.len), flags: s.flags, source: s.source)
+            }
+        }
+
+        /// A path as passed (capture flags).
+        func captured(_ p: UnsafeRawPointer) -> CapturedString {
+            RecordDecoder.captured(p + offset, length: length, flags: flags, available: length)
+        }
+
+        /// A path the kernel walked (path flags); nil when there is none.
+        func walked(_ p: UnsafeRawPointer, as source: ResolvedPath.Source) -> ResolvedPath? {
+            let unwalkable = flags & UInt8(OBS_PATH_UNWALKABLE.rawValue) != 0
+            if length == 0 && !unwalkable { return nil }
+            let bytes = UnsafeRawBufferPointer(start: p + offset, count: length)
+            let end = bytes.firstIndex(of: 0) ?? length
+            return ResolvedPath(
+                unwalkable ? ByteString(bytes: []) : ByteString(bytes[0..<end]), source: source,
+                truncated: flags & UInt8(OBS_PATH_TRUNCATED.rawValue) != 0,
+                deleted: flags & UInt8(OBS_PATH_DELETED.rawValue) != 0,
+                outsideRoot: flags & UInt8(OBS_PATH_OUTSIDE_ROOT.rawValue) != 0, unwalkable: unwalkable)
         }
     }
 
@@ -292,6 +392,7 @@ struct RecordDecoder {
 
     /// Decodes a `sockaddr` of `length` bytes: AF_INET, AF_INET6 and AF_UNIX, others by family.
     static func socketAddress(_ p: UnsafeRawPointer, length: Int, flags: UInt8) -> SocketAddress {
+        if flags & UInt8(OBS_CAPTURE_NOT_REQUESTED.rawValue) != 0 { return .notRequested }
         if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length < 2 { return .unreadable }
         let bytes = UnsafeRawBufferPointer(start: p, count: length)
         let family = Int32(p.loadUnaligned(as: UInt16.self))
@@ -317,5 +418,15 @@ struct RecordDecoder {
         default:
             return .other(family: UInt16(truncatingIfNeeded: family))
         }
+    }
+}
+
+extension [RecordDecoder.Packed] {
+    /// The bytes the strings take in the data area.
+    var total: Int { reduce(0) { $0 + $1.length } }
+
+    /// Each string's length under `names`, each limited to a path's field.
+    func lengths(_ names: [String]) -> [(String, Int, Int)] {
+        zip(names, self).map { ("\($0.0)_len", $0.1.length, Int(OBS_PATH_MAX)) }
     }
 }

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Absolute paths, resolved in the kernel at syscall exit: a dentry walk like the kernel's own
+ * d_path (fs/d_path.c, prepend_path), written for tracepoint programs, which may not call
+ * bpf_d_path. From a (vfsmount, dentry) pair it prepends each component's name while walking
+ * d_parent, crosses a mount at its root to the mountpoint in the parent mount, and stops at the
+ * process's root (task->fs->root), so a path is what the process itself would see. Reaching the
+ * namespace's root without meeting the process's root marks the path OBS_PATH_OUTSIDE_ROOT.
+ *
+ * The walk runs under bpf_loop, so the verifier checks one step, not OBS_WALK_STEPS_MAX of
+ * them. Every pointer is read with BPF_CORE_READ; struct mount is reached from its embedded
+ * vfsmount by the CO-RE offset of mount.mnt. A walk is racy as d_path is under rename_lock:
+ * a concurrent rename of an ancestor can give a mix of old and new names.
+ *
+ * Directories are cached (obs_dir_cache, keyed by mount and dentry): a process's working
+ * directory, a dirfd's directory and an opened file's parent directory are walked once, then
+ * reused while the dentry at that address still has the same parent, inode and name hash, and
+ * no rename or rmdir of the tracked tree happened since (obs_path_generation). What the cache
+ * cannot see: a directory above it renamed by a process outside the tree.
+ */
+#ifndef OBS_PATH_BPF_H
+#define OBS_PATH_BPF_H
+
+
+static __always_inline struct obs_walk_buf *walk_buf(void)
+{
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&obs_walk, &zero);
+}
+
+/* Prepends the first directory from the cache; returns 1 when it was there and still valid. */
+static __always_inline int prepend_cached(struct obs_walk *w, struct obs_walk_buf *b, struct dentry *d)
+{
+    struct obs_dir_entry *e = bpf_map_lookup_elem(&obs_dir_cache, &w->cache_key);
+    if (!e)
+        return 0;
+    if (e->generation != obs_path_generation || e->parent != (__u64)BPF_CORE_READ(d, d_parent)
+        || e->inode != (__u64)BPF_CORE_READ(d, d_inode) || e->hash_len != BPF_CORE_READ(d, d_name.hash_len))
+        return 0;
+    __u32 len = e->len;
+    OBS_CLAMP(len, OBS_PATH_MAX - 1);
+    if (len == 0 || (__s32)len > w->pos)
+        return 0;
+    __s32 pos = w->pos - len;
+    if (pos < 0)
+        return 0;
+    if (bpf_probe_read_kernel(&b->buf[pos & (OBS_PATH_MAX - 1)], len, e->path) != 0)
+        return 0;
+    w->pos = pos;
+    return 1;
+}
+
+/* One step of the walk: a mount crossing, the cache, or one component. Returns 1 to stop. */
+static long obs_walk_step(__u32 i, void *data)
+{
+    struct obs_walk_buf *b = walk_buf();
+    if (!b)
+        return 1;
+    struct obs_walk *w = &b->walk;
+    if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+        w->done = 1;
+        return 1;
+    }
+    struct dentry *d = (struct dentry *)w->dentry;
+    struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
+    struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+    struct dentry *parent = BPF_CORE_READ(d, d_parent);
+    if (d == mnt_root || d == parent) {
+        if (d != mnt_root) {
+            /* Its own parent but not a mount's root: a disconnected dentry. */
+            w->flags |= OBS_PATH_UNWALKABLE;
+            w->done = 1;
+            return 1;
+        }
+        struct mount *m = (struct mount *)(w->vfsmnt - bpf_core_field_offset(struct mount, mnt));
+        struct mount *up = BPF_CORE_READ(m, mnt_parent);
+        if (!up || up == m) {
+            /* The namespace's root, and the process's root was not on the way. */
+            w->flags |= OBS_PATH_OUTSIDE_ROOT;
+            w->done = 1;
+            return 1;
+        }
+        w->dentry = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+        w->vfsmnt = (__u64)up + bpf_core_field_offset(struct mount, mnt);
+        return 0;
+    }
+    if (w->level == w->cache_level && !w->at_dir) {
+        w->at_dir = 1;
+        w->dir_end = w->pos;
+        w->cache_key.mnt = w->vfsmnt;
+        w->cache_key.dentry = w->dentry;
+        if (prepend_cached(w, b, d)) {
+            w->cached = 1;
+            w->done = 1;
+            return 1;
+        }
+    }
+    __u32 len = BPF_CORE_READ(d, d_name.len);
+    const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+    if (len > OBS_NAME_MAX) {
+        w->flags |= OBS_PATH_UNWALKABLE;
+        w->done = 1;
+        return 1;
+    }
+    OBS_CLAMP(len, OBS_NAME_MAX);
+    if ((__s32)len + 1 > w->pos) {
+        w->flags |= OBS_PATH_TRUNCATED;
+        w->done = 1;
+        return 1;
+    }
+    __s32 pos = w->pos - (__s32)len - 1;
+    if (pos < 0) {
+        w->flags |= OBS_PATH_TRUNCATED;
+        w->done = 1;
+        return 1;
+    }
+    if (bpf_probe_read_kernel(&b->buf[(pos + 1) & (OBS_PATH_MAX - 1)], len, name) != 0) {
+        w->flags |= OBS_PATH_UNWALKABLE;
+        w->done = 1;
+        return 1;
+    }
+    b->buf[pos & (OBS_PATH_MAX - 1)] = '/';
+    w->pos = pos;
+    w->level++;
+    w->dentry = (__u64)parent;
+    return 0;
+}
+
+/* Caches the walk's first directory: buf[pos, dir_end) is its path. */
+static __always_inline void cache_directory(struct obs_walk *w, struct obs_walk_buf *b)
+{
+    __s32 len = w->dir_end - w->pos;
+    if (len <= 0 || len >= OBS_PATH_MAX || w->pos < 0 || w->pos >= OBS_PATH_MAX)
+        return; /* the root, whose walk is free, or nothing to keep */
+    __u32 n = len;
+    OBS_CLAMP(n, OBS_PATH_MAX - 1);
+    struct dentry *d = (struct dentry *)w->cache_key.dentry;
+    struct obs_dir_entry *e = &b->dir;
+    e->parent = (__u64)BPF_CORE_READ(d, d_parent);
+    e->inode = (__u64)BPF_CORE_READ(d, d_inode);
+    e->hash_len = BPF_CORE_READ(d, d_name.hash_len);
+    e->generation = obs_path_generation;
+    e->len = n;
+    e->pad = 0;
+    if (bpf_probe_read_kernel(e->path, n, &b->buf[w->pos & (OBS_PATH_MAX - 1)]) != 0)
+        return;
+    bpf_map_update_elem(&obs_dir_cache, &w->cache_key, e, BPF_ANY);
+}
+
+/*
+ * Walks (vfsmnt, dentry) for the current task into the walk buffer: the path is buf[pos,
+ * OBS_PATH_MAX), NUL included. is_dir says the dentry is a directory (cached itself) rather
+ * than a file (its parent is cached). Returns pos | flags << 16.
+ *
+ * A global function, so the verifier checks it (and its bpf_loop callback) once, on its own,
+ * instead of once per call site of every program: inlined, the walk took the syscall-exit
+ * program past the verifier's million-instruction budget.
+ */
+__attribute__((noinline)) long obs_walk_path(__u64 vfsmnt, __u64 dentry, __u32 is_dir)
+{
+    struct obs_walk_buf *b = walk_buf();
+    if (!b || !vfsmnt || !dentry)
+        return (long)OBS_PATH_UNWALKABLE << 16;
+    struct dentry *d = (struct dentry *)dentry;
+    /* A pseudo file (pipe, socket, anon inode) names itself through d_op->d_dname: no path. */
+    struct dentry_operations *ops = (struct dentry_operations *)BPF_CORE_READ(d, d_op);
+    if (ops && BPF_CORE_READ(ops, d_dname))
+        return (long)OBS_PATH_UNWALKABLE << 16;
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    /* The state lives in the map value, not on the stack: the verifier then sees unknown
+     * scalars in each step and checks the callback once, instead of once per distinct
+     * position (which, with a precise position, it would do up to OBS_WALK_STEPS_MAX times). */
+    b->walk = (struct obs_walk){
+        .vfsmnt = vfsmnt,
+        .dentry = dentry,
+        .root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
+        .root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+        .pos = OBS_PATH_MAX - 1,
+        .cache_level = is_dir ? 0 : 1,
+    };
+    b->buf[OBS_PATH_MAX - 1] = 0;
+    long steps = bpf_loop(OBS_WALK_STEPS_MAX, obs_walk_step, 0, 0);
+    struct obs_walk w = b->walk;
+    if (steps < 0 || (!w.done && !(w.flags & OBS_PATH_UNWALKABLE)))
+        w.flags |= OBS_PATH_TRUNCATED;
+    if (w.flags & OBS_PATH_UNWALKABLE)
+        return (long)w.flags << 16;
+    if (w.pos == OBS_PATH_MAX - 1 && !(w.flags & OBS_PATH_TRUNCATED)) {
+        /* Nothing above the root: the path is "/". */
+        w.pos = OBS_PATH_MAX - 2;
+        b->buf[OBS_PATH_MAX - 2] = '/';
+    }
+    if (w.flags & OBS_PATH_TRUNCATED) {
+        /* Keep the last components without the leading '/': never a made-up absolute path. */
+        if (w.pos >= 0 && w.pos < OBS_PATH_MAX - 1 && b->buf[w.pos & (OBS_PATH_MAX - 1)] == '/')
+            w.pos++;
+    } else if (!w.cached && w.at_dir && !w.flags) {
+        cache_directory(&b->walk, b);
+    }
+    /* d_unlinked(): unhashed and not a root. */
+    if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+        w.flags |= OBS_PATH_DELETED;
+    if (w.pos < 0 || w.pos > OBS_PATH_MAX - 1)
+        return (long)OBS_PATH_UNWALKABLE << 16;
+    return (long)w.pos | (long)w.flags << 16;
+}
+
+/* Walks (vfsmnt, dentry) and copies the path to dst[off]; returns the bytes written. */
+static __always_inline __u32 put_walked(char *dst, __u32 off, __u64 vfsmnt, __u64 dentry, int is_dir,
+                                        __u8 source, struct obs_str *s)
+{
+    long walked = obs_walk_path(vfsmnt, dentry, is_dir ? 1 : 0);
+    s->len = 0;
+    s->flags = (walked >> 16) & 0xff;
+    s->source = source;
+    if (s->flags & OBS_PATH_UNWALKABLE)
+        return 0;
+    struct obs_walk_buf *b = walk_buf();
+    if (!b)
+        return 0;
+    __u32 pos = walked & 0xffff;
+    OBS_CLAMP(pos, OBS_PATH_MAX - 1);
+    __u32 len = OBS_PATH_MAX - pos;
+    OBS_CLAMP(len, OBS_PATH_MAX);
+    if (bpf_probe_read_kernel(&dst[off & OBS_DATA_MASK], len, &b->buf[pos & (OBS_PATH_MAX - 1)]) != 0) {
+        s->flags = OBS_PATH_UNWALKABLE;
+        return 0;
+    }
+    s->len = len;
+    return len;
+}
+
+/* The struct file behind descriptor fd of the current task, or 0. */
+static __always_inline struct file *fd_file(__s64 fd)
+{
+    if (fd < 0)
+        return 0;
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+    if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+        return 0;
+    struct file **fds = BPF_CORE_READ(fdt, fd);
+    struct file *f = 0;
+    if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) != 0)
+        return 0;
+    return f;
+}
+
+/* The path of the file open at fd (a returned fd, or an AT_EMPTY_PATH dirfd). */
+static __always_inline __u32 put_fd_path(char *dst, __u32 off, __s64 fd, int is_dir, __u8 source, struct obs_str *s)
+{
+    struct file *f = fd_file(fd);
+    if (!f) {
+        s->len = 0;
+        s->flags = OBS_PATH_UNWALKABLE;
+        s->source = source;
+        return 0;
+    }
+    return put_walked(dst, off, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry), is_dir,
+                      source, s);
+}
+
+/* The current task's working directory (source OBS_SOURCE_CWD as a base to join to, or
+ * OBS_SOURCE_FILE as the directory a chdir entered). */
+static __always_inline __u32 put_cwd(char *dst, __u32 off, __u8 source, struct obs_str *s)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    return put_walked(dst, off, (__u64)BPF_CORE_READ(task, fs, pwd.mnt), (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+                      1, source, s);
+}
+
+/*
+ * What a path as passed (at data[path_off], path->len bytes) is relative to: nothing when it
+ * is absolute or unreadable, else the dirfd's directory or the working directory. An empty path
+ * with AT_EMPTY_PATH names the dirfd's file itself.
+ */
+static __always_inline __u32 put_base(char *dst, __u32 off, __u32 path_off, const struct obs_str *path, __s32 dfd,
+                                      int empty_path_ok, struct obs_str *s)
+{
+    s->len = 0;
+    s->flags = 0;
+    s->source = OBS_SOURCE_NONE;
+    if (!obs_resolve_paths || path->len == 0)
+        return 0;
+    char first = dst[path_off & OBS_DATA_MASK];
+    if (first == '/')
+        return 0;
+    if (first == 0) {
+        if (empty_path_ok && dfd != OBS_AT_FDCWD)
+            return put_fd_path(dst, off, dfd, 0, OBS_SOURCE_FILE, s);
+        return 0; /* an empty path names nothing (ENOENT) */
+    }
+    if (dfd == OBS_AT_FDCWD)
+        return put_cwd(dst, off, OBS_SOURCE_CWD, s);
+    return put_fd_path(dst, off, dfd, 1, OBS_SOURCE_DIRFD, s);
+}
+
+/* No string. */
+static __always_inline void put_none(struct obs_str *s)
+{
+    s->len = 0;
+    s->flags = 0;
+    s->source = OBS_SOURCE_NONE;
+}
+
+/* Reads a user string into dst[off]; returns its length with the NUL (0 when unreadable). */
+static __always_inline __u32 put_user_str(char *dst, __u32 off, __u64 src, struct obs_str *s)
+{
+    s->source = OBS_SOURCE_NONE;
+    s->len = read_user_path(&dst[off & OBS_DATA_MASK], src, &s->flags);
+    if (s->len > OBS_PATH_MAX)
+        s->len = OBS_PATH_MAX;
+    return s->len;
+}
+
+#endif
