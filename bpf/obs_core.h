@@ -103,6 +103,7 @@ struct linux_binprm {
     struct file *file;
     const char *filename;
     const char *interp;
+    const char *fdpath;
 } __attribute__((preserve_access_index));
 
 /* The kernel's pt_regs, for the raw_tp/sys_enter fallback (syscall arguments and number). */

@@ -72,25 +72,13 @@ struct {
     __type(value, union obs_scratch_rec);
 } obs_scratch SEC(".maps");
 
-/* The path as passed to execve/execveat, read at the syscall's entry (key: pid_tgid): by
- * sched_process_exec the caller's memory is gone. */
-struct obs_exec_path {
-    struct obs_str str;
-    char path[OBS_PATH_MAX];
-};
-
-struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, OBS_EXEC_PATHS_MAX);
-    __type(key, __u64);
-    __type(value, struct obs_exec_path);
-} obs_exec_paths SEC(".maps");
-
-/* A directory's resolved path, keyed by its mount and dentry, and what must still hold for the
+/* A directory's resolved path, keyed by its mount and dentry and the process's root, and what must still hold for the
  * entry to describe the dentry now at that address (bpf/obs_path.bpf.h). */
 struct obs_dir_key {
     __u64 mnt;
     __u64 dentry;
+    __u64 root_mnt;       /* the walking process's root: a chroot sees another path */
+    __u64 root_dentry;
 };
 
 struct obs_dir_entry {
@@ -132,7 +120,6 @@ struct obs_walk {
 struct obs_walk_buf {
     char buf[2 * OBS_PATH_MAX];
     struct obs_walk walk;
-    struct obs_exec_path exec_path; /* building an obs_exec_paths value */
     struct obs_dir_entry dir;       /* building an obs_dir_cache value */
 };
 

@@ -12,7 +12,8 @@
  * vfsmount by the CO-RE offset of mount.mnt. A walk is racy as d_path is under rename_lock:
  * a concurrent rename of an ancestor can give a mix of old and new names.
  *
- * Directories are cached (obs_dir_cache, keyed by mount and dentry): a process's working
+ * Directories are cached (obs_dir_cache, keyed by mount and dentry, and the process's root): a
+ * process's working
  * directory, a dirfd's directory and an opened file's parent directory are walked once, then
  * reused while the dentry at that address still has the same parent, inode and name hash, and
  * no rename or rmdir of the tracked tree happened since (obs_path_generation). What the cache
@@ -89,6 +90,8 @@ static long obs_walk_step(__u32 i, void *data)
         w->dir_end = w->pos;
         w->cache_key.mnt = w->vfsmnt;
         w->cache_key.dentry = w->dentry;
+        w->cache_key.root_mnt = w->root_mnt;
+        w->cache_key.root_dentry = w->root_dentry;
         if (prepend_cached(w, b, d)) {
             w->cached = 1;
             w->done = 1;

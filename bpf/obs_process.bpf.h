@@ -44,41 +44,6 @@ static long obs_read_arg(__u32 i, void *data)
     return 0;
 }
 
-/* Saves the path an execve/execveat was passed, at its entry (see obs_exec_paths). */
-static __always_inline void save_exec_path(__u64 id, __u64 path)
-{
-    struct obs_walk_buf *b = walk_buf();
-    if (!b)
-        return;
-    b->exec_path.str.source = OBS_SOURCE_NONE;
-    b->exec_path.str.len = read_user_path(b->exec_path.path, path, &b->exec_path.str.flags);
-    bpf_map_update_elem(&obs_exec_paths, &id, &b->exec_path, BPF_ANY);
-}
-
-/* Copies the path saved at entry under key to data[off], or reads it from the caller's memory
- * (user_path, 0 when gone) when the entry could not read it. Returns the bytes written. */
-static __always_inline __u32 put_exec_path(char *data, __u32 off, __u64 key, __u64 user_path, struct obs_str *s)
-{
-    struct obs_exec_path *e = bpf_map_lookup_elem(&obs_exec_paths, &key);
-    __u32 len = e ? e->str.len : 0;
-    OBS_CLAMP(len, OBS_PATH_MAX);
-    if (e && len > 0 && bpf_probe_read_kernel(&data[off & OBS_DATA_MASK], len, e->path) == 0) {
-        *s = e->str;
-        s->len = len;
-        bpf_map_delete_elem(&obs_exec_paths, &key);
-        return len;
-    }
-    __u8 flags = e ? e->str.flags : OBS_CAPTURE_UNREADABLE;
-    if (e)
-        bpf_map_delete_elem(&obs_exec_paths, &key);
-    if (user_path)
-        return put_user_str(data, off, user_path, s);
-    s->len = 0;
-    s->flags = flags ? flags : OBS_CAPTURE_UNREADABLE;
-    s->source = OBS_SOURCE_NONE;
-    return 0;
-}
-
 /* The exec's working directory, then sends the record with data up to off. */
 static __always_inline void send_exec(struct obs_exec_rec *r, __u32 off)
 {
@@ -111,8 +76,7 @@ static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 
     r->argv_len = off;
     r->argv_flags = walk.flags;
     __u32 path_off = off;
-    off += put_exec_path(r->data, off, bpf_get_current_pid_tgid(), at ? in->args[1] : in->args[0],
-                         &r->str[OBS_EXEC_STR_PATH]);
+    off += put_user_str(r->data, off, at ? in->args[1] : in->args[0], &r->str[OBS_EXEC_STR_PATH]);
     if (obs_resolve_paths)
         off += put_base(r->data, off, path_off, &r->str[OBS_EXEC_STR_PATH], r->dfd,
                         at && (in->args[4] & OBS_AT_EMPTY_PATH), &r->str[OBS_EXEC_STR_RESOLVED]);
@@ -178,10 +142,8 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     bpf_map_delete_elem(&obs_inflight, &old_key);
     if (old_key != id)
         bpf_map_delete_elem(&obs_inflight, &id);
-    if (!obs_want_process) {
-        bpf_map_delete_elem(&obs_exec_paths, &old_key);
+    if (!obs_want_process)
         return 0;
-    }
 
     __u32 zero = 0;
     struct obs_exec_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
@@ -210,12 +172,27 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
             r->argv_flags = OBS_CAPTURE_UNREADABLE;
     }
     __u32 off = r->argv_len > OBS_ARGV_MAX ? OBS_ARGV_MAX : r->argv_len;
+    /* The path as passed, from the kernel's own copy of it (getname() of the caller's string:
+     * by now the caller's memory is gone, and at the syscall's entry its page may not be mapped
+     * in a freshly forked child). For execveat with a dirfd and a relative or empty path the
+     * kernel names it "/dev/fd/N/path" or "/dev/fd/N" (bprm->fdpath): flagged, so user space
+     * recovers the path as passed exactly. */
+    struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
     __u32 path_off = off;
-    off += put_exec_path(r->data, off, old_key, 0, &r->str[OBS_EXEC_STR_PATH]);
+    const char *filename = BPF_CORE_READ(bprm, filename);
+    struct obs_str *path = &r->str[OBS_EXEC_STR_PATH];
+    long n = bpf_probe_read_kernel_str(&r->data[off & OBS_DATA_MASK], OBS_PATH_MAX, filename);
+    path->len = n > 0 ? (__u16)n : 0;
+    path->flags = n > 0 ? 0 : OBS_CAPTURE_UNREADABLE;
+    path->source = OBS_SOURCE_NONE;
+    if (bpf_core_field_exists(bprm->fdpath) && filename == BPF_CORE_READ(bprm, fdpath))
+        path->flags |= OBS_CAPTURE_FDPATH;
+    __u32 path_len = path->len;
+    OBS_CLAMP(path_len, OBS_PATH_MAX);
+    off += path_len;
 
     /* The executed file itself, unless an interpreter ran it (a script): bprm->file is then the
      * interpreter, and the script's path is the path as passed, joined. */
-    struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
     struct obs_str *resolved = &r->str[OBS_EXEC_STR_RESOLVED];
     if (!obs_resolve_paths) {
         put_none(resolved);
@@ -238,7 +215,6 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     if (!is_tracked(tgid))
         return 0;
     bpf_map_delete_elem(&obs_inflight, &id);
-    bpf_map_delete_elem(&obs_exec_paths, &id);
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     /* signal->live was decremented before this tracepoint: zero means the group is dead. */
     if (BPF_CORE_READ(task, signal, live.counter) != 0)

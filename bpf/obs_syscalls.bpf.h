@@ -37,8 +37,6 @@ static __always_inline void on_sys_enter(__u64 id, __u32 sc, const __u64 *args)
         if (args[2] && bpf_probe_read_user(&len, sizeof(len), (const void *)args[2]) == 0)
             in.accept_addrlen = len;
     }
-    if (sc == OBS_SC_EXECVE || sc == OBS_SC_EXECVEAT)
-        save_exec_path(id, sc == OBS_SC_EXECVE ? args[0] : args[1]);
     bpf_map_update_elem(&obs_inflight, &id, &in, BPF_ANY);
 }
 

@@ -55,6 +55,57 @@ struct EventJSONTests {
         #expect(failed["mode"] == nil)
     }
 
+    @Test("absolute paths: the path, its source and each flag only when set; the working directory without a source")
+    func absolutePaths() throws {
+        let open = try object(
+            event(
+                .file,
+                .open(
+                    FileOpen(
+                        path: CapturedString("x"), flags: 0, mode: nil, result: SyscallResult(-2), directoryFD: 4,
+                        absolutePath: ResolvedPath("/gone/x", source: .directoryFD, deleted: true)))))
+        #expect(open["abs_path"] as? String == "/gone/x")
+        #expect(open["abs_path_source"] as? String == "dirfd")
+        #expect(open["abs_path_deleted"] as? Bool == true)
+        #expect(open["abs_path_truncated"] == nil && open["abs_path_outside_root"] == nil)
+        let unwalkable = try object(
+            event(
+                .file,
+                .unlink(
+                    PathOperation(
+                        path: CapturedString("x"), result: SyscallResult(-9), directoryFD: 99,
+                        absolutePath: ResolvedPath("", source: .directoryFD, unwalkable: true)))))
+        #expect(unwalkable["abs_path"] == nil)
+        #expect(unwalkable["abs_path_unwalkable"] as? Bool == true)
+        #expect(unwalkable["dirfd"] as? Int == 99)
+        let exec = try object(
+            event(
+                .process,
+                .exec(
+                    Exec(
+                        path: "./t", argv: ["t"], argvTruncated: false, result: SyscallResult(0),
+                        absolutePath: ResolvedPath("/opt/t", source: .file),
+                        workingDirectory: ResolvedPath("/opt", source: .workingDirectory)))))
+        #expect(exec["cwd"] as? String == "/opt")
+        #expect(exec["cwd_source"] == nil)
+        #expect(exec["abs_path_source"] as? String == "file")
+        let rename = try object(
+            event(
+                .file,
+                .rename(
+                    Rename(
+                        path: "a", newPath: "b", result: SyscallResult(0), directoryFD: 3, newDirectoryFD: 4,
+                        absolutePath: ResolvedPath("/x/a", source: .directoryFD),
+                        newAbsolutePath: ResolvedPath("/y/b", source: .directoryFD)))))
+        #expect(rename["new_abs_path"] as? String == "/y/b")
+        #expect(rename["new_dirfd"] as? Int == 4)
+        let accept = try object(
+            event(.network, .accept(SocketOperation(fd: 3, address: .notRequested, result: SyscallResult(5)))))
+        #expect(accept["family"] as? String == "none")
+        #expect(accept["address_requested"] as? Bool == false)
+        #expect(accept["address_unreadable"] == nil)
+    }
+
     @Test("open flag names, table-driven, including the composite O_SYNC and O_TMPFILE and unknown bits")
     func flagNames() {
         let table: [(Int32, [String])] = [
@@ -207,6 +258,59 @@ struct EventJSONTests {
             (.network, .accept(SocketOperation(fd: 3, address: .other(family: 16), result: SyscallResult(5)))),
             (.network, .bind(SocketOperation(fd: 3, address: .unreadable, result: SyscallResult(-14)))),
             (.network, .listen(Listen(fd: 3, backlog: 5, result: SyscallResult(0)))),
+            (.network, .accept(SocketOperation(fd: 3, address: .notRequested, result: SyscallResult(6)))),
+            (
+                .network,
+                .bind(
+                    SocketOperation(
+                        fd: 3, address: .unix(path: CapturedString("s"), abstract: false), result: SyscallResult(0),
+                        absolutePath: ResolvedPath("/run/s", source: .workingDirectory)))
+            ),
+            (
+                .process,
+                .exec(
+                    Exec(
+                        path: "", argv: ["x"], argvTruncated: false, result: SyscallResult(0), directoryFD: 3,
+                        absolutePath: ResolvedPath("/usr/bin/true", source: .file),
+                        workingDirectory: ResolvedPath("/gone", source: .workingDirectory, deleted: true)))
+            ),
+            (
+                .file,
+                .open(
+                    FileOpen(
+                        path: path, flags: 0, mode: nil, result: SyscallResult(3), directoryFD: 5,
+                        absolutePath: ResolvedPath("d/f", source: .file, truncated: true)))
+            ),
+            (
+                .file,
+                .chdir(
+                    ChangeDirectory(
+                        path: "sub", fd: nil, absolutePath: ResolvedPath("/w/sub", source: .file),
+                        result: SyscallResult(0)))
+            ),
+            (
+                .file,
+                .fchdir(
+                    ChangeDirectory(
+                        path: nil, fd: 9, absolutePath: ResolvedPath("", source: .file, unwalkable: true),
+                        result: SyscallResult(-9)))
+            ),
+            (
+                .file,
+                .link(
+                    Link(
+                        path: "a", newPath: "b", directoryFD: 3, newDirectoryFD: -100, flags: 0x400,
+                        absolutePath: ResolvedPath("/d/a", source: .directoryFD),
+                        newAbsolutePath: ResolvedPath("/w/b", source: .workingDirectory, outsideRoot: true),
+                        result: SyscallResult(0)))
+            ),
+            (
+                .file,
+                .symlink(
+                    Symlink(
+                        path: "ln", target: "../t", directoryFD: nil,
+                        absolutePath: ResolvedPath("/w/ln", source: .workingDirectory), result: SyscallResult(-17)))
+            ),
         ]
         var bytes: [UInt8] = []
         for (category, kind) in kinds { EventJSON.append(event(category, kind), to: &bytes) }

@@ -32,7 +32,7 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_exec_paths", "observer.rodata",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "observer.rodata",
                             "observer.bss",
                         ]))
             #expect(throws: Never.self) { _ = try object.map(OBS_MAP_RODATA) }
@@ -76,7 +76,6 @@ struct KernelContractTests {
         #expect(OBS_NAME_MAX == 255)
         #expect(OBS_WALK_STEPS_MAX == 2048)
         #expect(OBS_DIR_CACHE_MAX == 256)
-        #expect(OBS_EXEC_PATHS_MAX == 256)
     }
 
     @Test(

@@ -44,14 +44,14 @@ extension ObserverEvent {
 }
 
 /// Compiles a small C workload with the system `cc` into `directory` and returns its path.
-func compileC(_ source: String, name: String, in directory: String) throws -> String {
+func compileC(_ source: String, name: String, in directory: String, flags: [String] = []) throws -> String {
     let src = "\(directory)/\(name).c"
     let exe = "\(directory)/\(name)"
     let fd = open(src, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     precondition(fd >= 0, "cannot write \(src)")
     _ = Array(source.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
-    let result = try NativeProcess(.name("cc"), arguments: ["-O1", "-o", exe, src]).run()
+    let result = try NativeProcess(.name("cc"), arguments: ["-O1"] + flags + ["-o", exe, src]).run()
     try #require(result.status == .exited(code: 0), "cc failed for \(name)")
     return exe
 }

@@ -51,7 +51,6 @@
 #define OBS_WAKEUP_BYTES 262144         /* default obs_wakeup_bytes: 256 KiB queued wakes the consumer */
 #define OBS_TRACKED_MAX 65536           /* processes in the obs_tracked map */
 #define OBS_INFLIGHT_MAX 16384          /* threads inside an observed syscall at once */
-#define OBS_EXEC_PATHS_MAX 256          /* threads inside execve at once whose path as passed is kept */
 #define OBS_DIR_CACHE_MAX 256           /* directories whose resolved path is cached */
 #define OBS_WALK_STEPS_MAX 2048         /* dentries and mount crossings one path walk may take */
 
@@ -81,6 +80,9 @@ enum obs_capture_flags {
     OBS_CAPTURE_UNREADABLE = 2,
     /* Nothing was asked for (accept with a NULL address): not a failure to read. */
     OBS_CAPTURE_NOT_REQUESTED = 4,
+    /* A successful execveat's path in the kernel's "/dev/fd/N/path" (or "/dev/fd/N") form, for a
+       dirfd with a relative (or empty) path: the path as passed is what follows "/dev/fd/N/". */
+    OBS_CAPTURE_FDPATH = 8,
 };
 
 /*
@@ -207,7 +209,7 @@ struct obs_str {
 
 /* The strings of an exec record, in data order after argv. */
 enum obs_exec_str {
-    OBS_EXEC_STR_PATH = 0,     /* the path as passed to execve/execveat (read at entry) */
+    OBS_EXEC_STR_PATH = 0,     /* the path as passed to execve/execveat */
     OBS_EXEC_STR_RESOLVED = 1, /* the executed file, or the base to join the path to */
     OBS_EXEC_STR_CWD = 2,      /* the working directory at the exec */
     OBS_EXEC_STR_COUNT = 3,
@@ -215,9 +217,10 @@ enum obs_exec_str {
 
 /*
  * execve/execveat. A successful exec is reported at sched_process_exec, a failed one at the
- * syscall's exit. The path as passed is read at the syscall's entry (the old image is gone by
- * sched_process_exec); argv is the new image's arg_start..arg_end on success, the caller's own
- * pointers on failure. data holds argv (NUL-separated), then the strings.
+ * syscall's exit. The path as passed comes from the kernel's copy on success (bprm->filename,
+ * see OBS_CAPTURE_FDPATH), from the caller's memory on failure; argv is the new image's
+ * arg_start..arg_end on success, the caller's own pointers on failure. data holds argv
+ * (NUL-separated), then the strings.
  */
 struct obs_exec_rec {
     struct obs_header h;

@@ -163,7 +163,7 @@ public struct SyscallResult: Sendable, Hashable {
 }
 
 /// A string read from user memory by a BPF program, marked when it could not be read whole.
-public struct CapturedString: Sendable, Hashable {
+public struct CapturedString: Sendable, Hashable, ExpressibleByStringLiteral {
     public var value: ByteString
     /// The string was longer than the capture buffer; `value` holds its first bytes.
     public var truncated: Bool
@@ -174,6 +174,8 @@ public struct CapturedString: Sendable, Hashable {
         self.truncated = truncated
         self.unreadable = unreadable
     }
+    /// A whole string (`"src/main.c"`), as tests and examples write one.
+    public init(stringLiteral value: String) { self.init(ByteString(value)) }
 }
 
 /// A process of the tree forked a child: the event's `processID` is the child, its

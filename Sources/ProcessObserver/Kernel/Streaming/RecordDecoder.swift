@@ -191,7 +191,11 @@ struct RecordDecoder {
         let isAt = p.load(fromByteOffset: ExecField.syscall, as: UInt8.self) == UInt8(OBS_SC_EXECVEAT.rawValue)
         let strings = Packed.strings(
             p, at: ExecField.str, count: Int(OBS_EXEC_STR_COUNT.rawValue), data: ExecField.data, after: argvLen)
-        let path = strings[0].captured(p)
+        let dfd = p.loadUnaligned(fromByteOffset: ExecField.dfd, as: Int32.self)
+        var path = strings[0].captured(p)
+        if strings[0].flags & UInt8(OBS_CAPTURE_FDPATH.rawValue) != 0 {
+            path.value = Self.passedPath(fromKernelName: path.value, directoryFD: dfd)
+        }
         var argv: [ByteString] = []
         let blob = UnsafeRawBufferPointer(start: p + ExecField.data, count: min(argvLen, Int(OBS_ARGV_MAX)))
         var start = 0
@@ -204,7 +208,7 @@ struct RecordDecoder {
         return .exec(
             Exec(
                 path: path, argv: argv, argvTruncated: truncated, result: SyscallResult(ret),
-                directoryFD: isAt ? p.loadUnaligned(fromByteOffset: ExecField.dfd, as: Int32.self) : nil,
+                directoryFD: isAt ? dfd : nil,
                 absolutePath: resolved(strings[1], p, asPassed: path),
                 workingDirectory: strings[2].walked(p, as: ResolvedPath.Source.workingDirectory)))
     }
@@ -370,6 +374,17 @@ struct RecordDecoder {
     }
 
     // MARK: - pieces
+
+    /// The path an execveat was passed, from the kernel's name for it: `/dev/fd/N/path` for a
+    /// relative path and `/dev/fd/N` for an empty one (`alloc_bprm()` in fs/exec.c).
+    static func passedPath(fromKernelName name: ByteString, directoryFD: Int32) -> ByteString {
+        let prefix = Array("/dev/fd/\(directoryFD)".utf8)
+        guard name.bytes.starts(with: prefix) else { return name }
+        let rest = name.bytes.dropFirst(prefix.count)
+        if rest.isEmpty { return ByteString(bytes: []) }
+        guard rest.first == UInt8(ascii: "/") else { return name }
+        return ByteString(rest.dropFirst())
+    }
 
     /// A NUL-terminated string of at most `max` bytes.
     static func cString(_ p: UnsafeRawPointer, max: Int) -> ByteString {
