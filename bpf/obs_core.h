@@ -31,22 +31,14 @@ struct qstr {
     const unsigned char *name;
 } __attribute__((preserve_access_index));
 
-struct dentry_operations {
-    void *d_dname;
-} __attribute__((preserve_access_index));
-
 struct hlist_bl_node {
     struct hlist_bl_node *next, **pprev;
 } __attribute__((preserve_access_index));
-
-struct inode;
 
 struct dentry {
     struct hlist_bl_node d_hash;
     struct dentry *d_parent;
     struct qstr d_name;
-    struct inode *d_inode;
-    const struct dentry_operations *d_op;
 } __attribute__((preserve_access_index));
 
 struct vfsmount {

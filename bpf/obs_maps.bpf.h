@@ -83,8 +83,7 @@ struct obs_dir_key {
 
 struct obs_dir_entry {
     __u64 parent;         /* d_parent */
-    __u64 inode;          /* d_inode */
-    __u64 hash_len;       /* d_name.hash_len */
+    __u64 hash_len;       /* d_name.hash_len: the name's hash (salted by the parent) and length */
     __u32 generation;     /* obs_path_generation when walked */
     __u16 len;            /* bytes of path, no NUL */
     __u16 pad;
@@ -105,6 +104,9 @@ struct obs_walk {
     __u64 root_mnt;     /* the process's root (task->fs->root) */
     __u64 root_dentry;
     struct obs_dir_key cache_key; /* the first directory of the walk */
+    __u64 dir_parent;   /* its d_parent and d_name.hash_len, to cache it with */
+    __u64 dir_hash_len;
+    __u64 leaf_parent;  /* the walked dentry's d_parent */
     __s32 pos;          /* the path starts at buf[pos] */
     __s32 dir_end;      /* where the first directory's path ends in buf */
     __u32 level;        /* components prepended so far */

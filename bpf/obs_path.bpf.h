@@ -13,10 +13,9 @@
  * a concurrent rename of an ancestor can give a mix of old and new names.
  *
  * Directories are cached (obs_dir_cache, keyed by mount and dentry, and the process's root): a
- * process's working
- * directory, a dirfd's directory and an opened file's parent directory are walked once, then
- * reused while the dentry at that address still has the same parent, inode and name hash, and
- * no rename or rmdir of the tracked tree happened since (obs_path_generation). What the cache
+ * process's working directory, a dirfd's directory and an opened file's parent directory are
+ * walked once, then reused while the dentry at that address still has the same parent and name
+ * hash, and no rename or rmdir of the tracked tree happened since (obs_path_generation). What the cache
  * cannot see: a directory above it renamed by a process outside the tree.
  */
 #ifndef OBS_PATH_BPF_H
@@ -29,14 +28,14 @@ static __always_inline struct obs_walk_buf *walk_buf(void)
     return bpf_map_lookup_elem(&obs_walk, &zero);
 }
 
-/* Prepends the first directory from the cache; returns 1 when it was there and still valid. */
-static __always_inline int prepend_cached(struct obs_walk *w, struct obs_walk_buf *b, struct dentry *d)
+/* Prepends the first directory from the cache; returns 1 when it was there and still valid: the
+ * dentry at that address has the parent and the name hash it had when walked. */
+static __always_inline int prepend_cached(struct obs_walk *w, struct obs_walk_buf *b, __u64 parent, __u64 hash_len)
 {
     struct obs_dir_entry *e = bpf_map_lookup_elem(&obs_dir_cache, &w->cache_key);
     if (!e)
         return 0;
-    if (e->generation != obs_path_generation || e->parent != (__u64)BPF_CORE_READ(d, d_parent)
-        || e->inode != (__u64)BPF_CORE_READ(d, d_inode) || e->hash_len != BPF_CORE_READ(d, d_name.hash_len))
+    if (e->generation != obs_path_generation || e->parent != parent || e->hash_len != hash_len)
         return 0;
     __u32 len = e->len;
     OBS_CLAMP(len, OBS_PATH_MAX - 1);
@@ -66,9 +65,13 @@ static long obs_walk_step(__u32 i, void *data)
     struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
     struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
     struct dentry *parent = BPF_CORE_READ(d, d_parent);
+    if (i == 0)
+        w->leaf_parent = (__u64)parent;
     if (d == mnt_root || d == parent) {
         if (d != mnt_root) {
-            /* Its own parent but not a mount's root: a disconnected dentry. */
+            /* Its own parent but not a mount's root: a disconnected dentry, or a pseudo file
+             * (pipe, socket, anonymous inode: d_alloc_pseudo() makes them their own parent,
+             * and they name themselves through d_op->d_dname), which has no path. */
             w->flags |= OBS_PATH_UNWALKABLE;
             w->done = 1;
             return 1;
@@ -85,6 +88,12 @@ static long obs_walk_step(__u32 i, void *data)
         w->vfsmnt = (__u64)up + bpf_core_field_offset(struct mount, mnt);
         return 0;
     }
+    struct qstr q = {};
+    if (BPF_CORE_READ_INTO(&q, d, d_name) != 0) {
+        w->flags |= OBS_PATH_UNWALKABLE;
+        w->done = 1;
+        return 1;
+    }
     if (w->level == w->cache_level && !w->at_dir) {
         w->at_dir = 1;
         w->dir_end = w->pos;
@@ -92,14 +101,16 @@ static long obs_walk_step(__u32 i, void *data)
         w->cache_key.dentry = w->dentry;
         w->cache_key.root_mnt = w->root_mnt;
         w->cache_key.root_dentry = w->root_dentry;
-        if (prepend_cached(w, b, d)) {
+        w->dir_parent = (__u64)parent;
+        w->dir_hash_len = q.hash_len;
+        if (prepend_cached(w, b, (__u64)parent, q.hash_len)) {
             w->cached = 1;
             w->done = 1;
             return 1;
         }
     }
-    __u32 len = BPF_CORE_READ(d, d_name.len);
-    const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+    __u32 len = q.len;
+    const unsigned char *name = q.name;
     if (len > OBS_NAME_MAX) {
         w->flags |= OBS_PATH_UNWALKABLE;
         w->done = 1;
@@ -137,11 +148,9 @@ static __always_inline void cache_directory(struct obs_walk *w, struct obs_walk_
         return; /* the root, whose walk is free, or nothing to keep */
     __u32 n = len;
     OBS_CLAMP(n, OBS_PATH_MAX - 1);
-    struct dentry *d = (struct dentry *)w->cache_key.dentry;
     struct obs_dir_entry *e = &b->dir;
-    e->parent = (__u64)BPF_CORE_READ(d, d_parent);
-    e->inode = (__u64)BPF_CORE_READ(d, d_inode);
-    e->hash_len = BPF_CORE_READ(d, d_name.hash_len);
+    e->parent = w->dir_parent;
+    e->hash_len = w->dir_hash_len;
     e->generation = obs_path_generation;
     e->len = n;
     e->pad = 0;
@@ -165,21 +174,22 @@ __attribute__((noinline)) long obs_walk_path(__u64 vfsmnt, __u64 dentry, __u32 i
     if (!b || !vfsmnt || !dentry)
         return (long)OBS_PATH_UNWALKABLE << 16;
     struct dentry *d = (struct dentry *)dentry;
-    /* A pseudo file (pipe, socket, anon inode) names itself through d_op->d_dname: no path. */
-    struct dentry_operations *ops = (struct dentry_operations *)BPF_CORE_READ(d, d_op);
-    if (ops && BPF_CORE_READ(ops, d_dname))
-        return (long)OBS_PATH_UNWALKABLE << 16;
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct fs_struct *fs = BPF_CORE_READ(task, fs);
+    struct path root = {};
+    if (!fs || BPF_CORE_READ_INTO(&root, fs, root) != 0)
+        return (long)OBS_PATH_UNWALKABLE << 16;
     /* The state lives in the map value, not on the stack: the verifier then sees unknown
      * scalars in each step and checks the callback once, instead of once per distinct
      * position (which, with a precise position, it would do up to OBS_WALK_STEPS_MAX times). */
     b->walk = (struct obs_walk){
         .vfsmnt = vfsmnt,
         .dentry = dentry,
-        .root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
-        .root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+        .root_mnt = (__u64)root.mnt,
+        .root_dentry = (__u64)root.dentry,
         .pos = OBS_PATH_MAX - 1,
         .cache_level = is_dir ? 0 : 1,
+        .leaf_parent = dentry, /* a root, until the first step reads the parent */
     };
     b->buf[OBS_PATH_MAX - 1] = 0;
     long steps = bpf_loop(OBS_WALK_STEPS_MAX, obs_walk_step, 0, 0);
@@ -201,7 +211,7 @@ __attribute__((noinline)) long obs_walk_path(__u64 vfsmnt, __u64 dentry, __u32 i
         cache_directory(&b->walk, b);
     }
     /* d_unlinked(): unhashed and not a root. */
-    if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+    if (!BPF_CORE_READ(d, d_hash.pprev) && w.leaf_parent != dentry)
         w.flags |= OBS_PATH_DELETED;
     if (w.pos < 0 || w.pos > OBS_PATH_MAX - 1)
         return (long)OBS_PATH_UNWALKABLE << 16;
@@ -259,8 +269,9 @@ static __always_inline __u32 put_fd_path(char *dst, __u32 off, __s64 fd, int is_
         s->source = source;
         return 0;
     }
-    return put_walked(dst, off, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry), is_dir,
-                      source, s);
+    struct path path = {};
+    BPF_CORE_READ_INTO(&path, f, f_path);
+    return put_walked(dst, off, (__u64)path.mnt, (__u64)path.dentry, is_dir, source, s);
 }
 
 /* The current task's working directory (source OBS_SOURCE_CWD as a base to join to, or
@@ -268,8 +279,9 @@ static __always_inline __u32 put_fd_path(char *dst, __u32 off, __s64 fd, int is_
 static __always_inline __u32 put_cwd(char *dst, __u32 off, __u8 source, struct obs_str *s)
 {
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    return put_walked(dst, off, (__u64)BPF_CORE_READ(task, fs, pwd.mnt), (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
-                      1, source, s);
+    struct path pwd = {};
+    BPF_CORE_READ_INTO(&pwd, task, fs, pwd);
+    return put_walked(dst, off, (__u64)pwd.mnt, (__u64)pwd.dentry, 1, source, s);
 }
 
 /*

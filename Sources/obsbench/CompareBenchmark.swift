@@ -87,7 +87,8 @@ struct Workload {
 /// Every obsctl run keeps its closing summary, so the report shows how many events each run
 /// delivered per category and what was lost: a ratio only counts if the events really flowed.
 /// The file-heavy workload also runs under obsctl with classic syscall tracepoints
-/// (`OBS_SYSCALL_ATTACH=tracepoints`), to compare the two attach modes in the same rounds.
+/// (`OBS_SYSCALL_ATTACH=tracepoints`), to compare the two attach modes in the same rounds, and
+/// under obsctl with `--no-resolve-paths`, to price the in-kernel path resolution.
 struct WorkloadMatrix {
     let common: CommonOptions
     let tools: ToolOptions
@@ -98,7 +99,11 @@ struct WorkloadMatrix {
         case bare
         case obsctl
         case obsctlTracepoints = "obsctl tp/"
+        case obsctlNoResolve = "obsctl no-resolve"
         case strace
+
+        /// An obsctl run, whose summary is kept.
+        var isObsctl: Bool { self == .obsctl || self == .obsctlTracepoints || self == .obsctlNoResolve }
     }
 
     var workloads: [Workload] {
@@ -125,13 +130,14 @@ struct WorkloadMatrix {
     }
 
     /// The wrappers a workload runs under: the classic-tracepoint obsctl only for file-heavy
-    /// (its detach costs seconds per run, see the notes).
+    /// (its detach costs seconds per run, see the notes), and so the obsctl without path
+    /// resolution (the workload where resolution costs most).
     func wrappers(for workload: Workload) -> [Wrapper] {
         Wrapper.allCases.filter { w in
             switch w {
             case .bare: true
             case .obsctl: resolved.obsctl != nil
-            case .obsctlTracepoints: resolved.obsctl != nil && workload.name == "file-heavy"
+            case .obsctlTracepoints, .obsctlNoResolve: resolved.obsctl != nil && workload.name == "file-heavy"
             case .strace: resolved.strace != nil
             }
         }
@@ -141,6 +147,7 @@ struct WorkloadMatrix {
         switch wrapper {
         case .bare: command
         case .obsctl, .obsctlTracepoints: resolved.obsctlArgv(command, summary: true)
+        case .obsctlNoResolve: resolved.obsctlArgv(command, summary: true, resolvePaths: false)
         case .strace: resolved.straceArgv(command)
         }
     }
@@ -149,6 +156,7 @@ struct WorkloadMatrix {
         switch w {
         case .obsctl: "obsctl, raw_tp (\(resolved.obsctlActive.joined(separator: ",")))"
         case .obsctlTracepoints: "obsctl, classic tp/ syscall tracepoints"
+        case .obsctlNoResolve: "obsctl, raw_tp, --no-resolve-paths"
         default: w.rawValue
         }
     }
@@ -171,8 +179,8 @@ struct WorkloadMatrix {
                 for i in 0..<wrappers.count {
                     let wrapper = wrappers[(i + round) % wrappers.count]
                     let outcome: Launcher.Outcome
-                    if wrapper == .obsctl || wrapper == .obsctlTracepoints {
-                        let mode: SyscallAttach = wrapper == .obsctl ? .raw : .tracepoints
+                    if wrapper.isObsctl {
+                        let mode: SyscallAttach = wrapper == .obsctlTracepoints ? .tracepoints : .raw
                         let (o, text) = try Launcher.runCapturing(
                             argv(wrapper, workload.argv), environment: mode.environment)
                         outcome = o
@@ -195,7 +203,7 @@ struct WorkloadMatrix {
                     times[wrapper] = Double(outcome.wallNs) / 1e9
                 }
                 guard round > 0 else { continue }
-                for w in [Wrapper.obsctl, .obsctlTracepoints] {
+                for w in Wrapper.allCases where w.isObsctl {
                     if let command = summaries[workload.name]?[w]?.last?.commandSeconds, times[w] != nil {
                         commandRatios[workload.name, default: [:]][w, default: []].append(command / times[.bare]!)
                     }
@@ -224,7 +232,7 @@ struct WorkloadMatrix {
                 let r = Summary(ratios[workload.name]![w]!)
                 var verdict = ""
                 var versusStrace = ""
-                let observed = w == .obsctl || w == .obsctlTracepoints
+                let observed = w.isObsctl
                 if observed {
                     let flowed = summaries[workload.name]?[w]?.allSatisfy { $0.kernelEvents > 0 } ?? false
                     verdict =
@@ -276,7 +284,7 @@ struct WorkloadMatrix {
                 ("command s (library's own wall)", .right), ("command / bare", .right),
             ])
         for workload in workloads {
-            for w in [Wrapper.obsctl, .obsctlTracepoints] {
+            for w in Wrapper.allCases where w.isObsctl {
                 guard let runs = summaries[workload.name]?[w], !runs.isEmpty else { continue }
                 func median(_ key: String) -> String {
                     Format.grouped(Int(Summary(runs.map { Double($0.events[key] ?? 0) }).median))

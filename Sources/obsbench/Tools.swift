@@ -102,9 +102,11 @@ struct ResolvedTools {
     /// With `summary` the closing summary is kept; with `-o FILE` it goes to stdout, where
     /// `ObsctlSummary` reads it.
     func obsctlArgv(
-        _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false
+        _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false,
+        resolvePaths: Bool = true
     ) -> [String] {
         var argv = [obsctl!, "watch", "--categories", "all", "--interval", "0"]
+        if !resolvePaths { argv.append("--no-resolve-paths") }
         if !summary { argv.append("--no-summary") }
         if json { argv.append("--json") }
         if let output { argv += ["-o", output] }

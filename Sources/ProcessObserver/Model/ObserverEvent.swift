@@ -191,7 +191,7 @@ public struct Fork: Sendable, Hashable {
 
 /// An `execve`/`execveat`, successful or not.
 public struct Exec: Sendable, Hashable {
-    /// The path as passed to execve/execveat (read at the call's entry), for every exec.
+    /// The path as passed to execve/execveat, for every exec (a successful one from the kernel's copy).
     public var path: CapturedString
     /// The arguments, up to `Exec.maxArguments`.
     public var argv: [ByteString]

@@ -12,6 +12,12 @@ enum PathJoin {
     /// `base` (absolute, from the kernel) joined with `path` (relative, as passed).
     /// `baseTruncated` says `base` lacks its leading components: its `..` cannot be applied.
     static func join(base: ByteString, path: ByteString, baseTruncated: Bool = false) -> ByteString {
+        // Nearly every path as passed has nothing to normalise: one concatenation.
+        if isPlain(path.bytes) && isPlain(base.bytes, rooted: !baseTruncated) {
+            if path.bytes.isEmpty { return base }
+            if base.bytes == [slash] { return ByteString(bytes: base.bytes + path.bytes) }
+            return ByteString(bytes: base.bytes + [slash] + path.bytes)
+        }
         var components = split(base.bytes)
         let rooted = !baseTruncated
         var leading = true
@@ -30,7 +36,37 @@ enum PathJoin {
 
     /// An absolute path as passed, normalised by the same rule.
     static func normalise(absolute path: ByteString) -> ByteString {
-        join(base: ByteString(bytes: [UInt8(ascii: "/")]), path: path)
+        if path.bytes.first == slash && isPlain(path.bytes.dropFirst()) { return path }
+        return join(base: ByteString(bytes: [slash]), path: path)
+    }
+
+    private static let slash = UInt8(ascii: "/")
+    private static let dot = UInt8(ascii: ".")
+
+    /// Whether `bytes` (relative, or absolute when `rooted`) has no empty, `.` or `..`
+    /// component and no trailing `/`: then the rule leaves it as it is.
+    static func isPlain<C: BidirectionalCollection>(_ bytes: C, rooted: Bool = false) -> Bool where C.Element == UInt8 {
+        var rest = bytes[...]
+        if rooted {
+            guard rest.first == slash else { return false }
+            rest = rest.dropFirst()
+            if rest.isEmpty { return true }  // "/"
+        }
+        if rest.isEmpty { return true }
+        var start = rest.startIndex
+        var i = start
+        while true {
+            let end = i == rest.endIndex || rest[i] == slash
+            if end {
+                let component = rest[start..<i]
+                let n = component.count
+                if n == 0 { return false }
+                if component.first == dot && (n == 1 || (n == 2 && component.last == dot)) { return false }
+                if i == rest.endIndex { return true }
+                start = rest.index(after: i)
+            }
+            i = rest.index(after: i)
+        }
     }
 
     private static let dotDot: [UInt8] = [UInt8(ascii: "."), UInt8(ascii: ".")]

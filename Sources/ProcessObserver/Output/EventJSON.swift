@@ -165,6 +165,12 @@ public enum EventJSON {
 extension JSONBuilder {
     /// `key` as lossy UTF-8, plus `b64Key` with the exact bytes when they are not valid UTF-8.
     mutating func bytes(_ value: ByteString, key: StaticString, b64Key: StaticString) {
+        // ASCII (nearly every path) is valid UTF-8 as it is: written without a String.
+        if !value.bytes.contains(where: { $0 >= 0x80 }) {
+            self.key(key)
+            string(utf8: value.bytes)
+            return
+        }
         member(key, value.string)
         if !value.isValidUTF8 { member(b64Key, Base64.encode(value.bytes)) }
     }

@@ -63,6 +63,12 @@ struct JSONBuilder {
         value.withUTF8 { appendEscaped($0) }
     }
 
+    /// A string from bytes the caller knows are valid UTF-8, without building a `String`.
+    mutating func string(utf8 value: [UInt8]) {
+        separate()
+        value.withUnsafeBufferPointer { appendEscaped($0) }
+    }
+
     mutating func int<T: BinaryInteger>(_ value: T) {
         separate()
         if value < 0 {

@@ -83,12 +83,16 @@ final class Sampler: @unchecked Sendable {
             }
         }
         // The root's start time names it for the whole series (see ProcessTree on pid reuse).
-        guard let rootStartTime = ProcFS.stat(rootProcessID)?.startTime else { return }
+        // A cgroup names the run's processes by itself: a root that exited (and was reaped)
+        // before this thread's first look leaves the rest of the run to sample.
+        let rootStartTime = ProcFS.stat(rootProcessID)?.startTime
+        if cgroup == nil && rootStartTime == nil { return }
         var originNs: UInt64?
         while true {
             let timestampNs = Clock.monotonicNs()
             let bootNs = Clock.bootNs()
-            let members = cgroup.map(cgroupMembers) ?? tree.members(root: rootProcessID, rootStartTime: rootStartTime)
+            let members =
+                cgroup.map(cgroupMembers) ?? tree.members(root: rootProcessID, rootStartTime: rootStartTime ?? 0)
             if members.isEmpty { return }
             let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }
             let sample = builder.sample(readings, timestampNs: timestampNs, bootNs: bootNs)

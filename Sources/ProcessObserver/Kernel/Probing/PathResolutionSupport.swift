@@ -4,9 +4,8 @@
 struct PathResolutionSupport: Sendable, Hashable {
     /// The members the walk reads, as (struct, member). Keep in step with `bpf/obs_core.h`.
     static let requiredMembers: [(String, String)] = [
-        ("dentry", "d_parent"), ("dentry", "d_name"), ("dentry", "d_inode"), ("dentry", "d_op"),
-        ("dentry", "d_hash"), ("qstr", "len"), ("qstr", "name"), ("qstr", "hash_len"),
-        ("dentry_operations", "d_dname"), ("vfsmount", "mnt_root"), ("mount", "mnt_parent"),
+        ("dentry", "d_parent"), ("dentry", "d_name"), ("dentry", "d_hash"), ("qstr", "len"), ("qstr", "name"),
+        ("qstr", "hash_len"), ("vfsmount", "mnt_root"), ("mount", "mnt_parent"),
         ("mount", "mnt_mountpoint"), ("mount", "mnt"), ("path", "mnt"), ("path", "dentry"), ("file", "f_path"),
         ("fdtable", "max_fds"), ("fdtable", "fd"), ("files_struct", "fdt"), ("fs_struct", "root"),
         ("fs_struct", "pwd"), ("task_struct", "fs"), ("task_struct", "files"), ("linux_binprm", "file"),
