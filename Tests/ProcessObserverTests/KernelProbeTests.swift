@@ -172,4 +172,30 @@ struct KernelBackendMessageTests {
             KernelBackend.loadFailure(categories: [.process], reason: "the object is odd", remedy: nil).message
                 == "Loading the eBPF backend for process failed: the object is odd.")
     }
+
+    @Test("the kernel's BTF has every member the path walk reads, found through anonymous unions as CO-RE finds them")
+    func pathResolutionMembers() {
+        let btf = KernelBTF()
+        defer { btf.free() }
+        #expect(btf.failure == nil)
+        // d_name and f_path sit in anonymous unions on this kernel.
+        #expect(btf.hasMember("d_name", of: "dentry"))
+        #expect(btf.hasMember("f_path", of: "file"))
+        #expect(btf.hasMember("hash_len", of: "qstr"))
+        #expect(!btf.hasMember("no_such_member", of: "dentry"))
+        #expect(!btf.hasMember("d_name", of: "no_such_struct"))
+        let support = PathResolutionSupport.probe(btf)
+        #expect(support.missing == [])
+        #expect(support.sentence == "absolute paths resolved in the kernel (a dentry walk at syscall exit)")
+    }
+
+    @Test("a kernel without a member the walk reads: resolution is reported off, naming the members")
+    func pathResolutionMissing() {
+        let support = PathResolutionSupport(missing: ["mount.mnt_mountpoint", "fs_struct.pwd"])
+        #expect(!support.available)
+        #expect(
+            support.sentence
+                == "absolute paths are not resolved: the kernel's BTF lacks mount.mnt_mountpoint, fs_struct.pwd, "
+                + "which the in-kernel path walk reads")
+    }
 }
