@@ -152,22 +152,30 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
         put_none(&r->str[OBS_FILE_STR_PATH2]);
 
     struct obs_str *resolved = &r->str[OBS_FILE_STR_RESOLVED];
+    __u32 data = OBS_FILE_REC_BASE_SIZE;
     if (!obs_resolve_paths)
         put_none(resolved);
     else if (r->op == OBS_FILE_OPEN && ret >= 0)
-        off += put_fd_path(r->data, off, ret, 0, OBS_SOURCE_FILE, resolved);
-    else if ((r->op == OBS_FILE_CHDIR || r->op == OBS_FILE_FCHDIR) && ret == 0)
-        off += put_cwd(r->data, off, OBS_SOURCE_FILE, resolved); /* the directory entered */
+        off += put_resolved(resolved, obs_resolve(OBS_RESOLVE_WHERE(data, off, 0, 0), ret,
+                                                  OBS_RESOLVE_HOW(OBS_RESOLVE_FD, OBS_SOURCE_FILE, 0)));
+    else if ((r->op == OBS_FILE_CHDIR || r->op == OBS_FILE_FCHDIR) && ret == 0) /* the directory entered */
+        off += put_resolved(resolved, obs_resolve(OBS_RESOLVE_WHERE(data, off, 0, 0), 0,
+                                                  OBS_RESOLVE_HOW(OBS_RESOLVE_CWD, OBS_SOURCE_FILE, 0)));
     else if (r->op == OBS_FILE_FCHDIR)
-        off += put_fd_path(r->data, off, r->fd, 1, OBS_SOURCE_FILE, resolved);
+        off += put_resolved(resolved, obs_resolve(OBS_RESOLVE_WHERE(data, off, 0, 0), r->fd,
+                                                  OBS_RESOLVE_HOW(OBS_RESOLVE_FD_DIR, OBS_SOURCE_FILE, 0)));
     else
-        off += put_base(r->data, off, path_off, &r->str[OBS_FILE_STR_PATH], r->dfd,
-                        r->op == OBS_FILE_LINK && (r->flags & OBS_AT_EMPTY_PATH), resolved);
+        off += put_resolved(
+            resolved, obs_resolve(OBS_RESOLVE_WHERE(data, off, path_off, r->str[OBS_FILE_STR_PATH].len), r->dfd,
+                                  OBS_RESOLVE_HOW(OBS_RESOLVE_BASE, 0,
+                                                  r->op == OBS_FILE_LINK && (r->flags & OBS_AT_EMPTY_PATH))));
 
     /* A symlink's target is text, resolved (if ever) relative to the link, not the caller. */
     if (obs_resolve_paths && (r->op == OBS_FILE_RENAME || r->op == OBS_FILE_LINK))
-        off += put_base(r->data, off, path2_off, &r->str[OBS_FILE_STR_PATH2], r->dfd2, 0,
-                        &r->str[OBS_FILE_STR_RESOLVED2]);
+        off += put_resolved(
+            &r->str[OBS_FILE_STR_RESOLVED2],
+            obs_resolve(OBS_RESOLVE_WHERE(data, off, path2_off, r->str[OBS_FILE_STR_PATH2].len), r->dfd2,
+                        OBS_RESOLVE_HOW(OBS_RESOLVE_BASE, 0, 0)));
     else
         put_none(&r->str[OBS_FILE_STR_RESOLVED2]);
 

@@ -59,9 +59,10 @@ union obs_scratch_rec {
     struct obs_exec_rec exec;
     struct obs_file_rec file;
     struct obs_sock_rec sock;
-    /* Slack after data: the verifier bounds a write at data + (off & OBS_DATA_MASK) of up to
-     * OBS_PATH_MAX bytes by the map value's size; the code itself never writes past data. */
-    char slack[sizeof(struct obs_sock_rec) + 4 * OBS_PATH_MAX];
+    /* Slack after data: the verifier bounds a write at a record's data (at most 255 bytes in)
+     * + (off & OBS_DATA_MASK) of up to OBS_PATH_MAX bytes by the map value's size; the code
+     * itself never writes past data. */
+    char slack[256 + 5 * OBS_PATH_MAX];
 };
 
 /* Records are built here, not on the 512-byte BPF stack. */

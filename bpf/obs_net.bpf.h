@@ -72,7 +72,8 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
     __u16 family = 0;
     __builtin_memcpy(&family, r->addr, sizeof(family));
     if (obs_resolve_paths && family == OBS_AF_UNIX && r->addr_len > 2 && r->addr[2] != 0 && r->addr[2] != '/')
-        off = put_cwd(r->data, 0, OBS_SOURCE_CWD, &r->cwd);
+        off = put_resolved(&r->cwd, obs_resolve(OBS_RESOLVE_WHERE(OBS_SOCK_REC_BASE_SIZE, 0, 0, 0), 0,
+                                                OBS_RESOLVE_HOW(OBS_RESOLVE_CWD, OBS_SOURCE_CWD, 0)));
     else
         put_none(&r->cwd);
     r->pad2 = 0;

@@ -170,6 +170,11 @@ static __always_inline void cache_directory(struct obs_walk *w, struct obs_walk_
  */
 __attribute__((noinline)) long obs_walk_path(__u64 vfsmnt, __u64 dentry, __u32 is_dir)
 {
+    /* Global functions are verified even when no caller reaches them: with resolution off the
+     * verifier prunes from here, so a kernel lacking a field the walk reads (its CO-RE
+     * relocation failed, the instruction poisoned) still loads the object. */
+    if (!obs_resolve_paths)
+        return (long)OBS_PATH_UNWALKABLE << 16;
     struct obs_walk_buf *b = walk_buf();
     if (!b || !vfsmnt || !dentry)
         return (long)OBS_PATH_UNWALKABLE << 16;
@@ -218,30 +223,21 @@ __attribute__((noinline)) long obs_walk_path(__u64 vfsmnt, __u64 dentry, __u32 i
     return (long)w.pos | (long)w.flags << 16;
 }
 
-/* Walks (vfsmnt, dentry) and copies the path to dst[off]; returns the bytes written. */
-static __always_inline __u32 put_walked(char *dst, __u32 off, __u64 vfsmnt, __u64 dentry, int is_dir,
-                                        __u8 source, struct obs_str *s)
-{
-    long walked = obs_walk_path(vfsmnt, dentry, is_dir ? 1 : 0);
-    s->len = 0;
-    s->flags = (walked >> 16) & 0xff;
-    s->source = source;
-    if (s->flags & OBS_PATH_UNWALKABLE)
-        return 0;
-    struct obs_walk_buf *b = walk_buf();
-    if (!b)
-        return 0;
-    __u32 pos = walked & 0xffff;
-    OBS_CLAMP(pos, OBS_PATH_MAX - 1);
-    __u32 len = OBS_PATH_MAX - pos;
-    OBS_CLAMP(len, OBS_PATH_MAX);
-    if (bpf_probe_read_kernel(&dst[off & OBS_DATA_MASK], len, &b->buf[pos & (OBS_PATH_MAX - 1)]) != 0) {
-        s->flags = OBS_PATH_UNWALKABLE;
-        return 0;
-    }
-    s->len = len;
-    return len;
-}
+/* What obs_resolve resolves (its `how`, bits 0-7). */
+enum obs_resolve_kind {
+    OBS_RESOLVE_FD = 1,      /* the file open at descriptor `arg` */
+    OBS_RESOLVE_FD_DIR = 2,  /* the directory open at descriptor `arg` */
+    OBS_RESOLVE_FILE = 3,    /* the struct file at address `arg` */
+    OBS_RESOLVE_CWD = 4,     /* the working directory */
+    OBS_RESOLVE_BASE = 5,    /* what the path as passed is relative to, dirfd `arg` */
+};
+
+#define OBS_RESOLVE_HOW(kind, source, empty_ok) ((kind) | ((source) << 8) | ((empty_ok) ? 1 << 16 : 0))
+/* Where obs_resolve works: the record's data offset in the scratch slot, where to write, and
+ * where the path as passed is, with its length. */
+#define OBS_RESOLVE_WHERE(data_off, off, path_off, path_len)                                         \
+    ((__u64)(data_off) | ((__u64)((off) & 0xffff) << 16) | ((__u64)((path_off) & 0xffff) << 32)       \
+     | ((__u64)((path_len) & 0xffff) << 48))
 
 /* The struct file behind descriptor fd of the current task, or 0. */
 static __always_inline struct file *fd_file(__s64 fd)
@@ -259,55 +255,84 @@ static __always_inline struct file *fd_file(__s64 fd)
     return f;
 }
 
-/* The path of the file open at fd (a returned fd, or an AT_EMPTY_PATH dirfd). */
-static __always_inline __u32 put_fd_path(char *dst, __u32 off, __s64 fd, int is_dir, __u8 source, struct obs_str *s)
+/*
+ * Resolves one path into the record being built in obs_scratch: walks what `how` names and
+ * copies the path to the record's data at `off` (see OBS_RESOLVE_WHERE). Returns the obs_str
+ * of the result packed as len | flags << 16 | source << 24.
+ *
+ * A global function, like obs_walk_path, for the same reason: the syscall-exit program calls it
+ * from a dozen places, and inlined, each call multiplied the states the verifier explores (28k
+ * instructions and about 30 ms of load time, against 3k without resolution).
+ */
+__attribute__((noinline)) long obs_resolve(__u64 where, __s64 arg, __u32 how)
 {
-    struct file *f = fd_file(fd);
-    if (!f) {
-        s->len = 0;
-        s->flags = OBS_PATH_UNWALKABLE;
-        s->source = source;
+    __u32 data_off = where & 0xff;
+    __u32 off = (where >> 16) & 0xffff;
+    __u32 path_off = (where >> 32) & 0xffff;
+    __u32 path_len = (where >> 48) & 0xffff;
+    __u32 kind = how & 0xff;
+    long source = (how >> 8) & 0xff;
+    if (!obs_resolve_paths) /* as in obs_walk_path */
         return 0;
+    __u32 zero = 0;
+    char *rec = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!rec)
+        return OBS_PATH_UNWALKABLE << 16 | source << 24;
+    char *data = rec + data_off;
+    if (kind == OBS_RESOLVE_BASE) {
+        /* Nothing when the path is absolute or unreadable; the dirfd's file itself for an
+         * empty path with AT_EMPTY_PATH; else the dirfd's directory or the working directory. */
+        if (path_len == 0)
+            return 0;
+        char first = data[path_off & OBS_DATA_MASK];
+        if (first == '/')
+            return 0;
+        if (first == 0) {
+            if (!((how >> 16) & 1) || arg == OBS_AT_FDCWD)
+                return 0; /* an empty path names nothing (ENOENT) */
+            kind = OBS_RESOLVE_FD;
+            source = OBS_SOURCE_FILE;
+        } else if (arg == OBS_AT_FDCWD) {
+            kind = OBS_RESOLVE_CWD;
+            source = OBS_SOURCE_CWD;
+        } else {
+            kind = OBS_RESOLVE_FD_DIR;
+            source = OBS_SOURCE_DIRFD;
+        }
     }
     struct path path = {};
-    BPF_CORE_READ_INTO(&path, f, f_path);
-    return put_walked(dst, off, (__u64)path.mnt, (__u64)path.dentry, is_dir, source, s);
-}
-
-/* The current task's working directory (source OBS_SOURCE_CWD as a base to join to, or
- * OBS_SOURCE_FILE as the directory a chdir entered). */
-static __always_inline __u32 put_cwd(char *dst, __u32 off, __u8 source, struct obs_str *s)
-{
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    struct path pwd = {};
-    BPF_CORE_READ_INTO(&pwd, task, fs, pwd);
-    return put_walked(dst, off, (__u64)pwd.mnt, (__u64)pwd.dentry, 1, source, s);
-}
-
-/*
- * What a path as passed (at data[path_off], path->len bytes) is relative to: nothing when it
- * is absolute or unreadable, else the dirfd's directory or the working directory. An empty path
- * with AT_EMPTY_PATH names the dirfd's file itself.
- */
-static __always_inline __u32 put_base(char *dst, __u32 off, __u32 path_off, const struct obs_str *path, __s32 dfd,
-                                      int empty_path_ok, struct obs_str *s)
-{
-    s->len = 0;
-    s->flags = 0;
-    s->source = OBS_SOURCE_NONE;
-    if (!obs_resolve_paths || path->len == 0)
-        return 0;
-    char first = dst[path_off & OBS_DATA_MASK];
-    if (first == '/')
-        return 0;
-    if (first == 0) {
-        if (empty_path_ok && dfd != OBS_AT_FDCWD)
-            return put_fd_path(dst, off, dfd, 0, OBS_SOURCE_FILE, s);
-        return 0; /* an empty path names nothing (ENOENT) */
+    if (kind == OBS_RESOLVE_CWD) {
+        struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+        BPF_CORE_READ_INTO(&path, task, fs, pwd);
+    } else {
+        struct file *f = kind == OBS_RESOLVE_FILE ? (struct file *)arg : fd_file(arg);
+        if (!f)
+            return OBS_PATH_UNWALKABLE << 16 | source << 24;
+        BPF_CORE_READ_INTO(&path, f, f_path);
     }
-    if (dfd == OBS_AT_FDCWD)
-        return put_cwd(dst, off, OBS_SOURCE_CWD, s);
-    return put_fd_path(dst, off, dfd, 1, OBS_SOURCE_DIRFD, s);
+    long walked = obs_walk_path((__u64)path.mnt, (__u64)path.dentry, kind != OBS_RESOLVE_FD && kind != OBS_RESOLVE_FILE);
+    long flags = (walked >> 16) & 0xff;
+    if (flags & OBS_PATH_UNWALKABLE)
+        return flags << 16 | source << 24;
+    struct obs_walk_buf *b = walk_buf();
+    if (!b)
+        return OBS_PATH_UNWALKABLE << 16 | source << 24;
+    __u32 pos = walked & 0xffff;
+    OBS_CLAMP(pos, OBS_PATH_MAX - 1);
+    __u32 len = OBS_PATH_MAX - pos;
+    OBS_CLAMP(len, OBS_PATH_MAX);
+    if (bpf_probe_read_kernel(&data[off & OBS_DATA_MASK], len, &b->buf[pos & (OBS_PATH_MAX - 1)]) != 0)
+        return OBS_PATH_UNWALKABLE << 16 | source << 24;
+    return (long)len | flags << 16 | source << 24;
+}
+
+/* Fills s from obs_resolve's result; returns the bytes written. */
+static __always_inline __u32 put_resolved(struct obs_str *s, long r)
+{
+    s->len = r & 0xffff;
+    s->flags = (r >> 16) & 0xff;
+    s->source = (r >> 24) & 0xff;
+    return s->len;
 }
 
 /* No string. */

@@ -48,7 +48,9 @@ static long obs_read_arg(__u32 i, void *data)
 static __always_inline void send_exec(struct obs_exec_rec *r, __u32 off)
 {
     if (obs_resolve_paths)
-        off += put_cwd(r->data, off, OBS_SOURCE_CWD, &r->str[OBS_EXEC_STR_CWD]);
+        off += put_resolved(&r->str[OBS_EXEC_STR_CWD],
+                            obs_resolve(OBS_RESOLVE_WHERE(OBS_EXEC_REC_BASE_SIZE, off, 0, 0), 0,
+                                        OBS_RESOLVE_HOW(OBS_RESOLVE_CWD, OBS_SOURCE_CWD, 0)));
     else
         put_none(&r->str[OBS_EXEC_STR_CWD]);
     if (off > OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX)
@@ -78,8 +80,10 @@ static __always_inline void on_exec_failed(const struct obs_inflight *in, __s64 
     __u32 path_off = off;
     off += put_user_str(r->data, off, at ? in->args[1] : in->args[0], &r->str[OBS_EXEC_STR_PATH]);
     if (obs_resolve_paths)
-        off += put_base(r->data, off, path_off, &r->str[OBS_EXEC_STR_PATH], r->dfd,
-                        at && (in->args[4] & OBS_AT_EMPTY_PATH), &r->str[OBS_EXEC_STR_RESOLVED]);
+        off += put_resolved(
+            &r->str[OBS_EXEC_STR_RESOLVED],
+            obs_resolve(OBS_RESOLVE_WHERE(OBS_EXEC_REC_BASE_SIZE, off, path_off, r->str[OBS_EXEC_STR_PATH].len),
+                        r->dfd, OBS_RESOLVE_HOW(OBS_RESOLVE_BASE, 0, at && (in->args[4] & OBS_AT_EMPTY_PATH))));
     else
         put_none(&r->str[OBS_EXEC_STR_RESOLVED]);
     send_exec(r, off);
@@ -197,11 +201,13 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     if (!obs_resolve_paths) {
         put_none(resolved);
     } else if (BPF_CORE_READ(bprm, interp) == BPF_CORE_READ(bprm, filename)) {
-        struct file *f = BPF_CORE_READ(bprm, file);
-        off += put_walked(r->data, off, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry),
-                          0, OBS_SOURCE_FILE, resolved);
+        off += put_resolved(resolved, obs_resolve(OBS_RESOLVE_WHERE(OBS_EXEC_REC_BASE_SIZE, off, 0, 0),
+                                                  (__s64)BPF_CORE_READ(bprm, file),
+                                                  OBS_RESOLVE_HOW(OBS_RESOLVE_FILE, OBS_SOURCE_FILE, 0)));
     } else {
-        off += put_base(r->data, off, path_off, &r->str[OBS_EXEC_STR_PATH], dfd, empty_path, resolved);
+        off += put_resolved(resolved,
+                            obs_resolve(OBS_RESOLVE_WHERE(OBS_EXEC_REC_BASE_SIZE, off, path_off, path->len), dfd,
+                                        OBS_RESOLVE_HOW(OBS_RESOLVE_BASE, 0, empty_path)));
     }
     send_exec(r, off);
     return 0;
