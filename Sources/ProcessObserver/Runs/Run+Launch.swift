@@ -119,9 +119,19 @@ extension Run {
                 } else {
                     pid = try Spawner.spawnDirect(command)
                 }
-                pidfd = try Spawner.pidfd(for: pid, failure: starting)
             } catch {
                 abandon(nil)
+                throw error
+            }
+            do {
+                pidfd = try Spawner.pidfd(for: pid, failure: starting)
+            } catch {
+                // The child is running and nothing would reap it: end it (and what it may
+                // already have started, in its group or cgroup) and wait for it here.
+                if let cgroup { cgroup.kill() } else { Syscall.signalGroup(pid, SignalNumber.kill) }
+                try? Syscall.kill(pid, SignalNumber.kill)
+                _ = Spawner.wait4Blocking(pid)
+                abandon(pid)
                 throw error
             }
         }
