@@ -14,6 +14,7 @@ struct Obsctl: ParsableCommand {
               obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
               obsctl watch --pid 4242
             """,
+        version: ObsctlVersion.current,
         subcommands: [CapabilitiesCommand.self, WatchCommand.self]
     )
 }

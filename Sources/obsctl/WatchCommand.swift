@@ -131,8 +131,8 @@ struct WatchCommand: ParsableCommand {
         // loaded-program count is back where it was.
         defer { ObserverCleanup.waitForReleases() }
 
-        let (categories, problems, leftOut) = selection.resolve(
-            with: ObserverCapabilities.negotiate(verifyingLoad: false))
+        let negotiated = ObserverCapabilities.negotiate(verifyingLoad: false)
+        let (categories, problems, leftOut) = selection.resolve(with: negotiated)
         for problem in problems {
             Diagnostics.print((strict ? "error: " : "warning: ") + problem + (strict ? "" : "; watching without it."))
         }
@@ -155,6 +155,19 @@ struct WatchCommand: ParsableCommand {
         target.connect(forwarder)
         // Once the run has started (a failure to start says enough by itself).
         if let leftOut { Diagnostics.print("note: " + leftOut) }
+
+        if options.json {
+            // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
+            events.write(
+                EventJSON.headerLine(
+                    RecordingHeader.forThisMachine(
+                        writer: "obsctl", writerVersion: ObsctlVersion.current,
+                        clockBase: target.subscriber.clockBase ?? ClockBase(monotonicNs: target.originNs, wallNs: 0),
+                        capabilities: RecordingHeader.capabilities(
+                            negotiated, observing: categories, sampling: interval > 0, contained: !target.isAttached),
+                        processID: target.processID, argv: target.argv, workingDirectory: target.workingDirectory,
+                        attached: target.isAttached)))
+        }
 
         let session = WatchSession(
             output: events, json: options.json,

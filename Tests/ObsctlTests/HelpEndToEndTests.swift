@@ -28,6 +28,7 @@ struct HelpEndToEndTests {
                 USAGE: obsctl <subcommand>
 
                 OPTIONS:
+                  --version               Show the version.
                   -h, --help              Show help information.
 
                 SUBCOMMANDS:
@@ -108,6 +109,7 @@ struct HelpEndToEndTests {
                   --pid <pid>             Attach to this running process instead of starting a
                                           command; observe it and its future descendants until
                                           it exits.
+                  --version               Show the version.
                   -h, --help              Show help information.
 
 
@@ -133,6 +135,7 @@ struct HelpEndToEndTests {
                                           text.
                   --verbose               Show libbpf's own log (the verifier's included) on
                                           stderr.
+                  --version               Show the version.
                   -h, --help              Show help information.
 
 

@@ -230,6 +230,16 @@ enum ObsctlRunner {
         }
     }
 
+    /// The events of a recording's lines: the first line must be the header (`kind` `header`,
+    /// `seq` 0: every JSON stream obsctl writes starts with one), and is left out.
+    static func events(_ lines: [String]) throws -> [[String: Any]] {
+        let all = try objects(lines)
+        let header = try #require(all.first, "the recording is empty")
+        #expect(header["kind"] as? String == "header", "the first line is not the header")
+        #expect(header["seq"] as? Int == 0)
+        return Array(all.dropFirst())
+    }
+
     /// The exact bytes of a byte-string member, by the documented scheme: `<key>_b64` when
     /// present, else the UTF-8 of `<key>`.
     static func exactArgv(_ object: [String: Any]) throws -> [[UInt8]] {
