@@ -41,10 +41,14 @@ let package = Package(
             ],
             plugins: ["BPFObjectPlugin"]
         ),
+        /// Reports from recordings: the one-pass model (`RunReportBuilder`) and its terminal and JSON
+        /// renderings. Pure Swift over the library; the heavier renderings live beside it.
+        .target(name: "ObserverReporting", dependencies: ["ProcessObserver"]),
         .executableTarget(
             name: "obsctl",
             dependencies: [
                 "ProcessObserver",
+                "ObserverReporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -77,7 +81,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ObsctlTests",
-            dependencies: ["ProcessObserver", "obsctl", "ObserverTestSupport"],
+            dependencies: ["ProcessObserver", "ObserverReporting", "obsctl", "ObserverTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -13,8 +13,9 @@ struct Obsctl: ParsableCommand {
               obsctl watch -- make -j2
               obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
               obsctl watch --pid 4242
+              obsctl report events.jsonl
             """,
         version: ObsctlVersion.current,
-        subcommands: [CapabilitiesCommand.self, WatchCommand.self]
+        subcommands: [CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self]
     )
 }

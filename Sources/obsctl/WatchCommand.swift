@@ -1,4 +1,5 @@
 import ArgumentParser
+import ObserverReporting
 import ProcessObserver
 import SystemPackage
 
@@ -67,6 +68,13 @@ struct WatchCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-summary"), help: "Do not print the summary at the end.")
     var noSummary = false
+
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Print the report of the run at the end instead of the summary (what obsctl report prints).",
+            discussion: "With --json on standard output, it goes to standard error."))
+    var report = false
 
     @Flag(
         name: .customLong("end-with-root"),
@@ -156,18 +164,17 @@ struct WatchCommand: ParsableCommand {
         // Once the run has started (a failure to start says enough by itself).
         if let leftOut { Diagnostics.print("note: " + leftOut) }
 
-        if options.json {
-            // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
-            events.write(
-                EventJSON.headerLine(
-                    RecordingHeader.forThisMachine(
-                        writer: "obsctl", writerVersion: ObsctlVersion.current,
-                        clockBase: target.subscriber.clockBase ?? ClockBase(monotonicNs: target.originNs, wallNs: 0),
-                        capabilities: RecordingHeader.capabilities(
-                            negotiated, observing: categories, sampling: interval > 0, contained: !target.isAttached),
-                        processID: target.processID, argv: target.argv, workingDirectory: target.workingDirectory,
-                        attached: target.isAttached)))
-        }
+        let header = RecordingHeader.forThisMachine(
+            writer: "obsctl", writerVersion: ObsctlVersion.current,
+            clockBase: target.subscriber.clockBase ?? ClockBase(monotonicNs: target.originNs, wallNs: 0),
+            capabilities: RecordingHeader.capabilities(
+                negotiated, observing: categories, sampling: interval > 0, contained: !target.isAttached),
+            processID: target.processID, argv: target.argv, workingDirectory: target.workingDirectory,
+            attached: target.isAttached)
+        // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
+        if options.json { events.write(EventJSON.headerLine(header)) }
+        var reportBuilder = report ? RunReportBuilder(header: header) : nil
+        var coverage = RecordingCoverage()
 
         let session = WatchSession(
             output: events, json: options.json,
@@ -177,6 +184,11 @@ struct WatchCommand: ParsableCommand {
             idle: {
                 // Not after a signal: the tree is being ended then, and the note's advice is moot.
                 if forwarder.received.isEmpty { target.noteWaiting() }
+            },
+            observe: { event in
+                guard reportBuilder != nil else { return }
+                reportBuilder!.add(event)
+                coverage.count(event)
             })
         let result = target.wait()
         forwarder.detach()
@@ -194,7 +206,15 @@ struct WatchCommand: ParsableCommand {
             let what = target.isAttached ? "observing was stopped" : "the command was stopped"
             Diagnostics.print("writing events failed: \(failure) (\(ErrnoName.name(of: failure.rawValue))); \(what).")
         }
-        if !noSummary {
+        if let reportBuilder {
+            // The report stands in for the summary, where the summary would go.
+            let out =
+                options.json && eventsOnStdout
+                ? BufferedOutput(fd: .standardError) : (eventsOnStdout ? events : BufferedOutput(fd: .standardOutput))
+            out.write(
+                TerminalReport(colour: ReportOutput.wantsColour(out)).render(reportBuilder.finish(coverage: coverage)))
+            out.flush()
+        } else if !noSummary {
             // stdout carries only JSON Lines in --json mode; the summary goes to stderr then.
             let out =
                 options.json && eventsOnStdout

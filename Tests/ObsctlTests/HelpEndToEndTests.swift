@@ -24,6 +24,7 @@ struct HelpEndToEndTests {
                   obsctl watch -- make -j2
                   obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
                   obsctl watch --pid 4242
+                  obsctl report events.jsonl
 
                 USAGE: obsctl <subcommand>
 
@@ -36,6 +37,8 @@ struct HelpEndToEndTests {
                                           and why not when it cannot.
                   watch                   Run a command (or attach to a running process) and
                                           print its events as they happen, then a summary.
+                  report                  Answer questions about a recorded run: its outcome,
+                                          process tree, files, network, CPU and memory.
 
                   See 'obsctl help <subcommand>' for detailed help.
 
@@ -102,6 +105,9 @@ struct HelpEndToEndTests {
                                           many seconds.
                   -o, --output <file>     Write the events to this file.
                   --no-summary            Do not print the summary at the end.
+                  --report                Print the report of the run at the end instead of the
+                                          summary (what obsctl report prints).
+                        With --json on standard output, it goes to standard error.
                   --end-with-root         End the run when the command exits: what it left
                                           running is ended (SIGTERM, then SIGKILL).
                         Default: the run lasts until every process of the command's tree has
@@ -145,5 +151,37 @@ struct HelpEndToEndTests {
     @Test("obsctl help watch prints the same text as obsctl watch --help")
     func helpSubcommand() throws {
         #expect(try Self.help(["help", "watch"]) == Self.help(["watch", "--help"]))
+    }
+
+    @Test("obsctl report --help is exactly its overview, usage, argument and options")
+    func report() throws {
+        #expect(
+            try Self.help(["report", "--help"]) == """
+                OVERVIEW: Answer questions about a recorded run: its outcome, process tree,
+                files, network, CPU and memory.
+
+                The recording is what obsctl watch --json -o FILE writes (- reads standard
+                input). The report has five sections, in this order: the run (command, exit
+                status, wall time, CPU, peak memory, lost events), the process tree (siblings
+                running the same program folded, failures marked), files, network, and CPU and
+                memory over time; Docs/REPORT.md says what each counts. A recording cut short
+                is reported up to its last complete line, with a note. obsctl exits 0 with a
+                report, 66 when the recording cannot be read, 65 when it is not a recording.
+
+                USAGE: obsctl report [--json] [-o <file>] <recording>
+
+                ARGUMENTS:
+                  <recording>             The recording to report on; - reads standard input.
+
+                OPTIONS:
+                  --json                  Print the report as one JSON document
+                                          (Docs/report.schema.json).
+                  -o, --output <file>     Write the report to this file instead of standard
+                                          output.
+                  --version               Show the version.
+                  -h, --help              Show help information.
+
+
+                """)
     }
 }

@@ -223,6 +223,23 @@ enum ObsctlRunner {
         return text.isEmpty ? "validator ended with \(result.status)" : text
     }
 
+    static let reportSchemaPath = repositoryRoot.appendingPathComponent("Docs/report.schema.json").path
+
+    /// Validates one `obsctl report --json` document against `Docs/report.schema.json` (the same
+    /// validator: a document is one line); returns the complaints, empty when valid.
+    static func reportSchemaErrors(_ document: [UInt8]) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-\(UUID().uuidString).json")
+        try Data(document).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try NativeProcess(
+            .name("python3"), arguments: [validatorPath, reportSchemaPath, file.path], standardInput: .null,
+            standardOutput: .capture(maxBytes: captureLimit), standardError: .capture(maxBytes: captureLimit)
+        ).run()
+        let text = String(decoding: (result.standardOutput ?? []) + (result.standardError ?? []), as: UTF8.self)
+        if result.status == .exited(code: 0) { return "" }
+        return text.isEmpty ? "validator ended with \(result.status)" : text
+    }
+
     /// Parses each line as a JSON object.
     static func objects(_ lines: [String]) throws -> [[String: Any]] {
         try lines.map { line in

@@ -2,7 +2,7 @@ extension RFC3339 {
     /// Nanoseconds since the Unix epoch of `2025-03-01T12:34:56.123456789Z`: the inverse of
     /// `format`, for the `time` member of a recording. Accepts 0 to 9 fraction digits and only
     /// `Z` (what `EventJSON` writes is always UTC); nil for anything else.
-    static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { parse(utf8: $0) }
     }

@@ -21,6 +21,15 @@ public struct RecordingCoverage: Sendable, Hashable {
 
     public init() {}
 
+    /// Counts one event read (or, for a live run's report, delivered).
+    public mutating func count(_ event: ObserverEvent) {
+        events += 1
+        if firstTimestampNs == nil { firstTimestampNs = event.timestampNs }
+        lastTimestampNs = max(lastTimestampNs ?? 0, event.timestampNs)
+        lastSeq = event.seq
+        if case .profile = event.kind { hasProfile = true }
+    }
+
     /// The recording does not hold the whole run: no closing `profile`, or an incomplete line.
     public var isTruncated: Bool { !hasProfile || incompleteTailBytes > 0 }
 

@@ -197,11 +197,7 @@ public final class RunRecording {
             coverage.skippedKinds[kind, default: 0] += 1
             return nil
         case .event(let event):
-            coverage.events += 1
-            if coverage.firstTimestampNs == nil { coverage.firstTimestampNs = event.timestampNs }
-            coverage.lastTimestampNs = max(coverage.lastTimestampNs ?? 0, event.timestampNs)
-            coverage.lastSeq = event.seq
-            if case .profile = event.kind { coverage.hasProfile = true }
+            coverage.count(event)
             return event
         }
     }

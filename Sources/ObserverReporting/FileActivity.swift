@@ -1,0 +1,63 @@
+import ProcessObserver
+
+/// What the run did to files, from the `file` events (`Docs/REPORT.md`, Files).
+public struct FileActivity: Sendable, Hashable {
+    /// Successful opens for reading only (access mode `O_RDONLY`), by path.
+    public var read = PathCounts()
+    /// Successful opens with write access (`O_WRONLY` or `O_RDWR`), by path.
+    public var written = PathCounts()
+    /// Of those, the opens with `O_CREAT` (or `O_TMPFILE`): the file may have been made.
+    public var created = PathCounts()
+    /// Successful mkdir, by path.
+    public var directoriesCreated = PathCounts()
+    /// Successful renames, by `old → new`.
+    public var renamed = PathCounts()
+    /// Successful unlink and rmdir, by path.
+    public var deleted = PathCounts()
+    /// Failed operations of every file kind, by errno name, then path.
+    public var failures: [String: PathCounts] = [:]
+
+    public init() {}
+
+    public var failedTotal: Int { failures.values.reduce(0) { $0 + $1.total } }
+
+    /// The path an event names, for people: as recorded (`CapturedString`, lossy UTF-8), marked
+    /// when cut. The absolute path of the paths issue slots in here when events carry it.
+    static func display(_ path: CapturedString) -> String {
+        if path.unreadable { return "(unreadable)" }
+        return path.value.string + (path.truncated ? "…" : "")
+    }
+
+    mutating func add(_ kind: EventKind) {
+        switch kind {
+        case .open(let open):
+            let path = Self.display(open.path)
+            guard open.result.succeeded else { return fail(open.result, path) }
+            if open.flags & 0o3 == 0 {
+                read.add(path)
+            } else {
+                written.add(path)
+                if OpenFlags.names(of: open.flags).contains(where: { $0 == "O_CREAT" || $0 == "O_TMPFILE" }) {
+                    created.add(path)
+                }
+            }
+        case .unlink(let op), .rmdir(let op):
+            let path = Self.display(op.path)
+            guard op.result.succeeded else { return fail(op.result, path) }
+            deleted.add(path)
+        case .mkdir(let op):
+            let path = Self.display(op.path)
+            guard op.result.succeeded else { return fail(op.result, path) }
+            directoriesCreated.add(path)
+        case .rename(let rename):
+            let path = Self.display(rename.path)
+            guard rename.result.succeeded else { return fail(rename.result, path) }
+            renamed.add(path + " → " + Self.display(rename.newPath))
+        default: return
+        }
+    }
+
+    private mutating func fail(_ result: SyscallResult, _ path: String) {
+        failures[result.errnoName ?? "E?", default: PathCounts()].add(path)
+    }
+}
