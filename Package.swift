@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        /// Only the Perfetto exporter uses it; its Swift is generated once and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         /// fork + start gate + execve, the one thing Swift must not do itself.
@@ -44,11 +46,21 @@ let package = Package(
         /// Reports from recordings: the one-pass model (`RunReportBuilder`) and its terminal and JSON
         /// renderings. Pure Swift over the library; the heavier renderings live beside it.
         .target(name: "ObserverReporting", dependencies: ["ProcessObserver"]),
+        /// A recording as a Perfetto trace (native protobuf), through swift-protobuf; the messages
+        /// are generated once from a subset of Perfetto's protos (Generated/) and committed.
+        .target(
+            name: "PerfettoExport",
+            dependencies: [
+                "ProcessObserver", "ObserverReporting", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/perfetto_trace_subset.proto"]
+        ),
         .executableTarget(
             name: "obsctl",
             dependencies: [
                 "ProcessObserver",
                 "ObserverReporting",
+                "PerfettoExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

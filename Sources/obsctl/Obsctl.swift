@@ -14,8 +14,9 @@ struct Obsctl: ParsableCommand {
               obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
               obsctl watch --pid 4242
               obsctl report events.jsonl
+              obsctl export --format perfetto events.jsonl -o run.perfetto-trace
             """,
         version: ObsctlVersion.current,
-        subcommands: [CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self]
+        subcommands: [CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self, ExportCommand.self]
     )
 }

@@ -25,6 +25,7 @@ struct HelpEndToEndTests {
                   obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
                   obsctl watch --pid 4242
                   obsctl report events.jsonl
+                  obsctl export --format perfetto events.jsonl -o run.perfetto-trace
 
                 USAGE: obsctl <subcommand>
 
@@ -39,6 +40,8 @@ struct HelpEndToEndTests {
                                           print its events as they happen, then a summary.
                   report                  Answer questions about a recorded run: its outcome,
                                           process tree, files, network, CPU and memory.
+                  export                  Convert a recorded run into a timeline another tool
+                                          opens (Perfetto).
 
                   See 'obsctl help <subcommand>' for detailed help.
 
@@ -178,6 +181,34 @@ struct HelpEndToEndTests {
                                           (Docs/report.schema.json).
                   -o, --output <file>     Write the report to this file instead of standard
                                           output.
+                  --version               Show the version.
+                  -h, --help              Show help information.
+
+
+                """)
+    }
+
+    @Test("obsctl export --help is exactly its overview, usage, argument and options")
+    func export() throws {
+        #expect(
+            try Self.help(["export", "--help"]) == """
+                OVERVIEW: Convert a recorded run into a timeline another tool opens (Perfetto).
+
+                perfetto writes Perfetto's native protobuf trace (open it in ui.perfetto.dev):
+                one track per process, nested under its parent's, with a slice for each program
+                it ran, instants for its file and network events and its forks (with a flow to
+                the child), CPU and RSS counters from the samples, and the process tree. The
+                recording is read twice, so it must be a file. Exit codes as for obsctl report.
+
+                USAGE: obsctl export --format perfetto <recording> -o <file>
+
+                ARGUMENTS:
+                  <recording>             The recording to export (a file written by obsctl
+                                          watch --json -o).
+
+                OPTIONS:
+                  --format <format>       The format to write. (values: perfetto)
+                  -o, --output <file>     The file to write the trace to.
                   --version               Show the version.
                   -h, --help              Show help information.
 
