@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         /// Only the Perfetto exporter uses it; its Swift is generated once and committed.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        /// Only the HTML report uses it: a typed HTML DSL instead of string concatenation.
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         /// fork + start gate + execve, the one thing Swift must not do itself.
@@ -55,12 +57,18 @@ let package = Package(
             ],
             exclude: ["Generated/perfetto_trace_subset.proto"]
         ),
+        /// The report as one self-contained HTML page (inline SVG charts, inline script, no fetches).
+        .target(
+            name: "HTMLReport",
+            dependencies: ["ProcessObserver", "ObserverReporting", .product(name: "Plot", package: "Plot")]
+        ),
         .executableTarget(
             name: "obsctl",
             dependencies: [
                 "ProcessObserver",
                 "ObserverReporting",
                 "PerfettoExport",
+                "HTMLReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

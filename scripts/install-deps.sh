@@ -8,7 +8,7 @@
 #                                    runs), python3 with jsonschema (the JSON Lines schema check and
 #                                    workloads) and perfetto (perfetto_trace_pb2 decodes exported
 #                                    traces), perl, cc and make (workloads, recorded builds), setpriv
-#                                    and chrt (util-linux)
+#                                    and chrt (util-linux), chromium (the HTML report's browser tests)
 set -euo pipefail
 
 mode=build
@@ -27,7 +27,7 @@ esac
 
 packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config)
 if [ "$mode" = test ]; then
-    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash)
+    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash chromium)
 fi
 
 sudo=()

@@ -1,7 +1,7 @@
 /// Number and text formatting for reports, without Foundation.
-enum ReportText {
+public enum ReportText {
     /// `value` with `digits` decimals, rounded half away from zero.
-    static func fixed(_ value: Double, _ digits: Int) -> String {
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return "\(value)" }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
@@ -15,7 +15,7 @@ enum ReportText {
     }
 
     /// 1536 → "1.5 KiB".
-    static func bytes(_ count: UInt64) -> String {
+    public static func bytes(_ count: UInt64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(count)
         var unit = 0
@@ -27,14 +27,14 @@ enum ReportText {
     }
 
     /// Nanoseconds as seconds with millisecond precision: "1.234s".
-    static func seconds(_ ns: UInt64) -> String {
+    public static func seconds(_ ns: UInt64) -> String {
         let millis = (ns + 500_000) / 1_000_000
         let f = String(millis % 1000)
         return "\(millis / 1000)." + String(repeating: "0", count: 3 - f.count) + f + "s"
     }
 
     /// 1234567 → "1,234,567".
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
@@ -45,11 +45,11 @@ enum ReportText {
     }
 
     /// `1 path`, `2 paths`, `1,234 opens`.
-    static func count(_ n: Int, _ noun: String) -> String { grouped(n) + " " + noun + (n == 1 ? "" : "s") }
+    public static func count(_ n: Int, _ noun: String) -> String { grouped(n) + " " + noun + (n == 1 ? "" : "s") }
 
     /// A command line for one line of a report: arguments joined by spaces, those with spaces
     /// or quotes in single quotes, cut to `limit` characters with `…`.
-    static func commandLine(_ argv: [String], limit: Int = 60) -> String {
+    public static func commandLine(_ argv: [String], limit: Int = 60) -> String {
         let text = argv.map { arg -> String in
             let plain = !arg.isEmpty && arg.allSatisfy { !$0.isWhitespace && !"'\"\\$`;&|<>()*?[]{}!#~".contains($0) }
             return plain ? arg : "'" + arg.replacingAll("'", with: "'\\''") + "'"
@@ -57,7 +57,7 @@ enum ReportText {
         return cut(text, limit)
     }
 
-    static func cut(_ text: String, _ limit: Int) -> String {
+    public static func cut(_ text: String, _ limit: Int) -> String {
         let oneLine = String(text.map { $0.isNewline ? " " : $0 })
         return oneLine.count <= limit ? oneLine : String(oneLine.prefix(max(1, limit - 1))) + "…"
     }

@@ -167,11 +167,13 @@ struct HelpEndToEndTests {
                 input). The report has five sections, in this order: the run (command, exit
                 status, wall time, CPU, peak memory, lost events), the process tree (siblings
                 running the same program folded, failures marked), files, network, and CPU and
-                memory over time; Docs/REPORT.md says what each counts. A recording cut short
-                is reported up to its last complete line, with a note. obsctl exits 0 with a
-                report, 66 when the recording cannot be read, 65 when it is not a recording.
+                memory over time; Docs/REPORT.md says what each counts. --html writes the same
+                as one self-contained page with a timeline of the process tree, CPU and RSS
+                charts and sortable tables. A recording cut short is reported up to its last
+                complete line, with a note. obsctl exits 0 with a report, 66 when the recording
+                cannot be read, 65 when it is not a recording.
 
-                USAGE: obsctl report [--json] [-o <file>] <recording>
+                USAGE: obsctl report [--json | --html] [-o <file>] <recording>
 
                 ARGUMENTS:
                   <recording>             The recording to report on; - reads standard input.
@@ -179,6 +181,8 @@ struct HelpEndToEndTests {
                 OPTIONS:
                   --json                  Print the report as one JSON document
                                           (Docs/report.schema.json).
+                  --html                  Write the report as one self-contained HTML page
+                                          (timeline, charts, tables; no network fetches).
                   -o, --output <file>     Write the report to this file instead of standard
                                           output.
                   --version               Show the version.

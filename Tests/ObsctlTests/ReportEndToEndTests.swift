@@ -265,6 +265,9 @@ struct ReportEndToEndTests {
         #expect(noFile.exitCode == 64)
         #expect(noFile.err.contains("Missing expected argument '<recording>'"))
         #expect(try ObsctlRunner.run(["report", "--bogus", ReportFixture.makeRecording]).exitCode == 64)
+        let both = try ObsctlRunner.run(["report", "--json", "--html", ReportFixture.makeRecording])
+        #expect(both.exitCode == 64)
+        #expect(both.err.contains("--json and --html are mutually exclusive: choose one."))
         let unwritable = try ObsctlRunner.run([
             "report", "-o", "/nonexistent/dir/report.txt", ReportFixture.makeRecording,
         ])

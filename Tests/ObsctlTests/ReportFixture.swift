@@ -24,10 +24,13 @@ enum ReportFixture {
         }
     }
 
-    /// A new temporary path that is removed by the caller.
+    /// A new temporary path that is removed by the caller: `name`'s stem, a unique part, then its
+    /// extension (a browser goes by it).
     static func temporary(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-\(name)-\(getpid())-\(UUID().uuidString)")
-            .path
+        let dot = name.firstIndex(of: ".") ?? name.endIndex
+        return FileManager.default.temporaryDirectory.appendingPathComponent(
+            "obsctl-\(name[..<dot])-\(getpid())-\(UUID().uuidString)\(name[dot...])"
+        ).path
     }
 
     /// The JSON report document as an object.
