@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        /// Only the Perfetto exporter uses it; its Swift is generated once and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        /// Only the HTML report uses it: a typed HTML DSL instead of string concatenation.
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         /// fork + start gate + execve, the one thing Swift must not do itself.
@@ -41,10 +45,30 @@ let package = Package(
             ],
             plugins: ["BPFObjectPlugin"]
         ),
+        /// Reports from recordings: the one-pass model (`RunReportBuilder`) and its terminal and JSON
+        /// renderings. Pure Swift over the library; the heavier renderings live beside it.
+        .target(name: "ObserverReporting", dependencies: ["ProcessObserver"]),
+        /// A recording as a Perfetto trace (native protobuf), through swift-protobuf; the messages
+        /// are generated once from a subset of Perfetto's protos (Generated/) and committed.
+        .target(
+            name: "PerfettoExport",
+            dependencies: [
+                "ProcessObserver", "ObserverReporting", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/perfetto_trace_subset.proto"]
+        ),
+        /// The report as one self-contained HTML page (inline SVG charts, inline script, no fetches).
+        .target(
+            name: "HTMLReport",
+            dependencies: ["ProcessObserver", "ObserverReporting", .product(name: "Plot", package: "Plot")]
+        ),
         .executableTarget(
             name: "obsctl",
             dependencies: [
                 "ProcessObserver",
+                "ObserverReporting",
+                "PerfettoExport",
+                "HTMLReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -77,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ObsctlTests",
-            dependencies: ["ProcessObserver", "obsctl", "ObserverTestSupport"],
+            dependencies: ["ProcessObserver", "ObserverReporting", "obsctl", "ObserverTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

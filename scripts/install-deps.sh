@@ -6,7 +6,9 @@
 #   scripts/install-deps.sh          what `swift build` and `obsctl` need (libbpf and its pkg-config)
 #   scripts/install-deps.sh --test   that, plus what `swift test` drives: strace (obsbench's peer
 #                                    runs), python3 with jsonschema (the JSON Lines schema check and
-#                                    workloads), perl and cc (workloads), setpriv and chrt (util-linux)
+#                                    workloads) and perfetto (perfetto_trace_pb2 decodes exported
+#                                    traces), perl, cc and make (workloads, recorded builds), setpriv
+#                                    and chrt (util-linux), chromium (the HTML report's browser tests)
 set -euo pipefail
 
 mode=build
@@ -14,7 +16,7 @@ case "${1:-}" in
 "") ;;
 --test) mode=test ;;
 -h | --help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *)
@@ -25,7 +27,7 @@ esac
 
 packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config)
 if [ "$mode" = test ]; then
-    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev coreutils bash)
+    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash chromium)
 fi
 
 sudo=()
@@ -58,6 +60,21 @@ if [ "$mode" = test ] && ! python3 -c 'import jsonschema' 2>/dev/null; then
     if ! python3 -c 'import jsonschema' 2>/dev/null; then
         echo "install-deps: python3 ($(command -v python3)) still cannot import jsonschema;" \
             "install it for that interpreter (python3 -m pip install jsonschema)" >&2
+        exit 1
+    fi
+fi
+
+# The Perfetto export tests decode traces with Perfetto's own Python protos (perfetto_trace_pb2),
+# which the PyPI package `perfetto` ships (Debian has no package of it); its protobuf dependency
+# comes along. Only the protos are used: its trace processor would download a binary at run time.
+if [ "$mode" = test ] && ! python3 -c 'from perfetto.protos.perfetto.trace import perfetto_trace_pb2' 2>/dev/null; then
+    echo "install-deps: installing python perfetto for $(command -v python3)"
+    PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q perfetto ||
+        PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 \
+            python3 -m pip install -q --break-system-packages perfetto
+    if ! python3 -c 'from perfetto.protos.perfetto.trace import perfetto_trace_pb2' 2>/dev/null; then
+        echo "install-deps: python3 ($(command -v python3)) still cannot import perfetto_trace_pb2;" \
+            "install it for that interpreter (python3 -m pip install perfetto)" >&2
         exit 1
     fi
 fi

@@ -65,13 +65,16 @@ struct CompareBenchmark: ParsableCommand {
         if parts.contains(.attach) {
             tables.append(try AttachLatency(common: common, resolved: resolved, kit: kit).measure())
         }
+        if parts.contains(.reporting) {
+            tables += try ReportingCost(common: common, tools: tools, resolved: resolved, kit: kit).measure()
+        }
         return tables
     }
 }
 
 /// The sections of `obsbench compare`, selectable with `--only`.
 enum ComparePart: String, CaseIterable {
-    case workloads, bystander, delivery, footprint, attach
+    case workloads, bystander, delivery, footprint, attach, reporting
 }
 
 /// A command the comparison times, with the target ratio issue 3 sets for obsctl.

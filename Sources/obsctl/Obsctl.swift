@@ -13,7 +13,10 @@ struct Obsctl: ParsableCommand {
               obsctl watch -- make -j2
               obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
               obsctl watch --pid 4242
+              obsctl report events.jsonl
+              obsctl export --format perfetto events.jsonl -o run.perfetto-trace
             """,
-        subcommands: [CapabilitiesCommand.self, WatchCommand.self]
+        version: ObsctlVersion.current,
+        subcommands: [CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self, ExportCommand.self]
     )
 }

@@ -9,7 +9,13 @@ enum ObsctlExitCode {
     static let unavailable: Int32 = 1
     /// A usage error: a bad flag or value (swift-argument-parser's `ValidationError`, EX_USAGE).
     static let usage: Int32 = ExitCode.validationFailure.rawValue
-    /// obsctl's own failure: the event file cannot be opened, the eBPF backend fails to load,
+    /// `report`/`export`: the recording is not one (not JSON Lines, a damaged line, another
+    /// major schema version): EX_DATAERR.
+    static let invalidInput: Int32 = 65
+    /// `report`/`export`: the recording cannot be opened or read (missing, a directory, no
+    /// permission): EX_NOINPUT.
+    static let cannotReadInput: Int32 = 66
+    /// obsctl's own failure: the event file (or a report's `-o` file) cannot be opened or written, the eBPF backend fails to load,
     /// the command cannot be started for a reason other than the two below.
     static let obsctlFailed: Int32 = 125
     /// The command was found but cannot be executed (EACCES, ENOEXEC).

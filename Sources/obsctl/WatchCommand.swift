@@ -1,4 +1,5 @@
 import ArgumentParser
+import ObserverReporting
 import ProcessObserver
 import SystemPackage
 
@@ -75,6 +76,13 @@ struct WatchCommand: ParsableCommand {
     var noResolvePaths = false
 
     @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Print the report of the run at the end instead of the summary (what obsctl report prints).",
+            discussion: "With --json on standard output, it goes to standard error."))
+    var report = false
+
+    @Flag(
         name: .customLong("end-with-root"),
         help: ArgumentHelp(
             "End the run when the command exits: what it left running is ended (SIGTERM, then SIGKILL).",
@@ -137,8 +145,8 @@ struct WatchCommand: ParsableCommand {
         // loaded-program count is back where it was.
         defer { ObserverCleanup.waitForReleases() }
 
-        let (categories, problems, leftOut) = selection.resolve(
-            with: ObserverCapabilities.negotiate(verifyingLoad: false))
+        let negotiated = ObserverCapabilities.negotiate(verifyingLoad: false)
+        let (categories, problems, leftOut) = selection.resolve(with: negotiated)
         for problem in problems {
             Diagnostics.print((strict ? "error: " : "warning: ") + problem + (strict ? "" : "; watching without it."))
         }
@@ -163,6 +171,18 @@ struct WatchCommand: ParsableCommand {
         // Once the run has started (a failure to start says enough by itself).
         if let leftOut { Diagnostics.print("note: " + leftOut) }
 
+        let header = RecordingHeader.forThisMachine(
+            writer: "obsctl", writerVersion: ObsctlVersion.current,
+            clockBase: target.subscriber.clockBase ?? ClockBase(monotonicNs: target.originNs, wallNs: 0),
+            capabilities: RecordingHeader.capabilities(
+                negotiated, observing: categories, sampling: interval > 0, contained: !target.isAttached),
+            processID: target.processID, argv: target.argv, workingDirectory: target.workingDirectory,
+            attached: target.isAttached)
+        // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
+        if options.json { events.write(EventJSON.headerLine(header)) }
+        var reportBuilder = report ? RunReportBuilder(header: header) : nil
+        var coverage = RecordingCoverage()
+
         let session = WatchSession(
             output: events, json: options.json,
             formatter: HumanFormatter(originNs: target.originNs, colour: Self.wantsColour(events)))
@@ -171,6 +191,11 @@ struct WatchCommand: ParsableCommand {
             idle: {
                 // Not after a signal: the tree is being ended then, and the note's advice is moot.
                 if forwarder.received.isEmpty { target.noteWaiting() }
+            },
+            observe: { event in
+                guard reportBuilder != nil else { return }
+                reportBuilder!.add(event)
+                coverage.count(event)
             })
         let result = target.wait()
         forwarder.detach()
@@ -188,7 +213,15 @@ struct WatchCommand: ParsableCommand {
             let what = target.isAttached ? "observing was stopped" : "the command was stopped"
             Diagnostics.print("writing events failed: \(failure) (\(ErrnoName.name(of: failure.rawValue))); \(what).")
         }
-        if !noSummary {
+        if let reportBuilder {
+            // The report stands in for the summary, where the summary would go.
+            let out =
+                options.json && eventsOnStdout
+                ? BufferedOutput(fd: .standardError) : (eventsOnStdout ? events : BufferedOutput(fd: .standardOutput))
+            out.write(
+                TerminalReport(colour: ReportOutput.wantsColour(out)).render(reportBuilder.finish(coverage: coverage)))
+            out.flush()
+        } else if !noSummary {
             // stdout carries only JSON Lines in --json mode; the summary goes to stderr then.
             let out =
                 options.json && eventsOnStdout

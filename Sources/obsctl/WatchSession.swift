@@ -14,8 +14,12 @@ struct WatchSession {
     let json: Bool
     let formatter: HumanFormatter
 
-    /// `idle` is called on every quiet 250 ms (for the note on a tree that outlives its root).
-    func run(subscriber: ObserverSubscriber, endEarly: () -> Void, idle: () -> Void = {}) -> RunSummary {
+    /// `idle` is called on every quiet 250 ms (for the note on a tree that outlives its root);
+    /// `observe` sees every event (for `--report`).
+    func run(
+        subscriber: ObserverSubscriber, endEarly: () -> Void, idle: () -> Void = {},
+        observe: (ObserverEvent) -> Void = { _ in }
+    ) -> RunSummary {
         var summary = RunSummary()
         var stopped = false
         while true {
@@ -34,6 +38,7 @@ struct WatchSession {
             }
             guard let event = next else { break }
             summary.count(event)
+            observe(event)
             if !output.isClosed {
                 if json {
                     output.append { EventJSON.append(event, to: &$0) }

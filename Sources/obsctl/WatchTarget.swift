@@ -18,10 +18,21 @@ struct WatchTarget {
     var originNs: UInt64
     /// The command name, or `process PID (comm)`, for the summary's headline.
     var displayName: String
+    /// The command line and working directory, for the recording's header.
+    var argv: [ByteString]
+    var workingDirectory: ByteString
     /// Whether `noteWaiting` has spoken.
     let waitingNoted = Flag()
 
     final class Flag: @unchecked Sendable { var value = false }
+
+    /// The root process: the command started, or the process attached to.
+    var processID: Int32 {
+        switch handle {
+        case .spawned(let running): running.processID
+        case .attached(let run): run.processID
+        }
+    }
 
     var isAttached: Bool {
         if case .attached = handle { return true }
@@ -101,7 +112,8 @@ struct WatchTarget {
         do {
             let running = try process.spawn()
             return WatchTarget(
-                handle: .spawned(running), subscriber: subscriber, originNs: origin, displayName: name.string)
+                handle: .spawned(running), subscriber: subscriber, originNs: origin, displayName: name.string,
+                argv: raw, workingDirectory: RecordingHeader.workingDirectory())
         } catch {
             // The shell's form: the command's name once, then what is wrong with it.
             let detail = error.code == .executableNotFound ? "command not found" : error.detail
@@ -121,7 +133,9 @@ struct WatchTarget {
         do {
             let run = try target.attach()
             let name = run.command.map { "process \(pid) (\($0.string))" } ?? "process \(pid)"
-            return WatchTarget(handle: .attached(run), subscriber: subscriber, originNs: origin, displayName: name)
+            return WatchTarget(
+                handle: .attached(run), subscriber: subscriber, originNs: origin, displayName: name,
+                argv: RecordingHeader.commandLine(of: pid), workingDirectory: RecordingHeader.workingDirectory(of: pid))
         } catch {
             Diagnostics.print(error.message)
             throw ObsctlExitCode.exit(ObsctlExitCode.unavailable)

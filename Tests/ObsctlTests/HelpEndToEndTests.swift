@@ -24,10 +24,13 @@ struct HelpEndToEndTests {
                   obsctl watch -- make -j2
                   obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
                   obsctl watch --pid 4242
+                  obsctl report events.jsonl
+                  obsctl export --format perfetto events.jsonl -o run.perfetto-trace
 
                 USAGE: obsctl <subcommand>
 
                 OPTIONS:
+                  --version               Show the version.
                   -h, --help              Show help information.
 
                 SUBCOMMANDS:
@@ -35,6 +38,10 @@ struct HelpEndToEndTests {
                                           and why not when it cannot.
                   watch                   Run a command (or attach to a running process) and
                                           print its events as they happen, then a summary.
+                  report                  Answer questions about a recorded run: its outcome,
+                                          process tree, files, network, CPU and memory.
+                  export                  Convert a recorded run into a timeline another tool
+                                          opens (Perfetto).
 
                   See 'obsctl help <subcommand>' for detailed help.
 
@@ -103,6 +110,9 @@ struct HelpEndToEndTests {
                   --no-summary            Do not print the summary at the end.
                   --no-resolve-paths      Report paths only as passed: no absolute paths
                                           resolved in the kernel (the cheapest run).
+                  --report                Print the report of the run at the end instead of the
+                                          summary (what obsctl report prints).
+                        With --json on standard output, it goes to standard error.
                   --end-with-root         End the run when the command exits: what it left
                                           running is ended (SIGTERM, then SIGKILL).
                         Default: the run lasts until every process of the command's tree has
@@ -110,6 +120,7 @@ struct HelpEndToEndTests {
                   --pid <pid>             Attach to this running process instead of starting a
                                           command; observe it and its future descendants until
                                           it exits.
+                  --version               Show the version.
                   -h, --help              Show help information.
 
 
@@ -135,6 +146,7 @@ struct HelpEndToEndTests {
                                           text.
                   --verbose               Show libbpf's own log (the verifier's included) on
                                           stderr.
+                  --version               Show the version.
                   -h, --help              Show help information.
 
 
@@ -144,5 +156,69 @@ struct HelpEndToEndTests {
     @Test("obsctl help watch prints the same text as obsctl watch --help")
     func helpSubcommand() throws {
         #expect(try Self.help(["help", "watch"]) == Self.help(["watch", "--help"]))
+    }
+
+    @Test("obsctl report --help is exactly its overview, usage, argument and options")
+    func report() throws {
+        #expect(
+            try Self.help(["report", "--help"]) == """
+                OVERVIEW: Answer questions about a recorded run: its outcome, process tree,
+                files, network, CPU and memory.
+
+                The recording is what obsctl watch --json -o FILE writes (- reads standard
+                input). The report has five sections, in this order: the run (command, exit
+                status, wall time, CPU, peak memory, lost events), the process tree (siblings
+                running the same program folded, failures marked), files, network, and CPU and
+                memory over time; Docs/REPORT.md says what each counts. --html writes the same
+                as one self-contained page with a timeline of the process tree, CPU and RSS
+                charts and sortable tables. A recording cut short is reported up to its last
+                complete line, with a note. obsctl exits 0 with a report, 66 when the recording
+                cannot be read, 65 when it is not a recording.
+
+                USAGE: obsctl report [--json | --html] [-o <file>] <recording>
+
+                ARGUMENTS:
+                  <recording>             The recording to report on; - reads standard input.
+
+                OPTIONS:
+                  --json                  Print the report as one JSON document
+                                          (Docs/report.schema.json).
+                  --html                  Write the report as one self-contained HTML page
+                                          (timeline, charts, tables; no network fetches).
+                  -o, --output <file>     Write the report to this file instead of standard
+                                          output.
+                  --version               Show the version.
+                  -h, --help              Show help information.
+
+
+                """)
+    }
+
+    @Test("obsctl export --help is exactly its overview, usage, argument and options")
+    func export() throws {
+        #expect(
+            try Self.help(["export", "--help"]) == """
+                OVERVIEW: Convert a recorded run into a timeline another tool opens (Perfetto).
+
+                perfetto writes Perfetto's native protobuf trace (open it in ui.perfetto.dev):
+                one track per process, nested under its parent's, with a slice for each program
+                it ran, instants for its file and network events and its forks (with a flow to
+                the child), CPU and RSS counters from the samples, and the process tree. The
+                recording is read twice, so it must be a file. Exit codes as for obsctl report.
+
+                USAGE: obsctl export --format perfetto <recording> -o <file>
+
+                ARGUMENTS:
+                  <recording>             The recording to export (a file written by obsctl
+                                          watch --json -o).
+
+                OPTIONS:
+                  --format <format>       The format to write. (values: perfetto)
+                  -o, --output <file>     The file to write the trace to.
+                  --version               Show the version.
+                  -h, --help              Show help information.
+
+
+                """)
     }
 }

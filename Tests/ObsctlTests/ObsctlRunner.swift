@@ -223,11 +223,38 @@ enum ObsctlRunner {
         return text.isEmpty ? "validator ended with \(result.status)" : text
     }
 
+    static let reportSchemaPath = repositoryRoot.appendingPathComponent("Docs/report.schema.json").path
+
+    /// Validates one `obsctl report --json` document against `Docs/report.schema.json` (the same
+    /// validator: a document is one line); returns the complaints, empty when valid.
+    static func reportSchemaErrors(_ document: [UInt8]) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsctl-\(UUID().uuidString).json")
+        try Data(document).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try NativeProcess(
+            .name("python3"), arguments: [validatorPath, reportSchemaPath, file.path], standardInput: .null,
+            standardOutput: .capture(maxBytes: captureLimit), standardError: .capture(maxBytes: captureLimit)
+        ).run()
+        let text = String(decoding: (result.standardOutput ?? []) + (result.standardError ?? []), as: UTF8.self)
+        if result.status == .exited(code: 0) { return "" }
+        return text.isEmpty ? "validator ended with \(result.status)" : text
+    }
+
     /// Parses each line as a JSON object.
     static func objects(_ lines: [String]) throws -> [[String: Any]] {
         try lines.map { line in
             try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         }
+    }
+
+    /// The events of a recording's lines: the first line must be the header (`kind` `header`,
+    /// `seq` 0: every JSON stream obsctl writes starts with one), and is left out.
+    static func events(_ lines: [String]) throws -> [[String: Any]] {
+        let all = try objects(lines)
+        let header = try #require(all.first, "the recording is empty")
+        #expect(header["kind"] as? String == "header", "the first line is not the header")
+        #expect(header["seq"] as? Int == 0)
+        return Array(all.dropFirst())
     }
 
     /// The exact bytes of a byte-string member, by the documented scheme: `<key>_b64` when

@@ -49,7 +49,7 @@ struct UnprivilegedEndToEndTests {
         let run = try ObsctlRunner.run(
             ["watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "true"], launch: .unprivileged)
         #expect(run.exitCode == 0)
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         #expect(events.map(\.kind) == ["started", "exited", "profile"])
         #expect(events[0]["argv"] as? [String] == ["true"])
         #expect(events[1]["exit_code"] as? Int == 0)
@@ -62,7 +62,7 @@ struct UnprivilegedEndToEndTests {
         let run = try ObsctlRunner.run(
             ["watch", "--json", "--interval", "0", "--", "sh", "-c", "exit 3"], launch: .unprivileged)
         #expect(run.exitCode == 3)
-        #expect(try ObsctlRunner.objects(run.lines).map(\.kind) == ["started", "exited", "profile"])
+        #expect(try ObsctlRunner.events(run.lines).map(\.kind) == ["started", "exited", "profile"])
         let lines = run.err.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(
             lines.first.map(String.init)?.hasPrefix(

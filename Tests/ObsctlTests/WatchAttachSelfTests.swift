@@ -37,7 +37,7 @@ struct WatchAttachSelfTests {
                 try String(contentsOfFile: "\(dir)/obsctl", encoding: .utf8).trimmingCharacters(
                     in: .whitespacesAndNewlines)))
         let lines = try String(contentsOfFile: "\(dir)/events", encoding: .utf8).split(separator: "\n").map(String.init)
-        let events = try ObsctlRunner.objects(lines)
+        let events = try ObsctlRunner.events(lines)
         #expect(events.contains { $0["kind"] as? String == "exec" && ($0["argv"] as? [String])?.first == "cat" })
         #expect(events.allSatisfy { ($0["pid"] as? Int32) != obsctl }, "obsctl's own events were observed")
         let samples = events.filter { $0["kind"] as? String == "sample" }

@@ -19,7 +19,7 @@ struct WatchEndToEndTests {
             })
         let run = obsctl.finish()
         #expect(run.exitCode == 0)
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         #expect(events.map { $0["kind"] as? String } == ["started", "exited", "profile"])
         #expect(events.map { $0["seq"] as? Int } == [1, 2, 3])
         #expect(events.allSatisfy { $0["category"] as? String == "lifecycle" })
@@ -39,7 +39,7 @@ struct WatchEndToEndTests {
             "watch", "--json", "--", "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
         ])
         #expect(run.exitCode == 0)
-        let kinds = try ObsctlRunner.objects(run.lines).map { $0["kind"] as? String }
+        let kinds = try ObsctlRunner.events(run.lines).map { $0["kind"] as? String }
         #expect(kinds.first == "started")
         #expect(kinds.suffix(2) == ["exited", "profile"])
         #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")
@@ -67,7 +67,7 @@ struct WatchEndToEndTests {
             "watch", "--json", "--interval", "0", "--categories", "lifecycle", "--", "sh", "-c", "kill -9 $$",
         ])
         #expect(killed.exitCode == Int32(128 + 9))
-        let events = try ObsctlRunner.objects(killed.lines)
+        let events = try ObsctlRunner.events(killed.lines)
         #expect(events.map { $0["kind"] as? String } == ["started", "exited", "profile"])
         #expect(events[1]["exit_code"] as? Int == -9)
         #expect(events[1]["signal"] as? Int == 9)
@@ -135,7 +135,7 @@ struct WatchEndToEndTests {
         let run = try ObsctlRunner.run(
             ["watch", "--json", "--interval", "0", "--categories", "file", "--", "true"], launch: .unprivileged)
         #expect(run.exitCode == 0)
-        #expect(try ObsctlRunner.objects(run.lines).map { $0["kind"] as? String } == ["started", "exited", "profile"])
+        #expect(try ObsctlRunner.events(run.lines).map { $0["kind"] as? String } == ["started", "exited", "profile"])
         let warnings = run.err.split(separator: "\n").filter { $0.hasPrefix("obsctl: warning:") }
         #expect(warnings == ["obsctl: warning: category \"file\" is unavailable: \(reason); watching without it."])
 
@@ -153,7 +153,7 @@ struct WatchEndToEndTests {
             "echo hello; echo oops >&2",
         ])
         #expect(run.exitCode == 0)
-        #expect(try ObsctlRunner.objects(run.lines).count == 3)
+        #expect(try ObsctlRunner.events(run.lines).count == 3)
         #expect(run.err.hasPrefix("hello\noops\n") || run.err.hasPrefix("oops\nhello\n"))
         #expect(run.err.contains("obsctl: sh: exit code 0 after "))
         #expect(run.err.contains("  lifecycle  3 events: exited 1, profile 1, started 1\n"))
@@ -199,7 +199,7 @@ struct WatchEndToEndTests {
         #expect(run.exitCode == 0)
         let written = try [UInt8](Data(contentsOf: file))
         let lines = String(decoding: written, as: UTF8.self).split(separator: "\n").map(String.init)
-        #expect(try ObsctlRunner.objects(lines).map { $0["kind"] as? String } == ["started", "exited", "profile"])
+        #expect(try ObsctlRunner.events(lines).map { $0["kind"] as? String } == ["started", "exited", "profile"])
         #expect(try ObsctlRunner.schemaErrors(written) == "")
         #expect(run.out.hasPrefix("hi\nobsctl: sh: exit code 0 after "))
         #expect(!run.out.contains("{\"seq\""))
@@ -209,7 +209,7 @@ struct WatchEndToEndTests {
     func timeout() throws {
         let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--timeout", "0.3", "--", "sleep", "30"])
         #expect(run.exitCode == 128 + SIGTERM)
-        let profile = try #require(try ObsctlRunner.objects(run.lines).last)
+        let profile = try #require(try ObsctlRunner.events(run.lines).last)
         #expect(profile["kind"] as? String == "profile")
         #expect(profile["timed_out"] as? Bool == true)
         #expect(profile["signal"] as? Int32 == SIGTERM)

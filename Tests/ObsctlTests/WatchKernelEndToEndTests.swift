@@ -24,7 +24,7 @@ struct WatchKernelEndToEndTests {
         #expect(run.exitCode == 0)
         #expect(run.err.hasPrefix("3\n"))  // wc's output: stderr in --json mode
         #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         let started = try #require(events.first { $0.kind == "started" })
         let sh = try #require(started.pid)
         #expect(started.ppid == Int(obsctl.pid))
@@ -85,7 +85,7 @@ struct WatchKernelEndToEndTests {
             ["watch", "--json", "--interval", "0", "--categories", "file,process", "--", "cat", "/dev/null"],
             removing: ["LD_LIBRARY_PATH", "LD_PRELOAD"])
         #expect(run.exitCode == 0)
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         let cat = try #require(events.first { $0.kind == "started" }?.pid)
         let kernel = events.filter { $0.category != "lifecycle" }
         try #require(kernel.count >= 2)
@@ -116,7 +116,7 @@ struct WatchKernelEndToEndTests {
         #expect(shell.reap() == 7)
         #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")
 
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         let started = try #require(events.first)
         #expect(started.kind == "started")
         #expect(started.pid == Int(shell.pid))
@@ -185,7 +185,7 @@ struct WatchKernelEndToEndTests {
         let run = obsctl.finish()
 
         #expect(run.exitCode == 128 + SIGINT)
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         #expect(events.map(\.kind) == ["started", "exited", "profile"])
         // The exit was not seen: the documented unknown status.
         #expect(events[1]["exit_code"] as? Int == -1)

@@ -22,7 +22,7 @@ struct WatchSignalTests {
         let run = obsctl.finish()
 
         #expect(run.exitCode == 128 + signal)
-        let events = try ObsctlRunner.objects(run.lines)
+        let events = try ObsctlRunner.events(run.lines)
         #expect(events.map { $0["kind"] as? String } == ["started", "exited", "profile"])
         #expect(events[1]["signal"] as? Int32 == signal)
         #expect(events[1]["exit_code"] as? Int32 == -signal)
@@ -55,9 +55,9 @@ struct WatchSignalTests {
                 Array("--categories".utf8), Array("lifecycle".utf8), Array("--".utf8),
             ] + args)
         #expect(run.exitCode == 0)
-        #expect(run.lines.count == 3)
+        #expect(run.lines.count == 4)
         #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")
-        let started = try #require(try ObsctlRunner.objects(run.lines).first)
+        let started = try #require(try ObsctlRunner.events(run.lines).first)
         #expect(started["kind"] as? String == "started")
         #expect(try ObsctlRunner.exactArgv(started) == args)
         // The lossy form is the documented U+FFFD decoding.
@@ -71,7 +71,7 @@ struct WatchSignalTests {
     @Test("argv that is valid UTF-8 has no argv_b64")
     func validArgvHasNoBase64() throws {
         let run = try ObsctlRunner.run(["watch", "--json", "--interval", "0", "--", "true", "a\nb", "\"q\""])
-        let started = try #require(try ObsctlRunner.objects(run.lines).first)
+        let started = try #require(try ObsctlRunner.events(run.lines).first)
         #expect(started["argv"] as? [String] == ["true", "a\nb", "\"q\""])
         #expect(started["argv_b64"] == nil)
     }

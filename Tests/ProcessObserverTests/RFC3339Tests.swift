@@ -27,6 +27,28 @@ struct RFC3339Tests {
         #expect(RFC3339.format(epochNanoseconds: ns) == text)
     }
 
+    @Test("parse reads the exact text back to the same nanoseconds", arguments: instants)
+    func parse(ns: Int64, text: String) {
+        #expect(RFC3339.parse(text) == ns)
+    }
+
+    @Test(
+        "parse accepts fewer fraction digits and none, and refuses what EventJSON never writes",
+        arguments: [
+            ("2023-11-14T22:13:20Z", Int64?.some(1_700_000_000_000_000_000)),
+            ("2023-11-14T22:13:20.5Z", 1_700_000_000_500_000_000),
+            ("2023-11-14T22:13:20.123456789", nil),  // no zone
+            ("2023-11-14T22:13:20.123+01:00", nil),  // not UTC
+            ("2023-13-14T22:13:20Z", nil),  // month 13
+            ("2023-11-14 22:13:20Z", nil),  // no T
+            ("2023-11-14T22:13:20.1234567891Z", nil),  // ten fraction digits
+            ("2023-11-14T22:13:20.Z", nil),
+            ("", nil),
+        ])
+    func parseEdges(text: String, ns: Int64?) {
+        #expect(RFC3339.parse(text) == ns)
+    }
+
     @Test("appendQuoted writes the same exact text, quoted, in any order of calls", arguments: instants)
     func quoted(ns: Int64, text: String) {
         var json = JSONBuilder()

@@ -9,13 +9,12 @@ final class EventHub: @unchecked Sendable {
     private var subscribers: [SubscriberBuffer]
     private var ended = false
     /// The run's clock origin, for deriving wall-clock times from monotonic ones.
-    let startMonotonicNs: UInt64
-    let startWallNs: Int64
+    let clockBase: ClockBase
 
     init(subscribers: [SubscriberBuffer]) {
         self.subscribers = subscribers
-        self.startMonotonicNs = Clock.monotonicNs()
-        self.startWallNs = Clock.wallNs()
+        self.clockBase = .now()
+        for subscriber in subscribers { subscriber.clockBase = clockBase }
     }
 
     /// Whether any subscriber wants absolute paths.
@@ -35,9 +34,7 @@ final class EventHub: @unchecked Sendable {
             ?? ObserverConfig.defaultTopProcesses
     }
 
-    func wallClock(forMonotonic ns: UInt64) -> Int64 {
-        startWallNs + Int64(bitPattern: ns &- startMonotonicNs)
-    }
+    func wallClock(forMonotonic ns: UInt64) -> Int64 { clockBase.wallClock(forMonotonic: ns) }
 
     /// Numbers the event, stamps its wall-clock time and hands it to every subscriber.
     func publish(_ event: ObserverEvent) {

@@ -35,6 +35,10 @@ public final class ObserverSubscriber: Sendable, AsyncSequence {
     /// True once the closing event has been read.
     public var isFinished: Bool { buffer.isFinished }
 
+    /// The clock readings the run stamps its events with (see `ClockBase`), from the moment the
+    /// run was started or attached to; nil before that.
+    public var clockBase: ClockBase? { buffer.clockBase }
+
     /// Events this subscriber has dropped so far.
     public var lostCount: UInt64 { buffer.lostTotal }
 

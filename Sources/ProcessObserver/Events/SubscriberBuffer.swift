@@ -16,11 +16,18 @@ final class SubscriberBuffer: @unchecked Sendable {
     private var finished = false
     private var detached = false
     private var asyncWaiter: CheckedContinuation<ObserverEvent?, Never>?
+    private var runClockBase: ClockBase?
 
     init(config: ObserverConfig) {
         self.config = config
         // Storage grows on demand up to capacity + 2 (the lost marker and the profile).
         self.ring = []
+    }
+
+    /// The clock base of the run this buffer is attached to; set by the hub when it is made.
+    var clockBase: ClockBase? {
+        get { lock.withLock { runClockBase } }
+        set { lock.withLock { runClockBase = newValue } }
     }
 
     /// Events queued now (the memory bound: at most capacity + 2).

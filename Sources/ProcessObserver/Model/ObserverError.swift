@@ -20,6 +20,7 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
             case executableNotFound, notExecutable, failedToChangeWorkingDirectory, failedToSetUpStandardIO
             case failedToCreateProcessGroup, startGateFailed, spawnFailed, resourceLimit, waitFailed
             case processNotFound, backendUnavailable, backendFailed, containmentFailed, invalidConfiguration
+            case recordingUnreadable, invalidRecording
         }
         let storage: Storage
 
@@ -51,6 +52,11 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
         /// The run's cgroup could not be made or joined.
         public static let containmentFailed = Code(storage: .containmentFailed)
         public static let invalidConfiguration = Code(storage: .invalidConfiguration)
+        /// A recording (`RunRecording`) could not be opened or read: the errno says why.
+        public static let recordingUnreadable = Code(storage: .recordingUnreadable)
+        /// A recording's content is not what `EventJSON` writes (not JSON Lines, a line damaged
+        /// before the last, a schema of another major version).
+        public static let invalidRecording = Code(storage: .invalidRecording)
 
         public var description: String { "\(storage)" }
     }

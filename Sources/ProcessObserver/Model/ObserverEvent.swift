@@ -26,7 +26,17 @@ public struct ObserverEvent: Sendable {
     /// (`/obs.4242.1234/run.1`), when it can be found; nil otherwise. Resolved on first use per
     /// id and cached process-wide (`CgroupPaths`), so events carry only the number: a string per
     /// event made delivery about 20% slower. Run cgroups are known from their creation on.
-    public var cgroupPath: String? { cgroupID.flatMap { CgroupPaths.resolve($0) } }
+    ///
+    /// An event read from a recording (`RunRecording`) carries the path the recording wrote, or
+    /// none, and never looks it up on the machine that reads it.
+    public var cgroupPath: String? {
+        if let recorded = recordedCgroupPath { return recorded }
+        return cgroupID.flatMap { CgroupPaths.resolve($0) }
+    }
+
+    /// `.some(path)` for an event read from a recording (the path it had there, or nil); nil for
+    /// a live event, whose path is resolved here.
+    var recordedCgroupPath: String??
 
     public init(
         seq: UInt64 = 0, timestampNs: UInt64, wallClockNs: Int64 = 0, category: EventCategory,

@@ -20,6 +20,21 @@ public enum AtFlags {
         return names
     }
 
+    /// The flags word `names(of:)` came from; nil when a name is not one of these.
+    public static func value(of names: [String]) -> Int32? {
+        var value: UInt32 = 0
+        for name in names {
+            if let bit = known.first(where: { $0.1 == name })?.0 {
+                value |= bit
+            } else if name.hasPrefix("0x"), let bit = UInt32(name.dropFirst(2), radix: 16) {
+                value |= bit
+            } else {
+                return nil
+            }
+        }
+        return Int32(bitPattern: value)
+    }
+
     private static let known: [(UInt32, String)] = [
         (0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_REMOVEDIR"), (0x400, "AT_SYMLINK_FOLLOW"),
         (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "AT_EMPTY_PATH"),

@@ -44,6 +44,31 @@ public enum OpenFlags {
         return names
     }
 
+    /// The flags word `names(of:)` describes: its inverse, for reading recordings back. Nil when
+    /// a name is neither one of ours nor `0x…` hex.
+    public static func value(of names: [String]) -> Int32? {
+        var bits: UInt32 = 0
+        for name in names {
+            switch name {
+            case "O_RDONLY": break
+            case "O_WRONLY": bits |= 1
+            case "O_RDWR": bits |= 2
+            case "O_ACCMODE": bits |= 3
+            case "O_SYNC": bits |= syncBits
+            case "O_TMPFILE": bits |= tmpfileBits
+            default:
+                if let bit = single.first(where: { $0.1 == name })?.0 {
+                    bits |= bit
+                } else if name.hasPrefix("0x"), let bit = UInt32(name.dropFirst(2), radix: 16) {
+                    bits |= bit
+                } else {
+                    return nil
+                }
+            }
+        }
+        return Int32(bitPattern: bits)
+    }
+
     /// Whether `flags` creates a file (`O_CREAT`, or `O_TMPFILE`), so that the mode argument of
     /// the open counts.
     static func creates(_ flags: Int32) -> Bool {

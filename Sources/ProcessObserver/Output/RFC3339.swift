@@ -1,7 +1,7 @@
 import Synchronization
 
 /// RFC 3339 timestamps in UTC with nanoseconds: `2025-03-01T12:34:56.123456789Z`.
-enum RFC3339 {
+public enum RFC3339 {
     /// Appends the timestamp, quoted, to a JSON builder: the calendar part is computed once per
     /// second and cached, so a flood pays only for the nine fraction digits.
     static func appendQuoted(epochNanoseconds ns: Int64, to json: inout JSONBuilder) {
@@ -32,7 +32,7 @@ enum RFC3339 {
     /// Formats nanoseconds since the Unix epoch, in the proleptic Gregorian calendar (no leap
     /// seconds, as POSIX time has none). The date comes from Howard Hinnant's `civil_from_days`,
     /// in integer arithmetic, so no libc call (and no time zone) is involved.
-    static func format(epochNanoseconds ns: Int64) -> String {
+    public static func format(epochNanoseconds ns: Int64) -> String {
         var seconds = ns / 1_000_000_000
         var fraction = ns % 1_000_000_000
         if fraction < 0 {

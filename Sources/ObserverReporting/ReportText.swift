@@ -1,0 +1,80 @@
+/// Number and text formatting for reports, without Foundation.
+public enum ReportText {
+    /// `value` with `digits` decimals, rounded half away from zero.
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = UInt64(scaled / scale)
+        let fraction = UInt64(scaled - Double(whole) * scale)
+        let sign = value < 0 && scaled > 0 ? "-" : ""
+        guard digits > 0 else { return sign + String(whole) }
+        let f = String(fraction)
+        return sign + String(whole) + "." + String(repeating: "0", count: max(0, digits - f.count)) + f
+    }
+
+    /// 1536 → "1.5 KiB".
+    public static func bytes(_ count: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : fixed(value, 1) + " " + units[unit]
+    }
+
+    /// Nanoseconds as seconds with millisecond precision: "1.234s".
+    public static func seconds(_ ns: UInt64) -> String {
+        let millis = (ns + 500_000) / 1_000_000
+        let f = String(millis % 1000)
+        return "\(millis / 1000)." + String(repeating: "0", count: 3 - f.count) + f + "s"
+    }
+
+    /// 1234567 → "1,234,567".
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    /// `1 path`, `2 paths`, `1,234 opens`.
+    public static func count(_ n: Int, _ noun: String) -> String { grouped(n) + " " + noun + (n == 1 ? "" : "s") }
+
+    /// A command line for one line of a report: arguments joined by spaces, those with spaces
+    /// or quotes in single quotes, cut to `limit` characters with `…`.
+    public static func commandLine(_ argv: [String], limit: Int = 60) -> String {
+        let text = argv.map { arg -> String in
+            let plain = !arg.isEmpty && arg.allSatisfy { !$0.isWhitespace && !"'\"\\$`;&|<>()*?[]{}!#~".contains($0) }
+            return plain ? arg : "'" + arg.replacingAll("'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+        return cut(text, limit)
+    }
+
+    public static func cut(_ text: String, _ limit: Int) -> String {
+        let oneLine = String(text.map { $0.isNewline ? " " : $0 })
+        return oneLine.count <= limit ? oneLine : String(oneLine.prefix(max(1, limit - 1))) + "…"
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    func rightAligned(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

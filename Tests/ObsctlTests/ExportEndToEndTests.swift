@@ -1,0 +1,138 @@
+import Foundation
+import ObserverTestSupport
+import Testing
+
+/// `obsctl export --format perfetto` through the real binary, decoded by Perfetto's own Python
+/// protos (`perfetto_trace_pb2`, the PyPI `perfetto` package): tracks, slices, counters, flows
+/// and parentage checked against the recording's events.
+@Suite("obsctl export --format perfetto, end to end")
+struct ExportEndToEndTests {
+    static let summaryScript = ReportFixture.directory.appendingPathComponent("perfetto_summary.py").path
+
+    /// The decoder's summary of the trace `obsctl export` writes for `recording`.
+    private func export(_ recording: String) throws -> [String: Any] {
+        let trace = ReportFixture.temporary("trace.perfetto-trace")
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let run = try ObsctlRunner.run(["export", "--format", "perfetto", recording, "-o", trace])
+        #expect(run.exitCode == 0)
+        #expect(run.err == "")
+        let decoded = try NativeProcessHelper.shell("python3 '\(Self.summaryScript)' '\(trace)'")
+        try #require(decoded.status == 0, "the decoder refused the trace: \(decoded.out)\(decoded.err)")
+        return try ReportFixture.document(decoded.out)
+    }
+
+    /// Checks the decoded trace against the recording's own events, counted here.
+    private func check(_ summary: [String: Any], against recordingPath: String) throws {
+        let events = Array(try ReportFixture.objects(recordingPath).dropFirst())
+        let forks = events.filter { $0.kind == "fork" }
+        let root = try #require(events.first { $0.kind == "started" }?.pid)
+        let tracks = try #require(summary["tracks"] as? [[String: Any]])
+        let processTracks = tracks.filter { $0["counter"] as? Bool == false }
+        #expect(processTracks.count == forks.count + 1)
+        #expect(summary["sequences"] as? [Int] == [1])
+
+        // Parentage, two ways: the ProcessTree packet and the track nesting.
+        let tree = try #require(summary["process_tree"] as? [[String: Any]])
+        var ppidOf: [Int: Int] = [:]
+        for p in tree { if let ppid = p["ppid"] as? Int { ppidOf[p["pid"] as! Int] = ppid } }
+        #expect(ppidOf.count == forks.count)
+        for fork in forks { #expect(ppidOf[fork["child_pid"] as! Int] == fork["parent_pid"] as? Int) }
+        let byUUID = Dictionary(uniqueKeysWithValues: tracks.map { ($0["uuid"] as! Int, $0) })
+        func pid(ofTrack track: [String: Any]) -> Int? {
+            (track["name"] as? String)?.split(separator: " ").last.flatMap { Int($0) }
+        }
+        for track in processTracks {
+            let child = try #require(pid(ofTrack: track))
+            if child == root {
+                #expect(track["parent"] is NSNull)
+            } else {
+                let parent = try #require(byUUID[track["parent"] as? Int ?? -1])
+                #expect(pid(ofTrack: parent) == ppidOf[child])
+            }
+        }
+
+        // A slice per program: the fork (or spawn) slice, then one per successful exec.
+        let slices = try #require(summary["slices"] as? [String: [String]])
+        for track in processTracks {
+            let p = try #require(pid(ofTrack: track))
+            let execs = events.filter { $0.kind == "exec" && $0.pid == p && $0["result"] as? Int == 0 }
+            let names = try #require(slices[String(track["uuid"] as! Int)])
+            #expect(names.count == 1 + execs.count, "pid \(p): \(names)")
+            #expect(
+                Array(names.dropFirst())
+                    == execs.map { ($0["path"] as! String).split(separator: "/").last.map(String.init)! })
+        }
+
+        // Instants: every file and network event, every fork and failed exec; a flow per fork.
+        let instants = try #require(summary["instants"] as? [String: Int])
+        #expect(instants["file", default: 0] == events.filter { $0["category"] as? String == "file" }.count)
+        #expect(instants["network", default: 0] == events.filter { $0["category"] as? String == "network" }.count)
+        let failedExecs = events.filter { $0.kind == "exec" && ($0["result"] as? Int ?? 0) < 0 }.count
+        #expect(instants["process", default: 0] == forks.count + failedExecs)
+        #expect(summary["flows"] as? Int == forks.count)
+
+        // Counters: the tree's totals are the samples' own, with their units.
+        let samples = events.filter { $0.kind == "sample" }
+        let counters = try #require(summary["counters"] as? [String: [Double]])
+        if !samples.isEmpty {
+            let cpu = try #require(tracks.first { $0["name"] as? String == "tree CPU %" })
+            let rss = try #require(tracks.first { $0["name"] as? String == "tree RSS" })
+            #expect(cpu["unit_name"] as? String == "%")
+            #expect(rss["unit"] as? Int == 3)  // UNIT_SIZE_BYTES
+            #expect(counters[String(cpu["uuid"] as! Int)] == samples.map { $0["total_cpu_pct"] as! Double })
+            #expect(counters[String(rss["uuid"] as! Int)] == samples.map { Double($0["total_rss_bytes"] as! Int) })
+        }
+    }
+
+    @Test("the make -j2 recording: 13 process tracks nested as the tree, slices per exec, counters, flows")
+    func makeRecording() throws {
+        let summary = try export(ReportFixture.makeRecording)
+        try check(summary, against: ReportFixture.makeRecording)
+        let tracks = try #require(summary["tracks"] as? [[String: Any]])
+        #expect(tracks.filter { $0["counter"] as? Bool == false }.count == 13)
+    }
+
+    @Test(
+        "a run with network and file events recorded now: instants for each, on the acting process's track",
+        .requiresEBPF)
+    func networkRun() throws {
+        let recording = ReportFixture.temporary("net.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: recording) }
+        let script = """
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+            c = socket.socket(); c.connect(s.getsockname()); a, _ = s.accept()
+            refused = socket.socket(); port = s.getsockname()[1]; s.close()
+            try: refused.connect(("127.0.0.1", port))
+            except OSError: pass
+            """
+        let watch = try ObsctlRunner.run([
+            "watch", "--json", "--interval", "0.05", "-o", recording, "--", "python3", "-c", script,
+        ])
+        #expect(watch.exitCode == 0)
+        let summary = try export(recording)
+        try check(summary, against: recording)
+        let instants = try #require(summary["instants"] as? [String: Int])
+        #expect(instants["network", default: 0] >= 4)  // bind, listen, connect ×2, accept
+    }
+
+    @Test("bad input: standard input, a missing file, a missing or unknown format, no -o")
+    func badInput() throws {
+        let stdin = try ObsctlRunner.run(["export", "--format", "perfetto", "-", "-o", "/tmp/x.trace"])
+        #expect(stdin.exitCode == 64)
+        #expect(stdin.err.contains("export reads the recording twice, so it takes a file, not - (standard input)."))
+        let missing = try ObsctlRunner.run([
+            "export", "--format", "perfetto", "/nonexistent.jsonl", "-o", "/tmp/x.trace",
+        ])
+        #expect(missing.exitCode == 66)
+        #expect(
+            missing.err.hasPrefix("obsctl: Reading the recording /nonexistent.jsonl failed: the file does not exist"))
+        #expect(try ObsctlRunner.run(["export", ReportFixture.makeRecording, "-o", "/tmp/x.trace"]).exitCode == 64)
+        let unknown = try ObsctlRunner.run([
+            "export", "--format", "chrome", ReportFixture.makeRecording, "-o", "/tmp/x",
+        ])
+        #expect(unknown.exitCode == 64)
+        #expect(unknown.err.contains("'chrome'"))
+        #expect(try ObsctlRunner.run(["export", "--format", "perfetto", ReportFixture.makeRecording]).exitCode == 64)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// `obsctl report --html` opened in a real browser: Debian's headless chromium loads the page
+/// with every network request refused, runs its script, and the tests read the resulting DOM.
+/// Any console message fails the test (the page logs nothing, so a message is an error); the
+/// timeline, charts and tables must hold exactly what the JSON report of the same recording says.
+/// A screenshot is kept as a test artifact in `.build/test-artifacts/`.
+@Suite("obsctl report --html, in headless chromium")
+struct HTMLReportBrowserTests {
+    static let artifacts = ObsctlRunner.repositoryRoot.appendingPathComponent(".build/test-artifacts")
+
+    /// chromium's arguments: headless, as root (no sandbox), no GPU, every host unresolvable (a
+    /// fetch would fail, and log), console messages on stderr.
+    static let chromium = [
+        "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--enable-logging=stderr", "--v=0",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ]
+
+    /// Runs chromium with `arguments` on `url`; returns its stdout and the console lines it logged.
+    static func browse(_ arguments: [String], _ url: String) throws -> (out: String, console: [String]) {
+        let quoted = (chromium + arguments + [url]).map { "'\($0)'" }.joined(separator: " ")
+        let result = try NativeProcessHelper.shell("timeout 120 " + quoted)
+        try #require(result.status == 0, "chromium failed: \(result.err.suffix(2000))")
+        let console = result.err.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
+        return (result.out, console)
+    }
+
+    private func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+
+    @Test("the make -j2 report: no console message, the timeline, charts and tables with the JSON report's counts")
+    func makeReport() throws {
+        let page = ReportFixture.temporary("report.html")
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let run = try ObsctlRunner.run(["report", "--html", ReportFixture.makeRecording, "-o", page])
+        #expect(run.exitCode == 0)
+        #expect(run.err == "")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        // Self-contained: nothing to fetch. The only URL is the SVG namespace, which is a name.
+        #expect(
+            html.components(separatedBy: "http").count - 1 == count("xmlns=\"http://www.w3.org/2000/svg\"", in: html))
+        #expect(!html.contains("<link") && !html.contains(" src="))
+
+        let dom = try Self.browse(["--dump-dom"], "file://" + page)
+        #expect(dom.console == [], "console: \(dom.console)")
+        #expect(dom.out.contains("data-ready=\"true\""), "the page's script did not finish")
+
+        let report = try ReportFixture.document(
+            try ObsctlRunner.run(["report", "--json", ReportFixture.makeRecording]).out)
+        let processes = try #require(report["processes"] as? [[String: Any]])
+        #expect(count("<rect class=\"proc ", in: dom.out) == processes.count)
+        #expect(
+            count("<rect class=\"proc failed\"", in: dom.out)
+                == processes.filter { $0["failed"] as? Bool == true }.count)
+        let execs = processes.flatMap { ($0["execs"] as? [[String: Any]]) ?? [] }.filter { $0["errno"] is NSNull }
+        #expect(count("<line class=\"exec\"", in: dom.out) == execs.count)
+        // Charts: the tree total and the (up to) three processes with the most sampled CPU.
+        let samples = try #require(report["samples"] as? [String: Any])
+        let top = min(3, (samples["top_cpu"] as? [[String: Any]])?.count ?? 0)
+        for chart in ["cpu-chart", "rss-chart"] {
+            let svg = try #require(
+                dom.out.components(separatedBy: "id=\"\(chart)\"").dropFirst().first?.components(separatedBy: "</svg>")
+                    .first)
+            #expect(count("<polyline class=\"series", in: svg) == 1 + top, "\(chart)")
+            #expect(svg.contains("data-points=\"\(samples["count"] as! Int)\""))
+        }
+        // Tables: a row per path of every file table and every failed (errno, path).
+        let files = try #require(report["files"] as? [String: Any])
+        var fileRows = 0
+        for table in ["read", "written", "created", "mkdir", "renamed", "deleted"] {
+            fileRows += (files[table] as? [String: Any])?["distinct"] as? Int ?? 0
+        }
+        for failed in (files["failed"] as? [[String: Any]]) ?? [] {
+            fileRows += (failed["paths"] as? [String: Any])?["distinct"] as? Int ?? 0
+        }
+        let filesTable = try #require(
+            dom.out.components(separatedBy: "id=\"files-table\"").dropFirst().first?.components(separatedBy: "</table>")
+                .first)
+        #expect(count("<tr", in: filesTable) == 1 + fileRows)
+        let networkTable = try #require(
+            dom.out.components(separatedBy: "id=\"network-table\"").dropFirst().first?.components(
+                separatedBy: "</table>"
+            ).first)
+        #expect(count("<tr", in: networkTable) == 1)  // the header: make -j2 used no network
+
+        // The artifact: a screenshot of the page as a person sees it.
+        try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
+        let png = Self.artifacts.appendingPathComponent("html-report-make-j2.png")
+        try? FileManager.default.removeItem(at: png)
+        let shot = try Self.browse(["--screenshot=\(png.path)", "--window-size=1400,1800"], "file://" + page)
+        #expect(shot.console == [])
+        let bytes = try [UInt8](Data(contentsOf: png))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(bytes.count > 20_000)
+    }
+
+    @Test("the filter runs in the browser: #files=ENOENT shows exactly the failed ENOENT rows")
+    func filterInTheBrowser() throws {
+        let page = ReportFixture.temporary("filter.html")
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        #expect(try ObsctlRunner.run(["report", "--html", ReportFixture.makeRecording, "-o", page]).exitCode == 0)
+        let dom = try Self.browse(["--dump-dom"], "file://" + page + "#files=ENOENT")
+        #expect(dom.console == [])
+        let table = try #require(
+            dom.out.components(separatedBy: "id=\"files-table\"").dropFirst().first?.components(separatedBy: "</table>")
+                .first)
+        let rows = table.components(separatedBy: "<tr").dropFirst(2)  // the header row, then the body's
+        let shown = rows.filter { !$0.contains("display: none") }
+        let report = try ReportFixture.document(
+            try ObsctlRunner.run(["report", "--json", ReportFixture.makeRecording]).out)
+        let failed = try #require((report["files"] as? [String: Any])?["failed"] as? [[String: Any]])
+        let enoent = try #require(failed.first { $0["errno"] as? String == "ENOENT" })
+        #expect(shown.count == (enoent["paths"] as? [String: Any])?["distinct"] as? Int)
+        #expect(shown.allSatisfy { $0.contains("failed ENOENT") })
+        #expect(rows.count > shown.count)
+    }
+}
