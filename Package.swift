@@ -9,12 +9,15 @@ let package = Package(
     products: [
         .library(name: "ProcessObserver", targets: ["ProcessObserver"]),
         .executable(name: "obsctl", targets: ["obsctl"]),
+        /// Runs exported to OpenTelemetry (OTLP/HTTP): its own product, so users of the core
+        /// library do not pay for swift-protobuf and Foundation's networking.
+        .library(name: "OTLPExport", targets: ["OTLPExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
-        /// Only the Perfetto exporter uses it; its Swift is generated once and committed.
+        /// Only the Perfetto and OTLP exporters use it; their Swift is generated once and committed.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         /// Only the HTML report uses it: a typed HTML DSL instead of string concatenation.
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
@@ -57,6 +60,18 @@ let package = Package(
             ],
             exclude: ["Generated/perfetto_trace_subset.proto"]
         ),
+        /// zlib, for the gzip content encoding of OTLP requests.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        /// A run as OpenTelemetry signals (a trace of process spans, correlated log records,
+        /// process metrics), sent over OTLP/HTTP with protobuf. The OTLP messages are generated
+        /// once from opentelemetry-proto v1.9.0 (Generated/) and committed.
+        .target(
+            name: "OTLPExport",
+            dependencies: [
+                "ProcessObserver", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/opentelemetry"]
+        ),
         /// The report as one self-contained HTML page (inline SVG charts, inline script, no fetches).
         .target(
             name: "HTMLReport",
@@ -69,6 +84,7 @@ let package = Package(
                 "ObserverReporting",
                 "PerfettoExport",
                 "HTMLReport",
+                "OTLPExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -3,12 +3,14 @@
 # Ubuntu (the Swift 6 toolchain itself is assumed). The one list of the project's dependencies:
 # README's commands and .ci/run both call it. Idempotent, and silent when nothing is missing.
 #
-#   scripts/install-deps.sh          what `swift build` and `obsctl` need (libbpf and its pkg-config)
+#   scripts/install-deps.sh          what `swift build` and `obsctl` need (libbpf and its pkg-config,
+#                                    zlib, libcurl for the OTLP exporter's HTTP client)
 #   scripts/install-deps.sh --test   that, plus what `swift test` drives: strace (obsbench's peer
 #                                    runs), python3 with jsonschema (the JSON Lines schema check and
 #                                    workloads) and perfetto (perfetto_trace_pb2 decodes exported
 #                                    traces), perl, cc and make (workloads, recorded builds), setpriv
-#                                    and chrt (util-linux), chromium (the HTML report's browser tests)
+#                                    and chrt (util-linux), chromium (the HTML report's browser tests),
+#                                    opentelemetry-proto (the OTLP tests' receiver decodes with it)
 set -euo pipefail
 
 mode=build
@@ -16,7 +18,7 @@ case "${1:-}" in
 "") ;;
 --test) mode=test ;;
 -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *)
@@ -25,7 +27,7 @@ case "${1:-}" in
     ;;
 esac
 
-packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config)
+packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config libcurl4)
 if [ "$mode" = test ]; then
     packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash chromium)
 fi
@@ -75,6 +77,20 @@ if [ "$mode" = test ] && ! python3 -c 'from perfetto.protos.perfetto.trace impor
     if ! python3 -c 'from perfetto.protos.perfetto.trace import perfetto_trace_pb2' 2>/dev/null; then
         echo "install-deps: python3 ($(command -v python3)) still cannot import perfetto_trace_pb2;" \
             "install it for that interpreter (python3 -m pip install perfetto)" >&2
+        exit 1
+    fi
+fi
+
+# The OTLP tests' receiver decodes what obsctl sends with the official Python bindings of the
+# OTLP protos (PyPI opentelemetry-proto), independent of the Swift encoder.
+if [ "$mode" = test ] && ! python3 -c 'from opentelemetry.proto.collector.trace.v1 import trace_service_pb2' 2>/dev/null; then
+    echo "install-deps: installing python opentelemetry-proto for $(command -v python3)"
+    PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q opentelemetry-proto ||
+        PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 \
+            python3 -m pip install -q --break-system-packages opentelemetry-proto
+    if ! python3 -c 'from opentelemetry.proto.collector.trace.v1 import trace_service_pb2' 2>/dev/null; then
+        echo "install-deps: python3 ($(command -v python3)) still cannot import the OTLP protos;" \
+            "install them for that interpreter (python3 -m pip install opentelemetry-proto)" >&2
         exit 1
     fi
 fi

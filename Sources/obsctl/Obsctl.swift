@@ -15,6 +15,7 @@ struct Obsctl: ParsableCommand {
               obsctl watch --pid 4242
               obsctl report events.jsonl
               obsctl export --format perfetto events.jsonl -o run.perfetto-trace
+              obsctl watch --otlp -- make -j2
             """,
         version: ObsctlVersion.current,
         subcommands: [CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self, ExportCommand.self]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OTLPExport
 import ObserverReporting
 import ProcessObserver
 import SystemPackage
@@ -78,6 +79,19 @@ struct WatchCommand: ParsableCommand {
     @Flag(
         name: .long,
         help: ArgumentHelp(
+            "Also send the run to an OpenTelemetry collector (OTLP/HTTP; see Docs/OTLP.md).",
+            discussion:
+                "The endpoint is --otlp-endpoint, else OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318."))
+    var otlp = false
+
+    @Option(
+        name: .customLong("otlp-endpoint"),
+        help: ArgumentHelp("The collector's OTLP/HTTP endpoint (implies --otlp).", valueName: "url"))
+    var otlpEndpoint: String?
+
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
             "Print the report of the run at the end instead of the summary (what obsctl report prints).",
             discussion: "With --json on standard output, it goes to standard error."))
     var report = false
@@ -152,6 +166,13 @@ struct WatchCommand: ParsableCommand {
         }
         if strict, !problems.isEmpty { throw ObsctlExitCode.exit(ObsctlExitCode.unavailable) }
 
+        var otlpConfiguration: OTLPConfiguration?
+        if otlp || otlpEndpoint != nil {
+            switch OTLPConfiguration.make(url: otlpEndpoint) {
+            case .success(let c): otlpConfiguration = c
+            case .failure(let error): throw ValidationError(error.message)
+            }
+        }
         let events = try openEventOutput()
         let eventsOnStdout = outputFile == nil
         let config = ObserverConfig(categories: categories)
@@ -181,6 +202,10 @@ struct WatchCommand: ParsableCommand {
         // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
         if options.json { events.write(EventJSON.headerLine(header)) }
         var reportBuilder = report ? RunReportBuilder(header: header) : nil
+        // Mapped on this thread as events arrive, sent by the exporter's own: never the run's.
+        var otlpExport = otlpConfiguration.map {
+            OTLPRunExport(configuration: $0, hostName: header.hostName, kernelRelease: header.kernelRelease)
+        }
         var coverage = RecordingCoverage()
 
         let session = WatchSession(
@@ -193,12 +218,17 @@ struct WatchCommand: ParsableCommand {
                 if forwarder.received.isEmpty { target.noteWaiting() }
             },
             observe: { event in
+                if otlpExport != nil { otlpExport!.add(event) }
                 guard reportBuilder != nil else { return }
                 reportBuilder!.add(event)
                 coverage.count(event)
             })
         let result = target.wait()
         forwarder.detach()
+        if otlpExport != nil {
+            let counts = otlpExport!.finish()
+            Diagnostics.print(OTLPRunExport.summary(sent: otlpExport!.sent, counts: counts))
+        }
 
         // An attached process whose exit was not seen: obsctl stopped observing first.
         let status: ExitStatus? =

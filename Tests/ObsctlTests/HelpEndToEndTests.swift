@@ -26,6 +26,7 @@ struct HelpEndToEndTests {
                   obsctl watch --pid 4242
                   obsctl report events.jsonl
                   obsctl export --format perfetto events.jsonl -o run.perfetto-trace
+                  obsctl watch --otlp -- make -j2
 
                 USAGE: obsctl <subcommand>
 
@@ -41,7 +42,7 @@ struct HelpEndToEndTests {
                   report                  Answer questions about a recorded run: its outcome,
                                           process tree, files, network, CPU and memory.
                   export                  Convert a recorded run into a timeline another tool
-                                          opens (Perfetto).
+                                          opens (Perfetto), or send it to OpenTelemetry.
 
                   See 'obsctl help <subcommand>' for detailed help.
 
@@ -110,6 +111,11 @@ struct HelpEndToEndTests {
                   --no-summary            Do not print the summary at the end.
                   --no-resolve-paths      Report paths only as passed: no absolute paths
                                           resolved in the kernel (the cheapest run).
+                  --otlp                  Also send the run to an OpenTelemetry collector
+                                          (OTLP/HTTP; see Docs/OTLP.md).
+                        The endpoint is --otlp-endpoint, else OTEL_EXPORTER_OTLP_ENDPOINT, else
+                        http://localhost:4318.
+                  --otlp-endpoint <url>   The collector's OTLP/HTTP endpoint (implies --otlp).
                   --report                Print the report of the run at the end instead of the
                                           summary (what obsctl report prints).
                         With --json on standard output, it goes to standard error.
@@ -198,7 +204,8 @@ struct HelpEndToEndTests {
     func export() throws {
         #expect(
             try Self.help(["export", "--help"]) == """
-                OVERVIEW: Convert a recorded run into a timeline another tool opens (Perfetto).
+                OVERVIEW: Convert a recorded run into a timeline another tool opens (Perfetto),
+                or send it to OpenTelemetry.
 
                 perfetto writes Perfetto's native protobuf trace (open it in ui.perfetto.dev):
                 one track per process, nested under its parent's, with a slice for each program
@@ -206,15 +213,23 @@ struct HelpEndToEndTests {
                 the child), CPU and RSS counters from the samples, and the process tree. The
                 recording is read twice, so it must be a file. Exit codes as for obsctl report.
 
+                otlp posts the run to an OpenTelemetry collector over OTLP/HTTP (protobuf,
+                gzip): a trace with a span per process, log records for the events, metrics
+                from the samples (Docs/OTLP.md). <url> defaults to OTEL_EXPORTER_OTLP_ENDPOINT,
+                then http://localhost:4318; the other OTEL_EXPORTER_OTLP_* variables are
+                honoured. It exits 1 when anything was dropped or rejected, after saying what.
+
                 USAGE: obsctl export --format perfetto <recording> -o <file>
+                              obsctl export --format otlp <recording> [<url>]
 
                 ARGUMENTS:
                   <recording>             The recording to export (a file written by obsctl
                                           watch --json -o).
+                  <url>                   otlp: the collector's OTLP/HTTP endpoint.
 
                 OPTIONS:
-                  --format <format>       The format to write. (values: perfetto)
-                  -o, --output <file>     The file to write the trace to.
+                  --format <format>       The format to write. (values: perfetto, otlp)
+                  -o, --output <file>     The file to write the trace to (perfetto).
                   --version               Show the version.
                   -h, --help              Show help information.
 

@@ -1,0 +1,211 @@
+import Foundation
+import ObserverTestSupport
+import ProcessObserver
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `obsctl export --format otlp` and `watch --otlp` against a real OTLP/HTTP receiver that
+/// decodes with the official Python bindings (PyPI opentelemetry-proto), with faults injected:
+/// a collector that is down, slow, answers 503 with Retry-After, or refuses with 400.
+@Suite("OTLP export, end to end", .serialized)
+struct OTLPEndToEndTests {
+    /// A receiver process on a free port of 127.0.0.1, and what it decoded.
+    final class Receiver {
+        let process: RunningProcess
+        let port: Int
+        let outFile: String
+        private let portFile: String
+
+        init(mode: String) throws {
+            portFile = ReportFixture.temporary("otlp-port.txt")
+            outFile = ReportFixture.temporary("otlp-received.json")
+            process = try NativeProcess(
+                .name("python3"),
+                arguments: [
+                    ByteString(ReportFixture.directory.appendingPathComponent("otlp_receiver.py").path),
+                    ByteString(portFile), ByteString(outFile), ByteString(mode),
+                ], standardOutput: .null, containment: .processGroup
+            ).spawn()
+            var port: Int?
+            for _ in 0..<100 where port == nil {
+                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+                if port == nil { usleep(50_000) }
+            }
+            self.port = try #require(port, "the OTLP receiver did not start")
+        }
+
+        var url: String { "http://127.0.0.1:\(port)" }
+
+        func received() throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: outFile))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+
+        func stop() {
+            process.interrupt(SIGKILL)
+            _ = process.wait()
+            try? FileManager.default.removeItem(atPath: portFile)
+            try? FileManager.default.removeItem(atPath: outFile)
+        }
+    }
+
+    /// The fixture's events (the header excluded), as Foundation parses them.
+    static func fixtureEvents() throws -> [[String: Any]] {
+        Array(try ReportFixture.objects(ReportFixture.makeRecording).dropFirst())
+    }
+
+    /// The spans the fixture maps to: one per process (the root and every fork) and the run's.
+    static func expectedSpans() throws -> Int {
+        try fixtureEvents().filter { $0["kind"] as? String == "fork" }.count + 2
+    }
+
+    static func spans(_ r: [String: Any]) -> [[String: Any]] { r["spans"] as? [[String: Any]] ?? [] }
+    static func logs(_ r: [String: Any]) -> [[String: Any]] { r["logs"] as? [[String: Any]] ?? [] }
+
+    @Test(
+        "a recording uploaded: a span per process under its parent's, the run's root span, a log per event on its process's span, process metrics"
+    )
+    func recording() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", ReportFixture.makeRecording, receiver.url])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let events = try Self.fixtureEvents()
+        let received = try receiver.received()
+        let spans = Self.spans(received)
+        let forks = events.filter { $0["kind"] as? String == "fork" }
+        // One span per process (the root and every fork), and the run's own.
+        #expect(spans.count == forks.count + 2)
+        let traceIDs = Set(spans.map { $0["trace_id"] as! String })
+        #expect(traceIDs.count == 1)
+        let byID = Dictionary(uniqueKeysWithValues: spans.map { ($0["span_id"] as! String, $0) })
+        let runSpan = try #require(spans.first { ($0["parent_span_id"] as? String ?? "").isEmpty })
+        #expect(runSpan["name"] as? String == "run make")
+        func pid(_ span: [String: Any]) -> Int? { (span["attributes"] as? [String: Any])?["process.pid"] as? Int }
+        let ppid = Dictionary(uniqueKeysWithValues: forks.map { ($0["child_pid"] as! Int, $0["parent_pid"] as! Int) })
+        for span in spans where span["span_id"] as? String != runSpan["span_id"] as? String {
+            let parent = try #require(byID[span["parent_span_id"] as! String])
+            if let child = pid(span), let expected = ppid[child] {
+                #expect(pid(parent) == expected, "span of \(child)")
+            } else {
+                #expect(parent["span_id"] as? String == runSpan["span_id"] as? String)  // the root process
+            }
+            #expect((span["end"] as! Int) >= (span["start"] as! Int))
+        }
+        // cat missing.txt exited 1: its span is an error (status code 2), the rest ok (1).
+        let cat = try #require(spans.first { $0["name"] as? String == "cat" })
+        #expect(cat["status"] as? Int == 2)
+        #expect((cat["attributes"] as? [String: Any])?["process.exit.code"] as? Int == 1)
+        // Every event but samples and the profile is one log record, on its process's span.
+        let logs = Self.logs(received)
+        let logged = events.filter { !["sample", "profile"].contains($0["kind"] as? String ?? "") }
+        #expect(logs.count == logged.count)
+        #expect(Set(logs.map { $0["trace_id"] as! String }) == traceIDs)
+        let spanOfPID = Dictionary(
+            spans.compactMap { s in pid(s).map { ($0, s["span_id"] as! String) } }, uniquingKeysWith: { a, _ in a })
+        for log in logs where log["event_name"] as? String == "file.open" {
+            let attributes = try #require(log["attributes"] as? [String: Any])
+            #expect(attributes["file.path"] is String)
+            if let p = attributes["process.pid"] as? Int, let s = spanOfPID[p],
+                spans.filter({ pid($0) == p }).count == 1
+            {
+                #expect(log["span_id"] as? String == s)
+            }
+        }
+        let openLogs: Int = logs.filter { $0["event_name"] as? String == "file.open" }.count
+        let openEvents: Int = events.filter { $0["kind"] as? String == "open" }.count
+        #expect(openLogs == openEvents)
+        // Metrics: per process and for the tree, one point per process per sample.
+        let samples = events.filter { $0["kind"] as? String == "sample" }
+        let metrics = try #require(received["metrics"] as? [[String: Any]])
+        func named(_ name: String) -> [[String: Any]] { metrics.filter { $0["name"] as? String == name } }
+        let cpuPoints: Int = named("process.cpu.utilization").map { $0["points"] as! Int }.reduce(0, +)
+        let sampled: Int = samples.map { ($0["processes"] as! [Any]).count }.reduce(0, +)
+        #expect(cpuPoints == sampled)
+        let memoryUnits = Set(named("process.memory.usage").map { $0["unit"] as? String ?? "" })
+        #expect(memoryUnits == ["By"])
+        let treeMetrics: Int = named("obs.tree.cpu.utilization").count
+        #expect(treeMetrics == samples.count)
+        let resource = try #require(received["resource"] as? [String: Any])
+        #expect(resource["service.name"] as? String == "obsctl")
+        let header = try #require(try ReportFixture.objects(ReportFixture.makeRecording).first)
+        #expect(resource["host.name"] as? String == header["host"] as? String)
+        #expect(resource["os.version"] as? String == header["kernel_release"] as? String)
+        let encodings = Set(received["encodings"] as? [String] ?? [])
+        #expect(encodings == ["gzip"])
+        let expected =
+            "otlp: exported \(spans.count) of \(spans.count) spans, \(logs.count) of \(logs.count) log records"
+        #expect(run.err.contains(expected))
+    }
+
+    @Test("503 with Retry-After: each signal is retried once after the pause, nothing lost")
+    func retryAfter() throws {
+        let receiver = try Receiver(mode: "status-503-once")
+        defer { receiver.stop() }
+        let started = Date()
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", ReportFixture.makeRecording, receiver.url])
+        #expect(run.exitCode == 0, "\(run.err)")
+        #expect(Date().timeIntervalSince(started) >= 1.0)
+        let received = try receiver.received()
+        #expect(received["refused"] as? Int == 3)
+        #expect(Self.spans(received).count == (try Self.expectedSpans()))
+        #expect(run.err.contains("; 3 retries"))
+    }
+
+    @Test("400: every request is rejected, counted, not retried; exit 1 with what was lost")
+    func rejected() throws {
+        let receiver = try Receiver(mode: "status-400")
+        defer { receiver.stop() }
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", ReportFixture.makeRecording, receiver.url])
+        #expect(run.exitCode == 1)
+        let received = try receiver.received()
+        #expect(received["refused"] as? Int == 3)
+        let n = try Self.expectedSpans()
+        #expect(run.err.contains("otlp: exported 0 of \(n) spans (\(n) rejected)"))
+        #expect(run.err.contains("HTTP 400"))
+        #expect(!run.err.contains("retries"))
+    }
+
+    @Test(
+        "a collector that is down: retried until the flush deadline, then dropped and counted; exit 1 within the deadline"
+    )
+    func collectorDown() throws {
+        // A port nobody listens on: bind, read it, close.
+        let receiver = try Receiver(mode: "ok")
+        let url = receiver.url
+        receiver.stop()
+        let started = Date()
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", ReportFixture.makeRecording, url])
+        let took = Date().timeIntervalSince(started)
+        #expect(run.exitCode == 1)
+        #expect(took < 12, "took \(took) s")
+        let n = try Self.expectedSpans()
+        #expect(run.err.contains("otlp: exported 0 of \(n) spans (\(n) dropped)"))
+        #expect(run.err.contains("Couldn't connect to server") || run.err.contains("onnection refused"))
+    }
+
+    @Test(
+        "watch --otlp with a slow collector: the command's own time is unaffected, the flush is bounded", .requiresEBPF)
+    func watchSlowCollector() throws {
+        let receiver = try Receiver(mode: "slow")
+        defer { receiver.stop() }
+        let bare = try ObsctlRunner.run(["watch", "--interval", "0", "--no-summary", "--", "sh", "-c", "sleep 0.3"])
+        #expect(bare.exitCode == 0)
+        let started = Date()
+        let run = try ObsctlRunner.run([
+            "watch", "--otlp-endpoint", receiver.url, "--interval", "0", "--", "sh", "-c", "sleep 0.3; exit 4",
+        ])
+        let took = Date().timeIntervalSince(started)
+        #expect(run.exitCode == 4)  // the command's code, whatever the export did
+        // The command itself ran as long as alone (its summary times it); obsctl then flushed.
+        let commandSeconds = try #require(
+            run.out.split(separator: "\n").first { $0.hasPrefix("obsctl: sh: exit code 4 after") }
+                .flatMap { Double($0.split(separator: " ").last!.dropLast()) })
+        #expect(commandSeconds < 1.5, "the command took \(commandSeconds) s under a slow collector")
+        #expect(took < 12, "obsctl took \(took) s")
+        #expect(run.err.contains("otlp: exported"))
+    }
+}
