@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ObsctlTests",
-            dependencies: ["ProcessObserver", "ObserverReporting", "obsctl", "ObserverTestSupport"],
+            dependencies: ["ProcessObserver", "ObserverReporting", "OTLPExport", "obsctl", "ObserverTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

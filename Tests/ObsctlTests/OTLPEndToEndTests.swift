@@ -1,4 +1,5 @@
 import Foundation
+import OTLPExport
 import ObserverTestSupport
 import ProcessObserver
 import Testing
@@ -207,5 +208,37 @@ struct OTLPEndToEndTests {
         #expect(commandSeconds < 1.5, "the command took \(commandSeconds) s under a slow collector")
         #expect(took < 12, "obsctl took \(took) s")
         #expect(run.err.contains("otlp: exported"))
+    }
+
+    @Test(
+        "the library: NativeProcess.withOTLPExport exports a run like any subscriber, spans and logs exactly",
+        .requiresEBPF)
+    func library() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let configuration = try OTLPConfiguration.make(url: receiver.url, environment: [:]).get()
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "cat /etc/hostname > /dev/null; exit 3"], standardOutput: .null)
+        let export = process.withOTLPExport(configuration)
+        let events = process.withObserver(ObserverConfig(categories: [.lifecycle, .file, .network, .process]))
+        let result = try process.run()
+        #expect(result.status == .exited(code: 3))
+        let counts = export.finish()
+        let seen = events.collect()
+        let received = try receiver.received()
+        // The run, sh and cat.
+        #expect(Self.spans(received).count == 3)
+        #expect(counts.exported["traces"] == 3)
+        let logged = seen.filter { e in
+            if case .sample = e.kind { return false }
+            if case .profile = e.kind { return false }
+            return true
+        }
+        #expect(Self.logs(received).count == logged.count)
+        #expect(counts.exported["logs"] == logged.count)
+        #expect(counts.droppedTotal == 0 && counts.rejectedTotal == 0)
+        let run = try #require(Self.spans(received).first { ($0["parent_span_id"] as? String ?? "").isEmpty })
+        #expect(run["status"] as? Int == 2)  // exit code 3: an error
+        #expect((run["attributes"] as? [String: Any])?["process.exit.code"] as? Int == 3)
     }
 }
