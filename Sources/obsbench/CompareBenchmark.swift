@@ -51,7 +51,11 @@ struct CompareBenchmark: ParsableCommand {
         var tables = [resolved.capabilityTable()]
         let parts = self.parts
         if parts.contains(.workloads) {
-            tables += try WorkloadMatrix(common: common, tools: tools, resolved: resolved, kit: kit).measure()
+            let receiver = OTLPReceiver(sources: tools.workloadSources ?? WorkloadKit.defaultSources)
+            defer { receiver.stop() }
+            tables += try WorkloadMatrix(
+                common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver
+            ).measure()
         }
         if parts.contains(.bystander) {
             tables.append(try BystanderCost(common: common, tools: tools, resolved: resolved, kit: kit).measure())
@@ -97,16 +101,21 @@ struct WorkloadMatrix {
     let tools: ToolOptions
     let resolved: ResolvedTools
     let kit: WorkloadKit
+    /// A local OTLP/HTTP receiver (the tests' own, decoding every request) for the `--otlp` rows.
+    let otlpReceiver: OTLPReceiver
 
     enum Wrapper: String, CaseIterable {
         case bare
         case obsctl
         case obsctlTracepoints = "obsctl tp/"
         case obsctlNoResolve = "obsctl no-resolve"
+        case obsctlOTLP = "obsctl --otlp"
         case strace
 
         /// An obsctl run, whose summary is kept.
-        var isObsctl: Bool { self == .obsctl || self == .obsctlTracepoints || self == .obsctlNoResolve }
+        var isObsctl: Bool {
+            self == .obsctl || self == .obsctlTracepoints || self == .obsctlNoResolve || self == .obsctlOTLP
+        }
     }
 
     var workloads: [Workload] {
@@ -140,6 +149,7 @@ struct WorkloadMatrix {
             switch w {
             case .bare: true
             case .obsctl: resolved.obsctl != nil
+            case .obsctlOTLP: resolved.obsctl != nil && otlpReceiver.url != nil
             case .obsctlTracepoints, .obsctlNoResolve: resolved.obsctl != nil && workload.name == "file-heavy"
             case .strace: resolved.strace != nil
             }
@@ -151,6 +161,7 @@ struct WorkloadMatrix {
         case .bare: command
         case .obsctl, .obsctlTracepoints: resolved.obsctlArgv(command, summary: true)
         case .obsctlNoResolve: resolved.obsctlArgv(command, summary: true, resolvePaths: false)
+        case .obsctlOTLP: resolved.obsctlArgv(command, summary: true, otlpEndpoint: otlpReceiver.url)
         case .strace: resolved.straceArgv(command)
         }
     }
@@ -160,6 +171,7 @@ struct WorkloadMatrix {
         case .obsctl: "obsctl, raw_tp (\(resolved.obsctlActive.joined(separator: ",")))"
         case .obsctlTracepoints: "obsctl, classic tp/ syscall tracepoints"
         case .obsctlNoResolve: "obsctl, raw_tp, --no-resolve-paths"
+        case .obsctlOTLP: "obsctl, raw_tp, --otlp to a local receiver"
         default: w.rawValue
         }
     }
@@ -259,6 +271,12 @@ struct WorkloadMatrix {
         for workload in workloads { table.note("\(workload.name): \(workload.detail)") }
         if let problem = resolved.obsctlProblem { table.note("obsctl column skipped: \(problem)") }
         if let problem = resolved.straceProblem { table.note("strace column skipped: \(problem)") }
+        if let problem = otlpReceiver.problem { table.note("obsctl --otlp rows skipped: \(problem)") }
+        if otlpReceiver.url != nil {
+            table.note(
+                "obsctl --otlp sends to a local OTLP/HTTP receiver that decodes every request with the official Python bindings (Tests/ObsctlTests/Fixtures/otlp_receiver.py, mode count), on the same two cores"
+            )
+        }
         if resolved.obsctl != nil {
             table.note(
                 "obsctl runs `watch --categories all --interval 0 -o /dev/null -- CMD` (summary kept, on stdout); its startup and exit are included"

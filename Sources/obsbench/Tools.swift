@@ -103,10 +103,11 @@ struct ResolvedTools {
     /// `ObsctlSummary` reads it.
     func obsctlArgv(
         _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false,
-        resolvePaths: Bool = true
+        resolvePaths: Bool = true, otlpEndpoint: String? = nil
     ) -> [String] {
         var argv = [obsctl!, "watch", "--categories", "all", "--interval", "0"]
         if !resolvePaths { argv.append("--no-resolve-paths") }
+        if let otlpEndpoint { argv += ["--otlp-endpoint", otlpEndpoint] }
         if !summary { argv.append("--no-summary") }
         if json { argv.append("--json") }
         if let output { argv += ["-o", output] }

@@ -5,6 +5,7 @@
 usage: otlp_receiver.py PORT_FILE OUT_FILE MODE
   MODE: ok | status-503-once (503 with Retry-After: 1 on each signal's first request, then ok)
         | status-400 (every request refused) | slow (every answer delayed 2 s)
+        | count (decode and count only, for obsbench: OUT_FILE gets the counts at exit)
 It listens on a free port of 127.0.0.1, writes the port to PORT_FILE, and rewrites OUT_FILE
 after every request: {"requests": {...}, "spans": [...], "logs": [...], "metrics": [...], "resource": {...}}.
 """
@@ -67,6 +68,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        if mode == "count":
+            kind = {"traces": trace_service_pb2.ExportTraceServiceRequest,
+                    "logs": logs_service_pb2.ExportLogsServiceRequest,
+                    "metrics": metrics_service_pb2.ExportMetricsServiceRequest}[signal]
+            kind.FromString(body)
+            with lock:
+                state["requests"][signal] += 1
+            self.send_response(200)
+            self.end_headers()
+            return
         with lock:
             state["encodings"].append(self.headers.get("Content-Encoding") or "identity")
             state["requests"][signal] += 1
