@@ -32,12 +32,18 @@ public final class OTLPAttachment: @unchecked Sendable {
     private let lock = NSLock()
     private var sentCounts: [String: Int] = [:]
 
-    init(subscriber: ObserverSubscriber, configuration: OTLPConfiguration) {
-        let host = (try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)) ?? ""
-        let kernel = (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)) ?? ""
+    /// Exports what `subscriber` receives (a subscriber of its own: its buffer's drops are its
+    /// own, counted as `lost` events and exported as `obs.lost` records).
+    public init(
+        subscriber: ObserverSubscriber, configuration: OTLPConfiguration, hostName: String? = nil,
+        kernelRelease: String? = nil
+    ) {
+        func read(_ path: String) -> String {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         export = OTLPRunExport(
-            configuration: configuration, hostName: host.trimmingCharacters(in: .whitespacesAndNewlines),
-            kernelRelease: kernel.trimmingCharacters(in: .whitespacesAndNewlines))
+            configuration: configuration, hostName: hostName ?? read("/proc/sys/kernel/hostname"),
+            kernelRelease: kernelRelease ?? read("/proc/sys/kernel/osrelease"))
         let thread = Thread { [self] in
             while let event = subscriber.recv() { export.add(event) }
             let counts = export.finish()

@@ -181,12 +181,12 @@ struct WatchCommand: ParsableCommand {
             .resolvingPaths(!noResolvePaths)
         let target =
             if let pid {
-                try WatchTarget.attach(pid: pid, config: config)
+                try WatchTarget.attach(pid: pid, config: config, exporting: otlpConfiguration != nil)
             } else {
                 try WatchTarget.spawn(
                     command: command, config: config, timeout: timeout, endWithRoot: endWithRoot,
                     limits: limitOptions.limits,
-                    childStdoutToStderr: options.json && eventsOnStdout)
+                    childStdoutToStderr: options.json && eventsOnStdout, exporting: otlpConfiguration != nil)
             }
         target.connect(forwarder)
         // Once the run has started (a failure to start says enough by itself).
@@ -202,9 +202,13 @@ struct WatchCommand: ParsableCommand {
         // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
         if options.json { events.write(EventJSON.headerLine(header)) }
         var reportBuilder = report ? RunReportBuilder(header: header) : nil
-        // Mapped on this thread as events arrive, sent by the exporter's own: never the run's.
-        var otlpExport = otlpConfiguration.map {
-            OTLPRunExport(configuration: $0, hostName: header.hostName, kernelRelease: header.kernelRelease)
+        // Read and mapped on a thread of the export's own, sent on the exporter's: never on this
+        // loop, never on the run's.
+        var otlpExport: OTLPAttachment?
+        if let configuration = otlpConfiguration, let subscriber = target.exportSubscriber {
+            otlpExport = OTLPAttachment(
+                subscriber: subscriber, configuration: configuration, hostName: header.hostName,
+                kernelRelease: header.kernelRelease)
         }
         var coverage = RecordingCoverage()
 
@@ -218,16 +222,15 @@ struct WatchCommand: ParsableCommand {
                 if forwarder.received.isEmpty { target.noteWaiting() }
             },
             observe: { event in
-                if otlpExport != nil { otlpExport!.add(event) }
                 guard reportBuilder != nil else { return }
                 reportBuilder!.add(event)
                 coverage.count(event)
             })
         let result = target.wait()
         forwarder.detach()
-        if otlpExport != nil {
-            let counts = otlpExport!.finish()
-            Diagnostics.print(OTLPRunExport.summary(sent: otlpExport!.sent, counts: counts))
+        if let otlpExport {
+            let counts = otlpExport.finish()
+            Diagnostics.print(OTLPRunExport.summary(sent: otlpExport.sent, counts: counts))
         }
 
         // An attached process whose exit was not seen: obsctl stopped observing first.

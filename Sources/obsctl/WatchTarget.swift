@@ -14,6 +14,9 @@ struct WatchTarget {
 
     var handle: Handle
     var subscriber: ObserverSubscriber
+    /// A second subscriber, for `--otlp`: read by the export's own thread, so mapping never slows
+    /// the printing loop, and its buffer's drops are its own.
+    var exportSubscriber: ObserverSubscriber?
     /// `CLOCK_MONOTONIC` just before the spawn or the attach.
     var originNs: UInt64
     /// The command name, or `process PID (comm)`, for the summary's headline.
@@ -85,7 +88,7 @@ struct WatchTarget {
     /// (`ObsctlExitCode.forSpawnFailure`: 127 not found, 126 not executable, 125 anything else).
     static func spawn(
         command: [String], config: ObserverConfig, timeout: Double?, endWithRoot: Bool, limits: ResourceLimits,
-        childStdoutToStderr: Bool
+        childStdoutToStderr: Bool, exporting: Bool = false
     ) throws -> WatchTarget {
         // The exact bytes of CMD and its arguments: ArgumentParser took them (lossily) from after
         // the `--`, so they are the trailing values of argv.
@@ -108,12 +111,13 @@ struct WatchTarget {
         process.diesWithSpawningThread = true
         process.limits = limits
         let subscriber = process.withObserver(config)
+        let exportSubscriber = exporting ? process.withObserver(config) : nil
         let origin = ObserverEvent.currentTimestampNs()
         do {
             let running = try process.spawn()
             return WatchTarget(
-                handle: .spawned(running), subscriber: subscriber, originNs: origin, displayName: name.string,
-                argv: raw, workingDirectory: RecordingHeader.workingDirectory())
+                handle: .spawned(running), subscriber: subscriber, exportSubscriber: exportSubscriber, originNs: origin,
+                displayName: name.string, argv: raw, workingDirectory: RecordingHeader.workingDirectory())
         } catch {
             // The shell's form: the command's name once, then what is wrong with it.
             let detail = error.code == .executableNotFound ? "command not found" : error.detail
@@ -126,15 +130,17 @@ struct WatchTarget {
     /// and its future descendants; its exit status comes from the kernel's exit event). A process
     /// that does not exist, or an eBPF backend that cannot load, is reported on stderr and gives
     /// exit code 1 (`ObsctlExitCode.unavailable`).
-    static func attach(pid: Int32, config: ObserverConfig) throws -> WatchTarget {
+    static func attach(pid: Int32, config: ObserverConfig, exporting: Bool = false) throws -> WatchTarget {
         let target = AttachedProcess(processID: pid)
         let subscriber = target.withObserver(config)
+        let exportSubscriber = exporting ? target.withObserver(config) : nil
         let origin = ObserverEvent.currentTimestampNs()
         do {
             let run = try target.attach()
             let name = run.command.map { "process \(pid) (\($0.string))" } ?? "process \(pid)"
             return WatchTarget(
-                handle: .attached(run), subscriber: subscriber, originNs: origin, displayName: name,
+                handle: .attached(run), subscriber: subscriber, exportSubscriber: exportSubscriber, originNs: origin,
+                displayName: name,
                 argv: RecordingHeader.commandLine(of: pid), workingDirectory: RecordingHeader.workingDirectory(of: pid))
         } catch {
             Diagnostics.print(error.message)
