@@ -193,8 +193,11 @@ struct OTLPEndToEndTests {
     func watchSlowCollector() throws {
         let receiver = try Receiver(mode: "slow")
         defer { receiver.stop() }
-        let bare = try ObsctlRunner.run(["watch", "--interval", "0", "--no-summary", "--", "sh", "-c", "sleep 0.3"])
-        #expect(bare.exitCode == 0)
+        let bare = try ObsctlRunner.run(["watch", "--interval", "0", "--", "sh", "-c", "sleep 0.3; exit 4"])
+        #expect(bare.exitCode == 4)
+        let bareSeconds = try #require(
+            bare.out.split(separator: "\n").first { $0.hasPrefix("obsctl: sh: exit code 4 after") }
+                .flatMap { Double($0.split(separator: " ").last!.dropLast()) })
         let started = Date()
         let run = try ObsctlRunner.run([
             "watch", "--otlp-endpoint", receiver.url, "--interval", "0", "--", "sh", "-c", "sleep 0.3; exit 4",
@@ -205,7 +208,9 @@ struct OTLPEndToEndTests {
         let commandSeconds = try #require(
             run.out.split(separator: "\n").first { $0.hasPrefix("obsctl: sh: exit code 4 after") }
                 .flatMap { Double($0.split(separator: " ").last!.dropLast()) })
-        #expect(commandSeconds < 1.5, "the command took \(commandSeconds) s under a slow collector")
+        #expect(
+            commandSeconds < bareSeconds + 0.5,
+            "the command took \(commandSeconds) s under a slow collector, \(bareSeconds) s without export")
         #expect(took < 12, "obsctl took \(took) s")
         #expect(run.err.contains("otlp: exported"))
     }
