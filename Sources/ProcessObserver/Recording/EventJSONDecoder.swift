@@ -155,7 +155,7 @@ enum EventJSONDecoder {
         guard let schema = SchemaVersion(versionText) else {
             throw JSONObjectReader.DecodingFailure(member: "schema_version", problem: "is not MAJOR.MINOR")
         }
-        let clock = try JSONObjectReader(try json.value("clock") ?? .null, member: "clock")
+        let clock = try JSONObjectReader(json.value("clock") ?? .null, member: "clock")
         var capabilities: [RecordingHeader.Capability] = []
         for element in try json.array("capabilities") {
             let c = try JSONObjectReader(element, member: "capabilities")
