@@ -29,19 +29,7 @@ public enum OpenFlags {
             names.append("O_TMPFILE")
             rest &= ~tmpfileBits
         }
-        for (bit, name) in single where rest & bit != 0 {
-            names.append(name)
-            rest &= ~bit
-        }
-        var bit: UInt32 = 1
-        while rest != 0 {
-            if rest & bit != 0 {
-                names.append("0x" + String(bit, radix: 16))
-                rest &= ~bit
-            }
-            bit <<= 1
-        }
-        return names
+        return names + FlagBits.names(rest, single)
     }
 
     /// The flags word `names(of:)` describes: its inverse, for reading recordings back. Nil when
@@ -57,9 +45,7 @@ public enum OpenFlags {
             case "O_SYNC": bits |= syncBits
             case "O_TMPFILE": bits |= tmpfileBits
             default:
-                if let bit = single.first(where: { $0.1 == name })?.0 {
-                    bits |= bit
-                } else if name.hasPrefix("0x"), let bit = UInt32(name.dropFirst(2), radix: 16) {
+                if let bit = FlagBits.bit(name, single) {
                     bits |= bit
                 } else {
                     return nil
