@@ -24,7 +24,9 @@ final class OTLPReceiver: @unchecked Sendable {
         }
         unlink(portFile)
         do {
-            command = try BackgroundCommand(["python3", script, portFile, "/dev/null", "count"])
+            // Mode count writes no output file; the name is only a placeholder, never /dev/null
+            // (a receiver that rewrote its output by rename would replace the device).
+            command = try BackgroundCommand(["python3", script, portFile, portFile + ".unused", "count"])
         } catch {
             problem = "python3 could not be started: \(error)"
             return

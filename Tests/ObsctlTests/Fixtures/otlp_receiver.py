@@ -5,7 +5,7 @@
 usage: otlp_receiver.py PORT_FILE OUT_FILE MODE
   MODE: ok | status-503-once (503 with Retry-After: 1 on each signal's first request, then ok)
         | status-400 (every request refused) | slow (every answer delayed 2 s)
-        | count (decode and count only, for obsbench: OUT_FILE gets the counts at exit)
+        | count (decode and count only, for obsbench: OUT_FILE is never written)
 It listens on a free port of 127.0.0.1, writes the port to PORT_FILE, and rewrites OUT_FILE
 after every request: {"requests": {...}, "spans": [...], "logs": [...], "metrics": [...], "resource": {...}}.
 """
@@ -116,6 +116,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def dump():
+    if out_file.startswith("/dev/"):
+        return  # never replace a device (os.replace would put a regular file in its place)
     with open(out_file + ".tmp", "w") as f:
         json.dump(state, f)
     import os
@@ -123,7 +125,8 @@ def dump():
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-dump()
+if mode != "count":
+    dump()
 with open(port_file, "w") as f:
     f.write(str(server.server_address[1]))
 server.serve_forever()
