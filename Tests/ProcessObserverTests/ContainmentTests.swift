@@ -177,7 +177,10 @@ struct ContainmentTests {
             return nil
         }
         let alone = samples.filter { $0.processes.map(\.processID) == [escapee] }
-        #expect(alone.count >= 5, "\(samples.count) samples, \(alone.count) with the escapee alone")
+        #expect(
+            alone.count >= 5,
+            "\(samples.count) samples, \(alone.count) with the escapee alone; containment \(result.profile.containment ?? "none")"
+        )
         // The same pid is `sh` until it execs `sleep`.
         #expect(alone.allSatisfy { $0.processCount == 1 })
         #expect(alone.last?.processes.first?.name == "sleep")

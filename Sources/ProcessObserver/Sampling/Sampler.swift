@@ -93,12 +93,10 @@ final class Sampler: @unchecked Sendable {
             let bootNs = Clock.bootNs()
             let members =
                 cgroup.map(cgroupMembers) ?? tree.members(root: rootProcessID, rootStartTime: rootStartTime ?? 0)
-            if members.isEmpty { return }
-            let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }
-            let sample = builder.sample(readings, timestampNs: timestampNs, bootNs: bootNs)
-            let event = ObserverEvent(
-                timestampNs: timestampNs, category: .lifecycle, processID: rootProcessID,
-                command: ByteString(bytes: members[0].command), kind: .sample(sample))
+            // Without a cgroup an empty tree is the end of the series. With one, the run ends the
+            // series (`stop()`): a look that found no live member (between an exit and its
+            // reaping, or a cgroup.procs read that came back empty) is skipped, not the end.
+            if members.isEmpty && cgroup == nil { return }
             let origin = originNs ?? timestampNs
             originNs = origin
             lock.lock()
@@ -106,8 +104,15 @@ final class Sampler: @unchecked Sendable {
                 lock.unlock()
                 return
             }
-            hub.publish(event)
-            published += 1
+            if !members.isEmpty {
+                let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }
+                let sample = builder.sample(readings, timestampNs: timestampNs, bootNs: bootNs)
+                hub.publish(
+                    ObserverEvent(
+                        timestampNs: timestampNs, category: .lifecycle, processID: rootProcessID,
+                        command: ByteString(bytes: members[0].command), kind: .sample(sample)))
+                published += 1
+            }
             // The first grid point strictly after now: passed points are skipped, not made up.
             let now = Clock.monotonicNs()
             let deadline = origin + ((now - origin) / intervalNs + 1) * intervalNs
