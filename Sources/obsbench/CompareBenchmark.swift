@@ -50,9 +50,10 @@ struct CompareBenchmark: ParsableCommand {
             sources: tools.workloadSources ?? WorkloadKit.defaultSources, compiler: tools.cc, units: 36)
         var tables = [resolved.capabilityTable()]
         let parts = self.parts
+        // A local OTLP receiver for the `--otlp` rows of the workloads and the flood.
+        let receiver = OTLPReceiver(sources: tools.workloadSources ?? WorkloadKit.defaultSources)
+        defer { receiver.stop() }
         if parts.contains(.workloads) {
-            let receiver = OTLPReceiver(sources: tools.workloadSources ?? WorkloadKit.defaultSources)
-            defer { receiver.stop() }
             tables += try WorkloadMatrix(
                 common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver
             ).measure()
@@ -64,7 +65,9 @@ struct CompareBenchmark: ParsableCommand {
             tables.append(try DeliveryRate(common: common, tools: tools, kit: kit).measure())
         }
         if parts.contains(.footprint) {
-            tables.append(try FloodFootprint(common: common, tools: tools, resolved: resolved, kit: kit).measure())
+            tables.append(
+                try FloodFootprint(common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver)
+                    .measure())
         }
         if parts.contains(.attach) {
             tables.append(try AttachLatency(common: common, resolved: resolved, kit: kit).measure())

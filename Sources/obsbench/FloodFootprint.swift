@@ -7,6 +7,8 @@ struct FloodFootprint {
     let tools: ToolOptions
     let resolved: ResolvedTools
     let kit: WorkloadKit
+    /// For the `--otlp` row: the export's own memory (and CPU, in the wall time) under the flood.
+    let otlpReceiver: OTLPReceiver
 
     func measure() throws -> ResultTable {
         let opens = tools.scaled(1_000_000)
@@ -22,25 +24,37 @@ struct FloodFootprint {
             return table
         }
         let flood = [kit.openflood, kit.floodTarget, "\(opens)"]
-        let runs: [(String, [String])] = [
+        var runs: [(String, [String])] = [
             ("bare openflood (reference)", flood),
             ("obsctl watch -- /bin/true (idle baseline)", resolved.obsctlArgv(["/bin/true"])),
             ("obsctl watch -- openflood (flood)", resolved.obsctlArgv(flood, summary: true)),
         ]
+        if let url = otlpReceiver.url {
+            runs.append(
+                (
+                    "obsctl watch --otlp -- openflood (flood, exported to a local receiver)",
+                    resolved.obsctlArgv(flood, summary: true, otlpEndpoint: url)
+                ))
+        }
         var rss: [Int: [Double]] = [:]
         var wall: [Int: [Double]] = [:]
         var floodSummaries: [ObsctlSummary] = []
+        var otlpLines: [String] = []
         let rounds = max(1, min(common.rounds, 3))
         common.progress("footprint: \(rounds) rounds of \(runs.count) runs")
         for round in 0..<rounds {
             for i in 0..<runs.count {
                 let index = (i + round) % runs.count
                 let start = monotonicNs()
-                let report = Launcher.capture([kit.peakrss] + runs[index].1)
+                // The --otlp run's export line goes to stderr: keep it (peakrss's own line stays last).
+                let report = Launcher.capture([kit.peakrss] + runs[index].1, withStderr: index == 3)
                 let end = monotonicNs()
                 let lastLine = report?.split(separator: "\n").last.map(String.init) ?? ""
                 let fields = lastLine.split(separator: " ").compactMap { Int($0) }
                 if index == 2, let report, let summary = ObsctlSummary(report) { floodSummaries.append(summary) }
+                if index == 3, let report {
+                    otlpLines += report.split(separator: "\n").filter { $0.contains("otlp: exported") }.map(String.init)
+                }
                 guard fields.count == 2, fields[1] == 0 else {
                     table.note("FAILED: \(runs[index].0) (peakrss said: \(report ?? "nothing"))")
                     continue
@@ -67,6 +81,8 @@ struct FloodFootprint {
         } else if rss[2] != nil {
             table.note("the flood runs printed no summary: the event count is unknown")
         }
+        for line in otlpLines { table.note("the --otlp run: \(line.replacingOccurrences(of: "obsctl: ", with: ""))") }
+        if let problem = otlpReceiver.problem { table.note("the --otlp row skipped: \(problem)") }
         let floodRSS = rss[2].map { Summary($0).median } ?? .infinity
         table.note(
             "active categories: \(resolved.obsctlActive.joined(separator: ", ")); "

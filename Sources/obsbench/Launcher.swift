@@ -162,12 +162,14 @@ enum Launcher {
     }
 
     /// Runs `argv` and returns its standard output (for `obsctl capabilities --json`), or nil if it failed.
-    static func capture(_ argv: [String], environment: [String: String] = [:]) -> String? {
+    static func capture(_ argv: [String], environment: [String: String] = [:], withStderr: Bool = false) -> String? {
         guard let fds = closeOnExecPipe() else { return nil }
         defer { close(fds[0]) }
         let pid: pid_t
         do {
-            pid = try spawn(argv, stdout: .descriptor(fds[1]), stderr: .null, environment: environment)
+            pid = try spawn(
+                argv, stdout: .descriptor(fds[1]), stderr: withStderr ? .descriptor(fds[1]) : .null,
+                environment: environment)
         } catch {
             close(fds[1])
             return nil
