@@ -78,6 +78,8 @@ public enum ReportJSON {
                 json.object { json in
                     json.member("kernel", p?.lostKernel ?? report.lostKernel)
                     json.member("subscriber", p?.lostSubscriber ?? report.lostSubscriber)
+                    let exporter = p?.lostExporter ?? report.lostExporter
+                    if exporter > 0 { json.member("exporter", exporter) }
                 }
             }
             json.member("processes", report.processes.count)

@@ -20,6 +20,8 @@ public struct RunReport: Sendable {
     /// `lost` events by source, summed (the profile says the same for a whole run).
     public var lostKernel: UInt64 = 0
     public var lostSubscriber: UInt64 = 0
+    /// Items an exporter could not send (`lost` events of source `exporter`).
+    public var lostExporter: UInt64 = 0
     public var limits: [LimitReached] = []
     /// Events by kind name.
     public var eventCounts: [String: Int] = [:]

@@ -53,6 +53,7 @@ public struct RunReportBuilder {
             switch lost.source {
             case .kernel: report.lostKernel += lost.count
             case .subscriber: report.lostSubscriber += lost.count
+            case .exporter: report.lostExporter += lost.count
             }
         case .limit(let limit): report.limits.append(limit)
         case .sample(let sample):

@@ -67,6 +67,12 @@ public struct TerminalReport {
                 "\(ReportText.grouped(Int(lost))) (kernel \(report.profile?.lostKernel ?? report.lostKernel), "
                     + "subscriber \(report.profile?.lostSubscriber ?? report.lostSubscriber)): counts below are short")
         out += row("lost events", lostText)
+        let notExported = report.profile?.lostExporter ?? report.lostExporter
+        if notExported > 0 {
+            out += row(
+                "not exported",
+                failure("\(ReportText.grouped(Int(notExported))) items the OTLP exporter could not send"))
+        }
         let failedCount = report.failedProcesses
         out += row(
             "processes",

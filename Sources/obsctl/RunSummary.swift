@@ -62,8 +62,10 @@ struct RunSummary {
             let list = kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             lines.append("  " + category.rawValue.padded(9) + "  \(total) events: " + list)
         }
+        let exporter = p.lostExporter > 0 ? ", exporter \(p.lostExporter)" : ""
         lines.append(
-            "  lost       \(p.lostSubscriber + p.lostKernel) (subscriber \(p.lostSubscriber), kernel \(p.lostKernel))")
+            "  lost       \(p.lostSubscriber + p.lostKernel + p.lostExporter) (subscriber \(p.lostSubscriber), "
+                + "kernel \(p.lostKernel)\(exporter))")
         return lines.joined(separator: "\n") + "\n"
     }
 }

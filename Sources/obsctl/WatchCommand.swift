@@ -225,6 +225,22 @@ struct WatchCommand: ParsableCommand {
                 guard reportBuilder != nil else { return }
                 reportBuilder!.add(event)
                 coverage.count(event)
+            },
+            beforeProfile: { profile in
+                // The export has its profile too: let it flush now, so what it could not send is
+                // in the stream (a `lost` event of source exporter) and in the profile.
+                guard let otlpExport, case .profile(var p) = profile.kind else { return [] }
+                let counts = otlpExport.finish()
+                let unsent = UInt64(counts.droppedTotal + counts.rejectedTotal)
+                guard unsent > 0 else { return [] }
+                p.lostExporter = unsent
+                var lost = ObserverEvent(
+                    seq: profile.seq, timestampNs: profile.timestampNs, category: .lifecycle,
+                    processID: profile.processID, kind: .lost(Lost(count: unsent, source: .exporter)))
+                lost.wallClockNs = profile.wallClockNs
+                profile.seq += 1
+                profile.kind = .profile(p)
+                return [lost]
             })
         let result = target.wait()
         forwarder.detach()

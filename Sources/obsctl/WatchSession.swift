@@ -16,9 +16,12 @@ struct WatchSession {
 
     /// `idle` is called on every quiet 250 ms (for the note on a tree that outlives its root);
     /// `observe` sees every event (for `--report`).
+    /// `beforeProfile` may change the profile and returns events to write before it (an
+    /// exporter's losses, known only once it has flushed).
     func run(
         subscriber: ObserverSubscriber, endEarly: () -> Void, idle: () -> Void = {},
-        observe: (ObserverEvent) -> Void = { _ in }
+        observe: (ObserverEvent) -> Void = { _ in },
+        beforeProfile: (inout ObserverEvent) -> [ObserverEvent] = { _ in [] }
     ) -> RunSummary {
         var summary = RunSummary()
         var stopped = false
@@ -36,16 +39,21 @@ struct WatchSession {
                     if next == nil { idle() }
                 }
             }
-            guard let event = next else { break }
-            summary.count(event)
-            observe(event)
-            if !output.isClosed {
-                if json {
-                    output.append { EventJSON.append(event, to: &$0) }
-                } else {
-                    output.write(formatter.line(event))
+            guard var event = next else { break }
+            var batch: [ObserverEvent] = []
+            if case .profile = event.kind { batch = beforeProfile(&event) }
+            batch.append(event)
+            for event in batch {
+                summary.count(event)
+                observe(event)
+                if !output.isClosed {
+                    if json {
+                        output.append { EventJSON.append(event, to: &$0) }
+                    } else {
+                        output.write(formatter.line(event))
+                    }
+                    if output.isTerminal { output.flush() }
                 }
-                if output.isTerminal { output.flush() }
             }
             if output.isClosed, !stopped {
                 stopped = true

@@ -246,4 +246,35 @@ struct OTLPEndToEndTests {
         #expect(run["status"] as? Int == 2)  // exit code 3: an error
         #expect((run["attributes"] as? [String: Any])?["process.exit.code"] as? Int == 3)
     }
+
+    @Test(
+        "watch --otlp with a refusing collector: the unsent items are a lost event of source exporter, in the profile and the summary",
+        .requiresEBPF)
+    func exporterLossInTheStream() throws {
+        let receiver = try Receiver(mode: "status-400")
+        defer { receiver.stop() }
+        let run = try ObsctlRunner.run([
+            "watch", "--json", "--otlp-endpoint", receiver.url, "--interval", "0", "--", "sh", "-c", "exit 0",
+        ])
+        #expect(run.exitCode == 0)
+        #expect(try ObsctlRunner.schemaErrors(run.stdout) == "")
+        let lines = run.out.split(separator: "\n").map { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        }
+        let lost = lines.filter { $0["kind"] as? String == "lost" && $0["source"] as? String == "exporter" }
+        #expect(lost.count == 1)
+        let unsent = try #require(lost.first?["count"] as? Int)
+        // Everything was refused: every span, log record and metric point the export had.
+        let line = try #require(run.err.split(separator: "\n").first { $0.contains("otlp: exported") })
+        let refused = line.split(separator: "(").dropFirst().compactMap { Int($0.split(separator: " ")[0]) }
+        #expect(unsent == refused.reduce(0, +))
+        let profile = try #require(lines.last)
+        #expect(profile["kind"] as? String == "profile")
+        #expect(profile["lost_exporter"] as? Int == unsent)
+        // The lost event comes just before the profile, and the sequence stays strictly increasing.
+        #expect(lines[lines.count - 2]["kind"] as? String == "lost")
+        let seqs = lines.compactMap { $0["seq"] as? Int }
+        #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+        #expect(run.err.contains("  lost       \(unsent) (subscriber 0, kernel 0, exporter \(unsent))"))
+    }
 }

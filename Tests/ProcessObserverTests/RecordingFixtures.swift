@@ -175,7 +175,15 @@ enum RecordingFixtures {
                     fd: 4, address: .unix(path: "s.sock", abstract: false), result: SyscallResult(0),
                     absolutePath: ResolvedPath("/run/s.sock", source: .workingDirectory)))),
         event(38, .network, .accept(SocketOperation(fd: 4, address: .notRequested, result: SyscallResult(8)))),
+        event(39, .lifecycle, .lost(Lost(count: 12, source: .exporter)), tid: nil, ppid: nil, comm: nil),
+        event(40, .lifecycle, .profile(exported(profile(contained: false))), tid: nil, ppid: nil, comm: nil),
     ]
+
+    static func exported(_ p: RunProfile) -> RunProfile {
+        var p = p
+        p.lostExporter = 12
+        return p
+    }
 
     static func profile(contained: Bool) -> RunProfile {
         var p = RunProfile(

@@ -132,6 +132,10 @@ public struct Lost: Sendable, Hashable {
         case subscriber
         /// The kernel's ring buffer was full when a BPF program tried to reserve a record.
         case kernel
+        /// An exporter (`obsctl watch --otlp`) could not send them: its queue was full, the
+        /// collector was down or slow past the flush deadline, or it refused them. Counted in
+        /// exported items (spans, log records, metric points), written just before the profile.
+        case exporter
     }
     public var count: UInt64
     public var source: Source

@@ -278,6 +278,7 @@ extension JSONBuilder {
         member("avg_cpu", orNull: profile.avgCPU)
         member("lost_subscriber", profile.lostSubscriber)
         member("lost_kernel", profile.lostKernel)
+        if profile.lostExporter > 0 { member("lost_exporter", profile.lostExporter) }
         if let containment = profile.containment { member("containment", containment) }
         if profile.killedByOOM { member("oom_killed", true) }
         if let treeWall = profile.treeWallNanoseconds { member("tree_wall_ns", treeWall) }

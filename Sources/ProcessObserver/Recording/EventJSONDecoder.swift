@@ -44,7 +44,8 @@ enum EventJSONDecoder {
         case "sample": return .sample(try json.sample())
         case "lost":
             guard let source = Lost.Source(rawValue: try json.string("source")) else {
-                throw JSONObjectReader.DecodingFailure(member: "source", problem: "is not subscriber or kernel")
+                throw JSONObjectReader.DecodingFailure(
+                    member: "source", problem: "is not subscriber, kernel or exporter")
             }
             return .lost(Lost(count: try json.int("count"), source: source))
         case "limit":
