@@ -401,6 +401,27 @@ public struct OTLPRunMapper: Sendable {
             gauge(
                 "process.memory.usage", "By", "Resident set size",
                 zip(sample.processes, who).map { intPoint(Int64($0.rssBytes), $1) }))
+        // process.disk.io: the processes' own cumulative counters, one point per direction.
+        var disk = Metric()
+        disk.name = "process.disk.io"
+        disk.unit = "By"
+        disk.description_p = "Storage-layer bytes read and written by the process"
+        var sum = Opentelemetry_Proto_Metrics_V1_Sum()
+        sum.aggregationTemporality = .cumulative
+        sum.isMonotonic = true
+        for (p, attributes) in zip(sample.processes, who) {
+            if let r = p.diskReadBytes {
+                sum.dataPoints.append(intPoint(Int64(r), attributes + [Attribute.string("disk.io.direction", "read")]))
+            }
+            if let w = p.diskWrittenBytes {
+                sum.dataPoints.append(
+                    intPoint(Int64(w), attributes + [Attribute.string("disk.io.direction", "write")]))
+            }
+        }
+        if !sum.dataPoints.isEmpty {
+            disk.sum = sum
+            ready.metrics.append(disk)
+        }
         ready.metrics.append(
             gauge(
                 "obs.tree.cpu.utilization", "1", "The whole tree's CPU, in cores",

@@ -242,6 +242,10 @@ struct OTLPEndToEndTests {
         #expect(Self.logs(received).count == logged.count)
         #expect(counts.exported["logs"] == logged.count)
         #expect(counts.droppedTotal == 0 && counts.rejectedTotal == 0)
+        // The first sample is taken at once: its processes' disk counters, per direction.
+        let metrics = try #require(received["metrics"] as? [[String: Any]])
+        let disk = metrics.filter { $0["name"] as? String == "process.disk.io" }
+        #expect(!disk.isEmpty && disk.allSatisfy { $0["unit"] as? String == "By" && ($0["points"] as? Int ?? 0) >= 2 })
         let run = try #require(Self.spans(received).first { ($0["parent_span_id"] as? String ?? "").isEmpty })
         #expect(run["status"] as? Int == 2)  // exit code 3: an error
         #expect((run["attributes"] as? [String: Any])?["process.exit.code"] as? Int == 3)

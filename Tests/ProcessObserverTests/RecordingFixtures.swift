@@ -107,7 +107,8 @@ enum RecordingFixtures {
                         .init(processID: 4242, name: "make", cpuPercent: 12.5, rssBytes: 4096),
                         .init(
                             processID: 4244, name: "cc1", cpuPercent: 99.75, rssBytes: 1 << 30,
-                            diskReadBytesPerSecond: 1024, diskWrittenBytesPerSecond: 0.5),
+                            diskReadBytesPerSecond: 1024, diskWrittenBytesPerSecond: 0.5, diskReadBytes: 1 << 20,
+                            diskWrittenBytes: 0),
                     ], processCount: 7, totalCPUPercent: 112.25, totalRSSBytes: 1 << 31,
                     totalDiskReadBytesPerSecond: 1024,
                     totalDiskWrittenBytesPerSecond: nil)), tid: nil, ppid: nil, comm: nil),

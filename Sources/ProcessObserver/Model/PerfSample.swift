@@ -14,11 +14,18 @@ public struct PerfSample: Sendable, Hashable {
         public var diskReadBytesPerSecond: Double?
         /// Storage-layer writes (`write_bytes`) per second; absent as for reads.
         public var diskWrittenBytesPerSecond: Double?
+        /// The process's storage-layer reads and writes so far (`read_bytes`, `write_bytes`),
+        /// when `/proc/<pid>/io` could be read: the counters OpenTelemetry's `process.disk.io` is.
+        public var diskReadBytes: UInt64?
+        public var diskWrittenBytes: UInt64?
 
         public init(
             processID: Int32, name: String, cpuPercent: Double, rssBytes: UInt64,
-            diskReadBytesPerSecond: Double? = nil, diskWrittenBytesPerSecond: Double? = nil
+            diskReadBytesPerSecond: Double? = nil, diskWrittenBytesPerSecond: Double? = nil,
+            diskReadBytes: UInt64? = nil, diskWrittenBytes: UInt64? = nil
         ) {
+            self.diskReadBytes = diskReadBytes
+            self.diskWrittenBytes = diskWrittenBytes
             self.processID = processID
             self.name = name
             self.cpuPercent = cpuPercent

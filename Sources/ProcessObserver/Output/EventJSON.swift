@@ -253,6 +253,8 @@ extension JSONBuilder {
             member("rss_bytes", p.rssBytes)
             if let r = p.diskReadBytesPerSecond { member("disk_read_bytes_per_sec", r) }
             if let w = p.diskWrittenBytesPerSecond { member("disk_written_bytes_per_sec", w) }
+            if let r = p.diskReadBytes { member("disk_read_bytes", r) }
+            if let w = p.diskWrittenBytes { member("disk_written_bytes", w) }
             endObject()
         }
         endArray()

@@ -150,7 +150,9 @@ struct JSONObjectReader {
                     processID: try p.int("pid"), name: try p.string("name"), cpuPercent: try p.double("cpu_pct"),
                     rssBytes: try p.int("rss_bytes"),
                     diskReadBytesPerSecond: try p.optionalDouble("disk_read_bytes_per_sec"),
-                    diskWrittenBytesPerSecond: try p.optionalDouble("disk_written_bytes_per_sec")))
+                    diskWrittenBytesPerSecond: try p.optionalDouble("disk_written_bytes_per_sec"),
+                    diskReadBytes: try p.optionalInt("disk_read_bytes"),
+                    diskWrittenBytes: try p.optionalInt("disk_written_bytes")))
         }
         return PerfSample(
             processes: processes, processCount: try int("process_count"), totalCPUPercent: try double("total_cpu_pct"),

@@ -69,7 +69,8 @@ struct SampleBuilder: Sendable {
             processes.append(
                 PerfSample.Process(
                     processID: stat.processID, name: String(decoding: stat.command, as: UTF8.self), cpuPercent: cpu,
-                    rssBytes: rss, diskReadBytesPerSecond: readRate, diskWrittenBytesPerSecond: writeRate))
+                    rssBytes: rss, diskReadBytesPerSecond: readRate, diskWrittenBytesPerSecond: writeRate,
+                    diskReadBytes: reading.io?.readBytes, diskWrittenBytes: reading.io?.writeBytes))
             totalCPU += cpu
             totalRSS &+= rss
             if let readRate { totalRead = (totalRead ?? 0) + readRate }
