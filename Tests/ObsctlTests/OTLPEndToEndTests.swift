@@ -223,7 +223,9 @@ struct OTLPEndToEndTests {
         defer { receiver.stop() }
         let configuration = try OTLPConfiguration.make(url: receiver.url, environment: [:]).get()
         let process = NativeProcess(
-            .name("sh"), arguments: ["-c", "cat /etc/hostname > /dev/null; exit 3"], standardOutput: .null)
+            // Long enough for the first sample (taken at once) to find the tree alive.
+            .name("sh"), arguments: ["-c", "cat /etc/hostname > /dev/null; sleep 0.3; exit 3"],
+            standardOutput: .null)
         let export = process.withOTLPExport(configuration)
         let events = process.withObserver(ObserverConfig(categories: [.lifecycle, .file, .network, .process]))
         let result = try process.run()
@@ -231,9 +233,9 @@ struct OTLPEndToEndTests {
         let counts = export.finish()
         let seen = events.collect()
         let received = try receiver.received()
-        // The run, sh and cat.
-        #expect(Self.spans(received).count == 3)
-        #expect(counts.exported["traces"] == 3)
+        // The run, sh, cat and sleep.
+        #expect(Self.spans(received).count == 4)
+        #expect(counts.exported["traces"] == 4)
         let logged = seen.filter { e in
             if case .sample = e.kind { return false }
             if case .profile = e.kind { return false }
