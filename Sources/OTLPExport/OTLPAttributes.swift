@@ -58,8 +58,3 @@ enum Attribute {
         return kv
     }
 }
-
-extension ByteString {
-    /// For an attribute: lossy UTF-8 (OTLP strings are UTF-8).
-    var text: String { string }
-}

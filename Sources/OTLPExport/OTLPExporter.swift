@@ -68,6 +68,15 @@ public final class OTLPExporter: @unchecked Sendable {
     /// Queues the batch's signals; never blocks on the network.
     public func send(_ batch: OTLPRunMapper.Batch) {
         var requests: [Request] = []
+        var unencoded: [(OTLPConfiguration.Signal, Int)] = []
+        // A request that cannot be encoded is dropped like one that does not fit: counted.
+        func encode(_ signal: OTLPConfiguration.Signal, items: Int, _ body: () throws -> Data) {
+            if let data = try? body() {
+                requests.append(Request(signal: signal, body: data, items: items))
+            } else {
+                unencoded.append((signal, items))
+            }
+        }
         if !batch.spans.isEmpty {
             var r = TraceRequest()
             var rs = Opentelemetry_Proto_Trace_V1_ResourceSpans()
@@ -78,9 +87,7 @@ public final class OTLPExporter: @unchecked Sendable {
             ss.schemaURL = Self.schemaURL
             rs.scopeSpans = [ss]
             r.resourceSpans = [rs]
-            if let body = try? r.serializedData() {
-                requests.append(Request(signal: .traces, body: body, items: batch.spanCount))
-            }
+            encode(.traces, items: batch.spanCount) { try r.serializedData() }
         }
         if !batch.logs.isEmpty {
             var r = LogsRequest()
@@ -92,9 +99,7 @@ public final class OTLPExporter: @unchecked Sendable {
             sl.schemaURL = Self.schemaURL
             rl.scopeLogs = [sl]
             r.resourceLogs = [rl]
-            if let body = try? r.serializedData() {
-                requests.append(Request(signal: .logs, body: body, items: batch.logCount))
-            }
+            encode(.logs, items: batch.logCount) { try r.serializedData() }
         }
         if !batch.metrics.isEmpty {
             var r = MetricsRequest()
@@ -106,11 +111,10 @@ public final class OTLPExporter: @unchecked Sendable {
             sm.schemaURL = Self.schemaURL
             rm.scopeMetrics = [sm]
             r.resourceMetrics = [rm]
-            if let body = try? r.serializedData() {
-                requests.append(Request(signal: .metrics, body: body, items: batch.metricPointCount))
-            }
+            encode(.metrics, items: batch.metricPointCount) { try r.serializedData() }
         }
         condition.lock()
+        for (signal, items) in unencoded { counts.dropped[signal.rawValue, default: 0] += items }
         for request in requests {
             if queue.count >= configuration.queueCapacity || finishing {
                 counts.dropped[request.signal.rawValue, default: 0] += request.items

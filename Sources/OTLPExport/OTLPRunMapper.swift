@@ -90,15 +90,15 @@ public struct OTLPRunMapper: Sendable {
         case .started(let started):
             rootProcessID = e.processID
             runStartNs = ns
-            let argv = started.argv.map(\.text)
-            runName = Self.programName(started.path.text)
+            let argv = started.argv.map(\.string)
+            runName = Self.programName(started.path.string)
             runAttributes = [
                 Attribute.strings("process.command_args", argv), Attribute.int("process.pid", e.processID),
-                Attribute.string("process.executable.path", started.path.text),
+                Attribute.string("process.executable.path", started.path.string),
             ]
             var span = open(e.processID, parent: nil, at: ns)
             span.argv = argv
-            span.executable = started.path.text
+            span.executable = started.path.string
             span.name = runName
             live[e.processID] = span
             log(e, "process.start", ns, [Attribute.strings("process.command_args", argv)])
@@ -118,11 +118,12 @@ public struct OTLPRunMapper: Sendable {
                     Attribute.int("obs.child_pid", fork.childProcessID),
                 ])
         case .exec(let exec):
-            let executable = exec.absolutePath.flatMap { $0.unwalkable ? nil : $0.value.text } ?? exec.path.value.text
+            let executable =
+                exec.absolutePath.flatMap { $0.unwalkable ? nil : $0.value.string } ?? exec.path.value.string
             var attributes = [
                 Attribute.string("process.executable.path", executable),
-                Attribute.string("obs.path", exec.path.value.text),
-                Attribute.strings("process.command_args", exec.argv.map(\.text)),
+                Attribute.string("obs.path", exec.path.value.string),
+                Attribute.strings("process.command_args", exec.argv.map(\.string)),
             ]
             attributes += Self.result(exec.result)
             if exec.result.succeeded {
@@ -133,7 +134,7 @@ public struct OTLPRunMapper: Sendable {
                 event.attributes = attributes
                 span.events.append(event)
                 span.name = Self.programName(executable)
-                span.argv = exec.argv.map(\.text)
+                span.argv = exec.argv.map(\.string)
                 span.executable = executable
                 live[e.processID] = span
             }
@@ -183,7 +184,7 @@ public struct OTLPRunMapper: Sendable {
         case .chdir(let c), .fchdir(let c):
             var attributes = c.path.map { Self.path($0, c.absolutePath) } ?? []
             if c.path == nil, let a = c.absolutePath, !a.unwalkable {
-                attributes.append(Attribute.string("file.path", a.value.text))
+                attributes.append(Attribute.string("file.path", a.value.string))
             }
             if let fd = c.fd { attributes.append(Attribute.int("obs.fd", fd)) }
             log(e, "file.\(e.kind.name)", ns, attributes + Self.result(c.result), failed: !c.result.succeeded)
@@ -195,7 +196,7 @@ public struct OTLPRunMapper: Sendable {
         case .symlink(let l):
             log(
                 e, "file.symlink", ns,
-                Self.path(l.path, l.absolutePath) + [Attribute.string("obs.symlink.target", l.target.value.text)]
+                Self.path(l.path, l.absolutePath) + [Attribute.string("obs.symlink.target", l.target.value.string)]
                     + Self.result(l.result), failed: !l.result.succeeded)
         case .connect(let s), .accept(let s), .bind(let s):
             log(
@@ -285,7 +286,7 @@ public struct OTLPRunMapper: Sendable {
         record.spanID = live[e.processID]?.spanID ?? runSpanID
         var all = [Attribute.int("process.pid", e.processID)]
         if let tid = e.threadID, tid != e.processID { all.append(Attribute.int("thread.id", tid)) }
-        if let comm = e.command { all.append(Attribute.string("obs.comm", comm.text)) }
+        if let comm = e.command { all.append(Attribute.string("obs.comm", comm.string)) }
         all.append(Attribute.int("obs.seq", e.seq))
         record.attributes = all + attributes
         ready.logs.append(record)
@@ -318,12 +319,12 @@ public struct OTLPRunMapper: Sendable {
             : ("file.path", "obs.path", "obs.path_source")
         var a: [KeyValue] = []
         if let absolute, !absolute.unwalkable {
-            a.append(Attribute.string(keys.0, absolute.value.text))
+            a.append(Attribute.string(keys.0, absolute.value.string))
             a.append(Attribute.string(keys.2, absolute.source.rawValue))
         } else if !passed.unreadable {
-            a.append(Attribute.string(keys.0, passed.value.text))
+            a.append(Attribute.string(keys.0, passed.value.string))
         }
-        a.append(Attribute.string(keys.1, passed.value.text))
+        a.append(Attribute.string(keys.1, passed.value.string))
         return a
     }
 
@@ -337,7 +338,7 @@ public struct OTLPRunMapper: Sendable {
         case .unix(let path, let abstract):
             [
                 Attribute.string(
-                    "network.peer.address", (abstract ? "@" : "") + (s.absolutePath?.value.text ?? path.value.text)),
+                    "network.peer.address", (abstract ? "@" : "") + (s.absolutePath?.value.string ?? path.value.string)),
                 Attribute.string("network.transport", "unix"),
             ]
         case .other(let family): [Attribute.int("obs.address_family", family)]
