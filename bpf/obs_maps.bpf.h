@@ -14,6 +14,12 @@ const volatile __u32 obs_abi_version = OBS_ABI_VERSION;
 const volatile __u32 obs_want_process = 0; /* send fork and exec records (exit is always sent) */
 const volatile __u64 obs_wakeup_bytes = OBS_WAKEUP_BYTES; /* wake the consumer once this much is queued */
 const volatile __u32 obs_resolve_paths = 1; /* resolve absolute paths in the kernel (bpf/obs_path.bpf.h) */
+/* Nonzero: the observed tree is every task of this cgroup v2 (its id, the directory's inode) and
+ * of its descendant cgroups, found by ancestry, instead of the tracked map (obsctl watch
+ * --cgroup). */
+const volatile __u64 obs_filter_cgroup_id = 0;
+/* The observer's own thread group: never observed, even inside an observed cgroup. */
+const volatile __u32 obs_observer_tgid = 0;
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */

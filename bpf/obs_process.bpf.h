@@ -97,14 +97,17 @@ int obs_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
     struct task_struct *parent = (struct task_struct *)ctx->args[0];
     struct task_struct *child = (struct task_struct *)ctx->args[1];
     __u32 ptgid = BPF_CORE_READ(parent, tgid);
-    if (!is_tracked(ptgid))
+    if (!is_observed(ptgid))
         return 0;
     __u32 cpid = BPF_CORE_READ(child, pid);
     __u32 ctgid = BPF_CORE_READ(child, tgid);
     if (cpid != ctgid)
         return 0; /* a new thread, not a new process */
-    struct obs_tracked value = {.parent_tgid = ptgid};
-    bpf_map_update_elem(&obs_tracked, &ctgid, &value, BPF_ANY);
+    /* An observed cgroup holds its tree by itself: the child is in its parent's cgroup. */
+    if (!obs_filter_cgroup_id) {
+        struct obs_tracked value = {.parent_tgid = ptgid};
+        bpf_map_update_elem(&obs_tracked, &ctgid, &value, BPF_ANY);
+    }
     if (!obs_want_process)
         return 0;
     struct obs_fork_rec r = {};
@@ -126,7 +129,7 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
     __u64 id = bpf_get_current_pid_tgid();
     __u32 tgid = id >> 32;
-    if (!is_tracked(tgid))
+    if (!is_observed(tgid))
         return 0;
     /* The execve entry was saved under the thread that called it (old_pid), which may have been
      * a non-leader thread now renamed to the leader: drop it, success is reported here. */
@@ -218,7 +221,7 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
     __u64 id = bpf_get_current_pid_tgid();
     __u32 tgid = id >> 32;
-    if (!is_tracked(tgid))
+    if (!is_observed(tgid))
         return 0;
     bpf_map_delete_elem(&obs_inflight, &id);
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();

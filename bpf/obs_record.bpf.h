@@ -69,6 +69,37 @@ static __always_inline int is_tracked(__u32 tgid)
     return bpf_map_lookup_elem(&obs_tracked, &tgid) != 0;
 }
 
+/*
+ * Whether the current task's cgroup v2 is the observed cgroup or one beneath it. The ancestors
+ * are looked through from the root down (the helper returns 0 past the task's own level), so no
+ * level has to be known: user space's view of the hierarchy may be a cgroup namespace's. A global
+ * function, verified once for every caller.
+ */
+__noinline int obs_in_observed_cgroup(void)
+{
+    for (int level = 0; level < OBS_CGROUP_DEPTH_MAX; level++) {
+        __u64 id = bpf_get_current_ancestor_cgroup_id(level);
+        if (id == obs_filter_cgroup_id)
+            return 1;
+        if (id == 0)
+            return 0;
+    }
+    return 0;
+}
+
+/*
+ * Whether the current task, of thread group tgid, belongs to the observed tree: in the tracked
+ * map, or, when a cgroup is observed, in that cgroup or one beneath it (an ancestry check, so a
+ * process moved into the cgroup later is observed from then on, and one moved out no longer is).
+ * The observer itself never is.
+ */
+static __always_inline int is_observed(__u32 tgid)
+{
+    if (!obs_filter_cgroup_id)
+        return is_tracked(tgid);
+    return tgid != obs_observer_tgid && obs_in_observed_cgroup();
+}
+
 /* Reads a NUL-terminated user string; returns its length with the NUL, 0 when unreadable. */
 static __always_inline __u16 read_user_path(char *dst, __u64 src, __u8 *flags)
 {

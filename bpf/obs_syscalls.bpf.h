@@ -56,7 +56,7 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
     if (sc == OBS_SC_NONE)
         return 1;
     __u64 id = bpf_get_current_pid_tgid();
-    if (!is_tracked(id >> 32))
+    if (!is_observed(id >> 32))
         return 1;
     __u64 args[6] = {};
     bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
@@ -72,7 +72,7 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     if (sc == OBS_SC_NONE)
         return 0;
     __u64 id = bpf_get_current_pid_tgid();
-    if (!is_tracked(id >> 32))
+    if (!is_observed(id >> 32))
         return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 #if defined(__TARGET_ARCH_x86)

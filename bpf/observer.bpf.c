@@ -6,7 +6,9 @@
  * Tracking: obs_tracked holds the tgids of the observed tree. User space inserts the root (at
  * the start gate, or when attaching); sched_process_fork adds a child whose parent is tracked
  * when the child is a new thread group; sched_process_exit removes a tgid when its whole group
- * is dead. Everything else is filtered against this map before any ring space is used.
+ * is dead. Everything else is filtered against this map before any ring space is used. When a
+ * cgroup is observed (obs_filter_cgroup_id), the tree is that cgroup's tasks and its descendant
+ * cgroups' instead, checked by ancestry (is_observed), and the map is not used.
  *
  * Syscalls: one generic entry program and one generic exit program. The entry saves the six
  * arguments in obs_inflight (key: pid_tgid) when the syscall is one we observe (obs_syscalls,

@@ -13,6 +13,7 @@ struct Obsctl: ParsableCommand {
               obsctl watch -- make -j2
               obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
               obsctl watch --pid 4242
+              obsctl watch --cgroup /system.slice/nginx.service
               obsctl report events.jsonl
               obsctl export --format perfetto events.jsonl -o run.perfetto-trace
               obsctl watch --otlp -- make -j2

@@ -19,12 +19,14 @@ struct RunSummary {
     ///
     /// `status` is nil when obsctl stopped observing an attached process (`attached`) before it
     /// exited. An attached process is not obsctl's child, so its rusage lines read zero.
-    func text(command: String, status: ExitStatus?, fallback: RunProfile, signals: [Int32], attached: Bool = false)
-        -> String
-    {
+    /// `outcome` replaces the status's words (an attached cgroup, which has none).
+    func text(
+        command: String, status: ExitStatus?, fallback: RunProfile, signals: [Int32], attached: Bool = false,
+        outcome given: String? = nil
+    ) -> String {
         let p = profile ?? fallback
         var lines: [String] = []
-        var outcome = status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
+        var outcome = given ?? status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
         if p.killedByOOM {
             outcome += " by the OOM killer" + (memoryLimit.map { " (memory limit \(Units.bytes($0)))" } ?? "")
         }

@@ -5,14 +5,18 @@ import ProcessObserver
 import SystemPackage
 
 /// `obsctl watch [options] -- CMD [ARG...]`: run CMD and print its events as they happen;
-/// `obsctl watch [options] --pid PID`: the same for a process that is already running.
+/// `obsctl watch [options] --pid PID`: the same for a process that is already running;
+/// `obsctl watch [options] --cgroup PATH`: the same for every process of an existing cgroup.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Run a command (or attach to a running process) and print its events as they happen, then a summary.",
+        abstract:
+            "Run a command (or attach to a running process or cgroup) and print its events as they happen, then a "
+            + "summary.",
         usage: """
             obsctl watch [options] -- <command> [<argument> ...]
             obsctl watch [options] --pid <pid>
+            obsctl watch [options] --cgroup <path>
             """,
         discussion: """
             obsctl exits with the command's exit code, or 128+N when signal N killed it; 127 when \
@@ -29,6 +33,12 @@ struct WatchCommand: ParsableCommand {
             leaves the process running; obsctl then exits 128+N for the signal N it received. It \
             exits 1 when the process does not exist or eBPF is unavailable. --timeout does not \
             apply; perf samples (--interval) do.
+
+            With --cgroup, obsctl observes every process of an existing cgroup v2 and of the \
+            cgroups beneath it (a systemd service, a container), including processes that enter it \
+            later, until it holds no process (exit 0) or obsctl gets SIGINT or SIGTERM (128+N). \
+            Nothing in the cgroup is ever signalled. PATH is the cgroup's directory, or its path as \
+            /proc/<pid>/cgroup shows it. This needs the eBPF backend.
 
             With --json, stdout carries only JSON Lines (see Docs/EVENTS.md): the summary and \
             diagnostics go to stderr, and so does the command's own standard output unless -o \
@@ -110,6 +120,13 @@ struct WatchCommand: ParsableCommand {
                 + "descendants until it exits.", valueName: "pid"))
     var pid: Int32?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Observe every process of this existing cgroup v2 and the cgroups beneath it (a service, a "
+                + "container) until it is empty; nothing in it is signalled.", valueName: "path"))
+    var cgroup: String?
+
     @Argument(
         parsing: .postTerminator,
         help: ArgumentHelp("The command to run and its arguments, after --.", valueName: "command"))
@@ -121,7 +138,19 @@ struct WatchCommand: ParsableCommand {
     }
 
     mutating func validate() throws {
-        if let pid {
+        if let cgroup {
+            guard pid == nil, command.isEmpty else {
+                throw ValidationError(
+                    "--cgroup, --pid and a command after -- are mutually exclusive: observe a cgroup, a process, or "
+                        + "a command obsctl starts.")
+            }
+            guard !cgroup.isEmpty else { throw ValidationError("--cgroup needs the path of a cgroup.") }
+            guard timeout == nil, limitOptions.limits.isUnlimited, !endWithRoot else {
+                throw ValidationError(
+                    "--timeout, --memory-max, --pids-max, --cpu-max and --end-with-root apply only to a command "
+                        + "obsctl starts; a cgroup attached to is not obsctl's to end or limit.")
+            }
+        } else if let pid {
             guard command.isEmpty else {
                 throw ValidationError(
                     "--pid and a command after -- are mutually exclusive: attach to a running process, or start one.")
@@ -137,7 +166,8 @@ struct WatchCommand: ParsableCommand {
             }
         } else if command.isEmpty {
             throw ValidationError(
-                "Missing the command to run: obsctl watch [options] -- CMD [ARG...], or attach with --pid PID.")
+                "Missing the command to run: obsctl watch [options] -- CMD [ARG...], or attach with --pid PID or "
+                    + "--cgroup PATH.")
         }
         guard interval.isFinite, interval >= 0 else {
             throw ValidationError("--interval must be a number of seconds ≥ 0 (0 turns sampling off).")
@@ -180,7 +210,9 @@ struct WatchCommand: ParsableCommand {
             .top(top)
             .resolvingPaths(!noResolvePaths)
         let target =
-            if let pid {
+            if let cgroup {
+                try WatchTarget.attach(cgroup: cgroup, config: config, exporting: otlpConfiguration != nil)
+            } else if let pid {
                 try WatchTarget.attach(pid: pid, config: config, exporting: otlpConfiguration != nil)
             } else {
                 try WatchTarget.spawn(
@@ -198,7 +230,7 @@ struct WatchCommand: ParsableCommand {
             capabilities: RecordingHeader.capabilities(
                 negotiated, observing: categories, sampling: interval > 0, contained: !target.isAttached),
             processID: target.processID, argv: target.argv, workingDirectory: target.workingDirectory,
-            attached: target.isAttached)
+            attached: target.isAttached, cgroup: target.cgroupDirectory)
         // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
         if options.json { events.write(EventJSON.headerLine(header)) }
         var reportBuilder = report ? RunReportBuilder(header: header) : nil
@@ -249,9 +281,11 @@ struct WatchCommand: ParsableCommand {
             Diagnostics.print(OTLPRunExport.summary(sent: otlpExport.sent, counts: counts))
         }
 
-        // An attached process whose exit was not seen: obsctl stopped observing first.
+        // An attached process whose exit was not seen: obsctl stopped observing first. A cgroup
+        // has no exit status: it emptied, or obsctl stopped observing.
         let status: ExitStatus? =
             target.isAttached && result.status == AttachedRun.unknownStatus ? nil : result.status
+        let cgroupEmptied = target.cgroupDirectory != nil && forwarder.received.isEmpty && events.failure == nil
         if !result.leftoverTrackedProcesses.isEmpty {
             // Every tracked process should have left the kernel's map when its thread group died.
             let pids = result.leftoverTrackedProcesses.map(String.init).joined(separator: ", ")
@@ -278,11 +312,13 @@ struct WatchCommand: ParsableCommand {
             out.write(
                 summary.text(
                     command: target.displayName, status: status, fallback: result.profile,
-                    signals: forwarder.received, attached: target.isAttached))
+                    signals: forwarder.received, attached: target.isAttached,
+                    outcome: cgroupEmptied ? "its last process exited" : nil))
             out.flush()
         }
         if events.fd.rawValue > 2 { try? events.fd.close() }
         if let status { throw ObsctlExitCode.exit(status.shellCode) }
+        if cgroupEmptied { return }
         // Observing stopped before the attached process exited: the signal obsctl received, or
         // SIGPIPE when the reader of the events went away.
         throw ObsctlExitCode.exit(

@@ -42,6 +42,12 @@ struct WatchTarget {
         return false
     }
 
+    /// The cgroup attached to (`--cgroup`), its directory.
+    var cgroupDirectory: String? {
+        if case .attached(let run) = handle { return run.cgroupDirectory }
+        return nil
+    }
+
     /// Reader gone: a started command's process group gets SIGTERM (then SIGKILL after the grace
     /// period); an attached process is let go.
     func endEarly() {
@@ -123,6 +129,26 @@ struct WatchTarget {
             let detail = error.code == .executableNotFound ? "command not found" : error.detail
             Diagnostics.print("\(name.shellQuoted): \(detail)")
             throw ObsctlExitCode.exit(ObsctlExitCode.forSpawnFailure(error))
+        }
+    }
+
+    /// Attaches to the cgroup at `path` with one observer (`AttachedCgroup`: eBPF observes every
+    /// task in it and beneath it). A path that is not a cgroup v2, an empty cgroup, or an eBPF
+    /// backend that cannot load is reported on stderr and gives exit code 1.
+    static func attach(cgroup path: String, config: ObserverConfig, exporting: Bool = false) throws -> WatchTarget {
+        let target = AttachedCgroup(path: path)
+        let subscriber = target.withObserver(config)
+        let exportSubscriber = exporting ? target.withObserver(config) : nil
+        let origin = ObserverEvent.currentTimestampNs()
+        do {
+            let run = try target.attach()
+            return WatchTarget(
+                handle: .attached(run), subscriber: subscriber, exportSubscriber: exportSubscriber, originNs: origin,
+                displayName: "cgroup " + ByteString(run.cgroupDirectory ?? path).shellQuoted, argv: [],
+                workingDirectory: ByteString(""))
+        } catch {
+            Diagnostics.print(error.message)
+            throw ObsctlExitCode.exit(ObsctlExitCode.unavailable)
         }
     }
 

@@ -24,6 +24,7 @@ struct HelpEndToEndTests {
                   obsctl watch -- make -j2
                   obsctl watch --json --categories file,process -o events.jsonl -- ./build.sh
                   obsctl watch --pid 4242
+                  obsctl watch --cgroup /system.slice/nginx.service
                   obsctl report events.jsonl
                   obsctl export --format perfetto events.jsonl -o run.perfetto-trace
                   obsctl watch --otlp -- make -j2
@@ -37,8 +38,9 @@ struct HelpEndToEndTests {
                 SUBCOMMANDS:
                   capabilities            Show which event categories this machine can observe,
                                           and why not when it cannot.
-                  watch                   Run a command (or attach to a running process) and
-                                          print its events as they happen, then a summary.
+                  watch                   Run a command (or attach to a running process or
+                                          cgroup) and print its events as they happen, then a
+                                          summary.
                   report                  Answer questions about a recorded run: its outcome,
                                           process tree, files, network, CPU and memory.
                   export                  Convert a recorded run into a timeline another tool
@@ -53,8 +55,8 @@ struct HelpEndToEndTests {
     func watch() throws {
         #expect(
             try Self.help(["watch", "--help"]) == """
-                OVERVIEW: Run a command (or attach to a running process) and print its events
-                as they happen, then a summary.
+                OVERVIEW: Run a command (or attach to a running process or cgroup) and print
+                its events as they happen, then a summary.
 
                 obsctl exits with the command's exit code, or 128+N when signal N killed it;
                 127 when the command is not found, 126 when it cannot be executed (Docs/CLI.md
@@ -72,12 +74,20 @@ struct HelpEndToEndTests {
                 signal N it received. It exits 1 when the process does not exist or eBPF is
                 unavailable. --timeout does not apply; perf samples (--interval) do.
 
+                With --cgroup, obsctl observes every process of an existing cgroup v2 and of
+                the cgroups beneath it (a systemd service, a container), including processes
+                that enter it later, until it holds no process (exit 0) or obsctl gets SIGINT
+                or SIGTERM (128+N). Nothing in the cgroup is ever signalled. PATH is the
+                cgroup's directory, or its path as /proc/<pid>/cgroup shows it. This needs the
+                eBPF backend.
+
                 With --json, stdout carries only JSON Lines (see Docs/EVENTS.md): the summary
                 and diagnostics go to stderr, and so does the command's own standard output
                 unless -o sends the events to a file.
 
                 USAGE: obsctl watch [options] -- <command> [<argument> ...]
                        obsctl watch [options] --pid <pid>
+                       obsctl watch [options] --cgroup <path>
 
                 ARGUMENTS:
                   <command>               The command to run and its arguments, after --.
@@ -126,6 +136,9 @@ struct HelpEndToEndTests {
                   --pid <pid>             Attach to this running process instead of starting a
                                           command; observe it and its future descendants until
                                           it exits.
+                  --cgroup <path>         Observe every process of this existing cgroup v2 and
+                                          the cgroups beneath it (a service, a container) until
+                                          it is empty; nothing in it is signalled.
                   --version               Show the version.
                   -h, --help              Show help information.
 

@@ -8,8 +8,8 @@ import Testing
     import Glibc
 #endif
 
-/// Runs `path` through the start gate under an `EBPFEventSource` of our own, like `Run` does, so
-/// the test sees the source's counters and program ids.
+/// Runs `path` through the start gate (`GatedSpawnLaunch`, the launch a run uses) under an
+/// `EBPFEventSource` of our own, so the test sees the source's counters and program ids.
 private func runUnderSource(
     _ path: String, _ arguments: [String], categories: Set<EventCategory>, ringBytes: UInt32, bufferCapacity: Int
 ) throws -> (
@@ -27,17 +27,16 @@ private func runUnderSource(
     let command = Spawner.Command(
         path: ByteString(path), argv: ([path] + arguments).map { ByteString($0) },
         environment: Environment.inherit.entries(), workingDirectory: nil, stdio: (-1, devNull, -1))
-    var child = try Spawner.forkGated(command)
-    try source.track(processID: child.pid)
-    source.start(hub: hub, rootProcessID: child.pid, onRootExit: nil)
-    let execError = Spawner.release(&child, command)
-    try #require(execError == nil)
-    let (status, _) = Spawner.wait4Blocking(child.pid)
+    let launched = try GatedSpawnLaunch(command: command, cgroup: nil, kernel: source).launch()
+    let pid = launched.root.processID
+    defer { try? launched.root.pidfd?.close() }
+    source.start(hub: hub, rootProcessID: pid, onRootExit: nil)
+    let (status, _) = Spawner.wait4Blocking(pid)
     let stats = source.stop()
     let exit = ProcessObserver.ExitStatus(waitStatus: status)
     hub.finish(
         profile: { lost in RunProfile(status: exit, wallNanoseconds: 1, lostSubscriber: lost, lostKernel: stats.lost) },
-        processID: child.pid)
+        processID: pid)
     return (stats, programIDs, subscriber, exit)
 }
 

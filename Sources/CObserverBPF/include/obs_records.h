@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 3
+#define OBS_ABI_VERSION 4
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -38,6 +38,8 @@
 #define OBS_GLOBAL_WANT_PROCESS "obs_want_process"
 #define OBS_GLOBAL_WAKEUP_BYTES "obs_wakeup_bytes"
 #define OBS_GLOBAL_RESOLVE_PATHS "obs_resolve_paths"
+#define OBS_GLOBAL_FILTER_CGROUP_ID "obs_filter_cgroup_id"
+#define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
@@ -53,6 +55,7 @@
 #define OBS_INFLIGHT_MAX 16384          /* threads inside an observed syscall at once */
 #define OBS_DIR_CACHE_MAX 256           /* directories whose resolved path is cached */
 #define OBS_WALK_STEPS_MAX 2048         /* dentries and mount crossings one path walk may take */
+#define OBS_CGROUP_DEPTH_MAX 64         /* cgroup v2 levels the --cgroup ancestry check looks through */
 
 /* Capture limits (documented in Docs/EVENTS.md). */
 #define OBS_PATH_MAX 4096      /* a path, NUL included: PATH_MAX, the kernel's own limit */

@@ -61,6 +61,36 @@ final class RunCgroup: @unchecked Sendable {
         }
     }
 
+    /// An existing cgroup v2 that a run attaches to (`AttachedCgroup`): opened, never made,
+    /// signalled or removed by us. `release()` closes its descriptors when the run is over.
+    static func observing(directory: String, failure: String) throws(ObserverError) -> RunCgroup {
+        do {
+            let descriptor = try FileDescriptor.open(
+                FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
+            do {
+                let events = try FileDescriptor.open(
+                    FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
+                return RunCgroup(directory: directory, v1Directories: [:], descriptor: descriptor, events: events)
+            } catch {
+                try? descriptor.close()
+                throw error
+            }
+        } catch {
+            throw ObserverError.systemCall(
+                .invalidConfiguration, failure: failure, call: "open", errno: error as? Errno ?? .ioError,
+                reason: "the cgroup's directory or its cgroup.events could not be opened",
+                remedy:
+                    "Check the path, and that it is a cgroup v2 (not the hierarchy's root, which has no cgroup.events)")
+        }
+    }
+
+    /// Closes the descriptors of an attached cgroup (`observing`); the cgroup itself is left as
+    /// it is.
+    func release() {
+        try? events.close()
+        try? descriptor.close()
+    }
+
     /// Writes the limits into the cgroup's interface files: the v2 ones where the controller is
     /// enabled for the run, else (hybrid hosts) the v1 ones. Throws when a limit has nowhere to go.
     func apply(_ limits: ResourceLimits) throws(ObserverError) {
@@ -268,6 +298,15 @@ public struct TreeUsage: Sendable, Hashable {
     public var peakProcesses: Int?
 
     public init() {}
+
+    /// What was used between `earlier` and this reading, for the cumulative figures; the peaks
+    /// (since the cgroup was made, not since `earlier`) are left out.
+    func since(_ earlier: TreeUsage) -> TreeUsage {
+        var usage = TreeUsage()
+        usage.userCPUNanoseconds = userCPUNanoseconds - min(userCPUNanoseconds, earlier.userCPUNanoseconds)
+        usage.systemCPUNanoseconds = systemCPUNanoseconds - min(systemCPUNanoseconds, earlier.systemCPUNanoseconds)
+        return usage
+    }
 }
 
 extension String {

@@ -47,6 +47,7 @@ extension EventJSON {
         json.argv(header.argv)
         json.bytes(header.workingDirectory, key: "cwd", b64Key: "cwd_b64")
         json.member("attached", header.attached)
+        if let cgroup = header.cgroup { json.member("cgroup", cgroup) }
         json.endObject()
     }
 }

@@ -166,12 +166,14 @@ enum EventJSONDecoder {
                     backend: try c.string("backend"), observed: try c.bool("observed"),
                     missing: try c.strings("missing")))
         }
-        return RecordingHeader(
+        var header = RecordingHeader(
             schema: schema, writer: try json.string("writer"), writerVersion: try json.string("writer_version"),
             hostName: try json.string("host"), kernelRelease: try json.string("kernel_release"),
             bootID: try json.string("boot_id"),
             clockBase: ClockBase(monotonicNs: try clock.int("monotonic_ns"), wallNs: try clock.int("realtime_ns")),
             capabilities: capabilities, processID: try json.int("pid"), argv: try json.argv(),
             workingDirectory: try json.bytes("cwd", b64Key: "cwd_b64"), attached: try json.bool("attached"))
+        header.cgroup = try json.optionalString("cgroup")
+        return header
     }
 }

@@ -59,8 +59,12 @@ public struct RecordingHeader: Sendable, Hashable {
     /// The working directory it was started in (with `attached`, its `/proc/<pid>/cwd`); empty
     /// when it could not be read.
     public var workingDirectory: ByteString
-    /// The run attached to a process that was already running (`obsctl watch --pid`).
+    /// The run attached to a process that was already running (`obsctl watch --pid`), or to a
+    /// cgroup (`--cgroup`).
     public var attached: Bool
+    /// The cgroup v2 directory a run attached to (`obsctl watch --cgroup`); `processID` is 0
+    /// then, and `argv` empty.
+    public var cgroup: String?
 
     public init(
         schema: SchemaVersion = RecordingHeader.currentSchema, writer: String, writerVersion: String,
@@ -85,16 +89,18 @@ public struct RecordingHeader: Sendable, Hashable {
     /// from `/proc/sys/kernel` (empty when unreadable).
     public static func forThisMachine(
         writer: String, writerVersion: String, clockBase: ClockBase, capabilities: [Capability], processID: Int32,
-        argv: [ByteString], workingDirectory: ByteString, attached: Bool
+        argv: [ByteString], workingDirectory: ByteString, attached: Bool, cgroup: String? = nil
     ) -> RecordingHeader {
         func read(_ path: String) -> String {
             String((ProcFS.readText(path) ?? "").filter { !$0.isNewline })
         }
-        return RecordingHeader(
+        var header = RecordingHeader(
             writer: writer, writerVersion: writerVersion, hostName: read("/proc/sys/kernel/hostname"),
             kernelRelease: read("/proc/sys/kernel/osrelease"), bootID: read("/proc/sys/kernel/random/boot_id"),
             clockBase: clockBase, capabilities: capabilities, processID: processID, argv: argv,
             workingDirectory: workingDirectory, attached: attached)
+        header.cgroup = cgroup
+        return header
     }
 
     /// The capability entries of a negotiation: each category (observed when in `observing`),

@@ -40,8 +40,7 @@ public final class NativeProcess: @unchecked Sendable {
     public var limits = ResourceLimits.none
     let logger: Logger
 
-    private let lock = ConditionLock()
-    private var pending: [SubscriberBuffer] = []
+    private let pending = PendingSubscribers()
 
     public init(
         _ executable: Executable, arguments: [ByteString] = [], environment: Environment = .inherit,
@@ -81,24 +80,14 @@ public final class NativeProcess: @unchecked Sendable {
     /// Attaches an observer to the next spawn and returns its subscriber. Call again for more
     /// subscribers; each has its own categories, sampling and buffer.
     public func withObserver(_ config: ObserverConfig = .lifecycle()) -> ObserverSubscriber {
-        let subscriber = ObserverSubscriber(config: config)
-        lock.withLock { pending.append(subscriber.buffer) }
-        return subscriber
+        pending.add(config)
     }
 
     /// Starts the process. Throws when it cannot be started (not found: `.executableNotFound`,
     /// not executable: `.notExecutable`); a run that starts and fails is an exit status, not an error.
     public func spawn() throws(ObserverError) -> RunningProcess {
-        let subscribers = lock.withLock {
-            defer { pending = [] }
-            return pending
-        }
-        do {
-            return RunningProcess(run: try Run.start(process: self, subscribers: subscribers))
-        } catch {
-            // Nothing ran: end every stream (empty) so no reader waits forever.
-            for subscriber in subscribers { subscriber.finish(with: nil) }
-            throw error
+        try pending.start { subscribers throws(ObserverError) in
+            RunningProcess(run: try RunSession.spawn(process: self, subscribers: subscribers))
         }
     }
 

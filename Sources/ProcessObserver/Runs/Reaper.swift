@@ -1,14 +1,14 @@
 import SystemPackage
 
-/// One thread that notices every run's exit and enforces every run's deadlines.
+/// One thread that watches every run session's descriptors and enforces every run's deadlines.
 ///
-/// Each run's pidfd is in one epoll set, and, once the root has exited while the rest of its
-/// tree runs on, its cgroup's `cgroup.events` (as `EPOLLPRI`); the thread sleeps in
-/// `epoll_wait(2)` until a root exits, a cgroup empties, or the nearest deadline (timeout, or
-/// SIGKILL after a grace period) comes. A thread per child
-/// would cost a thread start, a stack and several futex wakes per spawn; this costs one
-/// `epoll_ctl` in and one out. No `SIGCHLD` handler is installed, so other code's children are
-/// never reaped by us.
+/// In one epoll set: each root's pidfd (spawned or attached), and each cgroup's `cgroup.events`
+/// (as `EPOLLPRI`) while a spawned tree runs on after its root, or for the whole of an attached
+/// cgroup's run. The thread sleeps in `epoll_wait(2)` until a root exits, a cgroup empties, a
+/// session asks to stop, or the nearest deadline (timeout, or SIGKILL after a grace period)
+/// comes. A thread per run would cost a thread start, a stack and several futex wakes per spawn;
+/// this costs one `epoll_ctl` in and one out. No `SIGCHLD` handler is installed, so other code's
+/// children are never reaped by us.
 ///
 /// Failures of epoll or of the wake-up pipe here can only mean a bug (or a process already out of
 /// descriptors at its first spawn), so they trap with the call and errno named.
@@ -18,8 +18,8 @@ final class Reaper: @unchecked Sendable {
     private let epoll: FileDescriptor
     private let wake: (read: FileDescriptor, write: FileDescriptor)
     private let lock = ConditionLock()
-    /// By watched descriptor: the root's pidfd, then its cgroup's `cgroup.events`.
-    private var runs: [Int32: Run] = [:]
+    /// By watched descriptor.
+    private var sessions: [Int32: RunSession] = [:]
 
     private init() {
         do {
@@ -32,59 +32,81 @@ final class Reaper: @unchecked Sendable {
         OSThread.detached(name: "obs-reaper") { [self] in loop() }
     }
 
-    /// Starts watching `run`'s pidfd. The pidfd stays open until the run is reaped.
-    func watch(_ run: Run) {
-        lock.withLock { runs[run.pidfd.rawValue] = run }
-        do {
-            try Syscall.epollAdd(epoll, run.pidfd)
-        } catch {
-            preconditionFailure("epoll_ctl(EPOLL_CTL_ADD) of a pidfd failed: \(ErrnoName.name(of: error.rawValue))")
-        }
-        if run.hasDeadline { poke() }
+    /// Starts watching `session` (its `firstWatched` descriptor), and wakes the thread so that
+    /// its deadlines count.
+    func watch(_ session: RunSession) {
+        add(session, session.firstWatched)
+        poke()
     }
 
-    /// Watches the run's `cgroup.events` until its tree is gone (on the reaper thread). A change
-    /// that came before the descriptor joined the set is seen at once: kernfs reports `EPOLLPRI`
-    /// for every change since the descriptor's last read.
-    private func watchTree(_ run: Run, _ events: FileDescriptor) {
-        lock.withLock { runs[events.rawValue] = run }
+    /// Adds `fd` to the set; a `cgroup.events` whose change came before it joined is seen at
+    /// once: kernfs reports `EPOLLPRI` for every change since the descriptor's last read, and the
+    /// session reads it now.
+    private func add(_ session: RunSession, _ fd: FileDescriptor) {
+        let pidfd = session.root.pidfd == fd
+        lock.withLock { sessions[fd.rawValue] = session }
         do {
-            try Syscall.epollAddPriority(epoll, events)
+            if pidfd { try Syscall.epollAdd(epoll, fd) } else { try Syscall.epollAddPriority(epoll, fd) }
         } catch {
             preconditionFailure(
-                "epoll_ctl(EPOLL_CTL_ADD) of cgroup.events failed: \(ErrnoName.name(of: error.rawValue))")
+                "epoll_ctl(EPOLL_CTL_ADD) of \(pidfd ? "a pidfd" : "cgroup.events") failed: "
+                    + ErrnoName.name(of: error.rawValue))
         }
-        if run.treeChanged() {
-            lock.withLock { _ = runs.removeValue(forKey: events.rawValue) }
-            try? Syscall.epollRemove(epoll, events)
+        if !pidfd { handle(session, fd) }
+    }
+
+    private func remove(_ fd: FileDescriptor) {
+        lock.withLock { _ = sessions.removeValue(forKey: fd.rawValue) }
+        try? Syscall.epollRemove(epoll, fd)
+    }
+
+    /// A descriptor leaves the set (and the map) before the session can close it: its number
+    /// may be reused at once by another thread's new run, whose entry must not be removed.
+    private func handle(_ session: RunSession, _ fd: FileDescriptor) {
+        // A pidfd is ready once, for good, and the session closes it when it reaps.
+        let pidfd = session.root.pidfd == fd
+        if pidfd { remove(fd) }
+        switch session.ready(fd) {
+        case .keep:
+            break
+        case .watch(let next):
+            if !pidfd { remove(fd) }
+            add(session, next)
+        case .finish:
+            if !pidfd { remove(fd) }
+            session.finish()
         }
     }
 
-    /// Makes the thread re-read the deadlines (after a timeout was set or `terminate()` was called).
+    /// Makes the thread re-read the deadlines and stop requests.
     func poke() { Syscall.poke(wake.write) }
 
     private func loop() {
         while true {
             let now = Clock.monotonicNs()
-            let next: UInt64? = lock.withLock {
-                runs.values.compactMap { $0.enforceDeadlines(now: now) }.min()
+            let (next, stopping): (UInt64?, [(Int32, RunSession)]) = lock.withLock {
+                var next: UInt64?
+                var stopping: [(Int32, RunSession)] = []
+                for (fd, session) in sessions {
+                    let tick = session.tick(now: now)
+                    if let n = tick.next { next = min(next ?? n, n) }
+                    if tick.stop { stopping.append((fd, session)) }
+                }
+                return (next, stopping)
+            }
+            for (fd, session) in stopping {
+                remove(FileDescriptor(rawValue: fd))
+                session.finish()
             }
             let timeoutMs = next.map { Int32(clamping: ($0 - min($0, now) + 999_999) / 1_000_000) } ?? -1
-            let ready = (try? Syscall.epollWait(epoll, timeoutMs: timeoutMs)) ?? []
+            let ready = (try? Syscall.epollWait(epoll, timeoutMs: stopping.isEmpty ? timeoutMs : 0)) ?? []
             for fd in ready {
                 if fd == wake.read {
                     Syscall.drainWakeups(wake.read)
                     continue
                 }
-                guard let run = lock.withLock({ runs[fd.rawValue] }) else { continue }
-                if fd == run.pidfd {
-                    lock.withLock { _ = runs.removeValue(forKey: fd.rawValue) }
-                    try? Syscall.epollRemove(epoll, fd)
-                    if run.reapRoot(), let cgroup = run.scope.cgroup { watchTree(run, cgroup.events) }
-                } else if run.treeChanged() {
-                    lock.withLock { _ = runs.removeValue(forKey: fd.rawValue) }
-                    try? Syscall.epollRemove(epoll, fd)
-                }
+                guard let session = lock.withLock({ sessions[fd.rawValue] }) else { continue }
+                handle(session, fd)
             }
         }
     }

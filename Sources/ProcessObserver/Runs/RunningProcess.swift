@@ -1,14 +1,14 @@
 /// A started process. Dropping the handle without `wait()` kills its process group and reaps it,
 /// so no process outlives an abandoned handle and no zombie is left.
 public final class RunningProcess: Sendable {
-    let run: Run
+    let run: RunSession
 
-    init(run: Run) { self.run = run }
+    init(run: RunSession) { self.run = run }
 
     deinit { run.killIfRunning() }
 
     /// The process identifier (also its process group identifier).
-    public var processID: Int32 { run.pid }
+    public var processID: Int32 { run.processID }
 
     /// False once the process has been reaped.
     public var isRunning: Bool { run.isRunning }
@@ -35,5 +35,5 @@ public final class RunningProcess: Sendable {
     public var remainingProcesses: [Int32] { run.remainingProcesses }
 
     /// How the run is contained: `cgroup2`, or `process-group`.
-    public var containment: String { run.scope.backend }
+    public var containment: String { run.scope?.backend ?? "process-group" }
 }

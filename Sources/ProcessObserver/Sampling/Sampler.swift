@@ -69,9 +69,11 @@ final class Sampler: @unchecked Sendable {
         }
     }
 
-    /// The cgroup's live processes, the root first when it is one of them.
+    /// The cgroup's live processes, the root first when it is one of them; never the observer
+    /// (which may be inside a cgroup it attached to).
     private func cgroupMembers(_ cgroup: RunCgroup) -> [ProcStat] {
-        let stats = cgroup.allProcesses().compactMap(ProcFS.stat).filter(ProcessTree.isLive)
+        let stats = cgroup.allProcesses().filter { $0 != ProcessTree.observer }.compactMap(ProcFS.stat)
+            .filter(ProcessTree.isLive)
         return stats.filter { $0.processID == rootProcessID } + stats.filter { $0.processID != rootProcessID }
     }
 

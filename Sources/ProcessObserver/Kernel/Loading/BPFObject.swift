@@ -26,6 +26,9 @@ final class BPFObject {
         var wakeupBytes: UInt64 = UInt64(OBS_WAKEUP_BYTES)
         /// Resolve absolute paths in the kernel (`obs_resolve_paths`).
         var resolvePaths: Bool = true
+        /// Observe this cgroup v2 (its id: the directory's inode number) and its descendants, by
+        /// ancestry, instead of the tracked map (`obs_filter_cgroup_id`).
+        var observedCgroupID: UInt64?
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -66,6 +69,7 @@ final class BPFObject {
     /// The read-only globals user space reads or sets.
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
+        OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -129,6 +133,8 @@ final class BPFObject {
             try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
             try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))
+            try setRodata(OBS_GLOBAL_OBSERVER_TGID, UInt32(bitPattern: Syscall.processID()))
+            if let id = options.observedCgroupID { try setRodata(OBS_GLOBAL_FILTER_CGROUP_ID, id) }
         } catch {
             close()
             throw error

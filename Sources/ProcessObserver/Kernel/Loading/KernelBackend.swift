@@ -10,8 +10,11 @@ enum KernelBackend {
     ///
     /// `trackingOnly` opens a source even when no kernel category is requested: process-tree
     /// tracking and the exit event alone (what attaching to a running process needs).
+    /// `observedCgroupID` makes the observed tree a cgroup's (by ancestry, in the kernel) instead
+    /// of the tracked processes'.
     static func open(
-        categories: Set<EventCategory>, resolvingPaths: Bool = true, logger: Logger, trackingOnly: Bool = false
+        categories: Set<EventCategory>, resolvingPaths: Bool = true, logger: Logger, trackingOnly: Bool = false,
+        observedCgroupID: UInt64? = nil
     ) throws(ObserverError) -> (any KernelEventSource)? {
         let requested = categories.intersection(EventCategory.kernelCategories)
         guard !requested.isEmpty || trackingOnly else { return nil }
@@ -28,7 +31,8 @@ enum KernelBackend {
         do {
             return try EBPFEventSource(
                 categories: usable, syscallAttach: attach, syscalls: probe.syscalls,
-                resolvePaths: resolvingPaths && probe.pathResolution.available, logger: logger)
+                resolvePaths: resolvingPaths && probe.pathResolution.available, observedCgroupID: observedCgroupID,
+                logger: logger)
         } catch {
             let (reason, remedy) = KernelProbe.classify(error)
             throw loadFailure(categories: usable, reason: reason, remedy: remedy)

@@ -24,7 +24,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     init(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
-        resolvePaths: Bool = true, logger: Logger? = nil
+        resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, logger: Logger? = nil
     ) throws(BPFObject.Failure) {
         self.logger = logger
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
@@ -33,7 +33,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         let object = try BPFObject(
             options: .init(
                 categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-                wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths))
+                wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths,
+                observedCgroupID: observedCgroupID))
         self.object = object
         try object.load()
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)

@@ -1,0 +1,36 @@
+/// An attached observation (`AttachedProcess.attach()`, `AttachedCgroup.attach()`); ends when
+/// the process exits (for a cgroup: when it holds no process) or `stop()` is called. Nothing
+/// attached to is ever signalled: stopping only stops observing.
+public final class AttachedRun: @unchecked Sendable {
+    let session: RunSession
+    /// The process attached to; 0 for a cgroup, which has no root process.
+    public var processID: Int32 { session.processID }
+    /// The process's name (`/proc/<pid>/comm`) when observing began; nil if it could not be read
+    /// (and for a cgroup).
+    public let command: ByteString?
+    /// The cgroup attached to (its directory), for `AttachedCgroup`.
+    public var cgroupDirectory: String? {
+        if case .cgroup(let cgroup) = session.root { return cgroup.directory }
+        return nil
+    }
+
+    /// The status reported when the exit could not be learnt (the process exited between the
+    /// attach and the tracking, or `stop()` ended the observation first), and for a cgroup: exit
+    /// code -1, which no real exit can have.
+    public static let unknownStatus = ExitStatus.exited(code: -1)
+
+    init(session: RunSession) {
+        self.session = session
+        self.command = session.processID > 0 ? ProcFS.comm(session.processID) : nil
+    }
+
+    /// Ends the observation now; what was observed keeps running. `wait()` then returns with
+    /// `unknownStatus` unless the exit had already been seen.
+    public func stop() { session.stop() }
+
+    /// Blocks until the observation has ended and its stream is closed.
+    public func wait() -> ProcessResult { session.wait() }
+
+    /// Suspends until the observation has ended and its stream is closed.
+    public func wait() async -> ProcessResult { await session.wait() }
+}

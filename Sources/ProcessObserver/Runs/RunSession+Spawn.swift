@@ -1,0 +1,116 @@
+import CSpawn
+import SystemPackage
+
+extension RunSession {
+    /// Spawns `process`: resolves the executable, wires its standard descriptors, loads the
+    /// kernel backend, makes the run's cgroup, and launches the child (`GatedSpawnLaunch` when the
+    /// kernel needs it registered before its first instruction, else `SpawnLaunch`).
+    static func spawn(process: NativeProcess, subscribers: [SubscriberBuffer]) throws(ObserverError) -> RunSession {
+        let path = try Spawner.resolve(process.executable, environment: process.environment)
+        let argv = [ByteString(process.executable.description)] + process.arguments
+        let starting = ObserverError.starting(path)
+        let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
+        let cgroup = try makeCgroup(process.containment, limits: process.limits)
+
+        // Descriptors for the child's stdio; ours are closed once the child has its copies.
+        var toClose: [FileDescriptor] = []
+        defer { for fd in toClose { try? fd.close() } }
+        var captureOut: OutputCapture?
+        var captureErr: OutputCapture?
+        func devNull() throws(ObserverError) -> Int32 {
+            do {
+                let fd = try FileDescriptor.open("/dev/null", .readWrite, options: [.closeOnExec])
+                toClose.append(fd)
+                return fd.rawValue
+            } catch {
+                throw ObserverError.systemCall(
+                    .failedToSetUpStandardIO, failure: starting, call: "open(/dev/null)",
+                    errno: error as? Errno ?? .ioError,
+                    reason: "/dev/null could not be opened for the child's standard input or output",
+                    remedy: "Check that /dev/null exists and is a character device")
+            }
+        }
+        func sink(_ s: OutputSink, _ capture: inout OutputCapture?) throws(ObserverError) -> Int32 {
+            switch s {
+            case .inherit: return -1
+            case .null: return try devNull()
+            case .fileDescriptor(let fd): return fd.rawValue
+            case .capture(let limit):
+                let p = try Spawner.capturePipe(failure: starting)
+                toClose.append(p.write)
+                capture = OutputCapture(reading: p.read, limit: limit)
+                return p.write.rawValue
+            }
+        }
+        let stdinFD: Int32
+        switch process.standardInput {
+        case .inherit: stdinFD = -1
+        case .null: stdinFD = try devNull()
+        case .fileDescriptor(let fd): stdinFD = fd.rawValue
+        }
+        let stdio = (
+            stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr)
+        )
+        let command = Spawner.Command(
+            path: path, argv: argv, environment: process.environment.entries(),
+            workingDirectory: process.workingDirectory, stdio: stdio, cgroup: cgroup?.descriptor,
+            deathSignal: process.diesWithSpawningThread ? SignalNumber.kill : 0)
+
+        // Kernel backend first: its programs must be attached before the child passes the gate.
+        var kernel: (any KernelEventSource)?
+        if let hub {
+            kernel = try KernelBackend.open(
+                categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger)
+        }
+        let launch: any RunLaunch =
+            if let kernel {
+                GatedSpawnLaunch(command: command, cgroup: cgroup, kernel: kernel)
+            } else {
+                SpawnLaunch(command: command, cgroup: cgroup)
+            }
+        let launched: LaunchedRun
+        do {
+            launched = try launch.launch()
+        } catch {
+            _ = kernel?.stop()
+            if let cgroup, case .success(let owner) = CgroupOwner.shared { owner.finished(cgroup) }
+            hub?.finish(profile: { _ in nil }, processID: 0)
+            throw error
+        }
+        let session = RunSession(
+            launched: launched, scope: cgroup.map { .cgroup($0) } ?? .processGroup(launched.root.processID),
+            end: process.runEnd, limits: process.limits, hub: hub, kernel: kernel, captures: (captureOut, captureErr),
+            timeout: process.timeout, grace: process.terminationGrace)
+        session.begin(launched)
+        return session
+    }
+
+    /// The run's cgroup, when containment asks for one and this machine can make it. A machine
+    /// that cannot is said once by `ObserverCapabilities.containment`; the run then falls back to
+    /// the process group, and its profile says `process-group`.
+    private static func makeCgroup(_ containment: Containment, limits: ResourceLimits) throws(ObserverError)
+        -> RunCgroup?
+    {
+        guard containment == .automatic, case .success(let owner) = CgroupOwner.shared else {
+            guard limits.isUnlimited else {
+                let why: ObserverError? =
+                    if case .failure(let error) = CgroupOwner.shared, containment == .automatic { error } else { nil }
+                throw ObserverError(
+                    .containmentFailed, failure: "limiting the run",
+                    reason: "limits need a cgroup for the run, and "
+                        + (why.map { "none can be made here: \($0.cause)" } ?? "containment is .processGroup"),
+                    remedy: why?.remedy)
+            }
+            return nil
+        }
+        let cgroup = try owner.makeRunCgroup(limits: limits)
+        do {
+            try cgroup.apply(limits)
+        } catch {
+            owner.finished(cgroup)
+            throw error
+        }
+        return cgroup
+    }
+
+}

@@ -1,0 +1,403 @@
+import SystemPackage
+
+/// One observed run, from its launch to its closing profile, however it was launched: a spawned
+/// child (`NativeProcess.spawn()`), a running process (`AttachedProcess`) or an existing cgroup
+/// (`AttachedCgroup`). The launch (`RunLaunch`) does what differs; everything after it is here,
+/// once: the `started` events, the sampler, kernel delivery, the deadlines and signals, the end
+/// of the run, and the one closing routine (limits, `exited`, `profile`, the result).
+///
+/// The shared `Reaper` thread watches every session's descriptors: the root's pidfd (so no
+/// process-wide SIGCHLD handler is needed and nobody else's children are touched), then, while
+/// the tree runs on, its cgroup's `cgroup.events`; for an attached cgroup, its `cgroup.events`
+/// from the start. A child root is reaped with `wait4(2)` for its rusage; an attached process's
+/// status comes from the kernel's exit record.
+///
+/// Every signal goes to the `scope`: the whole cgroup, or the root's process group without one.
+/// An attached run has no scope: it is never signalled, and ending it (`stop()`) only stops
+/// observing.
+final class RunSession: @unchecked Sendable {
+    let root: RunRoot
+    let scope: ProcessScope?
+    let end: RunEnd
+    let limits: ResourceLimits
+    private let hub: EventHub?
+    private let kernel: (any KernelEventSource)?
+    private let sampler: Sampler?
+    private let captures: (OutputCapture?, OutputCapture?)
+    private let startNs: UInt64
+    private let graceNs: UInt64
+    /// An attached cgroup's usage when observing began: its profile has what the tree used while
+    /// observed, not since the cgroup was made.
+    private let usageAtStart: TreeUsage?
+
+    private let lock = ConditionLock()
+    /// The root has exited (child: reaped; attached process: its pidfd said so).
+    private var reaped = false
+    private var result: ProcessResult?
+    private var waiters: [CheckedContinuation<ProcessResult, Never>] = []
+    private var deadline: UInt64?
+    private var killAt: UInt64?
+    private var timedOut = false
+    private var terminating = false
+    /// The tree has been ended (SIGKILL to the scope): nothing more to escalate to.
+    private var killed = false
+    /// The root's wait status and usage once reaped, while the tree is still running.
+    private var rootEnd: (status: Int32, usage: ResourceUsage, endNs: UInt64)?
+    /// An attached process's exit status, from the kernel's exit record.
+    private var kernelStatus: ExitStatus?
+    /// `stop()` was called: the reaper closes the session at its next turn.
+    private var stopRequested = false
+    private var finishing = false
+    private var closed = false
+
+    init(
+        launched: LaunchedRun, scope: ProcessScope?, end: RunEnd = .lastProcessExits,
+        limits: ResourceLimits = .none, hub: EventHub?, kernel: (any KernelEventSource)?,
+        captures: (OutputCapture?, OutputCapture?) = (nil, nil), timeout: Duration? = nil,
+        grace: Duration = .seconds(2)
+    ) {
+        self.root = launched.root
+        self.scope = scope
+        self.end = end
+        self.limits = limits
+        self.hub = hub
+        self.kernel = kernel
+        self.captures = captures
+        self.startNs = launched.startNs
+        self.deadline = timeout.map { launched.startNs + nanoseconds($0) }
+        self.graceNs = nanoseconds(grace)
+        if case .cgroup(let cgroup) = launched.root { usageAtStart = cgroup.usage() } else { usageAtStart = nil }
+        let sampled: RunCgroup? =
+            switch launched.root {
+            case .cgroup(let cgroup): cgroup
+            default: scope?.cgroup
+            }
+        if let hub, let interval = hub.sampleInterval {
+            sampler = Sampler(
+                rootProcessID: launched.root.processID, interval: interval, top: hub.topProcesses, hub: hub,
+                cgroup: sampled)
+        } else {
+            sampler = nil
+        }
+    }
+
+    /// Publishes the launch's `started` events, starts delivery, the captures and the sampler,
+    /// and hands the session to the reaper. Call once, right after `init`.
+    func begin(_ launched: LaunchedRun) {
+        if let kernel, let hub {
+            let attached: (@Sendable (ExitStatus) -> Void)? =
+                if case .process = root { { [weak self] status in self?.kernelReportedExit(status) } } else { nil }
+            kernel.start(hub: hub, rootProcessID: root.processID, onRootExit: attached)
+        }
+        for event in launched.started { hub?.publish(event) }
+        captures.0?.start()
+        captures.1?.start()
+        sampler?.start()
+        Reaper.shared.watch(self)
+    }
+
+    var processID: Int32 { root.processID }
+
+    // MARK: - control
+
+    /// Whether the scope may still be signalled: until the root is reaped for a process group
+    /// (its id could then belong to someone else), until the run closes for a cgroup (which only
+    /// ever holds this run's processes). Never for an attached run.
+    private var canSignal: Bool {
+        guard let scope else { return false }
+        return scope.cgroup != nil ? !closed : !reaped
+    }
+
+    /// Sends `signal` to every process of the run.
+    func signal(_ signal: Int32) {
+        lock.withLock { if canSignal { scope?.signal(signal) } }
+    }
+
+    /// Forwards `signal` (SIGINT, SIGTERM from the user) to every process of the run and ends the
+    /// tree with SIGKILL after the grace period, or at once on the second interrupt: a run that
+    /// ignores signals does not keep its caller waiting.
+    func interrupt(_ signal: Int32) {
+        let poke: Bool = lock.withLock {
+            guard canSignal, let scope else { return false }
+            if terminating {
+                killed = true
+                killAt = nil
+                scope.kill()
+                return false
+            }
+            terminating = true
+            scope.signal(signal)
+            killAt = Clock.monotonicNs() + graceNs
+            return true
+        }
+        if poke { Reaper.shared.poke() }
+    }
+
+    /// SIGTERM to every process of the run now, SIGKILL after the grace period.
+    func terminate() { interrupt(SignalNumber.terminate) }
+
+    /// Kill-on-drop: the handle went away without `wait()`. The reaper still reaps it.
+    func killIfRunning() {
+        lock.withLock {
+            if canSignal {
+                killed = true
+                scope?.kill()
+            }
+        }
+    }
+
+    /// Ends observing now, without signalling anything (attached runs). `wait()` then returns
+    /// with `AttachedRun.unknownStatus` unless the exit had already been seen.
+    func stop() {
+        lock.withLock { stopRequested = true }
+        Reaper.shared.poke()
+    }
+
+    /// Called by the reaper thread: signals what is due, and returns the next deadline and
+    /// whether `stop()` asks for the session to close now.
+    func tick(now: UInt64) -> (next: UInt64?, stop: Bool) {
+        lock.withLock {
+            let stop = stopRequested && !finishing
+            guard canSignal, let scope else { return (nil, stop) }
+            if let d = deadline, now >= d {
+                deadline = nil
+                timedOut = true
+                if !terminating {
+                    terminating = true
+                    scope.signal(SignalNumber.terminate)
+                    killAt = now + graceNs
+                }
+            }
+            if let k = killAt, now >= k {
+                killAt = nil
+                killed = true
+                scope.kill()
+            }
+            return ([deadline, killAt].compactMap { $0 }.min(), stop)
+        }
+    }
+
+    func wait() -> ProcessResult {
+        lock.lock()
+        defer { lock.unlock() }
+        while result == nil { lock.wait() }
+        return result!
+    }
+
+    func wait() async -> ProcessResult {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(returning: result)
+            } else {
+                waiters.append(continuation)
+                lock.unlock()
+            }
+        }
+    }
+
+    /// False once the root has exited (for an attached cgroup: once the run is closed).
+    var isRunning: Bool {
+        lock.withLock {
+            if case .cgroup = root { return !closed }
+            return !reaped
+        }
+    }
+
+    /// The processes of the run still alive after the root was reaped (cgroup only), while the run
+    /// waits for them.
+    var remainingProcesses: [Int32] { lock.withLock { reaped && !closed ? scope?.processes ?? [] : [] } }
+
+    // MARK: - the end of the run (on the reaper thread)
+
+    /// What the reaper does next with a descriptor of this session.
+    enum Next {
+        /// Keep watching it.
+        case keep
+        /// Watch this one instead (the tree's `cgroup.events`, once the root is reaped).
+        case watch(FileDescriptor)
+        /// Stop watching, then `finish()` the session.
+        case finish
+    }
+
+    /// The descriptor the reaper watches first: the root's pidfd, or an attached cgroup's
+    /// `cgroup.events`.
+    var firstWatched: FileDescriptor {
+        switch root {
+        case .child(_, let pidfd), .process(_, let pidfd): pidfd
+        case .cgroup(let cgroup): cgroup.events
+        }
+    }
+
+    /// Called by the reaper when `fd` (one this session gave it) is ready.
+    func ready(_ fd: FileDescriptor) -> Next {
+        switch root {
+        case .child(let pid, let pidfd) where fd == pidfd:
+            return reapChild(pid, pidfd).map { .watch($0) } ?? .finish
+        case .process(_, let pidfd) where fd == pidfd:
+            lock.withLock {
+                reaped = true
+                rootEnd = (0, ResourceUsage(), Clock.monotonicNs())
+            }
+            return .finish
+        default:
+            return treeIsGone() ? .finish : .keep
+        }
+    }
+
+    /// Reaps the child root; returns its cgroup's `cgroup.events` when the run must now wait for
+    /// the rest of its tree, nil when the run is over.
+    private func reapChild(_ pid: Int32, _ pidfd: FileDescriptor) -> FileDescriptor? {
+        let (status, usage) = Spawner.wait4Blocking(pid)
+        let endNs = Clock.monotonicNs()
+        try? pidfd.close()
+        let waitForTree: Bool = lock.withLock {
+            reaped = true
+            rootEnd = (status, usage, endNs)
+            guard let scope, let cgroup = scope.cgroup, cgroup.isPopulated else { return false }
+            if end == .rootExits && !terminating {
+                terminating = true
+                scope.signal(SignalNumber.terminate)
+                killAt = endNs + graceNs
+            }
+            return true
+        }
+        return waitForTree ? scope?.cgroup?.events : nil
+    }
+
+    /// `cgroup.events` changed (or was just added): true when the tree is gone.
+    private func treeIsGone() -> Bool {
+        let cgroup: RunCgroup? =
+            switch root {
+            case .cgroup(let observed): observed
+            default: scope?.cgroup
+            }
+        guard let cgroup, !cgroup.isPopulated else { return false }
+        if case .cgroup = root { lock.withLock { rootEnd = (0, ResourceUsage(), Clock.monotonicNs()) } }
+        return true
+    }
+
+    /// Closing work that can take a while (joining the sampler, draining and detaching eBPF)
+    /// moves to its own thread so other runs' exits are not held up. Once only.
+    func finish() {
+        let first = lock.withLock {
+            defer { finishing = true }
+            if rootEnd == nil { rootEnd = (0, ResourceUsage(), Clock.monotonicNs()) }
+            return !finishing
+        }
+        guard first else { return }
+        // A cgroup's directories are removed on their own thread, so reading its counters here
+        // is quick enough for the reaper's thread.
+        if sampler == nil && kernel == nil && captures.0 == nil && captures.1 == nil {
+            close()
+        } else {
+            OSThread.detached(name: "obs-run-close") { [self] in close() }
+        }
+    }
+
+    /// Runs on the kernel consumer thread: only record, never stop the source from here.
+    private func kernelReportedExit(_ status: ExitStatus) {
+        lock.withLock { if kernelStatus == nil { kernelStatus = status } }
+    }
+
+    /// The one closing routine: stops the sampler and the kernel source (its final drain
+    /// delivers what is still queued), publishes the limits the kernel enforced and the root's
+    /// `exited`, ends every stream with `profile`, and hands out the result.
+    private func close() {
+        let (end, timedOut, killedByUs) = lock.withLock { (rootEnd!, self.timedOut, killed) }
+        let sampleCount = sampler?.stop() ?? 0
+        let stats = kernel?.stop() ?? KernelSourceStats()
+        let treeEndNs = Clock.monotonicNs()
+        let pid = root.processID
+        let owned = scope?.cgroup
+        let limitEvents = owned?.limitEvents() ?? LimitEvents()
+        for reached in Self.reached(limitEvents, limits) {
+            hub?.publish(
+                ObserverEvent(timestampNs: treeEndNs, category: .lifecycle, processID: pid, kind: .limit(reached)))
+        }
+        let status: ExitStatus
+        switch root {
+        case .child: status = ExitStatus(waitStatus: end.status)
+        case .process(_, let pidfd):
+            status = lock.withLock { kernelStatus } ?? AttachedRun.unknownStatus
+            try? pidfd.close()
+        case .cgroup: status = AttachedRun.unknownStatus
+        }
+        let killedByOOM =
+            limitEvents.oomKills > 0 && !killedByUs && status == .signaled(signal: SignalNumber.kill, coreDumped: false)
+        // An attached cgroup has no root to have exited: its processes' exits are `exit` events.
+        if case .cgroup = root {
+        } else {
+            hub?.publish(
+                ObserverEvent(timestampNs: end.endNs, category: .lifecycle, processID: pid, kind: .exited(status)))
+        }
+        let out = captures.0?.finish()
+        let err = captures.1?.finish()
+        let tree: TreeUsage?
+        switch root {
+        case .cgroup(let observed):
+            tree = usageAtStart.map { observed.usage().since($0) }
+            observed.release()
+        default: tree = owned?.usage()
+        }
+        lock.withLock { closed = true }
+        // Removed in the background (the result need not wait), but handed over before the result
+        // is out, so that `ObserverCleanup.waitForReleases()` after `wait()` covers it.
+        if let owned, case .success(let owner) = CgroupOwner.shared { owner.finished(owned) }
+
+        let usage = end.usage
+        let containment = scope?.backend
+        let treeWall: UInt64? = if case .process = root { nil } else { treeEndNs - startNs }
+        func profile(lost: UInt64) -> RunProfile {
+            var profile = RunProfile(
+                status: status, timedOut: timedOut, wallNanoseconds: end.endNs - startNs,
+                userCPUNanoseconds: usage.userCPUNanoseconds, systemCPUNanoseconds: usage.systemCPUNanoseconds,
+                peakRSSBytes: usage.peakRSSBytes, minorFaults: usage.minorFaults, majorFaults: usage.majorFaults,
+                voluntaryContextSwitches: usage.voluntaryContextSwitches,
+                involuntaryContextSwitches: usage.involuntaryContextSwitches, sampleCount: sampleCount,
+                lostSubscriber: lost, lostKernel: stats.lost, containment: containment,
+                treeWallNanoseconds: treeWall, tree: tree)
+            profile.killedByOOM = killedByOOM
+            return profile
+        }
+        var totalLost: UInt64 = 0
+        hub?.finish(
+            profile: { lost in
+                totalLost += lost
+                return profile(lost: lost)
+            }, processID: pid)
+
+        let result = ProcessResult(
+            processID: pid, status: status, profile: profile(lost: totalLost), standardOutput: out?.bytes,
+            standardError: err?.bytes, standardOutputTruncated: out?.truncated ?? false,
+            standardErrorTruncated: err?.truncated ?? false, leftoverTrackedProcesses: stats.leftoverTracked)
+        lock.lock()
+        self.result = result
+        let waiting = waiters
+        waiters = []
+        lock.broadcast()
+        lock.unlock()
+        for w in waiting { w.resume(returning: result) }
+    }
+}
+
+extension RunSession {
+    /// One `limit` event per resource the kernel enforced.
+    static func reached(_ events: LimitEvents, _ limits: ResourceLimits) -> [LimitReached] {
+        var out: [LimitReached] = []
+        if events.oomKills > 0 {
+            out.append(LimitReached(resource: .memory, count: events.oomKills, limit: limits.memoryBytes ?? 0))
+        }
+        if events.processLimitHits > 0 {
+            out.append(
+                LimitReached(resource: .pids, count: events.processLimitHits, limit: UInt64(limits.processCount ?? 0)))
+        }
+        return out
+    }
+}
+
+func nanoseconds(_ d: Duration) -> UInt64 {
+    let (s, atto) = d.components
+    return UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
+}
