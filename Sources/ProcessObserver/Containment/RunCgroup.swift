@@ -18,6 +18,8 @@ final class RunCgroup: @unchecked Sendable {
     let descriptor: FileDescriptor
     /// `cgroup.events`, kept open: the kernel signals a change of `populated` as `POLLPRI`.
     let events: FileDescriptor
+    /// When the directory was made (`CLOCK_MONOTONIC`): the cgroup's counters start at zero then.
+    let createdNs: UInt64
 
     private init(directory: String, v1Directories: [String: String], descriptor: FileDescriptor, events: FileDescriptor)
     {
@@ -25,6 +27,7 @@ final class RunCgroup: @unchecked Sendable {
         self.v1Directories = v1Directories
         self.descriptor = descriptor
         self.events = events
+        self.createdNs = Clock.monotonicNs()
     }
 
     /// Creates the next run's cgroup under the owner's directories.
@@ -202,6 +205,26 @@ final class RunCgroup: @unchecked Sendable {
         usage.peakMemoryBytes = memory.flatMap { UInt64($0.trimmingNewline) }
         usage.peakProcesses = ProcFS.readText(directory + "/pids.peak").flatMap { Int($0.trimmingNewline) }
         return usage
+    }
+
+    /// The cgroup's own counters now, for a sample (`CgroupTotals` says what each counts): one
+    /// read of `cpu.stat`, and of `memory.current`, `pids.current` and `io.stat` where they
+    /// exist (v2 first, then the v1 memory and pids cgroups). Nil when `cpu.stat` cannot be read.
+    func reading() -> CgroupReading? {
+        guard let cpu = ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:)) else {
+            return nil
+        }
+        /// The number in the v2 file, else in the v1 file of the run's cgroup of `controller`.
+        func counter(_ v2: String, _ controller: String, _ v1: String) -> UInt64? {
+            let bytes =
+                ProcFS.readFile(directory + "/" + v2)
+                ?? v1Directories[controller].flatMap { ProcFS.readFile($0 + "/" + v1) }
+            return bytes.flatMap { ProcText.fields($0[...]).first.flatMap(ProcText.unsigned) }
+        }
+        return CgroupReading(
+            cpu: cpu, createdNs: createdNs, memoryBytes: counter("memory.current", "memory", "memory.usage_in_bytes"),
+            taskCount: counter("pids.current", "pids", "pids.current").flatMap { Int(exactly: $0) },
+            io: ProcFS.readFile(directory + "/io.stat").flatMap(CgroupIOStat.init(parsing:)))
     }
 
     /// `populated` from the text of a `cgroup.events` file.
