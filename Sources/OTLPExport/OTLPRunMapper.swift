@@ -9,7 +9,7 @@ import ProcessObserver
 /// - every other event is a log record with the event's own time, `event_name`, typed
 ///   attributes, and the trace and span id of its process;
 /// - samples are process metrics (`process.cpu.utilization`, `process.memory.usage`, per
-///   process, and the tree's totals as `obs.tree.*`).
+///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`).
 ///
 /// A span is emitted when its process exits (or when the run ends, for one that did not); logs
 /// and metric points as their events arrive. `take()` hands over what is ready.
@@ -423,6 +423,10 @@ public struct OTLPRunMapper: Sendable {
             disk.sum = sum
             ready.metrics.append(disk)
         }
+        if let cgroup = sample.cgroup {
+            let metrics = Self.cgroupMetrics(cgroup, point: point, intPoint: intPoint, gauge: gauge)
+            ready.metrics += metrics
+        }
         ready.metrics.append(
             gauge(
                 "obs.tree.cpu.utilization", "1", "The whole tree's CPU, in cores",
@@ -435,5 +439,58 @@ public struct OTLPRunMapper: Sendable {
             gauge(
                 "obs.tree.process.count", "{process}", "Live processes in the tree",
                 [intPoint(Int64(sample.processCount), [])]))
+    }
+
+    /// The run cgroup's own counters (`CgroupTotals`) as `obs.cgroup.*`: CPU time and disk bytes
+    /// as cumulative sums (the cgroup's counters start with the run), the rest as gauges.
+    private static func cgroupMetrics(
+        _ cgroup: CgroupTotals, point: (Double, [KeyValue]) -> NumberDataPoint,
+        intPoint: (Int64, [KeyValue]) -> NumberDataPoint,
+        gauge: (String, String, String, [NumberDataPoint]) -> Metric
+    ) -> [Metric] {
+        var metrics: [Metric] = []
+        func counter(_ name: String, _ unit: String, _ description: String, _ points: [NumberDataPoint]) -> Metric {
+            var m = Metric()
+            m.name = name
+            m.unit = unit
+            m.description_p = description
+            var sum = Opentelemetry_Proto_Metrics_V1_Sum()
+            sum.aggregationTemporality = .cumulative
+            sum.isMonotonic = true
+            sum.dataPoints = points
+            m.sum = sum
+            return m
+        }
+        metrics.append(
+            counter(
+                "obs.cgroup.cpu.time", "s", "CPU time of every task that was in the run's cgroup",
+                [
+                    point(Double(cgroup.userCPUNanoseconds) / 1e9, [Attribute.string("cpu.mode", "user")]),
+                    point(Double(cgroup.systemCPUNanoseconds) / 1e9, [Attribute.string("cpu.mode", "system")]),
+                ]))
+        metrics.append(
+            gauge(
+                "obs.cgroup.cpu.utilization", "1", "The run cgroup's CPU over the sample interval, in cores",
+                [point(cgroup.cpuPercent / 100, [])]))
+        if let memory = cgroup.memoryBytes {
+            metrics.append(
+                gauge(
+                    "obs.cgroup.memory.usage", "By", "Memory charged to the run's cgroup",
+                    [intPoint(Int64(clamping: memory), [])]))
+        }
+        if let tasks = cgroup.taskCount {
+            metrics.append(
+                gauge("obs.cgroup.task.count", "{task}", "Tasks in the run's cgroup", [intPoint(Int64(tasks), [])]))
+        }
+        if let read = cgroup.diskReadBytes, let written = cgroup.diskWrittenBytes {
+            metrics.append(
+                counter(
+                    "obs.cgroup.disk.io", "By", "Block-device bytes of the run's cgroup",
+                    [
+                        intPoint(Int64(clamping: read), [Attribute.string("disk.io.direction", "read")]),
+                        intPoint(Int64(clamping: written), [Attribute.string("disk.io.direction", "write")]),
+                    ]))
+        }
+        return metrics
     }
 }

@@ -143,6 +143,10 @@ struct HumanFormatter {
         var text = "\(s.processCount) proc  cpu \(percent(s.totalCPUPercent))  rss \(Units.bytes(s.totalRSSBytes))"
         if let r = s.totalDiskReadBytesPerSecond { text += "  read \(Units.bytes(UInt64(max(0, r))))/s" }
         if let w = s.totalDiskWrittenBytesPerSecond { text += "  write \(Units.bytes(UInt64(max(0, w))))/s" }
+        if let c = s.cgroup {
+            text += "  cgroup cpu \(percent(c.cpuPercent))"
+            if let m = c.memoryBytes { text += " mem \(Units.bytes(m))" }
+        }
         let top = s.processes.prefix(3).map { "\($0.name)(\($0.processID)) \(percent($0.cpuPercent))" }
         if !top.isEmpty { text += "  top: " + top.joined(separator: ", ") }
         return text

@@ -212,6 +212,7 @@ struct EventJSONTests {
         #expect(Set(processes[0].keys) == ["pid", "name", "cpu_pct", "rss_bytes"])
         #expect(processes[1]["disk_written_bytes_per_sec"] as? Double == 1e6)
         #expect(s["total_rss_bytes"] as? Int == 12288)
+        #expect(s["cgroup_totals"] == nil)
         let profile = RunProfile(status: .signaled(signal: 6, coreDumped: true), wallNanoseconds: 0, lostKernel: 3)
         let p = try object(event(.lifecycle, .profile(profile)))
         #expect(p["exit_code"] as? Int == -6)
@@ -219,6 +220,31 @@ struct EventJSONTests {
         #expect(p["core_dumped"] as? Bool == true)
         #expect(p["avg_cpu"] is NSNull)
         #expect(p["lost_kernel"] as? Int == 3)
+    }
+
+    @Test("a contained run's sample carries cgroup_totals, with its optional counters only when read")
+    func sampleCgroupTotals() throws {
+        func encoded(_ totals: CgroupTotals) throws -> [String: Any] {
+            let sample = PerfSample(
+                processes: [], processCount: 0, totalCPUPercent: 0, totalRSSBytes: 0, totalDiskReadBytesPerSecond: nil,
+                totalDiskWrittenBytesPerSecond: nil, cgroup: totals)
+            return try #require(try object(event(.lifecycle, .sample(sample)))["cgroup_totals"] as? [String: Any])
+        }
+        let bare = try encoded(
+            CgroupTotals(
+                cpuNanoseconds: 7_708_000, userCPUNanoseconds: 0, systemCPUNanoseconds: 7_708_000, cpuPercent: 12.5))
+        #expect(Set(bare.keys) == ["cpu_ns", "user_cpu_ns", "system_cpu_ns", "cpu_pct"])
+        #expect(bare["cpu_ns"] as? Int == 7_708_000)
+        #expect(bare["system_cpu_ns"] as? Int == 7_708_000)
+        #expect(bare["cpu_pct"] as? Double == 12.5)
+        let full = try encoded(
+            CgroupTotals(
+                cpuNanoseconds: 3, userCPUNanoseconds: 2, systemCPUNanoseconds: 1, cpuPercent: 0, memoryBytes: 4096,
+                taskCount: 5, diskReadBytes: 6, diskWrittenBytes: 7))
+        #expect(full["memory_bytes"] as? Int == 4096)
+        #expect(full["task_count"] as? Int == 5)
+        #expect(full["disk_read_bytes"] as? Int == 6)
+        #expect(full["disk_written_bytes"] as? Int == 7)
     }
 
     @Test("every kind, kernel kinds included, validates against Docs/events.schema.json")
@@ -234,6 +260,16 @@ struct EventJSONTests {
                     PerfSample(
                         processes: [], processCount: 0, totalCPUPercent: 0, totalRSSBytes: 0,
                         totalDiskReadBytesPerSecond: nil, totalDiskWrittenBytesPerSecond: nil))
+            ),
+            (
+                .lifecycle,
+                .sample(
+                    PerfSample(
+                        processes: [], processCount: 0, totalCPUPercent: 0, totalRSSBytes: 0,
+                        totalDiskReadBytesPerSecond: nil, totalDiskWrittenBytesPerSecond: nil,
+                        cgroup: CgroupTotals(
+                            cpuNanoseconds: 3, userCPUNanoseconds: 2, systemCPUNanoseconds: 1, cpuPercent: 0.5,
+                            memoryBytes: 4096, taskCount: 5, diskReadBytes: 6, diskWrittenBytes: 7)))
             ),
             (.lifecycle, .profile(RunProfile(status: .exited(code: 1), wallNanoseconds: 10))),
             (.process, .fork(Fork(childProcessID: 2, parentProcessID: 1))),

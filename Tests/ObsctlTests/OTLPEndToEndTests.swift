@@ -248,6 +248,22 @@ struct OTLPEndToEndTests {
         let metrics = try #require(received["metrics"] as? [[String: Any]])
         let disk = metrics.filter { $0["name"] as? String == "process.disk.io" }
         #expect(!disk.isEmpty && disk.allSatisfy { $0["unit"] as? String == "By" && ($0["points"] as? Int ?? 0) >= 2 })
+        // The run's cgroup (default containment): per sample, its CPU time as a monotonic sum of a
+        // user and a system point that never falls, up to the tree's CPU at the end, and its CPU
+        // in cores, one gauge per sample.
+        let tree = try #require(result.profile.tree)
+        let cgroupCPU = metrics.filter { $0["name"] as? String == "obs.cgroup.cpu.time" }
+        let utilization = metrics.filter { $0["name"] as? String == "obs.cgroup.cpu.utilization" }
+        #expect(!cgroupCPU.isEmpty && utilization.count == cgroupCPU.count)
+        #expect(
+            cgroupCPU.allSatisfy {
+                $0["unit"] as? String == "s" && $0["monotonic"] as? Bool == true && $0["points"] as? Int == 2
+            })
+        let seconds = cgroupCPU.map { (($0["values"] as? [Double]) ?? []).reduce(0, +) }
+        #expect(zip(seconds, seconds.dropFirst()).allSatisfy { $0 <= $1 }, "\(seconds)")
+        let treeSeconds = Double(tree.userCPUNanoseconds) / 1e9 + Double(tree.systemCPUNanoseconds) / 1e9
+        #expect(seconds.allSatisfy { $0 > 0 && $0 <= treeSeconds }, "\(seconds), tree \(treeSeconds)")
+        #expect(utilization.allSatisfy { ($0["values"] as? [Double])?.count == 1 && $0["unit"] as? String == "1" })
         let run = try #require(Self.spans(received).first { ($0["parent_span_id"] as? String ?? "").isEmpty })
         #expect(run["status"] as? Int == 2)  // exit code 3: an error
         #expect((run["attributes"] as? [String: Any])?["process.exit.code"] as? Int == 3)

@@ -36,7 +36,7 @@ struct WatchEndToEndTests {
     @Test("with the default sampling interval every line still validates against the schema")
     func defaultOptionsValidate() throws {
         let run = try ObsctlRunner.run([
-            "watch", "--json", "--", "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
+            "watch", "--json", "--", "sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done",
         ])
         #expect(run.exitCode == 0)
         let kinds = try ObsctlRunner.events(run.lines).map { $0["kind"] as? String }
@@ -176,6 +176,33 @@ struct WatchEndToEndTests {
         #expect(lines[1].hasSuffix("  exit code 3"))
         #expect(lines[3].hasPrefix("obsctl: sh: exit code 3 after "))
         #expect(lines.contains("  lifecycle  3 events: exited 1, profile 1, started 1"))
+    }
+
+    @Test(
+        "a contained run's samples: cgroup_totals in the JSON (schema-valid, CPU time never falling), a short cgroup part in the human format"
+    )
+    func cgroupTotals() throws {
+        let command = ["--", "sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"]
+        let json = try ObsctlRunner.run(
+            ["watch", "--json", "--interval", "0.05", "--categories", "lifecycle"] + command)
+        #expect(json.exitCode == 0)
+        #expect(try ObsctlRunner.schemaErrors(json.stdout) == "")
+        let events = try ObsctlRunner.events(json.lines)
+        #expect(events.last?["containment"] as? String == "cgroup2")
+        let samples = events.filter { $0["kind"] as? String == "sample" }
+        try #require(samples.count >= 2)
+        let cpu = samples.map { ($0["cgroup_totals"] as? [String: Any])?["cpu_ns"] as? Int }
+        #expect(cpu.allSatisfy { $0 != nil }, "\(samples)")
+        #expect(zip(cpu, cpu.dropFirst()).allSatisfy { ($0 ?? .max) <= ($1 ?? -1) }, "\(cpu)")
+
+        let human = try ObsctlRunner.run(
+            ["watch", "--memory-max", "256M", "--interval", "0.05", "--categories", "lifecycle"] + command)
+        #expect(human.exitCode == 0)
+        let lines = human.lines.filter { $0.contains("  lifecycle  sample ") }
+        try #require(!lines.isEmpty)
+        // After the /proc totals, before the top processes.
+        let part = #/ rss [0-9.]+ (B|KiB|MiB)  .*cgroup cpu [0-9]+\.[0-9]% mem [0-9.]+ (B|KiB|MiB)  top: sh\(/#
+        for line in lines { #expect(line.contains(part), "\(line)") }
     }
 
     @Test("--no-summary prints events only")

@@ -178,6 +178,27 @@ enum RecordingFixtures {
         event(38, .network, .accept(SocketOperation(fd: 4, address: .notRequested, result: SyscallResult(8)))),
         event(39, .lifecycle, .lost(Lost(count: 12, source: .exporter)), tid: nil, ppid: nil, comm: nil),
         event(40, .lifecycle, .profile(exported(profile(contained: false))), tid: nil, ppid: nil, comm: nil),
+        // A contained run's samples: the cgroup's totals with every optional member, then with none.
+        event(
+            41, .lifecycle,
+            .sample(
+                PerfSample(
+                    processes: [.init(processID: 4242, name: "make", cpuPercent: 50, rssBytes: 8192)], processCount: 1,
+                    totalCPUPercent: 50, totalRSSBytes: 8192, totalDiskReadBytesPerSecond: nil,
+                    totalDiskWrittenBytesPerSecond: nil,
+                    cgroup: CgroupTotals(
+                        cpuNanoseconds: 612_345_000, userCPUNanoseconds: 600_001_000, systemCPUNanoseconds: 12_344_000,
+                        cpuPercent: 98.25, memoryBytes: 5 << 20, taskCount: 3, diskReadBytes: 1 << 40,
+                        diskWrittenBytes: 0))), tid: nil, ppid: nil, comm: nil),
+        event(
+            42, .lifecycle,
+            .sample(
+                PerfSample(
+                    processes: [], processCount: 0, totalCPUPercent: 0, totalRSSBytes: 0,
+                    totalDiskReadBytesPerSecond: nil, totalDiskWrittenBytesPerSecond: nil,
+                    cgroup: CgroupTotals(
+                        cpuNanoseconds: 7_708_000, userCPUNanoseconds: 0, systemCPUNanoseconds: 7_708_000,
+                        cpuPercent: 0.125))), tid: nil, ppid: nil, comm: nil),
     ]
 
     static func exported(_ p: RunProfile) -> RunProfile {

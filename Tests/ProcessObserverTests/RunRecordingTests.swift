@@ -54,6 +54,21 @@ struct RunRecordingTests {
         #expect(events.map(\.wallClockNs) == RecordingFixtures.everyKind.map(\.wallClockNs))
     }
 
+    @Test(
+        "a sample's cgroup totals come back exactly, with and without their optional counters, and none where none was")
+    func cgroupTotals() throws {
+        let path = try RecordingFixtures.file(RecordingFixtures.bytes(RecordingFixtures.everyKind))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (_, events) = try RecordingFixtures.read(path)
+        let samples = zip(RecordingFixtures.everyKind, events).compactMap { pair -> (PerfSample, PerfSample)? in
+            guard case .sample(let original) = pair.0.kind, case .sample(let read) = pair.1.kind else { return nil }
+            return (original, read)
+        }
+        #expect(samples.count == 3)
+        #expect(samples.map { $0.0.cgroup != nil } == [false, true, true])
+        for (original, read) in samples { #expect(read == original) }
+    }
+
     @Test("a recording cut inside a line is read to its last complete line, and says how much it covers")
     func truncated() throws {
         let whole = RecordingFixtures.bytes(RecordingFixtures.everyKind)

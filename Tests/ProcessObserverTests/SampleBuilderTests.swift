@@ -135,4 +135,59 @@ struct SampleBuilderTests {
         let sample = builder.sample([reading], timestampNs: 1, bootNs: 10 * Self.second)
         #expect(sample.processes[0].name == "a\u{FFFD}b")
     }
+
+    /// A cgroup reading built from real-format `cpu.stat` (and `io.stat`) text.
+    static func cgroup(
+        usage: UInt64, user: UInt64, system: UInt64, createdNs: UInt64, memory: UInt64? = nil, tasks: Int? = nil,
+        io: String? = nil
+    ) -> CgroupReading {
+        let text = "usage_usec \(usage)\nuser_usec \(user)\nsystem_usec \(system)\nnice_usec 0\n"
+        return CgroupReading(
+            cpu: CgroupCPUStat(parsing: Array(text.utf8))!, createdNs: createdNs, memoryBytes: memory,
+            taskCount: tasks, io: io.flatMap { CgroupIOStat(parsing: Array($0.utf8)) })
+    }
+
+    @Test("the cgroup's first CPU percent is measured from its creation, the next ones over the interval")
+    func cgroupPercent() throws {
+        var builder = SampleBuilder(clockTicksPerSecond: 100, pageSize: 4096, top: 10)
+        let p = Self.reading(pid: 7, ticks: (0, 0), start: 1000)
+        // Made at 10 s, first look at 12 s with 0.5 s used: 25 % of a core.
+        let first = builder.sample(
+            [p],
+            cgroup: Self.cgroup(
+                usage: 500_000, user: 400_000, system: 100_000, createdNs: 10 * Self.second, memory: 1 << 20,
+                tasks: 3, io: "8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n"),
+            timestampNs: 12 * Self.second, bootNs: 20 * Self.second)
+        #expect(
+            first.cgroup
+                == CgroupTotals(
+                    cpuNanoseconds: 500_000_000, userCPUNanoseconds: 400_000_000, systemCPUNanoseconds: 100_000_000,
+                    cpuPercent: 25, memoryBytes: 1 << 20, taskCount: 3, diskReadBytes: 4096, diskWrittenBytes: 0))
+        // Half a second later, 0.75 s more (one and a half cores busy): 150 %. No memory, pids or io.
+        let second = builder.sample(
+            [p], cgroup: Self.cgroup(usage: 1_250_000, user: 1_000_000, system: 250_000, createdNs: 10 * Self.second),
+            timestampNs: 12 * Self.second + Self.second / 2, bootNs: 21 * Self.second)
+        let totals = try #require(second.cgroup)
+        #expect(totals.cpuNanoseconds == 1_250_000_000)
+        #expect(totals.cpuPercent == 150)
+        #expect(totals.memoryBytes == nil && totals.taskCount == nil)
+        #expect(totals.diskReadBytes == nil && totals.diskWrittenBytes == nil)
+        // A CPU time that went backwards (never expected) reads as none used, and is the new baseline.
+        let third = builder.sample(
+            [p], cgroup: Self.cgroup(usage: 1_000_000, user: 1, system: 2, createdNs: 10 * Self.second),
+            timestampNs: 13 * Self.second, bootNs: 22 * Self.second)
+        #expect(third.cgroup?.cpuPercent == 0)
+        let fourth = builder.sample(
+            [p], cgroup: Self.cgroup(usage: 1_250_000, user: 1, system: 2, createdNs: 10 * Self.second),
+            timestampNs: 14 * Self.second, bootNs: 23 * Self.second)
+        #expect(fourth.cgroup?.cpuPercent == 25)
+    }
+
+    @Test("without a cgroup reading a sample has no cgroup totals")
+    func noCgroup() {
+        var builder = SampleBuilder(clockTicksPerSecond: 100, pageSize: 4096, top: 10)
+        let sample = builder.sample(
+            [Self.reading(pid: 1, ticks: (0, 0), start: 5)], timestampNs: Self.second, bootNs: 10 * Self.second)
+        #expect(sample.cgroup == nil)
+    }
 }

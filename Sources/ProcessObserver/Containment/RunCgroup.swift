@@ -18,13 +18,22 @@ final class RunCgroup: @unchecked Sendable {
     let descriptor: FileDescriptor
     /// `cgroup.events`, kept open: the kernel signals a change of `populated` as `POLLPRI`.
     let events: FileDescriptor
+    /// When the directory was made (`CLOCK_MONOTONIC`): the cgroup's counters start at zero then.
+    /// For an attached cgroup (`observing`): when it was opened, its CPU time then being
+    /// `baselineCPUNs`.
+    let createdNs: UInt64
+    let baselineCPUNs: UInt64
 
-    private init(directory: String, v1Directories: [String: String], descriptor: FileDescriptor, events: FileDescriptor)
-    {
+    private init(
+        directory: String, v1Directories: [String: String], descriptor: FileDescriptor, events: FileDescriptor,
+        baselineCPUNs: UInt64 = 0
+    ) {
         self.directory = directory
         self.v1Directories = v1Directories
         self.descriptor = descriptor
         self.events = events
+        self.createdNs = Clock.monotonicNs()
+        self.baselineCPUNs = baselineCPUNs
     }
 
     /// Creates the next run's cgroup under the owner's directories.
@@ -70,7 +79,10 @@ final class RunCgroup: @unchecked Sendable {
             do {
                 let events = try FileDescriptor.open(
                     FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
-                return RunCgroup(directory: directory, v1Directories: [:], descriptor: descriptor, events: events)
+                let cpu = ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:))
+                return RunCgroup(
+                    directory: directory, v1Directories: [:], descriptor: descriptor, events: events,
+                    baselineCPUNs: (cpu?.usageMicroseconds ?? 0) &* 1000)
             } catch {
                 try? descriptor.close()
                 throw error
@@ -232,6 +244,27 @@ final class RunCgroup: @unchecked Sendable {
         usage.peakMemoryBytes = memory.flatMap { UInt64($0.trimmingNewline) }
         usage.peakProcesses = ProcFS.readText(directory + "/pids.peak").flatMap { Int($0.trimmingNewline) }
         return usage
+    }
+
+    /// The cgroup's own counters now, for a sample (`CgroupTotals` says what each counts): one
+    /// read of `cpu.stat`, and of `memory.current`, `pids.current` and `io.stat` where they
+    /// exist (v2 first, then the v1 memory and pids cgroups). Nil when `cpu.stat` cannot be read.
+    func reading() -> CgroupReading? {
+        guard let cpu = ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:)) else {
+            return nil
+        }
+        /// The number in the v2 file, else in the v1 file of the run's cgroup of `controller`.
+        func counter(_ v2: String, _ controller: String, _ v1: String) -> UInt64? {
+            let bytes =
+                ProcFS.readFile(directory + "/" + v2)
+                ?? v1Directories[controller].flatMap { ProcFS.readFile($0 + "/" + v1) }
+            return bytes.flatMap { ProcText.fields($0[...]).first.flatMap(ProcText.unsigned) }
+        }
+        return CgroupReading(
+            cpu: cpu, createdNs: createdNs, baselineCPUNs: baselineCPUNs,
+            memoryBytes: counter("memory.current", "memory", "memory.usage_in_bytes"),
+            taskCount: counter("pids.current", "pids", "pids.current").flatMap { Int(exactly: $0) },
+            io: ProcFS.readFile(directory + "/io.stat").flatMap(CgroupIOStat.init(parsing:)))
     }
 
     /// `populated` from the text of a `cgroup.events` file.

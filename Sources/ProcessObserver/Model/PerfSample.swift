@@ -1,4 +1,5 @@
-/// One periodic look at the observed tree's resource use, read from `/proc`.
+/// One periodic look at the observed tree's resource use, read from `/proc`, with the run
+/// cgroup's own counters when the run has one.
 public struct PerfSample: Sendable, Hashable {
     /// One process of the tree in this sample.
     public struct Process: Sendable, Hashable {
@@ -44,11 +45,15 @@ public struct PerfSample: Sendable, Hashable {
     public var totalRSSBytes: UInt64
     public var totalDiskReadBytesPerSecond: Double?
     public var totalDiskWrittenBytesPerSecond: Double?
+    /// The run cgroup's own counters at this look; nil without a run cgroup (process-group
+    /// containment, an attached process) or when its `cpu.stat` could not be read.
+    public var cgroup: CgroupTotals?
 
     public init(
         processes: [Process], processCount: Int, totalCPUPercent: Double, totalRSSBytes: UInt64,
-        totalDiskReadBytesPerSecond: Double?, totalDiskWrittenBytesPerSecond: Double?
+        totalDiskReadBytesPerSecond: Double?, totalDiskWrittenBytesPerSecond: Double?, cgroup: CgroupTotals? = nil
     ) {
+        self.cgroup = cgroup
         self.processes = processes
         self.processCount = processCount
         self.totalCPUPercent = totalCPUPercent

@@ -263,6 +263,19 @@ extension JSONBuilder {
         member("total_rss_bytes", sample.totalRSSBytes)
         if let r = sample.totalDiskReadBytesPerSecond { member("total_disk_read_bytes_per_sec", r) }
         if let w = sample.totalDiskWrittenBytesPerSecond { member("total_disk_written_bytes_per_sec", w) }
+        if let cgroup = sample.cgroup {
+            key("cgroup_totals")
+            beginObject()
+            member("cpu_ns", cgroup.cpuNanoseconds)
+            member("user_cpu_ns", cgroup.userCPUNanoseconds)
+            member("system_cpu_ns", cgroup.systemCPUNanoseconds)
+            member("cpu_pct", cgroup.cpuPercent)
+            if let m = cgroup.memoryBytes { member("memory_bytes", m) }
+            if let t = cgroup.taskCount { member("task_count", t) }
+            if let r = cgroup.diskReadBytes { member("disk_read_bytes", r) }
+            if let w = cgroup.diskWrittenBytes { member("disk_written_bytes", w) }
+            endObject()
+        }
     }
 
     mutating func profile(_ profile: RunProfile) {

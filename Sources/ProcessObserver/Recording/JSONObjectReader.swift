@@ -158,7 +158,19 @@ struct JSONObjectReader {
             processes: processes, processCount: try int("process_count"), totalCPUPercent: try double("total_cpu_pct"),
             totalRSSBytes: try int("total_rss_bytes"),
             totalDiskReadBytesPerSecond: try optionalDouble("total_disk_read_bytes_per_sec"),
-            totalDiskWrittenBytesPerSecond: try optionalDouble("total_disk_written_bytes_per_sec"))
+            totalDiskWrittenBytesPerSecond: try optionalDouble("total_disk_written_bytes_per_sec"),
+            cgroup: try value("cgroup_totals").map { (v) throws(DecodingFailure) in
+                try JSONObjectReader(v, member: "cgroup_totals").cgroupTotals()
+            })
+    }
+
+    /// The `cgroup_totals` object of a sample.
+    func cgroupTotals() throws(DecodingFailure) -> CgroupTotals {
+        CgroupTotals(
+            cpuNanoseconds: try int("cpu_ns"), userCPUNanoseconds: try int("user_cpu_ns"),
+            systemCPUNanoseconds: try int("system_cpu_ns"), cpuPercent: try double("cpu_pct"),
+            memoryBytes: try optionalInt("memory_bytes"), taskCount: try optionalInt("task_count"),
+            diskReadBytes: try optionalInt("disk_read_bytes"), diskWrittenBytes: try optionalInt("disk_written_bytes"))
     }
 
     /// `JSONBuilder.profile` (`avg_cpu` is derived from the others, so not read).

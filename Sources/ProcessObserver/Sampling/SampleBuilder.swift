@@ -4,6 +4,18 @@ struct ProcessReading: Sendable, Hashable {
     var io: ProcIO?
 }
 
+/// The run's cgroup as read at one look (`RunCgroup.reading()`), and when it was made.
+struct CgroupReading: Sendable, Hashable {
+    var cpu: CgroupCPUStat
+    /// `CLOCK_MONOTONIC` at the cgroup's creation (an attached cgroup's: when it was opened) and
+    /// its CPU time then (0 for a new one): the baseline of its first CPU percent.
+    var createdNs: UInt64
+    var baselineCPUNs: UInt64 = 0
+    var memoryBytes: UInt64?
+    var taskCount: Int?
+    var io: CgroupIOStat?
+}
+
 /// Turns successive looks at the tree into `PerfSample`s: keeps each pid's previous counters
 /// (its baseline) and derives CPU percent and disk rates from the differences.
 ///
@@ -13,6 +25,9 @@ struct ProcessReading: Sendable, Hashable {
 /// time changes (the pid was reused by a new process) or when its `io` could not be read; a pid
 /// missing from a look loses its baseline. On a first look the CPU percent is measured from the
 /// process's start (`stat` `starttime`, on `CLOCK_BOOTTIME`), and the disk rates are absent.
+///
+/// The run's cgroup, when there is one, keeps one baseline of its own (its CPU time and the
+/// look's time); its first CPU percent is measured from the cgroup's creation.
 struct SampleBuilder: Sendable {
     struct Baseline: Sendable, Hashable {
         var startTime: UInt64
@@ -26,6 +41,8 @@ struct SampleBuilder: Sendable {
     /// How many processes a sample lists; the totals cover all.
     let top: Int
     private(set) var baselines: [Int32: Baseline] = [:]
+    /// The cgroup's CPU time (ns) and the time of the look that read it.
+    private(set) var cgroupBaseline: (cpuNs: UInt64, timestampNs: UInt64)?
 
     init(clockTicksPerSecond: UInt64 = ProcFS.clockTicksPerSecond, pageSize: UInt64 = ProcFS.pageSize, top: Int) {
         self.clockTicksPerSecond = max(1, clockTicksPerSecond)
@@ -34,8 +51,11 @@ struct SampleBuilder: Sendable {
     }
 
     /// The sample for one look taken at `timestampNs` (`CLOCK_MONOTONIC`, the time base of every
-    /// rate) and `bootNs` (`CLOCK_BOOTTIME` at the same moment, compared with start times only).
-    mutating func sample(_ readings: [ProcessReading], timestampNs: UInt64, bootNs: UInt64) -> PerfSample {
+    /// rate) and `bootNs` (`CLOCK_BOOTTIME` at the same moment, compared with start times only),
+    /// with the run cgroup's counters read at the same look, if any.
+    mutating func sample(
+        _ readings: [ProcessReading], cgroup: CgroupReading? = nil, timestampNs: UInt64, bootNs: UInt64
+    ) -> PerfSample {
         var processes: [PerfSample.Process] = []
         processes.reserveCapacity(readings.count)
         var next: [Int32: Baseline] = [:]
@@ -82,7 +102,26 @@ struct SampleBuilder: Sendable {
         if processes.count > top { processes.removeSubrange(top...) }
         return PerfSample(
             processes: processes, processCount: count, totalCPUPercent: totalCPU, totalRSSBytes: totalRSS,
-            totalDiskReadBytesPerSecond: totalRead, totalDiskWrittenBytesPerSecond: totalWritten)
+            totalDiskReadBytesPerSecond: totalRead, totalDiskWrittenBytesPerSecond: totalWritten,
+            cgroup: cgroup.map { totals($0, timestampNs: timestampNs) })
+    }
+
+    /// The cgroup's totals, its CPU percent over the time since the previous look that read it
+    /// (the first: since its creation). A CPU time that went backwards (never expected) reads as
+    /// no CPU used.
+    private mutating func totals(_ reading: CgroupReading, timestampNs: UInt64) -> CgroupTotals {
+        let cpuNs = reading.cpu.usageMicroseconds &* 1000
+        let (beforeNs, sinceNs) =
+            cgroupBaseline.map { ($0.cpuNs, $0.timestampNs) } ?? (reading.baselineCPUNs, reading.createdNs)
+        cgroupBaseline = (cpuNs, timestampNs)
+        let seconds = timestampNs > sinceNs ? Double(timestampNs - sinceNs) / 1e9 : 0
+        let used = cpuNs >= beforeNs ? Double(cpuNs - beforeNs) / 1e9 : 0
+        return CgroupTotals(
+            cpuNanoseconds: cpuNs, userCPUNanoseconds: reading.cpu.userMicroseconds &* 1000,
+            systemCPUNanoseconds: reading.cpu.systemMicroseconds &* 1000,
+            cpuPercent: seconds > 0 ? used / seconds * 100 : 0, memoryBytes: reading.memoryBytes,
+            taskCount: reading.taskCount, diskReadBytes: reading.io?.readBytes,
+            diskWrittenBytes: reading.io?.writtenBytes)
     }
 
     /// Bytes per second; nil if the counter went backwards (it never should: then the baseline

@@ -11,8 +11,10 @@
 ///
 /// With a run cgroup, the members are the cgroup's processes (and its nested cgroups'), root
 /// first: a descendant that was re-parented away from the root (a daemon, a `setsid` escapee)
-/// is still sampled, and the series lasts as long as the run does. Without one, the members are
-/// the root's live descendants (`ProcessTree`).
+/// is still sampled, and the series lasts as long as the run does; each sample also carries the
+/// cgroup's own counters (`CgroupTotals`), read right after the members' `/proc` files. Without
+/// one, the members are the root's live descendants (`ProcessTree`) and `PerfSample.cgroup` is
+/// nil.
 final class Sampler: @unchecked Sendable {
     private let rootProcessID: Int32
     private let cgroup: RunCgroup?
@@ -108,7 +110,8 @@ final class Sampler: @unchecked Sendable {
             }
             if !members.isEmpty {
                 let readings = members.map { ProcessReading(stat: $0, io: ProcFS.io($0.processID)) }
-                let sample = builder.sample(readings, timestampNs: timestampNs, bootNs: bootNs)
+                let sample = builder.sample(
+                    readings, cgroup: cgroup?.reading(), timestampNs: timestampNs, bootNs: bootNs)
                 hub.publish(
                     ObserverEvent(
                         timestampNs: timestampNs, category: .lifecycle, processID: rootProcessID,

@@ -108,7 +108,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     for sm in rm.scope_metrics:
                         for m in sm.metrics:
                             points = m.gauge.data_points if m.HasField("gauge") else m.sum.data_points
-                            state["metrics"].append({"name": m.name, "unit": m.unit, "points": len(points)})
+                            values = [p.as_double if p.HasField("as_double") else p.as_int for p in points]
+                            state["metrics"].append({"name": m.name, "unit": m.unit, "points": len(points),
+                                                     "values": values,
+                                                     "monotonic": m.HasField("sum") and m.sum.is_monotonic})
             dump()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
