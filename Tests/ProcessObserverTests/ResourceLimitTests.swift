@@ -43,6 +43,49 @@ struct ResourceLimitTests {
         #expect(result.status == .exited(code: 2))
     }
 
+    /// The `limit` events of `events`, each with how long before the root's `exited` it came.
+    private func limitsBeforeExit(_ events: [ObserverEvent]) throws -> [(LimitReached, UInt64)] {
+        let exited = try #require(events.first { if case .exited = $0.kind { true } else { false } })
+        return events.compactMap { event in
+            guard case .limit(let limit) = event.kind else { return nil }
+            return (limit, exited.timestampNs - min(exited.timestampNs, event.timestampNs))
+        }
+    }
+
+    @Test("an OOM kill of a child is a limit event as it happens, while the root runs on; the root is not OOM-killed")
+    func oomAsItHappens() throws {
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "perl -e '$x = q(a) x (256 * 1024 * 1024)'; sleep 0.6; exit 0"],
+            standardError: .null, timeout: .seconds(30))
+        process.limits = ResourceLimits(memoryBytes: 64 << 20)
+        let events = process.withObserver(.lifecycle())
+        let result = try process.run()
+        #expect(result.status == .exited(code: 0))
+        #expect(!result.profile.killedByOOM)
+        let all = events.collect()
+        #expect(all.map(\.kind.name) == ["started", "limit", "exited", "profile"])
+        let limits = try limitsBeforeExit(all)
+        #expect(limits.map(\.0) == [LimitReached(resource: .memory, count: 1, limit: 64 << 20)])
+        // Published when the kernel killed, not when the run ended 0.6 s later.
+        #expect(limits.allSatisfy { $0.1 >= 300_000_000 }, "\(limits.map(\.1))")
+    }
+
+    @Test("a refused fork is a limit event as it happens, while the root runs on")
+    func pidsAsItHappens() throws {
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "(for i in 1 2 3 4; do sleep 0.8 & done) 2>/dev/null; sleep 0.6"],
+            standardError: .null, timeout: .seconds(30))
+        process.limits = ResourceLimits(processCount: 3)
+        let events = process.withObserver(.lifecycle())
+        let result = try process.run()
+        #expect(result.status == .exited(code: 0))
+        let limits = try limitsBeforeExit(events.collect())
+        // sh, the subshell and one sleep fill the three slots; the subshell's next fork fails and
+        // it gives up.
+        #expect(limits.map(\.0) == [LimitReached(resource: .pids, count: 1, limit: 3)])
+        #expect(limits.allSatisfy { $0.1 >= 300_000_000 }, "\(limits.map(\.1))")
+    }
+
     @Test("a CPU limit is written as the run's CFS quota over a 100 ms period")
     func cpu() throws {
         let layout = CgroupLayout.current()

@@ -113,6 +113,9 @@ int obs_epoll_del(int epfd, int fd);
 /// Waits; writes the ready descriptors to ready[]. Returns their count or -errno.
 int obs_epoll_wait(int epfd, int *ready, int max, int timeout_ms);
 
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) → fd or -errno (a cgroup v1 memory OOM notification).
+int obs_eventfd(void);
+
 /// pthread_setname_np, which Swift cannot see without _GNU_SOURCE.
 int obs_set_thread_name(pthread_t thread, const char *name);
 #endif

@@ -18,6 +18,12 @@ extension Syscall {
         _ = try valueOrNegatedErrno(obs_epoll_add(epoll.rawValue, fd.rawValue, 1))
     }
 
+    /// A close-on-exec, non-blocking eventfd, for the cgroup v1 memory controller's OOM
+    /// notification (`cgroup.event_control`). Backed by `eventfd(2)` (through the C shim).
+    static func eventFD() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try valueOrNegatedErrno(obs_eventfd()))
+    }
+
     /// Stops watching `fd`. Backed by `epoll_ctl(2)`.
     static func epollRemove(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
         _ = try valueOrNegatedErrno(obs_epoll_del(epoll.rawValue, fd.rawValue))

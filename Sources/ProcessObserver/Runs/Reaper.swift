@@ -36,23 +36,31 @@ final class Reaper: @unchecked Sendable {
     /// its deadlines count.
     func watch(_ session: RunSession) {
         add(session, session.firstWatched)
+        for watch in session.limitWatches { add(session, watch.fd, priority: watch.kind == .interfaceFile) }
         poke()
     }
 
     /// Adds `fd` to the set; a `cgroup.events` whose change came before it joined is seen at
     /// once: kernfs reports `EPOLLPRI` for every change since the descriptor's last read, and the
     /// session reads it now.
-    private func add(_ session: RunSession, _ fd: FileDescriptor) {
+    private func add(_ session: RunSession, _ fd: FileDescriptor, priority: Bool? = nil) {
         let pidfd = session.root.pidfd == fd
+        let priority = priority ?? !pidfd
         lock.withLock { sessions[fd.rawValue] = session }
         do {
-            if pidfd { try Syscall.epollAdd(epoll, fd) } else { try Syscall.epollAddPriority(epoll, fd) }
+            if priority { try Syscall.epollAddPriority(epoll, fd) } else { try Syscall.epollAdd(epoll, fd) }
         } catch {
             preconditionFailure(
-                "epoll_ctl(EPOLL_CTL_ADD) of \(pidfd ? "a pidfd" : "cgroup.events") failed: "
+                "epoll_ctl(EPOLL_CTL_ADD) of \(pidfd ? "a pidfd" : "a cgroup file") failed: "
                     + ErrnoName.name(of: error.rawValue))
         }
-        if !pidfd { handle(session, fd) }
+        if !pidfd && session.limitWatches.allSatisfy({ $0.fd != fd }) { handle(session, fd) }
+    }
+
+    /// Every descriptor of `session` leaves the set: it is closing.
+    private func removeAll(of session: RunSession) {
+        let fds = lock.withLock { sessions.filter { $0.value === session }.map(\.key) }
+        for fd in fds { remove(FileDescriptor(rawValue: fd)) }
     }
 
     private func remove(_ fd: FileDescriptor) {
@@ -73,7 +81,7 @@ final class Reaper: @unchecked Sendable {
             if !pidfd { remove(fd) }
             add(session, next)
         case .finish:
-            if !pidfd { remove(fd) }
+            removeAll(of: session)
             session.finish()
         }
     }
@@ -84,18 +92,19 @@ final class Reaper: @unchecked Sendable {
     private func loop() {
         while true {
             let now = Clock.monotonicNs()
-            let (next, stopping): (UInt64?, [(Int32, RunSession)]) = lock.withLock {
+            let (next, stopping): (UInt64?, [RunSession]) = lock.withLock {
                 var next: UInt64?
-                var stopping: [(Int32, RunSession)] = []
-                for (fd, session) in sessions {
+                var stopping: [RunSession] = []
+                var seen = Set<ObjectIdentifier>()
+                for session in sessions.values where seen.insert(ObjectIdentifier(session)).inserted {
                     let tick = session.tick(now: now)
                     if let n = tick.next { next = min(next ?? n, n) }
-                    if tick.stop { stopping.append((fd, session)) }
+                    if tick.stop { stopping.append(session) }
                 }
                 return (next, stopping)
             }
-            for (fd, session) in stopping {
-                remove(FileDescriptor(rawValue: fd))
+            for session in stopping {
+                removeAll(of: session)
                 session.finish()
             }
             let timeoutMs = next.map { Int32(clamping: ($0 - min($0, now) + 999_999) / 1_000_000) } ?? -1

@@ -29,6 +29,8 @@ final class RunSession: @unchecked Sendable {
     /// An attached cgroup's usage when observing began: its profile has what the tree used while
     /// observed, not since the cgroup was made.
     private let usageAtStart: TreeUsage?
+    /// Ready when a limit counter of the run's cgroup changes (only for the limits it has).
+    let limitWatches: [LimitWatch]
 
     private let lock = ConditionLock()
     /// The root has exited (child: reaped; attached process: its pidfd said so).
@@ -49,6 +51,11 @@ final class RunSession: @unchecked Sendable {
     private var stopRequested = false
     private var finishing = false
     private var closed = false
+    /// The limit counters already published as `limit` events.
+    private var reportedLimits = LimitEvents()
+    /// When to read the limit counters again after a v1 OOM notification, which comes before
+    /// the kill is counted.
+    private var limitRechecks: [UInt64] = []
 
     init(
         launched: LaunchedRun, scope: ProcessScope?, end: RunEnd = .lastProcessExits,
@@ -67,6 +74,7 @@ final class RunSession: @unchecked Sendable {
         self.deadline = timeout.map { launched.startNs + nanoseconds($0) }
         self.graceNs = nanoseconds(grace)
         if case .cgroup(let cgroup) = launched.root { usageAtStart = cgroup.usage() } else { usageAtStart = nil }
+        limitWatches = scope?.cgroup.map { LimitWatch.open(for: $0, limits: limits) } ?? []
         let sampled: RunCgroup? =
             switch launched.root {
             case .cgroup(let cgroup): cgroup
@@ -94,6 +102,9 @@ final class RunSession: @unchecked Sendable {
         captures.1?.start()
         sampler?.start()
         Reaper.shared.watch(self)
+        // A limit the run hit before its watches were in the reaper's set (a fork refused in the
+        // child's first millisecond) gave them no change to signal.
+        if !limitWatches.isEmpty { publishLimitChanges(at: Clock.monotonicNs()) }
     }
 
     var processID: Int32 { root.processID }
@@ -156,9 +167,16 @@ final class RunSession: @unchecked Sendable {
     /// Called by the reaper thread: signals what is due, and returns the next deadline and
     /// whether `stop()` asks for the session to close now.
     func tick(now: UInt64) -> (next: UInt64?, stop: Bool) {
-        lock.withLock {
+        let recheck = lock.withLock {
+            let due = limitRechecks.contains { $0 <= now }
+            limitRechecks.removeAll { $0 <= now }
+            return due
+        }
+        if recheck { publishLimitChanges(at: now) }
+        return lock.withLock {
             let stop = stopRequested && !finishing
-            guard canSignal, let scope else { return (nil, stop) }
+            let recheckAt = limitRechecks.min()
+            guard canSignal, let scope else { return (recheckAt, stop) }
             if let d = deadline, now >= d {
                 deadline = nil
                 timedOut = true
@@ -173,7 +191,26 @@ final class RunSession: @unchecked Sendable {
                 killed = true
                 scope.kill()
             }
-            return ([deadline, killAt].compactMap { $0 }.min(), stop)
+            return ([deadline, killAt, recheckAt].compactMap { $0 }.min(), stop)
+        }
+    }
+
+    /// Publishes a `limit` event for each resource whose counter grew since the last one (its
+    /// `count` is the growth), at `ns`.
+    private func publishLimitChanges(at ns: UInt64) {
+        guard let cgroup = scope?.cgroup, !limits.isUnlimited else { return }
+        let grown: LimitEvents = lock.withLock {
+            let now = cgroup.limitEvents()
+            let grown = LimitEvents(
+                oomKills: max(0, now.oomKills - reportedLimits.oomKills),
+                processLimitHits: max(0, now.processLimitHits - reportedLimits.processLimitHits))
+            reportedLimits.oomKills = max(now.oomKills, reportedLimits.oomKills)
+            reportedLimits.processLimitHits = max(now.processLimitHits, reportedLimits.processLimitHits)
+            return grown
+        }
+        for reached in Self.reached(grown, limits) {
+            hub?.publish(
+                ObserverEvent(timestampNs: ns, category: .lifecycle, processID: root.processID, kind: .limit(reached)))
         }
     }
 
@@ -242,6 +279,15 @@ final class RunSession: @unchecked Sendable {
             }
             return .finish
         default:
+            if let watch = limitWatches.first(where: { $0.fd == fd }) {
+                watch.rearm()
+                let now = Clock.monotonicNs()
+                publishLimitChanges(at: now)
+                if watch.kind == .oomEventFD {
+                    lock.withLock { limitRechecks += [now + 20_000_000, now + 200_000_000] }
+                }
+                return .keep
+            }
             return treeIsGone() ? .finish : .keep
         }
     }
@@ -311,11 +357,10 @@ final class RunSession: @unchecked Sendable {
         let treeEndNs = Clock.monotonicNs()
         let pid = root.processID
         let owned = scope?.cgroup
+        // What the watches have not said yet (a change seen only now, or no watch here).
+        publishLimitChanges(at: treeEndNs)
+        for watch in limitWatches { try? watch.fd.close() }
         let limitEvents = owned?.limitEvents() ?? LimitEvents()
-        for reached in Self.reached(limitEvents, limits) {
-            hub?.publish(
-                ObserverEvent(timestampNs: treeEndNs, category: .lifecycle, processID: pid, kind: .limit(reached)))
-        }
         let status: ExitStatus
         switch root {
         case .child: status = ExitStatus(waitStatus: end.status)

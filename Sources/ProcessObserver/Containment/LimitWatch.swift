@@ -1,0 +1,77 @@
+import SystemPackage
+
+/// A descriptor that becomes ready when one of a run's limit counters changes, so a `limit`
+/// event is published as the kernel enforces the limit, not when the run ends.
+///
+/// Two kinds: a cgroup interface file (`memory.events` and `pids.events` of v2, `pids.events` of
+/// v1), which kernfs signals as `EPOLLPRI` once per change and per read of the open file; and,
+/// for the v1 memory controller, which has no such file, an eventfd registered through
+/// `cgroup.event_control` on `memory.oom_control`, readable when the cgroup runs out of memory
+/// (before the OOM killer has counted its kill: the run reads the counters again shortly after).
+struct LimitWatch: Sendable {
+    enum Kind: Sendable {
+        case interfaceFile
+        case oomEventFD
+    }
+
+    let fd: FileDescriptor
+    let kind: Kind
+
+    /// Re-arms the descriptor: reads the file through it, or drains the eventfd.
+    func rearm() {
+        switch kind {
+        case .interfaceFile:
+            var buffer = [UInt8](repeating: 0, count: 512)
+            _ = try? buffer.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: 0, into: $0) }
+        case .oomEventFD:
+            Syscall.drainWakeups(fd)
+        }
+    }
+
+    /// The watches for the limits a run has: none for a resource without a limit.
+    static func open(for cgroup: RunCgroup, limits: ResourceLimits) -> [LimitWatch] {
+        var watches: [LimitWatch] = []
+        func file(_ path: String) {
+            guard Syscall.exists(path),
+                let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            else { return }
+            let watch = LimitWatch(fd: fd, kind: .interfaceFile)
+            watch.rearm()
+            watches.append(watch)
+        }
+        if limits.memoryBytes != nil {
+            if Syscall.exists(cgroup.directory + "/memory.events") {
+                file(cgroup.directory + "/memory.events")
+            } else if let v1 = cgroup.v1Directories["memory"], let watch = oomEventFD(v1) {
+                watches.append(watch)
+            }
+        }
+        if limits.processCount != nil {
+            for directory in [cgroup.directory] + (cgroup.v1Directories["pids"].map { [$0] } ?? []) {
+                file(directory + "/pids.events")
+            }
+        }
+        return watches
+    }
+
+    /// cgroup v1: `"<eventfd> <fd of memory.oom_control>"` written to `cgroup.event_control`.
+    private static func oomEventFD(_ directory: String) -> LimitWatch? {
+        guard let event = try? Syscall.eventFD() else { return nil }
+        guard
+            let control = try? FileDescriptor.open(
+                FilePath(directory + "/memory.oom_control"), .readOnly, options: [.closeOnExec])
+        else {
+            try? event.close()
+            return nil
+        }
+        defer { try? control.close() }
+        guard
+            (try? Syscall.writeFile(directory + "/cgroup.event_control", "\(event.rawValue) \(control.rawValue)"))
+                != nil
+        else {
+            try? event.close()
+            return nil
+        }
+        return LimitWatch(fd: event, kind: .oomEventFD)
+    }
+}
