@@ -3,11 +3,13 @@ import SystemPackage
 /// A descriptor that becomes ready when one of a run's limit counters changes, so a `limit`
 /// event is published as the kernel enforces the limit, not when the run ends.
 ///
-/// Two kinds: a cgroup interface file (`memory.events` and `pids.events` of v2, `pids.events` of
-/// v1), which kernfs signals as `EPOLLPRI` once per change and per read of the open file; and,
-/// for the v1 memory controller, which has no such file, an eventfd registered through
-/// `cgroup.event_control` on `memory.oom_control`, readable when the cgroup runs out of memory
-/// (before the OOM killer has counted its kill: the run reads the counters again shortly after).
+/// Two kinds: a cgroup v2 interface file (`memory.events`, `pids.events`), which kernfs signals
+/// as `EPOLLPRI` once per change and per read of the open file; and, for the v1 memory
+/// controller, which has no such file, an eventfd registered through `cgroup.event_control` on
+/// `memory.oom_control`, readable when the cgroup runs out of memory (before the OOM killer has
+/// counted its kill: the run reads the counters again shortly after). The v1 `pids.events` is
+/// never signalled (measured here: no `EPOLLPRI` after a refused fork), so a run with a process
+/// limit on a v1 pids controller reads it every `pollIntervalNs` instead (`needsPolling`).
 struct LimitWatch: Sendable {
     enum Kind: Sendable {
         case interfaceFile
@@ -46,12 +48,18 @@ struct LimitWatch: Sendable {
                 watches.append(watch)
             }
         }
-        if limits.processCount != nil {
-            for directory in [cgroup.directory] + (cgroup.v1Directories["pids"].map { [$0] } ?? []) {
-                file(directory + "/pids.events")
-            }
-        }
+        if limits.processCount != nil { file(cgroup.directory + "/pids.events") }
         return watches
+    }
+
+    /// How often a limit no descriptor signals is read.
+    static let pollIntervalNs: UInt64 = 100_000_000
+
+    /// Whether the run's process limit is on a v1 pids controller, whose `pids.events` no
+    /// descriptor signals.
+    static func needsPolling(_ cgroup: RunCgroup, limits: ResourceLimits) -> Bool {
+        limits.processCount != nil && !Syscall.exists(cgroup.directory + "/pids.events")
+            && cgroup.v1Directories["pids"] != nil
     }
 
     /// cgroup v1: `"<eventfd> <fd of memory.oom_control>"` written to `cgroup.event_control`.

@@ -32,12 +32,13 @@ final class Reaper: @unchecked Sendable {
         OSThread.detached(name: "obs-reaper") { [self] in loop() }
     }
 
-    /// Starts watching `session` (its `firstWatched` descriptor), and wakes the thread so that
-    /// its deadlines count.
+    /// Starts watching `session` (its `firstWatched` descriptor, and its limit watches), and wakes
+    /// the thread when the session has a deadline to count (only then: a wake-up per spawn is a
+    /// context switch the spawn path would pay).
     func watch(_ session: RunSession) {
         add(session, session.firstWatched)
         for watch in session.limitWatches { add(session, watch.fd, priority: watch.kind == .interfaceFile) }
-        poke()
+        if session.hasDeadline { poke() }
     }
 
     /// Adds `fd` to the set; a `cgroup.events` whose change came before it joined is seen at

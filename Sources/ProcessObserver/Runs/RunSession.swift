@@ -56,6 +56,8 @@ final class RunSession: @unchecked Sendable {
     /// When to read the limit counters again after a v1 OOM notification, which comes before
     /// the kill is counted.
     private var limitRechecks: [UInt64] = []
+    /// The next read of a limit counter no descriptor signals (v1 pids), while the run lasts.
+    private var nextLimitPoll: UInt64?
 
     init(
         launched: LaunchedRun, scope: ProcessScope?, end: RunEnd = .lastProcessExits,
@@ -75,6 +77,9 @@ final class RunSession: @unchecked Sendable {
         self.graceNs = nanoseconds(grace)
         if case .cgroup(let cgroup) = launched.root { usageAtStart = cgroup.usage() } else { usageAtStart = nil }
         limitWatches = scope?.cgroup.map { LimitWatch.open(for: $0, limits: limits) } ?? []
+        if let cgroup = scope?.cgroup, LimitWatch.needsPolling(cgroup, limits: limits) {
+            nextLimitPoll = launched.startNs + LimitWatch.pollIntervalNs
+        }
         let sampled: RunCgroup? =
             switch launched.root {
             case .cgroup(let cgroup): cgroup
@@ -104,7 +109,7 @@ final class RunSession: @unchecked Sendable {
         Reaper.shared.watch(self)
         // A limit the run hit before its watches were in the reaper's set (a fork refused in the
         // child's first millisecond) gave them no change to signal.
-        if !limitWatches.isEmpty { publishLimitChanges(at: Clock.monotonicNs()) }
+        if !limitWatches.isEmpty || nextLimitPoll != nil { publishLimitChanges(at: Clock.monotonicNs()) }
     }
 
     var processID: Int32 { root.processID }
@@ -164,18 +169,26 @@ final class RunSession: @unchecked Sendable {
         Reaper.shared.poke()
     }
 
+    /// Whether a timeout or a SIGKILL after the grace period is pending.
+    var hasDeadline: Bool { lock.withLock { deadline != nil || killAt != nil || nextLimitPoll != nil } }
+
     /// Called by the reaper thread: signals what is due, and returns the next deadline and
     /// whether `stop()` asks for the session to close now.
     func tick(now: UInt64) -> (next: UInt64?, stop: Bool) {
         let recheck = lock.withLock {
-            let due = limitRechecks.contains { $0 <= now }
+            var due = limitRechecks.contains { $0 <= now }
             limitRechecks.removeAll { $0 <= now }
+            if let poll = nextLimitPoll, poll <= now, !finishing {
+                due = true
+                nextLimitPoll = now + LimitWatch.pollIntervalNs
+            }
+            if finishing { nextLimitPoll = nil }
             return due
         }
         if recheck { publishLimitChanges(at: now) }
         return lock.withLock {
             let stop = stopRequested && !finishing
-            let recheckAt = limitRechecks.min()
+            let recheckAt = (limitRechecks + (nextLimitPoll.map { [$0] } ?? [])).min()
             guard canSignal, let scope else { return (recheckAt, stop) }
             if let d = deadline, now >= d {
                 deadline = nil
