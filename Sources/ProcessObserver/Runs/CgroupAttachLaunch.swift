@@ -63,7 +63,7 @@ extension RunSession {
         do {
             let launched = try CgroupAttachLaunch(cgroup: cgroup).launch()
             let session = RunSession(launched: launched, scope: nil, hub: hub, kernel: kernel)
-            session.begin(launched)
+            session.begin()
             return session
         } catch {
             _ = kernel.stop()

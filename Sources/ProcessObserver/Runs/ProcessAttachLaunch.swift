@@ -60,7 +60,7 @@ extension RunSession {
         do {
             let launched = try ProcessAttachLaunch(processID: pid, kernel: kernel).launch()
             let session = RunSession(launched: launched, scope: nil, hub: hub, kernel: kernel)
-            session.begin(launched)
+            session.begin()
             return session
         } catch {
             _ = kernel.stop()

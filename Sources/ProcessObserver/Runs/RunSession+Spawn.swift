@@ -81,7 +81,7 @@ extension RunSession {
             launched: launched, scope: cgroup.map { .cgroup($0) } ?? .processGroup(launched.root.processID),
             end: process.runEnd, limits: process.limits, hub: hub, kernel: kernel, captures: (captureOut, captureErr),
             timeout: process.timeout, grace: process.terminationGrace)
-        session.begin(launched)
+        session.begin()
         return session
     }
 

@@ -29,6 +29,8 @@ final class RunSession: @unchecked Sendable {
     /// An attached cgroup's usage when observing began: its profile has what the tree used while
     /// observed, not since the cgroup was made.
     private let usageAtStart: TreeUsage?
+    /// The launch's `started` events, published by `begin()`.
+    private let started: [ObserverEvent]
     /// Ready when a limit counter of the run's cgroup changes (only for the limits it has).
     let limitWatches: [LimitWatch]
 
@@ -73,6 +75,7 @@ final class RunSession: @unchecked Sendable {
         self.kernel = kernel
         self.captures = captures
         self.startNs = launched.startNs
+        self.started = launched.started
         self.deadline = timeout.map { launched.startNs + nanoseconds($0) }
         self.graceNs = nanoseconds(grace)
         if case .cgroup(let cgroup) = launched.root { usageAtStart = cgroup.usage() } else { usageAtStart = nil }
@@ -96,13 +99,13 @@ final class RunSession: @unchecked Sendable {
 
     /// Publishes the launch's `started` events, starts delivery, the captures and the sampler,
     /// and hands the session to the reaper. Call once, right after `init`.
-    func begin(_ launched: LaunchedRun) {
+    func begin() {
         if let kernel, let hub {
             let attached: (@Sendable (ExitStatus) -> Void)? =
                 if case .process = root { { [weak self] status in self?.kernelReportedExit(status) } } else { nil }
             kernel.start(hub: hub, rootProcessID: root.processID, onRootExit: attached)
         }
-        for event in launched.started { hub?.publish(event) }
+        for event in started { hub?.publish(event) }
         captures.0?.start()
         captures.1?.start()
         sampler?.start()
@@ -169,7 +172,7 @@ final class RunSession: @unchecked Sendable {
         Reaper.shared.poke()
     }
 
-    /// Whether a timeout or a SIGKILL after the grace period is pending.
+    /// Whether a timeout, a SIGKILL after the grace period or a limit poll is pending.
     var hasDeadline: Bool { lock.withLock { deadline != nil || killAt != nil || nextLimitPoll != nil } }
 
     /// Called by the reaper thread: signals what is due, and returns the next deadline and
