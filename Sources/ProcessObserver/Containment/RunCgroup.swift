@@ -19,21 +19,23 @@ final class RunCgroup: @unchecked Sendable {
     /// `cgroup.events`, kept open: the kernel signals a change of `populated` as `POLLPRI`.
     let events: FileDescriptor
     /// When the directory was made (`CLOCK_MONOTONIC`): the cgroup's counters start at zero then.
-    /// For an attached cgroup (`observing`): when it was opened, its CPU time then being
-    /// `baselineCPUNs`.
+    /// For an attached cgroup (`observing`): when it was opened, its `cpu.stat` then being
+    /// `cpuAtOpen`.
     let createdNs: UInt64
-    let baselineCPUNs: UInt64
+    let cpuAtOpen: CgroupCPUStat?
+    /// The CPU time the counters started from: 0 for a cgroup we made.
+    var baselineCPUNs: UInt64 { (cpuAtOpen?.usageMicroseconds ?? 0) &* 1000 }
 
     private init(
         directory: String, v1Directories: [String: String], descriptor: FileDescriptor, events: FileDescriptor,
-        baselineCPUNs: UInt64 = 0
+        cpuAtOpen: CgroupCPUStat? = nil
     ) {
         self.directory = directory
         self.v1Directories = v1Directories
         self.descriptor = descriptor
         self.events = events
         self.createdNs = Clock.monotonicNs()
-        self.baselineCPUNs = baselineCPUNs
+        self.cpuAtOpen = cpuAtOpen
     }
 
     /// Creates the next run's cgroup under the owner's directories.
@@ -79,10 +81,9 @@ final class RunCgroup: @unchecked Sendable {
             do {
                 let events = try FileDescriptor.open(
                     FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
-                let cpu = ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:))
                 return RunCgroup(
                     directory: directory, v1Directories: [:], descriptor: descriptor, events: events,
-                    baselineCPUNs: (cpu?.usageMicroseconds ?? 0) &* 1000)
+                    cpuAtOpen: cpuStat(directory))
             } catch {
                 try? descriptor.close()
                 throw error
@@ -229,14 +230,9 @@ final class RunCgroup: @unchecked Sendable {
     /// (`pids.peak`, v2 with the pids controller, Linux 6.1+).
     func usage() -> TreeUsage {
         var usage = TreeUsage()
-        for line in (ProcFS.readText(directory + "/cpu.stat") ?? "").split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 2, let value = UInt64(parts[1]) else { continue }
-            switch parts[0] {
-            case "user_usec": usage.userCPUNanoseconds = value * 1000
-            case "system_usec": usage.systemCPUNanoseconds = value * 1000
-            default: break
-            }
+        if let cpu = Self.cpuStat(directory) {
+            usage.userCPUNanoseconds = cpu.userMicroseconds &* 1000
+            usage.systemCPUNanoseconds = cpu.systemMicroseconds &* 1000
         }
         let memory =
             ProcFS.readText(directory + "/memory.peak")
@@ -250,9 +246,7 @@ final class RunCgroup: @unchecked Sendable {
     /// read of `cpu.stat`, and of `memory.current`, `pids.current` and `io.stat` where they
     /// exist (v2 first, then the v1 memory and pids cgroups). Nil when `cpu.stat` cannot be read.
     func reading() -> CgroupReading? {
-        guard let cpu = ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:)) else {
-            return nil
-        }
+        guard let cpu = Self.cpuStat(directory) else { return nil }
         /// The number in the v2 file, else in the v1 file of the run's cgroup of `controller`.
         func counter(_ v2: String, _ controller: String, _ v1: String) -> UInt64? {
             let bytes =
@@ -265,6 +259,11 @@ final class RunCgroup: @unchecked Sendable {
             memoryBytes: counter("memory.current", "memory", "memory.usage_in_bytes"),
             taskCount: counter("pids.current", "pids", "pids.current").flatMap { Int(exactly: $0) },
             io: ProcFS.readFile(directory + "/io.stat").flatMap(CgroupIOStat.init(parsing:)))
+    }
+
+    /// The `cpu.stat` of the cgroup at `directory`; nil when unreadable.
+    static func cpuStat(_ directory: String) -> CgroupCPUStat? {
+        ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:))
     }
 
     /// `populated` from the text of a `cgroup.events` file.
@@ -332,12 +331,14 @@ public struct TreeUsage: Sendable, Hashable {
 
     public init() {}
 
-    /// What was used between `earlier` and this reading, for the cumulative figures; the peaks
-    /// (since the cgroup was made, not since `earlier`) are left out.
-    func since(_ earlier: TreeUsage) -> TreeUsage {
+    /// The CPU used since `earlier` (a `cpu.stat` read before; nil: since the cgroup was made);
+    /// the peaks (since the cgroup was made, not since `earlier`) are left out.
+    func since(_ earlier: CgroupCPUStat?) -> TreeUsage {
         var usage = TreeUsage()
-        usage.userCPUNanoseconds = userCPUNanoseconds - min(userCPUNanoseconds, earlier.userCPUNanoseconds)
-        usage.systemCPUNanoseconds = systemCPUNanoseconds - min(systemCPUNanoseconds, earlier.systemCPUNanoseconds)
+        let user = (earlier?.userMicroseconds ?? 0) &* 1000
+        let system = (earlier?.systemMicroseconds ?? 0) &* 1000
+        usage.userCPUNanoseconds = userCPUNanoseconds - min(userCPUNanoseconds, user)
+        usage.systemCPUNanoseconds = systemCPUNanoseconds - min(systemCPUNanoseconds, system)
         return usage
     }
 }

@@ -36,26 +36,33 @@ final class Reaper: @unchecked Sendable {
     /// the thread when the session has a deadline to count (only then: a wake-up per spawn is a
     /// context switch the spawn path would pay).
     func watch(_ session: RunSession) {
-        add(session, session.firstWatched)
+        if let pidfd = session.root.pidfd {
+            add(session, pidfd, priority: false)
+        } else {
+            addTree(session, session.firstWatched)
+        }
         for watch in session.limitWatches { add(session, watch.fd, priority: watch.kind == .interfaceFile) }
         if session.hasDeadline { poke() }
     }
 
-    /// Adds `fd` to the set; a `cgroup.events` whose change came before it joined is seen at
-    /// once: kernfs reports `EPOLLPRI` for every change since the descriptor's last read, and the
-    /// session reads it now.
-    private func add(_ session: RunSession, _ fd: FileDescriptor, priority: Bool? = nil) {
-        let pidfd = session.root.pidfd == fd
-        let priority = priority ?? !pidfd
+    /// Adds `fd` to the set, for `EPOLLPRI` (a cgroup interface file) or `EPOLLIN`.
+    private func add(_ session: RunSession, _ fd: FileDescriptor, priority: Bool) {
         lock.withLock { sessions[fd.rawValue] = session }
         do {
             if priority { try Syscall.epollAddPriority(epoll, fd) } else { try Syscall.epollAdd(epoll, fd) }
         } catch {
             preconditionFailure(
-                "epoll_ctl(EPOLL_CTL_ADD) of \(pidfd ? "a pidfd" : "a cgroup file") failed: "
+                "epoll_ctl(EPOLL_CTL_ADD) of \(priority ? "a cgroup file" : "a pidfd or eventfd") failed: "
                     + ErrnoName.name(of: error.rawValue))
         }
-        if !pidfd && session.limitWatches.allSatisfy({ $0.fd != fd }) { handle(session, fd) }
+    }
+
+    /// Adds a tree's `cgroup.events`; a change that came before it joined is seen at once:
+    /// kernfs reports `EPOLLPRI` for every change since the descriptor's last read, and the
+    /// session reads it now.
+    private func addTree(_ session: RunSession, _ events: FileDescriptor) {
+        add(session, events, priority: true)
+        handle(session, events)
     }
 
     /// Every descriptor of `session` leaves the set: it is closing.
@@ -80,7 +87,7 @@ final class Reaper: @unchecked Sendable {
             break
         case .watch(let next):
             if !pidfd { remove(fd) }
-            add(session, next)
+            addTree(session, next)
         case .finish:
             removeAll(of: session)
             session.finish()

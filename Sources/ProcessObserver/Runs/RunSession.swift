@@ -26,9 +26,6 @@ final class RunSession: @unchecked Sendable {
     private let captures: (OutputCapture?, OutputCapture?)
     private let startNs: UInt64
     private let graceNs: UInt64
-    /// An attached cgroup's usage when observing began: its profile has what the tree used while
-    /// observed, not since the cgroup was made.
-    private let usageAtStart: TreeUsage?
     /// The launch's `started` events, published by `begin()`.
     private let started: [ObserverEvent]
     /// Ready when a limit counter of the run's cgroup changes (only for the limits it has).
@@ -78,7 +75,6 @@ final class RunSession: @unchecked Sendable {
         self.started = launched.started
         self.deadline = timeout.map { launched.startNs + nanoseconds($0) }
         self.graceNs = nanoseconds(grace)
-        if case .cgroup(let cgroup) = launched.root { usageAtStart = cgroup.usage() } else { usageAtStart = nil }
         limitWatches = scope?.cgroup.map { LimitWatch.open(for: $0, limits: limits) } ?? []
         if let cgroup = scope?.cgroup, LimitWatch.needsPolling(cgroup, limits: limits) {
             nextLimitPoll = launched.startNs + LimitWatch.pollIntervalNs
@@ -181,11 +177,10 @@ final class RunSession: @unchecked Sendable {
         let recheck = lock.withLock {
             var due = limitRechecks.contains { $0 <= now }
             limitRechecks.removeAll { $0 <= now }
-            if let poll = nextLimitPoll, poll <= now, !finishing {
+            if let poll = nextLimitPoll, poll <= now {
                 due = true
                 nextLimitPoll = now + LimitWatch.pollIntervalNs
             }
-            if finishing { nextLimitPoll = nil }
             return due
         }
         if recheck { publishLimitChanges(at: now) }
@@ -398,7 +393,8 @@ final class RunSession: @unchecked Sendable {
         let tree: TreeUsage?
         switch root {
         case .cgroup(let observed):
-            tree = usageAtStart.map { observed.usage().since($0) }
+            // What the tree used while observed, not since the cgroup was made.
+            tree = observed.usage().since(observed.cpuAtOpen)
             observed.release()
         default: tree = owned?.usage()
         }
