@@ -12,10 +12,13 @@
 
 typedef struct { int counter; } obs_atomic_t;
 
+struct mm_struct;
+
 struct signal_struct {
     obs_atomic_t live;
     unsigned int flags;
     int group_exit_code;
+    struct mm_struct *oom_mm; /* set once the OOM killer chose this group (mark_oom_victim) */
 } __attribute__((preserve_access_index));
 
 /* The path-walk structures (bpf/obs_path.bpf.h). d_name and f_path sit in anonymous unions on

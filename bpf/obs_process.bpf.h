@@ -238,6 +238,11 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
         r.status = BPF_CORE_READ(task, signal, group_exit_code);
     else
         r.status = BPF_CORE_READ(task, group_leader, exit_code);
+    /* Which process the OOM killer chose is known here only: memory.events counts kills, and
+     * the tracepoint that names the victim (oom:mark_victim) fires in the allocating task. */
+    struct signal_struct *sig = BPF_CORE_READ(task, signal);
+    if (bpf_core_field_exists(sig->oom_mm) && BPF_CORE_READ(sig, oom_mm))
+        r.flags = OBS_EXIT_OOM_KILLED;
     send(&r, OBS_EXIT_REC_SIZE);
     return 0;
 }

@@ -139,13 +139,13 @@ public struct OTLPRunMapper: Sendable {
                 live[e.processID] = span
             }
             log(e, "process.exec", ns, attributes, failed: !exec.result.succeeded)
-        case .exit(let status):
-            log(e, "process.exit", ns, Self.exit(status))
-            end(e.processID, at: ns, status: status)
-        case .exited(let status):
-            runStatus = status
-            log(e, "process.exited", ns, Self.exit(status))
-            if live[e.processID] != nil { end(e.processID, at: ns, status: status) }
+        case .exit(let processEnd):
+            log(e, "process.exit", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
+            end(e.processID, at: ns, status: processEnd.status)
+        case .exited(let processEnd):
+            runStatus = processEnd.status
+            log(e, "process.exited", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
+            if live[e.processID] != nil { end(e.processID, at: ns, status: processEnd.status) }
         case .profile(let profile):
             runStatus = runStatus ?? profile.status
             runAttributes += Self.profile(profile)
@@ -251,7 +251,7 @@ public struct OTLPRunMapper: Sendable {
         span.kind = .internal
         span.startTimeUnixNano = start
         span.endTimeUnixNano = max(ns, start)
-        span.attributes = runAttributes + (runStatus.map(Self.exit) ?? [])
+        span.attributes = runAttributes + (runStatus.map { Self.exit($0) } ?? [])
         span.status = Self.status(runStatus)
         ready.spans.append(span)
     }
@@ -298,14 +298,15 @@ public struct OTLPRunMapper: Sendable {
         return a
     }
 
-    static func exit(_ status: ExitStatus) -> [KeyValue] {
+    /// `obs.exit.oom_killed` only when the OOM killer ended the process.
+    static func exit(_ status: ExitStatus, killedByOOM: Bool = false) -> [KeyValue] {
         switch status {
         case .exited(let code): [Attribute.int("process.exit.code", code)]
         case .signaled(let signal, let core):
             [
                 Attribute.int("process.exit.code", 128 + signal), Attribute.int("obs.exit.signal", signal),
                 Attribute.bool("obs.exit.core_dumped", core),
-            ]
+            ] + (killedByOOM ? [Attribute.bool("obs.exit.oom_killed", true)] : [])
         }
     }
 

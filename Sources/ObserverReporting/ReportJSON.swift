@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.0"
+    public static let version = "1.1"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -114,6 +114,7 @@ public enum ReportJSON {
             json.member("wall_ns", report.wallNs(of: p))
             json.key("exit") { status(&$0, p.status) }
             json.member("failed", p.failed)
+            json.member("oom_killed", p.killedByOOM)
             json.member("executable", p.executable)
             json.member("argv", strings: p.argv)
             json.key("execs") { json in

@@ -22,6 +22,8 @@ public struct ReportedProcess: Sendable, Hashable {
     public var startSeen: Bool
     public var exitNs: UInt64?
     public var status: ExitStatus?
+    /// The OOM killer ended it (its `exit` or `exited` said so).
+    public var killedByOOM = false
     /// The command line it ran last (its parent's until it execs), and the program.
     public var argv: [String]
     public var executable: String

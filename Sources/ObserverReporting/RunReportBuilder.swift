@@ -40,10 +40,11 @@ public struct RunReportBuilder {
             let index = process(event.processID, parent: nil, at: event.timestampNs, seen: true)
             report.processes[index].argv = started.argv.map(\.string)
             report.processes[index].executable = started.path.string
-        case .exited(let status):
-            report.status = status
+        case .exited(let end):
+            report.status = end.status
             if let index = current[event.processID], report.processes[index].status == nil {
-                report.processes[index].status = status
+                report.processes[index].status = end.status
+                report.processes[index].killedByOOM = end.killedByOOM
                 report.processes[index].exitNs = report.processes[index].exitNs ?? event.timestampNs
             }
         case .profile(let profile):
@@ -78,9 +79,10 @@ public struct RunReportBuilder {
                 report.processes[index].argv = argv.isEmpty ? [exec.path.value.string] : argv
                 report.processes[index].executable = exec.path.value.string
             }
-        case .exit(let status):
+        case .exit(let end):
             let index = known(event.processID, at: event.timestampNs, event: event)
-            report.processes[index].status = status
+            report.processes[index].status = end.status
+            report.processes[index].killedByOOM = end.killedByOOM
             report.processes[index].exitNs = event.timestampNs
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
             _ = known(event.processID, at: event.timestampNs, event: event)

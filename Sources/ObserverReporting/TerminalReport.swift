@@ -174,7 +174,7 @@ public struct TerminalReport {
             if let failedExec = p.failedExec {
                 text += "  (exec \(failedExec.errno!) \(ReportText.cut(failedExec.path, 40)))"
             }
-            exit = Self.shortStatus(p.status)
+            exit = p.killedByOOM ? "OOM" : Self.shortStatus(p.status)
             what = text + "  [\(p.processID)]"
         }
         let columns =

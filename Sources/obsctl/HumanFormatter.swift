@@ -15,6 +15,8 @@ struct HumanFormatter {
     /// `CLOCK_MONOTONIC` when the command was started: time zero of the first column.
     let originNs: UInt64
     let colour: Bool
+    /// The run's memory limit, named when the OOM killer ends a process.
+    var memoryLimit: UInt64? = nil
 
     func line(_ event: ObserverEvent) -> String {
         let elapsed = event.timestampNs >= originNs ? event.timestampNs - originNs : 0
@@ -64,8 +66,8 @@ struct HumanFormatter {
         switch kind {
         case .started(let s):
             return Self.argv(s.argv) + "  [" + Self.quote(s.path.bytes) + "]"
-        case .exited(let status), .exit(let status):
-            return Self.status(status)
+        case .exited(let end), .exit(let end):
+            return Self.status(end.status) + (end.killedByOOM ? " " + Self.byOOMKiller(memoryLimit: memoryLimit) : "")
         case .sample(let sample):
             return Self.sample(sample)
         case .lost(let lost):
@@ -121,6 +123,11 @@ struct HumanFormatter {
         case .signaled(let signal, let core):
             "killed by \(SignalName.of(signal)) (\(signal))" + (core ? ", core dumped" : "")
         }
+    }
+
+    /// "by the OOM killer (memory limit 64 MiB)", after a status's words.
+    static func byOOMKiller(memoryLimit: UInt64?) -> String {
+        "by the OOM killer" + (memoryLimit.map { " (memory limit \(Units.bytes($0)))" } ?? "")
     }
 
     static func result(_ result: SyscallResult) -> String {

@@ -28,7 +28,7 @@ struct RunSummary {
         var lines: [String] = []
         var outcome = given ?? status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
         if p.killedByOOM {
-            outcome += " by the OOM killer" + (memoryLimit.map { " (memory limit \(Units.bytes($0)))" } ?? "")
+            outcome += " " + HumanFormatter.byOOMKiller(memoryLimit: memoryLimit)
         }
         var headline = "obsctl: \(command): \(outcome) after \(Units.seconds(p.wallNanoseconds))"
         if p.timedOut { headline += " (timed out)" }

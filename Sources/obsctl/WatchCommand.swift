@@ -246,7 +246,9 @@ struct WatchCommand: ParsableCommand {
 
         let session = WatchSession(
             output: events, json: options.json,
-            formatter: HumanFormatter(originNs: target.originNs, colour: Self.wantsColour(events)))
+            formatter: HumanFormatter(
+                originNs: target.originNs, colour: Self.wantsColour(events),
+                memoryLimit: limitOptions.limits.memoryBytes))
         let summary = session.run(
             subscriber: target.subscriber, endEarly: target.endEarly,
             idle: {

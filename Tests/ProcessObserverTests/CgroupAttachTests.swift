@@ -97,7 +97,7 @@ struct CgroupAttachTests {
         #expect(opens(of: "out.txt", in: all, scratch: scratch).isEmpty)
         #expect(all.allSatisfy { $0.processID != outside.processID && $0.processID != Syscall.processID() })
         let exits: [Int32: ProcessObserver.ExitStatus] = Dictionary(
-            all.compactMap { event in if case .exit(let status) = event.kind { (event.processID, status) } else { nil }
+            all.compactMap { event in if case .exit(let end) = event.kind { (event.processID, end.status) } else { nil }
             },
             uniquingKeysWith: { first, _ in first })
         #expect(exits[inside.processID] == .exited(code: 7))

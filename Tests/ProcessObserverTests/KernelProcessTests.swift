@@ -54,7 +54,7 @@ extension KernelSuite {
                 .path("/bin/sh"), ["-c", "(exit 7); sh -c 'kill -9 $$'; exit 3"], categories: [.process])
             #expect(result.status == .exited(code: 3))
             let exits = events.compactMap { e -> ProcessObserver.ExitStatus? in
-                if case .exit(let s) = e.kind { s } else { nil }
+                if case .exit(let end) = e.kind { end.status } else { nil }
             }
             #expect(exits.contains(.signaled(signal: 9, coreDumped: false)))
             #expect(exits.last == .exited(code: 3))

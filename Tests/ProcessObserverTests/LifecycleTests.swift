@@ -13,8 +13,8 @@ struct LifecycleTests {
         let all = events.collect()
         #expect(all.map(\.kind.name) == ["started", "exited", "profile"])
         #expect(all.map(\.seq) == [1, 2, 3])
-        guard case .exited(let status) = all[1].kind else { Issue.record("no exit"); return }
-        #expect(status.code == 3)
+        guard case .exited(let end) = all[1].kind else { Issue.record("no exit"); return }
+        #expect(end == ProcessEnd(.exited(code: 3), killedByOOM: false))
         guard case .profile(let profile) = all[2].kind else { Issue.record("no profile"); return }
         #expect(profile.exitCode == 3)
         #expect(profile.signal == nil)

@@ -41,8 +41,12 @@ import Testing
 
         static let wellFormed: [(String, [UInt8], String, any Hashable & Sendable)] = [
             ("fork", F.fork(), "fork", Fork(childProcessID: 4242, parentProcessID: 4000)),
-            ("exit 3", F.exit(status: 3 << 8), "exit", ExitStatus.exited(code: 3)),
-            ("exit by SIGKILL", F.exit(status: 9), "exit", ExitStatus.signaled(signal: 9, coreDumped: false)),
+            ("exit 3", F.exit(status: 3 << 8), "exit", ProcessEnd(.exited(code: 3))),
+            ("exit by SIGKILL", F.exit(status: 9), "exit", ProcessEnd(.signaled(signal: 9, coreDumped: false))),
+            (
+                "exit by the OOM killer", F.exit(status: 9, flags: UInt32(OBS_EXIT_OOM_KILLED)), "exit",
+                ProcessEnd(.signaled(signal: 9, coreDumped: false), killedByOOM: true)
+            ),
             (
                 "exec", F.exec(path: "/bin/echo", argv: ["echo", "hi there"]), "exec",
                 Exec(
@@ -282,7 +286,7 @@ import Testing
             let decoded = try Self.decode(bytes)
             #expect(decoded.lostBefore == 7)
             #expect(decoded.exit?.processID == 4242)
-            #expect(decoded.exit?.status == .exited(code: 0))
+            #expect(decoded.exit?.end == ProcessEnd(.exited(code: 0), killedByOOM: false))
         }
 
         @Test("a record of a category not asked for decodes to no event, and is not malformed")

@@ -115,7 +115,7 @@ enum RecordingFixtures {
         event(21, .lifecycle, .lost(Lost(count: 17, source: .kernel)), tid: nil, ppid: nil, comm: nil),
         event(22, .lifecycle, .lost(Lost(count: 1, source: .subscriber)), tid: nil, ppid: nil, comm: nil),
         event(23, .process, .exit(.signaled(signal: 11, coreDumped: true)), pid: 4244),
-        event(24, .process, .exit(.exited(code: 1)), pid: 4244),
+        event(24, .process, .exit(ProcessEnd(.signaled(signal: 9, coreDumped: false), killedByOOM: true)), pid: 4244),
         event(25, .lifecycle, .limit(LimitReached(resource: .memory, count: 2, limit: 64 << 20)), tid: nil, comm: nil),
         event(26, .lifecycle, .limit(LimitReached(resource: .pids, count: 9, limit: 32)), tid: nil, comm: nil),
         event(27, .lifecycle, .exited(.exited(code: 2)), tid: nil, ppid: nil, comm: nil),

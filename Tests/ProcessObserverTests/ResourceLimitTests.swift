@@ -70,6 +70,67 @@ struct ResourceLimitTests {
         #expect(limits.allSatisfy { $0.1 >= 300_000_000 }, "\(limits.map(\.1))")
     }
 
+    @Test(
+        "the kernel names the OOM killer's victim: the child's exit says so, its siblings' and the root's do not",
+        .requiresEBPF)
+    func oomVictimNamed() throws {
+        // A sibling the kernel kills with SIGKILL too, but not the OOM killer: only the mark tells
+        // the two apart.
+        let process = NativeProcess(
+            .name("sh"),
+            arguments: [
+                "-c",
+                "sleep 30 & s=$!; perl -e '$x = q(a) x (256 * 1024 * 1024)'; kill -9 $s; wait; exit 0",
+            ], standardError: .null, timeout: .seconds(30))
+        process.limits = ResourceLimits(memoryBytes: 64 << 20)
+        let events = process.withObserver(ObserverConfig(categories: [.process], bufferCapacity: 1 << 16))
+        let result = try process.run()
+        #expect(result.status == .exited(code: 0))
+        #expect(!result.profile.killedByOOM)
+        let all = events.collect()
+        var program: [Int32: String] = [:]
+        for event in all {
+            if case .exec(let exec) = event.kind {
+                program[event.processID] = exec.path.value.string.split(separator: "/").last.map(String.init)
+            }
+        }
+        let exits = all.compactMap { event -> (String, ProcessEnd)? in
+            guard case .exit(let end) = event.kind else { return nil }
+            return (program[event.processID] ?? "?", end)
+        }
+        let sigkill = ExitStatus.signaled(signal: SIGKILL, coreDumped: false)
+        #expect(exits.filter { $0.1.killedByOOM }.map(\.0) == ["perl"])
+        #expect(exits.first { $0.0 == "perl" }?.1 == ProcessEnd(sigkill, killedByOOM: true))
+        #expect(exits.first { $0.0 == "sleep" }?.1 == ProcessEnd(sigkill, killedByOOM: false))
+        #expect(exits.last?.1 == ProcessEnd(.exited(code: 0)))
+        let exited = all.compactMap { event -> ProcessEnd? in
+            if case .exited(let end) = event.kind { end } else { nil }
+        }
+        #expect(exited == [ProcessEnd(.exited(code: 0))])
+        #expect(all.filter { $0.kind.name == "limit" }.count == 1)
+    }
+
+    @Test("the root's own OOM kill is the kernel's mark on its exited event, and the profile's", .requiresEBPF)
+    func oomRootMarked() throws {
+        let process = NativeProcess(
+            .name("perl"), arguments: ["-e", "$x = 'a' x (256 * 1024 * 1024)"], timeout: .seconds(30))
+        process.limits = ResourceLimits(memoryBytes: 64 << 20)
+        let events = process.withObserver(ObserverConfig(categories: [.process], bufferCapacity: 1 << 16))
+        let result = try process.run()
+        let sigkill = ExitStatus.signaled(signal: SIGKILL, coreDumped: false)
+        #expect(result.status == sigkill)
+        #expect(result.profile.killedByOOM)
+        let all = events.collect()
+        let ends = all.compactMap { event -> String? in
+            switch event.kind {
+            case .exit(let end): "exit \(end.killedByOOM)"
+            case .exited(let end): "exited \(end.killedByOOM)"
+            default: nil
+            }
+        }
+        #expect(ends == ["exit true", "exited true"])
+    }
+
     @Test("a refused fork is a limit event as it happens, while the root runs on")
     func pidsAsItHappens() throws {
         let process = NativeProcess(

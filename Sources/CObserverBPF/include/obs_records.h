@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 4
+#define OBS_ABI_VERSION 5
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -195,8 +195,12 @@ struct obs_fork_rec {
 struct obs_exit_rec {
     struct obs_header h;
     __s32 status;         /* the wait(2) status word */
-    __u32 pad;            /* zero */
+    __u32 flags;          /* OBS_EXIT_* */
 };
+
+/* obs_exit_rec.flags: the OOM killer chose this thread group (the kernel's mark_oom_victim set
+ * its signal->oom_mm; a memory.oom.group kill marks every process it ends). */
+#define OBS_EXIT_OOM_KILLED 0x1
 
 /*
  * A string in a record's data area. The strings of a record are packed in the order of its

@@ -59,7 +59,7 @@ public struct ObserverEvent: Sendable {
 public enum EventKind: Sendable {
     // lifecycle
     case started(Started)
-    case exited(ExitStatus)
+    case exited(ProcessEnd)
     case sample(PerfSample)
     case lost(Lost)
     /// A limit of the run's cgroup was hit (OOM kills, refused forks), just before `exited`.
@@ -68,7 +68,7 @@ public enum EventKind: Sendable {
     // process
     case fork(Fork)
     case exec(Exec)
-    case exit(ExitStatus)
+    case exit(ProcessEnd)
     // file
     case open(FileOpen)
     case unlink(PathOperation)

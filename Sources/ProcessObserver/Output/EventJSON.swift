@@ -53,8 +53,9 @@ public enum EventJSON {
         case .started(let started):
             json.argv(started.argv)
             json.bytes(started.path, key: "path", b64Key: "path_b64")
-        case .exited(let status), .exit(let status):
-            json.exitStatus(status)
+        case .exited(let end), .exit(let end):
+            json.exitStatus(end.status)
+            if end.killedByOOM { json.member("oom_killed", true) }
         case .sample(let sample):
             json.sample(sample)
         case .lost(let lost):

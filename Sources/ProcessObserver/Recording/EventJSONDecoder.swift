@@ -39,8 +39,8 @@ enum EventJSONDecoder {
         switch name {
         case "started":
             return .started(Started(argv: try json.argv(), path: try json.bytes("path", b64Key: "path_b64")))
-        case "exited": return .exited(try json.exitStatus())
-        case "exit": return .exit(try json.exitStatus())
+        case "exited": return .exited(try json.processEnd())
+        case "exit": return .exit(try json.processEnd())
         case "sample": return .sample(try json.sample())
         case "lost":
             guard let source = Lost.Source(rawValue: try json.string("source")) else {

@@ -132,6 +132,11 @@ struct JSONObjectReader {
     func result() throws(DecodingFailure) -> SyscallResult { SyscallResult(try int("result", as: Int64.self)) }
 
     /// `JSONBuilder.exitStatus`: `signal` non-null means killed (then `exit_code` is its negative).
+    /// `exited` and `exit`: the status and the OOM killer's mark.
+    func processEnd() throws(DecodingFailure) -> ProcessEnd {
+        ProcessEnd(try exitStatus(), killedByOOM: try flag("oom_killed"))
+    }
+
     func exitStatus() throws(DecodingFailure) -> ExitStatus {
         let code = try int("exit_code", as: Int32.self)
         if let signal = try optionalInt("signal", as: Int32.self) {

@@ -44,8 +44,9 @@ final class RunSession: @unchecked Sendable {
     private var killed = false
     /// The root's wait status and usage once reaped, while the tree is still running.
     private var rootEnd: (status: Int32, usage: ResourceUsage, endNs: UInt64)?
-    /// An attached process's exit status, from the kernel's exit record.
-    private var kernelStatus: ExitStatus?
+    /// The root's end as the kernel's exit record says it (with the process category): an
+    /// attached process's status, and whether the OOM killer chose the root.
+    private var kernelEnd: ProcessEnd?
     /// `stop()` was called: the reaper closes the session at its next turn.
     private var stopRequested = false
     private var finishing = false
@@ -97,9 +98,9 @@ final class RunSession: @unchecked Sendable {
     /// and hands the session to the reaper. Call once, right after `init`.
     func begin() {
         if let kernel, let hub {
-            let attached: (@Sendable (ExitStatus) -> Void)? =
-                if case .process = root { { [weak self] status in self?.kernelReportedExit(status) } } else { nil }
-            kernel.start(hub: hub, rootProcessID: root.processID, onRootExit: attached)
+            let onRootExit: (@Sendable (ProcessEnd) -> Void)? =
+                if case .cgroup = root { nil } else { { [weak self] end in self?.kernelReportedExit(end) } }
+            kernel.start(hub: hub, rootProcessID: root.processID, onRootExit: onRootExit)
         }
         for event in started { hub?.publish(event) }
         captures.0?.start()
@@ -354,8 +355,8 @@ final class RunSession: @unchecked Sendable {
     }
 
     /// Runs on the kernel consumer thread: only record, never stop the source from here.
-    private func kernelReportedExit(_ status: ExitStatus) {
-        lock.withLock { if kernelStatus == nil { kernelStatus = status } }
+    private func kernelReportedExit(_ end: ProcessEnd) {
+        lock.withLock { if kernelEnd == nil { kernelEnd = end } }
     }
 
     /// The one closing routine: stops the sampler and the kernel source (its final drain
@@ -373,20 +374,27 @@ final class RunSession: @unchecked Sendable {
         for watch in limitWatches { try? watch.fd.close() }
         let limitEvents = owned?.limitEvents() ?? LimitEvents()
         let status: ExitStatus
+        let kernelEnd = lock.withLock { self.kernelEnd }
         switch root {
         case .child: status = ExitStatus(waitStatus: end.status)
         case .process(_, let pidfd):
-            status = lock.withLock { kernelStatus } ?? AttachedRun.unknownStatus
+            status = kernelEnd?.status ?? AttachedRun.unknownStatus
             try? pidfd.close()
         case .cgroup: status = AttachedRun.unknownStatus
         }
+        // The kernel's mark when the process category saw the root's exit; else a SIGKILL we did
+        // not send while the run's cgroup counted an OOM kill.
         let killedByOOM =
-            limitEvents.oomKills > 0 && !killedByUs && status == .signaled(signal: SignalNumber.kill, coreDumped: false)
+            kernelEnd?.killedByOOM
+            ?? (limitEvents.oomKills > 0 && !killedByUs
+                && status == .signaled(signal: SignalNumber.kill, coreDumped: false))
         // An attached cgroup has no root to have exited: its processes' exits are `exit` events.
         if case .cgroup = root {
         } else {
             hub?.publish(
-                ObserverEvent(timestampNs: end.endNs, category: .lifecycle, processID: pid, kind: .exited(status)))
+                ObserverEvent(
+                    timestampNs: end.endNs, category: .lifecycle, processID: pid,
+                    kind: .exited(ProcessEnd(status, killedByOOM: killedByOOM))))
         }
         let out = captures.0?.finish()
         let err = captures.1?.finish()

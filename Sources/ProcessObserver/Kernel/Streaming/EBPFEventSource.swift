@@ -91,7 +91,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         _ = bpf_map_delete_elem(trackedFD, &key)
     }
 
-    func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?) {
+    func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ProcessEnd) -> Void)?) {
         lock.withLock {
             guard !stopped, !started, let reader else { return }
             started = true

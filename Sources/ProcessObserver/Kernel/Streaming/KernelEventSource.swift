@@ -10,9 +10,10 @@ protocol KernelEventSource: AnyObject, Sendable {
     /// Registers a process; its future descendants follow it in the kernel.
     func track(processID: Int32) throws(ObserverError)
     /// Starts the consumer thread, publishing to `hub`. `rootProcessID` is the observed root;
-    /// `onRootExit` is called with its exit status when the kernel reports it (used for
-    /// attached, non-child processes whose exit we cannot reap). It runs on the consumer thread.
-    func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ExitStatus) -> Void)?)
+    /// `onRootExit` is called with how it ended when the kernel reports it: the status of an
+    /// attached process we cannot reap, and whether the OOM killer chose the root. It runs on the
+    /// consumer thread.
+    func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ProcessEnd) -> Void)?)
     /// Consumes what is pending, detaches and frees everything. Idempotent.
     func stop() -> KernelSourceStats
 }

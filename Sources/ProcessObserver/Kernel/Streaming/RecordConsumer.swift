@@ -6,7 +6,7 @@ final class RecordConsumer {
     let decoder: RecordDecoder
     var hub: EventHub?
     var rootProcessID: Int32 = 0
-    var onRootExit: (@Sendable (ExitStatus) -> Void)?
+    var onRootExit: (@Sendable (ProcessEnd) -> Void)?
     /// Well-formed records consumed from the ring buffer.
     var delivered: UInt64 = 0
     /// Records consumed but dropped because they broke the contract (`RecordDecoder.Malformed`).
@@ -35,7 +35,7 @@ final class RecordConsumer {
         delivered += 1
         reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
         if let event = decoded.event { hub?.publish(event) }
-        if let exit = decoded.exit, exit.processID == rootProcessID { onRootExit?(exit.status) }
+        if let exit = decoded.exit, exit.processID == rootProcessID { onRootExit?(exit.end) }
     }
 
     /// Publishes the records this CPU lost before the one just consumed (`lost_before`).

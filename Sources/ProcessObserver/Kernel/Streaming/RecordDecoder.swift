@@ -13,8 +13,8 @@ struct RecordDecoder {
         var event: ObserverEvent?
         /// Records this CPU lost just before this one (`obs_header.lost_before`).
         var lostBefore: UInt64
-        /// Set for an exit record: the process and its status.
-        var exit: (processID: Int32, status: ExitStatus)?
+        /// Set for an exit record: the process and how it ended.
+        var exit: (processID: Int32, end: ProcessEnd)?
     }
 
     /// A record that breaks the contract: dropped, and counted as lost.
@@ -57,9 +57,10 @@ struct RecordDecoder {
                 Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
         case OBS_REC_EXIT.rawValue:
             let r = p.loadUnaligned(as: obs_exit_rec.self)
-            let status = ExitStatus(waitStatus: r.status)
-            event.kind = .exit(status)
-            decoded.exit = (event.processID, status)
+            let end = ProcessEnd(
+                ExitStatus(waitStatus: r.status), killedByOOM: r.flags & UInt32(OBS_EXIT_OOM_KILLED) != 0)
+            event.kind = .exit(end)
+            decoded.exit = (event.processID, end)
         case OBS_REC_EXEC.rawValue:
             event.kind = decodeExec(p, size: size)
         case OBS_REC_FILE.rawValue:
