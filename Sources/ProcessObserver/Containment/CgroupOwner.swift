@@ -2,12 +2,15 @@
 /// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
 /// host, in the v1 memory (and, for limits, pids and cpu) hierarchies. It is made when the first
 /// run starts and removed by `waitForReleases()` once no run holds it (obsctl calls that before
-/// it exits); a process that never calls it leaves an empty directory, which the next observer
-/// removes as a dead owner's.
+/// it exits); a process that never calls it leaves its directory (with the spare, below, empty),
+/// which the next observer removes as a dead owner's.
 ///
 /// A finished run's cgroup is removed on a background thread (`rmdir` of a cgroup whose last
 /// process just exited waits for the kernel to take it offline, up to a few milliseconds), so
-/// that the run's result does not wait for it.
+/// that the run's result does not wait for it. The same thread makes the next run's v2 cgroup
+/// ahead (the spare), once a run has used one, so that a spawn finds its cgroup made and opened:
+/// `mkdir` of a cgroup (its interface files are created one by one) was the largest single cost
+/// containment added to a spawn.
 ///
 /// The name carries the owner's pid and start time (`/proc/<pid>/stat` field 22), so that a
 /// directory left by an owner that died (killed with SIGKILL, say) is recognised as such even
@@ -27,6 +30,13 @@ final class CgroupOwner: @unchecked Sendable {
     private var releasing: [RunCgroup] = []
     private var removing = false
     private var releaserStarted = false
+    /// A fresh, empty v2 cgroup for the next run that joins no v1 hierarchy; made by the
+    /// releasing thread while `wantsSpare` (from the first run on, until `waitForReleases`).
+    private var spare: RunCgroup?
+    private var wantsSpare = false
+    /// The v2 controllers enabled for the runs (the owner directory's `cgroup.subtree_control`),
+    /// read when the directories are made.
+    private(set) var runControllers: Set<String> = []
 
     /// What to do when cgroups cannot be made here.
     static let remedy =
@@ -94,53 +104,111 @@ final class CgroupOwner: @unchecked Sendable {
             }
         }
         active += 1
-        next += 1
-        let name = "run.\(next)"
+        var controllers: Set<String> = []
+        if limits.memoryBytes != nil { controllers.insert("memory") }
+        if limits.processCount != nil { controllers.insert("pids") }
+        if limits.cpuCores != nil { controllers.insert("cpu") }
+        let joinsV1 = !controllers.isDisjoint(with: v1Directories.keys)
+        if !joinsV1, let ready = spare {
+            spare = nil
+            lock.broadcast()  // the releasing thread makes the next one
+            lock.unlock()
+            ready.claim()
+            return ready
+        }
+        let name = nextName()
         lock.unlock()
+        startReleaser()
         do {
-            var controllers: Set<String> = []
-            if limits.memoryBytes != nil { controllers.insert("memory") }
-            if limits.processCount != nil { controllers.insert("pids") }
-            if limits.cpuCores != nil { controllers.insert("cpu") }
-            return try RunCgroup.create(owner: self, name: name, v1Controllers: controllers)
+            let made = try RunCgroup.create(owner: self, name: name, v1Controllers: controllers)
+            lock.withLock {
+                wantsSpare = true
+                lock.broadcast()
+            }
+            return made
         } catch {
             lock.withLock { release() }
             throw error
         }
     }
 
+    /// With the lock held.
+    private func nextName() -> String {
+        next += 1
+        return "run.\(next)"
+    }
+
     /// Hands the run's cgroup to the releasing thread, which removes it.
     func finished(_ run: RunCgroup) {
-        let start: Bool = lock.withLock {
+        lock.withLock {
             releasing.append(run)
             lock.broadcast()
+        }
+        startReleaser()
+    }
+
+    /// Starts the releasing thread on first use; it stays, parked while idle.
+    private func startReleaser() {
+        let start: Bool = lock.withLock {
             defer { releaserStarted = true }
             return !releaserStarted
         }
         if start { OSThread.detached(name: "obs-cg-release") { [self] in drain() } }
     }
 
+    /// What the releasing thread does next.
+    private enum Work {
+        case remove(RunCgroup)
+        case makeSpare(String)
+    }
+
     private func drain() {
         while true {
-            let run: RunCgroup = lock.withLock {
-                while releasing.isEmpty { lock.wait() }
+            let work: Work = lock.withLock {
+                while releasing.isEmpty && !(wantsSpare && spare == nil && made) { lock.wait() }
                 removing = true
-                return releasing.removeFirst()
+                return releasing.isEmpty ? .makeSpare(nextName()) : .remove(releasing.removeFirst())
             }
-            run.remove()
-            lock.withLock {
-                release()
-                removing = false
-                lock.broadcast()
+            switch work {
+            case .remove(let run):
+                run.remove()
+                lock.withLock {
+                    release()
+                    removing = false
+                    lock.broadcast()
+                }
+            case .makeSpare(let name):
+                let made = try? RunCgroup.create(owner: self, name: name, v1Controllers: [])
+                let unwanted: RunCgroup? = lock.withLock {
+                    // Not wanted any more (waitForReleases ran), or it could not be made: no more
+                    // spares until a run makes its own cgroup again.
+                    guard let made, wantsSpare else {
+                        wantsSpare = false
+                        return made
+                    }
+                    spare = made
+                    return nil
+                }
+                // Removed before `removing` clears, so that waitForReleases finds it gone.
+                unwanted?.remove()
+                lock.withLock {
+                    removing = false
+                    lock.broadcast()
+                }
             }
         }
     }
 
-    /// Blocks until every finished run's cgroup is removed; then removes the owner's directories
-    /// when no run holds them.
+    /// Blocks until every finished run's cgroup is removed, removes the spare, then removes the
+    /// owner's directories when no run holds them.
     func waitForReleases() {
         lock.withLock {
+            wantsSpare = false
             while removing || !releasing.isEmpty { lock.wait() }
+            if let ready = spare {
+                spare = nil
+                ready.remove()
+            }
             guard active == 0, made else { return }
             for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
             made = false
@@ -168,9 +236,10 @@ final class CgroupOwner: @unchecked Sendable {
         // The v2 controllers this process's cgroup passes down, enabled for the runs (the owner
         // directory holds no process, so the no-internal-processes rule allows it).
         let available = (ProcFS.readText(directory + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace)
-        for controller in ["memory", "pids", "cpu"] where available.contains(Substring(controller)) {
+        for controller in ["memory", "pids", "cpu", "io"] where available.contains(Substring(controller)) {
             try? Syscall.writeFile(directory + "/cgroup.subtree_control", "+" + controller)
         }
+        runControllers = RunCgroup.controllerNames(ProcFS.readText(directory + "/cgroup.subtree_control"))
     }
 
     /// Owner directories under `parents` whose owner is gone: their runs' processes are killed

@@ -18,22 +18,27 @@ final class RunCgroup: @unchecked Sendable {
     let descriptor: FileDescriptor
     /// `cgroup.events`, kept open: the kernel signals a change of `populated` as `POLLPRI`.
     let events: FileDescriptor
-    /// When the directory was made (`CLOCK_MONOTONIC`): the cgroup's counters start at zero then.
-    /// For an attached cgroup (`observing`): when it was opened, its `cpu.stat` then being
-    /// `cpuAtOpen`.
-    let createdNs: UInt64
+    /// The v2 controllers enabled in this cgroup (its parent's `cgroup.subtree_control`): only
+    /// their interface files exist, so only theirs are read (a file looked up in vain costs a
+    /// path walk on every run).
+    let controllers: Set<String>
+    /// When the directory was made, or handed to its run when made ahead (`CLOCK_MONOTONIC`):
+    /// the cgroup's counters are zero then, as no process has been in it. For an attached cgroup
+    /// (`observing`): when it was opened, its `cpu.stat` then being `cpuAtOpen`.
+    private(set) var createdNs: UInt64
     let cpuAtOpen: CgroupCPUStat?
     /// The CPU time the counters started from: 0 for a cgroup we made.
     var baselineCPUNs: UInt64 { (cpuAtOpen?.usageMicroseconds ?? 0) &* 1000 }
 
     private init(
         directory: String, v1Directories: [String: String], descriptor: FileDescriptor, events: FileDescriptor,
-        cpuAtOpen: CgroupCPUStat? = nil
+        controllers: Set<String>, cpuAtOpen: CgroupCPUStat? = nil
     ) {
         self.directory = directory
         self.v1Directories = v1Directories
         self.descriptor = descriptor
         self.events = events
+        self.controllers = controllers
         self.createdNs = Clock.monotonicNs()
         self.cpuAtOpen = cpuAtOpen
     }
@@ -63,7 +68,9 @@ final class RunCgroup: @unchecked Sendable {
                 FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
             let events = try FileDescriptor.open(
                 FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
-            return RunCgroup(directory: directory, v1Directories: v1, descriptor: descriptor, events: events)
+            return RunCgroup(
+                directory: directory, v1Directories: v1, descriptor: descriptor, events: events,
+                controllers: owner.runControllers)
         } catch {
             for path in [directory] + v1.values { try? Syscall.removeDirectory(path) }
             throw ObserverError.systemCall(
@@ -71,6 +78,9 @@ final class RunCgroup: @unchecked Sendable {
                 reason: "the new cgroup directory could not be opened")
         }
     }
+
+    /// A cgroup made ahead (`CgroupOwner`'s spare) is now the next run's: its time starts now.
+    func claim() { createdNs = Clock.monotonicNs() }
 
     /// An existing cgroup v2 that a run attaches to (`AttachedCgroup`): opened, never made,
     /// signalled or removed by us. `release()` closes its descriptors when the run is over.
@@ -83,6 +93,7 @@ final class RunCgroup: @unchecked Sendable {
                     FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
                 return RunCgroup(
                     directory: directory, v1Directories: [:], descriptor: descriptor, events: events,
+                    controllers: controllerNames(ProcFS.readText(directory + "/cgroup.controllers")),
                     cpuAtOpen: cpuStat(directory))
             } catch {
                 try? descriptor.close()
@@ -148,6 +159,16 @@ final class RunCgroup: @unchecked Sendable {
         }
     }
 
+    /// `directory/file` when `controller` is enabled here (so the file exists), else nil.
+    private func file(_ file: String, of controller: String) -> String? {
+        controllers.contains(controller) ? directory + "/" + file : nil
+    }
+
+    /// The names in a `cgroup.controllers` or `cgroup.subtree_control` text.
+    static func controllerNames(_ text: String?) -> Set<String> {
+        Set((text ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+    }
+
     /// OOM kills and refused forks so far (v2 `memory.events` and `pids.events`; v1
     /// `memory.oom_control` and `pids.events`).
     func limitEvents() -> LimitEvents {
@@ -163,10 +184,11 @@ final class RunCgroup: @unchecked Sendable {
         }
         return LimitEvents(
             oomKills: counter(
-                [directory + "/memory.events"] + (v1Directories["memory"].map { [$0 + "/memory.oom_control"] } ?? []),
-                "oom_kill"),
+                [file("memory.events", of: "memory"), v1Directories["memory"].map { $0 + "/memory.oom_control" }]
+                    .compactMap { $0 }, "oom_kill"),
             processLimitHits: counter(
-                [directory + "/pids.events"] + (v1Directories["pids"].map { [$0 + "/pids.events"] } ?? []), "max"))
+                [file("pids.events", of: "pids"), v1Directories["pids"].map { $0 + "/pids.events" }].compactMap { $0 },
+                "max"))
     }
 
     /// Puts `pid` in the v1 controller cgroups (and in the v2 one when `CLONE_INTO_CGROUP` was not
@@ -235,10 +257,12 @@ final class RunCgroup: @unchecked Sendable {
             usage.systemCPUNanoseconds = cpu.systemMicroseconds &* 1000
         }
         let memory =
-            ProcFS.readText(directory + "/memory.peak")
+            file("memory.peak", of: "memory").flatMap(ProcFS.readText)
             ?? v1Directories["memory"].flatMap { ProcFS.readText($0 + "/memory.max_usage_in_bytes") }
         usage.peakMemoryBytes = memory.flatMap { UInt64($0.trimmingNewline) }
-        usage.peakProcesses = ProcFS.readText(directory + "/pids.peak").flatMap { Int($0.trimmingNewline) }
+        usage.peakProcesses = file("pids.peak", of: "pids").flatMap(ProcFS.readText).flatMap {
+            Int($0.trimmingNewline)
+        }
         return usage
     }
 
@@ -250,7 +274,7 @@ final class RunCgroup: @unchecked Sendable {
         /// The number in the v2 file, else in the v1 file of the run's cgroup of `controller`.
         func counter(_ v2: String, _ controller: String, _ v1: String) -> UInt64? {
             let bytes =
-                ProcFS.readFile(directory + "/" + v2)
+                file(v2, of: controller).flatMap(ProcFS.readFile)
                 ?? v1Directories[controller].flatMap { ProcFS.readFile($0 + "/" + v1) }
             return bytes.flatMap { ProcText.fields($0[...]).first.flatMap(ProcText.unsigned) }
         }
@@ -258,7 +282,7 @@ final class RunCgroup: @unchecked Sendable {
             cpu: cpu, createdNs: createdNs, baselineCPUNs: baselineCPUNs,
             memoryBytes: counter("memory.current", "memory", "memory.usage_in_bytes"),
             taskCount: counter("pids.current", "pids", "pids.current").flatMap { Int(exactly: $0) },
-            io: ProcFS.readFile(directory + "/io.stat").flatMap(CgroupIOStat.init(parsing:)))
+            io: file("io.stat", of: "io").flatMap(ProcFS.readFile).flatMap(CgroupIOStat.init(parsing:)))
     }
 
     /// The `cpu.stat` of the cgroup at `directory`; nil when unreadable.
@@ -294,11 +318,14 @@ final class RunCgroup: @unchecked Sendable {
         }
         try? events.close()
         try? descriptor.close()
-        for path in v1Directories.values.sorted() + [directory] { Self.removeTree(path) }
+        for path in v1Directories.values.sorted() + [directory] where (try? Syscall.removeDirectory(path)) == nil {
+            Self.removeTree(path)
+        }
     }
 
     /// Removes a cgroup directory and the cgroups nested in it, deepest first (a process of the
-    /// run may have made its own: an observer run inside the run, say). Only directories are
+    /// run may have made its own: an observer run inside the run, say; `remove()` lists the
+    /// directory only when a plain `rmdir` failed). Only directories are
     /// removed: the interface files in them are not real files and go with their directory.
     static func removeTree(_ path: String) {
         for name in (try? Syscall.directoryNames(path, directoriesOnly: true)) ?? [] {
