@@ -31,4 +31,18 @@ struct CgroupCPUStat: Sendable, Hashable {
         userMicroseconds = user
         systemMicroseconds = system
     }
+
+    init(usageMicroseconds: UInt64, userMicroseconds: UInt64, systemMicroseconds: UInt64) {
+        self.usageMicroseconds = usageMicroseconds
+        self.userMicroseconds = userMicroseconds
+        self.systemMicroseconds = systemMicroseconds
+    }
+
+    /// What was used since `earlier` (each counter at least 0).
+    func since(_ earlier: CgroupCPUStat) -> CgroupCPUStat {
+        CgroupCPUStat(
+            usageMicroseconds: usageMicroseconds - min(usageMicroseconds, earlier.usageMicroseconds),
+            userMicroseconds: userMicroseconds - min(userMicroseconds, earlier.userMicroseconds),
+            systemMicroseconds: systemMicroseconds - min(systemMicroseconds, earlier.systemMicroseconds))
+    }
 }

@@ -2,15 +2,20 @@
 /// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
 /// host, in the v1 memory (and, for limits, pids and cpu) hierarchies. It is made when the first
 /// run starts and removed by `waitForReleases()` once no run holds it (obsctl calls that before
-/// it exits); a process that never calls it leaves its directory (with the spare, below, empty),
+/// it exits); a process that never calls it leaves its directory (with the spares, below, empty),
 /// which the next observer removes as a dead owner's.
 ///
 /// A finished run's cgroup is removed on a background thread (`rmdir` of a cgroup whose last
 /// process just exited waits for the kernel to take it offline, up to a few milliseconds), so
-/// that the run's result does not wait for it. The same thread makes the next run's v2 cgroup
-/// ahead (the spare), once a run has used one, so that a spawn finds its cgroup made and opened:
-/// `mkdir` of a cgroup (its interface files are created one by one) was the largest single cost
-/// containment added to a spawn.
+/// that the run's result does not wait for it. The same thread keeps v2 cgroups ready for the next
+/// runs (the spares), once a run has used one, so that a spawn finds its cgroup made and opened:
+/// `mkdir` and `rmdir` of a cgroup (its interface files are created and removed one by one) were
+/// the largest costs containment added to a spawn. A spare is made ahead when none is left, and a
+/// finished run's cgroup becomes one instead of being removed when nothing of the run can show in
+/// the next: it is empty, has no nested cgroup, joined no v1 hierarchy, had no limit written, and
+/// has no v2 controller with a peak that cannot be reset (memory, pids); its `cpu.stat` then is the
+/// next run's baseline. On a host whose run cgroups have the memory or pids controller (pure v2),
+/// every run gets a fresh one.
 ///
 /// The name carries the owner's pid and start time (`/proc/<pid>/stat` field 22), so that a
 /// directory left by an owner that died (killed with SIGKILL, say) is recognised as such even
@@ -30,10 +35,12 @@ final class CgroupOwner: @unchecked Sendable {
     private var releasing: [RunCgroup] = []
     private var removing = false
     private var releaserStarted = false
-    /// A fresh, empty v2 cgroup for the next run that joins no v1 hierarchy; made by the
-    /// releasing thread while `wantsSpare` (from the first run on, until `waitForReleases`).
-    private var spare: RunCgroup?
+    /// Empty v2 cgroups for the next runs that join no v1 hierarchy, made ahead or recycled by
+    /// the releasing thread while `wantsSpare` (from the first run on, until `waitForReleases`).
+    private var spares: [RunCgroup] = []
     private var wantsSpare = false
+    /// The most spares kept: finished cgroups beyond it are removed.
+    static let maxSpares = 4
     /// The v2 controllers enabled for the runs (the owner directory's `cgroup.subtree_control`),
     /// read when the directories are made.
     private(set) var runControllers: Set<String> = []
@@ -109,9 +116,8 @@ final class CgroupOwner: @unchecked Sendable {
         if limits.processCount != nil { controllers.insert("pids") }
         if limits.cpuCores != nil { controllers.insert("cpu") }
         let joinsV1 = !controllers.isDisjoint(with: v1Directories.keys)
-        if !joinsV1, let ready = spare {
-            spare = nil
-            lock.broadcast()  // the releasing thread makes the next one
+        if !joinsV1, let ready = spares.popLast() {
+            lock.broadcast()  // the releasing thread makes the next one if none is left
             lock.unlock()
             ready.claim()
             return ready
@@ -165,13 +171,21 @@ final class CgroupOwner: @unchecked Sendable {
     private func drain() {
         while true {
             let work: Work = lock.withLock {
-                while releasing.isEmpty && !(wantsSpare && spare == nil && made) { lock.wait() }
+                while releasing.isEmpty && !(wantsSpare && spares.isEmpty && made) { lock.wait() }
                 removing = true
                 return releasing.isEmpty ? .makeSpare(nextName()) : .remove(releasing.removeFirst())
             }
             switch work {
             case .remove(let run):
-                run.remove()
+                var kept = lock.withLock { wantsSpare && spares.count < Self.maxSpares } && run.recycle()
+                if kept {
+                    kept = lock.withLock {
+                        guard wantsSpare else { return false }
+                        spares.append(run)
+                        return true
+                    }
+                }
+                if !kept { run.remove() }
                 lock.withLock {
                     release()
                     removing = false
@@ -186,7 +200,7 @@ final class CgroupOwner: @unchecked Sendable {
                         wantsSpare = false
                         return made
                     }
-                    spare = made
+                    spares.append(made)
                     return nil
                 }
                 // Removed before `removing` clears, so that waitForReleases finds it gone.
@@ -199,21 +213,28 @@ final class CgroupOwner: @unchecked Sendable {
         }
     }
 
-    /// Blocks until every finished run's cgroup is removed, removes the spare, then removes the
+    /// Blocks until every finished run's cgroup is removed, removes the spares, then removes the
     /// owner's directories when no run holds them.
     func waitForReleases() {
         lock.withLock {
             wantsSpare = false
             while removing || !releasing.isEmpty { lock.wait() }
-            if let ready = spare {
-                spare = nil
-                ready.remove()
-            }
+            for ready in spares { ready.remove() }
+            spares = []
             guard active == 0, made else { return }
             for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
             made = false
         }
     }
+
+    /// Blocks until every finished run's cgroup has been removed or kept as a spare, and the
+    /// releasing thread is idle; the spares stay.
+    func waitUntilReleased() {
+        lock.withLock { while removing || !releasing.isEmpty { lock.wait() } }
+    }
+
+    /// The directories of the spares now, newest last (the next run takes the last).
+    var spareDirectories: [String] { lock.withLock { spares.map(\.directory) } }
 
     /// With the lock held.
     private func release() { active -= 1 }

@@ -22,12 +22,19 @@ final class RunCgroup: @unchecked Sendable {
     /// their interface files exist, so only theirs are read (a file looked up in vain costs a
     /// path walk on every run).
     let controllers: Set<String>
-    /// When the directory was made, or handed to its run when made ahead (`CLOCK_MONOTONIC`):
-    /// the cgroup's counters are zero then, as no process has been in it. For an attached cgroup
-    /// (`observing`): when it was opened, its `cpu.stat` then being `cpuAtOpen`.
+    /// When the run's counters start (`CLOCK_MONOTONIC`): when the directory was made, or when a
+    /// spare was handed to its run (`claim()`); for an attached cgroup (`observing`), when it was
+    /// opened. The counters then are zero, or `cpuAtOpen`.
     private(set) var createdNs: UInt64
-    let cpuAtOpen: CgroupCPUStat?
-    /// The CPU time the counters started from: 0 for a cgroup we made.
+    /// `cpu.stat` when the counters of this run started: read at the attach of an observed
+    /// cgroup, or when a finished run's cgroup was kept for the next (`recycle()`); nil for a
+    /// fresh cgroup, whose counters start at zero.
+    private(set) var cpuAtOpen: CgroupCPUStat?
+    /// A limit was written into this cgroup's files: it is never handed to another run.
+    private(set) var limited = false
+    /// This cgroup served an earlier run (`recycle()`): its samples count from `cpuAtOpen`.
+    private(set) var recycled = false
+    /// The CPU time the counters started from: 0 for a fresh cgroup.
     var baselineCPUNs: UInt64 { (cpuAtOpen?.usageMicroseconds ?? 0) &* 1000 }
 
     private init(
@@ -79,8 +86,28 @@ final class RunCgroup: @unchecked Sendable {
         }
     }
 
-    /// A cgroup made ahead (`CgroupOwner`'s spare) is now the next run's: its time starts now.
+    /// A cgroup made ahead or recycled (`CgroupOwner`'s spares) is now the next run's: its time
+    /// starts now.
     func claim() { createdNs = Clock.monotonicNs() }
+
+    /// Whether this finished run's cgroup can serve the next run as it is, and if so makes the
+    /// `cpu.stat` now its baseline. Only a cgroup in which nothing of this run can show: no v1
+    /// cgroup, no limit written, no v2 controller whose peak cannot be reset (`memory.peak`,
+    /// `pids.peak`), empty, not frozen, and with no cgroup nested in it (`cgroup.stat`).
+    func recycle() -> Bool {
+        guard v1Directories.isEmpty, !limited, controllers.isDisjoint(with: ["memory", "pids"]) else { return false }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = (try? buffer.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
+        let state = String(decoding: buffer[0..<n], as: UTF8.self)
+        guard Self.populated(state) == false, state.contains("frozen 0") else { return false }
+        guard let stat = ProcFS.readText(directory + "/cgroup.stat"),
+            stat.split(separator: "\n").contains("nr_descendants 0"),
+            let cpu = Self.cpuStat(directory)
+        else { return false }
+        cpuAtOpen = cpu
+        recycled = true
+        return true
+    }
 
     /// An existing cgroup v2 that a run attaches to (`AttachedCgroup`): opened, never made,
     /// signalled or removed by us. `release()` closes its descriptors when the run is over.
@@ -118,6 +145,7 @@ final class RunCgroup: @unchecked Sendable {
     /// Writes the limits into the cgroup's interface files: the v2 ones where the controller is
     /// enabled for the run, else (hybrid hosts) the v1 ones. Throws when a limit has nowhere to go.
     func apply(_ limits: ResourceLimits) throws(ObserverError) {
+        if !limits.isUnlimited { limited = true }
         func write(_ limit: String, _ candidates: [(file: String, value: String)]) throws(ObserverError) {
             for (file, value) in candidates where Syscall.exists(file) {
                 do {
@@ -270,7 +298,13 @@ final class RunCgroup: @unchecked Sendable {
     /// read of `cpu.stat`, and of `memory.current`, `pids.current` and `io.stat` where they
     /// exist (v2 first, then the v1 memory and pids cgroups). Nil when `cpu.stat` cannot be read.
     func reading() -> CgroupReading? {
-        guard let cpu = Self.cpuStat(directory) else { return nil }
+        guard var cpu = Self.cpuStat(directory) else { return nil }
+        var baseline = baselineCPUNs
+        // A recycled cgroup's counters carry its earlier runs: this run's start is zero.
+        if recycled, let start = cpuAtOpen {
+            cpu = cpu.since(start)
+            baseline = 0
+        }
         /// The number in the v2 file, else in the v1 file of the run's cgroup of `controller`.
         func counter(_ v2: String, _ controller: String, _ v1: String) -> UInt64? {
             let bytes =
@@ -279,7 +313,7 @@ final class RunCgroup: @unchecked Sendable {
             return bytes.flatMap { ProcText.fields($0[...]).first.flatMap(ProcText.unsigned) }
         }
         return CgroupReading(
-            cpu: cpu, createdNs: createdNs, baselineCPUNs: baselineCPUNs,
+            cpu: cpu, createdNs: createdNs, baselineCPUNs: baseline,
             memoryBytes: counter("memory.current", "memory", "memory.usage_in_bytes"),
             taskCount: counter("pids.current", "pids", "pids.current").flatMap { Int(exactly: $0) },
             io: file("io.stat", of: "io").flatMap(ProcFS.readFile).flatMap(CgroupIOStat.init(parsing:)))
@@ -361,7 +395,16 @@ public struct TreeUsage: Sendable, Hashable {
     /// The CPU used since `earlier` (a `cpu.stat` read before; nil: since the cgroup was made);
     /// the peaks (since the cgroup was made, not since `earlier`) are left out.
     func since(_ earlier: CgroupCPUStat?) -> TreeUsage {
-        var usage = TreeUsage()
+        var usage = cpuSince(earlier)
+        usage.peakMemoryBytes = nil
+        usage.peakProcesses = nil
+        return usage
+    }
+
+    /// The CPU used since `earlier`, the peaks kept (a recycled cgroup has none that could carry
+    /// over: `RunCgroup.recycle()`).
+    func cpuSince(_ earlier: CgroupCPUStat?) -> TreeUsage {
+        var usage = self
         let user = (earlier?.userMicroseconds ?? 0) &* 1000
         let system = (earlier?.systemMicroseconds ?? 0) &* 1000
         usage.userCPUNanoseconds = userCPUNanoseconds - min(userCPUNanoseconds, user)

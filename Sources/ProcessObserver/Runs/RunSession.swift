@@ -404,7 +404,7 @@ final class RunSession: @unchecked Sendable {
             // What the tree used while observed, not since the cgroup was made.
             tree = observed.usage().since(observed.cpuAtOpen)
             observed.release()
-        default: tree = owned?.usage()
+        default: tree = owned.map { $0.usage().cpuSince($0.cpuAtOpen) }
         }
         lock.withLock { closed = true }
         // Removed in the background (the result need not wait), but handed over before the result
