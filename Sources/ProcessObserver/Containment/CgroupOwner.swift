@@ -117,7 +117,7 @@ final class CgroupOwner: @unchecked Sendable {
         if limits.cpuCores != nil { controllers.insert("cpu") }
         let joinsV1 = !controllers.isDisjoint(with: v1Directories.keys)
         if !joinsV1, let ready = spares.popLast() {
-            lock.broadcast()  // the releasing thread makes the next one if none is left
+            if spares.isEmpty { lock.broadcast() }  // the releasing thread makes the next one
             lock.unlock()
             ready.claim()
             return ready
@@ -145,7 +145,20 @@ final class CgroupOwner: @unchecked Sendable {
     }
 
     /// Hands the run's cgroup to the releasing thread, which removes it.
+    ///
+    /// A cgroup the next run can use is kept as a spare right here, on the caller's thread (the
+    /// reaper's): a few reads, cheaper than waking the releasing thread on a machine whose cores
+    /// are busy with the next spawn.
     func finished(_ run: RunCgroup) {
+        if lock.withLock({ wantsSpare && spares.count < Self.maxSpares }) && run.recycle() {
+            let kept: Bool = lock.withLock {
+                guard wantsSpare else { return false }
+                spares.append(run)
+                release()
+                return true
+            }
+            if kept { return }
+        }
         lock.withLock {
             releasing.append(run)
             lock.broadcast()

@@ -34,6 +34,8 @@ final class RunCgroup: @unchecked Sendable {
     private(set) var limited = false
     /// This cgroup served an earlier run (`recycle()`): its samples count from `cpuAtOpen`.
     private(set) var recycled = false
+    /// The `cpu.stat` `usage()` read as the run ended: the next run's baseline if recycled.
+    private var cpuAtEnd: CgroupCPUStat?
     /// The CPU time the counters started from: 0 for a fresh cgroup.
     var baselineCPUNs: UInt64 { (cpuAtOpen?.usageMicroseconds ?? 0) &* 1000 }
 
@@ -94,17 +96,22 @@ final class RunCgroup: @unchecked Sendable {
     /// `cpu.stat` now its baseline. Only a cgroup in which nothing of this run can show: no v1
     /// cgroup, no limit written, no v2 controller whose peak cannot be reset (`memory.peak`,
     /// `pids.peak`), empty, not frozen, and with no cgroup nested in it (`cgroup.stat`).
+    ///
+    /// Cheap enough for the reaper's thread: one `pread` of the open `cgroup.events` (which also
+    /// consumes a change notified since), one read of `cgroup.stat`, and the `cpu.stat` that
+    /// `usage()` read as the run ended.
     func recycle() -> Bool {
         guard v1Directories.isEmpty, !limited, controllers.isDisjoint(with: ["memory", "pids"]) else { return false }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = (try? buffer.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
-        let state = String(decoding: buffer[0..<n], as: UTF8.self)
-        guard Self.populated(state) == false, state.contains("frozen 0") else { return false }
-        guard let stat = ProcFS.readText(directory + "/cgroup.stat"),
-            stat.split(separator: "\n").contains("nr_descendants 0"),
-            let cpu = Self.cpuStat(directory)
+        var state = [UInt8](repeating: 0, count: 256)
+        let n = (try? state.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
+        state.removeSubrange(n...)
+        guard ProcText.value(of: "populated", in: state) == 0, ProcText.value(of: "frozen", in: state) == 0,
+            let stat = ProcFS.readFile(directory + "/cgroup.stat"),
+            ProcText.value(of: "nr_descendants", in: stat) == 0,
+            let cpu = cpuAtEnd ?? Self.cpuStat(directory)
         else { return false }
         cpuAtOpen = cpu
+        cpuAtEnd = nil
         recycled = true
         return true
     }
@@ -280,7 +287,8 @@ final class RunCgroup: @unchecked Sendable {
     /// (`pids.peak`, v2 with the pids controller, Linux 6.1+).
     func usage() -> TreeUsage {
         var usage = TreeUsage()
-        if let cpu = Self.cpuStat(directory) {
+        cpuAtEnd = Self.cpuStat(directory)
+        if let cpu = cpuAtEnd {
             usage.userCPUNanoseconds = cpu.userMicroseconds &* 1000
             usage.systemCPUNanoseconds = cpu.systemMicroseconds &* 1000
         }

@@ -49,6 +49,16 @@ enum ProcText {
         return out
     }
 
+    /// The number after `key` on the `key value` line of `bytes` (`cpu.stat`, `cgroup.events`,
+    /// `cgroup.stat`); nil when no such line has a number.
+    static func value(of key: StaticString, in bytes: [UInt8]) -> UInt64? {
+        for line in bytes[...].split(separator: 0x0A) {
+            let fields = fields(line)
+            if fields.count == 2, equals(fields[0], key) { return unsigned(fields[1]) }
+        }
+        return nil
+    }
+
     /// Compares a byte slice to an ASCII key without building a `String`.
     @inline(__always)
     static func equals(_ bytes: ArraySlice<UInt8>, _ key: StaticString) -> Bool {
