@@ -25,10 +25,24 @@ public struct ContainmentCapability: Sendable, Hashable {
                 owner.v1Directories.isEmpty
                 ? ""
                 : " (with a memory limit, also a cgroup v1 memory cgroup on this hybrid host, which gives its peak memory)"
+            var moved = ""
+            if !owner.movedForControllers.isEmpty {
+                moved =
+                    "; the observer moves itself into a leaf cgroup of its own while runs exist, so that its cgroup "
+                    + "can pass \(owner.movedForControllers.joined(separator: ", ")) down to them (cgroup v2 allows "
+                    + "no process in a cgroup that does)"
+            }
+            var unavailable = ""
+            var remedy: String?
+            if let note = owner.controllerNote {
+                unavailable = "; cgroup v2 limits are unavailable: \(note)"
+                remedy =
+                    "Run obsctl as the only process of a delegated cgroup (systemd-run --scope -p Delegate=yes obsctl …)"
+            }
             return ContainmentCapability(
                 support: .supported, backend: "cgroup2",
                 reason: "each run gets a cgroup v2 of its own under \(owner.parentDirectory), entered before its "
-                    + "first instruction, so nothing it starts escapes\(layout)")
+                    + "first instruction, so nothing it starts escapes\(layout)\(moved)\(unavailable)", remedy: remedy)
         case .failure(let error):
             return ContainmentCapability(
                 support: .partial, backend: "process-group",

@@ -44,6 +44,22 @@ final class CgroupOwner: @unchecked Sendable {
     /// The v2 controllers enabled for the runs (the owner directory's `cgroup.subtree_control`),
     /// read when the directories are made.
     private(set) var runControllers: Set<String> = []
+    /// The v2 controllers runs want where the hierarchy has them: limits, and the tree profile's
+    /// peaks and I/O.
+    let wantedControllers: [String]
+    /// Those this owner enabled in its directory's `cgroup.subtree_control`.
+    private var ownerEnabled: [String] = []
+    /// Set while the observer is in a leaf of its own (`ObserverLeaf`), moved there to enable
+    /// controllers in its own cgroup.
+    private var leaf: ObserverLeaf?
+    /// Why a wanted controller that the observer's cgroup has stays unavailable to the runs, from
+    /// the last time the directories were made.
+    private(set) var controllerNote: String?
+    /// The controllers the observer last moved into a leaf for (empty when it never had to).
+    private(set) var movedForControllers: [String] = []
+
+    /// The v2 controllers runs want, by default.
+    static let defaultControllers = ["memory", "pids", "cpu", "io"]
 
     /// What to do when cgroups cannot be made here.
     static let remedy =
@@ -52,9 +68,10 @@ final class CgroupOwner: @unchecked Sendable {
     /// The v1 controllers a run may join on a hybrid host (cpu only with a CPU limit).
     static let v1Controllers = ["memory", "pids", "cpu"]
 
-    private init(directory: String, v1Directories: [String: String]) {
+    private init(directory: String, v1Directories: [String: String], wantedControllers: [String]) {
         self.directory = directory
         self.v1Directories = v1Directories
+        self.wantedControllers = wantedControllers
     }
 
     /// This process's owner, found on first use (and leftovers of dead owners reaped then); the
@@ -66,7 +83,9 @@ final class CgroupOwner: @unchecked Sendable {
         "obs.\(Syscall.processID()).\(ProcFS.stat(Syscall.processID())?.startTime ?? 0)"
     }
 
-    static func make(layout: CgroupLayout) -> Result<CgroupOwner, ObserverError> {
+    static func make(layout: CgroupLayout, controllers: [String] = defaultControllers) -> Result<
+        CgroupOwner, ObserverError
+    > {
         let failure = "creating this process's cgroup for its runs"
         guard let unified = layout.unified else {
             return .failure(
@@ -81,7 +100,7 @@ final class CgroupOwner: @unchecked Sendable {
         for controller in v1Controllers {
             if let parent = layout.v1[controller]?.directory { v1[controller] = parent + "/" + ownName }
         }
-        let owner = CgroupOwner(directory: directory, v1Directories: v1)
+        let owner = CgroupOwner(directory: directory, v1Directories: v1, wantedControllers: controllers)
         // One run's worth of the whole cycle, to find out now whether cgroups can be made here.
         do {
             let probe = try owner.makeRunCgroup()
@@ -235,7 +254,20 @@ final class CgroupOwner: @unchecked Sendable {
             for ready in spares { ready.remove() }
             spares = []
             guard active == 0, made else { return }
-            for path in v1Directories.values.sorted() + [directory] { try? Syscall.removeDirectory(path) }
+            for path in v1Directories.values.sorted() { try? Syscall.removeDirectory(path) }
+            if let leaf {
+                // The way in, backwards: the owner's controllers off, the own cgroup's off, the
+                // observer back in its cgroup.
+                let control = directory + "/cgroup.subtree_control"
+                for controller in ownerEnabled.reversed() { try? Syscall.writeFile(control, "-" + controller) }
+                guard leaf.leave() else {
+                    // Another child of the own cgroup uses a controller: stay, and keep serving.
+                    for controller in ownerEnabled { try? Syscall.writeFile(control, "+" + controller) }
+                    return
+                }
+                self.leaf = nil
+            }
+            try? Syscall.removeDirectory(directory)
             made = false
         }
     }
@@ -267,11 +299,30 @@ final class CgroupOwner: @unchecked Sendable {
                 errno: error, reason: "\(ByteString(directory).shellQuoted) could not be made", remedy: Self.remedy)
         }
         for path in v1Directories.values { try? Syscall.makeDirectory(path) }
-        // The v2 controllers this process's cgroup passes down, enabled for the runs (the owner
-        // directory holds no process, so the no-internal-processes rule allows it).
-        let available = (ProcFS.readText(directory + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace)
-        for controller in ["memory", "pids", "cpu", "io"] where available.contains(Substring(controller)) {
-            try? Syscall.writeFile(directory + "/cgroup.subtree_control", "+" + controller)
+        // The wanted controllers the observer's own cgroup has but does not pass down yet: enabled
+        // there, from a leaf of the observer's own when the no-internal-processes rule requires
+        // it. Never in the hierarchy's root (no cgroup.events), which is the host's.
+        let own = parentDirectory
+        controllerNote = nil
+        movedForControllers = []
+        if Syscall.exists(own + "/cgroup.events") {
+            let has = RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.controllers"))
+            let passed = RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.subtree_control"))
+            let missing = wantedControllers.filter { has.contains($0) && !passed.contains($0) }
+            if !missing.isEmpty {
+                let outcome = ObserverLeaf.enable(missing, in: own, leafDirectory: directory + "/observer")
+                leaf = outcome.leaf
+                controllerNote = outcome.note
+                if outcome.leaf != nil { movedForControllers = outcome.enabled }
+            }
+        }
+        // Then for the runs (the owner directory holds no process, so the rule allows it).
+        let available = RunCgroup.controllerNames(ProcFS.readText(directory + "/cgroup.controllers"))
+        ownerEnabled = []
+        for controller in wantedControllers where available.contains(controller) {
+            if (try? Syscall.writeFile(directory + "/cgroup.subtree_control", "+" + controller)) != nil {
+                ownerEnabled.append(controller)
+            }
         }
         runControllers = RunCgroup.controllerNames(ProcFS.readText(directory + "/cgroup.subtree_control"))
     }

@@ -1,0 +1,122 @@
+import Glibc
+import Testing
+
+@testable import ProcessObserver
+
+/// The observer moving into a leaf of its own so that its cgroup can pass a v2 controller down
+/// (cgroup v2 allows no process in a non-root cgroup that enables a domain controller), on this
+/// machine's real hierarchy. The memory, pids and io controllers are v1 hierarchies here; the
+/// v2 hierarchy has hugetlb, a domain controller under the same rule, so the tests ask the owner
+/// for that one. The test process moves itself into a cgroup of its own for the test (the v2
+/// root, where it is, allows internal processes) and back.
+@Suite("Containment: the observer's own leaf", .serialized)
+struct ObserverLeafTests {
+    static let controller = "hugetlb"
+
+    /// A cgroup for the test under the v2 root, with the controller available, the test process
+    /// in it; undone by `close()`.
+    final class Scratch {
+        let root: String
+        let original: String
+        let own: String
+        let cgroupPath: String
+        private let enabledAtRoot: Bool
+
+        init() throws {
+            let layout = CgroupLayout.current()
+            let unified = try #require(layout.unified)
+            root = unified.mountPoint
+            original = unified.directory
+            let rootHas = RunCgroup.controllerNames(ProcFS.readText(root + "/cgroup.controllers"))
+            try #require(
+                rootHas.contains(ObserverLeafTests.controller), "the v2 root has no \(ObserverLeafTests.controller)")
+            enabledAtRoot = !RunCgroup.controllerNames(ProcFS.readText(root + "/cgroup.subtree_control")).contains(
+                ObserverLeafTests.controller)
+            if enabledAtRoot {
+                try Syscall.writeFile(root + "/cgroup.subtree_control", "+" + ObserverLeafTests.controller)
+            }
+            cgroupPath = "/obs-leaf-test.\(getpid())"
+            own = root + cgroupPath
+            try Syscall.makeDirectory(own)
+            try Syscall.writeFile(own + "/cgroup.procs", "\(getpid())")
+        }
+
+        func close() {
+            try? Syscall.writeFile(original + "/cgroup.procs", "\(getpid())")
+            try? Syscall.removeDirectory(own)
+            if enabledAtRoot {
+                try? Syscall.writeFile(root + "/cgroup.subtree_control", "-" + ObserverLeafTests.controller)
+            }
+        }
+
+        /// This process's layout now, without the v1 hierarchies (the shared owner's there).
+        var layout: CgroupLayout {
+            var layout = CgroupLayout.current()
+            layout.v1 = [:]
+            return layout
+        }
+
+        var passedDown: Set<String> { RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.subtree_control")) }
+    }
+
+    /// This process's v2 cgroup path now.
+    static func ownCgroup() -> String? {
+        (ProcFS.readText("/proc/self/cgroup") ?? "").split(separator: "\n").first { $0.hasPrefix("0::") }
+            .map { String($0.dropFirst(3)) }
+    }
+
+    @Test("alone in its cgroup, the observer moves into a leaf, enables the controller for the runs, and moves back")
+    func movesAndReturns() throws {
+        let scratch = try Scratch()
+        defer { scratch.close() }
+        #expect(Self.ownCgroup() == scratch.cgroupPath)
+        let owner = try CgroupOwner.make(layout: scratch.layout, controllers: [Self.controller]).get()
+        // The probe run went in and came back.
+        #expect(owner.movedForControllers == [Self.controller])
+        #expect(owner.controllerNote == nil)
+        #expect(Self.ownCgroup() == scratch.cgroupPath)
+        #expect(!scratch.passedDown.contains(Self.controller))
+
+        let run = try owner.makeRunCgroup()
+        let ownerName = String(owner.directory.split(separator: "/").last!)
+        #expect(Self.ownCgroup() == scratch.cgroupPath + "/" + ownerName + "/observer")
+        #expect(scratch.passedDown.contains(Self.controller))
+        #expect(run.controllers == [Self.controller])
+        #expect(RunCgroup.controllerNames(ProcFS.readText(run.directory + "/cgroup.controllers")) == [Self.controller])
+        owner.finished(run)
+        owner.waitForReleases()
+
+        #expect(Self.ownCgroup() == scratch.cgroupPath)
+        #expect(!scratch.passedDown.contains(Self.controller))
+        #expect(!Syscall.exists(owner.directory))
+    }
+
+    @Test("with another process in its cgroup, the observer stays, and says why the controller is unavailable")
+    func staysWhenNotAlone() throws {
+        let scratch = try Scratch()
+        defer { scratch.close() }
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
+        defer { for arg in argv { free(arg) } }
+        #expect(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
+        defer {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        try Syscall.writeFile(scratch.own + "/cgroup.procs", "\(pid)")
+
+        let owner = try CgroupOwner.make(layout: scratch.layout, controllers: [Self.controller]).get()
+        let run = try owner.makeRunCgroup()
+        #expect(Self.ownCgroup() == scratch.cgroupPath)
+        #expect(owner.movedForControllers == [])
+        #expect(run.controllers == [])
+        #expect(
+            owner.controllerNote
+                == "the observer's cgroup \(scratch.own) holds 1 other process, and cgroup v2 passes no controller down from a cgroup with processes in it (no internal processes)"
+        )
+        owner.finished(run)
+        owner.waitForReleases()
+        #expect(!Syscall.exists(owner.directory))
+    }
+}
