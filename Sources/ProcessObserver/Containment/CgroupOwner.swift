@@ -2,8 +2,8 @@
 /// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
 /// host, in the v1 memory (and, for limits, pids and cpu) hierarchies. It is made when the first
 /// run starts and removed by `waitForReleases()` once no run holds it (obsctl calls that before
-/// it exits); a process that never calls it leaves its directory (with the spares, below, empty),
-/// which the next observer removes as a dead owner's.
+/// it exits, and an `atexit` handler at a normal exit); a process killed before leaves its
+/// directory (with the spares, below, empty), which the next observer removes as a dead owner's.
 ///
 /// A finished run's cgroup is removed on a background thread (`rmdir` of a cgroup whose last
 /// process just exited waits for the kernel to take it offline, up to a few milliseconds), so
@@ -76,7 +76,20 @@ final class CgroupOwner: @unchecked Sendable {
 
     /// This process's owner, found on first use (and leftovers of dead owners reaped then); the
     /// error says why cgroups cannot be made here.
-    static let shared: Result<CgroupOwner, ObserverError> = make(layout: .current())
+    ///
+    /// At a normal exit (`exit(3)`, the end of `main`) the spares and the owner's directories go
+    /// with the process (an `atexit` handler calls `waitForReleases()`), so a library user that
+    /// never calls it leaves nothing either; only a killed process leaves them to the next
+    /// observer.
+    static let shared: Result<CgroupOwner, ObserverError> = {
+        let owner = make(layout: .current())
+        if case .success = owner {
+            Syscall.atExit {
+                if case .success(let owner) = CgroupOwner.shared { owner.waitForReleases() }
+            }
+        }
+        return owner
+    }()
 
     /// The name of this process's owner directory.
     static var ownName: String {

@@ -6,6 +6,10 @@ extension Syscall {
     /// The calling process's id. Backed by `getpid(2)`.
     static func processID() -> Int32 { Glibc.getpid() }
 
+    /// Runs `body` when the process exits normally (`exit(3)`, the end of `main`), not when it
+    /// is killed. Backed by `atexit(3)`.
+    static func atExit(_ body: @escaping @convention(c) () -> Void) { _ = Glibc.atexit(body) }
+
     /// Sends `signal` to `pid` (a process group when negative; `0` only checks that it exists).
     /// Backed by `kill(2)`.
     static func kill(_ pid: Int32, _ signal: Int32) throws(Errno) {
