@@ -10,7 +10,8 @@ struct CgroupExitCleanupTests {
     func nothingLeft() throws {
         let obsbench = URL(fileURLWithPath: ObsctlRunner.binary).deletingLastPathComponent()
             .appendingPathComponent("obsbench").path
-        try #require(FileManager.default.isExecutableFile(atPath: obsbench), "no obsbench next to \(ObsctlRunner.binary)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: obsbench), "no obsbench next to \(ObsctlRunner.binary)")
         let worker = Process()
         worker.executableURL = URL(fileURLWithPath: obsbench)
         worker.arguments = ["spawn-worker", "--variant", "native", "--spawns", "30", "--program", "/bin/true"]
