@@ -36,6 +36,12 @@ final class RunCgroup: @unchecked Sendable {
     private(set) var recycled = false
     /// The `cpu.stat` `usage()` read as the run ended: the next run's baseline if recycled.
     private var cpuAtEnd: CgroupCPUStat?
+    /// `cpu.stat`, `cgroup.stat` and `cgroup.procs` of a cgroup we made, opened with it and kept
+    /// (a cgroup handed on keeps them): a path walk less for every read and every spawn. Nil for
+    /// an attached cgroup, whose files are read by path.
+    private var cpuStatFile: FileDescriptor?
+    private var statFile: FileDescriptor?
+    private var procsFile: FileDescriptor?
     /// The CPU time the counters started from: 0 for a fresh cgroup.
     var baselineCPUNs: UInt64 { (cpuAtOpen?.usageMicroseconds ?? 0) &* 1000 }
 
@@ -77,9 +83,16 @@ final class RunCgroup: @unchecked Sendable {
                 FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
             let events = try FileDescriptor.open(
                 FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
-            return RunCgroup(
+            let made = RunCgroup(
                 directory: directory, v1Directories: v1, descriptor: descriptor, events: events,
                 controllers: owner.runControllers)
+            made.cpuStatFile = try? FileDescriptor.open(
+                FilePath(directory + "/cpu.stat"), .readOnly, options: [.closeOnExec])
+            made.statFile = try? FileDescriptor.open(
+                FilePath(directory + "/cgroup.stat"), .readOnly, options: [.closeOnExec])
+            made.procsFile = try? FileDescriptor.open(
+                FilePath(directory + "/cgroup.procs"), .writeOnly, options: [.closeOnExec])
+            return made
         } catch {
             for path in [directory] + v1.values { try? Syscall.removeDirectory(path) }
             throw ObserverError.systemCall(
@@ -102,13 +115,11 @@ final class RunCgroup: @unchecked Sendable {
     /// `usage()` read as the run ended.
     func recycle() -> Bool {
         guard v1Directories.isEmpty, !limited, controllers.isDisjoint(with: ["memory", "pids"]) else { return false }
-        var state = [UInt8](repeating: 0, count: 256)
-        let n = (try? state.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
-        state.removeSubrange(n...)
+        let state = Self.read(events, capacity: 256) ?? []
         guard ProcText.value(of: "populated", in: state) == 0, ProcText.value(of: "frozen", in: state) == 0,
-            let stat = ProcFS.readFile(directory + "/cgroup.stat"),
+            let stat = statFile.flatMap({ Self.read($0) }) ?? ProcFS.readFile(directory + "/cgroup.stat"),
             ProcText.value(of: "nr_descendants", in: stat) == 0,
-            let cpu = cpuAtEnd ?? Self.cpuStat(directory)
+            let cpu = cpuAtEnd ?? currentCPUStat()
         else { return false }
         cpuAtOpen = cpu
         cpuAtEnd = nil
@@ -145,6 +156,7 @@ final class RunCgroup: @unchecked Sendable {
     /// Closes the descriptors of an attached cgroup (`observing`); the cgroup itself is left as
     /// it is.
     func release() {
+        for fd in [cpuStatFile, statFile, procsFile].compactMap({ $0 }) { try? fd.close() }
         try? events.close()
         try? descriptor.close()
     }
@@ -241,23 +253,25 @@ final class RunCgroup: @unchecked Sendable {
         }
     }
 
-    /// `cgroup.procs` of the v2 cgroup and of each v1 one, opened for writing, for a child that
-    /// puts itself in them (`Spawner.spawnJoining`). The caller closes them.
-    func openProcsFiles() throws(ObserverError) -> [FileDescriptor] {
-        var fds: [FileDescriptor] = []
-        for dir in [directory] + v1Directories.values.sorted() {
+    /// `cgroup.procs` of the v2 cgroup (kept open with the cgroup) and of each v1 one (opened
+    /// now), for a child that puts itself in them (`Spawner.spawnJoining`). The caller closes
+    /// those in `opened` after the spawn.
+    func procsFiles() throws(ObserverError) -> (all: [FileDescriptor], opened: [FileDescriptor]) {
+        var opened: [FileDescriptor] = []
+        let kept = procsFile.map { [$0] } ?? []
+        for dir in (kept.isEmpty ? [directory] : []) + v1Directories.values.sorted() {
             do {
-                fds.append(
+                opened.append(
                     try FileDescriptor.open(FilePath(dir + "/cgroup.procs"), .writeOnly, options: [.closeOnExec]))
             } catch {
-                for fd in fds { try? fd.close() }
+                for fd in opened { try? fd.close() }
                 throw ObserverError.systemCall(
                     .containmentFailed, failure: "opening the run's cgroup", call: "open",
                     errno: error as? Errno ?? .ioError,
                     reason: "\(ByteString(dir + "/cgroup.procs").shellQuoted) could not be opened for writing")
             }
         }
-        return fds
+        return (kept + opened, opened)
     }
 
     /// The processes in the cgroup and in the cgroups nested in it.
@@ -287,7 +301,7 @@ final class RunCgroup: @unchecked Sendable {
     /// (`pids.peak`, v2 with the pids controller, Linux 6.1+).
     func usage() -> TreeUsage {
         var usage = TreeUsage()
-        cpuAtEnd = Self.cpuStat(directory)
+        cpuAtEnd = currentCPUStat()
         if let cpu = cpuAtEnd {
             usage.userCPUNanoseconds = cpu.userMicroseconds &* 1000
             usage.systemCPUNanoseconds = cpu.systemMicroseconds &* 1000
@@ -306,7 +320,7 @@ final class RunCgroup: @unchecked Sendable {
     /// read of `cpu.stat`, and of `memory.current`, `pids.current` and `io.stat` where they
     /// exist (v2 first, then the v1 memory and pids cgroups). Nil when `cpu.stat` cannot be read.
     func reading() -> CgroupReading? {
-        guard var cpu = Self.cpuStat(directory) else { return nil }
+        guard var cpu = currentCPUStat() else { return nil }
         var baseline = baselineCPUNs
         // A recycled cgroup's counters carry its earlier runs: this run's start is zero.
         if recycled, let start = cpuAtOpen {
@@ -325,6 +339,23 @@ final class RunCgroup: @unchecked Sendable {
             memoryBytes: counter("memory.current", "memory", "memory.usage_in_bytes"),
             taskCount: counter("pids.current", "pids", "pids.current").flatMap { Int(exactly: $0) },
             io: file("io.stat", of: "io").flatMap(ProcFS.readFile).flatMap(CgroupIOStat.init(parsing:)))
+    }
+
+    /// This cgroup's `cpu.stat` now, through the kept descriptor when there is one.
+    private func currentCPUStat() -> CgroupCPUStat? {
+        if let cpuStatFile, let bytes = Self.read(cpuStatFile) { return CgroupCPUStat(parsing: bytes) }
+        return Self.cpuStat(directory)
+    }
+
+    /// The whole of an interface file through an open descriptor (`pread` at 0, which makes
+    /// kernfs generate it afresh); nil on an error.
+    static func read(_ fd: FileDescriptor, capacity: Int = 4096) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: capacity)
+        guard let n = try? buffer.withUnsafeMutableBytes({ try fd.read(fromAbsoluteOffset: 0, into: $0) }) else {
+            return nil
+        }
+        buffer.removeSubrange(n...)
+        return buffer
     }
 
     /// The `cpu.stat` of the cgroup at `directory`; nil when unreadable.
@@ -358,6 +389,7 @@ final class RunCgroup: @unchecked Sendable {
             kill()
             Self.waitUntilEmpty(directory, seconds: 5)
         }
+        for fd in [cpuStatFile, statFile, procsFile].compactMap({ $0 }) { try? fd.close() }
         try? events.close()
         try? descriptor.close()
         for path in v1Directories.values.sorted() + [directory] where (try? Syscall.removeDirectory(path)) == nil {

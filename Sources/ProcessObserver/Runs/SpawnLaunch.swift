@@ -12,9 +12,9 @@ struct SpawnLaunch: RunLaunch {
         let startNs = Clock.monotonicNs()
         let pid: Int32
         if cgroup != nil || command.deathSignal != 0 {
-            let join = try cgroup?.openProcsFiles() ?? []
-            defer { for fd in join { try? fd.close() } }
-            pid = try Spawner.spawnJoining(command, join: join)
+            let join = try cgroup?.procsFiles() ?? (all: [], opened: [])
+            defer { for fd in join.opened { try? fd.close() } }
+            pid = try Spawner.spawnJoining(command, join: join.all)
         } else {
             pid = try Spawner.spawnDirect(command)
         }
