@@ -53,10 +53,17 @@ final class CgroupOwner: @unchecked Sendable {
     /// controllers in its own cgroup.
     private var leaf: ObserverLeaf?
     /// Why a wanted controller that the observer's cgroup has stays unavailable to the runs, from
-    /// the last time the directories were made.
-    private(set) var controllerNote: String?
-    /// The controllers the observer last moved into a leaf for (empty when it never had to).
-    private(set) var movedForControllers: [String] = []
+    /// the last time the directories were made. With the lock held.
+    private var lastControllerNote: String?
+    /// The controllers the observer last moved into a leaf for. With the lock held.
+    private var lastMovedFor: [String] = []
+
+    /// Why a wanted controller that the observer's cgroup has stays unavailable to the runs
+    /// (the last time the directories were made); nil when none does.
+    var controllerNote: String? { lock.withLock { lastControllerNote } }
+    /// The controllers the observer last moved into a leaf of its own for (empty when it never
+    /// had to).
+    var movedForControllers: [String] { lock.withLock { lastMovedFor } }
 
     /// The v2 controllers runs want, by default.
     static let defaultControllers = ["memory", "pids", "cpu", "io"]
@@ -316,8 +323,8 @@ final class CgroupOwner: @unchecked Sendable {
         // there, from a leaf of the observer's own when the no-internal-processes rule requires
         // it. Never in the hierarchy's root (no cgroup.events), which is the host's.
         let own = parentDirectory
-        controllerNote = nil
-        movedForControllers = []
+        lastControllerNote = nil
+        lastMovedFor = []
         if Syscall.exists(own + "/cgroup.events") {
             let has = RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.controllers"))
             let passed = RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.subtree_control"))
@@ -325,8 +332,8 @@ final class CgroupOwner: @unchecked Sendable {
             if !missing.isEmpty {
                 let outcome = ObserverLeaf.enable(missing, in: own, leafDirectory: directory + "/observer")
                 leaf = outcome.leaf
-                controllerNote = outcome.note
-                if outcome.leaf != nil { movedForControllers = outcome.enabled }
+                lastControllerNote = outcome.note
+                if outcome.leaf != nil { lastMovedFor = outcome.enabled }
             }
         }
         // Then for the runs (the owner directory holds no process, so the rule allows it).
