@@ -69,20 +69,13 @@ public enum HTMLReport {
         return html.render() + "\n"
     }
 
-    static func describe(_ status: ExitStatus) -> String {
-        switch status {
-        case .exited(let code): "exit code \(code)"
-        case .signaled(let signal, let core): "killed by \(SignalName.of(signal))" + (core ? " (core dumped)" : "")
-        }
-    }
-
     /// The run: the same facts as the terminal report's first section.
     static func summary(_ report: RunReport) -> Node<HTML.BodyContext> {
         var rows: [(String, String, Bool)] = []
         rows.append(("command", ReportText.commandLine(report.command, limit: 200), false))
         if let dir = report.workingDirectory, !dir.isEmpty { rows.append(("directory", dir, false)) }
         let failed = report.status.map { $0 != .exited(code: 0) } ?? true
-        rows.append(("exit", report.status.map(describe) ?? "unknown (no exit in the recording)", failed))
+        rows.append(("exit", report.status.map { ReportText.exit($0) } ?? "unknown (no exit in the recording)", failed))
         rows.append(("wall", ReportText.seconds(report.wallNs), false))
         if let p = report.profile {
             var cpu =

@@ -48,7 +48,7 @@ enum Timeline {
             var tooltip = ReportText.commandLine(p.argv) + "\npid \(p.processID)"
             if let ppid = p.parentProcessID { tooltip += ", parent \(ppid)" }
             tooltip += "\nstart +\(ReportText.seconds(start)), wall \(ReportText.seconds(report.wallNs(of: p)))"
-            tooltip += "\n" + (p.status.map(HTMLReport.describe) ?? "no exit seen")
+            tooltip += "\n" + (p.status.map { ReportText.exit($0, killedByOOM: p.killedByOOM) } ?? "no exit seen")
             if let cpu = p.sampledCPUNs { tooltip += "\nsampled CPU \(ReportText.seconds(cpu))" }
             if let failedExec = p.failedExec {
                 tooltip += "\nexec failed: \(failedExec.errno ?? "") \(failedExec.path)"

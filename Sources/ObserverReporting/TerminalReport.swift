@@ -31,7 +31,7 @@ public struct TerminalReport {
         var out = heading("RUN") + "\n"
         out += row("command", ReportText.commandLine(report.command, limit: 90))
         if let dir = report.workingDirectory, !dir.isEmpty { out += row("directory", dir) }
-        let outcome = report.status.map(Self.describe) ?? "unknown (no exit in the recording)"
+        let outcome = report.status.map { ReportText.exit($0) } ?? "unknown (no exit in the recording)"
         let failed = report.status.map { $0 != .exited(code: 0) } ?? true
         var exit = failed ? failure(outcome) : outcome
         if report.profile?.timedOut == true { exit += " (timed out)" }
@@ -104,13 +104,6 @@ public struct TerminalReport {
             out += row("skipped", "kinds this obsctl does not know: " + kinds.joined(separator: ", "))
         }
         return out
-    }
-
-    static func describe(_ status: ExitStatus) -> String {
-        switch status {
-        case .exited(let code): "exit code \(code)"
-        case .signaled(let signal, let core): "killed by \(SignalName.of(signal))" + (core ? " (core dumped)" : "")
-        }
     }
 
     static func shortStatus(_ status: ExitStatus?) -> String {

@@ -122,7 +122,8 @@ public struct PerfettoExporter {
             if !segment.argv.isEmpty { annotations.append(annotation("argv", segment.argv.joined(separator: " "))) }
             if !segment.path.isEmpty { annotations.append(annotation("path", segment.path)) }
             if k == boundaries.count - 1 {
-                annotations.append(annotation("exit", p.status.map(Self.describe) ?? "not seen"))
+                annotations.append(
+                    annotation("exit", p.status.map { ReportText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
                 if let cpu = p.sampledCPUNs { annotations.append(annotation("sampled_cpu_ns", int: Int64(cpu))) }
             }
             begin.debugAnnotations = annotations
@@ -146,13 +147,6 @@ public struct PerfettoExporter {
     }
 
     static func flow(_ index: Int) -> UInt64 { UInt64(index) + 1 }
-
-    static func describe(_ status: ExitStatus) -> String {
-        switch status {
-        case .exited(let code): "exit code \(code)"
-        case .signaled(let signal, let core): "killed by \(SignalName.of(signal))" + (core ? " (core dumped)" : "")
-        }
-    }
 
     // MARK: the events, streamed
 

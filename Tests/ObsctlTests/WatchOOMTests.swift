@@ -47,5 +47,12 @@ struct WatchOOMTests {
         let oom = processes.filter { $0["oom_killed"] as? Bool == true }
         #expect(oom.count == 1)
         #expect(oom.first?["pid"] as? Int == marked.first?.pid)
+
+        // The terminal report's tree: OOM in the victim's exit column.
+        let terminal = try ObsctlRunner.run(["report", file.path])
+        #expect(terminal.exitCode == 0)
+        let victim = try #require(marked.first?.pid)
+        let rows = terminal.lines.filter { $0.contains("[\(victim)]") }
+        #expect(rows.count == 1 && rows[0].contains(" OOM "), "\(terminal.lines)")
     }
 }
