@@ -28,6 +28,10 @@ public struct ResourceSeries: Sendable, Hashable {
 
     public private(set) var points: [Point] = []
     public private(set) var sampleCount = 0
+    /// Samples that carried their run cgroup's totals (`PerfSample.cgroup`), and those of them
+    /// with its memory.
+    public private(set) var cgroupSampleCount = 0
+    public private(set) var cgroupMemorySampleCount = 0
     public private(set) var processes: [Int32: ProcessUsage] = [:]
     private var previousNs: UInt64?
 
@@ -43,6 +47,10 @@ public struct ResourceSeries: Sendable, Hashable {
         let interval = timestampNs > since ? timestampNs - since : 0
         previousNs = timestampNs
         sampleCount += 1
+        if let cgroup = sample.cgroup {
+            cgroupSampleCount += 1
+            if cgroup.memoryBytes != nil { cgroupMemorySampleCount += 1 }
+        }
         Self.append(
             Point(
                 timestampNs: timestampNs, cpuPercent: sample.totalCPUPercent, rssBytes: sample.totalRSSBytes,

@@ -22,6 +22,9 @@ public struct PerfettoExporter {
     static func rssTrack(_ index: Int) -> UInt64 { counterBase + UInt64(index) * 2 + 1 }
     static let treeCPUTrack: UInt64 = 2 << 32
     static let treeRSSTrack: UInt64 = (2 << 32) + 1
+    /// The run cgroup's own totals (`cgroup_totals`), when the samples carry them.
+    static let cgroupCPUTrack: UInt64 = (2 << 32) + 2
+    static let cgroupMemoryTrack: UInt64 = (2 << 32) + 3
     /// The one packet sequence every packet belongs to.
     static let sequence: UInt32 = 1
 
@@ -81,6 +84,12 @@ public struct PerfettoExporter {
         if report.samples.sampleCount > 0 {
             descriptor(counter(Self.treeCPUTrack, parent: nil, name: "tree CPU %", unitName: "%"), to: &out)
             descriptor(counter(Self.treeRSSTrack, parent: nil, name: "tree RSS", unit: .sizeBytes), to: &out)
+        }
+        if report.samples.cgroupSampleCount > 0 {
+            descriptor(counter(Self.cgroupCPUTrack, parent: nil, name: "cgroup CPU %", unitName: "%"), to: &out)
+        }
+        if report.samples.cgroupMemorySampleCount > 0 {
+            descriptor(counter(Self.cgroupMemoryTrack, parent: nil, name: "cgroup memory", unit: .sizeBytes), to: &out)
         }
         for i in report.processes.indices { appendSlices(of: i, to: &out) }
     }
@@ -157,6 +166,12 @@ public struct PerfettoExporter {
         case .sample(let sample):
             counterValue(Self.treeCPUTrack, double: sample.totalCPUPercent, at: e.timestampNs, to: &out)
             counterValue(Self.treeRSSTrack, int: Int64(sample.totalRSSBytes), at: e.timestampNs, to: &out)
+            if let cgroup = sample.cgroup {
+                counterValue(Self.cgroupCPUTrack, double: cgroup.cpuPercent, at: e.timestampNs, to: &out)
+                if let memory = cgroup.memoryBytes {
+                    counterValue(Self.cgroupMemoryTrack, int: Int64(memory), at: e.timestampNs, to: &out)
+                }
+            }
             for p in sample.processes {
                 guard let i = recordsByPID[p.processID]?.last, counterTracks.contains(i) else { continue }
                 counterValue(Self.cpuTrack(i), double: p.cpuPercent, at: e.timestampNs, to: &out)

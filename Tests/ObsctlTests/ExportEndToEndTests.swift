@@ -82,6 +82,20 @@ struct ExportEndToEndTests {
             #expect(counters[String(cpu["uuid"] as! Int)] == samples.map { $0["total_cpu_pct"] as! Double })
             #expect(counters[String(rss["uuid"] as! Int)] == samples.map { Double($0["total_rss_bytes"] as! Int) })
         }
+        // The run cgroup's own totals, when the samples carry them.
+        let totals = samples.compactMap { $0["cgroup_totals"] as? [String: Any] }
+        let cgroupCPU = tracks.first { $0["name"] as? String == "cgroup CPU %" }
+        #expect((cgroupCPU != nil) == !totals.isEmpty)
+        if let cgroupCPU {
+            #expect(counters[String(cgroupCPU["uuid"] as! Int)] == totals.map { $0["cpu_pct"] as! Double })
+        }
+        let memory = totals.compactMap { $0["memory_bytes"] as? Int }.map(Double.init)
+        let cgroupMemory = tracks.first { $0["name"] as? String == "cgroup memory" }
+        #expect((cgroupMemory != nil) == !memory.isEmpty)
+        if let cgroupMemory {
+            #expect(cgroupMemory["unit"] as? Int == 3)
+            #expect(counters[String(cgroupMemory["uuid"] as! Int)] == memory)
+        }
     }
 
     @Test("the make -j2 recording: 13 process tracks nested as the tree, slices per exec, counters, flows")
@@ -105,15 +119,21 @@ struct ExportEndToEndTests {
             refused = socket.socket(); port = s.getsockname()[1]; s.close()
             try: refused.connect(("127.0.0.1", port))
             except OSError: pass
+            import time; time.sleep(0.3)
             """
         let watch = try ObsctlRunner.run([
-            "watch", "--json", "--interval", "0.05", "-o", recording, "--", "python3", "-c", script,
+            // A memory limit, so that the samples carry the cgroup's memory too (the v1 memory
+            // cgroup on this hybrid host).
+            "watch", "--json", "--interval", "0.05", "--memory-max", "512M", "-o", recording, "--", "python3", "-c",
+            script,
         ])
         #expect(watch.exitCode == 0)
         let summary = try export(recording)
         try check(summary, against: recording)
         let instants = try #require(summary["instants"] as? [String: Int])
         #expect(instants["network", default: 0] >= 4)  // bind, listen, connect ×2, accept
+        let names = try #require(summary["tracks"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        #expect(names.contains("cgroup CPU %") && names.contains("cgroup memory"), "\(names)")
     }
 
     @Test("bad input: standard input, a missing file, a missing or unknown format, no -o")
