@@ -189,20 +189,26 @@ final class CgroupOwner: @unchecked Sendable {
     /// reaper's): a few reads, cheaper than waking the releasing thread on a machine whose cores
     /// are busy with the next spawn.
     func finished(_ run: RunCgroup) {
-        if lock.withLock({ wantsSpare && spares.count < Self.maxSpares }) && run.recycle() {
-            let kept: Bool = lock.withLock {
-                guard wantsSpare else { return false }
-                spares.append(run)
-                release()
-                return true
-            }
-            if kept { return }
+        if keptAsSpare(run) {
+            lock.withLock { release() }
+            return
         }
         lock.withLock {
             releasing.append(run)
             lock.broadcast()
         }
         startReleaser()
+    }
+
+    /// Keeps a finished run's cgroup as a spare when spares are wanted, there is room, and the
+    /// cgroup can serve another run (`RunCgroup.recycle()`).
+    private func keptAsSpare(_ run: RunCgroup) -> Bool {
+        guard lock.withLock({ wantsSpare && spares.count < Self.maxSpares }), run.recycle() else { return false }
+        return lock.withLock {
+            guard wantsSpare else { return false }
+            spares.append(run)
+            return true
+        }
     }
 
     /// Starts the releasing thread on first use; it stays, parked while idle.
@@ -229,15 +235,7 @@ final class CgroupOwner: @unchecked Sendable {
             }
             switch work {
             case .remove(let run):
-                var kept = lock.withLock { wantsSpare && spares.count < Self.maxSpares } && run.recycle()
-                if kept {
-                    kept = lock.withLock {
-                        guard wantsSpare else { return false }
-                        spares.append(run)
-                        return true
-                    }
-                }
-                if !kept { run.remove() }
+                if !keptAsSpare(run) { run.remove() }
                 lock.withLock {
                     release()
                     removing = false

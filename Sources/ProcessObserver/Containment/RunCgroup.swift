@@ -290,9 +290,8 @@ final class RunCgroup: @unchecked Sendable {
     /// the reaper's epoll watches, which re-arms its `EPOLLPRI` (kernfs signals a change once per
     /// read of the same open file).
     var isPopulated: Bool {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = (try? buffer.withUnsafeMutableBytes { try events.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
-        return Self.populated(String(decoding: buffer[0..<n], as: UTF8.self)) ?? !allProcesses().isEmpty
+        let populated = Self.read(events, capacity: 256).flatMap { ProcText.value(of: "populated", in: $0) }
+        return populated.map { $0 != 0 } ?? !allProcesses().isEmpty
     }
 
     /// What the whole tree used, read before the cgroup is removed: `cpu.stat` (every cgroup v2
