@@ -67,8 +67,9 @@ struct CgroupRecycleTests {
             if case .sample(let sample) = event.kind { sample.cgroup } else { nil }
         }
         #expect(totals.count >= 2, "\(totals.count) samples")
-        // The busy run used ≥ 0.1 s; sh, sed and sleep use a few ms.
-        #expect(totals.allSatisfy { $0.cpuNanoseconds < 50_000_000 && $0.cpuPercent < 50 }, "\(totals)")
+        // The busy run used ≥ 0.1 s; sh, sed and sleep use a few ms. (Not the first sample's
+        // percent: over the few ms since the run started it can exceed 100 with two cores.)
+        #expect(totals.allSatisfy { $0.cpuNanoseconds < 50_000_000 }, "\(totals)")
         ObserverCleanup.waitForReleases()
     }
 

@@ -102,8 +102,14 @@ final class RunCgroup: @unchecked Sendable {
     }
 
     /// A cgroup made ahead or recycled (`CgroupOwner`'s spares) is now the next run's: its time
-    /// starts now.
-    func claim() { createdNs = Clock.monotonicNs() }
+    /// starts now, and a recycled one's CPU from its `cpu.stat` now. Read again here, not only
+    /// when the last run ended: the kernel charges an exiting task's last slice of CPU time after
+    /// its cgroup already reads as empty (measured: a few ms of a busy run showed up in the next
+    /// run's first sample).
+    func claim() {
+        createdNs = Clock.monotonicNs()
+        if recycled, let cpu = currentCPUStat() { cpuAtOpen = cpu }
+    }
 
     /// Whether this finished run's cgroup can serve the next run as it is, and if so makes the
     /// `cpu.stat` now its baseline. Only a cgroup in which nothing of this run can show: no v1
