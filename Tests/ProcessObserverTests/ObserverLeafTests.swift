@@ -8,7 +8,8 @@ import Testing
 /// machine's real hierarchy. The memory, pids and io controllers are v1 hierarchies here; the
 /// v2 hierarchy has hugetlb, a domain controller under the same rule, so the tests ask the owner
 /// for that one. The test process moves itself into a cgroup of its own for the test (the v2
-/// root, where it is, allows internal processes) and back.
+/// root, where it is, allows internal processes) and back: the suite runs as the project runs its
+/// tests, `swift test --no-parallel`, where no other test looks at the process's cgroup meanwhile.
 @Suite("Containment: the observer's own leaf", .serialized)
 struct ObserverLeafTests {
     static let controller = "hugetlb"
