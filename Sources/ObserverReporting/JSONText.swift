@@ -69,6 +69,9 @@ struct JSONText {
     mutating func member<T: BinaryInteger>(_ key: String, orNull value: T?) {
         self.key(key) { if let value { $0.int(value) } else { $0.null() } }
     }
+    mutating func member(_ key: String, orNull value: Double?) {
+        self.key(key) { if let value { $0.double(value) } else { $0.null() } }
+    }
     mutating func member(_ key: String, orNull value: String?) {
         self.key(key) { if let value { $0.string(value) } else { $0.null() } }
     }

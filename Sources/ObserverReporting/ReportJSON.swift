@@ -259,6 +259,8 @@ public enum ReportJSON {
                     }
                 }
             }
+            json.member("cgroup_peak_cpu_pct", orNull: s.cgroupPeakCPUPercent)
+            json.member("cgroup_peak_memory_bytes", orNull: s.cgroupPeakMemoryBytes)
             json.key("top_cpu") { usage(&$0, s.top(10)) }
             json.key("top_memory") { usage(&$0, s.top(10, byMemory: true)) }
         }

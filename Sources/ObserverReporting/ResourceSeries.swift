@@ -32,6 +32,9 @@ public struct ResourceSeries: Sendable, Hashable {
     /// with its memory.
     public private(set) var cgroupSampleCount = 0
     public private(set) var cgroupMemorySampleCount = 0
+    /// The run cgroup's highest CPU percent and memory in those samples (nil when none had it).
+    public private(set) var cgroupPeakCPUPercent: Double?
+    public private(set) var cgroupPeakMemoryBytes: UInt64?
     public private(set) var processes: [Int32: ProcessUsage] = [:]
     private var previousNs: UInt64?
 
@@ -49,7 +52,11 @@ public struct ResourceSeries: Sendable, Hashable {
         sampleCount += 1
         if let cgroup = sample.cgroup {
             cgroupSampleCount += 1
-            if cgroup.memoryBytes != nil { cgroupMemorySampleCount += 1 }
+            cgroupPeakCPUPercent = max(cgroupPeakCPUPercent ?? 0, cgroup.cpuPercent)
+            if let memory = cgroup.memoryBytes {
+                cgroupMemorySampleCount += 1
+                cgroupPeakMemoryBytes = max(cgroupPeakMemoryBytes ?? 0, memory)
+            }
         }
         Self.append(
             Point(

@@ -303,6 +303,13 @@ public struct TerminalReport {
             Sparkline.render(s.points.map { ($0.timestampNs, Double($0.rssBytes)) }, from: start, to: end)
                 + "  peak \(ReportText.bytes(s.peakRSSBytes))")
         out += row("", dim("0s".padded(Sparkline.width - 8) + ReportText.seconds(end - start).rightAligned(8)))
+        if let cpu = s.cgroupPeakCPUPercent {
+            // The run cgroup's own counters: exact CPU time, memory with page cache.
+            out += row(
+                "cgroup",
+                "cpu peak \(ReportText.fixed(cpu, 1))% of one core"
+                    + (s.cgroupPeakMemoryBytes.map { "  memory peak \(ReportText.bytes($0))" } ?? ""))
+        }
         let byCPU = s.top(5).filter { $0.cpuNs > 0 }
         if !byCPU.isEmpty {
             out += row(

@@ -1,4 +1,5 @@
 import Foundation
+import ObserverReporting
 import ObserverTestSupport
 import ProcessObserver
 import Testing
@@ -142,6 +143,30 @@ struct ReportEndToEndTests {
         let text = try ObsctlRunner.run(["report", recording]).out
         #expect(text.contains("  exit         exit code 3\n"))
         #expect(text.contains("  processes    2  (2 failed)\n"))
+    }
+
+    @Test("the run cgroup's own totals in the samples: their peaks in the report, as the samples have them")
+    func cgroupPeaks() throws {
+        let recording = ReportFixture.temporary("cgroup.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: recording) }
+        // A memory limit, so that the samples carry the cgroup's memory too (the v1 memory cgroup
+        // on this hybrid host).
+        let watch = try ObsctlRunner.run([
+            "watch", "--json", "--interval", "0.05", "--memory-max", "256M", "--categories", "lifecycle", "-o",
+            recording, "--", "sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done",
+        ])
+        #expect(watch.exitCode == 0)
+        let totals = try ReportFixture.objects(recording).compactMap { $0["cgroup_totals"] as? [String: Any] }
+        try #require(totals.count >= 2, "\(totals.count) samples with cgroup totals")
+        let cpu = try #require(totals.compactMap { $0["cpu_pct"] as? Double }.max())
+        let memory = try #require(totals.compactMap { $0["memory_bytes"] as? Int }.max())
+        let report = try ReportFixture.document(try ObsctlRunner.run(["report", "--json", recording]).out)
+        let samples = try #require(report["samples"] as? [String: Any])
+        #expect(samples["cgroup_peak_cpu_pct"] as? Double == cpu)
+        #expect(samples["cgroup_peak_memory_bytes"] as? Int == memory)
+        let text = try ObsctlRunner.run(["report", recording]).out
+        let row = try #require(text.split(separator: "\n").first { $0.hasPrefix("  cgroup ") })
+        #expect(row.contains("cpu peak \(ReportText.fixed(cpu, 1))% of one core  memory peak "), "\(row)")
     }
 
     @Test("a run with lost events: the report counts them by source, as the profile does", .requiresEBPF)
