@@ -23,8 +23,7 @@ struct LimitWatch: Sendable {
     func rearm() {
         switch kind {
         case .interfaceFile:
-            var buffer = [UInt8](repeating: 0, count: 512)
-            _ = try? buffer.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: 0, into: $0) }
+            _ = RunCgroup.read(fd, capacity: 512)
         case .oomEventFD:
             Syscall.drainWakeups(fd)
         }

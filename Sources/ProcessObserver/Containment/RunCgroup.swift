@@ -368,14 +368,6 @@ final class RunCgroup: @unchecked Sendable {
         ProcFS.readFile(directory + "/cpu.stat").flatMap(CgroupCPUStat.init(parsing:))
     }
 
-    /// `populated` from the text of a `cgroup.events` file.
-    static func populated(_ events: String?) -> Bool? {
-        for line in (events ?? "").split(separator: "\n") where line.hasPrefix("populated ") {
-            return line.hasSuffix(" 1")
-        }
-        return nil
-    }
-
     /// Sends `signal` to every process of the run (nested cgroups included), whatever its
     /// process group.
     func signalAll(_ signal: Int32) {
@@ -417,8 +409,8 @@ final class RunCgroup: @unchecked Sendable {
     static func waitUntilEmpty(_ directory: String, seconds: Int) {
         let deadline = Clock.monotonicNs() + UInt64(seconds) * 1_000_000_000
         while Clock.monotonicNs() < deadline {
-            let text = ProcFS.readText(directory + "/cgroup.events")
-            if populated(text) != true { return }
+            let events = ProcFS.readFile(directory + "/cgroup.events")
+            if events.flatMap({ ProcText.value(of: "populated", in: $0) }) != 1 { return }
             Syscall.sleep(milliseconds: 1)
         }
     }
