@@ -81,8 +81,14 @@ final class RunCgroup: @unchecked Sendable {
         do {
             let descriptor = try FileDescriptor.open(
                 FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
-            let events = try FileDescriptor.open(
-                FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
+            let events: FileDescriptor
+            do {
+                events = try FileDescriptor.open(
+                    FilePath(directory + "/cgroup.events"), .readOnly, options: [.closeOnExec])
+            } catch {
+                try? descriptor.close()
+                throw error
+            }
             let made = RunCgroup(
                 directory: directory, v1Directories: v1, descriptor: descriptor, events: events,
                 controllers: owner.runControllers)

@@ -45,31 +45,22 @@ extension RunSession {
         let failure = CgroupAttachLaunch.attaching(directory)
         let cgroup = try RunCgroup.observing(directory: directory, failure: failure)
         let hub = EventHub(subscribers: subscribers)
-        let kernel: any KernelEventSource
-        do throws(ObserverError) {
+        let resources = RunResources(hub: hub, failure: failure)
+        resources.own(observed: cgroup)
+        let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
             guard let id = Syscall.inode(directory) else {
                 throw ObserverError(
                     .processNotFound, failure: failure, reason: "the cgroup was removed meanwhile", remedy: nil)
             }
             CgroupPaths.remember(directory: directory)
-            kernel = try openAttachedKernel(
-                hub: hub, failure: failure, observedCgroupID: id, logger: logger,
+            _ = try openAttachedKernel(
+                hub: hub, resources: resources, observedCgroupID: id, logger: logger,
                 serves: "observes the processes of a cgroup")
-        } catch {
-            cgroup.release()
-            hub.finish(profile: { _ in nil }, processID: 0)
-            throw error
+            return try CgroupAttachLaunch(cgroup: cgroup).launch()
         }
-        do {
-            let launched = try CgroupAttachLaunch(cgroup: cgroup).launch()
-            let session = RunSession(launched: launched, scope: nil, hub: hub, kernel: kernel)
-            session.begin()
-            return session
-        } catch {
-            _ = kernel.stop()
-            cgroup.release()
-            hub.finish(profile: { _ in nil }, processID: 0)
-            throw error
-        }
+        resources.handOver()
+        let session = RunSession(launched: launched, resources: resources, scope: nil)
+        session.begin()
+        return session
     }
 }

@@ -37,6 +37,12 @@ final class OutputCapture: @unchecked Sendable {
         }
     }
 
+    /// The run's start failed before `start()`: closes the read end nobody will read.
+    func abandon() {
+        precondition(thread == nil, "a started capture is ended with finish()")
+        try? fd.close()
+    }
+
     /// Waits for EOF and returns what was kept.
     func finish() -> (bytes: [UInt8], truncated: Bool) {
         thread?.join()

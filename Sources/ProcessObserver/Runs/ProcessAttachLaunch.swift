@@ -56,41 +56,35 @@ extension RunSession {
                 remedy: "Attach to another process; the observer always leaves itself out")
         }
         let hub = EventHub(subscribers: subscribers)
-        let kernel = try openAttachedKernel(hub: hub, failure: failure, logger: logger)
-        do {
-            let launched = try ProcessAttachLaunch(processID: pid, kernel: kernel).launch()
-            let session = RunSession(launched: launched, scope: nil, hub: hub, kernel: kernel)
-            session.begin()
-            return session
-        } catch {
-            _ = kernel.stop()
-            hub.finish(profile: { _ in nil }, processID: pid)
-            throw error
+        let resources = RunResources(hub: hub, failure: failure)
+        let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
+            let kernel = try openAttachedKernel(hub: hub, resources: resources, logger: logger)
+            return try ProcessAttachLaunch(processID: pid, kernel: kernel).launch()
         }
+        resources.handOver()
+        let session = RunSession(launched: launched, resources: resources, scope: nil)
+        session.begin()
+        return session
     }
 
-    /// The kernel source an attached run needs (tracking and exit records at least); ends `hub`
-    /// and throws `.backendUnavailable` when eBPF cannot serve here.
+    /// The kernel source an attached run needs (tracking and exit records at least), owned by
+    /// `resources`; throws `.backendUnavailable` when eBPF cannot serve here.
     static func openAttachedKernel(
-        hub: EventHub, failure: String, observedCgroupID: UInt64? = nil, logger: Logger,
+        hub: EventHub, resources: RunResources, observedCgroupID: UInt64? = nil, logger: Logger,
         serves: String = "reports the exit of a process that is not our child"
     ) throws(ObserverError) -> any KernelEventSource {
-        do throws(ObserverError) {
-            guard
-                let kernel = try KernelBackend.open(
-                    categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: logger, trackingOnly: true,
-                    observedCgroupID: observedCgroupID)
-            else {
-                let capability = ObserverCapabilities.negotiate()[.process]
-                throw ObserverError(
-                    .backendUnavailable, failure: failure,
-                    reason: "the eBPF backend, which \(serves), is unavailable: \(capability.reason)",
-                    remedy: capability.remedy)
-            }
-            return kernel
-        } catch {
-            hub.finish(profile: { _ in nil }, processID: 0)
-            throw error
+        guard
+            let kernel = try KernelBackend.open(
+                categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: logger,
+                trackingOnly: true, observedCgroupID: observedCgroupID)
+        else {
+            let capability = ObserverCapabilities.negotiate()[.process]
+            throw ObserverError(
+                .backendUnavailable, failure: resources.failure,
+                reason: "the eBPF backend, which \(serves), is unavailable: \(capability.reason)",
+                remedy: capability.remedy)
         }
+        resources.own(kernel: kernel)
+        return kernel
     }
 }

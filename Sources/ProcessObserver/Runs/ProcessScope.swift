@@ -61,3 +61,15 @@ public enum RunEnd: Sendable, Hashable {
     /// the run closes once it is gone.
     case rootExits
 }
+
+extension Optional where Wrapped == ProcessScope {
+    /// Until when a run with this scope may signal it: a cgroup until the run closes, a process
+    /// group until its root exits, and no scope (an attached run) never.
+    var signalWindow: RunStateMachine.SignalWindow {
+        switch self {
+        case .none: .never
+        case .some(.cgroup): .untilClosed
+        case .some(.processGroup): .untilRootExits
+        }
+    }
+}

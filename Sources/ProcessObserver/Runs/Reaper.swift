@@ -39,7 +39,7 @@ final class Reaper: @unchecked Sendable {
         if let pidfd = session.root.pidfd {
             add(session, pidfd, priority: false)
         } else {
-            addTree(session, session.firstWatched)
+            addTree(session, session.root.firstWatched)
         }
         for watch in session.limitWatches { add(session, watch.fd, priority: watch.kind == .interfaceFile) }
         if session.hasDeadline { poke() }

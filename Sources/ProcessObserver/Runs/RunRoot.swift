@@ -28,3 +28,47 @@ enum RunRoot: Sendable {
         }
     }
 }
+
+/// What differs between the root kinds once the run has started, stated here once instead of
+/// in a branch at each use.
+extension RunRoot {
+    /// The attached cgroup, for a run that follows one.
+    var observedCgroup: RunCgroup? {
+        if case .cgroup(let cgroup) = self { return cgroup }
+        return nil
+    }
+
+    /// A root process whose exit is the run's `exited` (none for an attached cgroup, whose
+    /// processes' exits are `exit` events).
+    var hasRootProcess: Bool { observedCgroup == nil }
+
+    /// The descriptor the reaper watches first: the root's pidfd, or an attached cgroup's
+    /// `cgroup.events`.
+    var firstWatched: FileDescriptor {
+        switch self {
+        case .child(_, let pidfd), .process(_, let pidfd): pidfd
+        case .cgroup(let cgroup): cgroup.events
+        }
+    }
+
+    /// The cgroup whose totals the run's samples and profile report: the attached one, or the
+    /// run's own.
+    func reportedCgroup(scope: ProcessScope?) -> RunCgroup? { observedCgroup ?? scope?.cgroup }
+
+    /// The run's exit status: a child's from `wait4`, an attached process's from the kernel's
+    /// exit record (unknown when it was not seen), none for a cgroup.
+    func exitStatus(waitStatus: Int32, kernelEnd: ProcessEnd?) -> ExitStatus {
+        switch self {
+        case .child: ExitStatus(waitStatus: waitStatus)
+        case .process: kernelEnd?.status ?? AttachedRun.unknownStatus
+        case .cgroup: AttachedRun.unknownStatus
+        }
+    }
+
+    /// Whether the profile has the tree's wall time: not for an attached process, whose tree
+    /// began before observing did.
+    var measuresTreeWall: Bool {
+        if case .process = self { return false }
+        return true
+    }
+}

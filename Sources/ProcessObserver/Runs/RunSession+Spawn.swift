@@ -7,20 +7,47 @@ extension RunSession {
     /// kernel needs it registered before its first instruction, else `SpawnLaunch`).
     static func spawn(process: NativeProcess, subscribers: [SubscriberBuffer]) throws(ObserverError) -> RunSession {
         let path = try Spawner.resolve(process.executable, environment: process.environment)
-        let argv = [ByteString(process.executable.description)] + process.arguments
-        let starting = ObserverError.starting(path)
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
-        let cgroup = try makeCgroup(process.containment, limits: process.limits)
+        let resources = RunResources(hub: hub, failure: ObserverError.starting(path))
+        let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
+            let cgroup = try makeCgroup(process.containment, limits: process.limits)
+            resources.own(cgroup: cgroup)
+            let command = try command(for: process, path: path, resources: resources)
+            // Kernel backend first: its programs must be attached before the child passes the gate.
+            if let hub {
+                resources.own(
+                    kernel: try KernelBackend.open(
+                        categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger))
+            }
+            let launch: any RunLaunch =
+                if let kernel = resources.kernel {
+                    GatedSpawnLaunch(command: command, cgroup: cgroup, kernel: kernel)
+                } else {
+                    SpawnLaunch(command: command, cgroup: cgroup)
+                }
+            return try launch.launch()
+        }
+        resources.handOver()
+        let session = RunSession(
+            launched: launched, resources: resources,
+            scope: resources.cgroup.map { .cgroup($0) } ?? .processGroup(launched.root.processID),
+            end: process.runEnd, limits: process.limits, timeout: process.timeout, grace: process.terminationGrace)
+        session.begin()
+        return session
+    }
 
-        // Descriptors for the child's stdio; ours are closed once the child has its copies.
-        var toClose: [FileDescriptor] = []
-        defer { for fd in toClose { try? fd.close() } }
-        var captureOut: OutputCapture?
-        var captureErr: OutputCapture?
+    /// The command to spawn: the child's standard descriptors are opened here and owned by
+    /// `resources` (ours are closed once the child has its copies), the captured pipes too.
+    private static func command(for process: NativeProcess, path: ByteString, resources: RunResources)
+        throws(ObserverError) -> Spawner.Command
+    {
+        let starting = resources.failure
+        var captures: (OutputCapture?, OutputCapture?) = (nil, nil)
+        defer { resources.own(captures: captures) }
         func devNull() throws(ObserverError) -> Int32 {
             do {
                 let fd = try FileDescriptor.open("/dev/null", .readWrite, options: [.closeOnExec])
-                toClose.append(fd)
+                resources.own(childEnd: fd)
                 return fd.rawValue
             } catch {
                 throw ObserverError.systemCall(
@@ -37,7 +64,7 @@ extension RunSession {
             case .fileDescriptor(let fd): return fd.rawValue
             case .capture(let limit):
                 let p = try Spawner.capturePipe(failure: starting)
-                toClose.append(p.write)
+                resources.own(childEnd: p.write)
                 capture = OutputCapture(reading: p.read, limit: limit)
                 return p.write.rawValue
             }
@@ -49,40 +76,13 @@ extension RunSession {
         case .fileDescriptor(let fd): stdinFD = fd.rawValue
         }
         let stdio = (
-            stdinFD, try sink(process.standardOutput, &captureOut), try sink(process.standardError, &captureErr)
+            stdinFD, try sink(process.standardOutput, &captures.0), try sink(process.standardError, &captures.1)
         )
-        let command = Spawner.Command(
+        let argv = [ByteString(process.executable.description)] + process.arguments
+        return Spawner.Command(
             path: path, argv: argv, environment: process.environment.entries(),
-            workingDirectory: process.workingDirectory, stdio: stdio, cgroup: cgroup?.descriptor,
+            workingDirectory: process.workingDirectory, stdio: stdio, cgroup: resources.cgroup?.descriptor,
             deathSignal: process.diesWithSpawningThread ? SignalNumber.kill : 0)
-
-        // Kernel backend first: its programs must be attached before the child passes the gate.
-        var kernel: (any KernelEventSource)?
-        if let hub {
-            kernel = try KernelBackend.open(
-                categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger)
-        }
-        let launch: any RunLaunch =
-            if let kernel {
-                GatedSpawnLaunch(command: command, cgroup: cgroup, kernel: kernel)
-            } else {
-                SpawnLaunch(command: command, cgroup: cgroup)
-            }
-        let launched: LaunchedRun
-        do {
-            launched = try launch.launch()
-        } catch {
-            _ = kernel?.stop()
-            if let cgroup, case .success(let owner) = CgroupOwner.shared { owner.finished(cgroup) }
-            hub?.finish(profile: { _ in nil }, processID: 0)
-            throw error
-        }
-        let session = RunSession(
-            launched: launched, scope: cgroup.map { .cgroup($0) } ?? .processGroup(launched.root.processID),
-            end: process.runEnd, limits: process.limits, hub: hub, kernel: kernel, captures: (captureOut, captureErr),
-            timeout: process.timeout, grace: process.terminationGrace)
-        session.begin()
-        return session
     }
 
     /// The run's cgroup, when containment asks for one and this machine can make it. A machine

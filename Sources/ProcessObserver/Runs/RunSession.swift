@@ -18,77 +18,55 @@ import SystemPackage
 final class RunSession: @unchecked Sendable {
     let root: RunRoot
     let scope: ProcessScope?
-    let end: RunEnd
     let limits: ResourceLimits
     private let hub: EventHub?
     private let kernel: (any KernelEventSource)?
     private let sampler: Sampler?
     private let captures: (OutputCapture?, OutputCapture?)
     private let startNs: UInt64
-    private let graceNs: UInt64
     /// The launch's `started` events, published by `begin()`.
     private let started: [ObserverEvent]
     /// Ready when a limit counter of the run's cgroup changes (only for the limits it has).
     let limitWatches: [LimitWatch]
 
     private let lock = ConditionLock()
-    /// The root has exited (child: reaped; attached process: its pidfd said so).
-    private var reaped = false
-    private var result: ProcessResult?
-    private var waiters: [CheckedContinuation<ProcessResult, Never>] = []
-    private var deadline: UInt64?
-    private var killAt: UInt64?
-    private var timedOut = false
-    private var terminating = false
-    /// The tree has been ended (SIGKILL to the scope): nothing more to escalate to.
-    private var killed = false
-    /// The root's wait status and usage once reaped, while the tree is still running.
+    /// The run's phase and how far ending its tree has got. With the lock held.
+    private var machine: RunStateMachine
+    /// When to read the limit counters again without a descriptor saying so. With the lock held.
+    private var limitSchedule: LimitSchedule
+    /// The limit counters already published as `limit` events. With the lock held.
+    private var reportedLimits = LimitEvents()
+    /// The root's wait status and usage once it exited (defaults when the run closes without).
     private var rootEnd: (status: Int32, usage: ResourceUsage, endNs: UInt64)?
     /// The root's end as the kernel's exit record says it (with the process category): an
     /// attached process's status, and whether the OOM killer chose the root.
     private var kernelEnd: ProcessEnd?
-    /// `stop()` was called: the reaper closes the session at its next turn.
-    private var stopRequested = false
-    private var finishing = false
-    private var closed = false
-    /// The limit counters already published as `limit` events.
-    private var reportedLimits = LimitEvents()
-    /// When to read the limit counters again after a v1 OOM notification, which comes before
-    /// the kill is counted.
-    private var limitRechecks: [UInt64] = []
-    /// The next read of a limit counter no descriptor signals (v1 pids), while the run lasts.
-    private var nextLimitPoll: UInt64?
+    private var result: ProcessResult?
+    private var waiters: [CheckedContinuation<ProcessResult, Never>] = []
 
     init(
-        launched: LaunchedRun, scope: ProcessScope?, end: RunEnd = .lastProcessExits,
-        limits: ResourceLimits = .none, hub: EventHub?, kernel: (any KernelEventSource)?,
-        captures: (OutputCapture?, OutputCapture?) = (nil, nil), timeout: Duration? = nil,
-        grace: Duration = .seconds(2)
+        launched: LaunchedRun, resources: RunResources, scope: ProcessScope?, end: RunEnd = .lastProcessExits,
+        limits: ResourceLimits = .none, timeout: Duration? = nil, grace: Duration = .seconds(2)
     ) {
         self.root = launched.root
         self.scope = scope
-        self.end = end
         self.limits = limits
-        self.hub = hub
-        self.kernel = kernel
-        self.captures = captures
+        self.hub = resources.hub
+        self.kernel = resources.kernel
+        self.captures = resources.captures
         self.startNs = launched.startNs
         self.started = launched.started
-        self.deadline = timeout.map { launched.startNs + nanoseconds($0) }
-        self.graceNs = nanoseconds(grace)
+        machine = RunStateMachine(
+            window: scope.signalWindow, graceNs: nanoseconds(grace), endsWithRoot: end == .rootExits,
+            deadline: timeout.map { launched.startNs + nanoseconds($0) })
         limitWatches = scope?.cgroup.map { LimitWatch.open(for: $0, limits: limits) } ?? []
-        if let cgroup = scope?.cgroup, LimitWatch.needsPolling(cgroup, limits: limits) {
-            nextLimitPoll = launched.startNs + LimitWatch.pollIntervalNs
-        }
-        let sampled: RunCgroup? =
-            switch launched.root {
-            case .cgroup(let cgroup): cgroup
-            default: scope?.cgroup
-            }
+        limitSchedule = LimitSchedule(
+            polling: scope?.cgroup.map { LimitWatch.needsPolling($0, limits: limits) } ?? false,
+            from: launched.startNs)
         if let hub, let interval = hub.sampleInterval {
             sampler = Sampler(
                 rootProcessID: launched.root.processID, interval: interval, top: hub.topProcesses, hub: hub,
-                cgroup: sampled)
+                cgroup: launched.root.reportedCgroup(scope: scope))
         } else {
             sampler = nil
         }
@@ -99,7 +77,7 @@ final class RunSession: @unchecked Sendable {
     func begin() {
         if let kernel, let hub {
             let onRootExit: (@Sendable (ProcessEnd) -> Void)? =
-                if case .cgroup = root { nil } else { { [weak self] end in self?.kernelReportedExit(end) } }
+                if root.hasRootProcess { { [weak self] end in self?.kernelReportedExit(end) } } else { nil }
             kernel.start(hub: hub, rootProcessID: root.processID, onRootExit: onRootExit)
         }
         for event in started { hub?.publish(event) }
@@ -109,44 +87,41 @@ final class RunSession: @unchecked Sendable {
         Reaper.shared.watch(self)
         // A limit the run hit before its watches were in the reaper's set (a fork refused in the
         // child's first millisecond) gave them no change to signal.
-        if !limitWatches.isEmpty || nextLimitPoll != nil { publishLimitChanges(at: Clock.monotonicNs()) }
+        if !limitWatches.isEmpty || limitSchedule.next != nil { publishLimitChanges(at: Clock.monotonicNs()) }
     }
 
     var processID: Int32 { root.processID }
 
     // MARK: - control
 
-    /// Whether the scope may still be signalled: until the root is reaped for a process group
-    /// (its id could then belong to someone else), until the run closes for a cgroup (which only
-    /// ever holds this run's processes). Never for an attached run.
-    private var canSignal: Bool {
-        guard let scope else { return false }
-        return scope.cgroup != nil ? !closed : !reaped
+    /// Carries out what a transition returned, with the lock held (so that nothing is signalled
+    /// once the run has closed and its cgroup may serve another run).
+    private func perform(_ actions: [RunStateMachine.Action]) {
+        guard let scope else { return }
+        for action in actions {
+            switch action {
+            case .signal(let signal): scope.signal(signal)
+            case .kill: scope.kill()
+            }
+        }
     }
 
     /// Sends `signal` to every process of the run.
     func signal(_ signal: Int32) {
-        lock.withLock { if canSignal { scope?.signal(signal) } }
+        lock.withLock { if machine.canSignal { scope?.signal(signal) } }
     }
 
     /// Forwards `signal` (SIGINT, SIGTERM from the user) to every process of the run and ends the
     /// tree with SIGKILL after the grace period, or at once on the second interrupt: a run that
     /// ignores signals does not keep its caller waiting.
     func interrupt(_ signal: Int32) {
-        let poke: Bool = lock.withLock {
-            guard canSignal, let scope else { return false }
-            if terminating {
-                killed = true
-                killAt = nil
-                scope.kill()
-                return false
-            }
-            terminating = true
-            scope.signal(signal)
-            killAt = Clock.monotonicNs() + graceNs
-            return true
+        // A grace period to count: the reaper must wake for it.
+        let wake: Bool = lock.withLock {
+            let actions = machine.interrupt(signal, now: Clock.monotonicNs())
+            perform(actions)
+            return actions.contains { $0 != .kill }
         }
-        if poke { Reaper.shared.poke() }
+        if wake { Reaper.shared.poke() }
     }
 
     /// SIGTERM to every process of the run now, SIGKILL after the grace period.
@@ -154,56 +129,27 @@ final class RunSession: @unchecked Sendable {
 
     /// Kill-on-drop: the handle went away without `wait()`. The reaper still reaps it.
     func killIfRunning() {
-        lock.withLock {
-            if canSignal {
-                killed = true
-                scope?.kill()
-            }
-        }
+        lock.withLock { perform(machine.dropped()) }
     }
 
     /// Ends observing now, without signalling anything (attached runs). `wait()` then returns
     /// with `AttachedRun.unknownStatus` unless the exit had already been seen.
     func stop() {
-        lock.withLock { stopRequested = true }
+        lock.withLock { machine.requestStop() }
         Reaper.shared.poke()
     }
 
     /// Whether a timeout, a SIGKILL after the grace period or a limit poll is pending.
-    var hasDeadline: Bool { lock.withLock { deadline != nil || killAt != nil || nextLimitPoll != nil } }
+    var hasDeadline: Bool { lock.withLock { machine.nextDeadline != nil || limitSchedule.next != nil } }
 
     /// Called by the reaper thread: signals what is due, and returns the next deadline and
     /// whether `stop()` asks for the session to close now.
     func tick(now: UInt64) -> (next: UInt64?, stop: Bool) {
-        let recheck = lock.withLock {
-            var due = limitRechecks.contains { $0 <= now }
-            limitRechecks.removeAll { $0 <= now }
-            if let poll = nextLimitPoll, poll <= now {
-                due = true
-                nextLimitPoll = now + LimitWatch.pollIntervalNs
-            }
-            return due
-        }
-        if recheck { publishLimitChanges(at: now) }
+        if lock.withLock({ limitSchedule.due(at: now) }) { publishLimitChanges(at: now) }
         return lock.withLock {
-            let stop = stopRequested && !finishing
-            let recheckAt = (limitRechecks + (nextLimitPoll.map { [$0] } ?? [])).min()
-            guard canSignal, let scope else { return (recheckAt, stop) }
-            if let d = deadline, now >= d {
-                deadline = nil
-                timedOut = true
-                if !terminating {
-                    terminating = true
-                    scope.signal(SignalNumber.terminate)
-                    killAt = now + graceNs
-                }
-            }
-            if let k = killAt, now >= k {
-                killAt = nil
-                killed = true
-                scope.kill()
-            }
-            return ([deadline, killAt, recheckAt].compactMap { $0 }.min(), stop)
+            perform(machine.tick(now: now))
+            let next = [machine.nextDeadline, limitSchedule.next].compactMap { $0 }.min()
+            return (next, machine.stopDue)
         }
     }
 
@@ -248,15 +194,14 @@ final class RunSession: @unchecked Sendable {
 
     /// False once the root has exited (for an attached cgroup: once the run is closed).
     var isRunning: Bool {
-        lock.withLock {
-            if case .cgroup = root { return !closed }
-            return !reaped
-        }
+        lock.withLock { root.hasRootProcess ? !machine.rootHasExited : machine.phase != .closed }
     }
 
     /// The processes of the run still alive after the root was reaped (cgroup only), while the run
     /// waits for them.
-    var remainingProcesses: [Int32] { lock.withLock { reaped && !closed ? scope?.processes ?? [] : [] } }
+    var remainingProcesses: [Int32] {
+        lock.withLock { machine.phase == .rootExited || machine.phase == .closing ? scope?.processes ?? [] : [] }
+    }
 
     // MARK: - the end of the run (on the reaper thread)
 
@@ -270,15 +215,6 @@ final class RunSession: @unchecked Sendable {
         case finish
     }
 
-    /// The descriptor the reaper watches first: the root's pidfd, or an attached cgroup's
-    /// `cgroup.events`.
-    var firstWatched: FileDescriptor {
-        switch root {
-        case .child(_, let pidfd), .process(_, let pidfd): pidfd
-        case .cgroup(let cgroup): cgroup.events
-        }
-    }
-
     /// Called by the reaper when `fd` (one this session gave it) is ready.
     func ready(_ fd: FileDescriptor) -> Next {
         switch root {
@@ -286,8 +222,9 @@ final class RunSession: @unchecked Sendable {
             return reapChild(pid, pidfd).map { .watch($0) } ?? .finish
         case .process(_, let pidfd) where fd == pidfd:
             lock.withLock {
-                reaped = true
-                rootEnd = (0, ResourceUsage(), Clock.monotonicNs())
+                let now = Clock.monotonicNs()
+                perform(machine.rootExited(at: now, treeRunsOn: false))
+                rootEnd = (0, ResourceUsage(), now)
             }
             return .finish
         default:
@@ -295,9 +232,7 @@ final class RunSession: @unchecked Sendable {
                 watch.rearm()
                 let now = Clock.monotonicNs()
                 publishLimitChanges(at: now)
-                if watch.kind == .oomEventFD {
-                    lock.withLock { limitRechecks += [now + 20_000_000, now + 200_000_000] }
-                }
+                if watch.kind == .oomEventFD { lock.withLock { limitSchedule.oomNotified(at: now) } }
                 return .keep
             }
             return treeIsGone() ? .finish : .keep
@@ -311,28 +246,18 @@ final class RunSession: @unchecked Sendable {
         let endNs = Clock.monotonicNs()
         try? pidfd.close()
         let waitForTree: Bool = lock.withLock {
-            reaped = true
             rootEnd = (status, usage, endNs)
-            guard let scope, let cgroup = scope.cgroup, cgroup.isPopulated else { return false }
-            if end == .rootExits && !terminating {
-                terminating = true
-                scope.signal(SignalNumber.terminate)
-                killAt = endNs + graceNs
-            }
-            return true
+            let treeRunsOn = scope?.cgroup?.isPopulated ?? false
+            perform(machine.rootExited(at: endNs, treeRunsOn: treeRunsOn))
+            return treeRunsOn
         }
         return waitForTree ? scope?.cgroup?.events : nil
     }
 
     /// `cgroup.events` changed (or was just added): true when the tree is gone.
     private func treeIsGone() -> Bool {
-        let cgroup: RunCgroup? =
-            switch root {
-            case .cgroup(let observed): observed
-            default: scope?.cgroup
-            }
-        guard let cgroup, !cgroup.isPopulated else { return false }
-        if case .cgroup = root { lock.withLock { rootEnd = (0, ResourceUsage(), Clock.monotonicNs()) } }
+        guard let cgroup = root.reportedCgroup(scope: scope), !cgroup.isPopulated else { return false }
+        if !root.hasRootProcess { lock.withLock { rootEnd = (0, ResourceUsage(), Clock.monotonicNs()) } }
         return true
     }
 
@@ -340,9 +265,8 @@ final class RunSession: @unchecked Sendable {
     /// moves to its own thread so other runs' exits are not held up. Once only.
     func finish() {
         let first = lock.withLock {
-            defer { finishing = true }
             if rootEnd == nil { rootEnd = (0, ResourceUsage(), Clock.monotonicNs()) }
-            return !finishing
+            return machine.beginClosing()
         }
         guard first else { return }
         // A cgroup's directories are removed on their own thread, so reading its counters here
@@ -363,7 +287,7 @@ final class RunSession: @unchecked Sendable {
     /// delivers what is still queued), publishes the limits the kernel enforced and the root's
     /// `exited`, ends every stream with `profile`, and hands out the result.
     private func close() {
-        let (end, timedOut, killedByUs) = lock.withLock { (rootEnd!, self.timedOut, killed) }
+        let (end, timedOut, killedByUs) = lock.withLock { (rootEnd!, machine.timedOut, machine.killedByUs) }
         let sampleCount = sampler?.stop() ?? 0
         let stats = kernel?.stop() ?? KernelSourceStats()
         let treeEndNs = Clock.monotonicNs()
@@ -373,15 +297,9 @@ final class RunSession: @unchecked Sendable {
         publishLimitChanges(at: treeEndNs)
         for watch in limitWatches { try? watch.fd.close() }
         let limitEvents = owned?.limitEvents() ?? LimitEvents()
-        let status: ExitStatus
         let kernelEnd = lock.withLock { self.kernelEnd }
-        switch root {
-        case .child: status = ExitStatus(waitStatus: end.status)
-        case .process(_, let pidfd):
-            status = kernelEnd?.status ?? AttachedRun.unknownStatus
-            try? pidfd.close()
-        case .cgroup: status = AttachedRun.unknownStatus
-        }
+        let status = root.exitStatus(waitStatus: end.status, kernelEnd: kernelEnd)
+        if case .process(_, let pidfd) = root { try? pidfd.close() }
         // The kernel's mark when the process category saw the root's exit; else a SIGKILL we did
         // not send while the run's cgroup counted an OOM kill.
         let killedByOOM =
@@ -393,22 +311,21 @@ final class RunSession: @unchecked Sendable {
         // finds `profile` already there instead of sleeping again (a wake-up and a context switch
         // more per run, measured in the spawn benchmark).
         let tree: TreeUsage?
-        switch root {
-        case .cgroup(let observed):
+        if let observed = root.observedCgroup {
             // What the tree used while observed, not since the cgroup was made.
             tree = observed.usage().since(observed.cpuAtOpen)
             observed.release()
-        default: tree = owned.map { $0.usage().cpuSince($0.cpuAtOpen) }
+        } else {
+            tree = owned.map { $0.usage().cpuSince($0.cpuAtOpen) }
         }
         // Closed first: nothing of this session signals the cgroup once another run may have it.
-        lock.withLock { closed = true }
+        lock.withLock { machine.closed() }
         // Removed in the background or kept for the next run (the result need not wait), but
         // handed over before the result is out, so that `ObserverCleanup.waitForReleases()` after
         // `wait()` covers it.
         if let owned, case .success(let owner) = CgroupOwner.shared { owner.finished(owned) }
         // An attached cgroup has no root to have exited: its processes' exits are `exit` events.
-        if case .cgroup = root {
-        } else {
+        if root.hasRootProcess {
             hub?.publish(
                 ObserverEvent(
                     timestampNs: end.endNs, category: .lifecycle, processID: pid,
@@ -419,7 +336,7 @@ final class RunSession: @unchecked Sendable {
 
         let usage = end.usage
         let containment = scope?.backend
-        let treeWall: UInt64? = if case .process = root { nil } else { treeEndNs - startNs }
+        let treeWall: UInt64? = root.measuresTreeWall ? treeEndNs - startNs : nil
         func profile(lost: UInt64) -> RunProfile {
             var profile = RunProfile(
                 status: status, timedOut: timedOut, wallNanoseconds: end.endNs - startNs,
