@@ -1,8 +1,7 @@
-import Glibc
 import ProcessObserver
 import Synchronization
 
-/// Forwards SIGINT and SIGTERM sent to obsctl to the observed process group, or, with `--pid`,
+/// Forwards SIGINT and SIGTERM sent to obsctl to every process of the run (its cgroup), or, with `--pid`,
 /// turns them into "stop observing" (the attached process is not ours to signal).
 ///
 /// No signal handler runs: `blockAndStart()` has the library's `SignalWaiter` block both signals
@@ -25,7 +24,7 @@ final class SignalForwarder: Sendable {
     private let state = Mutex(State())
 
     /// SIGPIPE, which obsctl ignores (a reader that went away is noticed as EPIPE).
-    static let brokenPipe = SIGPIPE
+    static let brokenPipe = SignalNumber.brokenPipe
 
     /// The signals received so far, in order.
     var received: [Int32] { state.withLock { $0.received } }
@@ -34,7 +33,7 @@ final class SignalForwarder: Sendable {
     /// Call before anything else starts a thread.
     static func blockAndStart() -> SignalForwarder {
         let forwarder = SignalForwarder()
-        _ = SignalWaiter.start([SIGINT, SIGTERM]) { forwarder.received($0) }
+        _ = SignalWaiter.start([SignalNumber.interrupt, SignalNumber.terminate]) { forwarder.received($0) }
         return forwarder
     }
 

@@ -7,7 +7,7 @@ import ProcessObserver
 /// quiet run shows each event at once, even through a pipe) and when it fills; on a terminal,
 /// after every event. When the reader of our output goes away (EPIPE on a write, or POLLERR /
 /// POLLHUP seen while idle, checked every 250 ms), `endEarly` winds the run down (a started
-/// command's process group is terminated; an attached process is let go) and the rest of the
+/// command's run (its cgroup) is terminated; an attached process is let go) and the rest of the
 /// stream is read and dropped, so the run still ends properly (a started child is reaped).
 struct WatchSession {
     let output: BufferedOutput

@@ -5,7 +5,7 @@ import SystemPackage
 /// What `obsctl watch` observes: a command it started (`-- CMD`), or a running process it
 /// attached to (`--pid`). Both give one subscriber, time zero for the human format, a way to end
 /// the run early and a result; they differ in what a signal to obsctl does (forwarded to the
-/// command's process group; for an attached process, observing stops and the process runs on).
+/// command's run (its cgroup, or its process group where none can be made); for an attached process, observing stops and the process runs on).
 struct WatchTarget {
     enum Handle {
         case spawned(RunningProcess)
@@ -48,7 +48,7 @@ struct WatchTarget {
         return nil
     }
 
-    /// Reader gone: a started command's process group gets SIGTERM (then SIGKILL after the grace
+    /// Reader gone: every process of a started command's run gets SIGTERM (then SIGKILL after the grace
     /// period); an attached process is let go.
     func endEarly() {
         switch handle {
@@ -71,7 +71,7 @@ struct WatchTarget {
                 + "--end-with-root ends them with the command.")
     }
 
-    /// Routes obsctl's SIGINT/SIGTERM: forwarded to a started command's process group, or, for an
+    /// Routes obsctl's SIGINT/SIGTERM: forwarded to every process of a started command's run, or, for an
     /// attached process, ending the observation (the process is not ours to signal).
     func connect(_ forwarder: SignalForwarder) {
         switch handle {

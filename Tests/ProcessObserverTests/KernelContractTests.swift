@@ -59,7 +59,7 @@ struct KernelContractTests {
                     + "version 1 (obs_records.h)")
             let classified = KernelProbe.classify(failure)
             #expect(classified.reason == failure.log)
-            #expect(classified.remedy == "rebuild the package: bpf/ and obs_records.h must come from the same checkout")
+            #expect(classified.remedy == "Rebuild the package: bpf/ and obs_records.h must come from the same checkout")
         }
     #endif
 

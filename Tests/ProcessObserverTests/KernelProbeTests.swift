@@ -90,7 +90,7 @@ struct KernelProbeTests {
                     == "the capability probe failed while reading the process's capabilities: EIO; this says "
                     + "nothing about what the machine supports")
             #expect(
-                capability.remedy == "retry; if it persists, run obsctl --verbose capabilities and report the reason")
+                capability.remedy == "Retry; if it persists, run obsctl --verbose capabilities and report the reason")
         }
     }
 
@@ -141,6 +141,20 @@ struct KernelProbeTests {
             ))
         #expect(core.reason.contains("struct task_struct.tgid"))
         #expect(KernelProbe.classify(.init(step: "load", errno: 3, log: "")).reason.hasPrefix("kernel has no BTF"))
+    }
+
+    @Test(
+        "every remedy of a classified failure speaks to the caller in a sentence that starts with a capital",
+        arguments: [
+            BPFObject.Failure(step: "load", errno: 1, log: ""),
+            BPFObject.Failure(step: "load", errno: 3, log: ""),
+            BPFObject.Failure(step: "attach sys_enter", errno: 2, log: ""),
+            BPFObject.Failure(step: "load", errno: 22, log: "failed to resolve CO-RE relocation x"),
+            BPFObject.Failure(step: "load", errno: 7, log: ""),
+        ])
+    func remediesAreSentences(_ failure: BPFObject.Failure) throws {
+        let remedy = try #require(KernelProbe.classify(failure).remedy)
+        #expect(remedy.first?.isUppercase == true, "\(remedy)")
     }
 
     @Test("on this machine the probe reports the three kernel categories with a backend and a reason", .requiresEBPF)

@@ -121,8 +121,8 @@ struct SpawnFailureTests {
 
     @Test("a message without a remedy ends with one full stop, and parts without an errno show none")
     func messageShape() {
-        let bare = ObserverError(.waitFailed, failure: "waiting for process 7", reason: "it was reaped elsewhere")
-        #expect(bare.message == "Waiting for process 7 failed: it was reaped elsewhere.")
+        let bare = ObserverError(.processNotFound, failure: "attaching to process 7", reason: "it has exited")
+        #expect(bare.message == "Attaching to process 7 failed: it has exited.")
         let withCall = ObserverError(
             .spawnFailed, failure: "starting x", reason: "fork failed", call: "fork",
             errno: .resourceTemporarilyUnavailable)

@@ -82,11 +82,11 @@ public struct SamplingCapability: Sendable, Hashable {
             return SamplingCapability(
                 support: .partial, backend: "procfs",
                 reason: "/proc/<pid>/io cannot be read, so samples carry no disk I/O rates",
-                remedy: "enable CONFIG_TASK_IO_ACCOUNTING, or run with the privileges to read /proc/<pid>/io")
+                remedy: "Enable CONFIG_TASK_IO_ACCOUNTING, or run with the privileges to read /proc/<pid>/io")
         default:
             return SamplingCapability(
                 support: .unavailable, backend: "procfs", reason: "/proc cannot be read, so no samples can be taken",
-                remedy: "mount procfs at /proc (mount -t proc proc /proc)")
+                remedy: "Mount procfs at /proc (mount -t proc proc /proc)")
         }
     }
 }

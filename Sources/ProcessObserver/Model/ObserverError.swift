@@ -18,7 +18,7 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Storage: Hashable, Sendable {
             case executableNotFound, notExecutable, failedToChangeWorkingDirectory, failedToSetUpStandardIO
-            case failedToCreateProcessGroup, startGateFailed, spawnFailed, resourceLimit, waitFailed
+            case failedToCreateProcessGroup, startGateFailed, spawnFailed, resourceLimit
             case processNotFound, backendUnavailable, backendFailed, containmentFailed, invalidConfiguration
             case recordingUnreadable, invalidRecording
         }
@@ -42,7 +42,6 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
         /// A process or descriptor limit stopped us (EAGAIN from fork, EMFILE/ENFILE from a
         /// descriptor-creating call).
         public static let resourceLimit = Code(storage: .resourceLimit)
-        public static let waitFailed = Code(storage: .waitFailed)
         /// `AttachedProcess` named a process that does not exist.
         public static let processNotFound = Code(storage: .processNotFound)
         /// A required category cannot be served on this machine.
@@ -157,8 +156,6 @@ extension ObserverError {
     {
         let failure = starting(path)
         switch step {
-        case .exec:
-            return exec(path, errno: errno)
         case .changeDirectory:
             let dir = (workingDirectory ?? "").shellQuoted
             let reason: String
@@ -228,5 +225,4 @@ enum ChildStep: Hashable, Sendable {
     case standardIO(fd: Int32)
     case changeDirectory
     case startGate
-    case exec
 }

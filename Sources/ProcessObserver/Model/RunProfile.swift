@@ -10,7 +10,7 @@ public struct RunProfile: Sendable, Hashable {
     /// The exit code, nil when a signal killed the process.
     public var exitCode: Int32? { status.exitCode }
     public var signal: Int32? { status.signal }
-    /// The timeout fired and the process group was sent SIGTERM (then SIGKILL after the grace).
+    /// The timeout fired and every process of the run was sent SIGTERM (then SIGKILL after the grace).
     public var timedOut: Bool
     public var wallNanoseconds: UInt64
     public var userCPUNanoseconds: UInt64

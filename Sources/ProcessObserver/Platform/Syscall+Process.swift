@@ -77,13 +77,13 @@ extension Syscall {
     static var pageSize: Int { configuration(Int32(_SC_PAGESIZE)) }
 }
 
-/// Named signal numbers the library sends (Glibc's constants, read here so that code above the
-/// seam needs no libc module).
-enum SignalNumber {
-    static let terminate = SIGTERM
-    static let kill = SIGKILL
-    static let interrupt = SIGINT
-    static let brokenPipe = SIGPIPE
+/// Named signal numbers the library sends and obsctl forwards (Glibc's constants, read here so
+/// that code above the seam, obsctl's included, needs no libc module).
+package enum SignalNumber {
+    package static let terminate = SIGTERM
+    package static let kill = SIGKILL
+    package static let interrupt = SIGINT
+    package static let brokenPipe = SIGPIPE
 }
 
 /// What `wait4(2)` reports of a reaped child and the descendants it waited for, in our units.

@@ -23,7 +23,7 @@ public final class NativeProcess: @unchecked Sendable {
     public let standardInput: InputSource
     public let standardOutput: OutputSink
     public let standardError: OutputSink
-    /// After this long the whole process group gets SIGTERM, then SIGKILL after `terminationGrace`.
+    /// After this long every process of the run (its cgroup) gets SIGTERM, then SIGKILL after `terminationGrace`.
     public let timeout: Duration?
     public let terminationGrace: Duration
     /// How the run is contained: a cgroup of its own where possible (the default).

@@ -1,5 +1,5 @@
-/// A started process. Dropping the handle without `wait()` kills its process group and reaps it,
-/// so no process outlives an abandoned handle and no zombie is left.
+/// A started process. Dropping the handle without `wait()` kills every process of its run (its
+/// cgroup) and reaps it, so no process outlives an abandoned handle and no zombie is left.
 public final class RunningProcess: Sendable {
     let run: RunSession
 

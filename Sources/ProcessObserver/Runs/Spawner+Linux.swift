@@ -98,7 +98,9 @@ enum Spawner {
                 .spawnFailed, failure: starting, call: "pipe2 (the start gate and error pipes)", errno: errno,
                 reason: "the pipes that hold the child at its start gate could not be made")
         case OBS_STEP_FORK.rawValue:
-            return .systemCall(.spawnFailed, failure: starting, call: "fork", errno: errno, reason: "fork failed")
+            return .systemCall(
+                .spawnFailed, failure: starting, call: "fork", errno: errno,
+                reason: "the kernel refused to create the child process")
         case OBS_STEP_CLONE3.rawValue:
             return .systemCall(
                 .containmentFailed, failure: starting, call: "clone3 (CLONE_INTO_CGROUP)", errno: errno,

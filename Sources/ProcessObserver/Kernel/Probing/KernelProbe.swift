@@ -71,7 +71,7 @@ struct KernelProbe: Sendable {
                 return unavailable(
                     .unsupported(
                         reason: "\(reason), and the kernel has no raw sys_enter/sys_exit tracepoints either",
-                        remedy: "mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) as root"))
+                        remedy: "Mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) as root"))
             }
             attach = .rawSyscalls
             notes.append(
@@ -86,7 +86,7 @@ struct KernelProbe: Sendable {
                 .unsupported(
                     reason: "the kernel has no raw tracepoint \(missingSched.joined(separator: ", ")), which "
                         + "process-tree tracking needs",
-                    remedy: "use a kernel with scheduler tracepoints (Linux 4.17 or later)"))
+                    remedy: "Use a kernel with scheduler tracepoints (Linux 4.17 or later)"))
         }
 
         let paths = PathResolutionSupport.probe(btf)
@@ -115,7 +115,7 @@ struct KernelProbe: Sendable {
                 list.append(
                     CategoryCapability(
                         category: category, support: .partial, backend: "ebpf", reason: reason,
-                        remedy: "use a kernel whose BTF has these fields; events still carry the paths as passed",
+                        remedy: "Use a kernel whose BTF has these fields; events still carry the paths as passed",
                         missing: ["absolute paths"]))
             } else if missing.isEmpty {
                 list.append(
@@ -127,7 +127,7 @@ struct KernelProbe: Sendable {
                         category: category, support: .partial, backend: "ebpf",
                         reason: "\(reason); the kernel has no syscall tracepoints for \(names), so those calls "
                             + "are not seen",
-                        remedy: "use a kernel built with CONFIG_FTRACE_SYSCALLS that has these syscalls",
+                        remedy: "Use a kernel built with CONFIG_FTRACE_SYSCALLS that has these syscalls",
                         missing: category == .process ? [] : missingKinds))
             }
         }
@@ -157,7 +157,7 @@ struct KernelProbe: Sendable {
             return .unsupported(
                 reason: "the eBPF object was not built into this binary: \(imageUnavailable)",
                 remedy:
-                    "rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)"
+                    "Rebuild on Linux with libbpf-dev installed (apt-get install libbpf-dev libelf-dev zlib1g-dev)"
             )
         }
         guard let privileges else {
@@ -181,13 +181,13 @@ struct KernelProbe: Sendable {
             return .unsupported(
                 reason:
                     "the kernel is locked down in confidentiality mode, which forbids eBPF programs from reading kernel memory",
-                remedy: "boot with lockdown=integrity or lockdown=none"
+                remedy: "Boot with lockdown=integrity or lockdown=none"
             )
         }
         if !hasBTF {
             return .unsupported(
                 reason: "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
-                remedy: "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+                remedy: "Use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
             )
         }
         return .available
@@ -219,7 +219,7 @@ struct KernelProbe: Sendable {
     static func classify(_ failure: BPFObject.Failure) -> (reason: String, remedy: String?) {
         let name = ErrnoName.name(of: failure.errno)
         if failure.step == BPFObject.contractCheckStep {
-            return (failure.log, "rebuild the package: bpf/ and obs_records.h must come from the same checkout")
+            return (failure.log, "Rebuild the package: bpf/ and obs_records.h must come from the same checkout")
         }
         if failure.log.contains("failed to resolve CO-RE relocation") {
             let line = failure.log.split(separator: "\n").first {
@@ -227,7 +227,7 @@ struct KernelProbe: Sendable {
             }
             return (
                 "the eBPF object does not fit this kernel: \(line.map(String.init) ?? "a CO-RE relocation failed")",
-                "report the kernel version; the named kernel field has changed"
+                "Report the kernel version; the named kernel field has changed"
             )
         }
         switch Errno(rawValue: failure.errno) {
@@ -239,18 +239,18 @@ struct KernelProbe: Sendable {
         case .noSuchProcess:
             return (
                 "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF); libbpf: failed to find valid kernel BTF",
-                "use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+                "Use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
             )
         case .noSuchFileOrDirectory where failure.step.hasPrefix("attach"):
             return (
                 "the attach point is missing: \(failure.step) failed with ENOENT",
-                "use a kernel that has this tracepoint"
+                "Use a kernel that has this tracepoint"
             )
         default:
             let detail = failure.log.split(separator: "\n").last { !$0.isEmpty }.map { ": \($0)" } ?? ""
             return (
                 "the eBPF object failed at \(failure.step) with \(name)\(detail)",
-                "run obsctl --verbose capabilities to see libbpf's log, and report it"
+                "Run obsctl --verbose capabilities to see libbpf's log, and report it"
             )
         }
     }

@@ -28,7 +28,7 @@ enum ProbeOutcome: Sendable, Hashable {
         case .failed(let step, let error):
             return (
                 "the capability probe failed while \(step): \(error); this says nothing about what the machine "
-                    + "supports", "retry; if it persists, run obsctl --verbose capabilities and report the reason"
+                    + "supports", "Retry; if it persists, run obsctl --verbose capabilities and report the reason"
             )
         }
     }
