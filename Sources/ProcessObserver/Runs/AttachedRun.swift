@@ -1,6 +1,9 @@
 /// An attached observation (`AttachedProcess.attach()`, `AttachedCgroup.attach()`); ends when
-/// the process exits (for a cgroup: when it holds no process) or `stop()` is called. Nothing
-/// attached to is ever signalled: stopping only stops observing.
+/// the process exits (for a cgroup: when it holds no process), `stop()` is called, or the last
+/// reference to the handle goes (as dropping a `RunningProcess` ends its run): the eBPF programs,
+/// the ring-buffer thread and every descriptor of the observation are then released, and the
+/// subscribers' streams end with `profile`. Nothing attached to is ever signalled: stopping only
+/// stops observing.
 public final class AttachedRun: @unchecked Sendable {
     let session: RunSession
     /// The process attached to; 0 for a cgroup, which has no root process.
@@ -23,6 +26,9 @@ public final class AttachedRun: @unchecked Sendable {
         self.session = session
         self.command = session.processID > 0 ? ProcFS.comm(session.processID) : nil
     }
+
+    /// Stop-on-drop: nobody can `stop()` or `wait()` any more, so observing ends.
+    deinit { session.stop() }
 
     /// Ends the observation now; what was observed keeps running. `wait()` then returns with
     /// `unknownStatus` unless the exit had already been seen.
