@@ -1,4 +1,5 @@
 import Logging
+import SystemPackage
 
 /// Chooses and opens the kernel event source for a run.
 enum KernelBackend {
@@ -34,17 +35,33 @@ enum KernelBackend {
                 resolvePaths: resolvingPaths && probe.pathResolution.available, observedCgroupID: observedCgroupID,
                 logger: logger)
         } catch {
-            let (reason, remedy) = KernelProbe.classify(error)
-            throw loadFailure(categories: usable, reason: reason, remedy: remedy)
+            throw loadFailure(error, categories: usable)
         }
+    }
+
+    /// A failed load or attach as the caller can act on it: a limit of this process or of the
+    /// machine (descriptors, memory) named with its remedy, as a spawn names one; anything else
+    /// classified from libbpf's errno and log.
+    static func loadFailure(_ error: BPFObject.Failure, categories: Set<EventCategory>) -> ObserverError {
+        let errno = Errno(rawValue: abs(error.errno))
+        switch errno {
+        case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noMemory:
+            return ObserverError.resourceLimit(
+                failure: loadingFailure(categories), call: "bpf (\(error.step))", errno: errno)
+        default:
+            let (reason, remedy) = KernelProbe.classify(error)
+            return loadFailure(categories: categories, reason: reason, remedy: remedy)
+        }
+    }
+
+    private static func loadingFailure(_ categories: Set<EventCategory>) -> String {
+        "loading the eBPF backend for \(categories.map(\.rawValue).sorted().joined(separator: ", "))"
     }
 
     /// The error a failed load is reported with: what failed, why, and what to do when there is
     /// something to do (the message is built by `ObserverError`, so no dangling ". ").
     static func loadFailure(categories: Set<EventCategory>, reason: String, remedy: String?) -> ObserverError {
-        let names = categories.map(\.rawValue).sorted().joined(separator: ", ")
-        return ObserverError(
-            .backendFailed, failure: "loading the eBPF backend for \(names)", reason: reason, remedy: remedy)
+        ObserverError(.backendFailed, failure: loadingFailure(categories), reason: reason, remedy: remedy)
     }
 
     /// Probes each kernel category on this machine (uncached with `verifyingLoad`;
