@@ -32,6 +32,9 @@ public struct FileActivity: Sendable, Hashable {
 
     mutating func add(_ kind: EventKind) {
         switch kind {
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .connect, .accept, .bind,
+            .listen:
+            return  // not file activity: the process tree and `NetworkActivity` count these
         case .open(let open):
             let path = Self.display(open.path, open.absolutePath)
             guard open.result.succeeded else { return fail(open.result, path) }
@@ -66,7 +69,6 @@ public struct FileActivity: Sendable, Hashable {
         case .chdir(let change), .fchdir(let change):
             guard !change.result.succeeded else { return }
             fail(change.result, change.path.map { Self.display($0, change.absolutePath) } ?? "fd \(change.fd ?? -1)")
-        default: return
         }
     }
 

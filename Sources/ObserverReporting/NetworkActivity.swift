@@ -53,12 +53,15 @@ public struct NetworkActivity: Sendable, Hashable {
 
     mutating func add(_ event: ObserverEvent) {
         switch event.kind {
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .open, .unlink, .rmdir, .mkdir,
+            .rename, .chdir, .fchdir, .link, .symlink:
+            return  // not network activity: the process tree and `FileActivity` count these
         case .connect(let op):
             let peer = Self.describe(op.address)
             peers[peer, default: Peer()].attempts += 1
             if op.result.succeeded {
                 peers[peer]!.connected += 1
-            } else if op.result.errnoName == "EINPROGRESS" {
+            } else if !event.kind.failed {  // EINPROGRESS: under way, not failed (`EventKind.failed`)
                 peers[peer]!.inProgress += 1
             } else {
                 peers[peer]!.failures[op.result.errnoName ?? "E?", default: 0] += 1
@@ -80,7 +83,6 @@ public struct NetworkActivity: Sendable, Hashable {
                 return otherFailures["accept \(op.result.errnoName ?? "E?")", default: 0] += 1
             }
             accepted[socketName(event.processID, op.fd), default: 0] += 1
-        default: return
         }
     }
 

@@ -163,6 +163,8 @@ public struct PerfettoExporter {
     /// failed exec, or a fork (with its flow to the child); counters for a sample.
     public mutating func append(_ e: ObserverEvent, to out: inout [UInt8]) {
         switch e.kind {
+        case .started, .exited, .exit, .lost, .limit, .profile:
+            return  // the preamble's tracks and slices show starts and ends; losses and limits are not drawn
         case .sample(let sample):
             counterValue(Self.treeCPUTrack, double: sample.totalCPUPercent, at: e.timestampNs, to: &out)
             counterValue(Self.treeRSSTrack, int: Int64(sample.totalRSSBytes), at: e.timestampNs, to: &out)
@@ -184,8 +186,9 @@ public struct PerfettoExporter {
             instant(
                 "fork \(fork.childProcessID)", category: "process", track: parent, at: e.timestampNs,
                 [annotation("child_pid", int: Int64(fork.childProcessID))], flow: Self.flow(child), to: &out)
-        case .exec(let exec) where !exec.result.succeeded:
-            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+        case .exec(let exec):
+            // A successful exec is a slice boundary, drawn in the preamble; a failed one an instant.
+            guard e.kind.failed, let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
                 "exec \(exec.result.errnoName ?? "") \(exec.path.value.string)", category: "process", track: i,
                 at: e.timestampNs,
@@ -225,7 +228,6 @@ public struct PerfettoExporter {
                 at: e.timestampNs,
                 [annotation("backlog", int: Int64(op.backlog)), annotation("result", int: op.result.rawValue)],
                 to: &out)
-        default: return
         }
     }
 

@@ -24,7 +24,7 @@ struct HumanFormatter {
         let time = "\(millis / 1000).\(String(millis % 1000).leftPadded(3, "0"))".rightAligned(9)
         var ids = String(event.processID)
         if let tid = event.threadID, tid != event.processID { ids += "/\(tid)" }
-        let failed = Self.failed(event.kind)
+        let failed = event.kind.failed
         var detail = details(event.kind)
         if let comm = event.command { detail = "[\(Self.quote(comm.bytes))] " + detail }
         return paint(time, "2") + "  " + paint(event.category.rawValue.padded(9), Self.colour(of: event.category))
@@ -42,23 +42,6 @@ struct HumanFormatter {
         case .file: "36"
         case .network: "35"
         case .process: "33"
-        }
-    }
-
-    /// Whether the event reports a failure (a negative syscall result, or lost events).
-    private static func failed(_ kind: EventKind) -> Bool {
-        switch kind {
-        case .lost, .limit: true
-        case .exec(let e): !e.result.succeeded
-        case .open(let o): !o.result.succeeded
-        case .unlink(let p), .rmdir(let p), .mkdir(let p): !p.result.succeeded
-        case .rename(let r): !r.result.succeeded
-        case .chdir(let c), .fchdir(let c): !c.result.succeeded
-        case .link(let l): !l.result.succeeded
-        case .symlink(let l): !l.result.succeeded
-        case .connect(let s), .accept(let s), .bind(let s): !s.result.succeeded
-        case .listen(let l): !l.result.succeeded
-        default: false
         }
     }
 
