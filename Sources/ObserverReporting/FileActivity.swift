@@ -22,12 +22,9 @@ public struct FileActivity: Sendable, Hashable {
 
     public var failedTotal: Int { failures.values.reduce(0) { $0 + $1.total } }
 
-    /// The path an event names, for people: its absolute path when the kernel resolved one
-    /// (`…/` starting a truncated one), else as recorded (lossy UTF-8), marked when cut.
+    /// The file a path names, the key of the tables (`EventText.file`).
     static func display(_ path: CapturedString, _ absolute: ResolvedPath? = nil) -> String {
-        if let absolute, !absolute.unwalkable { return (absolute.truncated ? "…/" : "") + absolute.value.string }
-        if path.unreadable { return "(unreadable)" }
-        return path.value.string + (path.truncated ? "…" : "")
+        EventText.file(EventPath(passed: path, absolute: absolute))
     }
 
     mutating func add(_ kind: EventKind) {

@@ -132,7 +132,7 @@ public struct PerfettoExporter {
             if !segment.path.isEmpty { annotations.append(annotation("path", segment.path)) }
             if k == boundaries.count - 1 {
                 annotations.append(
-                    annotation("exit", p.status.map { ReportText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
+                    annotation("exit", p.status.map { EventText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
                 if let cpu = p.sampledCPUNs { annotations.append(annotation("sampled_cpu_ns", int: Int64(cpu))) }
             }
             begin.debugAnnotations = annotations
@@ -189,8 +189,9 @@ public struct PerfettoExporter {
         case .exec(let exec):
             // A successful exec is a slice boundary, drawn in the preamble; a failed one an instant.
             guard e.kind.failed, let i = record(of: e.processID, at: e.timestampNs) else { return }
+            let path = EventText.path(EventPath(passed: exec.path, absolute: exec.absolutePath))
             instant(
-                "exec \(exec.result.errnoName ?? "") \(exec.path.value.string)", category: "process", track: i,
+                EventText.call("exec", errno: exec.result.errnoName, path), category: "process", track: i,
                 at: e.timestampNs,
                 [annotation("path", exec.path.value.string), annotation("result", int: exec.result.rawValue)],
                 to: &out)
@@ -224,35 +225,35 @@ public struct PerfettoExporter {
         case .listen(let op):
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
-                "listen fd \(op.fd)" + (op.result.errnoName.map { " \($0)" } ?? ""), category: "network", track: i,
+                EventText.call("listen", errno: op.result.errnoName, "fd \(op.fd)"), category: "network", track: i,
                 at: e.timestampNs,
                 [annotation("backlog", int: Int64(op.backlog)), annotation("result", int: op.result.rawValue)],
                 to: &out)
         }
     }
 
-    /// A file instant, named by the absolute path when the kernel resolved one; the path as
-    /// passed and the absolute one are both annotations.
+    /// A file instant, named by the call and its path (`EventText`); the path as passed and the
+    /// absolute one are both annotations.
     private mutating func file(
         _ kind: String, _ path: CapturedString, _ absolute: ResolvedPath?, _ result: SyscallResult,
         _ e: ObserverEvent, _ extra: [Perfetto_Protos_DebugAnnotation], to out: inout [UInt8]
     ) {
         guard let i = record(of: e.processID, at: e.timestampNs) else { return }
-        let errno = result.errnoName.map { " \($0)" } ?? ""
-        let resolved = absolute.flatMap { $0.unwalkable ? nil : $0.value.string }
+        let named = EventPath(passed: path, absolute: absolute)
         var annotations = [annotation("path", path.value.string)]
-        if let resolved { annotations.append(annotation("abs_path", resolved)) }
+        if let resolved = named.walkableAbsolute { annotations.append(annotation("abs_path", resolved.value.string)) }
         instant(
-            "\(kind)\(errno) \(resolved ?? path.value.string)", category: "file", track: i, at: e.timestampNs,
+            EventText.call(kind, errno: result.errnoName, EventText.path(named)), category: "file", track: i,
+            at: e.timestampNs,
             annotations + [annotation("result", int: result.rawValue)] + extra, to: &out)
     }
 
     private mutating func socket(_ kind: String, _ op: SocketOperation, _ e: ObserverEvent, to out: inout [UInt8]) {
         guard let i = record(of: e.processID, at: e.timestampNs) else { return }
-        let address = NetworkActivity.describe(op.address)
-        let errno = op.result.errnoName.map { " \($0)" } ?? ""
+        let address = EventText.address(op.address)
+        let named = EventText.address(op.address, absolutePath: op.absolutePath)
         instant(
-            "\(kind)\(errno) \(address)", category: "network", track: i, at: e.timestampNs,
+            EventText.call(kind, errno: op.result.errnoName, named), category: "network", track: i, at: e.timestampNs,
             [
                 annotation("address", address), annotation("fd", int: Int64(op.fd)),
                 annotation("result", int: op.result.rawValue),
