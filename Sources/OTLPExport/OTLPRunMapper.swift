@@ -1,4 +1,5 @@
 import Foundation
+import ObserverReporting
 import ProcessObserver
 
 /// Turns one run's events, in order, into OpenTelemetry signals (`Docs/OTLP.md`):
@@ -257,19 +258,17 @@ public struct OTLPRunMapper: Sendable {
         guard let status else { return s }
         switch status {
         case .exited(let code) where code == 0: s.code = .ok
-        case .exited(let code):
+        case .exited, .signaled:
             s.code = .error
-            s.message = "exit code \(code)"
-        case .signaled(let signal, _):
-            s.code = .error
-            s.message = "killed by signal \(signal)"
+            s.message = EventText.exit(status)
         }
         return s
     }
 
     // MARK: logs
 
-    /// A log record of `e`, `WARN` when the event failed (`EventKind.failed`), `INFO` otherwise.
+    /// A log record of `e`, `WARN` when the event failed (`EventKind.failed`), `INFO` otherwise,
+    /// its body the event in words (`EventText.summary`).
     private mutating func log(_ e: ObserverEvent, _ name: String, _ ns: UInt64, _ attributes: [KeyValue]) {
         let failed = e.kind.failed
         var record = LogRecord()
@@ -278,6 +277,7 @@ public struct OTLPRunMapper: Sendable {
         record.eventName = name
         record.severityNumber = failed ? .warn : .info
         record.severityText = failed ? "WARN" : "INFO"
+        record.body.stringValue = EventText.summary(e.kind)
         record.traceID = traceID
         record.spanID = live[e.processID]?.spanID ?? runSpanID
         var all = [Attribute.int("process.pid", e.processID)]

@@ -184,58 +184,57 @@ public struct PerfettoExporter {
                 let child = record(of: fork.childProcessID, at: e.timestampNs)
             else { return }
             instant(
-                "fork \(fork.childProcessID)", category: "process", track: parent, at: e.timestampNs,
+                EventText.summary(e.kind), category: "process", track: parent, at: e.timestampNs,
                 [annotation("child_pid", int: Int64(fork.childProcessID))], flow: Self.flow(child), to: &out)
         case .exec(let exec):
             // A successful exec is a slice boundary, drawn in the preamble; a failed one an instant.
             guard e.kind.failed, let i = record(of: e.processID, at: e.timestampNs) else { return }
-            let path = EventText.path(EventPath(passed: exec.path, absolute: exec.absolutePath))
             instant(
-                EventText.call("exec", errno: exec.result.errnoName, path), category: "process", track: i,
+                EventText.summary(e.kind), category: "process", track: i,
                 at: e.timestampNs,
                 [annotation("path", exec.path.value.string), annotation("result", int: exec.result.rawValue)],
                 to: &out)
         case .open(let op):
             file(
-                "open", op.path, op.absolutePath, op.result, e,
+                op.path, op.absolutePath, op.result, e,
                 [annotation("flags", OpenFlags.names(of: op.flags).joined(separator: "|"))], to: &out)
-        case .unlink(let op): file("unlink", op.path, op.absolutePath, op.result, e, [], to: &out)
-        case .rmdir(let op): file("rmdir", op.path, op.absolutePath, op.result, e, [], to: &out)
-        case .mkdir(let op): file("mkdir", op.path, op.absolutePath, op.result, e, [], to: &out)
+        case .unlink(let op): file(op.path, op.absolutePath, op.result, e, [], to: &out)
+        case .rmdir(let op): file(op.path, op.absolutePath, op.result, e, [], to: &out)
+        case .mkdir(let op): file(op.path, op.absolutePath, op.result, e, [], to: &out)
         case .rename(let op):
             file(
-                "rename", op.path, op.absolutePath, op.result, e,
+                op.path, op.absolutePath, op.result, e,
                 [annotation("new_path", (op.newAbsolutePath?.value ?? op.newPath.value).string)], to: &out)
         case .chdir(let op), .fchdir(let op):
             file(
-                e.kind.name, op.path ?? CapturedString(ByteString("fd \(op.fd ?? -1)")), op.absolutePath, op.result, e,
+                op.path ?? CapturedString(ByteString("fd \(op.fd ?? -1)")), op.absolutePath, op.result, e,
                 [],
                 to: &out)
         case .link(let op):
             file(
-                "link", op.path, op.absolutePath, op.result, e,
+                op.path, op.absolutePath, op.result, e,
                 [annotation("new_path", (op.newAbsolutePath?.value ?? op.newPath.value).string)], to: &out)
         case .symlink(let op):
             file(
-                "symlink", op.path, op.absolutePath, op.result, e, [annotation("target", op.target.value.string)],
+                op.path, op.absolutePath, op.result, e, [annotation("target", op.target.value.string)],
                 to: &out)
-        case .connect(let op): socket("connect", op, e, to: &out)
-        case .accept(let op): socket("accept", op, e, to: &out)
-        case .bind(let op): socket("bind", op, e, to: &out)
+        case .connect(let op): socket(op, e, to: &out)
+        case .accept(let op): socket(op, e, to: &out)
+        case .bind(let op): socket(op, e, to: &out)
         case .listen(let op):
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
-                EventText.call("listen", errno: op.result.errnoName, "fd \(op.fd)"), category: "network", track: i,
+                EventText.summary(e.kind), category: "network", track: i,
                 at: e.timestampNs,
                 [annotation("backlog", int: Int64(op.backlog)), annotation("result", int: op.result.rawValue)],
                 to: &out)
         }
     }
 
-    /// A file instant, named by the call and its path (`EventText`); the path as passed and the
-    /// absolute one are both annotations.
+    /// A file instant, named by `EventText.summary`; the path as passed and the absolute one are
+    /// both annotations.
     private mutating func file(
-        _ kind: String, _ path: CapturedString, _ absolute: ResolvedPath?, _ result: SyscallResult,
+        _ path: CapturedString, _ absolute: ResolvedPath?, _ result: SyscallResult,
         _ e: ObserverEvent, _ extra: [Perfetto_Protos_DebugAnnotation], to out: inout [UInt8]
     ) {
         guard let i = record(of: e.processID, at: e.timestampNs) else { return }
@@ -243,17 +242,16 @@ public struct PerfettoExporter {
         var annotations = [annotation("path", path.value.string)]
         if let resolved = named.walkableAbsolute { annotations.append(annotation("abs_path", resolved.value.string)) }
         instant(
-            EventText.call(kind, errno: result.errnoName, EventText.path(named)), category: "file", track: i,
+            EventText.summary(e.kind), category: "file", track: i,
             at: e.timestampNs,
             annotations + [annotation("result", int: result.rawValue)] + extra, to: &out)
     }
 
-    private mutating func socket(_ kind: String, _ op: SocketOperation, _ e: ObserverEvent, to out: inout [UInt8]) {
+    private mutating func socket(_ op: SocketOperation, _ e: ObserverEvent, to out: inout [UInt8]) {
         guard let i = record(of: e.processID, at: e.timestampNs) else { return }
         let address = EventText.address(op.address)
-        let named = EventText.address(op.address, absolutePath: op.absolutePath)
         instant(
-            EventText.call(kind, errno: op.result.errnoName, named), category: "network", track: i, at: e.timestampNs,
+            EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
             [
                 annotation("address", address), annotation("fd", int: Int64(op.fd)),
                 annotation("result", int: op.result.rawValue),

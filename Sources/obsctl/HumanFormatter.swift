@@ -56,15 +56,9 @@ struct HumanFormatter {
         case .sample(let sample):
             return Self.sample(sample)
         case .lost(let lost):
-            return "\(lost.count) events lost (\(lost.source.rawValue))"
+            return EventText.lostEvents(lost)
         case .limit(let limit):
-            switch limit.resource {
-            case .memory:
-                return
-                    "the OOM killer ended \(limit.count) process\(limit.count == 1 ? "" : "es") (memory limit \(Units.bytes(limit.limit)))"
-            case .pids:
-                return "\(limit.count) fork\(limit.count == 1 ? "" : "s") refused (process limit \(limit.limit))"
-            }
+            return EventText.limit(limit)
         case .profile(let p):
             return Self.profile(p)
         case .fork(let f):
