@@ -68,7 +68,8 @@ let package = Package(
         .target(
             name: "OTLPExport",
             dependencies: [
-                "ProcessObserver", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "ProcessObserver", "ObserverReporting", "CZlib",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/opentelemetry"]
         ),

@@ -75,7 +75,7 @@ public enum HTMLReport {
         rows.append(("command", ReportText.commandLine(report.command, limit: 200), false))
         if let dir = report.workingDirectory, !dir.isEmpty { rows.append(("directory", dir, false)) }
         let failed = report.status.map { $0 != .exited(code: 0) } ?? true
-        rows.append(("exit", report.status.map { ReportText.exit($0) } ?? "unknown (no exit in the recording)", failed))
+        rows.append(("exit", report.status.map { EventText.exit($0) } ?? "unknown (no exit in the recording)", failed))
         rows.append(("wall", ReportText.seconds(report.wallNs), false))
         if let p = report.profile {
             var cpu =

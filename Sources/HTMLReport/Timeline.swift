@@ -48,10 +48,10 @@ enum Timeline {
             var tooltip = ReportText.commandLine(p.argv) + "\npid \(p.processID)"
             if let ppid = p.parentProcessID { tooltip += ", parent \(ppid)" }
             tooltip += "\nstart +\(ReportText.seconds(start)), wall \(ReportText.seconds(report.wallNs(of: p)))"
-            tooltip += "\n" + (p.status.map { ReportText.exit($0, killedByOOM: p.killedByOOM) } ?? "no exit seen")
+            tooltip += "\n" + (p.status.map { EventText.exit($0, killedByOOM: p.killedByOOM) } ?? "no exit seen")
             if let cpu = p.sampledCPUNs { tooltip += "\nsampled CPU \(ReportText.seconds(cpu))" }
             if let failedExec = p.failedExec {
-                tooltip += "\nexec failed: \(failedExec.errno ?? "") \(failedExec.path)"
+                tooltip += "\n" + EventText.call("exec", errno: failedExec.errno, failedExec.path)
             }
             var bar: [SVG.Node] = [
                 SVG.text(ReportText.cut(label, 36), x: indent, y: y + 13, className: "row-label"),

@@ -1,4 +1,5 @@
 import Foundation
+import ObserverReporting
 import ProcessObserver
 
 /// Turns one run's events, in order, into OpenTelemetry signals (`Docs/OTLP.md`):
@@ -138,7 +139,7 @@ public struct OTLPRunMapper: Sendable {
                 span.executable = executable
                 live[e.processID] = span
             }
-            log(e, "process.exec", ns, attributes, failed: !exec.result.succeeded)
+            log(e, "process.exec", ns, attributes)
         case .exit(let processEnd):
             log(e, "process.exit", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
             end(e.processID, at: ns, status: processEnd.status)
@@ -159,55 +160,51 @@ public struct OTLPRunMapper: Sendable {
                 [
                     Attribute.int("obs.lost.count", lost.count),
                     Attribute.string("obs.lost.source", lost.source.rawValue),
-                ],
-                failed: true)
+                ])
         case .limit(let limit):
             log(
                 e, "obs.limit", ns,
                 [
                     Attribute.string("obs.limit.resource", limit.resource.rawValue),
                     Attribute.int("obs.limit.count", limit.count), Attribute.int("obs.limit.value", limit.limit),
-                ], failed: true)
+                ])
         case .open(let o):
             var attributes = Self.path(o.path, o.absolutePath)
             attributes.append(Attribute.strings("obs.open.flags", OpenFlags.names(of: o.flags)))
-            log(e, "file.open", ns, attributes + Self.result(o.result), failed: !o.result.succeeded)
+            log(e, "file.open", ns, attributes + Self.result(o.result))
         case .unlink(let o), .rmdir(let o), .mkdir(let o):
             log(
-                e, "file.\(e.kind.name)", ns, Self.path(o.path, o.absolutePath) + Self.result(o.result),
-                failed: !o.result.succeeded)
+                e, "file.\(e.kind.name)", ns, Self.path(o.path, o.absolutePath) + Self.result(o.result))
         case .rename(let r):
             log(
                 e, "file.rename", ns,
                 Self.path(r.path, r.absolutePath) + Self.path(r.newPath, r.newAbsolutePath, new: true)
-                    + Self.result(r.result), failed: !r.result.succeeded)
+                    + Self.result(r.result))
         case .chdir(let c), .fchdir(let c):
             var attributes = c.path.map { Self.path($0, c.absolutePath) } ?? []
             if c.path == nil, let a = c.absolutePath, !a.unwalkable {
                 attributes.append(Attribute.string("file.path", a.value.string))
             }
             if let fd = c.fd { attributes.append(Attribute.int("obs.fd", fd)) }
-            log(e, "file.\(e.kind.name)", ns, attributes + Self.result(c.result), failed: !c.result.succeeded)
+            log(e, "file.\(e.kind.name)", ns, attributes + Self.result(c.result))
         case .link(let l):
             log(
                 e, "file.link", ns,
                 Self.path(l.path, l.absolutePath) + Self.path(l.newPath, l.newAbsolutePath, new: true)
-                    + Self.result(l.result), failed: !l.result.succeeded)
+                    + Self.result(l.result))
         case .symlink(let l):
             log(
                 e, "file.symlink", ns,
                 Self.path(l.path, l.absolutePath) + [Attribute.string("obs.symlink.target", l.target.value.string)]
-                    + Self.result(l.result), failed: !l.result.succeeded)
+                    + Self.result(l.result))
         case .connect(let s), .accept(let s), .bind(let s):
             log(
                 e, "network.\(e.kind.name)", ns,
-                Self.address(s) + [Attribute.int("obs.fd", s.fd)] + Self.result(s.result),
-                failed: !s.result.succeeded && s.result.errnoName != "EINPROGRESS")
+                Self.address(s) + [Attribute.int("obs.fd", s.fd)] + Self.result(s.result))
         case .listen(let l):
             log(
                 e, "network.listen", ns,
-                [Attribute.int("obs.fd", l.fd), Attribute.int("obs.backlog", l.backlog)] + Self.result(l.result),
-                failed: !l.result.succeeded)
+                [Attribute.int("obs.fd", l.fd), Attribute.int("obs.backlog", l.backlog)] + Self.result(l.result))
         }
     }
 
@@ -261,27 +258,26 @@ public struct OTLPRunMapper: Sendable {
         guard let status else { return s }
         switch status {
         case .exited(let code) where code == 0: s.code = .ok
-        case .exited(let code):
+        case .exited, .signaled:
             s.code = .error
-            s.message = "exit code \(code)"
-        case .signaled(let signal, _):
-            s.code = .error
-            s.message = "killed by signal \(signal)"
+            s.message = EventText.exit(status)
         }
         return s
     }
 
     // MARK: logs
 
-    private mutating func log(
-        _ e: ObserverEvent, _ name: String, _ ns: UInt64, _ attributes: [KeyValue], failed: Bool = false
-    ) {
+    /// A log record of `e`, `WARN` when the event failed (`EventKind.failed`), `INFO` otherwise,
+    /// its body the event in words (`EventText.summary`).
+    private mutating func log(_ e: ObserverEvent, _ name: String, _ ns: UInt64, _ attributes: [KeyValue]) {
+        let failed = e.kind.failed
         var record = LogRecord()
         record.timeUnixNano = ns
         record.observedTimeUnixNano = ns
         record.eventName = name
         record.severityNumber = failed ? .warn : .info
         record.severityText = failed ? "WARN" : "INFO"
+        record.body.stringValue = EventText.summary(e.kind)
         record.traceID = traceID
         record.spanID = live[e.processID]?.spanID ?? runSpanID
         var all = [Attribute.int("process.pid", e.processID)]

@@ -22,16 +22,16 @@ public struct FileActivity: Sendable, Hashable {
 
     public var failedTotal: Int { failures.values.reduce(0) { $0 + $1.total } }
 
-    /// The path an event names, for people: its absolute path when the kernel resolved one
-    /// (`…/` starting a truncated one), else as recorded (lossy UTF-8), marked when cut.
+    /// The file a path names, the key of the tables (`EventText.file`).
     static func display(_ path: CapturedString, _ absolute: ResolvedPath? = nil) -> String {
-        if let absolute, !absolute.unwalkable { return (absolute.truncated ? "…/" : "") + absolute.value.string }
-        if path.unreadable { return "(unreadable)" }
-        return path.value.string + (path.truncated ? "…" : "")
+        EventText.file(EventPath(passed: path, absolute: absolute))
     }
 
     mutating func add(_ kind: EventKind) {
         switch kind {
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .connect, .accept, .bind,
+            .listen:
+            return  // not file activity: the process tree and `NetworkActivity` count these
         case .open(let open):
             let path = Self.display(open.path, open.absolutePath)
             guard open.result.succeeded else { return fail(open.result, path) }
@@ -66,7 +66,6 @@ public struct FileActivity: Sendable, Hashable {
         case .chdir(let change), .fchdir(let change):
             guard !change.result.succeeded else { return }
             fail(change.result, change.path.map { Self.display($0, change.absolutePath) } ?? "fd \(change.fd ?? -1)")
-        default: return
         }
     }
 

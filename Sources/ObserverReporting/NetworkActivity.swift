@@ -37,50 +37,38 @@ public struct NetworkActivity: Sendable, Hashable {
     public var connectAttempts: Int { peers.values.reduce(0) { $0 + $1.attempts } }
     public var connectFailures: Int { peers.values.reduce(0) { $0 + $1.failed } }
 
-    /// An address for people: `host:port` (IPv6 in brackets), a unix path, `@name` for an
-    /// abstract one.
-    public static func describe(_ address: SocketAddress) -> String {
-        switch address {
-        case .ipv4(let host, let port): "\(host):\(port)"
-        case .ipv6(let host, let port): "[\(host)]:\(port)"
-        case .unix(let path, let abstract):
-            abstract ? "@" + String(FileActivity.display(path).dropFirst()) : FileActivity.display(path)
-        case .other(let family): "af_\(family)"
-        case .unreadable: "(unreadable)"
-        case .notRequested: "(none asked)"
-        }
-    }
-
     mutating func add(_ event: ObserverEvent) {
         switch event.kind {
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .open, .unlink, .rmdir, .mkdir,
+            .rename, .chdir, .fchdir, .link, .symlink:
+            return  // not network activity: the process tree and `FileActivity` count these
         case .connect(let op):
-            let peer = Self.describe(op.address)
+            let peer = EventText.address(op.address)
             peers[peer, default: Peer()].attempts += 1
             if op.result.succeeded {
                 peers[peer]!.connected += 1
-            } else if op.result.errnoName == "EINPROGRESS" {
+            } else if !event.kind.failed {  // EINPROGRESS: under way, not failed (`EventKind.failed`)
                 peers[peer]!.inProgress += 1
             } else {
                 peers[peer]!.failures[op.result.errnoName ?? "E?", default: 0] += 1
             }
         case .bind(let op):
             guard op.result.succeeded else {
-                return otherFailures["bind \(op.result.errnoName ?? "E?")", default: 0] += 1
+                return otherFailures[EventText.call("bind", errno: op.result.errnoName), default: 0] += 1
             }
-            let address = Self.describe(op.address)
+            let address = EventText.address(op.address)
             bound[address, default: 0] += 1
             boundSockets[SocketKey(processID: event.processID, fd: op.fd)] = address
         case .listen(let listen):
             guard listen.result.succeeded else {
-                return otherFailures["listen \(listen.result.errnoName ?? "E?")", default: 0] += 1
+                return otherFailures[EventText.call("listen", errno: listen.result.errnoName), default: 0] += 1
             }
             listening[socketName(event.processID, listen.fd), default: 0] += 1
         case .accept(let op):
             guard op.result.succeeded else {
-                return otherFailures["accept \(op.result.errnoName ?? "E?")", default: 0] += 1
+                return otherFailures[EventText.call("accept", errno: op.result.errnoName), default: 0] += 1
             }
             accepted[socketName(event.processID, op.fd), default: 0] += 1
-        default: return
         }
     }
 

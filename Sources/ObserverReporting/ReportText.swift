@@ -63,17 +63,6 @@ public enum ReportText {
         let oneLine = String(text.map { $0.isNewline ? " " : $0 })
         return oneLine.count <= limit ? oneLine : String(oneLine.prefix(max(1, limit - 1))) + "…"
     }
-
-    /// How a process ended, in the reports' words: `exit code 3`, `killed by SIGSEGV (core
-    /// dumped)`, `killed by SIGKILL by the OOM killer`.
-    public static func exit(_ status: ExitStatus, killedByOOM: Bool = false) -> String {
-        switch status {
-        case .exited(let code): "exit code \(code)"
-        case .signaled(let signal, let core):
-            "killed by \(SignalName.of(signal))" + (core ? " (core dumped)" : "")
-                + (killedByOOM ? " by the OOM killer" : "")
-        }
-    }
 }
 
 extension String {

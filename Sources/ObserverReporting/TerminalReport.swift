@@ -31,7 +31,7 @@ public struct TerminalReport {
         var out = heading("RUN") + "\n"
         out += row("command", ReportText.commandLine(report.command, limit: 90))
         if let dir = report.workingDirectory, !dir.isEmpty { out += row("directory", dir) }
-        let outcome = report.status.map { ReportText.exit($0) } ?? "unknown (no exit in the recording)"
+        let outcome = report.status.map { EventText.exit($0) } ?? "unknown (no exit in the recording)"
         let failed = report.status.map { $0 != .exited(code: 0) } ?? true
         var exit = failed ? failure(outcome) : outcome
         if report.profile?.timedOut == true { exit += " (timed out)" }
@@ -165,7 +165,8 @@ public struct TerminalReport {
             let p = members[0]
             var text = ReportText.commandLine(p.argv.isEmpty ? [p.name] : p.argv, limit: 70)
             if let failedExec = p.failedExec {
-                text += "  (exec \(failedExec.errno!) \(ReportText.cut(failedExec.path, 40)))"
+                text +=
+                    "  (" + EventText.call("exec", errno: failedExec.errno, ReportText.cut(failedExec.path, 40)) + ")"
             }
             exit = p.killedByOOM ? "OOM" : Self.shortStatus(p.status)
             what = text + "  [\(p.processID)]"

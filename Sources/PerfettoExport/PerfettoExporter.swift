@@ -132,7 +132,7 @@ public struct PerfettoExporter {
             if !segment.path.isEmpty { annotations.append(annotation("path", segment.path)) }
             if k == boundaries.count - 1 {
                 annotations.append(
-                    annotation("exit", p.status.map { ReportText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
+                    annotation("exit", p.status.map { EventText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
                 if let cpu = p.sampledCPUNs { annotations.append(annotation("sampled_cpu_ns", int: Int64(cpu))) }
             }
             begin.debugAnnotations = annotations
@@ -163,6 +163,8 @@ public struct PerfettoExporter {
     /// failed exec, or a fork (with its flow to the child); counters for a sample.
     public mutating func append(_ e: ObserverEvent, to out: inout [UInt8]) {
         switch e.kind {
+        case .started, .exited, .exit, .lost, .limit, .profile:
+            return  // the preamble's tracks and slices show starts and ends; losses and limits are not drawn
         case .sample(let sample):
             counterValue(Self.treeCPUTrack, double: sample.totalCPUPercent, at: e.timestampNs, to: &out)
             counterValue(Self.treeRSSTrack, int: Int64(sample.totalRSSBytes), at: e.timestampNs, to: &out)
@@ -182,75 +184,74 @@ public struct PerfettoExporter {
                 let child = record(of: fork.childProcessID, at: e.timestampNs)
             else { return }
             instant(
-                "fork \(fork.childProcessID)", category: "process", track: parent, at: e.timestampNs,
+                EventText.summary(e.kind), category: "process", track: parent, at: e.timestampNs,
                 [annotation("child_pid", int: Int64(fork.childProcessID))], flow: Self.flow(child), to: &out)
-        case .exec(let exec) where !exec.result.succeeded:
-            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+        case .exec(let exec):
+            // A successful exec is a slice boundary, drawn in the preamble; a failed one an instant.
+            guard e.kind.failed, let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
-                "exec \(exec.result.errnoName ?? "") \(exec.path.value.string)", category: "process", track: i,
+                EventText.summary(e.kind), category: "process", track: i,
                 at: e.timestampNs,
                 [annotation("path", exec.path.value.string), annotation("result", int: exec.result.rawValue)],
                 to: &out)
         case .open(let op):
             file(
-                "open", op.path, op.absolutePath, op.result, e,
+                op.path, op.absolutePath, op.result, e,
                 [annotation("flags", OpenFlags.names(of: op.flags).joined(separator: "|"))], to: &out)
-        case .unlink(let op): file("unlink", op.path, op.absolutePath, op.result, e, [], to: &out)
-        case .rmdir(let op): file("rmdir", op.path, op.absolutePath, op.result, e, [], to: &out)
-        case .mkdir(let op): file("mkdir", op.path, op.absolutePath, op.result, e, [], to: &out)
+        case .unlink(let op): file(op.path, op.absolutePath, op.result, e, [], to: &out)
+        case .rmdir(let op): file(op.path, op.absolutePath, op.result, e, [], to: &out)
+        case .mkdir(let op): file(op.path, op.absolutePath, op.result, e, [], to: &out)
         case .rename(let op):
             file(
-                "rename", op.path, op.absolutePath, op.result, e,
+                op.path, op.absolutePath, op.result, e,
                 [annotation("new_path", (op.newAbsolutePath?.value ?? op.newPath.value).string)], to: &out)
         case .chdir(let op), .fchdir(let op):
             file(
-                e.kind.name, op.path ?? CapturedString(ByteString("fd \(op.fd ?? -1)")), op.absolutePath, op.result, e,
+                op.path ?? CapturedString(ByteString("fd \(op.fd ?? -1)")), op.absolutePath, op.result, e,
                 [],
                 to: &out)
         case .link(let op):
             file(
-                "link", op.path, op.absolutePath, op.result, e,
+                op.path, op.absolutePath, op.result, e,
                 [annotation("new_path", (op.newAbsolutePath?.value ?? op.newPath.value).string)], to: &out)
         case .symlink(let op):
             file(
-                "symlink", op.path, op.absolutePath, op.result, e, [annotation("target", op.target.value.string)],
+                op.path, op.absolutePath, op.result, e, [annotation("target", op.target.value.string)],
                 to: &out)
-        case .connect(let op): socket("connect", op, e, to: &out)
-        case .accept(let op): socket("accept", op, e, to: &out)
-        case .bind(let op): socket("bind", op, e, to: &out)
+        case .connect(let op): socket(op, e, to: &out)
+        case .accept(let op): socket(op, e, to: &out)
+        case .bind(let op): socket(op, e, to: &out)
         case .listen(let op):
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
-                "listen fd \(op.fd)" + (op.result.errnoName.map { " \($0)" } ?? ""), category: "network", track: i,
+                EventText.summary(e.kind), category: "network", track: i,
                 at: e.timestampNs,
                 [annotation("backlog", int: Int64(op.backlog)), annotation("result", int: op.result.rawValue)],
                 to: &out)
-        default: return
         }
     }
 
-    /// A file instant, named by the absolute path when the kernel resolved one; the path as
-    /// passed and the absolute one are both annotations.
+    /// A file instant, named by `EventText.summary`; the path as passed and the absolute one are
+    /// both annotations.
     private mutating func file(
-        _ kind: String, _ path: CapturedString, _ absolute: ResolvedPath?, _ result: SyscallResult,
+        _ path: CapturedString, _ absolute: ResolvedPath?, _ result: SyscallResult,
         _ e: ObserverEvent, _ extra: [Perfetto_Protos_DebugAnnotation], to out: inout [UInt8]
     ) {
         guard let i = record(of: e.processID, at: e.timestampNs) else { return }
-        let errno = result.errnoName.map { " \($0)" } ?? ""
-        let resolved = absolute.flatMap { $0.unwalkable ? nil : $0.value.string }
+        let named = EventPath(passed: path, absolute: absolute)
         var annotations = [annotation("path", path.value.string)]
-        if let resolved { annotations.append(annotation("abs_path", resolved)) }
+        if let resolved = named.walkableAbsolute { annotations.append(annotation("abs_path", resolved.value.string)) }
         instant(
-            "\(kind)\(errno) \(resolved ?? path.value.string)", category: "file", track: i, at: e.timestampNs,
+            EventText.summary(e.kind), category: "file", track: i,
+            at: e.timestampNs,
             annotations + [annotation("result", int: result.rawValue)] + extra, to: &out)
     }
 
-    private mutating func socket(_ kind: String, _ op: SocketOperation, _ e: ObserverEvent, to out: inout [UInt8]) {
+    private mutating func socket(_ op: SocketOperation, _ e: ObserverEvent, to out: inout [UInt8]) {
         guard let i = record(of: e.processID, at: e.timestampNs) else { return }
-        let address = NetworkActivity.describe(op.address)
-        let errno = op.result.errnoName.map { " \($0)" } ?? ""
+        let address = EventText.address(op.address)
         instant(
-            "\(kind)\(errno) \(address)", category: "network", track: i, at: e.timestampNs,
+            EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
             [
                 annotation("address", address), annotation("fd", int: Int64(op.fd)),
                 annotation("result", int: op.result.rawValue),

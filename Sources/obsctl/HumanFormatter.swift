@@ -1,3 +1,4 @@
+import ObserverReporting
 import ProcessObserver
 
 /// One aligned line per event for people:
@@ -24,7 +25,7 @@ struct HumanFormatter {
         let time = "\(millis / 1000).\(String(millis % 1000).leftPadded(3, "0"))".rightAligned(9)
         var ids = String(event.processID)
         if let tid = event.threadID, tid != event.processID { ids += "/\(tid)" }
-        let failed = Self.failed(event.kind)
+        let failed = event.kind.failed
         var detail = details(event.kind)
         if let comm = event.command { detail = "[\(Self.quote(comm.bytes))] " + detail }
         return paint(time, "2") + "  " + paint(event.category.rawValue.padded(9), Self.colour(of: event.category))
@@ -45,105 +46,57 @@ struct HumanFormatter {
         }
     }
 
-    /// Whether the event reports a failure (a negative syscall result, or lost events).
-    private static func failed(_ kind: EventKind) -> Bool {
-        switch kind {
-        case .lost, .limit: true
-        case .exec(let e): !e.result.succeeded
-        case .open(let o): !o.result.succeeded
-        case .unlink(let p), .rmdir(let p), .mkdir(let p): !p.result.succeeded
-        case .rename(let r): !r.result.succeeded
-        case .chdir(let c), .fchdir(let c): !c.result.succeeded
-        case .link(let l): !l.result.succeeded
-        case .symlink(let l): !l.result.succeeded
-        case .connect(let s), .accept(let s), .bind(let s): !s.result.succeeded
-        case .listen(let l): !l.result.succeeded
-        default: false
-        }
-    }
-
     private func details(_ kind: EventKind) -> String {
         switch kind {
         case .started(let s):
             return Self.argv(s.argv) + "  [" + Self.quote(s.path.bytes) + "]"
         case .exited(let end), .exit(let end):
-            return Self.status(end.status) + (end.killedByOOM ? " " + Self.byOOMKiller(memoryLimit: memoryLimit) : "")
+            return EventText.exit(end.status)
+                + (end.killedByOOM ? " " + Self.byOOMKiller(memoryLimit: memoryLimit) : "")
         case .sample(let sample):
             return Self.sample(sample)
         case .lost(let lost):
-            return "\(lost.count) events lost (\(lost.source.rawValue))"
+            return EventText.lostEvents(lost)
         case .limit(let limit):
-            switch limit.resource {
-            case .memory:
-                return
-                    "the OOM killer ended \(limit.count) process\(limit.count == 1 ? "" : "es") (memory limit \(Units.bytes(limit.limit)))"
-            case .pids:
-                return "\(limit.count) fork\(limit.count == 1 ? "" : "s") refused (process limit \(limit.limit))"
-            }
+            return EventText.limit(limit)
         case .profile(let p):
             return Self.profile(p)
         case .fork(let f):
             return "child \(f.childProcessID) of \(f.parentProcessID)"
         case .exec(let e):
             return Self.path(e.path, e.absolutePath) + "  " + Self.argv(e.argv) + (e.argvTruncated ? " …" : "") + "  "
-                + Self.result(e.result)
+                + EventText.result(e.result)
         case .open(let o):
             var text = Self.path(o.path, o.absolutePath) + "  " + OpenFlags.names(of: o.flags).joined(separator: "|")
             if let mode = o.mode { text += " 0" + String(mode, radix: 8) }
-            return text + "  " + Self.result(o.result)
+            return text + "  " + EventText.result(o.result)
         case .unlink(let p), .rmdir(let p), .mkdir(let p):
             var text = Self.path(p.path, p.absolutePath)
             if let mode = p.mode { text += " 0" + String(mode, radix: 8) }
-            return text + "  " + Self.result(p.result)
+            return text + "  " + EventText.result(p.result)
         case .rename(let r):
             return Self.path(r.path, r.absolutePath) + " -> " + Self.path(r.newPath, r.newAbsolutePath) + "  "
-                + Self.result(r.result)
+                + EventText.result(r.result)
         case .chdir(let c), .fchdir(let c):
-            let passed = c.path.map { Self.path($0, c.absolutePath) }
-            let target = passed ?? ("fd \(c.fd ?? -1)" + (c.absolutePath.map { " " + Self.resolved($0) } ?? ""))
-            return target + "  " + Self.result(c.result)
+            let named = EventText.path(EventPath(passed: c.path, absolute: c.absolutePath), .shell)
+            let target = c.path == nil ? "fd \(c.fd ?? -1)" + (c.absolutePath == nil ? "" : " " + named) : named
+            return target + "  " + EventText.result(c.result)
         case .link(let l):
             return Self.path(l.path, l.absolutePath) + " => " + Self.path(l.newPath, l.newAbsolutePath) + "  "
-                + Self.result(l.result)
+                + EventText.result(l.result)
         case .symlink(let l):
-            return Self.path(l.path, l.absolutePath) + " -> " + Self.captured(l.target) + "  " + Self.result(l.result)
+            return Self.path(l.path, l.absolutePath) + " -> " + EventText.captured(l.target, .shell) + "  "
+                + EventText.result(l.result)
         case .connect(let s), .accept(let s), .bind(let s):
-            if case .unix(let path, false) = s.address, let absolute = s.absolutePath {
-                return "fd \(s.fd)  unix " + Self.path(path, absolute) + "  " + Self.result(s.result)
-            }
-            return "fd \(s.fd)  " + Self.address(s.address) + "  " + Self.result(s.result)
+            return "fd \(s.fd)  " + Self.address(s.address, s.absolutePath) + "  " + EventText.result(s.result)
         case .listen(let l):
-            return "fd \(l.fd)  backlog \(l.backlog)  " + Self.result(l.result)
-        }
-    }
-
-    static func status(_ status: ExitStatus) -> String {
-        switch status {
-        case .exited(let code): "exit code \(code)"
-        case .signaled(let signal, let core):
-            "killed by \(SignalName.of(signal)) (\(signal))" + (core ? ", core dumped" : "")
+            return "fd \(l.fd)  backlog \(l.backlog)  " + EventText.result(l.result)
         }
     }
 
     /// "by the OOM killer (memory limit 64 MiB)", after a status's words.
     static func byOOMKiller(memoryLimit: UInt64?) -> String {
-        "by the OOM killer" + (memoryLimit.map { " (memory limit \(Units.bytes($0)))" } ?? "")
-    }
-
-    static func result(_ result: SyscallResult) -> String {
-        if let name = result.errnoName { return "= \(result.rawValue) \(name)" }
-        return "= \(result.rawValue)"
-    }
-
-    static func address(_ address: SocketAddress) -> String {
-        switch address {
-        case .ipv4(let a, let port): "inet \(a):\(port)"
-        case .ipv6(let a, let port): "inet6 [\(a)]:\(port)"
-        case .unix(let path, let abstract): "unix " + (abstract ? "@" : "") + captured(path)
-        case .other(let family): "family \(family)"
-        case .unreadable: "address unreadable"
-        case .notRequested: "no address asked for"
-        }
+        EventText.byOOMKiller + (memoryLimit.map { " (memory limit \(Units.bytes($0)))" } ?? "")
     }
 
     static func sample(_ s: PerfSample) -> String {
@@ -160,7 +113,7 @@ struct HumanFormatter {
     }
 
     static func profile(_ p: RunProfile) -> String {
-        var text = status(p.status) + "  wall \(Units.seconds(p.wallNanoseconds))"
+        var text = EventText.exit(p.status) + "  wall \(Units.seconds(p.wallNanoseconds))"
         text += "  user \(Units.seconds(p.userCPUNanoseconds))  sys \(Units.seconds(p.systemCPUNanoseconds))"
         text += "  peak rss \(Units.bytes(p.peakRSSBytes))"
         if p.timedOut { text += "  timed out" }
@@ -169,27 +122,19 @@ struct HumanFormatter {
 
     private static func percent(_ value: Double) -> String { Units.fixed(value, 1) + "%" }
 
-    /// The absolute path when there is one, then the path as passed in parentheses when it
-    /// says something else: `/src/foo.c (foo.c)`.
+    /// A path of one call in the shell's quoting (`EventText.path`).
     static func path(_ passed: CapturedString, _ absolute: ResolvedPath?) -> String {
-        guard let absolute, !absolute.unwalkable else { return captured(passed) }
-        let shown = resolved(absolute)
-        if !passed.unreadable, passed.value == absolute.value, !passed.truncated { return shown }
-        return shown + " (" + captured(passed) + ")"
+        EventText.path(EventPath(passed: passed, absolute: absolute), .shell)
     }
 
-    /// A resolved path with its flags: `…/tail` when truncated, ` (deleted)`, ` (outside root)`.
-    static func resolved(_ r: ResolvedPath) -> String {
-        if r.unwalkable { return "<unwalkable>" }
-        var text = (r.truncated ? "…/" : "") + quote(r.value.bytes)
-        if r.deleted { text += " (deleted)" }
-        if r.outsideRoot { text += " (outside root)" }
-        return text
-    }
-
-    static func captured(_ s: CapturedString) -> String {
-        if s.unreadable { return "<unreadable>" }
-        return quote(s.value.bytes) + (s.truncated ? "…" : "")
+    /// An address after its family (`inet 127.0.0.1:80`, `unix /run/x.sock`) when it has one
+    /// (`EventText.address`).
+    static func address(_ address: SocketAddress, _ absolutePath: ResolvedPath?) -> String {
+        let text = EventText.address(address, absolutePath: absolutePath, .shell)
+        switch address {
+        case .ipv4, .ipv6, .unix: return address.familyName + " " + text
+        case .other, .unreadable, .notRequested: return text
+        }
     }
 
     static func argv(_ argv: [ByteString]) -> String {

@@ -1,3 +1,4 @@
+import ObserverReporting
 import ProcessObserver
 
 /// Counts what a run delivered, and prints the closing summary.
@@ -26,7 +27,7 @@ struct RunSummary {
     ) -> String {
         let p = profile ?? fallback
         var lines: [String] = []
-        var outcome = given ?? status.map { HumanFormatter.status($0) } ?? "still running, stopped observing"
+        var outcome = given ?? status.map { EventText.exit($0) } ?? "still running, stopped observing"
         if p.killedByOOM {
             outcome += " " + HumanFormatter.byOOMKiller(memoryLimit: memoryLimit)
         }

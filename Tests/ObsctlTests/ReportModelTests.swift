@@ -121,7 +121,7 @@ struct ReportModelTests {
             (.unreadable, "(unreadable)"),
         ])
     func addresses(address: SocketAddress, text: String) {
-        #expect(NetworkActivity.describe(address) == text)
+        #expect(EventText.address(address) == text)
     }
 
     @Test("connects are counted by outcome: connected, in progress, failed by errno; listens named by their bind")

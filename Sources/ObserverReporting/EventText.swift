@@ -1,0 +1,96 @@
+import ProcessObserver
+
+/// The one wording of an event's parts for people, used by the human line, the terminal report,
+/// the HTML page, the Perfetto slices and the OTLP log bodies: paths, calls and their failures,
+/// addresses, exits. Each renderer lays these out its own way; none words them itself.
+public enum EventText {
+    /// How bytes are written.
+    public enum Quoting: Sendable {
+        /// As a shell would need them, bytes that are not printable UTF-8 as `\xNN` inside
+        /// `$'…'`: the human line, where nothing may be hidden or lost on screen.
+        case shell
+        /// As text, lossy where the bytes are not UTF-8: reports, pages and traces.
+        case plain
+    }
+
+    static func text(_ bytes: ByteString, _ quoting: Quoting) -> String {
+        switch quoting {
+        case .shell: bytes.shellQuoted
+        case .plain: bytes.string
+        }
+    }
+
+    /// The file a path names: its absolute path when the kernel could walk one (`…/` starting a
+    /// truncated one), else the path as passed (`…` ending a truncated one), `(unreadable)` when
+    /// neither was read. What reports count by: one row per file, whatever each call passed.
+    public static func file(_ path: EventPath, _ quoting: Quoting = .plain) -> String {
+        if let absolute = path.walkableAbsolute {
+            return (absolute.truncated ? "…/" : "") + text(absolute.value, quoting)
+        }
+        guard let passed = path.passed else { return "(unwalkable)" }
+        return captured(passed, quoting)
+    }
+
+    /// The path of one call: the file, marked ` (deleted)` and ` (outside root)` when it was,
+    /// then the path as passed in parentheses when it says something else: `/src/foo.c (foo.c)`.
+    public static func path(_ path: EventPath, _ quoting: Quoting = .plain) -> String {
+        guard let absolute = path.walkableAbsolute else { return file(path, quoting) }
+        var shown = file(path, quoting)
+        if absolute.deleted { shown += " (deleted)" }
+        if absolute.outsideRoot { shown += " (outside root)" }
+        guard let passed = path.passed, !passed.unreadable, passed.value != absolute.value || passed.truncated
+        else { return shown }
+        return shown + " (" + captured(passed, quoting) + ")"
+    }
+
+    /// A string as the BPF program captured it: `…` after a truncated one, `(unreadable)`.
+    public static func captured(_ string: CapturedString, _ quoting: Quoting = .plain) -> String {
+        if string.unreadable { return "(unreadable)" }
+        return text(string.value, quoting) + (string.truncated ? "…" : "")
+    }
+
+    /// A call and, when it failed, its errno, before what it acted on: `open /etc/hosts`,
+    /// `exec ENOENT /usr/local/bin/as`, `bind EADDRINUSE`.
+    public static func call(_ name: String, errno: String?, _ subject: String? = nil) -> String {
+        name + (errno.map { " " + $0 } ?? "") + (subject.map { " " + $0 } ?? "")
+    }
+
+    /// A syscall's return value as strace writes it: `= 3`, `= -2 ENOENT`.
+    public static func result(_ result: SyscallResult) -> String {
+        if let name = result.errnoName { return "= \(result.rawValue) \(name)" }
+        return "= \(result.rawValue)"
+    }
+
+    /// A socket address: `host:port` (IPv6 in brackets), a unix path (made absolute when the
+    /// event has one), `@name` for an abstract one.
+    public static func address(
+        _ address: SocketAddress, absolutePath: ResolvedPath? = nil, _ quoting: Quoting = .plain
+    ) -> String {
+        switch address {
+        case .ipv4(let host, let port): return "\(host):\(port)"
+        case .ipv6(let host, let port): return "[\(host)]:\(port)"
+        case .unix(let path, false): return self.path(EventPath(passed: path, absolute: absolutePath), quoting)
+        case .unix(var name, true):
+            // The decoder drops the leading NUL of an abstract name; an address built by hand may keep it.
+            if name.value.bytes.first == 0 { name.value = ByteString(bytes: Array(name.value.bytes.dropFirst())) }
+            return "@" + captured(name, quoting)
+        case .other(let family): return "af_\(family)"
+        case .unreadable: return "(unreadable)"
+        case .notRequested: return "(none asked)"
+        }
+    }
+
+    /// How a process ended: `exit code 3`, `killed by SIGSEGV (11), core dumped`,
+    /// `killed by SIGKILL (9) by the OOM killer`.
+    public static func exit(_ status: ExitStatus, killedByOOM: Bool = false) -> String {
+        switch status {
+        case .exited(let code): "exit code \(code)"
+        case .signaled(let signal, let core):
+            "killed by \(SignalName.of(signal)) (\(signal))" + (core ? ", core dumped" : "")
+                + (killedByOOM ? " " + byOOMKiller : "")
+        }
+    }
+
+    /// Who ended a process the OOM killer chose, after the words of its status.
+    public static let byOOMKiller = "by the OOM killer"
+}
