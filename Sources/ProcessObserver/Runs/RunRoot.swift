@@ -11,7 +11,7 @@ enum RunRoot: Sendable {
     case process(processID: Int32, pidfd: FileDescriptor)
     /// An existing cgroup we attached to: no root process; the run lasts while the cgroup holds
     /// processes (its `cgroup.events`).
-    case cgroup(RunCgroup)
+    case cgroup(ObservedCgroup)
 
     /// The root's pid; 0 for a cgroup, which has none.
     var processID: Int32 {

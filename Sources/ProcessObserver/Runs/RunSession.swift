@@ -80,7 +80,7 @@ final class RunSession: @unchecked Sendable {
         if let cgroup = scope?.cgroup, LimitWatch.needsPolling(cgroup, limits: limits) {
             nextLimitPoll = launched.startNs + LimitWatch.pollIntervalNs
         }
-        let sampled: RunCgroup? =
+        let sampled: (any WatchedCgroup)? =
             switch launched.root {
             case .cgroup(let cgroup): cgroup
             default: scope?.cgroup
@@ -326,7 +326,7 @@ final class RunSession: @unchecked Sendable {
 
     /// `cgroup.events` changed (or was just added): true when the tree is gone.
     private func treeIsGone() -> Bool {
-        let cgroup: RunCgroup? =
+        let cgroup: (any WatchedCgroup)? =
             switch root {
             case .cgroup(let observed): observed
             default: scope?.cgroup
@@ -396,9 +396,9 @@ final class RunSession: @unchecked Sendable {
         switch root {
         case .cgroup(let observed):
             // What the tree used while observed, not since the cgroup was made.
-            tree = observed.usage().since(observed.cpuAtOpen)
+            tree = observed.usage()
             observed.release()
-        default: tree = owned.map { $0.usage().cpuSince($0.cpuAtOpen) }
+        default: tree = owned?.usage()
         }
         // Closed first: nothing of this session signals the cgroup once another run may have it.
         lock.withLock { closed = true }
