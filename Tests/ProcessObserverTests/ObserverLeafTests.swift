@@ -28,10 +28,10 @@ struct ObserverLeafTests {
             let unified = try #require(layout.unified)
             root = unified.mountPoint
             original = unified.directory
-            let rootHas = RunCgroup.controllerNames(ProcFS.readText(root + "/cgroup.controllers"))
+            let rootHas = CgroupFS.controllers(in: root)
             try #require(
                 rootHas.contains(ObserverLeafTests.controller), "the v2 root has no \(ObserverLeafTests.controller)")
-            enabledAtRoot = !RunCgroup.controllerNames(ProcFS.readText(root + "/cgroup.subtree_control")).contains(
+            enabledAtRoot = !CgroupFS.subtreeControl(in: root).contains(
                 ObserverLeafTests.controller)
             if enabledAtRoot {
                 try Syscall.writeFile(root + "/cgroup.subtree_control", "+" + ObserverLeafTests.controller)
@@ -57,7 +57,7 @@ struct ObserverLeafTests {
             return layout
         }
 
-        var passedDown: Set<String> { RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.subtree_control")) }
+        var passedDown: Set<String> { CgroupFS.subtreeControl(in: own) }
     }
 
     /// This process's v2 cgroup path now.
@@ -83,7 +83,7 @@ struct ObserverLeafTests {
         #expect(Self.ownCgroup() == scratch.cgroupPath + "/" + ownerName + "/observer")
         #expect(scratch.passedDown.contains(Self.controller))
         #expect(run.controllers == [Self.controller])
-        #expect(RunCgroup.controllerNames(ProcFS.readText(run.directory + "/cgroup.controllers")) == [Self.controller])
+        #expect(CgroupFS.controllers(in: run.directory) == [Self.controller])
         owner.finished(run)
         owner.waitForReleases()
 

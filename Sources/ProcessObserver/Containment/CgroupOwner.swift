@@ -276,7 +276,7 @@ final class CgroupOwner: @unchecked Sendable {
             if let leaf {
                 // The way in, backwards: the owner's controllers off, the own cgroup's off, the
                 // observer back in its cgroup.
-                let control = directory + "/cgroup.subtree_control"
+                let control = CgroupFile.subtreeControl.path(in: directory)
                 for controller in ownerEnabled.reversed() { try? Syscall.writeFile(control, "-" + controller) }
                 guard leaf.leave() else {
                     // Another child of the own cgroup uses a controller: stay, and keep serving.
@@ -323,9 +323,9 @@ final class CgroupOwner: @unchecked Sendable {
         let own = parentDirectory
         lastControllerNote = nil
         lastMovedFor = []
-        if Syscall.exists(own + "/cgroup.events") {
-            let has = RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.controllers"))
-            let passed = RunCgroup.controllerNames(ProcFS.readText(own + "/cgroup.subtree_control"))
+        if Syscall.exists(CgroupFile.events.path(in: own)) {
+            let has = CgroupFS.controllers(in: own)
+            let passed = CgroupFS.subtreeControl(in: own)
             let missing = wantedControllers.filter { has.contains($0) && !passed.contains($0) }
             if !missing.isEmpty {
                 let outcome = ObserverLeaf.enable(missing, in: own, leafDirectory: directory + "/observer")
@@ -335,14 +335,14 @@ final class CgroupOwner: @unchecked Sendable {
             }
         }
         // Then for the runs (the owner directory holds no process, so the rule allows it).
-        let available = RunCgroup.controllerNames(ProcFS.readText(directory + "/cgroup.controllers"))
+        let available = CgroupFS.controllers(in: directory)
         ownerEnabled = []
         for controller in wantedControllers where available.contains(controller) {
-            if (try? Syscall.writeFile(directory + "/cgroup.subtree_control", "+" + controller)) != nil {
+            if (try? Syscall.writeFile(CgroupFile.subtreeControl.path(in: directory), "+" + controller)) != nil {
                 ownerEnabled.append(controller)
             }
         }
-        runControllers = RunCgroup.controllerNames(ProcFS.readText(directory + "/cgroup.subtree_control"))
+        runControllers = CgroupFS.subtreeControl(in: directory)
     }
 
     /// Owner directories under `parents` whose owner is gone: their runs' processes are killed
@@ -357,10 +357,10 @@ final class CgroupOwner: @unchecked Sendable {
                 let path = parent + "/" + text
                 for run in (try? Syscall.directoryNames(path, directoriesOnly: true)) ?? [] {
                     let runPath = path + "/" + String(decoding: run, as: UTF8.self)
-                    guard Syscall.exists(runPath + "/cgroup.procs") else { continue }
-                    if (try? Syscall.writeFile(runPath + "/cgroup.kill", "1")) == nil {
-                        for pid in (ProcFS.readText(runPath + "/cgroup.procs") ?? "").split(separator: "\n") {
-                            if let pid = Int32(pid) { try? Syscall.kill(pid, SignalNumber.kill) }
+                    guard Syscall.exists(CgroupFile.procs.path(in: runPath)) else { continue }
+                    if (try? Syscall.writeFile(CgroupFile.kill.path(in: runPath), "1")) == nil {
+                        for pid in CgroupFS.processes(in: runPath)?.processIDs ?? [] {
+                            try? Syscall.kill(pid, SignalNumber.kill)
                         }
                     }
                     RunCgroup.waitUntilEmpty(runPath, seconds: 5)

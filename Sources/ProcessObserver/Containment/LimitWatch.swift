@@ -23,7 +23,7 @@ struct LimitWatch: Sendable {
     func rearm() {
         switch kind {
         case .interfaceFile:
-            _ = RunCgroup.read(fd, capacity: 512)
+            CgroupFS.consume(fd)
         case .oomEventFD:
             Syscall.drainWakeups(fd)
         }
@@ -41,13 +41,13 @@ struct LimitWatch: Sendable {
             watches.append(watch)
         }
         if limits.memoryBytes != nil {
-            if Syscall.exists(cgroup.directory + "/memory.events") {
-                file(cgroup.directory + "/memory.events")
+            if Syscall.exists(CgroupFile.memoryEvents.path(in: cgroup.directory)) {
+                file(CgroupFile.memoryEvents.path(in: cgroup.directory))
             } else if let v1 = cgroup.v1Directories["memory"], let watch = oomEventFD(v1) {
                 watches.append(watch)
             }
         }
-        if limits.processCount != nil { file(cgroup.directory + "/pids.events") }
+        if limits.processCount != nil { file(CgroupFile.pidsEvents.path(in: cgroup.directory)) }
         return watches
     }
 
@@ -57,7 +57,7 @@ struct LimitWatch: Sendable {
     /// Whether the run's process limit is on a v1 pids controller, whose `pids.events` no
     /// descriptor signals.
     static func needsPolling(_ cgroup: RunCgroup, limits: ResourceLimits) -> Bool {
-        limits.processCount != nil && !Syscall.exists(cgroup.directory + "/pids.events")
+        limits.processCount != nil && !Syscall.exists(CgroupFile.pidsEvents.path(in: cgroup.directory))
             && cgroup.v1Directories["pids"] != nil
     }
 
@@ -66,14 +66,15 @@ struct LimitWatch: Sendable {
         guard let event = try? Syscall.eventFD() else { return nil }
         guard
             let control = try? FileDescriptor.open(
-                FilePath(directory + "/memory.oom_control"), .readOnly, options: [.closeOnExec])
+                FilePath(CgroupFile.memoryOOMControl.path(in: directory)), .readOnly, options: [.closeOnExec])
         else {
             try? event.close()
             return nil
         }
         defer { try? control.close() }
         guard
-            (try? Syscall.writeFile(directory + "/cgroup.event_control", "\(event.rawValue) \(control.rawValue)"))
+            (try? Syscall.writeFile(
+                CgroupFile.eventControl.path(in: directory), "\(event.rawValue) \(control.rawValue)"))
                 != nil
         else {
             try? event.close()

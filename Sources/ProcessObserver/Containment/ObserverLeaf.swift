@@ -33,7 +33,7 @@ struct ObserverLeaf: Sendable {
     /// no-internal-processes rule refuses them.
     static func enable(_ missing: [String], in own: String, leafDirectory: String) -> Outcome {
         var outcome = Outcome()
-        let control = own + "/cgroup.subtree_control"
+        let control = CgroupFile.subtreeControl.path(in: own)
         var moved = false
         for controller in missing {
             do {
@@ -74,7 +74,7 @@ struct ObserverLeaf: Sendable {
     /// when it cannot (nil when it moved).
     private static func moveIn(from own: String, to directory: String) -> String? {
         let me = Syscall.processID()
-        let members = (ProcFS.readText(own + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+        let members = CgroupFS.processes(in: own)?.processIDs ?? []
         guard members == [me] else {
             let others = members.filter { $0 != me }.count
             return "the observer's cgroup \(ByteString(own).shellQuoted) holds \(others) other process"
@@ -89,7 +89,7 @@ struct ObserverLeaf: Sendable {
                 "the observer's leaf \(ByteString(directory).shellQuoted) could not be made: \(ErrnoName.name(of: error.rawValue))"
         }
         do {
-            try Syscall.writeFile(directory + "/cgroup.procs", "\(me)")
+            try Syscall.writeFile(CgroupFile.procs.path(in: directory), "\(me)")
         } catch {
             try? Syscall.removeDirectory(directory)
             return
@@ -104,10 +104,10 @@ struct ObserverLeaf: Sendable {
     /// owner's after it exits.
     func leave() -> Bool {
         for controller in enabled.reversed() {
-            try? Syscall.writeFile(ownDirectory + "/cgroup.subtree_control", "-" + controller)
+            try? Syscall.writeFile(CgroupFile.subtreeControl.path(in: ownDirectory), "-" + controller)
         }
         do {
-            try Syscall.writeFile(ownDirectory + "/cgroup.procs", "\(Syscall.processID())")
+            try Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(Syscall.processID())")
         } catch {
             return false
         }

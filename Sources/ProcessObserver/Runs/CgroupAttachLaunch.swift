@@ -6,7 +6,7 @@ import SystemPackage
 /// that enters it later is observed from then on. Nothing in it is ever signalled. The run
 /// lasts while the cgroup holds a process.
 struct CgroupAttachLaunch: RunLaunch {
-    var cgroup: RunCgroup
+    var cgroup: ObservedCgroup
 
     func launch() throws(ObserverError) -> LaunchedRun {
         let startNs = Clock.monotonicNs()
@@ -43,7 +43,7 @@ extension RunSession {
     {
         let directory = try ObservedCgroup.directory(of: path, layout: .current())
         let failure = CgroupAttachLaunch.attaching(directory)
-        let cgroup = try RunCgroup.observing(directory: directory, failure: failure)
+        let cgroup = try ObservedCgroup.open(directory: directory, failure: failure)
         let hub = EventHub(subscribers: subscribers)
         let resources = RunResources(hub: hub, failure: failure)
         resources.own(observed: cgroup)

@@ -15,7 +15,7 @@ final class RunResources {
     /// The run's own cgroup: handed back to `CgroupOwner` when the run ends or its start fails.
     private(set) var cgroup: RunCgroup?
     /// An existing cgroup the run attached to: released, never removed.
-    private(set) var observed: RunCgroup?
+    private(set) var observed: ObservedCgroup?
     private(set) var captures: (OutputCapture?, OutputCapture?) = (nil, nil)
     /// Our copies of the child's standard descriptors: closed once the child has its own, or
     /// when the start fails.
@@ -28,7 +28,7 @@ final class RunResources {
     }
 
     func own(cgroup: RunCgroup?) { self.cgroup = cgroup }
-    func own(observed: RunCgroup) { self.observed = observed }
+    func own(observed: ObservedCgroup) { self.observed = observed }
     func own(kernel: (any KernelEventSource)?) { self.kernel = kernel }
     func own(childEnd fd: FileDescriptor) { childEnds.append(fd) }
     func own(captures: (OutputCapture?, OutputCapture?)) { self.captures = captures }

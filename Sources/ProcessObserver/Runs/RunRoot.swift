@@ -11,7 +11,7 @@ enum RunRoot: Sendable {
     case process(processID: Int32, pidfd: FileDescriptor)
     /// An existing cgroup we attached to: no root process; the run lasts while the cgroup holds
     /// processes (its `cgroup.events`).
-    case cgroup(RunCgroup)
+    case cgroup(ObservedCgroup)
 
     /// The root's pid; 0 for a cgroup, which has none.
     var processID: Int32 {
@@ -33,7 +33,7 @@ enum RunRoot: Sendable {
 /// in a branch at each use.
 extension RunRoot {
     /// The attached cgroup, for a run that follows one.
-    var observedCgroup: RunCgroup? {
+    var observedCgroup: ObservedCgroup? {
         if case .cgroup(let cgroup) = self { return cgroup }
         return nil
     }
@@ -53,7 +53,7 @@ extension RunRoot {
 
     /// The cgroup whose totals the run's samples and profile report: the attached one, or the
     /// run's own.
-    func reportedCgroup(scope: ProcessScope?) -> RunCgroup? { observedCgroup ?? scope?.cgroup }
+    func reportedCgroup(scope: ProcessScope?) -> (any WatchedCgroup)? { observedCgroup ?? scope?.cgroup }
 
     /// The run's exit status: a child's from `wait4`, an attached process's from the kernel's
     /// exit record (unknown when it was not seen), none for a cgroup.

@@ -313,10 +313,10 @@ final class RunSession: @unchecked Sendable {
         let tree: TreeUsage?
         if let observed = root.observedCgroup {
             // What the tree used while observed, not since the cgroup was made.
-            tree = observed.usage().since(observed.cpuAtOpen)
+            tree = observed.usage()
             observed.release()
         } else {
-            tree = owned.map { $0.usage().cpuSince($0.cpuAtOpen) }
+            tree = owned?.usage()
         }
         // Closed first: nothing of this session signals the cgroup once another run may have it.
         lock.withLock { machine.closed() }

@@ -4,11 +4,13 @@ struct ProcessReading: Sendable, Hashable {
     var io: ProcIO?
 }
 
-/// The run's cgroup as read at one look (`RunCgroup.reading()`), and when it was made.
+/// The run's cgroup as read at one look (`WatchedCgroup.reading()`), and where its counters start.
 struct CgroupReading: Sendable, Hashable {
     var cpu: CgroupCPUStat
-    /// `CLOCK_MONOTONIC` at the cgroup's creation (an attached cgroup's: when it was opened) and
-    /// its CPU time then (0 for a new one): the baseline of its first CPU percent.
+    /// `CLOCK_MONOTONIC` when the run's counting started (`CgroupBaseline.startNs`: when its
+    /// cgroup was made or taken, or an attached cgroup opened) and its CPU time then
+    /// (`CgroupBaseline.reading(_:)`: 0 but for an attached cgroup): the baseline of its first
+    /// CPU percent.
     var createdNs: UInt64
     var baselineCPUNs: UInt64 = 0
     var memoryBytes: UInt64?

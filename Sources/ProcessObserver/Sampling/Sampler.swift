@@ -17,7 +17,7 @@
 /// nil.
 final class Sampler: @unchecked Sendable {
     private let rootProcessID: Int32
-    private let cgroup: RunCgroup?
+    private let cgroup: (any WatchedCgroup)?
     private let intervalNs: UInt64
     private let hub: EventHub
     private let tree: ProcessTree
@@ -32,7 +32,7 @@ final class Sampler: @unchecked Sendable {
 
     init(
         rootProcessID: Int32, interval: Duration, top: Int, hub: EventHub, tree: ProcessTree = ProcessTree(),
-        cgroup: RunCgroup? = nil
+        cgroup: (any WatchedCgroup)? = nil
     ) {
         self.rootProcessID = rootProcessID
         self.cgroup = cgroup
@@ -73,7 +73,7 @@ final class Sampler: @unchecked Sendable {
 
     /// The cgroup's live processes, the root first when it is one of them; never the observer
     /// (which may be inside a cgroup it attached to).
-    private func cgroupMembers(_ cgroup: RunCgroup) -> [ProcStat] {
+    private func cgroupMembers(_ cgroup: any WatchedCgroup) -> [ProcStat] {
         let stats = cgroup.allProcesses().filter { $0 != ProcessTree.observer }.compactMap(ProcFS.stat)
             .filter(ProcessTree.isLive)
         return stats.filter { $0.processID == rootProcessID } + stats.filter { $0.processID != rootProcessID }
