@@ -48,7 +48,11 @@ public struct OTLPRunMapper: Sendable {
 
     public let traceID: Data
     let runSpanID: Data
-    private var live: [Int32: ProcessSpan] = [:]
+    /// Which record each pid names now (`ProcessTracker`, the report's reading of the same events).
+    private var tracker = ProcessTracker()
+    /// The open span of each process record, by its index in `tracker.processes`; a span ends
+    /// (and leaves) at its process's exit, and only a pid's current record has one.
+    private var spans: [Int: ProcessSpan] = [:]
     private var ready = Batch()
     private var runStartNs: UInt64?
     private var lastNs: UInt64 = 0
@@ -79,7 +83,7 @@ public struct OTLPRunMapper: Sendable {
     /// Ends what is still open at the last time seen: the spans of processes with no exit seen,
     /// and the run's span. Call once, at the end of the stream.
     public mutating func finish() {
-        for pid in live.keys.sorted() { end(pid, at: lastNs, status: nil) }
+        for pid in openProcessIDs() { end(pid, at: lastNs, status: nil) }
         endRun(at: lastNs)
     }
 
@@ -87,6 +91,11 @@ public struct OTLPRunMapper: Sendable {
         let ns = UInt64(max(0, e.wallClockNs))
         lastNs = max(lastNs, ns)
         if runStartNs == nil { runStartNs = ns }
+        // A pid forked again ends the span it had, before the tracker moves it to a new record.
+        if case .fork(let fork) = e.kind, live(fork.childProcessID) != nil {
+            end(fork.childProcessID, at: ns, status: nil)
+        }
+        tracker.add(e)
         switch e.kind {
         case .started(let started):
             rootProcessID = e.processID
@@ -101,17 +110,16 @@ public struct OTLPRunMapper: Sendable {
             span.argv = argv
             span.executable = started.path.string
             span.name = runName
-            live[e.processID] = span
+            setLive(span)
             log(e, "process.start", ns, [Attribute.strings("process.command_args", argv)])
         case .fork(let fork):
-            if live[fork.childProcessID] != nil { end(fork.childProcessID, at: ns, status: nil) }
-            let parent = live[fork.parentProcessID] ?? open(fork.parentProcessID, parent: nil, at: ns)
-            live[fork.parentProcessID] = parent
+            let parent = live(fork.parentProcessID) ?? open(fork.parentProcessID, parent: nil, at: ns)
+            setLive(parent)
             var child = open(fork.childProcessID, parent: fork.parentProcessID, at: ns)
             child.name = parent.name
             child.argv = parent.argv
             child.executable = parent.executable
-            live[fork.childProcessID] = child
+            setLive(child)
             log(
                 e, "process.fork", ns,
                 [
@@ -128,7 +136,7 @@ public struct OTLPRunMapper: Sendable {
             ]
             attributes += Self.result(exec.result)
             if exec.result.succeeded {
-                var span = live[e.processID] ?? open(e.processID, parent: e.parentProcessID, at: ns)
+                var span = live(e.processID) ?? open(e.processID, parent: e.parentProcessID, at: ns)
                 var event = Span.Event()
                 event.timeUnixNano = ns
                 event.name = "process.exec"
@@ -137,7 +145,7 @@ public struct OTLPRunMapper: Sendable {
                 span.name = Self.programName(executable)
                 span.argv = exec.argv.map(\.string)
                 span.executable = executable
-                live[e.processID] = span
+                setLive(span)
             }
             log(e, "process.exec", ns, attributes)
         case .exit(let processEnd):
@@ -146,11 +154,11 @@ public struct OTLPRunMapper: Sendable {
         case .exited(let processEnd):
             runStatus = processEnd.status
             log(e, "process.exited", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
-            if live[e.processID] != nil { end(e.processID, at: ns, status: processEnd.status) }
+            if live(e.processID) != nil { end(e.processID, at: ns, status: processEnd.status) }
         case .profile(let profile):
             runStatus = runStatus ?? profile.status
             runAttributes += Self.profile(profile)
-            for pid in live.keys.sorted() { end(pid, at: ns, status: nil) }
+            for pid in openProcessIDs() { end(pid, at: ns, status: nil) }
             endRun(at: ns)
         case .sample(let sample):
             addSample(sample, at: ns)
@@ -210,15 +218,32 @@ public struct OTLPRunMapper: Sendable {
 
     // MARK: spans
 
+    /// The open span of the record `pid` names now.
+    private func live(_ pid: Int32) -> ProcessSpan? {
+        tracker.index(of: pid).flatMap { spans[$0] }
+    }
+
+    /// Makes `span` the open span of its pid's current record (the tracker has one: the event
+    /// that opened the span was read first).
+    private mutating func setLive(_ span: ProcessSpan) {
+        guard let index = tracker.index(of: span.processID) else { return }
+        spans[index] = span
+    }
+
+    /// The pids with an open span, in order: spans left open end in pid order.
+    private func openProcessIDs() -> [Int32] {
+        spans.values.map(\.processID).sorted()
+    }
+
     private func open(_ pid: Int32, parent: Int32?, at ns: UInt64) -> ProcessSpan {
-        let parentSpan = parent.flatMap { live[$0]?.spanID } ?? runSpanID
+        let parentSpan = parent.flatMap { live($0)?.spanID } ?? runSpanID
         return ProcessSpan(
             spanID: Self.randomID(8), parentSpanID: parentSpan, processID: pid, parentProcessID: parent, startNs: ns,
             name: "process \(pid)")
     }
 
     private mutating func end(_ pid: Int32, at ns: UInt64, status: ExitStatus?) {
-        guard let p = live.removeValue(forKey: pid) else { return }
+        guard let index = tracker.index(of: pid), let p = spans.removeValue(forKey: index) else { return }
         var span = Span()
         span.traceID = traceID
         span.spanID = p.spanID
@@ -279,7 +304,7 @@ public struct OTLPRunMapper: Sendable {
         record.severityText = failed ? "WARN" : "INFO"
         record.body.stringValue = EventText.summary(e.kind)
         record.traceID = traceID
-        record.spanID = live[e.processID]?.spanID ?? runSpanID
+        record.spanID = live(e.processID)?.spanID ?? runSpanID
         var all = [Attribute.int("process.pid", e.processID)]
         if let tid = e.threadID, tid != e.processID { all.append(Attribute.int("thread.id", tid)) }
         if let comm = e.command { all.append(Attribute.string("obs.comm", comm.string)) }

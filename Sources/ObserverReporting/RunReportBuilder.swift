@@ -10,9 +10,8 @@ import ProcessObserver
 /// ```
 public struct RunReportBuilder {
     private var report: RunReport
-    /// The current record of each live process id (a reused pid gets a new record).
-    private var current: [Int32: Int] = [:]
-    private var rootProcessID: Int32?
+    /// The process records, shared in meaning with the other readers of a run (`ProcessTracker`).
+    private var tracker: ProcessTracker
     private var sawOrigin: Bool
 
     public init(header: RecordingHeader?) {
@@ -21,7 +20,7 @@ public struct RunReportBuilder {
             command: header?.argv.map(\.string) ?? [], workingDirectory: header.map(\.workingDirectory.string),
             lastTimestampNs: header?.clockBase.monotonicNs ?? 0, files: FileActivity(), network: NetworkActivity(),
             samples: ResourceSeries())
-        rootProcessID = header?.processID
+        tracker = ProcessTracker(rootProcessID: header?.processID)
         sawOrigin = header != nil
     }
 
@@ -33,20 +32,12 @@ public struct RunReportBuilder {
         }
         report.lastTimestampNs = max(report.lastTimestampNs, event.timestampNs)
         report.eventCounts[event.kind.name, default: 0] += 1
+        tracker.add(event)
         switch event.kind {
         case .started(let started):
-            rootProcessID = event.processID
             if report.command.isEmpty { report.command = started.argv.map(\.string) }
-            let index = process(event.processID, parent: nil, at: event.timestampNs, seen: true)
-            report.processes[index].argv = started.argv.map(\.string)
-            report.processes[index].executable = started.path.string
         case .exited(let end):
             report.status = end.status
-            if let index = current[event.processID], report.processes[index].status == nil {
-                report.processes[index].status = end.status
-                report.processes[index].killedByOOM = end.killedByOOM
-                report.processes[index].exitNs = report.processes[index].exitNs ?? event.timestampNs
-            }
         case .profile(let profile):
             report.profile = profile
             if report.status == nil { report.status = profile.status }
@@ -59,36 +50,11 @@ public struct RunReportBuilder {
         case .limit(let limit): report.limits.append(limit)
         case .sample(let sample):
             report.samples.add(sample, at: event.timestampNs, originNs: report.originNs)
-        case .fork(let fork):
-            // A pid forked again after its exit is a new process.
-            if let old = current[fork.childProcessID], report.processes[old].exitNs != nil {
-                current[fork.childProcessID] = nil
-            }
-            let parent = known(fork.parentProcessID, at: event.timestampNs, event: event)
-            let index = process(fork.childProcessID, parent: fork.parentProcessID, at: event.timestampNs, seen: true)
-            report.processes[index].argv = report.processes[parent].argv
-            report.processes[index].executable = report.processes[parent].executable
-        case .exec(let exec):
-            let index = known(event.processID, at: event.timestampNs, event: event)
-            let argv = exec.argv.map(\.string)
-            report.processes[index].execs.append(
-                ReportedProcess.ExecPoint(
-                    timestampNs: event.timestampNs, path: exec.path.value.string, argv: argv,
-                    errno: exec.result.errnoName))
-            if exec.result.succeeded {
-                report.processes[index].argv = argv.isEmpty ? [exec.path.value.string] : argv
-                report.processes[index].executable = exec.path.value.string
-            }
-        case .exit(let end):
-            let index = known(event.processID, at: event.timestampNs, event: event)
-            report.processes[index].status = end.status
-            report.processes[index].killedByOOM = end.killedByOOM
-            report.processes[index].exitNs = event.timestampNs
+        case .fork, .exec, .exit:
+            break
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
-            _ = known(event.processID, at: event.timestampNs, event: event)
             report.files.add(event.kind)
         case .connect, .accept, .bind, .listen:
-            _ = known(event.processID, at: event.timestampNs, event: event)
             report.network.add(event)
         }
     }
@@ -97,6 +63,8 @@ public struct RunReportBuilder {
     public func finish(coverage: RecordingCoverage) -> RunReport {
         var report = self.report
         report.coverage = coverage
+        report.processes = tracker.processes
+        report.roots = tracker.roots
         for (pid, usage) in report.samples.processes {
             // Samples name live pids: the latest record of that pid.
             guard let index = report.processes.lastIndex(where: { $0.processID == pid }) else { continue }
@@ -104,37 +72,5 @@ public struct RunReportBuilder {
             report.processes[index].peakRSSBytes = usage.peakRSSBytes
         }
         return report
-    }
-
-    /// The record of a live `pid`, made at its first sighting when no fork or start showed it.
-    private mutating func known(_ pid: Int32, at ns: UInt64, event: ObserverEvent) -> Int {
-        if let index = current[pid] { return index }
-        let parent = pid == rootProcessID ? nil : event.parentProcessID
-        let index = process(pid, parent: parent, at: ns, seen: false)
-        if let comm = event.command { report.processes[index].executable = comm.string }
-        return index
-    }
-
-    /// The record of `pid`, making it (and linking it to its parent) when it is new.
-    private mutating func process(_ pid: Int32, parent: Int32?, at ns: UInt64, seen: Bool) -> Int {
-        if let index = current[pid] {
-            if seen, !report.processes[index].startSeen {
-                report.processes[index].startNs = min(report.processes[index].startNs, ns)
-                report.processes[index].startSeen = true
-            }
-            return index
-        }
-        let index = report.processes.count
-        report.processes.append(
-            ReportedProcess(
-                processID: pid, parentProcessID: parent, startNs: ns, startSeen: seen, argv: [], executable: ""))
-        current[pid] = index
-        if let parent, let parentIndex = current[parent], parentIndex != index {
-            report.processes[parentIndex].children.append(index)
-        } else {
-            report.processes[index].parentProcessID = nil
-            report.roots.append(index)
-        }
-        return index
     }
 }
