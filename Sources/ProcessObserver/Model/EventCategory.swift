@@ -3,7 +3,8 @@ public enum EventCategory: String, CaseIterable, Sendable, Hashable, Codable, Co
     /// The observed process started and exited; perf samples, losses and the run profile travel here too.
     /// Served by our own spawn and reap path on every platform.
     case lifecycle
-    /// open/creat, unlink, rmdir, mkdir and rename by any process of the observed tree.
+    /// Kinds `open` (open, openat, openat2, creat), `unlink`, `rmdir`, `mkdir`, `rename`, `chdir`,
+    /// `fchdir`, `link` and `symlink`, by any process of the observed tree.
     case file
     /// connect, accept, bind and listen by any process of the observed tree.
     case network

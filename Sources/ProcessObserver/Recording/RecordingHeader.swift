@@ -37,33 +37,39 @@ public struct RecordingHeader: Sendable, Hashable {
         public var delivered: Bool { observed && support != nil && support != .unavailable }
     }
 
+    /// JSON `schema_version` ("1.1").
     public var schema: SchemaVersion
-    /// The program that wrote the recording (`obsctl`) and its version.
+    /// The program that wrote the recording (`obsctl`): JSON `writer`.
     public var writer: String
+    /// Its version: JSON `writer_version`.
     public var writerVersion: String
-    /// The machine's host name (`/proc/sys/kernel/hostname`).
+    /// The machine's host name (`/proc/sys/kernel/hostname`): JSON `host`.
     public var hostName: String
-    /// The kernel release (`/proc/sys/kernel/osrelease`, what `uname -r` prints).
+    /// The kernel release (`/proc/sys/kernel/osrelease`, what `uname -r` prints): JSON
+    /// `kernel_release`.
     public var kernelRelease: String
     /// The boot's id (`/proc/sys/kernel/random/boot_id`): monotonic timestamps of two recordings
-    /// compare only when their boot ids are equal.
+    /// compare only when their boot ids are equal. JSON `boot_id`.
     public var bootID: String
-    /// The run's clock base; also the header's own `ts_ns` and `time`, the start of the run.
+    /// The run's clock base (JSON `clock`: `monotonic_ns`, `realtime_ns`); also the header's own
+    /// `ts_ns` and `time`, the start of the run.
     public var clockBase: ClockBase
-    /// Every category, then `sampling` and `containment`, as negotiated for the run.
+    /// Every category, then `sampling` and `containment`, as negotiated for the run: JSON
+    /// `capabilities`.
     public var capabilities: [Capability]
-    /// The root process of the run (started, or attached to).
+    /// The root process of the run (started, or attached to): JSON `pid`.
     public var processID: Int32
-    /// The command as it was started (with `attached`, as `/proc/<pid>/cmdline` showed it).
+    /// The command as it was started (with `attached`, as `/proc/<pid>/cmdline` showed it):
+    /// JSON `argv`.
     public var argv: [ByteString]
     /// The working directory it was started in (with `attached`, its `/proc/<pid>/cwd`); empty
-    /// when it could not be read.
+    /// when it could not be read. JSON `cwd` (`cwd_b64` when it is not UTF-8).
     public var workingDirectory: ByteString
     /// The run attached to a process that was already running (`obsctl watch --pid`), or to a
-    /// cgroup (`--cgroup`).
+    /// cgroup (`--cgroup`): JSON `attached`.
     public var attached: Bool
     /// The cgroup v2 directory a run attached to (`obsctl watch --cgroup`); `processID` is 0
-    /// then, and `argv` empty.
+    /// then, and `argv` empty. JSON `cgroup`.
     public var cgroup: String?
 
     public init(
