@@ -42,6 +42,10 @@ public final class OTLPExporter: @unchecked Sendable {
     private var finishing = false
     private var deadline: Date?
     private var busy = false
+    /// The request being posted now, and whether the flush deadline has already counted it as
+    /// dropped (its answer, if one comes after the deadline, then changes nothing).
+    private var inFlight: Request?
+    private var inFlightAbandoned = false
     private var thread: Thread?
     static let maxAttempts = 5
 
@@ -137,7 +141,12 @@ public final class OTLPExporter: @unchecked Sendable {
         }
         if !queue.isEmpty || busy {
             counts.deadlineHit = true
-            for request in queue { counts.dropped[request.signal.rawValue, default: 0] += request.items }
+            // What the collector has not confirmed by now is dropped: the queue, and the request
+            // still on the wire.
+            for request in queue + (inFlight.map { [$0] } ?? []) {
+                counts.dropped[request.signal.rawValue, default: 0] += request.items
+            }
+            inFlightAbandoned = inFlight != nil
             queue.removeAll()
         }
         let result = counts
@@ -162,10 +171,13 @@ public final class OTLPExporter: @unchecked Sendable {
             }
             let request = queue.removeFirst()
             busy = true
+            inFlight = request
+            inFlightAbandoned = false
             condition.unlock()
             deliver(request)
             condition.lock()
             busy = false
+            inFlight = nil
             condition.broadcast()
             condition.unlock()
         }
@@ -177,6 +189,8 @@ public final class OTLPExporter: @unchecked Sendable {
             let outcome = sender.post(request.body, to: request.signal)
             condition.lock()
             defer { condition.unlock() }
+            // Counted as dropped when the flush deadline passed with it on the wire.
+            if inFlightAbandoned { return }
             let key = request.signal.rawValue
             switch outcome {
             case .accepted:

@@ -216,6 +216,33 @@ struct OTLPEndToEndTests {
     }
 
     @Test(
+        "a flush deadline reached with a request on the wire counts it as dropped: every item is accounted for",
+        .requiresEBPF)
+    func deadlineWithRequestInFlight() throws {
+        let receiver = try Receiver(mode: "slow")
+        defer { receiver.stop() }
+        var configuration = try OTLPConfiguration.make(url: receiver.url, environment: [:]).get()
+        // The collector answers after 2 s: the first request is still on the wire at the deadline.
+        configuration.flushDeadline = .milliseconds(500)
+        let process = NativeProcess(
+            .name("sh"), arguments: ["-c", "cat /etc/hostname > /dev/null; exit 3"], standardOutput: .null)
+        let export = process.withOTLPExport(configuration)
+        let result = try process.run()
+        #expect(result.status == .exited(code: 3))
+        let counts = export.finish()
+        let sent = export.sent
+        #expect(counts.deadlineHit)
+        #expect(counts.exported.values.reduce(0, +) == 0, "nothing was confirmed before the deadline")
+        for signal in ["traces", "logs", "metrics"] {
+            let handed = sent[signal, default: 0]
+            #expect(counts.dropped[signal, default: 0] == handed, "\(signal): \(counts.dropped) of \(sent)")
+        }
+        // The run, sh and cat.
+        #expect(sent["traces", default: 0] == 3)
+        #expect(OTLPRunExport.summary(sent: sent, counts: counts).contains("exported 0 of 3 spans (3 dropped), "))
+    }
+
+    @Test(
         "the library: NativeProcess.withOTLPExport exports a run like any subscriber, spans and logs exactly",
         .requiresEBPF)
     func library() throws {
