@@ -91,7 +91,7 @@ struct SubscriberTests {
         var kinds: [String] = []
         for await event in events { kinds.append(event.kind.name) }
         #expect(kinds == ["started", "exited", "profile"])
-        #expect(await running.wait().status == .exited(code: 0))
+        #expect(await running.result.status == .exited(code: 0))
     }
 
     @Test("tryRecv and drain never block; recv returns nil at the end")

@@ -34,9 +34,12 @@ public final class AttachedRun: @unchecked Sendable {
     /// `unknownStatus` unless the exit had already been seen.
     public func stop() { session.stop() }
 
-    /// Blocks until the observation has ended and its stream is closed.
+    /// Blocks until the observation has ended and its stream is closed (in async code, prefer
+    /// `await result`; there is no async `wait()`, as on `RunningProcess`).
     public func wait() -> ProcessResult { session.wait() }
 
-    /// Suspends until the observation has ended and its stream is closed.
-    public func wait() async -> ProcessResult { await session.wait() }
+    /// The observation's result, once it has ended and its stream is closed: suspends until then.
+    public var result: ProcessResult {
+        get async { await session.wait() }
+    }
 }

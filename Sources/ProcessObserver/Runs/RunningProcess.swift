@@ -13,11 +13,18 @@ public final class RunningProcess: Sendable {
     /// False once the process has been reaped.
     public var isRunning: Bool { run.isRunning }
 
-    /// Blocks until the process has exited and its run is closed.
+    /// Blocks until the process has exited and its run is closed. In async code, prefer
+    /// `await result`, which suspends instead of blocking the thread.
+    ///
+    /// Synchronous on purpose, with no async overload of the same name: code moved from the top
+    /// level into an `async` function then compiles unchanged (an async `wait()` would be chosen
+    /// there and demand an `await`).
     public func wait() -> ProcessResult { run.wait() }
 
-    /// Suspends until the process has exited and its run is closed.
-    public func wait() async -> ProcessResult { await run.wait() }
+    /// The run's result, once the process has exited and its run is closed: suspends until then.
+    public var result: ProcessResult {
+        get async { await run.wait() }
+    }
 
     /// Sends `signal` to every process of the run: its cgroup, or its process group without one
     /// (no-op once the run is over).
