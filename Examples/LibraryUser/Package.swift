@@ -19,5 +19,6 @@ let package = Package(
         .executableTarget(name: "ReadmeInAsyncFunction", dependencies: [library]),
         .executableTarget(name: "ScopedRun", dependencies: [library]),
         .executableTarget(name: "GuideExamples", dependencies: [library]),
+        .executableTarget(name: "StrictRun", dependencies: [library]),
     ]
 )

@@ -25,6 +25,23 @@ final class EventHub: @unchecked Sendable {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }
     }
 
+    /// Whether a subscriber refuses to run without every category it names.
+    var isStrict: Bool { subscribers.contains { $0.config.isStrict } }
+
+    /// The categories the run serves: each subscriber observes its own, less the others.
+    func serve(_ served: Set<EventCategory>) {
+        for subscriber in subscribers {
+            subscriber.observedCategories = subscriber.config.categories.intersection(served)
+        }
+    }
+
+    /// The categories a strict subscriber asked for that the run cannot serve.
+    func strictlyMissing(served: Set<EventCategory>) -> Set<EventCategory> {
+        subscribers.filter(\.config.isStrict).reduce(into: []) {
+            $0.formUnion($1.config.categories.subtracting(served))
+        }
+    }
+
     /// The shortest sampling interval any subscriber asked for.
     var sampleInterval: Duration? { subscribers.compactMap(\.config.sampleInterval).min() }
 

@@ -39,6 +39,13 @@ public final class ObserverSubscriber: Sendable, AsyncSequence {
     /// run was started or attached to; nil before that.
     public var clockBase: ClockBase? { buffer.clockBase }
 
+    /// The categories this subscriber really observes, set once the run has started (nil
+    /// before): those it asked for that this machine serves. A category left out (eBPF cannot be
+    /// loaded by an unprivileged process, say) is missing here, so "no file was opened" and "files
+    /// were not observed" are told apart; the run's first `started` event says the same
+    /// (`Started.observedCategories`). `ObserverConfig.strict()` makes the start throw instead.
+    public var observedCategories: Set<EventCategory>? { buffer.observedCategories }
+
     /// Events this subscriber has dropped so far.
     public var lostCount: UInt64 { buffer.lostTotal }
 

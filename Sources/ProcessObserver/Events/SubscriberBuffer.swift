@@ -17,6 +17,7 @@ final class SubscriberBuffer: @unchecked Sendable {
     private var detached = false
     private var asyncWaiter: CheckedContinuation<ObserverEvent?, Never>?
     private var runClockBase: ClockBase?
+    private var observed: Set<EventCategory>?
 
     init(config: ObserverConfig) {
         self.config = config
@@ -28,6 +29,13 @@ final class SubscriberBuffer: @unchecked Sendable {
     var clockBase: ClockBase? {
         get { lock.withLock { runClockBase } }
         set { lock.withLock { runClockBase = newValue } }
+    }
+
+    /// The categories this subscriber really receives: its own, less those the run cannot serve;
+    /// set by the hub when the run starts, nil before.
+    var observedCategories: Set<EventCategory>? {
+        get { lock.withLock { observed } }
+        set { lock.withLock { observed = newValue } }
     }
 
     /// Events queued now (the memory bound: at most capacity + 2).

@@ -13,6 +13,9 @@ public struct ObserverConfig: Sendable, Hashable {
     /// (`ResolvedPath`). On by default; off gives the cheapest run, with paths only as passed.
     /// A run resolves when any of its subscribers asks.
     public var resolvesPaths: Bool
+    /// Whether a category this machine cannot serve makes the start throw
+    /// (`ObserverError.Code.categoryUnavailable`) instead of running without it; see `strict()`.
+    public private(set) var isStrict = false
 
     public static let defaultBufferCapacity = 65_536
     public static let defaultTopProcesses = 10
@@ -70,6 +73,16 @@ public struct ObserverConfig: Sendable, Hashable {
     public func resolvingPaths(_ resolve: Bool) -> ObserverConfig {
         var copy = self
         copy.resolvesPaths = resolve
+        return copy
+    }
+
+    /// A copy that refuses to run without every category it names: `spawn()` and `attach()` then
+    /// throw `.categoryUnavailable`, naming each category this machine cannot serve with the
+    /// probe's reason and remedy, before anything starts. Without it (the default), such a
+    /// category is left out, and `ObserverSubscriber.observedCategories` says so.
+    public func strict(_ strict: Bool = true) -> ObserverConfig {
+        var copy = self
+        copy.isStrict = strict
         return copy
     }
 

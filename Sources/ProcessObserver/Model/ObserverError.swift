@@ -20,6 +20,7 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
             case executableNotFound, notExecutable, failedToChangeWorkingDirectory, failedToSetUpStandardIO
             case failedToCreateProcessGroup, startGateFailed, spawnFailed, resourceLimit
             case processNotFound, backendUnavailable, backendFailed, containmentFailed, invalidConfiguration
+            case categoryUnavailable
             case recordingUnreadable, invalidRecording
         }
         let storage: Storage
@@ -51,6 +52,9 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
         /// The run's cgroup could not be made or joined.
         public static let containmentFailed = Code(storage: .containmentFailed)
         public static let invalidConfiguration = Code(storage: .invalidConfiguration)
+        /// A strict subscriber (`ObserverConfig.strict()`) named a category this machine cannot
+        /// serve; the message names each one with the probe's reason and remedy.
+        public static let categoryUnavailable = Code(storage: .categoryUnavailable)
         /// A recording (`RunRecording`) could not be opened or read: the errno says why.
         public static let recordingUnreadable = Code(storage: .recordingUnreadable)
         /// A recording's content is not what `EventJSON` writes (not JSON Lines, a line damaged

@@ -119,9 +119,14 @@ public struct Started: Sendable, Hashable {
     public var argv: [ByteString]
     /// The executable as resolved before `execve` (absolute or as given with a slash).
     public var path: ByteString
-    public init(argv: [ByteString], path: ByteString) {
+    /// The categories the run observes (lifecycle and the kernel categories this machine serves
+    /// of those its subscribers asked for); nil in a recording, whose header says the same
+    /// (`RecordingHeader.capabilities`).
+    public var observedCategories: Set<EventCategory>?
+    public init(argv: [ByteString], path: ByteString, observedCategories: Set<EventCategory>? = nil) {
         self.argv = argv
         self.path = path
+        self.observedCategories = observedCategories
     }
 }
 

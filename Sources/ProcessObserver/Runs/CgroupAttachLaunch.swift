@@ -56,6 +56,7 @@ extension RunSession {
             _ = try openAttachedKernel(
                 hub: hub, resources: resources, observedCgroupID: id, logger: logger,
                 serves: "observes the processes of a cgroup")
+            try resources.serveCategories()
             return try CgroupAttachLaunch(cgroup: cgroup).launch()
         }
         resources.handOver()

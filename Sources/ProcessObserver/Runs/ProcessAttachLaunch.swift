@@ -59,6 +59,7 @@ extension RunSession {
         let resources = RunResources(hub: hub, failure: failure)
         let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
             let kernel = try openAttachedKernel(hub: hub, resources: resources, logger: logger)
+            try resources.serveCategories()
             return try ProcessAttachLaunch(processID: pid, kernel: kernel).launch()
         }
         resources.handOver()

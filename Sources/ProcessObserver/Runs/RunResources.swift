@@ -33,6 +33,40 @@ final class RunResources {
     func own(childEnd fd: FileDescriptor) { childEnds.append(fd) }
     func own(captures: (OutputCapture?, OutputCapture?)) { self.captures = captures }
 
+    /// The categories the run serves: lifecycle, and the kernel categories its source loaded.
+    var servedCategories: Set<EventCategory> { Set([.lifecycle]).union(kernel?.categories ?? []) }
+
+    /// Throws `.categoryUnavailable` when a strict subscriber named a category the run cannot
+    /// serve (call once the kernel source is open, or known to be none), naming each with the
+    /// probe's reason and remedy; otherwise tells each subscriber what it observes.
+    func serveCategories() throws(ObserverError) {
+        guard let hub else { return }
+        let missing = hub.strictlyMissing(served: servedCategories)
+        guard missing.isEmpty else {
+            let capabilities = ObserverCapabilities.negotiate()
+            // One reason for the categories that share it (an unprivileged process: all of them).
+            var reasons: [(reason: String, categories: [String])] = []
+            var remedies: [String] = []
+            for category in missing.sorted() {
+                let capability = capabilities[category]
+                if let i = reasons.firstIndex(where: { $0.reason == capability.reason }) {
+                    reasons[i].categories.append(category.rawValue)
+                } else {
+                    reasons.append((capability.reason, [category.rawValue]))
+                }
+                if let remedy = capability.remedy, !remedies.contains(remedy) { remedies.append(remedy) }
+            }
+            let names = missing.sorted().map(\.rawValue)
+            let why = reasons.map { "\($0.categories.joined(separator: " and ")): \($0.reason)" }
+            throw ObserverError(
+                .categoryUnavailable, failure: failure,
+                reason: "a strict observer asked for \(names.joined(separator: " and ")), which this machine cannot "
+                    + "serve (" + why.joined(separator: "; ") + ")",
+                remedy: remedies.isEmpty ? nil : remedies.joined(separator: "; "))
+        }
+        hub.serve(servedCategories)
+    }
+
     /// Closes our copies of the child's standard descriptors: the child has its own now.
     func closeChildEnds() {
         for fd in childEnds { try? fd.close() }

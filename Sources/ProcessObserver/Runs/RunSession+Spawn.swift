@@ -19,6 +19,7 @@ extension RunSession {
                     kernel: try KernelBackend.open(
                         categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger))
             }
+            try resources.serveCategories()
             let launch: any RunLaunch =
                 if let kernel = resources.kernel {
                     GatedSpawnLaunch(command: command, cgroup: cgroup, kernel: kernel)

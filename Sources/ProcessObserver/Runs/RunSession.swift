@@ -55,7 +55,15 @@ final class RunSession: @unchecked Sendable {
         self.kernel = resources.kernel
         self.captures = resources.captures
         self.startNs = launched.startNs
-        self.started = launched.started
+        // The first events say which categories the run observes (its subscribers', served).
+        let observed = resources.servedCategories.intersection(resources.hub?.categories ?? [])
+        self.started = launched.started.map { event in
+            guard case .started(var started) = event.kind else { return event }
+            var event = event
+            started.observedCategories = observed
+            event.kind = .started(started)
+            return event
+        }
         machine = RunStateMachine(
             window: scope.signalWindow, graceNs: nanoseconds(grace), endsWithRoot: end == .rootExits,
             deadline: timeout.map { launched.startNs + nanoseconds($0) })
