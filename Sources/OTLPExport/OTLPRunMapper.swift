@@ -321,7 +321,7 @@ public struct OTLPRunMapper: Sendable {
     }
 
     /// A process span's peak RSS, from its `exit`: `obs.process.peak_rss_bytes` (the kernel's
-    /// `signal->maxrss`: what `wait4` and GNU time report), `obs.process.image_peak_rss_bytes`
+    /// `signal->maxrss`: the counter `wait4` and GNU time read), `obs.process.image_peak_rss_bytes`
     /// (the image since its exec) and `obs.process.peak_rss_includes_pre_exec`, each when known.
     /// OpenTelemetry's process conventions have no peak (only the `process.memory.usage` metric),
     /// hence the `obs.` names.

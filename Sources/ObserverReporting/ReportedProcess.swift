@@ -33,8 +33,8 @@ public struct ReportedProcess: Sendable, Hashable {
     public var sampledCPUNs: UInt64?
     /// The largest RSS any sample showed for it.
     public var peakRSSBytes: UInt64?
-    /// Its real peak RSS, from the kernel at its exit (`ProcessEnd.peakRSSBytes`: what `wait4`
-    /// and GNU time report): nil when its `exit` carried none (a recording before schema 1.2,
+    /// Its real peak RSS, from the kernel at its exit (`ProcessEnd.peakRSSBytes`: the counter `wait4`
+    /// and GNU time read): nil when its `exit` carried none (a recording before schema 1.2,
     /// no `process` category, an exit not seen).
     public var exitPeakRSSBytes: UInt64?
     /// The peak RSS of the image it ran at its exit, since its exec (`ProcessEnd.imagePeakRSSBytes`).

@@ -10,14 +10,16 @@ public struct ProcessEnd: Sendable, Hashable {
     /// `status` SIGKILL.
     public var killedByOOM: Bool
     /// The process's peak resident set size in bytes, as the kernel kept it for the thread
-    /// group (`signal->maxrss`, what `wait4`'s `ru_maxrss` and GNU time's `%M` report, here in
-    /// bytes): the largest resident size of any image the process ran. The kernel folds an image
-    /// in when `execve` replaces it and the last one when the last thread exits, so the figure
-    /// may be the image before the process's last exec: for a process forked from a large parent
-    /// and then exec'd, that is the parent's resident size at the fork (the forked copy counts
-    /// every page it shares with the parent). Threads share the process's one image, so the
-    /// figure is the whole process's, never one thread's. Set on `exit` events (the kernel's
-    /// record); `nil` on `exited`, and where the kernel's BTF has no `signal_struct.maxrss`.
+    /// group (`signal->maxrss`): the largest resident size of any image the process ran.
+    /// `wait4`'s `ru_maxrss` and GNU time's `%M` report the same counter, or the largest child
+    /// the process waited for (`signal->cmaxrss`) when that is larger: this figure is its own.
+    /// The kernel folds an image in when `execve` replaces it and the last one when the last
+    /// thread exits, so the figure may be the image before the process's last exec: for a
+    /// process forked from a large parent and then exec'd, that is the parent's resident size at
+    /// the fork (the forked copy counts every page it shares with the parent). Threads share the
+    /// process's one image, so the figure is the whole process's, never one thread's. Set on
+    /// `exit` events (the kernel's record); `nil` on `exited`, and where the kernel's BTF has no
+    /// `signal_struct.maxrss`.
     public var peakRSSBytes: UInt64?
     /// The peak resident set size of the image the process was running when it exited, since
     /// the `execve` that loaded it (the kernel's `get_mm_hiwater_rss` of the exiting address
