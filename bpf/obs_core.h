@@ -19,6 +19,15 @@ struct signal_struct {
     unsigned int flags;
     int group_exit_code;
     struct mm_struct *oom_mm; /* set once the OOM killer chose this group (mark_oom_victim) */
+    /* The group's peak RSS in pages: exec folds the old image's peak in (exec_mmap), do_exit of
+       the last thread the exiting image's (setmax_mm_hiwater_rss). What getrusage/wait4 report. */
+    unsigned long maxrss;
+} __attribute__((preserve_access_index));
+
+/* One of an mm's RSS counters (a percpu_counter since 6.2): count is the folded total, what the
+   kernel's own get_mm_counter reads (percpu_counter_read_positive). */
+struct percpu_counter {
+    __s64 count;
 } __attribute__((preserve_access_index));
 
 /* The path-walk structures (bpf/obs_path.bpf.h). d_name and f_path sit in anonymous unions on
@@ -79,7 +88,17 @@ struct fs_struct {
 struct mm_struct {
     unsigned long arg_start;
     unsigned long arg_end;
+    /* The image's peak RSS is get_mm_hiwater_rss(): the larger of hiwater_rss and the current
+       RSS, the sum of the counters MM_FILEPAGES, MM_ANONPAGES and MM_SHMEMPAGES. The counters
+       are percpu_counters since 6.2; before, rss_stat was a struct mm_rss_stat of atomics, which
+       CO-RE finds incompatible (bpf_core_field_exists is then false): the figure is left out. */
+    unsigned long hiwater_rss;
+    struct percpu_counter rss_stat[4];
 } __attribute__((preserve_access_index));
+/* Indexes of the mm counters (the kernel's MM_* enum; MM_SHMEMPAGES since 4.5). */
+#define OBS_MM_FILEPAGES 0
+#define OBS_MM_ANONPAGES 1
+#define OBS_MM_SHMEMPAGES 3
 
 struct task_struct {
     int pid;

@@ -243,6 +243,26 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     struct signal_struct *sig = BPF_CORE_READ(task, signal);
     if (bpf_core_field_exists(sig->oom_mm) && BPF_CORE_READ(sig, oom_mm))
         r.flags = OBS_EXIT_OOM_KILLED;
+    /* Peak RSS. do_exit folds the exiting mm into signal->maxrss when the group dies, before
+     * this tracepoint; since 6.16 the tracepoint also comes before exit_mm, so the image's own
+     * peak is still readable: a group figure above it came from an image exec replaced. */
+    if (bpf_core_field_exists(sig->maxrss)) {
+        r.maxrss_pages = BPF_CORE_READ(sig, maxrss);
+        r.flags |= OBS_EXIT_MAXRSS;
+    }
+    struct mm_struct *mm = BPF_CORE_READ(task, mm);
+    if (mm && bpf_core_field_exists(mm->hiwater_rss) && bpf_core_field_exists(mm->rss_stat)) {
+        __s64 rss = 0, v;
+        v = BPF_CORE_READ(mm, rss_stat[OBS_MM_FILEPAGES].count);
+        rss += v > 0 ? v : 0;
+        v = BPF_CORE_READ(mm, rss_stat[OBS_MM_ANONPAGES].count);
+        rss += v > 0 ? v : 0;
+        v = BPF_CORE_READ(mm, rss_stat[OBS_MM_SHMEMPAGES].count);
+        rss += v > 0 ? v : 0;
+        __u64 hiwater = BPF_CORE_READ(mm, hiwater_rss);
+        r.image_rss_pages = hiwater > (__u64)rss ? hiwater : (__u64)rss;
+        r.flags |= OBS_EXIT_IMAGE_RSS;
+    }
     send(&r, OBS_EXIT_REC_SIZE);
     return 0;
 }

@@ -11,6 +11,7 @@
 #                                    traces), perl, cc and make (workloads, recorded builds), setpriv
 #                                    and chrt (util-linux), chromium (the HTML report's browser tests),
 #                                    opentelemetry-proto (the OTLP tests' receiver decodes with it)
+#                                    and GNU time (the oracle of the peak RSS tests)
 set -euo pipefail
 
 mode=build
@@ -18,7 +19,7 @@ case "${1:-}" in
 "") ;;
 --test) mode=test ;;
 -h | --help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *)
@@ -29,7 +30,7 @@ esac
 
 packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config libcurl4)
 if [ "$mode" = test ]; then
-    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash chromium)
+    packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash chromium time)
 fi
 
 sudo=()

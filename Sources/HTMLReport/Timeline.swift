@@ -49,6 +49,7 @@ enum Timeline {
             if let ppid = p.parentProcessID { tooltip += ", parent \(ppid)" }
             tooltip += "\nstart +\(ReportText.seconds(start)), wall \(ReportText.seconds(report.wallNs(of: p)))"
             tooltip += "\n" + (p.status.map { EventText.exit($0, killedByOOM: p.killedByOOM) } ?? "no exit seen")
+            if let peak = EventText.peakRSS(p) { tooltip += "\n" + peak }
             if let cpu = p.sampledCPUNs { tooltip += "\nsampled CPU \(ReportText.seconds(cpu))" }
             if let failedExec = p.failedExec {
                 tooltip += "\n" + EventText.call("exec", errno: failedExec.errno, failedExec.path)

@@ -150,7 +150,7 @@ public struct OTLPRunMapper: Sendable {
             log(e, "process.exec", ns, attributes)
         case .exit(let processEnd):
             log(e, "process.exit", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
-            end(e.processID, at: ns, status: processEnd.status)
+            end(e.processID, at: ns, status: processEnd.status, peak: Self.peakRSS(processEnd))
         case .exited(let processEnd):
             runStatus = processEnd.status
             log(e, "process.exited", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
@@ -242,7 +242,8 @@ public struct OTLPRunMapper: Sendable {
             name: "process \(pid)")
     }
 
-    private mutating func end(_ pid: Int32, at ns: UInt64, status: ExitStatus?) {
+    /// `peak`: the span's peak RSS attributes, from the kernel's exit (`peakRSS(_:)`).
+    private mutating func end(_ pid: Int32, at ns: UInt64, status: ExitStatus?, peak: [KeyValue] = []) {
         guard let index = tracker.index(of: pid), let p = spans.removeValue(forKey: index) else { return }
         var span = Span()
         span.traceID = traceID
@@ -258,7 +259,7 @@ public struct OTLPRunMapper: Sendable {
         if let exe = p.executable { attributes.append(Attribute.string("process.executable.path", exe)) }
         if !p.argv.isEmpty { attributes.append(Attribute.strings("process.command_args", p.argv)) }
         if let status { attributes += Self.exit(status) }
-        span.attributes = attributes
+        span.attributes = attributes + peak
         span.status = Self.status(status)
         ready.spans.append(span)
     }
@@ -316,6 +317,21 @@ public struct OTLPRunMapper: Sendable {
     static func result(_ r: SyscallResult) -> [KeyValue] {
         var a = [Attribute.int("obs.result", r.rawValue)]
         if let name = r.errnoName { a.append(Attribute.string("error.type", name)) }
+        return a
+    }
+
+    /// A process span's peak RSS, from its `exit`: `obs.process.peak_rss_bytes` (the kernel's
+    /// `signal->maxrss`: the counter `wait4` and GNU time read), `obs.process.image_peak_rss_bytes`
+    /// (the image since its exec) and `obs.process.peak_rss_includes_pre_exec`, each when known.
+    /// OpenTelemetry's process conventions have no peak (only the `process.memory.usage` metric),
+    /// hence the `obs.` names.
+    static func peakRSS(_ end: ProcessEnd) -> [KeyValue] {
+        var a: [KeyValue] = []
+        if let bytes = end.peakRSSBytes { a.append(Attribute.int("obs.process.peak_rss_bytes", bytes)) }
+        if let bytes = end.imagePeakRSSBytes { a.append(Attribute.int("obs.process.image_peak_rss_bytes", bytes)) }
+        if let folded = end.peakRSSIncludesPreExec {
+            a.append(Attribute.bool("obs.process.peak_rss_includes_pre_exec", folded))
+        }
         return a
     }
 

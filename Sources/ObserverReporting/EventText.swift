@@ -93,4 +93,25 @@ public enum EventText {
 
     /// Who ended a process the OOM killer chose, after the words of its status.
     public static let byOOMKiller = "by the OOM killer"
+
+    /// A process's peak RSS from its `exit`: `peak rss 201.1 MiB`, or, when the figure comes
+    /// from an image an exec replaced, that and the image's own, `peak rss 23.2 MiB (1.1 MiB
+    /// since its exec)`. Nil when the kernel gave no figure.
+    public static func peakRSS(_ end: ProcessEnd) -> String? {
+        guard let peak = end.peakRSSBytes else { return nil }
+        var text = "peak rss " + ReportText.bytes(peak)
+        if end.peakRSSIncludesPreExec == true, let image = end.imagePeakRSSBytes {
+            text += " (" + ReportText.bytes(image) + " " + sinceExec + ")"
+        }
+        return text
+    }
+
+    /// A reported process's peak RSS from its `exit`, worded as `peakRSS(_:)` words an event's.
+    public static func peakRSS(_ p: ReportedProcess) -> String? {
+        peakRSS(
+            ProcessEnd(.exited(code: 0), peakRSSBytes: p.exitPeakRSSBytes, imagePeakRSSBytes: p.exitImagePeakRSSBytes))
+    }
+
+    /// How a peak RSS that holds an image an exec replaced names the image's own figure.
+    public static let sinceExec = "since its exec"
 }

@@ -72,6 +72,9 @@ struct JSONText {
     mutating func member(_ key: String, orNull value: Double?) {
         self.key(key) { if let value { $0.double(value) } else { $0.null() } }
     }
+    mutating func member(_ key: String, orNull value: Bool?) {
+        self.key(key) { if let value { $0.bool(value) } else { $0.null() } }
+    }
     mutating func member(_ key: String, orNull value: String?) {
         self.key(key) { if let value { $0.string(value) } else { $0.null() } }
     }

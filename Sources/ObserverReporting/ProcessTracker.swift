@@ -76,6 +76,8 @@ public struct ProcessTracker: Sendable {
             let index = known(event.processID, event: event)
             processes[index].status = end.status
             processes[index].killedByOOM = end.killedByOOM
+            processes[index].exitPeakRSSBytes = end.peakRSSBytes
+            processes[index].exitImagePeakRSSBytes = end.imagePeakRSSBytes
             processes[index].exitNs = event.timestampNs
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .connect, .accept, .bind,
             .listen:

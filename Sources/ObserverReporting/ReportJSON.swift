@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.1"
+    public static let version = "1.2"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -131,6 +131,9 @@ public enum ReportJSON {
             }
             json.member("sampled_cpu_ns", orNull: p.sampledCPUNs)
             json.member("peak_rss_bytes", orNull: p.peakRSSBytes)
+            json.member("exit_peak_rss_bytes", orNull: p.exitPeakRSSBytes)
+            json.member("exit_image_peak_rss_bytes", orNull: p.exitImagePeakRSSBytes)
+            json.member("exit_peak_rss_includes_pre_exec", orNull: p.exitPeakRSSIncludesPreExec)
             json.key("children") { json in
                 json.array { json in for c in p.children { json.int(report.processes[c].processID) } }
             }

@@ -33,6 +33,20 @@ public struct ReportedProcess: Sendable, Hashable {
     public var sampledCPUNs: UInt64?
     /// The largest RSS any sample showed for it.
     public var peakRSSBytes: UInt64?
+    /// Its real peak RSS, from the kernel at its exit (`ProcessEnd.peakRSSBytes`: the counter `wait4`
+    /// and GNU time read): nil when its `exit` carried none (a recording before schema 1.2,
+    /// no `process` category, an exit not seen).
+    public var exitPeakRSSBytes: UInt64?
+    /// The peak RSS of the image it ran at its exit, since its exec (`ProcessEnd.imagePeakRSSBytes`).
+    public var exitImagePeakRSSBytes: UInt64?
+
+    /// Whether `exitPeakRSSBytes` may include an image an exec replaced (a large parent's copy
+    /// from before the exec): true when it exceeds the image's own figure; nil when either is
+    /// unknown.
+    public var exitPeakRSSIncludesPreExec: Bool? {
+        ProcessEnd(.exited(code: 0), peakRSSBytes: exitPeakRSSBytes, imagePeakRSSBytes: exitImagePeakRSSBytes)
+            .peakRSSIncludesPreExec
+    }
     /// Index of each child in `RunReport.processes`, in fork order.
     public var children: [Int] = []
 

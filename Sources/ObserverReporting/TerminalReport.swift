@@ -125,10 +125,13 @@ public struct TerminalReport {
         guard !report.processes.isEmpty else {
             return out + "  (no process events: the process category was not observed)\n"
         }
+        // The kernel's per-process peak (recordings since schema 1.2 with the process category).
+        let peaks = report.processes.contains { $0.exitPeakRSSBytes != nil }
         out +=
             dim(
                 "  " + "START".rightAligned(9) + "  " + "WALL".rightAligned(9) + "  " + "CPU".rightAligned(8) + "  "
-                    + "EXIT".padded(9) + "PROCESS") + "\n"
+                    + (peaks ? "PEAK RSS".rightAligned(Self.peakWidth) + "  " : "") + "EXIT".padded(9) + "PROCESS")
+            + "\n"
         var lines: [String] = []
         var remaining = 0
         func walk(_ groups: [ProcessGroup], prefix: String, isTop: Bool) {
@@ -139,17 +142,37 @@ public struct TerminalReport {
                     remaining += group.processCount
                     continue
                 }
-                lines.append(line(group, report, art: prefix + branch))
+                lines.append(line(group, report, art: prefix + branch, peaks: peaks))
                 walk(group.children, prefix: prefix + (isTop ? "" : (last ? "   " : "│  ")), isTop: false)
             }
         }
         walk(report.foldedTree, prefix: "", isTop: true)
         out += lines.joined()
         if remaining > 0 { out += dim("  … \(ReportText.grouped(remaining)) more processes") + "\n" }
+        if peaks, report.processes.contains(where: { $0.exitPeakRSSIncludesPreExec == true }) {
+            out += dim("  " + Self.preExecMark + " " + Self.preExecNote) + "\n"
+        }
         return out
     }
 
-    private func line(_ group: ProcessGroup, _ report: RunReport, art: String) -> String {
+    /// The width of the tree's PEAK RSS column: `1023.9 MiB*`.
+    static let peakWidth = 11
+    /// Marks a peak that holds an image the process's exec replaced.
+    static let preExecMark = "*"
+    /// What the mark means, under the tree.
+    static let preExecNote =
+        "peak from before the process's exec: the copy of the parent it was forked as (wait4 and GNU time "
+        + "count it too); its own image's peak is in the JSON report"
+
+    /// A group's PEAK RSS cell: the kernel's figure at exit (a folded group's largest), marked
+    /// when it includes a pre-exec image; `–` when no exit carried one.
+    private static func peakCell(_ members: [ReportedProcess]) -> String {
+        let known = members.compactMap { p in p.exitPeakRSSBytes.map { (bytes: $0, process: p) } }
+        guard let top = known.max(by: { $0.bytes < $1.bytes }) else { return "– " }
+        return ReportText.bytes(top.bytes) + (top.process.exitPeakRSSIncludesPreExec == true ? preExecMark : " ")
+    }
+
+    private func line(_ group: ProcessGroup, _ report: RunReport, art: String, peaks: Bool) -> String {
         let members = group.members.map { report.processes[$0] }
         let start = members.map(\.startNs).min() ?? report.originNs
         let wall = members.reduce(0) { $0 + report.wallNs(of: $1) }
@@ -175,6 +198,7 @@ public struct TerminalReport {
             "  " + ReportText.seconds(report.offsetNs(start)).rightAligned(9) + "  "
             + ((group.isFolded ? "Σ" : "") + ReportText.seconds(wall)).rightAligned(9) + "  "
             + ((group.isFolded && !cpus.isEmpty ? "Σ" : "") + cpu).rightAligned(8) + "  "
+            + (peaks ? Self.peakCell(members).rightAligned(Self.peakWidth) + "  " : "")
         let exitText = failedMembers.isEmpty ? exit.padded(9) : failure(exit.padded(9))
         return columns + exitText + art + (failedMembers.isEmpty ? what : failure(what)) + "\n"
     }

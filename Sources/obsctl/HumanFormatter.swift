@@ -53,6 +53,7 @@ struct HumanFormatter {
         case .exited(let end), .exit(let end):
             return EventText.exit(end.status)
                 + (end.killedByOOM ? " " + Self.byOOMKiller(memoryLimit: memoryLimit) : "")
+                + (EventText.peakRSS(end).map { "  " + $0 } ?? "")
         case .sample(let sample):
             return Self.sample(sample)
         case .lost(let lost):

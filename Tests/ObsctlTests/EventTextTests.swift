@@ -47,6 +47,21 @@ struct EventTextTests {
         #expect(EventText.exit(status, killedByOOM: oom) == text)
     }
 
+    @Test(
+        "a peak RSS: the figure, and the image's own when an exec replaced a larger one; none without a figure",
+        arguments: [
+            (ProcessEnd(.exited(code: 0), peakRSSBytes: 210_866_176), "peak rss 201.1 MiB"),
+            (
+                ProcessEnd(.exited(code: 0), peakRSSBytes: 24_313_856, imagePeakRSSBytes: 1_105_920),
+                "peak rss 23.2 MiB (1.1 MiB since its exec)"
+            ),
+            (ProcessEnd(.exited(code: 0), peakRSSBytes: 1_105_920, imagePeakRSSBytes: 1_105_920), "peak rss 1.1 MiB"),
+            (ProcessEnd(.exited(code: 0), imagePeakRSSBytes: 1_105_920), nil),
+        ] as [(ProcessEnd, String?)])
+    func peakRSS(end: ProcessEnd, text: String?) {
+        #expect(EventText.peakRSS(end) == text)
+    }
+
     @Test("a call, its errno when it failed, what it acted on; a result as strace writes it")
     func callAndResult() {
         #expect(EventText.call("open", errno: nil, "/etc/hosts") == "open /etc/hosts")

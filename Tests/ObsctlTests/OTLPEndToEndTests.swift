@@ -294,6 +294,18 @@ struct OTLPEndToEndTests {
         let run = try #require(Self.spans(received).first { ($0["parent_span_id"] as? String ?? "").isEmpty })
         #expect(run["status"] as? Int == 2)  // exit code 3: an error
         #expect((run["attributes"] as? [String: Any])?["process.exit.code"] as? Int == 3)
+        // Each process span carries its exit's peak RSS figures, as the kernel gave them.
+        var ends: [Int: ProcessEnd] = [:]
+        for e in seen { if case .exit(let end) = e.kind { ends[Int(e.processID)] = end } }
+        #expect(ends.count == 3)
+        for span in Self.spans(received) where !(span["parent_span_id"] as? String ?? "").isEmpty {
+            let attributes = try #require(span["attributes"] as? [String: Any])
+            let end = try #require((attributes["process.pid"] as? Int).flatMap { ends[$0] })
+            #expect(attributes["obs.process.peak_rss_bytes"] as? Int == end.peakRSSBytes.map(Int.init))
+            #expect(attributes["obs.process.image_peak_rss_bytes"] as? Int == end.imagePeakRSSBytes.map(Int.init))
+            #expect(attributes["obs.process.peak_rss_includes_pre_exec"] as? Bool == end.peakRSSIncludesPreExec)
+            #expect(end.peakRSSBytes != nil)
+        }
     }
 
     @Test(

@@ -18,7 +18,8 @@ struct WatchOOMTests {
         #expect(exits.count == 2, "\(run.lines)")
         #expect(victims.count == 1, "\(exits)")
         #expect(
-            victims.first?.hasSuffix("[perl] killed by SIGKILL (9) by the OOM killer (memory limit 64.0 MiB)") == true,
+            victims.first?.contains("[perl] killed by SIGKILL (9) by the OOM killer (memory limit 64.0 MiB)  peak rss ")
+                == true,
             "\(victims)")
         #expect(run.out.contains("obsctl: sh: exit code 0 after "))
     }

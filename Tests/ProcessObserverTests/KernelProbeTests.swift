@@ -203,6 +203,19 @@ struct KernelBackendMessageTests {
         #expect(support.sentence == "absolute paths resolved in the kernel (a dentry walk at syscall exit)")
     }
 
+    @Test(
+        "the kernel's BTF has the peak RSS members the exit program reads (the probe's partial rule looks for the first)"
+    )
+    func peakRSSMembers() {
+        let btf = KernelBTF()
+        defer { btf.free() }
+        #expect(btf.hasMember(KernelProbe.peakRSSMember.1, of: KernelProbe.peakRSSMember.0))
+        // The image's figure: hiwater_rss sits in an anonymous struct of mm_struct on this kernel.
+        #expect(btf.hasMember("hiwater_rss", of: "mm_struct"))
+        #expect(btf.hasMember("rss_stat", of: "mm_struct"))
+        #expect(!btf.hasMember("maxrss", of: "mm_struct"))
+    }
+
     @Test("a kernel without a member the walk reads: resolution is reported off, naming the members")
     func pathResolutionMissing() {
         let support = PathResolutionSupport(missing: ["mount.mnt_mountpoint", "fs_struct.pwd"])

@@ -42,8 +42,8 @@ extension KernelSuite {
             // Every process of the tree exits once; the root with the code wait4 saw.
             #expect(Set(exits.map(\.processID)) == [root, cat.processID, wc.processID])
             #expect(exits.count == 3)
-            if case .exit(let status) = exits.first(where: { $0.processID == root })?.kind {
-                #expect(status == .exited(code: 0))
+            if case .exit(let end) = exits.first(where: { $0.processID == root })?.kind {
+                #expect(end.status == .exited(code: 0))
             }
             #expect(result.leftoverTrackedProcesses == [])
         }

@@ -25,6 +25,10 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_fork_rec>.offset(of: \.parent_tgid) == 56)
         #expect(MemoryLayout<obs_fork_rec>.offset(of: \.parent_tid) == 60)
         #expect(MemoryLayout<obs_exit_rec>.offset(of: \.status) == 56)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.flags) == 60)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.maxrss_pages) == 64)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.image_rss_pages) == 72)
+        #expect(MemoryLayout<obs_exit_rec>.size == 80)
     }
 
     @Test("exec record: ret, dfd, argv length and flags, then the strings' descriptors")

@@ -48,6 +48,19 @@ import Testing
                 ProcessEnd(.signaled(signal: 9, coreDumped: false), killedByOOM: true)
             ),
             (
+                "exit with the group's peak RSS only (the image's is unknown): pages times the page size",
+                F.exit(status: 0, flags: UInt32(OBS_EXIT_MAXRSS), maxRSSPages: 3, imageRSSPages: 2), "exit",
+                ProcessEnd(.exited(code: 0), peakRSSBytes: 3 * ProcFS.pageSize)
+            ),
+            (
+                "exit with both peak RSS figures",
+                F.exit(
+                    status: 0, flags: UInt32(OBS_EXIT_MAXRSS | OBS_EXIT_IMAGE_RSS), maxRSSPages: 5, imageRSSPages: 4),
+                "exit",
+                ProcessEnd(
+                    .exited(code: 0), peakRSSBytes: 5 * ProcFS.pageSize, imagePeakRSSBytes: 4 * ProcFS.pageSize)
+            ),
+            (
                 "exec", F.exec(path: "/bin/echo", argv: ["echo", "hi there"]), "exec",
                 Exec(
                     path: CapturedString("/bin/echo"), argv: ["echo", "hi there"], argvTruncated: false,
@@ -323,7 +336,7 @@ import Testing
             ),
             (
                 "exit with a byte too many", F.exit(status: 0) + [0],
-                "an exit record that should be 64 bytes by the size rule (65 bytes)"
+                "an exit record that should be 80 bytes by the size rule (81 bytes)"
             ),
             (
                 "exec cut inside its fixed fields", Array(exec.prefix(80)),

@@ -46,11 +46,13 @@ enum RecordFixture {
         return bytes(of: r, size: Int(obs_fork_rec_size()))
     }
 
-    static func exit(status: Int32, flags: UInt32 = 0) -> [UInt8] {
+    static func exit(status: Int32, flags: UInt32 = 0, maxRSSPages: UInt64 = 0, imageRSSPages: UInt64 = 0) -> [UInt8] {
         var r = obs_exit_rec()
         r.h = header(OBS_REC_EXIT)
         r.status = status
         r.flags = flags
+        r.maxrss_pages = maxRSSPages
+        r.image_rss_pages = imageRSSPages
         return bytes(of: r, size: Int(obs_exit_rec_size()))
     }
 

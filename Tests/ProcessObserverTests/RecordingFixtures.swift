@@ -199,6 +199,12 @@ enum RecordingFixtures {
                     cgroup: CgroupTotals(
                         cpuNanoseconds: 7_708_000, userCPUNanoseconds: 0, systemCPUNanoseconds: 7_708_000,
                         cpuPercent: 0.125))), tid: nil, ppid: nil, comm: nil),
+        // Peak RSS on exit (1.2): both figures (an exec'd copy of a large parent), the group's only.
+        event(
+            43, .process,
+            .exit(ProcessEnd(.exited(code: 0), peakRSSBytes: 308_297_728, imagePeakRSSBytes: 11_665_408)),
+            pid: 4244),
+        event(44, .process, .exit(ProcessEnd(.exited(code: 1), peakRSSBytes: 1 << 40)), pid: 4244),
     ]
 
     static func exported(_ p: RunProfile) -> RunProfile {

@@ -96,7 +96,8 @@ struct ResourceLimitTests {
         }
         let exits = all.compactMap { event -> (String, ProcessEnd)? in
             guard case .exit(let end) = event.kind else { return nil }
-            return (program[event.processID] ?? "?", end)
+            // How each ended; the peak RSS figures are KernelPeakRSSTests' subject.
+            return (program[event.processID] ?? "?", ProcessEnd(end.status, killedByOOM: end.killedByOOM))
         }
         let sigkill = ExitStatus.signaled(signal: SIGKILL, coreDumped: false)
         #expect(exits.filter { $0.1.killedByOOM }.map(\.0) == ["perl"])

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 5
+#define OBS_ABI_VERSION 6
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -196,11 +196,22 @@ struct obs_exit_rec {
     struct obs_header h;
     __s32 status;         /* the wait(2) status word */
     __u32 flags;          /* OBS_EXIT_* */
+    /* The thread group's peak RSS in pages (signal->maxrss, what wait4's ru_maxrss reports in
+       KiB): the largest of the images it ran, each folded in when exec replaced it and the last
+       one when do_exit of the last thread dropped it. Valid with OBS_EXIT_MAXRSS. Since ABI 6. */
+    __u64 maxrss_pages;
+    /* The exiting image's own peak RSS in pages, since its exec (get_mm_hiwater_rss of task->mm,
+       still attached at sched_process_exit since Linux 6.16). Valid with OBS_EXIT_IMAGE_RSS. */
+    __u64 image_rss_pages;
 };
 
 /* obs_exit_rec.flags: the OOM killer chose this thread group (the kernel's mark_oom_victim set
  * its signal->oom_mm; a memory.oom.group kill marks every process it ends). */
 #define OBS_EXIT_OOM_KILLED 0x1
+/* obs_exit_rec.maxrss_pages was read (the kernel's BTF has signal_struct.maxrss). */
+#define OBS_EXIT_MAXRSS 0x2
+/* obs_exit_rec.image_rss_pages was read: the mm was still attached and its counters readable. */
+#define OBS_EXIT_IMAGE_RSS 0x4
 
 /*
  * A string in a record's data area. The strings of a record are packed in the order of its
@@ -329,7 +340,8 @@ _Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
 _Static_assert(__builtin_offsetof(struct obs_header, comm) == 32, "obs_header.comm moved");
 _Static_assert(sizeof(struct obs_str) == 4, "obs_str layout changed");
 _Static_assert(sizeof(struct obs_fork_rec) == 64, "obs_fork_rec layout changed");
-_Static_assert(sizeof(struct obs_exit_rec) == 64, "obs_exit_rec layout changed");
+_Static_assert(sizeof(struct obs_exit_rec) == 80, "obs_exit_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_exit_rec, maxrss_pages) == 64, "obs_exit_rec.maxrss_pages moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, str) == 72, "obs_exec_rec.str moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, data) == 88, "obs_exec_rec.data moved");
 _Static_assert(sizeof(struct obs_exec_rec) == 88 + 4096 + 3 * 4096, "obs_exec_rec layout changed");

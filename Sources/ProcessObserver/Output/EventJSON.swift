@@ -56,6 +56,9 @@ public enum EventJSON {
         case .exited(let end), .exit(let end):
             json.exitStatus(end.status)
             if end.killedByOOM { json.member("oom_killed", true) }
+            if let bytes = end.peakRSSBytes { json.member("peak_rss_bytes", bytes) }
+            if let bytes = end.imagePeakRSSBytes { json.member("image_peak_rss_bytes", bytes) }
+            if let folded = end.peakRSSIncludesPreExec { json.member("peak_rss_includes_pre_exec", folded) }
         case .sample(let sample):
             json.sample(sample)
         case .lost(let lost):

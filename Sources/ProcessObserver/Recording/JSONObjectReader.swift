@@ -132,9 +132,12 @@ struct JSONObjectReader {
     func result() throws(DecodingFailure) -> SyscallResult { SyscallResult(try int("result", as: Int64.self)) }
 
     /// `JSONBuilder.exitStatus`: `signal` non-null means killed (then `exit_code` is its negative).
-    /// `exited` and `exit`: the status and the OOM killer's mark.
+    /// `exited` and `exit`: the status, the OOM killer's mark and the peak RSS figures (since
+    /// 1.2; `peak_rss_includes_pre_exec` is derived from the two, so it is not read).
     func processEnd() throws(DecodingFailure) -> ProcessEnd {
-        ProcessEnd(try exitStatus(), killedByOOM: try flag("oom_killed"))
+        ProcessEnd(
+            try exitStatus(), killedByOOM: try flag("oom_killed"), peakRSSBytes: try optionalInt("peak_rss_bytes"),
+            imagePeakRSSBytes: try optionalInt("image_peak_rss_bytes"))
     }
 
     func exitStatus() throws(DecodingFailure) -> ExitStatus {

@@ -117,6 +117,18 @@ struct KernelProbe: Sendable {
                         category: category, support: .partial, backend: "ebpf", reason: reason,
                         remedy: "Use a kernel whose BTF has these fields; events still carry the paths as passed",
                         missing: ["absolute paths"]))
+            } else if category == .process, missing.isEmpty,
+                !btf.hasMember(Self.peakRSSMember.1, of: Self.peakRSSMember.0)
+            {
+                // The exit program reads it only where it exists (bpf_core_field_exists): the
+                // tree is whole, its exits carry no peak RSS.
+                list.append(
+                    CategoryCapability(
+                        category: category, support: .partial, backend: "ebpf",
+                        reason: "\(reason); exit events carry no peak RSS: the kernel's BTF lacks "
+                            + "\(Self.peakRSSMember.0).\(Self.peakRSSMember.1)",
+                        remedy: "Use a kernel whose BTF has this field; the process tree is observed whole",
+                        missing: ["peak RSS"]))
             } else if missing.isEmpty {
                 list.append(
                     CategoryCapability(category: category, support: .supported, backend: "ebpf", reason: reason))
@@ -133,6 +145,10 @@ struct KernelProbe: Sendable {
         }
         return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls, pathResolution: paths)
     }
+
+    /// The member the exit program reads a process's peak RSS from (`bpf/obs_process.bpf.h`), as
+    /// (struct, member).
+    static let peakRSSMember = ("signal_struct", "maxrss")
 
     /// Every kernel category unavailable, for an outcome that is not `.available`.
     static func unavailable(_ outcome: ProbeOutcome) -> KernelProbe {

@@ -31,6 +31,8 @@ struct RecordDecoder {
     /// Whether the programs were loaded with `obs_resolve_paths` on: then an absolute path as
     /// passed is reported as its own `ResolvedPath` too.
     var resolvesPaths: Bool = true
+    /// Bytes per page, the unit of the exit record's RSS figures.
+    var pageSize: UInt64 = ProcFS.pageSize
 
     /// Decodes `record`, or throws `Malformed` without reading past its end.
     func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
@@ -57,8 +59,10 @@ struct RecordDecoder {
                 Fork(childProcessID: event.processID, parentProcessID: Int32(bitPattern: r.parent_tgid)))
         case OBS_REC_EXIT.rawValue:
             let r = p.loadUnaligned(as: obs_exit_rec.self)
-            let end = ProcessEnd(
+            var end = ProcessEnd(
                 ExitStatus(waitStatus: r.status), killedByOOM: r.flags & UInt32(OBS_EXIT_OOM_KILLED) != 0)
+            if r.flags & UInt32(OBS_EXIT_MAXRSS) != 0 { end.peakRSSBytes = r.maxrss_pages &* pageSize }
+            if r.flags & UInt32(OBS_EXIT_IMAGE_RSS) != 0 { end.imagePeakRSSBytes = r.image_rss_pages &* pageSize }
             event.kind = .exit(end)
             decoded.exit = (event.processID, end)
         case OBS_REC_EXEC.rawValue:
