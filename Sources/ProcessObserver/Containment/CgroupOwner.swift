@@ -21,6 +21,9 @@
 /// directory left by an owner that died (killed with SIGKILL, say) is recognised as such even
 /// after its pid has been reused: `reapLeftovers()` ends its processes and removes it. That runs
 /// once per process, when the owner is first needed and when capabilities are probed.
+///
+/// The shared owner also starts the process's `ObserverWatchdog`, which does the same for this
+/// owner as soon as this process dies, without waiting for another observer.
 final class CgroupOwner: @unchecked Sendable {
     let directory: String
     let v1Directories: [String: String]
@@ -57,6 +60,18 @@ final class CgroupOwner: @unchecked Sendable {
     private var lastControllerNote: String?
     /// The controllers the observer last moved into a leaf for. With the lock held.
     private var lastMovedFor: [String] = []
+    /// The process that ends the runs if this one dies (the shared owner's only).
+    private var watchdog: ObserverWatchdog?
+
+    /// The watchdog's process id, once started.
+    var watchdogProcessID: Int32? { lock.withLock { watchdog?.processID } }
+
+    /// Starts the watchdog over this owner's directories, once.
+    func startWatchdog() {
+        lock.withLock {
+            if watchdog == nil { watchdog = ObserverWatchdog.start(for: self) }
+        }
+    }
 
     /// Why a wanted controller that the observer's cgroup has stays unavailable to the runs
     /// (the last time the directories were made); nil when none does.
@@ -90,7 +105,8 @@ final class CgroupOwner: @unchecked Sendable {
     /// observer.
     static let shared: Result<CgroupOwner, ObserverError> = {
         let owner = make(layout: .current())
-        if case .success = owner {
+        if case .success(let made) = owner {
+            made.startWatchdog()
             Syscall.atExit {
                 if case .success(let owner) = CgroupOwner.shared { owner.waitForReleases() }
             }
@@ -328,7 +344,9 @@ final class CgroupOwner: @unchecked Sendable {
             let passed = CgroupFS.subtreeControl(in: own)
             let missing = wantedControllers.filter { has.contains($0) && !passed.contains($0) }
             if !missing.isEmpty {
-                let outcome = ObserverLeaf.enable(missing, in: own, leafDirectory: directory + "/observer")
+                let outcome = ObserverLeaf.enable(
+                    missing, in: own, leafDirectory: directory + "/observer",
+                    companions: watchdog.map { [$0.processID] } ?? [])
                 leaf = outcome.leaf
                 lastControllerNote = outcome.note
                 if outcome.leaf != nil { lastMovedFor = outcome.enabled }
