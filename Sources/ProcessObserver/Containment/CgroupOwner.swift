@@ -2,8 +2,8 @@
 /// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
 /// host, in the v1 memory (and, for limits, pids and cpu) hierarchies. It is made when the first
 /// run starts and removed by `waitForReleases()` once no run holds it (obsctl calls that before
-/// it exits, and an `atexit` handler at a normal exit); a process killed before leaves its
-/// directory (with the spares, below, empty), which the next observer removes as a dead owner's.
+/// it exits, and an `atexit` handler at a normal exit); for a process that dies otherwise, its
+/// `ObserverWatchdog` ends the runs and removes the directories.
 ///
 /// A finished run's cgroup is removed on a background thread (`rmdir` of a cgroup whose last
 /// process just exited waits for the kernel to take it offline, up to a few milliseconds), so
@@ -101,8 +101,9 @@ final class CgroupOwner: @unchecked Sendable {
     ///
     /// At a normal exit (`exit(3)`, the end of `main`) the spares and the owner's directories go
     /// with the process (an `atexit` handler calls `waitForReleases()`), so a library user that
-    /// never calls it leaves nothing either; only a killed process leaves them to the next
-    /// observer.
+    /// never calls it leaves nothing either. For any other death the watchdog started here
+    /// removes them (and ends the runs' processes); only without it (its fork failed, or it was
+    /// killed) does the next observer find them.
     static let shared: Result<CgroupOwner, ObserverError> = {
         let owner = make(layout: .current())
         if case .success(let made) = owner {
