@@ -1,9 +1,12 @@
 import Foundation
 import Testing
 
+@testable import ProcessObserver
+
 /// A process that uses the library and exits normally without calling
 /// `ObserverCleanup.waitForReleases()` leaves no cgroup behind: the library's `atexit` handler
-/// removes its spares and its owner directory. `obsbench spawn-worker` is such a process.
+/// removes its spares and its owner directory, and its watchdog exits with it. `obsbench
+/// spawn-worker` is such a process.
 @Suite("cgroups at a library user's exit", .serialized)
 struct CgroupExitCleanupTests {
     @Test("obsbench spawn-worker runs 30 contained spawns and exits; no obs.<its pid>.* directory is left")
@@ -16,6 +19,7 @@ struct CgroupExitCleanupTests {
         worker.executableURL = URL(fileURLWithPath: obsbench)
         worker.arguments = ["spawn-worker", "--variant", "native", "--spawns", "30", "--program", "/bin/true"]
         worker.standardOutput = Pipe()
+        let watchdogsBefore = ObserverDeathTests.watchdogs()
         try worker.run()
         let pid = worker.processIdentifier
         worker.waitUntilExit()
@@ -28,5 +32,12 @@ struct CgroupExitCleanupTests {
         let parent = own == "/" ? mount : mount + own
         let left = try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix("obs.\(pid).") }
         #expect(left == [])
+        // Its watchdog woke at the exit, found nothing to do, and exited (bounded: 1 s).
+        var watchdogs = ObserverDeathTests.watchdogs().subtracting(watchdogsBefore)
+        for _ in 0..<100 where !watchdogs.isEmpty {
+            usleep(10_000)
+            watchdogs = ObserverDeathTests.watchdogs().subtracting(watchdogsBefore)
+        }
+        #expect(watchdogs == [])
     }
 }

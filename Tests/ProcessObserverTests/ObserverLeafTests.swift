@@ -120,4 +120,34 @@ struct ObserverLeafTests {
         owner.waitForReleases()
         #expect(!Syscall.exists(owner.directory))
     }
+
+    @Test("the watchdog in the observer's cgroup does not keep it from moving: it moves into the leaf and back with it")
+    func companionMoves() throws {
+        let scratch = try Scratch()
+        defer { scratch.close() }
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
+        defer { for arg in argv { free(arg) } }
+        #expect(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
+        defer {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        try Syscall.writeFile(scratch.own + "/cgroup.procs", "\(pid)")
+        let leafDirectory = scratch.own + "/observer"
+
+        let outcome = ObserverLeaf.enable(
+            [Self.controller], in: scratch.own, leafDirectory: leafDirectory, companions: [pid])
+        let leaf = try #require(outcome.leaf)
+        #expect(outcome.enabled == [Self.controller])
+        #expect(outcome.note == nil)
+        #expect(CgroupFS.processes(in: leafDirectory)?.processIDs.sorted() == [getpid(), pid].sorted())
+        #expect(scratch.passedDown.contains(Self.controller))
+
+        #expect(leaf.leave())
+        #expect(CgroupFS.processes(in: scratch.own)?.processIDs.sorted() == [getpid(), pid].sorted())
+        #expect(!scratch.passedDown.contains(Self.controller))
+        #expect(!Syscall.exists(leafDirectory))
+    }
 }

@@ -2,8 +2,8 @@
 /// per run: `<own cgroup>/obs.<pid>.<start time>/run.<n>`, in the v2 hierarchy and, on a hybrid
 /// host, in the v1 memory (and, for limits, pids and cpu) hierarchies. It is made when the first
 /// run starts and removed by `waitForReleases()` once no run holds it (obsctl calls that before
-/// it exits, and an `atexit` handler at a normal exit); a process killed before leaves its
-/// directory (with the spares, below, empty), which the next observer removes as a dead owner's.
+/// it exits, and an `atexit` handler at a normal exit); for a process that dies otherwise, its
+/// `ObserverWatchdog` ends the runs and removes the directories.
 ///
 /// A finished run's cgroup is removed on a background thread (`rmdir` of a cgroup whose last
 /// process just exited waits for the kernel to take it offline, up to a few milliseconds), so
@@ -21,6 +21,9 @@
 /// directory left by an owner that died (killed with SIGKILL, say) is recognised as such even
 /// after its pid has been reused: `reapLeftovers()` ends its processes and removes it. That runs
 /// once per process, when the owner is first needed and when capabilities are probed.
+///
+/// The shared owner also starts the process's `ObserverWatchdog`, which does the same for this
+/// owner as soon as this process dies, without waiting for another observer.
 final class CgroupOwner: @unchecked Sendable {
     let directory: String
     let v1Directories: [String: String]
@@ -57,6 +60,18 @@ final class CgroupOwner: @unchecked Sendable {
     private var lastControllerNote: String?
     /// The controllers the observer last moved into a leaf for. With the lock held.
     private var lastMovedFor: [String] = []
+    /// The process that ends the runs if this one dies (the shared owner's only).
+    private var watchdog: ObserverWatchdog?
+
+    /// The watchdog's process id, once started.
+    var watchdogProcessID: Int32? { lock.withLock { watchdog?.processID } }
+
+    /// Starts the watchdog over this owner's directories, once.
+    func startWatchdog() {
+        lock.withLock {
+            if watchdog == nil { watchdog = ObserverWatchdog.start(for: self) }
+        }
+    }
 
     /// Why a wanted controller that the observer's cgroup has stays unavailable to the runs
     /// (the last time the directories were made); nil when none does.
@@ -86,11 +101,13 @@ final class CgroupOwner: @unchecked Sendable {
     ///
     /// At a normal exit (`exit(3)`, the end of `main`) the spares and the owner's directories go
     /// with the process (an `atexit` handler calls `waitForReleases()`), so a library user that
-    /// never calls it leaves nothing either; only a killed process leaves them to the next
-    /// observer.
+    /// never calls it leaves nothing either. For any other death the watchdog started here
+    /// removes them (and ends the runs' processes); only without it (its fork failed, or it was
+    /// killed) does the next observer find them.
     static let shared: Result<CgroupOwner, ObserverError> = {
         let owner = make(layout: .current())
-        if case .success = owner {
+        if case .success(let made) = owner {
+            made.startWatchdog()
             Syscall.atExit {
                 if case .success(let owner) = CgroupOwner.shared { owner.waitForReleases() }
             }
@@ -328,7 +345,9 @@ final class CgroupOwner: @unchecked Sendable {
             let passed = CgroupFS.subtreeControl(in: own)
             let missing = wantedControllers.filter { has.contains($0) && !passed.contains($0) }
             if !missing.isEmpty {
-                let outcome = ObserverLeaf.enable(missing, in: own, leafDirectory: directory + "/observer")
+                let outcome = ObserverLeaf.enable(
+                    missing, in: own, leafDirectory: directory + "/observer",
+                    companions: watchdog.map { [$0.processID] } ?? [])
                 leaf = outcome.leaf
                 lastControllerNote = outcome.note
                 if outcome.leaf != nil { lastMovedFor = outcome.enabled }

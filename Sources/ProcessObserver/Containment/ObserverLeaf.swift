@@ -17,6 +17,8 @@ struct ObserverLeaf: Sendable {
     let directory: String
     /// The controllers it enabled in the own cgroup's `cgroup.subtree_control`.
     let enabled: [String]
+    /// Processes of the observer's that share its cgroup and move with it (its watchdog).
+    var companions: [Int32] = []
 
     /// What `enable` did.
     struct Outcome: Sendable {
@@ -30,8 +32,11 @@ struct ObserverLeaf: Sendable {
 
     /// Enables `missing` (controllers `own` has, not yet enabled for its children) in `own`'s
     /// `cgroup.subtree_control`, moving the observer into `leafDirectory` first when the
-    /// no-internal-processes rule refuses them.
-    static func enable(_ missing: [String], in own: String, leafDirectory: String) -> Outcome {
+    /// no-internal-processes rule refuses them. `companions` (the watchdog) do not count as other
+    /// processes in the own cgroup, and move into the leaf and back with the observer.
+    static func enable(_ missing: [String], in own: String, leafDirectory: String, companions: [Int32] = [])
+        -> Outcome
+    {
         var outcome = Outcome()
         let control = CgroupFile.subtreeControl.path(in: own)
         var moved = false
@@ -41,7 +46,7 @@ struct ObserverLeaf: Sendable {
                 outcome.enabled.append(controller)
                 continue
             } catch  where error == .resourceBusy && !moved {
-                if let refusal = moveIn(from: own, to: leafDirectory) {
+                if let refusal = moveIn(from: own, to: leafDirectory, companions: companions) {
                     outcome.note = refusal
                     break
                 }
@@ -60,7 +65,8 @@ struct ObserverLeaf: Sendable {
             }
         }
         if moved {
-            let leaf = ObserverLeaf(ownDirectory: own, directory: leafDirectory, enabled: outcome.enabled)
+            let leaf = ObserverLeaf(
+                ownDirectory: own, directory: leafDirectory, enabled: outcome.enabled, companions: companions)
             if outcome.enabled.isEmpty {
                 _ = leaf.leave()  // moved for nothing
             } else {
@@ -72,9 +78,9 @@ struct ObserverLeaf: Sendable {
 
     /// Moves this process into a new leaf `directory` under its own cgroup `own`; returns why not
     /// when it cannot (nil when it moved).
-    private static func moveIn(from own: String, to directory: String) -> String? {
+    private static func moveIn(from own: String, to directory: String, companions: [Int32]) -> String? {
         let me = Syscall.processID()
-        let members = CgroupFS.processes(in: own)?.processIDs ?? []
+        let members = (CgroupFS.processes(in: own)?.processIDs ?? []).filter { !companions.contains($0) }
         guard members == [me] else {
             let others = members.filter { $0 != me }.count
             return "the observer's cgroup \(ByteString(own).shellQuoted) holds \(others) other process"
@@ -95,6 +101,7 @@ struct ObserverLeaf: Sendable {
             return
                 "the observer could not move itself into \(ByteString(directory).shellQuoted): \(ErrnoName.name(of: error.rawValue))"
         }
+        for companion in companions { try? Syscall.writeFile(CgroupFile.procs.path(in: directory), "\(companion)") }
         return nil
     }
 
@@ -111,6 +118,7 @@ struct ObserverLeaf: Sendable {
         } catch {
             return false
         }
+        for companion in companions { try? Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(companion)") }
         try? Syscall.removeDirectory(directory)
         return true
     }

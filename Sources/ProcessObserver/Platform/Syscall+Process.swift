@@ -112,3 +112,21 @@ struct ResourceUsage: Sendable, Hashable {
         involuntaryContextSwitches = UInt64(max(0, usage.ru_nivcsw))
     }
 }
+
+extension Syscall {
+    /// Starts the observer's watchdog over `owners` (the owner directories, v2 first): a process
+    /// that waits for this one to die and then ends and removes its runs' cgroups. Returns the
+    /// watchdog's pid and the descriptor that keeps it waiting (close-on-exec; never close it).
+    /// Backed by `obs_watchdog_start` (pipe2, fork twice, read, waitpid).
+    static func startWatchdog(owners: [String]) throws(Errno) -> (processID: Int32, keep: FileDescriptor) {
+        let copies = owners.map { strdup($0) }
+        defer { for copy in copies { free(copy) } }
+        let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+        var started = obs_watchdog()
+        let err = pointers.withUnsafeBufferPointer {
+            obs_watchdog_start($0.baseAddress, Int32($0.count), &started)
+        }
+        guard err == 0 else { throw Errno(rawValue: err) }
+        return (started.pid, FileDescriptor(rawValue: started.keep_fd))
+    }
+}
