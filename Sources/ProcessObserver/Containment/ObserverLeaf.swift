@@ -71,10 +71,12 @@ struct ObserverLeaf: Sendable {
     }
 
     /// Moves this process into a new leaf `directory` under its own cgroup `own`; returns why not
-    /// when it cannot (nil when it moved).
+    /// when it cannot (nil when it moved). Our spawn helper (`SpawnHelper`) counts as part of the
+    /// observer: it moves with it.
     private static func moveIn(from own: String, to directory: String) -> String? {
         let me = Syscall.processID()
-        let members = CgroupFS.processes(in: own)?.processIDs ?? []
+        let helper = SpawnHelper.status.processID
+        let members = (CgroupFS.processes(in: own)?.processIDs ?? []).filter { $0 != helper }
         guard members == [me] else {
             let others = members.filter { $0 != me }.count
             return "the observer's cgroup \(ByteString(own).shellQuoted) holds \(others) other process"
@@ -95,6 +97,7 @@ struct ObserverLeaf: Sendable {
             return
                 "the observer could not move itself into \(ByteString(directory).shellQuoted): \(ErrnoName.name(of: error.rawValue))"
         }
+        if let helper { try? Syscall.writeFile(CgroupFile.procs.path(in: directory), "\(helper)") }
         return nil
     }
 
@@ -110,6 +113,9 @@ struct ObserverLeaf: Sendable {
             try Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(Syscall.processID())")
         } catch {
             return false
+        }
+        if let helper = SpawnHelper.status.processID {
+            try? Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(helper)")
         }
         try? Syscall.removeDirectory(directory)
         return true
