@@ -41,6 +41,9 @@ static char helper_reason[256] = "no spawn helper program was given";
 /// Bumped at each (re)start, so the caller can log a change once.
 static unsigned helper_generation = 0;
 static char request_buffer[OBS_HELPER_MAX_REQUEST];
+/// Our credentials when the helper was started, which its children run with.
+static uid_t helper_uids[3];
+static gid_t helper_gids[3];
 /// The helper's working directory (the keeper's when it started it), which its children start in
 /// unless a request names another.
 static struct stat helper_cwd;
@@ -146,6 +149,8 @@ static void start_helper(void) {
         return;
     }
     helper_cwd_known = stat(".", &helper_cwd) == 0;
+    getresuid(&helper_uids[0], &helper_uids[1], &helper_uids[2]);
+    getresgid(&helper_gids[0], &helper_gids[1], &helper_gids[2]);
     helper_sock = sv[0];
     helper_pid = pid;
     helper_generation++;
@@ -181,9 +186,20 @@ static void *keeper(void *unused) {
     return NULL;
 }
 
-/// With helper_lock held: 1 when the helper runs (started now if it was not), else 0.
+static void abandon_helper(const char *why);
+
+/// With helper_lock held: 1 when the helper runs (started now if it was not), else 0. A helper
+/// started with other credentials than ours now (we called setuid since) is replaced: its
+/// children would run with its.
 static int ensure_helper(void) {
-    if (state == HELPER_RUNNING) return 1;
+    if (state == HELPER_RUNNING) {
+        uid_t u[3];
+        gid_t g[3];
+        getresuid(&u[0], &u[1], &u[2]);
+        getresgid(&g[0], &g[1], &g[2]);
+        if (memcmp(u, helper_uids, sizeof(u)) == 0 && memcmp(g, helper_gids, sizeof(g)) == 0) return 1;
+        abandon_helper("our user or group changed since it was started");
+    }
     if (state == HELPER_DISABLED || helper_image == NULL) return 0;
     if (!keeper_running) {
         pthread_attr_t attr;
