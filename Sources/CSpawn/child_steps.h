@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -127,6 +128,10 @@ __attribute__((noreturn)) static void obs_child_run(const struct obs_child_plan 
         while ((n = read(p->gate_fd, &byte, 1)) < 0 && errno == EINTR) {
         }
         if (n < 0) obs_child_fail(p, OBS_STEP_GATE, -1, errno);
+        // A gate closed with nobody left to read the error pipe was given up on, not opened (a
+        // spawn helper killed before it could name us, an observer gone): nothing may run.
+        struct pollfd reader = {.fd = p->error_fd, .events = 0, .revents = 0};
+        if (p->error_fd >= 0 && poll(&reader, 1, 0) == 1 && (reader.revents & POLLERR)) _exit(127);
     }
     execve(p->path, p->argv, p->envp);
     obs_child_fail(p, OBS_STEP_EXECVE, -1, errno);

@@ -357,8 +357,10 @@ int obs_helper_spawn_gated(const char *path, char *const argv[], char *const env
     close(gate[0]);
     close(errpipe[1]);
     if (unavailable || reply.rc != 0) {
-        close(gate[1]);
+        // The error pipe first: a child the helper made before it failed to answer finds its
+        // gate closed with no reader and exits instead of running unobserved.
         close(errpipe[0]);
+        close(gate[1]);
         if (unavailable) return 1;
         *failure = reply.failure;
         return -1;
