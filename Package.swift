@@ -24,7 +24,9 @@ let package = Package(
     ],
     targets: [
         /// fork + start gate + execve, the one thing Swift must not do itself.
-        .target(name: "CSpawn"),
+        /// The spawn helper's source (`helper/`) is not part of the target: `SpawnHelperPlugin`
+        /// compiles it into a static program that `ProcessObserver` embeds.
+        .target(name: "CSpawn", exclude: ["helper"]),
         /// The kernel/user-space record definitions shared with `bpf/`, plus libbpf glue.
         .target(
             name: "CObserverBPF",
@@ -37,6 +39,8 @@ let package = Package(
         ),
         /// Compiles `bpf/*.bpf.c` with the toolchain clang and embeds the object as Swift source.
         .plugin(name: "BPFObjectPlugin", capability: .buildTool(), path: "Sources/BPFObjectPlugin"),
+        /// Compiles `Sources/CSpawn/helper` into a tiny static program and embeds it as Swift source.
+        .plugin(name: "SpawnHelperPlugin", capability: .buildTool(), path: "Sources/SpawnHelperPlugin"),
         .target(
             name: "ProcessObserver",
             dependencies: [
@@ -46,7 +50,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            plugins: ["BPFObjectPlugin"]
+            plugins: ["BPFObjectPlugin", "SpawnHelperPlugin"]
         ),
         /// Reports from recordings: the one-pass model (`RunReportBuilder`) and its terminal and JSON
         /// renderings. Pure Swift over the library; the heavier renderings live beside it.

@@ -4,14 +4,15 @@
 # README's commands and .ci/run both call it. Idempotent, and silent when nothing is missing.
 #
 #   scripts/install-deps.sh          what `swift build` and `obsctl` need (libbpf and its pkg-config,
-#                                    zlib, libcurl for the OTLP exporter's HTTP client)
+#                                    zlib, libcurl for the OTLP exporter's HTTP client, cc and libc.a
+#                                    for the static spawn helper)
 #   scripts/install-deps.sh --test   that, plus what `swift test` drives: strace (obsbench's peer
 #                                    runs), python3 with jsonschema (the JSON Lines schema check and
 #                                    workloads) and perfetto (perfetto_trace_pb2 decodes exported
 #                                    traces), perl, cc and make (workloads, recorded builds), setpriv
 #                                    and chrt (util-linux), chromium (the HTML report's browser tests),
-#                                    opentelemetry-proto (the OTLP tests' receiver decodes with it)
-#                                    and GNU time (the oracle of the peak RSS tests)
+#                                    opentelemetry-proto (the OTLP tests' receiver decodes with it),
+#                                    GNU time (the peak RSS tests' reference figure)
 set -euo pipefail
 
 mode=build
@@ -19,7 +20,7 @@ case "${1:-}" in
 "") ;;
 --test) mode=test ;;
 -h | --help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *)
@@ -28,7 +29,7 @@ case "${1:-}" in
     ;;
 esac
 
-packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config libcurl4)
+packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config libcurl4 gcc libc6-dev)
 if [ "$mode" = test ]; then
     packages+=(strace python3 python3-pip perl util-linux gcc libc6-dev make coreutils bash chromium time)
 fi

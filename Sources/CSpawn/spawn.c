@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "obs_spawn.h"
+#include "child_steps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,37 +20,12 @@
 
 #include <linux/sched.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-/// Reports the failed step and errno to the parent and exits; only async-signal-safe calls.
-static void child_fail(int error_fd, int32_t step, int32_t fd, int err) {
-    obs_spawn_failure failure = {.step = step, .err = err, .fd = fd};
-    ssize_t ignored = write(error_fd, &failure, sizeof(failure));
-    (void)ignored;
-    _exit(127);
-}
 
 static int fail(obs_spawn_failure *failure, int32_t step, int err) {
     failure->step = step;
     failure->err = err;
     failure->fd = -1;
     return -1;
-}
-
-static int dup_onto(int from, int to) {
-    if (from < 0 || from == to) {
-        if (from == to) {
-            int flags = fcntl(to, F_GETFD);
-            if (flags >= 0) fcntl(to, F_SETFD, flags & ~FD_CLOEXEC);
-        }
-        return 0;
-    }
-    while (dup2(from, to) < 0) {
-        if (errno != EINTR) return -1;
-    }
-    return 0;
 }
 
 /// fork(), or clone3 with CLONE_INTO_CGROUP when a cgroup is given and the kernel has it (5.7+).
@@ -102,36 +78,12 @@ int obs_spawn_gated(const char *path, char *const argv[], char *const envp[], co
     if (pid == 0) {
         close(gate[1]);
         close(errpipe[0]);
-        // Die with the observer; if it is already gone (killed between fork and here), now.
-        if (death_signal != 0) {
-            prctl(PR_SET_PDEATHSIG, death_signal);
-            if (getppid() != parent) _exit(127);
-        }
-        for (int sig = 1; sig < NSIG; sig++) {
-            struct sigaction sa;
-            memset(&sa, 0, sizeof(sa));
-            sa.sa_handler = SIG_DFL;
-            sigaction(sig, &sa, NULL); // EINVAL for SIGKILL/SIGSTOP and the RT gaps: harmless.
-        }
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (setpgid(0, 0) < 0) child_fail(errpipe[1], OBS_STEP_SETPGID, -1, errno);
-        // Nothing the parent opened leaks into the program, whether or not it set O_CLOEXEC.
-        syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-        if (dup_onto(stdin_fd, 0) < 0) child_fail(errpipe[1], OBS_STEP_DUP2, 0, errno);
-        if (dup_onto(stdout_fd, 1) < 0) child_fail(errpipe[1], OBS_STEP_DUP2, 1, errno);
-        if (dup_onto(stderr_fd, 2) < 0) child_fail(errpipe[1], OBS_STEP_DUP2, 2, errno);
-        if (cwd != NULL && chdir(cwd) < 0) child_fail(errpipe[1], OBS_STEP_CHDIR, -1, errno);
-        // The start gate: the parent registers our pid with its observers, then closes gate[1]
-        // (EOF here). Any other outcome of the read is a failure of the gate.
-        char byte;
-        ssize_t n;
-        while ((n = read(gate[0], &byte, 1)) < 0 && errno == EINTR) {
-        }
-        if (n < 0) child_fail(errpipe[1], OBS_STEP_GATE, -1, errno);
-        execve(path, argv, envp);
-        child_fail(errpipe[1], OBS_STEP_EXECVE, -1, errno);
+        struct obs_child_plan plan = {
+            .path = path, .argv = argv, .envp = envp, .cwd = cwd, .stdio = {stdin_fd, stdout_fd, stderr_fd},
+            .join_fds = NULL, .join_count = 0, .death_signal = death_signal, .parent = parent,
+            .gate_fd = gate[0], .error_fd = errpipe[1], .shared_failure = NULL, .limits = NULL, .umask = -1,
+        };
+        obs_child_run(&plan);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     // Also from the parent, so the group exists before anyone signals it (no race with the child).
@@ -171,57 +123,9 @@ int obs_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK)
 
 int obs_set_thread_name(pthread_t thread, const char *name) { return pthread_setname_np(thread, name); }
 
-/// What the CLONE_VM child of obs_spawn_joining reads, and where it reports its failure: the
-/// memory is shared, so the parent sees `failure` once the child has exited.
-struct joining_args {
-    const char *path;
-    char *const *argv;
-    char *const *envp;
-    const char *cwd;
-    int stdio[3];
-    const int *join_fds;
-    int join_count;
-    int death_signal;
-    pid_t parent;
-    obs_spawn_failure failure;
-};
-
-/// The child: async-signal-safe calls only, and no memory written but `failure` (it runs in the
-/// parent's address space until execve).
-static int joining_child(void *p) {
-    struct joining_args *a = p;
-#define JOIN_FAIL(step_, fd_)                                                                      \
-    do {                                                                                           \
-        a->failure.step = (step_);                                                                 \
-        a->failure.err = errno;                                                                    \
-        a->failure.fd = (fd_);                                                                     \
-        _exit(127);                                                                                \
-    } while (0)
-    for (int i = 0; i < a->join_count; i++) {
-        if (write(a->join_fds[i], "0", 1) != 1) JOIN_FAIL(OBS_STEP_CGROUP, i);
-    }
-    if (a->death_signal != 0) {
-        prctl(PR_SET_PDEATHSIG, a->death_signal);
-        if (getppid() != a->parent) _exit(127);
-    }
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL); // EINVAL for SIGKILL/STOP: fine
-    if (setpgid(0, 0) < 0) JOIN_FAIL(OBS_STEP_SETPGID, -1);
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-    for (int fd = 0; fd < 3; fd++) {
-        if (dup_onto(a->stdio[fd], fd) < 0) JOIN_FAIL(OBS_STEP_DUP2, fd);
-    }
-    if (a->cwd != NULL && chdir(a->cwd) < 0) JOIN_FAIL(OBS_STEP_CHDIR, -1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(a->path, a->argv, a->envp);
-    JOIN_FAIL(OBS_STEP_EXECVE, -1);
-#undef JOIN_FAIL
-    return 0;
-}
+/// The CLONE_VM child of obs_spawn_joining: it runs in the parent's address space until execve
+/// and writes no memory but its plan's `shared_failure`, which the parent reads once it has exited.
+static int joining_child(void *plan) { obs_child_run(plan); }
 
 int obs_spawn_joining(const char *path, char *const argv[], char *const envp[], const char *cwd,
                       int stdin_fd, int stdout_fd, int stderr_fd, const int *join_fds, int join_count,
@@ -230,10 +134,11 @@ int obs_spawn_joining(const char *path, char *const argv[], char *const envp[], 
         errno = EINVAL;
         return fail(failure, OBS_STEP_CGROUP, EINVAL);
     }
-    struct joining_args args = {
+    obs_spawn_failure child_failure = {.step = OBS_STEP_NONE, .err = 0, .fd = -1};
+    struct obs_child_plan plan = {
         .path = path, .argv = argv, .envp = envp, .cwd = cwd, .stdio = {stdin_fd, stdout_fd, stderr_fd},
         .join_fds = join_fds, .join_count = join_count, .death_signal = death_signal, .parent = getpid(),
-        .failure = {.step = OBS_STEP_NONE, .err = 0, .fd = -1},
+        .gate_fd = -1, .error_fd = -1, .shared_failure = &child_failure, .limits = NULL, .umask = -1,
     };
     // The child needs little stack: a few calls before execve.
     size_t stack_size = 64 * 1024;
@@ -243,17 +148,17 @@ int obs_spawn_joining(const char *path, char *const argv[], char *const envp[], 
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = clone(joining_child, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    pid_t pid = clone(joining_child, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     munmap(stack, stack_size);
     if (pid < 0) return fail(failure, OBS_STEP_CLONE3, clone_errno);
     // CLONE_VFORK: the child has exec'd or exited by now; its failure is in the shared memory.
-    if (args.failure.step != OBS_STEP_NONE) {
+    if (child_failure.step != OBS_STEP_NONE) {
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
-        *failure = args.failure;
+        *failure = child_failure;
         return -1;
     }
     *out_pid = pid; // the child made its own process group before it exec'd

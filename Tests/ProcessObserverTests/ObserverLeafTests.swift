@@ -44,6 +44,10 @@ struct ObserverLeafTests {
 
         func close() {
             try? Syscall.writeFile(original + "/cgroup.procs", "\(getpid())")
+            // The spawn helper, if one was started while we were here, goes back with us.
+            if let helper = SpawnHelper.status.processID {
+                try? Syscall.writeFile(original + "/cgroup.procs", "\(helper)")
+            }
             try? Syscall.removeDirectory(own)
             if enabledAtRoot {
                 try? Syscall.writeFile(root + "/cgroup.subtree_control", "-" + ObserverLeafTests.controller)

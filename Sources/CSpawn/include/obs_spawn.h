@@ -2,6 +2,7 @@
 #define OBS_SPAWN_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -94,6 +95,39 @@ int obs_spawn_joining(const char *path, char *const argv[], char *const envp[], 
 /// of the child's set-up that failed (setpgid, dup2, chdir, the gate, execve) and its errno; the
 /// child has then exited with status 127 and must be reaped.
 int obs_spawn_release(obs_gated_child *child, obs_spawn_failure *failure);
+
+/// The spawn helper (Sources/CSpawn/helper): the static program the observer starts once, from
+/// memory, to create each command's process, so that the command's ru_maxrss is its own and not
+/// the observer's (Linux folds the pre-exec address space's hiwater RSS into it at execve).
+/// `bytes` (an ELF image) must stay valid for the life of the process.
+void obs_helper_set_image(const void *bytes, size_t len);
+
+/// Stops using the helper (and ends it): every later spawn is made in this process. `reason` is
+/// what obs_helper_status reports.
+void obs_helper_disable(const char *reason);
+
+/// obs_spawn_gated through the helper: the child is created by the helper with
+/// clone3(CLONE_PARENT [| CLONE_INTO_CGROUP]), so it is this process's child, and waits at the
+/// start gate exactly as obs_spawn_gated's does (obs_spawn_release opens it). Returns 0, -1 with
+/// *failure set (the same steps and errnos as obs_spawn_gated), or 1 when the helper is not
+/// available (it could not be started, or the command is too large for one request): the caller
+/// then spawns in this process.
+int obs_helper_spawn_gated(const char *path, char *const argv[], char *const envp[], const char *cwd, int stdin_fd,
+                           int stdout_fd, int stderr_fd, int cgroup_fd, int death_signal, obs_gated_child *out,
+                           obs_spawn_failure *failure);
+
+/// obs_spawn_joining (and, with no join_fds and no death signal, obs_spawn_direct) through the
+/// helper: a CLONE_VM|CLONE_VFORK|CLONE_PARENT child of the helper, which replies once it has
+/// exec'd or failed (a failed child is reaped here). Returns 0, -1 with *failure set, or 1 when
+/// the helper is not available.
+int obs_helper_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int stdin_fd,
+                     int stdout_fd, int stderr_fd, const int *join_fds, int join_count, int death_signal,
+                     pid_t *out_pid, obs_spawn_failure *failure);
+
+/// 1 when the helper is running, with its pid and our end of its socket (what the observer's own
+/// process and descriptor counts leave out); else 0, with why in `reason`. `generation` counts
+/// the helper's starts.
+int obs_helper_status(pid_t *pid, int *descriptor, unsigned *generation, char *reason, size_t reason_len);
 
 /// Backed by pidfd_open(2). Returns a descriptor or -errno.
 int obs_pidfd_open(pid_t pid);

@@ -77,9 +77,11 @@ struct ObserverLeaf: Sendable {
     }
 
     /// Moves this process into a new leaf `directory` under its own cgroup `own`; returns why not
-    /// when it cannot (nil when it moved).
+    /// when it cannot (nil when it moved). Its companions (the watchdog, `ObserverWatchdog`) and
+    /// our spawn helper (`SpawnHelper`) count as part of the observer: they move with it.
     private static func moveIn(from own: String, to directory: String, companions: [Int32]) -> String? {
         let me = Syscall.processID()
+        let companions = companions + (SpawnHelper.status.processID.map { [$0] } ?? [])
         let members = (CgroupFS.processes(in: own)?.processIDs ?? []).filter { !companions.contains($0) }
         guard members == [me] else {
             let others = members.filter { $0 != me }.count
@@ -118,7 +120,10 @@ struct ObserverLeaf: Sendable {
         } catch {
             return false
         }
-        for companion in companions { try? Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(companion)") }
+        let helper = SpawnHelper.status.processID.map { [$0] } ?? []
+        for companion in companions + helper {
+            try? Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(companion)")
+        }
         try? Syscall.removeDirectory(directory)
         return true
     }

@@ -17,11 +17,13 @@ public struct RunProfile: Sendable, Hashable {
     public var systemCPUNanoseconds: UInt64
     /// Peak resident set size in bytes (Linux reports `ru_maxrss` in KiB; converted here).
     ///
-    /// Linux folds the address space the child had *before* `execve` into this figure: a child
-    /// made by fork (or posix_spawn's CLONE_VM) starts as a view of its parent, so a tiny program
-    /// reports at least roughly the spawning process's own RSS (a few MiB from `obsctl`, more
-    /// from a large host app). GNU time shows the same. Use `sample` events for the program's own
-    /// RSS over time.
+    /// The command's own figure, as GNU time's `%M` gives it: Linux folds the address space a
+    /// process had *before* `execve` into this figure, and spawned commands are created by a
+    /// small spawn helper (`Docs/ARCHITECTURE.md`, "The spawn helper"), so that address space is
+    /// the helper's, under 1 MiB, not ours. Where the helper cannot run (no `memfd_create`, an
+    /// `execveat` refused by a seccomp filter, `OBS_SPAWN_HELPER=0`; logged once at debug level),
+    /// commands are spawned from the observer's process and this is at least the observer's own
+    /// peak RSS. Use `sample` events for the program's RSS over time.
     public var peakRSSBytes: UInt64
     public var minorFaults: UInt64
     public var majorFaults: UInt64

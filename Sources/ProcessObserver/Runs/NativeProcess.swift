@@ -30,10 +30,13 @@ public final class NativeProcess: @unchecked Sendable {
     public let containment: Containment
     /// When the run is over: when its last process exits (the default), or when the root does.
     public let runEnd: RunEnd
-    /// The root gets SIGKILL when the thread that called `spawn()` exits (`PR_SET_PDEATHSIG`),
-    /// so a tree never runs on unobserved after its observer was killed. Set it only when
-    /// spawning from a thread that lives as long as the observer (the main thread of a CLI): the
-    /// kernel fires it when that *thread* exits, not the process. Default false.
+    /// The root gets SIGKILL when the observer dies (`PR_SET_PDEATHSIG`), so a tree never runs on
+    /// unobserved after its observer was killed. The kernel ties the signal to the child's parent
+    /// *thread*: with the spawn helper (the usual case, `Docs/ARCHITECTURE.md`) that is the
+    /// shim's keeper thread, which lives as long as the process, so the root dies when the
+    /// observer's process does, whichever thread called `spawn()`. Where the helper cannot run,
+    /// it is the thread that called `spawn()`: set this only when spawning from a thread that
+    /// lives as long as the observer (the main thread of a CLI). Default false.
     public var diesWithSpawningThread = false
     /// Memory, process-count and CPU limits on the whole run, enforced by its cgroup. A limit
     /// that cannot be enforced here makes `spawn()` throw `.containmentFailed`.

@@ -29,6 +29,7 @@ extension RunSession {
             return try launch.launch()
         }
         resources.handOver()
+        SpawnHelper.logFallback(process.logger)
         let session = RunSession(
             launched: launched, resources: resources,
             scope: resources.cgroup.map { .cgroup($0) } ?? .processGroup(launched.root.processID),

@@ -39,12 +39,18 @@ enum Spawner {
         var deathSignal: Int32 = 0
     }
 
-    /// Forks the child and leaves it waiting at the start gate.
+    /// Creates the child and leaves it waiting at the start gate: through the spawn helper
+    /// (`SpawnHelper`), else forked from this process.
     static func forkGated(_ command: Command) throws(ObserverError) -> obs_gated_child {
+        SpawnHelper.prepare()
         var child = obs_gated_child()
         var failure = obs_spawn_failure()
         let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
-            obs_spawn_gated(
+            let helped = obs_helper_spawn_gated(
+                pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
+                command.cgroup?.rawValue ?? -1, command.deathSignal, &child, &failure)
+            guard helped == 1 else { return helped }
+            return obs_spawn_gated(
                 pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
                 command.cgroup?.rawValue ?? -1, command.deathSignal, &child, &failure)
         }
@@ -52,12 +58,18 @@ enum Spawner {
         return child
     }
 
-    /// Starts the child with posix_spawn (no start gate). Returns its pid.
+    /// Starts the child with no start gate: through the spawn helper (`SpawnHelper`), else with
+    /// posix_spawn. Returns its pid.
     static func spawnDirect(_ command: Command) throws(ObserverError) -> Int32 {
+        SpawnHelper.prepare()
         var pid: Int32 = 0
         var failure = obs_spawn_failure()
         let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
-            obs_spawn_direct(
+            let helped = obs_helper_spawn(
+                pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2, nil, 0, 0, &pid,
+                &failure)
+            guard helped == 1 else { return helped }
+            return obs_spawn_direct(
                 pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2, &pid, &failure)
         }
         if rc != 0 { throw error(failure, command) }
@@ -65,14 +77,20 @@ enum Spawner {
     }
 
     /// Starts the child with a vfork-like clone that first puts itself in the cgroups whose
-    /// `cgroup.procs` files are `join` (no page-table copy, no start gate). Returns its pid.
+    /// `cgroup.procs` files are `join` (no page-table copy, no start gate): the spawn helper's
+    /// clone (`SpawnHelper`), else one from this process. Returns its pid.
     static func spawnJoining(_ command: Command, join: [FileDescriptor]) throws(ObserverError) -> Int32 {
+        SpawnHelper.prepare()
         var pid: Int32 = 0
         var failure = obs_spawn_failure()
         let fds = join.map(\.rawValue)
         let rc = try withExecArguments(command) { pathPtr, argvPtr, envPtr, cwdPtr in
             fds.withUnsafeBufferPointer { joinPtr in
-                obs_spawn_joining(
+                let helped = obs_helper_spawn(
+                    pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
+                    joinPtr.baseAddress, Int32(fds.count), command.deathSignal, &pid, &failure)
+                guard helped == 1 else { return helped }
+                return obs_spawn_joining(
                     pathPtr, argvPtr, envPtr, cwdPtr, command.stdio.0, command.stdio.1, command.stdio.2,
                     joinPtr.baseAddress, Int32(fds.count), command.deathSignal, &pid, &failure)
             }
