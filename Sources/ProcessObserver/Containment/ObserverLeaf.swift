@@ -78,11 +78,14 @@ struct ObserverLeaf: Sendable {
 
     /// Moves this process into a new leaf `directory` under its own cgroup `own`; returns why not
     /// when it cannot (nil when it moved). Its companions (the watchdog, `ObserverWatchdog`) and
-    /// our spawn helper (`SpawnHelper`) count as part of the observer: they move with it.
+    /// our spawn helper (`SpawnHelper`), when it shares the cgroup, count as part of the
+    /// observer: they move with it.
     private static func moveIn(from own: String, to directory: String, companions: [Int32]) -> String? {
         let me = Syscall.processID()
-        let companions = companions + (SpawnHelper.status.processID.map { [$0] } ?? [])
-        let members = (CgroupFS.processes(in: own)?.processIDs ?? []).filter { !companions.contains($0) }
+        let present = CgroupFS.processes(in: own)?.processIDs ?? []
+        let helper = SpawnHelper.status.processID.map { present.contains($0) ? [$0] : [] } ?? []
+        let companions = companions + helper
+        let members = present.filter { !companions.contains($0) }
         guard members == [me] else {
             let others = members.filter { $0 != me }.count
             return "the observer's cgroup \(ByteString(own).shellQuoted) holds \(others) other process"
@@ -120,7 +123,8 @@ struct ObserverLeaf: Sendable {
         } catch {
             return false
         }
-        let helper = SpawnHelper.status.processID.map { [$0] } ?? []
+        let inLeaf = CgroupFS.processes(in: directory)?.processIDs ?? []
+        let helper = SpawnHelper.status.processID.map { inLeaf.contains($0) ? [$0] : [] } ?? []
         for companion in companions + helper {
             try? Syscall.writeFile(CgroupFile.procs.path(in: ownDirectory), "\(companion)")
         }
