@@ -40,6 +40,16 @@ extension Syscall {
     /// The names in the directory `path` (without `.` and `..`), byte for byte.
     /// Backed by `opendir(3)`, `readdir(3)` and `closedir(3)`.
     ///
+    /// This process's soft limit of open descriptors (`getrlimit(RLIMIT_NOFILE)`); nil when
+    /// unlimited or unreadable.
+    static func descriptorLimit() -> UInt64? {
+        var limit = rlimit()
+        guard Glibc.getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+            return nil
+        }
+        return UInt64(limit.rlim_cur)
+    }
+
     /// `directoriesOnly` keeps the entries whose `d_type` is a directory (cgroupfs, procfs and
     /// sysfs fill it in), so a cgroup's child cgroups are found without a call per interface file.
     static func directoryNames(_ path: String, directoriesOnly: Bool = false) throws(Errno) -> [[UInt8]] {

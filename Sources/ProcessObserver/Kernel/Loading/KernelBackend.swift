@@ -43,7 +43,11 @@ enum KernelBackend {
     /// machine (descriptors, memory) named with its remedy, as a spawn names one; anything else
     /// classified from libbpf's errno and log.
     static func loadFailure(_ error: BPFObject.Failure, categories: Set<EventCategory>) -> ObserverError {
-        let errno = Errno(rawValue: abs(error.errno))
+        var errno = Errno(rawValue: abs(error.errno))
+        // libbpf does not always pass EMFILE on: a kernel BTF it could not open for want of a
+        // descriptor is "no valid kernel BTF" (ESRCH), and by now it has closed what it opened.
+        // A process this close to its limit could not have loaded the object anyway.
+        if errno != .tooManyOpenFiles, nearDescriptorLimit() { errno = .tooManyOpenFiles }
         switch errno {
         case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noMemory:
             return ObserverError.resourceLimit(
@@ -51,6 +55,22 @@ enum KernelBackend {
         default:
             let (reason, remedy) = KernelProbe.classify(error)
             return loadFailure(categories: categories, reason: reason, remedy: remedy)
+        }
+    }
+
+    /// Descriptors the eBPF object holds while loaded (its maps, programs, links, the BTF and
+    /// ring buffer), with room to spare: about 40 are open during a run of every category.
+    static let descriptorsNeeded: UInt64 = 64
+
+    /// Whether this process is within `descriptorsNeeded` of its descriptor limit (or cannot even
+    /// list its descriptors for want of one).
+    private static func nearDescriptorLimit() -> Bool {
+        guard let limit = Syscall.descriptorLimit() else { return false }
+        do {
+            let open = try Syscall.directoryNames("/proc/self/fd").count
+            return UInt64(open) + descriptorsNeeded >= limit
+        } catch {
+            return error == .tooManyOpenFiles
         }
     }
 
