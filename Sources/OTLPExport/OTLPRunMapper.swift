@@ -287,6 +287,9 @@ public struct OTLPRunMapper: Sendable {
         case .exited, .signaled:
             s.code = .error
             s.message = EventText.exit(status)
+        case .unknown:
+            // Unset: nothing says whether the process succeeded.
+            break
         }
         return s
     }
@@ -344,6 +347,7 @@ public struct OTLPRunMapper: Sendable {
                 Attribute.int("process.exit.code", 128 + signal), Attribute.int("obs.exit.signal", signal),
                 Attribute.bool("obs.exit.core_dumped", core),
             ] + (killedByOOM ? [Attribute.bool("obs.exit.oom_killed", true)] : [])
+        case .unknown: []
         }
     }
 

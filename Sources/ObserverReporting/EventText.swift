@@ -81,13 +81,14 @@ public enum EventText {
     }
 
     /// How a process ended: `exit code 3`, `killed by SIGSEGV (11), core dumped`,
-    /// `killed by SIGKILL (9) by the OOM killer`.
+    /// `killed by SIGKILL (9) by the OOM killer`, `exit status unknown`.
     public static func exit(_ status: ExitStatus, killedByOOM: Bool = false) -> String {
         switch status {
         case .exited(let code): "exit code \(code)"
         case .signaled(let signal, let core):
             "killed by \(SignalName.of(signal)) (\(signal))" + (core ? ", core dumped" : "")
                 + (killedByOOM ? " " + byOOMKiller : "")
+        case .unknown: "exit status unknown"
         }
     }
 

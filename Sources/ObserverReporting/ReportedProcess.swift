@@ -52,9 +52,9 @@ public struct ReportedProcess: Sendable, Hashable {
 
     /// Exited non-zero, killed by a signal, or its last exec failed. An exec that failed before
     /// one that succeeded is not a failure: that is how a PATH search looks (`execvp` tries
-    /// `/usr/local/bin/as`, then `/usr/bin/as`).
+    /// `/usr/local/bin/as`, then `/usr/bin/as`). An end that is not known is not a failure.
     public var failed: Bool {
-        if let status, status != .exited(code: 0) { return true }
+        if let status, !status.isSuccess, status != .unknown { return true }
         return failedExec != nil
     }
 

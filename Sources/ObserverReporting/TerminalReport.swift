@@ -111,6 +111,7 @@ public struct TerminalReport {
         case nil: "–"
         case .exited(let code): "\(code)"
         case .signaled(let signal, _): SignalName.of(signal)
+        case .unknown: "?"
         }
     }
 

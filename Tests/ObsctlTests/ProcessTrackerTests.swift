@@ -107,6 +107,7 @@ struct ProcessTrackerTests {
         switch p.status {
         case .exited(let code): exit = "\(p.exitNs ?? 0):\(code)"
         case .signaled(let signal, _): exit = "\(p.exitNs ?? 0):sig\(signal)"
+        case .unknown: exit = "\(p.exitNs ?? 0):?"
         case nil: exit = "-"
         }
         let parent = p.parentProcessID.map(String.init) ?? "-"

@@ -145,7 +145,7 @@ struct JSONObjectReader {
         if let signal = try optionalInt("signal", as: Int32.self) {
             return .signaled(signal: signal, coreDumped: try bool("core_dumped"))
         }
-        return .exited(code: code)
+        return ExitStatus(code: code, signal: nil)
     }
 
     /// `JSONBuilder.sample`.

@@ -18,9 +18,9 @@ public final class AttachedRun: @unchecked Sendable {
     }
 
     /// The status reported when the exit could not be learnt (the process exited between the
-    /// attach and the tracking, or `stop()` ended the observation first), and for a cgroup: exit
-    /// code -1, which no real exit can have.
-    public static let unknownStatus = ExitStatus.exited(code: -1)
+    /// attach and the tracking, or `stop()` ended the observation first), and for a cgroup:
+    /// `ExitStatus.unknown` (JSON: `exit_code` -1 with `signal` null, which no real end has).
+    public static let unknownStatus = ExitStatus.unknown
 
     init(session: RunSession) {
         self.session = session
