@@ -55,4 +55,19 @@ struct ScopedRunTests {
         }
         #expect(!ran)
     }
+
+    @Test("withObserver while the last spawn still runs ends at once, observing nothing; the next spawn's is served")
+    func lateSubscriber() throws {
+        let process = NativeProcess(.name("sleep"), arguments: ["0.3"])
+        let running = try process.spawn()
+        let late = process.withObserver(.lifecycle(.file))
+        #expect(late.isFinished)
+        #expect(late.recv() == nil, "no wait for a spawn that may never come")
+        #expect(late.observedCategories == [])
+        #expect(running.wait().status == .exited(code: 0))
+        // Once that run is over, a subscriber attaches to the next spawn as usual.
+        let next = process.withObserver(.lifecycle())
+        #expect(try process.spawn().wait().status == .exited(code: 0))
+        #expect(next.collect().map(\.kind.name) == ["started", "exited", "profile"])
+    }
 }

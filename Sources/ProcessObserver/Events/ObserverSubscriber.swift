@@ -14,6 +14,13 @@ public final class ObserverSubscriber: Sendable, AsyncSequence {
         self.buffer = SubscriberBuffer(config: config)
     }
 
+    /// A subscriber that has already ended, having observed nothing (a late `withObserver`).
+    init(endedWith config: ObserverConfig) {
+        self.buffer = SubscriberBuffer(config: config)
+        buffer.observedCategories = []
+        buffer.finish(with: nil)
+    }
+
     deinit { buffer.detach() }
 
     public var config: ObserverConfig { buffer.config }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import SystemPackage
 
 /// A command to run, optionally observed.
@@ -44,6 +45,8 @@ public final class NativeProcess: @unchecked Sendable {
     let logger: Logger
 
     private let pending = PendingSubscribers()
+    /// The last spawn's run, while something holds it: a subscriber cannot join it late.
+    private let lastSpawn = Mutex<WeakSession?>(nil)
 
     public init(
         _ executable: Executable, arguments: [ByteString] = [], environment: Environment = .inherit,
@@ -82,15 +85,24 @@ public final class NativeProcess: @unchecked Sendable {
 
     /// Attaches an observer to the next spawn and returns its subscriber. Call again for more
     /// subscribers; each has its own categories, sampling and buffer.
+    ///
+    /// A subscriber observes a run from its first instruction, so it cannot join one already
+    /// running: called while this process's last spawn still runs, `withObserver` returns a
+    /// subscriber that has already ended, with no event and `observedCategories` empty, instead
+    /// of one that would wait for a spawn that may never come. Attach observers before
+    /// `spawn()`, or use the scoped `run(observing:_:)`, where a late subscriber cannot happen.
     public func withObserver(_ config: ObserverConfig = .lifecycle()) -> ObserverSubscriber {
-        pending.add(config)
+        if lastSpawn.withLock({ $0?.isRunning ?? false }) { return ObserverSubscriber(endedWith: config) }
+        return pending.add(config)
     }
 
     /// Starts the process. Throws when it cannot be started (not found: `.executableNotFound`,
     /// not executable: `.notExecutable`); a run that starts and fails is an exit status, not an error.
     public func spawn() throws(ObserverError) -> RunningProcess {
         try pending.start { subscribers throws(ObserverError) in
-            RunningProcess(run: try RunSession.spawn(process: self, subscribers: subscribers))
+            let session = try RunSession.spawn(process: self, subscribers: subscribers)
+            lastSpawn.withLock { $0 = WeakSession(session) }
+            return RunningProcess(run: session)
         }
     }
 
@@ -98,4 +110,11 @@ public final class NativeProcess: @unchecked Sendable {
     public func run() throws(ObserverError) -> ProcessResult {
         try spawn().wait()
     }
+}
+
+/// A run referred to without keeping it: it ends, and is released, on its own.
+struct WeakSession: Sendable {
+    weak var session: RunSession?
+    init(_ session: RunSession) { self.session = session }
+    var isRunning: Bool { session?.isRunning ?? false }
 }
