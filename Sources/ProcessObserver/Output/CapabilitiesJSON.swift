@@ -4,8 +4,8 @@
 /// `sampling` for perf samples and one with category `containment` for run cgroups. Every object has `category`, `support`, `backend`, `reason`,
 /// `missing` (the kinds not delivered, empty unless `partial`) and `remedy` (null when nothing
 /// can be done or nothing needs to be).
-public enum CapabilitiesJSON {
-    public static func array(_ capabilities: ObserverCapabilities) -> String {
+package enum CapabilitiesJSON {
+    package static func array(_ capabilities: ObserverCapabilities) -> String {
         var json = JSONBuilder()
         json.beginArray()
         for entry in capabilities.categories {

@@ -8,7 +8,7 @@ import Glibc
 /// pending until the waiting thread takes them with `sigwait(3)`. Children started by
 /// `NativeProcess` get an empty mask and default dispositions, so they receive what is forwarded
 /// to them. Call `start` first thing on the main thread, before anything starts a thread.
-public final class SignalWaiter: Sendable {
+package final class SignalWaiter: Sendable {
     private let signals: [Int32]
     private let handler: @Sendable (Int32) -> Void
 
@@ -19,7 +19,7 @@ public final class SignalWaiter: Sendable {
 
     /// Blocks `signals` in this thread (`pthread_sigmask(3)`) and starts the thread that calls
     /// `handler` with each one received, in order. The waiter lives as long as the process.
-    public static func start(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) -> SignalWaiter {
+    package static func start(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) -> SignalWaiter {
         let waiter = SignalWaiter(signals: signals, handler: handler)
         var set = waiter.signalSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
@@ -29,7 +29,7 @@ public final class SignalWaiter: Sendable {
 
     /// Ignores `signal` process-wide (`signal(2)` with `SIG_IGN`): SIGPIPE, so that a write to a
     /// reader that went away fails with EPIPE instead of killing the process.
-    public static func ignore(_ signal: Int32) {
+    package static func ignore(_ signal: Int32) {
         _ = Glibc.signal(signal, SIG_IGN)
     }
 

@@ -1,7 +1,7 @@
 /// Process-wide switches of the eBPF backend.
-public enum EBPFBackend {
+package enum EBPFBackend {
     /// Echo libbpf's whole log (including the verifier's) to standard error; `obsctl --verbose`.
-    public static var verbose: Bool {
+    package static var verbose: Bool {
         get { LibbpfLog.verbose }
         set { LibbpfLog.verbose = newValue }
     }
@@ -14,7 +14,7 @@ public enum EBPFBackend {
     /// The kernel frees the programs themselves a little later (after an RCU grace period, about
     /// 250 ms here), on its own: `untilFreed` also waits for that, for leak checks that count the
     /// machine's loaded programs.
-    public static func waitForReleases(untilFreed: Bool = false) {
+    package static func waitForReleases(untilFreed: Bool = false) {
         BPFReleaser.waitUntilIdle(untilFreed: untilFreed)
     }
 }
