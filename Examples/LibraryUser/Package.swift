@@ -20,5 +20,6 @@ let package = Package(
         .executableTarget(name: "ScopedRun", dependencies: [library]),
         .executableTarget(name: "GuideExamples", dependencies: [library]),
         .executableTarget(name: "StrictRun", dependencies: [library]),
+        .executableTarget(name: "DefectScenarios", dependencies: [library]),
     ]
 )

@@ -9,18 +9,21 @@ import Testing
 struct LibraryUserTests {
     static let package = ObsctlRunner.repositoryRoot.appendingPathComponent("Examples/LibraryUser").path
 
-    /// The example executable `name`, built first when missing.
+    /// `swift build` of the package, once per test process (incremental: a second or two when
+    /// `.ci/run` has built it already), so a test never runs a stale example; nil when it built.
+    static let buildFailure: String? = {
+        let build = try? NativeProcess(
+            .name("swift"), arguments: ["build", "--package-path", package], standardOutput: .null,
+            standardError: .capture(maxBytes: 1 << 16)
+        ).run()
+        guard let build else { return "swift build could not be started" }
+        return build.status == .exited(code: 0) ? nil : String(decoding: build.standardError ?? [], as: UTF8.self)
+    }()
+
+    /// The example executable `name`, built first.
     static func executable(_ name: String) throws -> String {
-        let path = package + "/.build/debug/" + name
-        if !FileManager.default.isExecutableFile(atPath: path) {
-            let build = try NativeProcess(
-                .name("swift"), arguments: ["build", "--package-path", package], standardOutput: .null,
-                standardError: .capture(maxBytes: 1 << 16)
-            ).run()
-            try #require(
-                build.status == .exited(code: 0), "\(String(decoding: build.standardError ?? [], as: UTF8.self))")
-        }
-        return path
+        if let failure = buildFailure { Issue.record("Examples/LibraryUser did not build: \(failure)") }
+        return package + "/.build/debug/" + name
     }
 
     @Test("unprivileged: a category eBPF cannot serve is missing from observedCategories and started; strict() throws")
@@ -73,5 +76,27 @@ struct LibraryUserTests {
             return
         }
         #expect(started.observedCategories == [.lifecycle, .file], "the run's, over all its subscribers")
+    }
+
+    @Test("each fixed defect's scenario, run by a library user's package as root", .requiresEBPF)
+    func defectScenarios() throws {
+        let path = try Self.executable("DefectScenarios")
+        let result = try NativeProcess(
+            .path(.init(path)), standardOutput: .capture(maxBytes: 1 << 16), standardError: .capture(maxBytes: 1 << 16)
+        ).run()
+        let output = String(decoding: result.standardOutput ?? [], as: UTF8.self)
+        #expect(
+            result.status == .exited(code: 0), "\(output)\(String(decoding: result.standardError ?? [], as: UTF8.self))"
+        )
+        #expect(
+            output == """
+                PASS failed starts leak nothing
+                PASS a late subscriber ends at once
+                PASS dropping an AttachedRun stops observing
+                PASS an end not seen is unknown
+                PASS the process attached to runs on, never signalled
+                PASS a throwing scoped body ends the run
+
+                """)
     }
 }
