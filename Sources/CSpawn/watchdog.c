@@ -207,12 +207,32 @@ static void __attribute__((noreturn)) watchdog_main(int wait_fd, const char *con
     if (chdir("/") != 0) {
         // Only so that no directory is kept busy; the watchdog works either way.
     }
-    char byte;
+    // Runs contained by their process group only (no cgroup here): the observer writes each
+    // group's id when the run starts and its negation when the run no longer owns it (its root
+    // exited); 4-byte writes to a pipe arrive whole.
+    static pid_t groups[OBS_WATCHDOG_MAX_GROUPS];
+    int group_count = 0;
     for (;;) {
-        ssize_t n = read(wait_fd, &byte, 1);
+        int32_t word;
+        ssize_t n = read(wait_fd, &word, sizeof word);
         if (n == 0) break;
-        if (n < 0 && errno != EINTR) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (n != (ssize_t)sizeof word || word == 0) continue;
+        if (word > 0 && group_count < OBS_WATCHDOG_MAX_GROUPS) {
+            groups[group_count++] = (pid_t)word;
+        } else if (word < 0) {
+            for (int i = 0; i < group_count; i++) {
+                if (groups[i] == (pid_t)-word) {
+                    groups[i] = groups[--group_count];
+                    break;
+                }
+            }
+        }
     }
+    for (int i = 0; i < group_count; i++) kill(-groups[i], SIGKILL);
     sweep_owners(owners, count);
     _exit(0);
 }

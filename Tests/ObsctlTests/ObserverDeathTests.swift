@@ -174,4 +174,36 @@ struct ObserverDeathTests {
         #expect(worker.terminationReason == .uncaughtSignal)
         #expect(worker.terminationStatus == SIGKILL)
     }
+
+    @Test(
+        "a library user whose runs have no cgroup (containment .processGroup), killed: the run's process group ends within 1 s"
+    )
+    func processGroupRunKilled() throws {
+        let obsbench = URL(fileURLWithPath: ObsctlRunner.binary).deletingLastPathComponent()
+            .appendingPathComponent("obsbench").path
+        try #require(
+            FileManager.default.isExecutableFile(atPath: obsbench), "no obsbench next to \(ObsctlRunner.binary)")
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = try Self.treeScript(in: dir)
+        let before = Self.watchdogs()
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: obsbench)
+        worker.arguments = ["spawn-worker", "--variant", "native-nocg", "--spawns", "1", "--program", script]
+        worker.standardOutput = FileHandle.nullDevice
+        try worker.run()
+        try #require(Self.waitForFile("\(dir)/ready"), "the tree did not start")
+        // The process group is what such a run controls: the root and the SIGINT-ignoring
+        // grandchild are in it; the setsid daemon left it, as process-group containment documents.
+        let tree = ["root": try Self.pid(in: "\(dir)/root"), "grandchild": try Self.pid(in: "\(dir)/grandchild")]
+        let daemon = try Self.pid(in: "\(dir)/daemon")
+        defer { kill(daemon, SIGKILL) }
+        let root = try #require(ProcFS.stat(tree["root"]!))
+        #expect(root.processGroupID == tree["root"], "the run's root leads its own process group")
+        let watchdogs = Self.watchdogs().subtracting(before)
+        #expect(watchdogs.count == 1)
+        try Self.killAndCheck(observer: worker.processIdentifier, tree: tree, watchdogs: watchdogs, parents: [])
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == SIGKILL)
+    }
 }

@@ -5,6 +5,8 @@
 
 /// The most owner directories a watchdog sweeps (v2 plus three v1 hierarchies).
 #define OBS_WATCHDOG_MAX_OWNERS 4
+/// Process groups of runs without a cgroup the watchdog can hold at once.
+#define OBS_WATCHDOG_MAX_GROUPS 4096
 
 /// A watchdog started by obs_watchdog_start.
 typedef struct obs_watchdog {
@@ -12,8 +14,9 @@ typedef struct obs_watchdog {
     /// once), so it never becomes our zombie.
     pid_t pid;
     /// The write end of the pipe the watchdog waits on (close-on-exec, held by no other process).
-    /// It is never written: the watchdog wakes when the last copy closes, which is when this
-    /// process dies, however it dies.
+    /// It carries only the process groups of runs without a cgroup (an int32 each: the id to
+    /// kill, or its negation to forget it); the watchdog acts when the last copy closes, which is
+    /// when this process dies, however it dies.
     int keep_fd;
 } obs_watchdog;
 

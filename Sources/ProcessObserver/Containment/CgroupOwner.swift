@@ -65,6 +65,8 @@ final class CgroupOwner: @unchecked Sendable {
 
     /// The watchdog's process id, once started.
     var watchdogProcessID: Int32? { lock.withLock { watchdog?.processID } }
+    /// The watchdog, once started.
+    var currentWatchdog: ObserverWatchdog? { lock.withLock { watchdog } }
 
     /// Starts the watchdog over this owner's directories, once.
     func startWatchdog() {

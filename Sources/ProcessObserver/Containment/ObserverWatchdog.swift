@@ -12,6 +12,8 @@ import SystemPackage
 /// SIGKILL to each listed pid in a v1 hierarchy), removes the run cgroups once empty, deepest
 /// first, then the owner directories in every hierarchy, and exits (`obs_watchdog_start`). After
 /// a normal exit the `atexit` handler has removed them already, and it finds nothing to do.
+/// Runs without a cgroup are contained by their process group: the observer writes each group's
+/// id on the pipe while the run owns it, and the watchdog kills the groups it still holds first.
 ///
 /// It is forked through an intermediate child that exits at once, so it is never this process's
 /// zombie, and `wait` in the caller's code never sees it. It costs one descriptor for the
@@ -19,7 +21,8 @@ import SystemPackage
 struct ObserverWatchdog: Sendable {
     /// The watchdog's process id.
     let processID: Int32
-    /// The write end of its pipe: never written, never closed while this process lives.
+    /// The write end of its pipe, never closed while this process lives; written only with the
+    /// process groups of runs that have no cgroup.
     let keep: FileDescriptor
 
     /// Starts the watchdog over the owner's directories (the v2 one and every v1 one); nil when
@@ -29,5 +32,32 @@ struct ObserverWatchdog: Sendable {
         let directories = [owner.directory] + owner.v1Directories.keys.sorted().compactMap { owner.v1Directories[$0] }
         guard let started = try? Syscall.startWatchdog(owners: directories) else { return nil }
         return ObserverWatchdog(processID: started.processID, keep: started.keep)
+    }
+
+    /// Starts a watchdog with no cgroup to sweep: for a process whose runs are contained by
+    /// their process group only.
+    static func startForProcessGroups() -> ObserverWatchdog? {
+        guard let started = try? Syscall.startWatchdog(owners: []) else { return nil }
+        return ObserverWatchdog(processID: started.processID, keep: started.keep)
+    }
+
+    /// The watchdog that ends this process's runs without a cgroup: the cgroup owner's when there
+    /// is one, else one started for them on first use (once).
+    static let forProcessGroups: ObserverWatchdog? = {
+        if case .success(let owner) = CgroupOwner.shared, let watchdog = owner.currentWatchdog { return watchdog }
+        return startForProcessGroups()
+    }()
+
+    /// A run contained by the process group `pgid` has started: if this process dies, the
+    /// watchdog kills the group. One 4-byte write (atomic on a pipe).
+    func watch(processGroup pgid: Int32) { send(pgid) }
+
+    /// The run no longer owns `pgid` (its root exited: the id may be reused once the group is
+    /// gone).
+    func forget(processGroup pgid: Int32) { send(-pgid) }
+
+    private func send(_ word: Int32) {
+        var word = word
+        _ = try? withUnsafeBytes(of: &word) { try keep.writeAll($0) }
     }
 }

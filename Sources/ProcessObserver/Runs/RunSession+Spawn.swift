@@ -30,6 +30,10 @@ extension RunSession {
         }
         resources.handOver()
         SpawnHelper.logFallback(process.logger)
+        // Without a cgroup, the watchdog kills the run's process group if this process dies.
+        if resources.cgroup == nil {
+            ObserverWatchdog.forProcessGroups?.watch(processGroup: launched.root.processID)
+        }
         let session = RunSession(
             launched: launched, resources: resources,
             scope: resources.cgroup.map { .cgroup($0) } ?? .processGroup(launched.root.processID),

@@ -253,6 +253,8 @@ final class RunSession: @unchecked Sendable {
         let (status, usage) = Spawner.wait4Blocking(pid)
         let endNs = Clock.monotonicNs()
         try? pidfd.close()
+        // The group's id is no longer the run's to kill (the watchdog forgets it).
+        if case .processGroup(let pgid)? = scope { ObserverWatchdog.forProcessGroups?.forget(processGroup: pgid) }
         let waitForTree: Bool = lock.withLock {
             rootEnd = (status, usage, endNs)
             let treeRunsOn = scope?.cgroup?.isPopulated ?? false
