@@ -89,6 +89,20 @@ struct ObserverDeathTests {
         }
     }
 
+    /// Starts `obsbench spawn-worker` (a library user) spawning `program` once as `variant`.
+    static func startWorker(variant: String, program: String) throws -> Process {
+        let obsbench = URL(fileURLWithPath: ObsctlRunner.binary).deletingLastPathComponent()
+            .appendingPathComponent("obsbench").path
+        try #require(
+            FileManager.default.isExecutableFile(atPath: obsbench), "no obsbench next to \(ObsctlRunner.binary)")
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: obsbench)
+        worker.arguments = ["spawn-worker", "--variant", variant, "--spawns", "1", "--program", program]
+        worker.standardOutput = FileHandle.nullDevice
+        try worker.run()
+        return worker
+    }
+
     /// Kills `observer` with SIGKILL, then expects every process of `tree` and the observer's new
     /// watchdogs to exit, and its owner directories to go, within one second of the kill.
     static func killAndCheck(observer: Int32, tree: [String: Int32], watchdogs: Set<Int32>, parents: [String])
@@ -146,20 +160,12 @@ struct ObserverDeathTests {
 
     @Test("a library user (obsbench spawn-worker) killed mid-run: its tree ends within 1 s; no cgroup left")
     func libraryUserKilled() throws {
-        let obsbench = URL(fileURLWithPath: ObsctlRunner.binary).deletingLastPathComponent()
-            .appendingPathComponent("obsbench").path
-        try #require(
-            FileManager.default.isExecutableFile(atPath: obsbench), "no obsbench next to \(ObsctlRunner.binary)")
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let script = try Self.treeScript(in: dir)
         let parents = try Self.ownerParents()
         let before = Self.watchdogs()
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: obsbench)
-        worker.arguments = ["spawn-worker", "--variant", "native", "--spawns", "1", "--program", script]
-        worker.standardOutput = FileHandle.nullDevice
-        try worker.run()
+        let worker = try Self.startWorker(variant: "native", program: script)
         try #require(Self.waitForFile("\(dir)/ready"), "the tree did not start")
         let tree = [
             "root": try Self.pid(in: "\(dir)/root"), "daemon": try Self.pid(in: "\(dir)/daemon"),
@@ -179,19 +185,11 @@ struct ObserverDeathTests {
         "a library user whose runs have no cgroup (containment .processGroup), killed: the run's process group ends within 1 s"
     )
     func processGroupRunKilled() throws {
-        let obsbench = URL(fileURLWithPath: ObsctlRunner.binary).deletingLastPathComponent()
-            .appendingPathComponent("obsbench").path
-        try #require(
-            FileManager.default.isExecutableFile(atPath: obsbench), "no obsbench next to \(ObsctlRunner.binary)")
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let script = try Self.treeScript(in: dir)
         let before = Self.watchdogs()
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: obsbench)
-        worker.arguments = ["spawn-worker", "--variant", "native-nocg", "--spawns", "1", "--program", script]
-        worker.standardOutput = FileHandle.nullDevice
-        try worker.run()
+        let worker = try Self.startWorker(variant: "native-nocg", program: script)
         try #require(Self.waitForFile("\(dir)/ready"), "the tree did not start")
         // The process group is what such a run controls: the root and the SIGINT-ignoring
         // grandchild are in it; the setsid daemon left it, as process-group containment documents.

@@ -70,6 +70,28 @@ struct ObserverLeafTests {
             .map { String($0.dropFirst(3)) }
     }
 
+    /// A `sleep 30` of ours, moved into `cgroup`: another process sharing the observer's cgroup.
+    static func sleeper(in cgroup: String) throws -> pid_t {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
+        defer { for arg in argv { free(arg) } }
+        try #require(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
+        do {
+            try Syscall.writeFile(cgroup + "/cgroup.procs", "\(pid)")
+        } catch {
+            end(pid)
+            throw error
+        }
+        return pid
+    }
+
+    /// Kills and reaps a `sleeper`.
+    static func end(_ pid: pid_t) {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
     @Test("alone in its cgroup, the observer moves into a leaf, enables the controller for the runs, and moves back")
     func movesAndReturns() throws {
         let scratch = try Scratch()
@@ -100,16 +122,8 @@ struct ObserverLeafTests {
     func staysWhenNotAlone() throws {
         let scratch = try Scratch()
         defer { scratch.close() }
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
-        defer { for arg in argv { free(arg) } }
-        #expect(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
-        defer {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-        }
-        try Syscall.writeFile(scratch.own + "/cgroup.procs", "\(pid)")
+        let pid = try Self.sleeper(in: scratch.own)
+        defer { Self.end(pid) }
 
         let owner = try CgroupOwner.make(layout: scratch.layout, controllers: [Self.controller]).get()
         let run = try owner.makeRunCgroup()
@@ -129,16 +143,8 @@ struct ObserverLeafTests {
     func companionMoves() throws {
         let scratch = try Scratch()
         defer { scratch.close() }
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
-        defer { for arg in argv { free(arg) } }
-        #expect(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
-        defer {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-        }
-        try Syscall.writeFile(scratch.own + "/cgroup.procs", "\(pid)")
+        let pid = try Self.sleeper(in: scratch.own)
+        defer { Self.end(pid) }
         let leafDirectory = scratch.own + "/observer"
 
         let outcome = ObserverLeaf.enable(
