@@ -29,15 +29,12 @@ struct ObserverWatchdog: Sendable {
     /// the fork fails, and the runs then lose only this protection (the next observer still
     /// removes what a killed one left).
     static func start(for owner: CgroupOwner) -> ObserverWatchdog? {
-        let directories = [owner.directory] + owner.v1Directories.keys.sorted().compactMap { owner.v1Directories[$0] }
-        guard let started = try? Syscall.startWatchdog(owners: directories) else { return nil }
-        return ObserverWatchdog(processID: started.processID, keep: started.keep)
+        start(owners: [owner.directory] + owner.v1Directories.keys.sorted().compactMap { owner.v1Directories[$0] })
     }
 
-    /// Starts a watchdog with no cgroup to sweep: for a process whose runs are contained by
-    /// their process group only.
-    static func startForProcessGroups() -> ObserverWatchdog? {
-        guard let started = try? Syscall.startWatchdog(owners: []) else { return nil }
+    /// Starts a watchdog over `owners` (none: only the process groups it is told of).
+    private static func start(owners: [String]) -> ObserverWatchdog? {
+        guard let started = try? Syscall.startWatchdog(owners: owners) else { return nil }
         return ObserverWatchdog(processID: started.processID, keep: started.keep)
     }
 
@@ -45,7 +42,7 @@ struct ObserverWatchdog: Sendable {
     /// is one, else one started for them on first use (once).
     static let forProcessGroups: ObserverWatchdog? = {
         if case .success(let owner) = CgroupOwner.shared, let watchdog = owner.currentWatchdog { return watchdog }
-        return startForProcessGroups()
+        return start(owners: [])
     }()
 
     /// A run contained by the process group `pgid` has started: if this process dies, the

@@ -25,9 +25,6 @@ final class EventHub: @unchecked Sendable {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }
     }
 
-    /// Whether a subscriber refuses to run without every category it names.
-    var isStrict: Bool { subscribers.contains { $0.config.isStrict } }
-
     /// The categories the run serves: each subscriber observes its own, less the others.
     func serve(_ served: Set<EventCategory>) {
         for subscriber in subscribers {

@@ -68,7 +68,7 @@ final class RunResources {
     }
 
     /// Closes our copies of the child's standard descriptors: the child has its own now.
-    func closeChildEnds() {
+    private func closeChildEnds() {
         for fd in childEnds { try? fd.close() }
         childEnds = []
     }
