@@ -83,7 +83,46 @@ long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name)
     }
     return -1;
 }
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int obs_ring_wake_fd(struct ring_buffer *ring)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.fd = 0; /* ring 0's index: libbpf consumes that ring again, nothing else */
+    if (epoll_ctl(ring_buffer__epoll_fd(ring), EPOLL_CTL_ADD, fd, &ev) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int obs_ring_wake(int fd)
+{
+    uint64_t one = 1;
+    return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
 #else
+int obs_ring_wake_fd(struct ring_buffer *ring)
+{
+    (void)ring;
+    return -38;
+}
+int obs_ring_wake(int fd)
+{
+    (void)fd;
+    return -38;
+}
 long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name)
 {
     (void)obj;

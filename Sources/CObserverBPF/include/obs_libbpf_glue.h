@@ -8,6 +8,7 @@
 #endif
 
 struct bpf_object;
+struct ring_buffer;
 
 /// Installs the libbpf print callback: DEBUG messages are dropped unless `verbose`; WARN and
 /// INFO messages are kept in a per-thread buffer (for classifying a failed load) and, when
@@ -21,5 +22,26 @@ size_t obs_libbpf_take_log(char *buffer, size_t capacity);
 /// The byte offset of global variable `name` in the object's `.rodata` section (from the
 /// object's BTF DATASEC), or -1 when there is no such variable.
 long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name);
+
+/// Makes a close-on-exec eventfd that wakes `ring_buffer__poll(ring)` when `obs_ring_wake` is
+/// called on it: the fd joins the ring's own epoll set with the cookie of ring 0 (libbpf reads
+/// the cookie as a ring index, so a wake-up only consumes ring 0 once more). Returns the fd, or
+/// -errno.
+int obs_ring_wake_fd(struct ring_buffer *ring);
+
+/// Makes `fd` (from `obs_ring_wake_fd`) readable for good: every later poll returns at once.
+/// Returns 0 or -errno.
+int obs_ring_wake(int fd);
+
+/// Makes a close-on-exec eventfd that wakes `ring_buffer__poll(ring)` when `obs_ring_wake` is
+/// called on it: the fd joins the ring's own epoll set with the cookie of ring 0 (libbpf reads
+/// the cookie as a ring index, so a wake-up only consumes ring 0 once more). Returns the fd, or
+/// -errno.
+int obs_ring_wake_fd(struct ring_buffer *ring);
+
+/// Makes `fd` (from `obs_ring_wake_fd`) readable for good: every later poll returns at once.
+/// Returns 0 or -errno.
+int obs_ring_wake(int fd);
+
 
 #endif

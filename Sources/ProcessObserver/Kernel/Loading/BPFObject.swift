@@ -9,7 +9,7 @@ import SystemPackage
 /// syscalls on descriptors) may come from other threads.
 final class BPFObject {
     /// How the syscall programs are attached.
-    enum SyscallAttach: String, Sendable {
+    enum SyscallAttach: String, Sendable, Equatable {
         /// `tp/syscalls/sys_{enter,exit}_<name>`: only the observed syscalls pay; needs tracefs.
         case tracepoints
         /// `raw_tp/sys_enter` and `raw_tp/sys_exit`: no tracefs, but every syscall pays.
@@ -17,7 +17,7 @@ final class BPFObject {
     }
 
     /// What to load.
-    struct Options {
+    struct Options: Equatable {
         var categories: Set<EventCategory>
         var syscallAttach: SyscallAttach
         /// Ring buffer size in bytes (a power of two, at least a page).
