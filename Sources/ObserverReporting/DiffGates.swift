@@ -89,6 +89,13 @@ public struct DiffViolation: Sendable, Hashable {
     /// The figures, for a `--max-ratio` gate.
     public var ratio: Double?
     public var limit: Double?
+
+    public init(gate: String, name: String? = nil, ratio: Double? = nil, limit: Double? = nil) {
+        self.gate = gate
+        self.name = name
+        self.ratio = ratio
+        self.limit = limit
+    }
 }
 
 /// How a diff ends: what `obsctl diff` exits with.

@@ -10,8 +10,7 @@ public struct DiffText {
 
     /// The rule, in one sentence, for the output (`NameNormaliser` has it whole).
     public static let normalisationRule =
-        "names are compared as patterns: the run's own cgroup is **, a number of 3+ digits (5+ inside a word) "
-        + "and a mkstemp-like random part are *"
+        "names are compared as patterns (Docs/DIFF.md): the run's own cgroup is **, numbers and random parts *"
 
     private func paint(_ text: String, _ sgr: String) -> String { colour ? "\u{1B}[\(sgr)m\(text)\u{1B}[0m" : text }
     private func heading(_ text: String) -> String { paint(text, "1") }

@@ -153,6 +153,8 @@ public struct NameNormaliser: Sendable, Hashable {
     }
 
     /// Whether six letters and digits read as a word (the shapes in the type's comment).
+    public static func readsAsWord(_ six: String) -> Bool { readsAsWord(Array(six.utf8)) }
+
     static func readsAsWord<C: Collection>(_ window: C) -> Bool where C.Element == UInt8 {
         var runs: [(CharacterClass, Int)] = []
         for c in window {

@@ -10,6 +10,11 @@ public struct RunDiff: Sendable {
     public struct Entry: Sendable, Hashable {
         public var name: String
         public var count: Int
+
+        public init(name: String, count: Int) {
+            self.name = name
+            self.count = count
+        }
     }
 
     /// One set's change.

@@ -24,6 +24,19 @@ public struct RunDigest: Sendable {
         public var pathsResolved: Bool?
 
         public var lost: UInt64 { lostKernel + lostSubscriber }
+
+        public init(
+            truncated: Bool, truncationNote: String?, lostKernel: UInt64, lostSubscriber: UInt64,
+            categories: [String: String]?, asked: Set<String>?, pathsResolved: Bool?
+        ) {
+            self.truncated = truncated
+            self.truncationNote = truncationNote
+            self.lostKernel = lostKernel
+            self.lostSubscriber = lostSubscriber
+            self.categories = categories
+            self.asked = asked
+            self.pathsResolved = pathsResolved
+        }
     }
 
     /// The recording's name (its path).
