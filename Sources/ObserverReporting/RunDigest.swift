@@ -94,11 +94,8 @@ public struct RunDigestBuilder {
         for path in event.kind.paths where event.kind.category != .lifecycle {
             if path.walkableAbsolute != nil { resolvedPaths += 1 } else { unresolvedPaths += 1 }
         }
-        switch event.kind {
-        case .exec(let exec) where exec.result.succeeded:
+        if case .exec(let exec) = event.kind, exec.result.succeeded {
             programs.add(EventText.file(EventPath(passed: exec.path, absolute: exec.absolutePath)))
-        default:
-            break
         }
         if event.kind.failed, let errno = event.kind.errnoName {
             failures.add(

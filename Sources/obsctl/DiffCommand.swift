@@ -10,8 +10,8 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare recorded runs: programs, files, network, failures and resources added, removed or grown.",
         usage: """
-            obsctl diff [<options>] <base> <new>
-              obsctl diff [<options>] --base <base> --base <base> ... <new>
+            obsctl diff [options] <base> <new>
+            obsctl diff [options] --base <base> --base <base> ... <new>
             """,
         discussion: """
             The recordings are what obsctl watch --json -o FILE writes. The diff has six \
