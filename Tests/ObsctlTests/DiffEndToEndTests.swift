@@ -188,6 +188,23 @@ struct DiffEndToEndTests {
         #expect(text.out.contains("  renamed             no change\n"))
         #expect(text.out.contains("  comparison          sound: both sides observed completely and alike\n"))
         #expect(!text.out.contains("\u{1B}["))
+        // Files read only with --reads: the new source among them.
+        #expect((document["files"] as? [String: Any])?["read"] == nil)
+        let reads = try Self.document(try ObsctlRunner.run(["diff", "--json", "--reads", base, new]))
+        #expect(reads["reads_compared"] as? Bool == true)
+        let readsAdded = Self.names((reads["files"] as? [String: Any])?["read"], "added")
+        #expect(readsAdded.contains("\(build.dir)/b.c"), "\(readsAdded)")
+        #expect(Self.names((reads["files"] as? [String: Any])?["read"], "removed") == [])
+        // On a terminal (script(1) gives obsctl one), added lines are red, unless NO_COLOR (which the
+        // test runner may set itself, hence env -u).
+        let terminal = try NativeProcessHelper.shell(
+            "env -u NO_COLOR TERM=xterm script -q -e -c '\(ObsctlRunner.binary) diff \(base) \(new)' /dev/null")
+        #expect(terminal.status == 0)
+        #expect(terminal.out.contains("\u{1B}[31m    + \(touch) ×1\u{1B}[0m\r\n"))
+        let noColour = try NativeProcessHelper.shell(
+            "TERM=xterm NO_COLOR=1 script -q -e -c '\(ObsctlRunner.binary) diff \(base) \(new)' /dev/null")
+        #expect(noColour.out.contains("    + \(touch) ×1\r\n"))
+        #expect(!noColour.out.contains("\u{1B}["))
         let markdown = try ObsctlRunner.run(["diff", "--markdown", base, new])
         #expect(markdown.exitCode == 0)
         #expect(markdown.out.contains("**programs executed**: +1 −0\n\n- + `\(touch)` ×1\n"))
@@ -350,6 +367,37 @@ struct DiffEndToEndTests {
         let reversed = try ObsctlRunner.run(["diff", "--fail-on", "new-exec", lossy, base])
         #expect(reversed.exitCode == 2)
         #expect(reversed.out.contains("  base                lost \(lost) events (kernel 0, subscriber \(lost))\n"))
+    }
+
+    @Test(
+        "runs observed otherwise (fewer categories, paths as passed): untrusted, naming each difference", .requiresEBPF)
+    func observedOtherwise() throws {
+        let build = try Build("other")
+        let base = try build.record("base", files: "a")
+        var arguments = build.watch("\(build.dir)/fewer.jsonl", files: "a", ["1"])
+        arguments.insert(contentsOf: ["--categories", "lifecycle,process"], at: 1)
+        #expect(try ObsctlRunner.run(arguments).exitCode == 0)
+        let fewer = try ObsctlRunner.run(["diff", "--json", "--fail-on", "new-exec", base, "\(build.dir)/fewer.jsonl"])
+        #expect(fewer.exitCode == 2)
+        #expect(try Self.schemaErrors(fewer.stdout) == "")
+        #expect(
+            try Self.document(fewer)["incomplete"] as? [String] == [
+                "file was supported in base, not observed in new",
+                "network was supported in base, not observed in new",
+            ])
+        arguments = build.watch("\(build.dir)/passed.jsonl", files: "a", ["1"])
+        arguments.insert("--no-resolve-paths", at: 1)
+        #expect(try ObsctlRunner.run(arguments).exitCode == 0)
+        let passed = try ObsctlRunner.run(["diff", "--fail-on", "new-exec", base, "\(build.dir)/passed.jsonl"])
+        #expect(passed.exitCode == 2)
+        #expect(
+            passed.out.contains(
+                "  differs             paths were resolved in base, as passed (--no-resolve-paths) in new\n"))
+        #expect(passed.out.contains("  new                 complete\n"))
+        #expect(
+            try ObsctlRunner.run([
+                "diff", "--fail-on", "new-exec", "--allow-incomplete", base, "\(build.dir)/fewer.jsonl",
+            ]).exitCode == 0)
     }
 
     @Test("three bases: a name is in the base when any base has it, figures are the bases' median", .requiresEBPF)
