@@ -155,19 +155,24 @@ public struct RunDiff: Sendable {
     }
 
     /// How `base` and `new` were observed differently: categories delivered otherwise, other
-    /// categories asked for, paths resolved in one and not the other.
+    /// categories asked for, paths resolved in one and not the other. Sampling is not compared:
+    /// no part of a diff comes from samples.
     static func differences(_ base: RunDigest, _ baseName: String, _ new: RunDigest, _ newName: String) -> [String] {
         var out: [String] = []
         let b = base.completeness
         let n = new.completeness
-        if let bc = b.categories, let nc = n.categories {
+        let bc = b.categories?.filter { $0.key != "sampling" }
+        let nc = n.categories?.filter { $0.key != "sampling" }
+        if let bc, let nc {
             for category in Set(bc.keys).union(nc.keys).sorted() {
                 let was = bc[category] ?? "absent"
                 let now = nc[category] ?? "absent"
                 if was != now { out.append("\(category) was \(was) in \(baseName), \(now) in \(newName)") }
             }
         }
-        if let ba = b.asked, let na = n.asked, ba != na, b.categories == n.categories {
+        if let ba = b.asked?.subtracting(["sampling"]), let na = n.asked?.subtracting(["sampling"]), ba != na,
+            bc == nc
+        {
             out.append(
                 "the categories asked for differ: \(ba.sorted().joined(separator: ",")) in \(baseName), "
                     + "\(na.sorted().joined(separator: ",")) in \(newName)")

@@ -98,8 +98,7 @@ public struct RunDigestBuilder {
             programs.add(EventText.file(EventPath(passed: exec.path, absolute: exec.absolutePath)))
         }
         if event.kind.failed, let errno = event.kind.errnoName {
-            failures.add(
-                EventText.call(event.kind.name, errno: errno, Self.subject(of: event.kind)).trimmingTrailingSpace())
+            failures.add(EventText.call(event.kind.name, errno: errno, Self.subject(of: event.kind)))
         }
     }
 
@@ -112,8 +111,12 @@ public struct RunDigestBuilder {
 
     public func finish(name: String, coverage: RecordingCoverage) -> RunDigest {
         let report = report.finish(coverage: coverage)
+        // The root's cgroup is the run's own only when obsctl made it (or was given it with
+        // --cgroup): a run contained by its process group shares its caller's.
+        let ownCgroup = report.profile.map { $0.containment == "cgroup2" } ?? true
         return RunDigest(
-            report: report, name: name, programs: programs, failures: failures, runCgroup: runCgroup,
+            report: report, name: name, programs: programs, failures: failures,
+            runCgroup: header?.cgroup ?? (ownCgroup ? runCgroup : nil),
             pathsResolved: resolvedPaths > 0 ? true : (unresolvedPaths > 0 ? false : nil))
     }
 }
@@ -202,13 +205,5 @@ extension RunDigest {
         let parts = name.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { return name }
         return parts[0] + " " + parts[1] + " " + normaliser.normaliseRename(String(parts[2]))
-    }
-}
-
-extension String {
-    fileprivate func trimmingTrailingSpace() -> String {
-        var s = self
-        while s.last == " " { s.removeLast() }
-        return s
     }
 }

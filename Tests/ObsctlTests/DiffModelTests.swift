@@ -185,4 +185,29 @@ struct DiffModelTests {
         #expect(lossy.verdict(DiffGates(failOn: [.exec]), allowIncomplete: true) == .passed)
         #expect(lossy.verdict(DiffGates()) == .passed)
     }
+
+    @Test("sides observed otherwise: a category delivered otherwise or paths as passed are named; sampling is not")
+    func observedOtherwise() {
+        func digest(_ categories: [String: String], resolved: Bool = true) -> RunDigest {
+            RunDigest(
+                name: "r", command: [], sets: [:], figures: [:],
+                completeness: .init(
+                    truncated: false, truncationNote: nil, lostKernel: 0, lostSubscriber: 0, categories: categories,
+                    asked: Set(categories.filter { $0.value != "not observed" }.keys), pathsResolved: resolved))
+        }
+        let full = digest(["file": "supported", "network": "supported", "sampling": "supported"])
+        let noSamples = digest(["file": "supported", "network": "supported", "sampling": "not observed"])
+        #expect(RunDiff(bases: [full], new: noSamples).complete)
+        let partial = digest(["file": "partial (missing rename)", "network": "supported", "sampling": "supported"])
+        #expect(
+            RunDiff(bases: [full], new: partial).incomplete == [
+                "file was supported in base, partial (missing rename) in new"
+            ])
+        let passed = digest(["file": "supported", "network": "supported", "sampling": "supported"], resolved: false)
+        #expect(
+            RunDiff(bases: [full, full], new: passed).incomplete == [
+                "paths were resolved in base 1, as passed (--no-resolve-paths) in new",
+                "paths were resolved in base 2, as passed (--no-resolve-paths) in new",
+            ])
+    }
 }
