@@ -74,9 +74,11 @@ public struct RunDiff: Sendable {
         precondition(!bases.isEmpty, "a diff needs a base")
         self.ignored = ignoring
         self.includesReads = reads
-        let baseSides = bases.enumerated().map { Self.side($1, label: bases.count == 1 ? "base" : "base \($0 + 1)") }
+        let baseSides = bases.enumerated().map {
+            Self.side($1, label: bases.count == 1 ? "base" : "base \($0 + 1)", reads: reads)
+        }
         self.bases = baseSides
-        self.new = Self.side(new, label: "new")
+        self.new = Self.side(new, label: "new", reads: reads)
         var sets: [SetChange] = []
         for set in DiffSet.allCases where set != .read || reads {
             var base: [String: Int] = [:]
@@ -143,7 +145,7 @@ public struct RunDiff: Sendable {
         return globs.contains { glob in candidates.contains { glob.matches($0) } }
     }
 
-    static func side(_ digest: RunDigest, label: String) -> Side {
+    static func side(_ digest: RunDigest, label: String, reads: Bool) -> Side {
         let c = digest.completeness
         var problems: [String] = []
         if c.lost > 0 {
@@ -151,6 +153,11 @@ public struct RunDiff: Sendable {
         }
         if c.truncated { problems.append(c.truncationNote ?? "the recording is truncated") }
         if c.categories == nil { problems.append("it has no header: what it observed is not known") }
+        for set in DiffSet.allCases where digest.overflowed.contains(set) && (set != .read || reads) {
+            problems.append(
+                "\(set.title): more than \(ReportText.grouped(PathCounts.capacity)) distinct names, "
+                    + "and those past them are not compared")
+        }
         return Side(label: label, name: digest.name, command: digest.command, completeness: c, problems: problems)
     }
 

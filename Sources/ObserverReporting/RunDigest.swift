@@ -44,6 +44,9 @@ public struct RunDigest: Sendable {
     public var command: [String]
     /// Names by set, each with how many calls named it.
     public var sets: [DiffSet: [String: Int]]
+    /// Sets whose table filled (`PathCounts.capacity` distinct names): the calls on names past
+    /// it were counted together, and those names cannot be compared.
+    public var overflowed: Set<DiffSet> = []
     /// The figures the recording has; a measure it lacks is absent.
     public var figures: [DiffMeasure: UInt64]
     public var completeness: Completeness
@@ -151,6 +154,12 @@ extension RunDigest {
             .read: names(report.files.read), .peers: addresses(report.network.peers.mapValues(\.attempts)),
             .listening: addresses(report.network.listening), .failures: failureNames,
         ]
+        let tables: [DiffSet: [PathCounts]] = [
+            .programs: [programs], .written: [report.files.written],
+            .created: [report.files.created, report.files.directoriesCreated], .deleted: [report.files.deleted],
+            .renamed: [report.files.renamed], .read: [report.files.read], .failures: [failures],
+        ]
+        let overflowed = Set(tables.filter { $0.value.contains { $0.overflow > 0 } }.keys)
         var figures: [DiffMeasure: UInt64] = [
             .wall: report.wallNs, .processes: UInt64(report.processes.count),
             .events: UInt64(report.coverage.events),
@@ -180,6 +189,7 @@ extension RunDigest {
                 lostKernel: report.profile?.lostKernel ?? report.lostKernel,
                 lostSubscriber: report.profile?.lostSubscriber ?? report.lostSubscriber, categories: categories,
                 asked: asked, pathsResolved: pathsResolved))
+        self.overflowed = overflowed
     }
 
     /// How a category was delivered, in words.

@@ -210,4 +210,16 @@ struct DiffModelTests {
                 "paths were resolved in base 2, as passed (--no-resolve-paths) in new",
             ])
     }
+
+    @Test("a set past 20,000 distinct names makes its side incomplete, files read only when compared")
+    func overflow() {
+        var flooded = Self.digest("n", wall: 100)
+        flooded.overflowed = [.written, .read]
+        let base = Self.digest("b", wall: 100)
+        #expect(
+            RunDiff(bases: [base], new: flooded).incomplete == [
+                "new (n): files written: more than 20,000 distinct names, and those past them are not compared"
+            ])
+        #expect(RunDiff(bases: [base], new: flooded, reads: true).incomplete.count == 2)
+    }
 }
