@@ -65,10 +65,14 @@ public struct RunDigest: Sendable {
     /// Reads a whole recording. Throws what `RunRecording` throws for one that cannot be read
     /// or is not a recording; a truncated one is read to its last complete line.
     public static func read(_ path: String) throws(ObserverError) -> RunDigest {
-        let recording = try RunRecording.open(path)
+        try read(RunRecording.open(path))
+    }
+
+    /// Reads the rest of an open recording (its header, and every event not read yet).
+    public static func read(_ recording: RunRecording) throws(ObserverError) -> RunDigest {
         var builder = RunDigestBuilder(header: recording.header)
         while let event = try recording.next() { builder.add(event) }
-        return builder.finish(name: path, coverage: recording.coverage)
+        return builder.finish(name: recording.name, coverage: recording.coverage)
     }
 }
 
