@@ -1,5 +1,6 @@
 import CLibbpf
 import CObserverBPF
+import Synchronization
 import SystemPackage
 
 /// The embedded observer object (`bpf/observer.bpf.c`) opened, configured, loaded and
@@ -123,7 +124,8 @@ final class BPFObject {
 
     /// Loads that failed against the minimal BTF and succeeded against the whole kernel BTF:
     /// each is a defect of `obs_min_core_btf` (tests expect none).
-    nonisolated(unsafe) static var minimalBTFFallbacks = 0
+    static var minimalBTFFallbacks: Int { fallbacks.load(ordering: .relaxed) }
+    private static let fallbacks = Atomic<Int>(0)
 
     /// Opens the embedded object (`bpf_object__open_mem`: no bpf() call, works unprivileged),
     /// checks its contract version, and sets its read-only globals and autoload flags.
@@ -244,7 +246,7 @@ final class BPFObject {
         try openAndConfigure(image)
         let again = bpf_object__load(object)
         if again != 0 { throw Failure(step: "load", errno: -again, log: LibbpfLog.take()) }
-        Self.minimalBTFFallbacks += 1
+        Self.fallbacks.add(1, ordering: .relaxed)
     }
 
     private func dropCoreBTF() {
