@@ -29,6 +29,9 @@ struct UserSpaceBenchmark: ParsableCommand {
     @Option(help: "Events per row per round.")
     var events = 1_000_000
 
+    @Flag(help: "Time the formatter only (for a profiler).")
+    var formatterOnly = false
+
     func validate() throws {
         guard events > 0 else { throw ValidationError("--events must be positive") }
     }
@@ -42,7 +45,7 @@ struct UserSpaceBenchmark: ParsableCommand {
     func measure() -> [ResultTable] {
         let samples = HotPathSamples()
         common.progress("userspace: \(common.rounds) rounds of \(events) events per row (formatter, then decoder)")
-        return [formatter(samples), decoder(samples)]
+        return formatterOnly ? [formatter(samples)] : [formatter(samples), decoder(samples)]
     }
 
     /// One row's timing: events/s over the rounds and the bytes one event made.
