@@ -19,10 +19,32 @@ final class SubscriberBuffer: @unchecked Sendable {
     private var runClockBase: ClockBase?
     private var observed: Set<EventCategory>?
 
+    /// The categories of `config`, one bit per `EventCategory` case: tested per event without
+    /// hashing.
+    private let categoryBits: UInt32
+    /// Whether `config` asks for samples.
+    private let takesSamples: Bool
+
     init(config: ObserverConfig) {
         self.config = config
         // Storage grows on demand up to capacity + 2 (the lost marker and the profile).
         self.ring = []
+        self.categoryBits = Self.bits(of: config.categories)
+        self.takesSamples = config.sampleInterval != nil
+    }
+
+    private static func bits(of categories: Set<EventCategory>) -> UInt32 {
+        categories.reduce(0) { $0 | Self.bit(of: $1) }
+    }
+
+    @inline(__always)
+    private static func bit(of category: EventCategory) -> UInt32 {
+        switch category {
+        case .lifecycle: 1
+        case .file: 2
+        case .network: 4
+        case .process: 8
+        }
     }
 
     /// The clock base of the run this buffer is attached to; set by the hub when it is made.
@@ -46,34 +68,43 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     /// Called by the hub for every event of the run, in sequence order. Never blocks.
     func offer(_ event: ObserverEvent) {
-        guard config.observes(event.category) else { return }
-        if case .sample = event.kind, config.sampleInterval == nil { return }
+        offer(CollectionOfOne(event))
+    }
+
+    /// Called by the hub with a run of events in sequence order (a ring-buffer drain), under
+    /// one lock and with one wake-up for the reader. Never blocks.
+    func offer<Events: Collection<ObserverEvent>>(_ events: Events) {
         var waiter: CheckedContinuation<ObserverEvent?, Never>?
         var handOff: ObserverEvent?
+        var queued = false
         lock.lock()
         if detached || finished {
             lock.unlock()
             return
         }
-        if count >= config.bufferCapacity {
-            if pendingLost == 0 {
-                firstLostSeq = event.seq
-                firstLostTimestamp = event.timestampNs
+        for event in events {
+            guard categoryBits & Self.bit(of: event.category) != 0 else { continue }
+            if case .sample = event.kind, !takesSamples { continue }
+            if count >= config.bufferCapacity {
+                if pendingLost == 0 {
+                    firstLostSeq = event.seq
+                    firstLostTimestamp = event.timestampNs
+                }
+                pendingLost += 1
+                totalLost += 1
+                continue
             }
-            pendingLost += 1
-            totalLost += 1
-            lock.unlock()
-            return
+            if pendingLost > 0 { enqueueLostMarker(before: event) }
+            if waiter == nil, let w = asyncWaiter, count == 0 {
+                asyncWaiter = nil
+                waiter = w
+                handOff = event
+            } else {
+                push(event)
+            }
+            queued = true
         }
-        if pendingLost > 0 { enqueueLostMarker(before: event) }
-        if let w = asyncWaiter, count == 0 {
-            asyncWaiter = nil
-            waiter = w
-            handOff = event
-        } else {
-            push(event)
-        }
-        lock.broadcast()
+        if queued { lock.broadcast() }
         lock.unlock()
         waiter?.resume(returning: handOff)
     }
@@ -135,11 +166,11 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     func tryReceive() -> ObserverEvent? { lock.withLock { popLocked() } }
 
-    func drain() -> [ObserverEvent] {
+    func drain(upTo maxCount: Int = .max) -> [ObserverEvent] {
         lock.withLock {
             var out: [ObserverEvent] = []
-            out.reserveCapacity(count)
-            while let e = popLocked() { out.append(e) }
+            out.reserveCapacity(Swift.min(count, maxCount))
+            while out.count < maxCount, let e = popLocked() { out.append(e) }
             return out
         }
     }
