@@ -47,11 +47,11 @@ struct WatchSession {
                 guard let next else { break }
                 events = [next]
             }
-            for var event in events {
-                if case .profile = event.kind {
-                    for before in beforeProfile(&event) { write(before, summary: &summary, observe: observe) }
+            for index in events.indices {
+                if case .profile = events[index].kind {
+                    for before in beforeProfile(&events[index]) { write(before, summary: &summary, observe: observe) }
                 }
-                write(event, summary: &summary, observe: observe)
+                write(events[index], summary: &summary, observe: observe)
                 if output.isClosed, !stopped {
                     stopped = true
                     endEarly()

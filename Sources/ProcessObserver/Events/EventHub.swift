@@ -63,7 +63,8 @@ final class EventHub: @unchecked Sendable {
     }
 
     /// Numbers a run of events (a ring-buffer drain) and hands them to every subscriber, under
-    /// one lock per subscriber and with one wake-up for its reader. Stamps `events` in place.
+    /// one lock per subscriber and with one wake-up for its reader. Stamps `events` in place; what
+    /// is left in it afterwards is spent (moved out, or placeholders).
     func publish(_ events: inout [ObserverEvent]) {
         guard !events.isEmpty else { return }
         for i in events.indices { events[i].wallClockNs = wallClock(forMonotonic: events[i].timestampNs) }
@@ -74,7 +75,10 @@ final class EventHub: @unchecked Sendable {
             events[i].seq = nextSeq
             nextSeq += 1
         }
-        for subscriber in subscribers { subscriber.offer(events) }
+        // The last subscriber takes the events; the others get copies.
+        for (index, subscriber) in subscribers.enumerated() {
+            subscriber.offer(&events, taking: index == subscribers.count - 1)
+        }
     }
 
     /// The `lost` event that stands for `count` records the kernel could not deliver.

@@ -68,12 +68,26 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     /// Called by the hub for every event of the run, in sequence order. Never blocks.
     func offer(_ event: ObserverEvent) {
-        offer(CollectionOfOne(event))
+        guard wants(event) else { return }
+        var waiter: CheckedContinuation<ObserverEvent?, Never>?
+        var handOff: ObserverEvent?
+        lock.lock()
+        if detached || finished {
+            lock.unlock()
+            return
+        }
+        if queueLocked(event, waiter: &waiter, handOff: &handOff) { lock.broadcast() }
+        lock.unlock()
+        waiter?.resume(returning: handOff)
     }
 
     /// Called by the hub with a run of events in sequence order (a ring-buffer drain), under
     /// one lock and with one wake-up for the reader. Never blocks.
-    func offer<Events: Collection<ObserverEvent>>(_ events: Events) {
+    ///
+    /// With `taking`, the events this subscriber queues are moved out of `events` (a placeholder
+    /// left in their place) instead of copied: the last subscriber of a batch takes it, so the
+    /// strings of an event are not retained again on the way to the only reader.
+    func offer(_ events: inout [ObserverEvent], taking: Bool) {
         var waiter: CheckedContinuation<ObserverEvent?, Never>?
         var handOff: ObserverEvent?
         var queued = false
@@ -82,31 +96,54 @@ final class SubscriberBuffer: @unchecked Sendable {
             lock.unlock()
             return
         }
-        for event in events {
-            guard categoryBits & Self.bit(of: event.category) != 0 else { continue }
-            if case .sample = event.kind, !takesSamples { continue }
-            if count >= config.bufferCapacity {
-                if pendingLost == 0 {
-                    firstLostSeq = event.seq
-                    firstLostTimestamp = event.timestampNs
-                }
-                pendingLost += 1
-                totalLost += 1
-                continue
-            }
-            if pendingLost > 0 { enqueueLostMarker(before: event) }
-            if waiter == nil, let w = asyncWaiter, count == 0 {
-                asyncWaiter = nil
-                waiter = w
-                handOff = event
+        for i in events.indices where wants(events[i]) {
+            if taking {
+                var event = ObserverEvent.placeholder
+                swap(&event, &events[i])
+                queued = queueLocked(event, waiter: &waiter, handOff: &handOff) || queued
             } else {
-                push(event)
+                queued = queueLocked(events[i], waiter: &waiter, handOff: &handOff) || queued
             }
-            queued = true
         }
         if queued { lock.broadcast() }
         lock.unlock()
         waiter?.resume(returning: handOff)
+    }
+
+    /// Whether `event` is for this subscriber: one of its categories, and a sample only when it
+    /// asked for samples.
+    @inline(__always)
+    private func wants(_ event: borrowing ObserverEvent) -> Bool {
+        guard categoryBits & Self.bit(of: event.category) != 0 else { return false }
+        if case .sample = event.kind, !takesSamples { return false }
+        return true
+    }
+
+    /// Under the lock: queues `event` (after the lost marker it owes), hands it to a waiting
+    /// async reader when nothing is queued, or drops and counts it when the buffer is full.
+    /// True when it was queued or handed over.
+    private func queueLocked(
+        _ event: consuming ObserverEvent, waiter: inout CheckedContinuation<ObserverEvent?, Never>?,
+        handOff: inout ObserverEvent?
+    ) -> Bool {
+        if count >= config.bufferCapacity {
+            if pendingLost == 0 {
+                firstLostSeq = event.seq
+                firstLostTimestamp = event.timestampNs
+            }
+            pendingLost += 1
+            totalLost += 1
+            return false
+        }
+        if pendingLost > 0 { enqueueLostMarker(before: event) }
+        if waiter == nil, let w = asyncWaiter, count == 0 {
+            asyncWaiter = nil
+            waiter = w
+            handOff = event
+        } else {
+            push(event)
+        }
+        return true
     }
 
     /// Queues the closing event (ignoring capacity) and ends the stream.
@@ -218,7 +255,7 @@ final class SubscriberBuffer: @unchecked Sendable {
         push(marker)
     }
 
-    private func push(_ event: ObserverEvent) {
+    private func push(_ event: consuming ObserverEvent) {
         if ring.count < config.bufferCapacity + 2 && count == ring.count && head == 0 {
             ring.append(event)
         } else {
@@ -239,8 +276,7 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     private func popLocked() -> ObserverEvent? {
         guard count > 0 else { return nil }
-        let e = ring[head]
-        ring[head] = nil
+        let e = ring[head].take()
         head = (head + 1) % ring.count
         count -= 1
         if count == 0 { head = 0; ring.removeAll(keepingCapacity: true) }

@@ -31,7 +31,7 @@ final class RecordConsumer {
     init(decoder: RecordDecoder) { self.decoder = decoder }
 
     func handle(_ record: UnsafeRawBufferPointer) {
-        let decoded: RecordDecoder.Decoded
+        var decoded: RecordDecoder.Decoded
         do {
             decoded = try decoder.decode(record)
         } catch {
@@ -46,7 +46,7 @@ final class RecordConsumer {
         }
         delivered += 1
         reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
-        if let event = decoded.event { enqueue(event) }
+        if let event = decoded.event.take() { enqueue(event) }
         if let exit = decoded.exit, exit.processID == rootProcessID, let onRootExit {
             flush()
             onRootExit(exit.end)
@@ -61,7 +61,7 @@ final class RecordConsumer {
     }
 
     /// Holds `event` for the next flush (none without a hub), flushing when the batch is full.
-    private func enqueue(_ event: ObserverEvent) {
+    private func enqueue(_ event: consuming ObserverEvent) {
         guard hub != nil else { return }
         if pending.capacity == 0 { pending.reserveCapacity(Self.batchLimit) }
         pending.append(event)

@@ -30,9 +30,27 @@ struct RecordDecoder {
     let categories: Set<EventCategory>
     /// Whether the programs were loaded with `obs_resolve_paths` on: then an absolute path as
     /// passed is reported as its own `ResolvedPath` too.
-    var resolvesPaths: Bool = true
+    var resolvesPaths: Bool
     /// Bytes per page, the unit of the exit record's RSS figures.
-    var pageSize: UInt64 = ProcFS.pageSize
+    var pageSize: UInt64
+    /// `categories`, one bit per case: tested per record without hashing.
+    private let categoryBits: UInt8
+
+    init(categories: Set<EventCategory>, resolvesPaths: Bool = true, pageSize: UInt64 = ProcFS.pageSize) {
+        self.categories = categories
+        self.resolvesPaths = resolvesPaths
+        self.pageSize = pageSize
+        self.categoryBits = categories.reduce(0) { $0 | Self.bit(of: $1) }
+    }
+
+    private static func bit(of category: EventCategory) -> UInt8 {
+        switch category {
+        case .lifecycle: 1
+        case .file: 2
+        case .network: 4
+        case .process: 8
+        }
+    }
 
     /// Decodes `record`, or throws `Malformed` without reading past its end.
     func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
@@ -82,7 +100,7 @@ struct RecordDecoder {
         default:
             throw check.fail("of unknown type \(h.type)")
         }
-        if categories.contains(event.category) { decoded.event = event }
+        if categoryBits & Self.bit(of: event.category) != 0 { decoded.event = event }
         return decoded
     }
 
