@@ -102,6 +102,8 @@ let package = Package(
             dependencies: [
                 "ProcessObserver",
                 "CSpawn",
+                /// The record structs, for building raw records to time the decoder alone.
+                "CObserverBPF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["Workloads"]

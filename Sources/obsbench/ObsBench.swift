@@ -13,7 +13,9 @@ struct ObsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsbench",
         abstract: "Benchmarks for swift-process-observer (spawn throughput, observed workloads vs bare and strace).",
-        subcommands: [AllBenchmarks.self, SpawnBenchmark.self, CompareBenchmark.self, SpawnWorker.self],
+        subcommands: [
+            AllBenchmarks.self, SpawnBenchmark.self, CompareBenchmark.self, UserSpaceBenchmark.self, SpawnWorker.self,
+        ],
         defaultSubcommand: AllBenchmarks.self)
 }
 

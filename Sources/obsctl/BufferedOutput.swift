@@ -2,6 +2,10 @@ import SystemPackage
 
 /// A byte buffer in front of a descriptor: one `write(2)` per batch instead of per event.
 ///
+/// Writes are large: the buffer is written when it reaches `limit` (1 MiB) or when the caller
+/// flushes (the watch loop does whenever its subscriber runs dry), and its storage is kept
+/// between writes, so formatting into it allocates nothing.
+///
 /// A reader that goes away (EPIPE, with SIGPIPE ignored) closes the output quietly: later
 /// writes are dropped, and `isClosed` tells the caller to wind the run down.
 final class BufferedOutput {
@@ -12,12 +16,15 @@ final class BufferedOutput {
     /// The errno of a write failure other than EPIPE (reported once by the caller).
     private(set) var failure: Errno?
     private var buffer: [UInt8] = []
-    private let limit = 64 * 1024
+    /// The size at which appends write the buffer out: large writes for a flood (a file or a
+    /// pipe takes 1 MiB in one call), without holding more than that.
+    private let limit = 1 << 20
 
     init(fd: FileDescriptor) {
         self.fd = fd
         self.isTerminal = OutputDescriptor.isTerminal(fd)
-        buffer.reserveCapacity(limit)
+        // Room for the event that crosses the limit, so the storage is allocated once.
+        buffer.reserveCapacity(limit + limit / 8)
     }
 
     func write(_ text: String) {

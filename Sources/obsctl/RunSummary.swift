@@ -3,14 +3,32 @@ import ProcessObserver
 
 /// Counts what a run delivered, and prints the closing summary.
 struct RunSummary {
-    private var counts: [EventCategory: [String: Int]] = [:]
+    /// Events per category and kind name, in order of first sight: a short list searched from
+    /// the last hit, so counting a flood hashes nothing (kind names are small strings, compared
+    /// inline).
+    private var tally: [(category: EventCategory, kind: String, count: Int)] = []
+    private var lastHit = 0
     private(set) var profile: RunProfile?
 
     /// The memory limit the OOM killer enforced, when a `limit` event said so.
     private var memoryLimit: UInt64?
 
+    /// Events per kind name of each category seen.
+    private var counts: [EventCategory: [String: Int]] {
+        tally.reduce(into: [:]) { $0[$1.category, default: [:]][$1.kind, default: 0] += $1.count }
+    }
+
     mutating func count(_ event: ObserverEvent) {
-        counts[event.category, default: [:]][event.kind.name, default: 0] += 1
+        let kind = event.kind.name
+        if lastHit < tally.count, tally[lastHit].category == event.category, tally[lastHit].kind == kind {
+            tally[lastHit].count += 1
+        } else if let index = tally.firstIndex(where: { $0.category == event.category && $0.kind == kind }) {
+            tally[index].count += 1
+            lastHit = index
+        } else {
+            tally.append((event.category, kind, 1))
+            lastHit = tally.count - 1
+        }
         if case .profile(let p) = event.kind { profile = p }
         if case .limit(let limit) = event.kind, limit.resource == .memory { memoryLimit = limit.limit }
     }
@@ -59,6 +77,7 @@ struct RunSummary {
             lines.append(
                 "  tree       not contained: no cgroup here (obsctl capabilities says why), process group only")
         }
+        let counts = self.counts
         for category in EventCategory.allCases {
             guard let kinds = counts[category] else { continue }
             let total = kinds.values.reduce(0, +)

@@ -3,7 +3,8 @@ import ProcessObserver
 /// The event loop of `obsctl watch`: reads the subscriber on the main thread while the library
 /// reaps on its own, and writes each event as it arrives.
 ///
-/// Writes are batched: the buffer is flushed whenever the subscriber has nothing queued (so a
+/// Events are taken from the subscriber in batches (all that is queued, under one lock), and
+/// writes are batched: the buffer is flushed whenever the subscriber has nothing queued (so a
 /// quiet run shows each event at once, even through a pipe) and when it fills; on a terminal,
 /// after every event. When the reader of our output goes away (EPIPE on a write, or POLLERR /
 /// POLLHUP seen while idle, checked every 250 ms), `endEarly` winds the run down (a started
@@ -13,6 +14,9 @@ struct WatchSession {
     let output: BufferedOutput
     let json: Bool
     let formatter: HumanFormatter
+
+    /// The most events taken from the subscriber at once (a full buffer is not copied whole).
+    static let batchLimit = 4096
 
     /// `idle` is called on every quiet 250 ms (for the note on a tree that outlives its root);
     /// `observe` sees every event (for `--report`).
@@ -26,10 +30,12 @@ struct WatchSession {
         var summary = RunSummary()
         var stopped = false
         while true {
-            var next = subscriber.tryRecv()
-            if next == nil {
+            // What is queued, under one lock: a burst costs one hand-over, not one per event.
+            var events = subscriber.drain(upTo: Self.batchLimit)
+            if events.isEmpty {
                 output.flush()
                 // Wake now and then to notice a reader that went away while no event came.
+                var next: ObserverEvent?
                 while next == nil, !subscriber.isFinished {
                     next = subscriber.recv(timeout: .milliseconds(250))
                     if next == nil, !stopped, output.readerIsGone() {
@@ -38,29 +44,34 @@ struct WatchSession {
                     }
                     if next == nil { idle() }
                 }
+                guard let next else { break }
+                events = [next]
             }
-            guard var event = next else { break }
-            var batch: [ObserverEvent] = []
-            if case .profile = event.kind { batch = beforeProfile(&event) }
-            batch.append(event)
-            for event in batch {
-                summary.count(event)
-                observe(event)
-                if !output.isClosed {
-                    if json {
-                        output.append { EventJSON.append(event, to: &$0) }
-                    } else {
-                        output.write(formatter.line(event))
-                    }
-                    if output.isTerminal { output.flush() }
+            for index in events.indices {
+                if case .profile = events[index].kind {
+                    for before in beforeProfile(&events[index]) { write(before, summary: &summary, observe: observe) }
                 }
-            }
-            if output.isClosed, !stopped {
-                stopped = true
-                endEarly()
+                write(events[index], summary: &summary, observe: observe)
+                if output.isClosed, !stopped {
+                    stopped = true
+                    endEarly()
+                }
             }
         }
         output.flush()
         return summary
+    }
+
+    /// Counts one event, shows it to `observe`, and writes it unless the output has closed.
+    private func write(_ event: ObserverEvent, summary: inout RunSummary, observe: (ObserverEvent) -> Void) {
+        summary.count(event)
+        observe(event)
+        guard !output.isClosed else { return }
+        if json {
+            output.append { EventJSON.append(event, to: &$0) }
+        } else {
+            output.write(formatter.line(event))
+        }
+        if output.isTerminal { output.flush() }
     }
 }

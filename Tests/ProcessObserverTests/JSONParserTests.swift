@@ -80,24 +80,50 @@ struct JSONParserTests {
 
     @Test("what JSONBuilder writes parses back: hostile bytes, every control character, numbers at their limits")
     func builderRoundTrip() throws {
-        var json = JSONBuilder()
         let hostile = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "\"\\é😀"
-        json.beginObject()
-        json.member("s", hostile)
-        json.member("max", UInt64.max)
-        json.member("min", Int64.min)
-        json.member("d", 0.1 + 0.2)
-        json.member("nan", Double.nan)
-        json.key("a")
-        json.beginArray()
-        json.endArray()
-        json.endObject()
-        let value = try JSONParser.parse(json.bytes)
+        let text = JSONBuilder.string { json in
+            json.beginObject()
+            json.member("s", hostile)
+            json.member("max", UInt64.max)
+            json.member("min", Int64.min)
+            json.member("d", 0.1 + 0.2)
+            json.member("nan", Double.nan)
+            json.key("a")
+            json.beginArray()
+            json.endArray()
+            json.endObject()
+        }
+        let value = try JSONParser.parse(text)
         #expect(
             value
                 == .object([
                     ("s", .string(hostile)), ("max", .unsigned(UInt64.max)), ("min", .integer(Int64.min)),
                     ("d", .double(0.1 + 0.2)), ("nan", .null), ("a", .array([])),
+                ]))
+    }
+
+    @Test("a text longer than the builder's stack start moves to the heap whole, escapes and all")
+    func builderGrows() throws {
+        // Past 1 KiB at the first string, again at the second (an escaped one), and many small writes.
+        let long = String(repeating: "0123456789", count: 150)
+        let escaped = String(repeating: "a\"\n\u{1}", count: 700)
+        let text = JSONBuilder.string { json in
+            json.beginObject()
+            json.member("long", long)
+            json.member("escaped", escaped)
+            json.key("n")
+            json.beginArray()
+            for n in 0..<500 { json.int(n) }
+            json.endArray()
+            json.endObject()
+        }
+        #expect(text.utf8.count > 3 * JSONBuilder.stackBytes)
+        let value = try JSONParser.parse(text)
+        #expect(
+            value
+                == .object([
+                    ("long", .string(long)), ("escaped", .string(escaped)),
+                    ("n", .array((0..<500).map { .integer(Int64($0)) })),
                 ]))
     }
 }

@@ -51,9 +51,8 @@ struct RFC3339Tests {
 
     @Test("appendQuoted writes the same exact text, quoted, in any order of calls", arguments: instants)
     func quoted(ns: Int64, text: String) {
-        var json = JSONBuilder()
-        RFC3339.appendQuoted(epochNanoseconds: ns, to: &json)
-        #expect(String(decoding: json.bytes, as: UTF8.self) == "\"\(text)\"")
+        let written = JSONBuilder.string { json in RFC3339.appendQuoted(epochNanoseconds: ns, to: &json) }
+        #expect(written == "\"\(text)\"")
     }
 
     @Test("the per-second cache: the same second with other fractions, then the next second, then back")
@@ -67,9 +66,10 @@ struct RFC3339Tests {
             (-1_000_000_000, "1969-12-31T23:59:59.000000000Z"),
             (0, "1970-01-01T00:00:00.000000000Z"),
         ]
-        var json = JSONBuilder()
-        for (ns, _) in calls { RFC3339.appendQuoted(epochNanoseconds: ns, to: &json) }
-        #expect(String(decoding: json.bytes, as: UTF8.self) == calls.map { "\"\($0.1)\"" }.joined())
+        let written = JSONBuilder.string { json in
+            for (ns, _) in calls { RFC3339.appendQuoted(epochNanoseconds: ns, to: &json) }
+        }
+        #expect(written == calls.map { "\"\($0.1)\"" }.joined())
     }
 
     @Test(
@@ -79,8 +79,6 @@ struct RFC3339Tests {
             (Int64.max, "9223372036854775807"),
         ] as [(Int64, String)])
     func integers(value: Int64, text: String) {
-        var json = JSONBuilder()
-        json.int(value)
-        #expect(String(decoding: json.bytes, as: UTF8.self) == text)
+        #expect(JSONBuilder.string { $0.int(value) } == text)
     }
 }

@@ -127,4 +127,46 @@ struct SubscriberTests {
         #expect(lost.count == 3)
         #expect(buffer.lostTotal == 3)
     }
+
+    @Test("a published batch reaches every subscriber whole and in order, numbered once; a full one counts its losses")
+    func batchUnit() {
+        let wide = SubscriberBuffer(config: ObserverConfig.lifecycle(.file))
+        let narrow = SubscriberBuffer(config: ObserverConfig.lifecycle(.file).buffering(3))
+        let lifecycleOnly = SubscriberBuffer(config: ObserverConfig.lifecycle())
+        // The last subscriber takes the events (moved, not copied): `wide` must see them whole.
+        let hub = EventHub(subscribers: [lifecycleOnly, narrow, wide])
+        func open(_ n: Int) -> ObserverEvent {
+            ObserverEvent(
+                timestampNs: UInt64(n), category: .file, processID: 7, command: "worker",
+                kind: .open(
+                    FileOpen(path: CapturedString(ByteString("/f/\(n)")), flags: 0, mode: nil, result: SyscallResult(3))
+                ))
+        }
+        var batch = (1...4).map(open)
+        batch.insert(
+            ObserverEvent(
+                timestampNs: 0, category: .lifecycle, processID: 7, kind: .lost(Lost(count: 2, source: .kernel))),
+            at: 0)
+        hub.publish(&batch)
+        // Capacity 3: the lost event and two opens fit, two are dropped.
+        let firstPart = narrow.drain()
+        hub.publish(open(5))
+        func paths(_ events: [ObserverEvent]) -> [String] {
+            events.map {
+                if case .open(let o) = $0.kind { o.path.value.string } else { $0.kind.name }
+            }
+        }
+        let all = wide.drain()
+        #expect(all.map(\.seq) == [1, 2, 3, 4, 5, 6])
+        #expect(paths(all) == ["lost", "/f/1", "/f/2", "/f/3", "/f/4", "/f/5"])
+        #expect(all.allSatisfy { $0.wallClockNs == hub.wallClock(forMonotonic: $0.timestampNs) })
+        #expect(all[1].command == "worker")
+        #expect(paths(firstPart) == ["lost", "/f/1", "/f/2"])
+        // The marker for the two dropped, carrying the first one's number, then /f/5.
+        let secondPart = narrow.drain()
+        #expect(paths(secondPart) == ["lost", "/f/5"])
+        #expect(secondPart.map(\.seq) == [4, 6])
+        #expect(narrow.lostTotal == 2)
+        #expect(lifecycleOnly.drain().map(\.seq) == [1])
+    }
 }

@@ -62,13 +62,36 @@ final class EventHub: @unchecked Sendable {
         for subscriber in subscribers { subscriber.offer(event) }
     }
 
+    /// Numbers a run of events (a ring-buffer drain) and hands them to every subscriber, under
+    /// one lock per subscriber and with one wake-up for its reader. Stamps `events` in place; what
+    /// is left in it afterwards is spent (moved out, or placeholders).
+    func publish(_ events: inout [ObserverEvent]) {
+        guard !events.isEmpty else { return }
+        for i in events.indices { events[i].wallClockNs = wallClock(forMonotonic: events[i].timestampNs) }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !ended else { return }
+        for i in events.indices {
+            events[i].seq = nextSeq
+            nextSeq += 1
+        }
+        // The last subscriber takes the events; the others get copies.
+        for (index, subscriber) in subscribers.enumerated() {
+            subscriber.offer(&events, taking: index == subscribers.count - 1)
+        }
+    }
+
+    /// The `lost` event that stands for `count` records the kernel could not deliver.
+    static func kernelLoss(_ count: UInt64, timestampNs: UInt64, processID: Int32) -> ObserverEvent {
+        ObserverEvent(
+            timestampNs: timestampNs, category: .lifecycle, processID: processID,
+            kind: .lost(Lost(count: count, source: .kernel)))
+    }
+
     /// Publishes `lost` events from the kernel source, in line with the others.
     func publishKernelLoss(_ count: UInt64, timestampNs: UInt64, processID: Int32) {
         guard count > 0 else { return }
-        publish(
-            ObserverEvent(
-                timestampNs: timestampNs, category: .lifecycle, processID: processID,
-                kind: .lost(Lost(count: count, source: .kernel))))
+        publish(Self.kernelLoss(count, timestampNs: timestampNs, processID: processID))
     }
 
     /// Ends the run: each subscriber gets its own profile (with its own loss count), last.

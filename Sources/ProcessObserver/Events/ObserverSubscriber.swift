@@ -4,7 +4,7 @@
 /// configured buffer capacity are dropped and reported by a `lost` event. Letting the subscriber
 /// go (deinit) detaches it and frees its buffer; the run is not disturbed.
 ///
-/// Use the synchronous `recv()`/`tryRecv()`/`drain()`, or iterate it with `for await`. One
+/// Use the synchronous `recv()`/`tryRecv()`/`drain()`/`drain(upTo:)`, or iterate it with `for await`. One
 /// asynchronous reader at a time.
 public final class ObserverSubscriber: Sendable, AsyncSequence {
     public typealias Element = ObserverEvent
@@ -38,6 +38,10 @@ public final class ObserverSubscriber: Sendable, AsyncSequence {
 
     /// Every event queued now, without blocking.
     public func drain() -> [ObserverEvent] { buffer.drain() }
+
+    /// The first `maxCount` events queued now, without blocking: a reader that keeps up takes
+    /// a burst under one lock, without copying a whole full buffer at once.
+    public func drain(upTo maxCount: Int) -> [ObserverEvent] { buffer.drain(upTo: Swift.max(1, maxCount)) }
 
     /// True once the closing event has been read.
     public var isFinished: Bool { buffer.isFinished }

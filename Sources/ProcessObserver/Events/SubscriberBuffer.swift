@@ -19,10 +19,32 @@ final class SubscriberBuffer: @unchecked Sendable {
     private var runClockBase: ClockBase?
     private var observed: Set<EventCategory>?
 
+    /// The categories of `config`, one bit per `EventCategory` case: tested per event without
+    /// hashing.
+    private let categoryBits: UInt32
+    /// Whether `config` asks for samples.
+    private let takesSamples: Bool
+
     init(config: ObserverConfig) {
         self.config = config
         // Storage grows on demand up to capacity + 2 (the lost marker and the profile).
         self.ring = []
+        self.categoryBits = Self.bits(of: config.categories)
+        self.takesSamples = config.sampleInterval != nil
+    }
+
+    private static func bits(of categories: Set<EventCategory>) -> UInt32 {
+        categories.reduce(0) { $0 | Self.bit(of: $1) }
+    }
+
+    @inline(__always)
+    private static func bit(of category: EventCategory) -> UInt32 {
+        switch category {
+        case .lifecycle: 1
+        case .file: 2
+        case .network: 4
+        case .process: 8
+        }
     }
 
     /// The clock base of the run this buffer is attached to; set by the hub when it is made.
@@ -46,8 +68,7 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     /// Called by the hub for every event of the run, in sequence order. Never blocks.
     func offer(_ event: ObserverEvent) {
-        guard config.observes(event.category) else { return }
-        if case .sample = event.kind, config.sampleInterval == nil { return }
+        guard wants(event) else { return }
         var waiter: CheckedContinuation<ObserverEvent?, Never>?
         var handOff: ObserverEvent?
         lock.lock()
@@ -55,6 +76,56 @@ final class SubscriberBuffer: @unchecked Sendable {
             lock.unlock()
             return
         }
+        if queueLocked(event, waiter: &waiter, handOff: &handOff) { lock.broadcast() }
+        lock.unlock()
+        waiter?.resume(returning: handOff)
+    }
+
+    /// Called by the hub with a run of events in sequence order (a ring-buffer drain), under
+    /// one lock and with one wake-up for the reader. Never blocks.
+    ///
+    /// With `taking`, the events this subscriber queues are moved out of `events` (a placeholder
+    /// left in their place) instead of copied: the last subscriber of a batch takes it, so the
+    /// strings of an event are not retained again on the way to the only reader.
+    func offer(_ events: inout [ObserverEvent], taking: Bool) {
+        var waiter: CheckedContinuation<ObserverEvent?, Never>?
+        var handOff: ObserverEvent?
+        var queued = false
+        lock.lock()
+        if detached || finished {
+            lock.unlock()
+            return
+        }
+        for i in events.indices where wants(events[i]) {
+            if taking {
+                var event = ObserverEvent.placeholder
+                swap(&event, &events[i])
+                queued = queueLocked(event, waiter: &waiter, handOff: &handOff) || queued
+            } else {
+                queued = queueLocked(events[i], waiter: &waiter, handOff: &handOff) || queued
+            }
+        }
+        if queued { lock.broadcast() }
+        lock.unlock()
+        waiter?.resume(returning: handOff)
+    }
+
+    /// Whether `event` is for this subscriber: one of its categories, and a sample only when it
+    /// asked for samples.
+    @inline(__always)
+    private func wants(_ event: borrowing ObserverEvent) -> Bool {
+        guard categoryBits & Self.bit(of: event.category) != 0 else { return false }
+        if case .sample = event.kind, !takesSamples { return false }
+        return true
+    }
+
+    /// Under the lock: queues `event` (after the lost marker it owes), hands it to a waiting
+    /// async reader when nothing is queued, or drops and counts it when the buffer is full.
+    /// True when it was queued or handed over.
+    private func queueLocked(
+        _ event: consuming ObserverEvent, waiter: inout CheckedContinuation<ObserverEvent?, Never>?,
+        handOff: inout ObserverEvent?
+    ) -> Bool {
         if count >= config.bufferCapacity {
             if pendingLost == 0 {
                 firstLostSeq = event.seq
@@ -62,20 +133,17 @@ final class SubscriberBuffer: @unchecked Sendable {
             }
             pendingLost += 1
             totalLost += 1
-            lock.unlock()
-            return
+            return false
         }
         if pendingLost > 0 { enqueueLostMarker(before: event) }
-        if let w = asyncWaiter, count == 0 {
+        if waiter == nil, let w = asyncWaiter, count == 0 {
             asyncWaiter = nil
             waiter = w
             handOff = event
         } else {
             push(event)
         }
-        lock.broadcast()
-        lock.unlock()
-        waiter?.resume(returning: handOff)
+        return true
     }
 
     /// Queues the closing event (ignoring capacity) and ends the stream.
@@ -135,11 +203,11 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     func tryReceive() -> ObserverEvent? { lock.withLock { popLocked() } }
 
-    func drain() -> [ObserverEvent] {
+    func drain(upTo maxCount: Int = .max) -> [ObserverEvent] {
         lock.withLock {
             var out: [ObserverEvent] = []
-            out.reserveCapacity(count)
-            while let e = popLocked() { out.append(e) }
+            out.reserveCapacity(Swift.min(count, maxCount))
+            while out.count < maxCount, let e = popLocked() { out.append(e) }
             return out
         }
     }
@@ -187,7 +255,7 @@ final class SubscriberBuffer: @unchecked Sendable {
         push(marker)
     }
 
-    private func push(_ event: ObserverEvent) {
+    private func push(_ event: consuming ObserverEvent) {
         if ring.count < config.bufferCapacity + 2 && count == ring.count && head == 0 {
             ring.append(event)
         } else {
@@ -208,8 +276,7 @@ final class SubscriberBuffer: @unchecked Sendable {
 
     private func popLocked() -> ObserverEvent? {
         guard count > 0 else { return nil }
-        let e = ring[head]
-        ring[head] = nil
+        let e = ring[head].take()
         head = (head + 1) % ring.count
         count -= 1
         if count == 0 { head = 0; ring.removeAll(keepingCapacity: true) }

@@ -55,6 +55,13 @@ public struct ObserverEvent: Sendable {
     }
 }
 
+extension ObserverEvent {
+    /// An event holding no references, left where an event was moved out of an array (see
+    /// `SubscriberBuffer.offer(_:taking:)`): copying or destroying it counts no reference.
+    static let placeholder = ObserverEvent(
+        timestampNs: 0, category: .lifecycle, processID: 0, kind: .lost(Lost(count: 0, source: .kernel)))
+}
+
 /// What happened, with the kind's own data.
 public enum EventKind: Sendable {
     // lifecycle

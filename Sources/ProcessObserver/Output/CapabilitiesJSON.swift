@@ -6,7 +6,10 @@
 /// can be done or nothing needs to be).
 package enum CapabilitiesJSON {
     package static func array(_ capabilities: ObserverCapabilities) -> String {
-        var json = JSONBuilder()
+        JSONBuilder.string { json in array(capabilities, into: &json) }
+    }
+
+    private static func array(_ capabilities: ObserverCapabilities, into json: inout JSONBuilder) {
         json.beginArray()
         for entry in capabilities.categories {
             object(
@@ -22,7 +25,6 @@ package enum CapabilitiesJSON {
             &json, category: "containment", support: containment.support, backend: containment.backend,
             reason: containment.reason, missing: [], remedy: containment.remedy)
         json.endArray()
-        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     private static func object(

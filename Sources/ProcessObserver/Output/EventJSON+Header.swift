@@ -3,10 +3,10 @@ extension EventJSON {
     /// followed by `\n`: the members every event has (`seq` 0, `ts_ns` and `time` the run's
     /// clock base, `category` `lifecycle`, `kind` `header`, `pid` the root), then its own.
     public static func headerLine(_ header: RecordingHeader) -> String {
-        var json = JSONBuilder()
-        encode(header, into: &json)
-        json.bytes.append(UInt8(ascii: "\n"))
-        return String(decoding: json.bytes, as: UTF8.self)
+        JSONBuilder.string { json in
+            encode(header, into: &json)
+            json.append(UInt8(ascii: "\n"))
+        }
     }
 
     static func encode(_ header: RecordingHeader, into json: inout JSONBuilder) {

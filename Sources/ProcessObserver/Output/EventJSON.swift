@@ -16,18 +16,23 @@
 public enum EventJSON {
     /// One event as a JSON object followed by `\n`.
     public static func line(_ event: ObserverEvent) -> String {
-        var bytes: [UInt8] = []
-        append(event, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        JSONBuilder.string { json in
+            encode(event, into: &json)
+            json.append(UInt8(ascii: "\n"))
+        }
     }
 
     /// Appends one event as a JSON object and `\n` to `buffer` (for writers that batch).
+    ///
+    /// Allocates nothing for an ordinary event once `buffer` has room: the line is formatted on
+    /// the stack and copied in with one `append(contentsOf:)`.
     public static func append(_ event: ObserverEvent, to buffer: inout [UInt8]) {
-        var json = JSONBuilder(into: buffer)
-        buffer = []
-        encode(event, into: &json)
-        json.bytes.append(UInt8(ascii: "\n"))
-        buffer = json.bytes
+        JSONBuilder.build { json in
+            encode(event, into: &json)
+            json.append(UInt8(ascii: "\n"))
+        } _: {
+            buffer.append(contentsOf: $0)
+        }
     }
 
     static func encode(_ event: ObserverEvent, into json: inout JSONBuilder) {
@@ -89,7 +94,7 @@ public enum EventJSON {
                 unreadableKey: "path_unreadable")
             json.key("flags")
             json.beginArray()
-            for name in OpenFlags.names(of: open.flags) { json.string(name) }
+            OpenFlags.forEachName(of: open.flags) { json.string($0) }
             json.endArray()
             if let mode = open.mode { json.member("mode", mode) }
             if let dirfd = open.directoryFD { json.member("dirfd", dirfd) }
@@ -170,13 +175,22 @@ extension JSONBuilder {
     /// `key` as lossy UTF-8, plus `b64Key` with the exact bytes when they are not valid UTF-8.
     mutating func bytes(_ value: ByteString, key: StaticString, b64Key: StaticString) {
         // ASCII (nearly every path) is valid UTF-8 as it is: written without a String.
-        if !value.bytes.contains(where: { $0 >= 0x80 }) {
+        let ascii = value.bytes.withUnsafeBufferPointer { utf8 in
+            guard Self.isASCII(utf8) else { return false }
             self.key(key)
-            string(utf8: value.bytes)
-            return
+            string(utf8: utf8)
+            return true
         }
+        if ascii { return }
         member(key, value.string)
         if !value.isValidUTF8 { member(b64Key, Base64.encode(value.bytes)) }
+    }
+
+    /// Whether every byte is below 0x80: then the bytes are valid UTF-8 as they are.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var high: UInt8 = 0
+        for byte in bytes { high |= byte }
+        return high < 0x80
     }
 
     /// A captured string and, only when set, its truncated and unreadable flags.
@@ -222,9 +236,20 @@ extension JSONBuilder {
     mutating func argv(_ argv: [ByteString]) {
         key("argv")
         beginArray()
-        for arg in argv { string(arg.string) }
+        var allValid = true
+        for arg in argv {
+            let ascii = arg.bytes.withUnsafeBufferPointer { utf8 in
+                guard Self.isASCII(utf8) else { return false }
+                string(utf8: utf8)
+                return true
+            }
+            if !ascii {
+                string(arg.string)
+                if !arg.isValidUTF8 { allValid = false }
+            }
+        }
         endArray()
-        if argv.contains(where: { !$0.isValidUTF8 }) {
+        if !allValid {
             key("argv_b64")
             beginArray()
             for arg in argv { string(Base64.encode(arg.bytes)) }

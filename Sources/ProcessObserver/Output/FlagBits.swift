@@ -4,21 +4,26 @@ enum FlagBits {
     /// The names of the bits of `rest` found in `named`, in the table's order, then the bits left
     /// as `0x…` hex in ascending order.
     static func names(_ rest: UInt32, _ named: [(UInt32, String)]) -> [String] {
-        var rest = rest
         var names: [String] = []
+        forEachName(rest, named) { names.append($0) }
+        return names
+    }
+
+    /// Calls `body` with each name `names` lists, in its order, without building the array.
+    static func forEachName(_ rest: UInt32, _ named: [(UInt32, String)], _ body: (String) -> Void) {
+        var rest = rest
         for (bit, name) in named where rest & bit != 0 {
-            names.append(name)
+            body(name)
             rest &= ~bit
         }
         var bit: UInt32 = 1
         while rest != 0 {
             if rest & bit != 0 {
-                names.append("0x" + String(bit, radix: 16))
+                body("0x" + String(bit, radix: 16))
                 rest &= ~bit
             }
             bit <<= 1
         }
-        return names
     }
 
     /// The bit `name` stands for in `named`, or the `0x…` hex it spells; nil for neither.

@@ -11,25 +11,32 @@ public enum OpenFlags {
     ///
     /// `names(of: 0o1101)` is `["O_WRONLY", "O_CREAT", "O_TRUNC"]`.
     public static func names(of flags: Int32) -> [String] {
+        var names: [String] = []
+        forEachName(of: flags) { names.append($0) }
+        return names
+    }
+
+    /// Calls `body` with each name `names(of:)` lists, in its order, without building the array
+    /// (the JSON writer names the flags of every open event).
+    static func forEachName(of flags: Int32, _ body: (String) -> Void) {
         var rest = UInt32(bitPattern: flags)
-        var names: [String]
         switch rest & 0o3 {
-        case 0: names = ["O_RDONLY"]
-        case 1: names = ["O_WRONLY"]
-        case 2: names = ["O_RDWR"]
-        default: names = ["O_ACCMODE"]
+        case 0: body("O_RDONLY")
+        case 1: body("O_WRONLY")
+        case 2: body("O_RDWR")
+        default: body("O_ACCMODE")
         }
         rest &= ~0o3
         // Composite flags first, so their bits are not named twice.
         if rest & syncBits == syncBits {
-            names.append("O_SYNC")
+            body("O_SYNC")
             rest &= ~syncBits
         }
         if rest & tmpfileBits == tmpfileBits {
-            names.append("O_TMPFILE")
+            body("O_TMPFILE")
             rest &= ~tmpfileBits
         }
-        return names + FlagBits.names(rest, single)
+        FlagBits.forEachName(rest, single, body)
     }
 
     /// The flags word `names(of:)` describes: its inverse, for reading recordings back. Nil when

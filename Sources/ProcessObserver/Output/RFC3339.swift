@@ -11,23 +11,31 @@ public enum RFC3339 {
             fraction += 1_000_000_000
             seconds -= 1
         }
-        let prefix = cache.withLock { cached -> [UInt8] in
+        var prefix = cache.withLock { cached -> Prefix in
             if cached.seconds != seconds {
                 let full = format(epochNanoseconds: seconds * 1_000_000_000)
-                cached = (seconds, Array(full.utf8.prefix(20)))  // "YYYY-MM-DDTHH:MM:SS."
+                cached.seconds = seconds
+                withUnsafeMutableBytes(of: &cached.bytes) { $0.copyBytes(from: full.utf8.prefix(Prefix.count)) }
             }
-            return cached.prefix
+            return cached
         }
-        json.raw { bytes in
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: prefix)
-        }
+        json.beginRawValue()
+        json.append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: &prefix.bytes) { json.append($0.assumingMemoryBound(to: UInt8.self)) }
         json.appendDigits(UInt64(fraction), width: 9)
-        json.bytes.append(UInt8(ascii: "Z"))
-        json.bytes.append(UInt8(ascii: "\""))
+        json.append(UInt8(ascii: "Z"))
+        json.append(UInt8(ascii: "\""))
     }
 
-    private static let cache = Mutex<(seconds: Int64, prefix: [UInt8])>((Int64.min, []))
+    /// The cached calendar part of one second, `YYYY-MM-DDTHH:MM:SS.`: 20 bytes held inline, so
+    /// taking it from the cache copies a value and counts no reference.
+    private struct Prefix {
+        static let count = 20
+        var seconds = Int64.min
+        var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
+    }
+
+    private static let cache = Mutex<Prefix>(Prefix())
 
     /// Formats nanoseconds since the Unix epoch, in the proleptic Gregorian calendar (no leap
     /// seconds, as POSIX time has none). The date comes from Howard Hinnant's `civil_from_days`,

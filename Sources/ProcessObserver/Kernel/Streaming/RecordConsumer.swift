@@ -1,6 +1,12 @@
 /// What the ring-buffer thread does with each record: decode it, report the kernel losses it
 /// carries, publish its event, and notice the root's exit.
 ///
+/// Events are published in batches, not one by one: those of one ring-buffer drain (at most
+/// `batchLimit`) go to the hub together (`flush()`), so a burst costs one hub lock and one
+/// wake-up of each reader instead of one per event (issue 23). The reader flushes after every
+/// drain, and the consumer itself before it reports the root's exit, so nothing waits longer
+/// than the drain that found it.
+///
 /// Touched only by that thread while it runs, and by `EBPFEventSource.stop()` after joining it.
 final class RecordConsumer {
     let decoder: RecordDecoder
@@ -15,11 +21,17 @@ final class RecordConsumer {
     var firstMalformed: String?
     /// Kernel losses reported so far through the records' `lost_before`.
     var lostReported: UInt64 = 0
+    /// Events decoded since the last `flush()`, in ring order; the storage is kept between batches.
+    private var pending: [ObserverEvent] = []
+
+    /// The most events held before they are published: bounds the delay and the memory of a
+    /// long drain (a flood refills the ring while it is read).
+    static let batchLimit = 1024
 
     init(decoder: RecordDecoder) { self.decoder = decoder }
 
     func handle(_ record: UnsafeRawBufferPointer) {
-        let decoded: RecordDecoder.Decoded
+        var decoded: RecordDecoder.Decoded
         do {
             decoded = try decoder.decode(record)
         } catch {
@@ -29,19 +41,37 @@ final class RecordConsumer {
             if firstMalformed == nil { firstMalformed = error.reason }
             let now = error.timestampNs ?? Clock.monotonicNs()
             reportKernelLoss(error.lostBefore, timestampNs: now)
-            hub?.publishKernelLoss(1, timestampNs: now, processID: rootProcessID)
+            enqueue(EventHub.kernelLoss(1, timestampNs: now, processID: rootProcessID))
             return
         }
         delivered += 1
         reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
-        if let event = decoded.event { hub?.publish(event) }
-        if let exit = decoded.exit, exit.processID == rootProcessID { onRootExit?(exit.end) }
+        if let event = decoded.event.take() { enqueue(event) }
+        if let exit = decoded.exit, exit.processID == rootProcessID, let onRootExit {
+            flush()
+            onRootExit(exit.end)
+        }
+    }
+
+    /// Publishes the events held since the last flush, in one batch.
+    func flush() {
+        guard !pending.isEmpty else { return }
+        hub?.publish(&pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Holds `event` for the next flush (none without a hub), flushing when the batch is full.
+    private func enqueue(_ event: consuming ObserverEvent) {
+        guard hub != nil else { return }
+        if pending.capacity == 0 { pending.reserveCapacity(Self.batchLimit) }
+        pending.append(event)
+        if pending.count >= Self.batchLimit { flush() }
     }
 
     /// Publishes the records this CPU lost before the one just consumed (`lost_before`).
     private func reportKernelLoss(_ count: UInt64, timestampNs: UInt64) {
         guard count > 0 else { return }
         lostReported += count
-        hub?.publishKernelLoss(count, timestampNs: timestampNs, processID: rootProcessID)
+        enqueue(EventHub.kernelLoss(count, timestampNs: timestampNs, processID: rootProcessID))
     }
 }

@@ -30,9 +30,27 @@ struct RecordDecoder {
     let categories: Set<EventCategory>
     /// Whether the programs were loaded with `obs_resolve_paths` on: then an absolute path as
     /// passed is reported as its own `ResolvedPath` too.
-    var resolvesPaths: Bool = true
+    var resolvesPaths: Bool
     /// Bytes per page, the unit of the exit record's RSS figures.
-    var pageSize: UInt64 = ProcFS.pageSize
+    var pageSize: UInt64
+    /// `categories`, one bit per case: tested per record without hashing.
+    private let categoryBits: UInt8
+
+    init(categories: Set<EventCategory>, resolvesPaths: Bool = true, pageSize: UInt64 = ProcFS.pageSize) {
+        self.categories = categories
+        self.resolvesPaths = resolvesPaths
+        self.pageSize = pageSize
+        self.categoryBits = categories.reduce(0) { $0 | Self.bit(of: $1) }
+    }
+
+    private static func bit(of category: EventCategory) -> UInt8 {
+        switch category {
+        case .lifecycle: 1
+        case .file: 2
+        case .network: 4
+        case .process: 8
+        }
+    }
 
     /// Decodes `record`, or throws `Malformed` without reading past its end.
     func decode(_ record: UnsafeRawBufferPointer) throws(Malformed) -> Decoded {
@@ -43,7 +61,7 @@ struct RecordDecoder {
         }
         let h = p.loadUnaligned(as: obs_header.self)
         let check = SizeCheck(size: size, lostBefore: UInt64(h.lost_before), timestampNs: h.ts_ns)
-        try check.lengths(Self.rule(of: h.type, at: p, size: size, check: check))
+        try check.size(Self.rule(of: h.type, at: p, size: size, check: check))
         var event = ObserverEvent(
             timestampNs: h.ts_ns, category: .process, processID: Int32(bitPattern: h.tgid),
             threadID: Int32(bitPattern: h.tid), parentProcessID: h.ptgid == 0 ? nil : Int32(bitPattern: h.ptgid),
@@ -82,7 +100,7 @@ struct RecordDecoder {
         default:
             throw check.fail("of unknown type \(h.type)")
         }
-        if categories.contains(event.category) { decoded.event = event }
+        if categoryBits & Self.bit(of: event.category) != 0 { decoded.event = event }
         return decoded
     }
 
@@ -102,22 +120,32 @@ struct RecordDecoder {
                 lostBefore: lostBefore, timestampNs: timestampNs)
         }
 
-        /// Checks the lengths against their fields and the size against the rule's.
-        func lengths(_ rule: Rule) throws(Malformed) {
-            for (name, value, limit) in rule.lengths where value > limit {
-                throw fail("whose \(name) of \(value) exceeds its \(limit)-byte field", type: rule.type)
+        /// Checks one length against its field's limit.
+        func length(_ name: @autoclosure () -> String, _ value: Int, limit: Int, type: UInt32) throws(Malformed) {
+            if value > limit {
+                throw fail("whose \(name()) of \(value) exceeds its \(limit)-byte field", type: type)
             }
+        }
+
+        /// Checks each packed string's length against a path's field; `names` names them.
+        func lengths(_ strings: Packed.Strings, names: (Int) -> String, type: UInt32) throws(Malformed) {
+            for i in 0..<strings.count {
+                try length(names(i) + "_len", strings[i].length, limit: Int(OBS_PATH_MAX), type: type)
+            }
+        }
+
+        /// Checks the size against the rule's.
+        func size(_ rule: Rule) throws(Malformed) {
             if size != rule.expected {
                 throw fail("that should be \(rule.expected) bytes by the size rule", type: rule.type)
             }
         }
     }
 
-    /// What the size rule expects of one record: its exact size, and its lengths with limits.
+    /// What the size rule expects of one record: its exact size (lengths already checked).
     private struct Rule {
         var type: UInt32
         var expected: Int
-        var lengths: [(String, Int, Int)] = []
     }
 
     static func typeName(_ type: UInt32) -> String {
@@ -153,24 +181,23 @@ struct RecordDecoder {
                 p.loadUnaligned(
                     fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.addr_len)!, as: UInt32.self))
             let cwd = Packed.strings(p, at: SockField.cwd, count: 1, data: SockField.data)
-            return Rule(
-                type: type, expected: Int(obs_sock_rec_size(UInt64(cwd.total))),
-                lengths: [("addr_len", addrLen, Int(OBS_SOCKADDR_MAX))] + cwd.lengths(["cwd"]))
+            try check.length("addr_len", addrLen, limit: Int(OBS_SOCKADDR_MAX), type: type)
+            try check.lengths(cwd, names: { _ in "cwd" }, type: type)
+            return Rule(type: type, expected: Int(obs_sock_rec_size(UInt64(cwd.total))))
         case OBS_REC_EXEC.rawValue:
             try atLeast(obs_exec_rec_size(0))
             let argvLen = u16(ExecField.argvLen)
             let strings = Packed.strings(
                 p, at: ExecField.str, count: Int(OBS_EXEC_STR_COUNT.rawValue), data: ExecField.data, after: argvLen)
-            return Rule(
-                type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen + strings.total))),
-                lengths: [("argv_len", argvLen, Int(OBS_ARGV_MAX))] + strings.lengths(["path", "resolved", "cwd"]))
+            try check.length("argv_len", argvLen, limit: Int(OBS_ARGV_MAX), type: type)
+            try check.lengths(strings, names: { ["path", "resolved", "cwd"][$0] }, type: type)
+            return Rule(type: type, expected: Int(obs_exec_rec_size(UInt64(argvLen + strings.total))))
         case OBS_REC_FILE.rawValue:
             try atLeast(obs_file_rec_size(0))
             let strings = Packed.strings(
                 p, at: FileField.str, count: Int(OBS_FILE_STR_COUNT.rawValue), data: FileField.data)
-            return Rule(
-                type: type, expected: Int(obs_file_rec_size(UInt64(strings.total))),
-                lengths: strings.lengths(["path", "path2", "resolved", "resolved2"]))
+            try check.lengths(strings, names: { ["path", "path2", "resolved", "resolved2"][$0] }, type: type)
+            return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(strings.total))))
         default:
             throw check.fail("of unknown type \(type)")
         }
@@ -231,18 +258,23 @@ struct RecordDecoder {
         static let data = Int(obs_file_rec_size(0))
     }
 
-    private static let atSyscalls: Set<UInt8> = Set(
-        [
-            OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_UNLINKAT, OBS_SC_MKDIRAT, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2,
-            OBS_SC_LINKAT, OBS_SC_SYMLINKAT,
-        ].map { UInt8($0.rawValue) })
+    /// The *at syscalls (which take a directory descriptor), one bit per `obs_syscall`: tested
+    /// per file record without hashing.
+    private static let atSyscalls: UInt64 = [
+        OBS_SC_OPENAT, OBS_SC_OPENAT2, OBS_SC_UNLINKAT, OBS_SC_MKDIRAT, OBS_SC_RENAMEAT, OBS_SC_RENAMEAT2,
+        OBS_SC_LINKAT, OBS_SC_SYMLINKAT,
+    ].reduce(0) { $0 | 1 << UInt64($1.rawValue) }
+
+    private static func isAt(_ syscall: UInt8) -> Bool {
+        syscall < UInt64.bitWidth && atSyscalls & (1 << UInt64(syscall)) != 0
+    }
 
     private func decodeFile(_ p: UnsafeRawPointer, size: Int) -> EventKind? {
         let result = SyscallResult(p.loadUnaligned(fromByteOffset: FileField.ret, as: Int64.self))
         let flags = p.loadUnaligned(fromByteOffset: FileField.flags, as: Int32.self)
         let mode = p.loadUnaligned(fromByteOffset: FileField.mode, as: UInt32.self)
         let op = p.load(fromByteOffset: FileField.op, as: UInt8.self)
-        let isAt = Self.atSyscalls.contains(p.load(fromByteOffset: FileField.syscall, as: UInt8.self))
+        let isAt = Self.isAt(p.load(fromByteOffset: FileField.syscall, as: UInt8.self))
         let dfd = isAt ? p.loadUnaligned(fromByteOffset: FileField.dfd, as: Int32.self) : nil
         let dfd2 = isAt ? p.loadUnaligned(fromByteOffset: FileField.dfd2, as: Int32.self) : nil
         let strings = Packed.strings(
@@ -349,14 +381,51 @@ struct RecordDecoder {
         var flags: UInt8
         var source: UInt8
 
-        /// The `count` strings described at `at`, packed from `data + after` on.
-        static func strings(_ p: UnsafeRawPointer, at: Int, count: Int, data: Int, after: Int = 0) -> [Packed] {
-            var offset = data + after
-            return (0..<count).map { i in
-                let s = p.loadUnaligned(fromByteOffset: at + i * MemoryLayout<obs_str>.size, as: obs_str.self)
-                defer { offset += Int(s.len) }
-                return Packed(offset: offset, length: Int(s.len), flags: s.flags, source: s.source)
+        /// The strings of one record (at most four), held inline: no array per record.
+        struct Strings {
+            private var slots: (Packed, Packed, Packed, Packed)
+            let count: Int
+
+            init(count: Int) {
+                precondition(count <= 4, "a record has at most four strings")
+                let empty = Packed(offset: 0, length: 0, flags: 0, source: 0)
+                slots = (empty, empty, empty, empty)
+                self.count = count
             }
+
+            subscript(i: Int) -> Packed {
+                get {
+                    precondition(i >= 0 && i < count, "string \(i) of \(count)")
+                    return withUnsafeBytes(of: slots) {
+                        $0.load(fromByteOffset: i * MemoryLayout<Packed>.stride, as: Packed.self)
+                    }
+                }
+                set {
+                    precondition(i >= 0 && i < count, "string \(i) of \(count)")
+                    withUnsafeMutableBytes(of: &slots) {
+                        $0.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<Packed>.stride, as: Packed.self)
+                    }
+                }
+            }
+
+            /// The bytes the strings take in the data area.
+            var total: Int {
+                var sum = 0
+                for i in 0..<count { sum += self[i].length }
+                return sum
+            }
+        }
+
+        /// The `count` strings described at `at`, packed from `data + after` on.
+        static func strings(_ p: UnsafeRawPointer, at: Int, count: Int, data: Int, after: Int = 0) -> Strings {
+            var offset = data + after
+            var out = Strings(count: count)
+            for i in 0..<count {
+                let s = p.loadUnaligned(fromByteOffset: at + i * MemoryLayout<obs_str>.size, as: obs_str.self)
+                out[i] = Packed(offset: offset, length: Int(s.len), flags: s.flags, source: s.source)
+                offset += Int(s.len)
+            }
+            return out
         }
 
         /// A path as passed (capture flags).
@@ -438,15 +507,5 @@ struct RecordDecoder {
         default:
             return .other(family: UInt16(truncatingIfNeeded: family))
         }
-    }
-}
-
-extension [RecordDecoder.Packed] {
-    /// The bytes the strings take in the data area.
-    var total: Int { reduce(0) { $0 + $1.length } }
-
-    /// Each string's length under `names`, each limited to a path's field.
-    func lengths(_ names: [String]) -> [(String, Int, Int)] {
-        zip(names, self).map { ("\($0.0)_len", $0.1.length, Int(OBS_PATH_MAX)) }
     }
 }

@@ -4,7 +4,7 @@ import Synchronization
 import SystemPackage
 
 /// Reads the `obs_events` ring buffer (`ring_buffer__new`) on a thread of its own and hands
-/// every record to a `RecordConsumer`.
+/// every record to a `RecordConsumer`, which publishes each drain's events as one batch.
 ///
 /// The thread calls `ring_buffer__poll` with a short timeout and then `ring_buffer__consume`:
 /// records are submitted without a wakeup until `wakeupBytes` are queued (each wakeup is an
@@ -53,21 +53,26 @@ final class RingBufferReader {
         guard thread == nil, let ring else { return }
         let stopping = self.stopping
         nonisolated(unsafe) let rb = ring
+        // Only this thread touches the consumer until `stop()` has joined it.
+        nonisolated(unsafe) let consumer = self.consumer
         thread = OSThread(name: "obs-ringbuf") {
             while !stopping.value.load(ordering: .acquiring) {
                 _ = ring_buffer__poll(rb, RingBufferReader.pollTimeoutMs)
                 _ = ring_buffer__consume(rb)
+                consumer.flush()
             }
         }
     }
 
-    /// Stops the polling thread after its current poll, joins it, and consumes what is left.
+    /// Stops the polling thread after its current poll, joins it, and consumes and publishes
+    /// what is left.
     func stop() {
         stopping.value.store(true, ordering: .releasing)
         if wakeFD >= 0 { _ = obs_ring_wake(wakeFD) }
         thread?.join()
         thread = nil
         if let ring { _ = ring_buffer__consume(ring) }
+        consumer.flush()
     }
 
     /// Frees the ring buffer (`ring_buffer__free`). Idempotent; call after `stop()`.
