@@ -99,6 +99,8 @@ let package = Package(
             dependencies: [
                 "ProcessObserver",
                 "CSpawn",
+                /// BPF_ENABLE_STATS and the program counters of the kernel-cost sections.
+                "CLibbpf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["Workloads"]
