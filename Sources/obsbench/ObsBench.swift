@@ -12,8 +12,11 @@ import ArgumentParser
 struct ObsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsbench",
-        abstract: "Benchmarks for swift-process-observer (spawn throughput, observed workloads vs bare and strace).",
-        subcommands: [AllBenchmarks.self, SpawnBenchmark.self, CompareBenchmark.self, SpawnWorker.self],
+        abstract:
+            "Benchmarks for swift-process-observer (spawn throughput, observed workloads vs bare, an ftrace stream and strace, kernel cost).",
+        subcommands: [
+            AllBenchmarks.self, SpawnBenchmark.self, CompareBenchmark.self, SpawnWorker.self, FtraceStreamCommand.self,
+        ],
         defaultSubcommand: AllBenchmarks.self)
 }
 
