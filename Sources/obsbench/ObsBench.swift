@@ -16,6 +16,7 @@ struct ObsBench: ParsableCommand {
             "Benchmarks for swift-process-observer (spawn throughput, observed workloads vs bare, an ftrace stream and strace, kernel cost).",
         subcommands: [
             AllBenchmarks.self, SpawnBenchmark.self, CompareBenchmark.self, SpawnWorker.self, FtraceStreamCommand.self,
+            ProgramCostsCommand.self,
         ],
         defaultSubcommand: AllBenchmarks.self)
 }
