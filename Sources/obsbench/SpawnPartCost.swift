@@ -182,9 +182,10 @@ struct SpawnPartCost {
     func partTable(_ rounds: [Round], spawns: Int, loopSyscalls: Int?) -> ResultTable {
         var table = ResultTable(
             title: "What a fork+exec of /bin/true costs, by part (per spawn, median over \(common.rounds) rounds)",
-            columns: [("part", .left), ("ns per spawn", .right), ("how it is measured", .left)])
+            columns: [("part", .left), ("µs per spawn", .right), ("how it is measured", .left)])
         let n = Double(spawns)
-        func median(_ f: (Round) -> Double) -> String { Format.fixed(Summary(rounds.map(f)).median, 0) }
+        /// The median over rounds of `f` (ns per spawn), in µs.
+        func median(_ f: (Round) -> Double) -> String { Format.fixed(Summary(rounds.map(f)).median / 1e3, 2) }
         func program(_ r: Round, _ v: Variant, _ name: String) -> Double {
             Self.programNs(r.runs[v]!, [name], spawns: spawns)
         }
@@ -245,12 +246,12 @@ struct SpawnPartCost {
         if !withCgroup.isEmpty {
             table.add([
                 "a cgroup per library spawn (wall)",
-                Format.fixed(Summary(withCgroup.map { ($0.0.elapsedNs - $0.1.elapsedNs) / n }).median, 0),
+                Format.fixed(Summary(withCgroup.map { ($0.0.elapsedNs - $0.1.elapsedNs) / n }).median / 1e3, 2),
                 "`NativeProcess.run()` loop of /bin/true with a cgroup − without (spawn-worker native − native-nocg); obsctl pays it once per watch, not per process of the tree",
             ])
             table.add([
                 "a cgroup per library spawn (CPU of the spawning process)",
-                Format.fixed(Summary(withCgroup.map { ($0.0.cpuNs - $0.1.cpuNs) / n }).median, 0),
+                Format.fixed(Summary(withCgroup.map { ($0.0.cpuNs - $0.1.cpuNs) / n }).median / 1e3, 2),
                 "the same, the worker's user+system time and its reaped children's",
             ])
         } else {
