@@ -104,6 +104,8 @@ let package = Package(
                 "CSpawn",
                 /// The record structs, for building raw records to time the decoder alone.
                 "CObserverBPF",
+                /// BPF_ENABLE_STATS and the program counters of the kernel-cost sections.
+                "CLibbpf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["Workloads"]

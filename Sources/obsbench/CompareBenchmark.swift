@@ -1,17 +1,17 @@
 import ArgumentParser
 import ProcessObserver
 
-/// `obsbench compare`: whole workloads bare, under `obsctl watch --categories all` and under
-/// `strace -f`, plus the bystander cost, delivery rate, flood footprint and attach latency (issue 3).
+/// `obsbench compare`: whole workloads bare, under `obsctl watch --categories all`, under an ftrace
+/// event stream and under `strace -f`, plus the kernel cost per program and per part of a spawn (issue 23), the bystander cost, delivery rate, flood footprint and attach latency (issue 3).
 struct CompareBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Workloads bare vs under obsctl vs under strace, and the observer's side costs.",
+        abstract: "Workloads bare vs under obsctl vs an ftrace stream vs strace, and the observer's side costs.",
         discussion: """
             Each round runs every workload under every available wrapper, rotating the wrapper \
             order per round. Ratios are medians over rounds of (wrapped time / bare time in the \
-            same round). A wrapper that is missing (obsctl not built, strace not installed) is \
-            listed with the reason and skipped.
+            same round). A wrapper that is missing (obsctl not built, strace not installed, no \
+            tracefs) is listed with the reason and skipped.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -54,9 +54,17 @@ struct CompareBenchmark: ParsableCommand {
         let receiver = OTLPReceiver(sources: tools.workloadSources ?? WorkloadKit.defaultSources)
         defer { receiver.stop() }
         if parts.contains(.workloads) {
+            let ftrace = FtraceStream(reader: kit.tracepipe)
+            defer { ftrace.unmountIfMounted() }
             tables += try WorkloadMatrix(
-                common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver
+                common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver, ftrace: ftrace
             ).measure()
+        }
+        if parts.contains(.kernelcost) {
+            tables += try KernelCost(common: common, tools: tools, resolved: resolved, kit: kit).measure()
+        }
+        if parts.contains(.spawnparts) {
+            tables += try SpawnPartCost(common: common, tools: tools, resolved: resolved, kit: kit).measure()
         }
         if parts.contains(.bystander) {
             tables.append(try BystanderCost(common: common, tools: tools, resolved: resolved, kit: kit).measure())
@@ -81,7 +89,7 @@ struct CompareBenchmark: ParsableCommand {
 
 /// The sections of `obsbench compare`, selectable with `--only`.
 enum ComparePart: String, CaseIterable {
-    case workloads, bystander, delivery, footprint, attach, reporting
+    case workloads, kernelcost, spawnparts, bystander, delivery, footprint, attach, reporting
 }
 
 /// A command the comparison times, with the target ratio issue 3 sets for obsctl.
@@ -92,13 +100,14 @@ struct Workload {
     var target: Double
 }
 
-/// Wrapped-vs-bare timing of the four issue-3 workloads.
+/// Wrapped-vs-bare timing of the issue-3 workloads and issue 23's process tree.
 ///
 /// Every obsctl run keeps its closing summary, so the report shows how many events each run
 /// delivered per category and what was lost: a ratio only counts if the events really flowed.
 /// The file-heavy workload also runs under obsctl with classic syscall tracepoints
 /// (`OBS_SYSCALL_ATTACH=tracepoints`), to compare the two attach modes in the same rounds, and
-/// under obsctl with `--no-resolve-paths`, to price the in-kernel path resolution.
+/// under obsctl with `--no-resolve-paths`, to price the in-kernel path resolution. The ftrace
+/// stream (`FtraceStream`) is the peer issue 23 measures against.
 struct WorkloadMatrix {
     let common: CommonOptions
     let tools: ToolOptions
@@ -106,6 +115,8 @@ struct WorkloadMatrix {
     let kit: WorkloadKit
     /// A local OTLP/HTTP receiver (the tests' own, decoding every request) for the `--otlp` rows.
     let otlpReceiver: OTLPReceiver
+    /// The ftrace event-stream contender; its rows are skipped with the reason when tracefs is unusable.
+    let ftrace: FtraceStream
 
     enum Wrapper: String, CaseIterable {
         case bare
@@ -113,6 +124,7 @@ struct WorkloadMatrix {
         case obsctlTracepoints = "obsctl tp/"
         case obsctlNoResolve = "obsctl no-resolve"
         case obsctlOTLP = "obsctl --otlp"
+        case ftrace
         case strace
 
         /// An obsctl run, whose summary is kept.
@@ -121,10 +133,15 @@ struct WorkloadMatrix {
         }
     }
 
-    var workloads: [Workload] {
+    var workloads: [Workload] { Self.workloads(tools: tools, kit: kit) }
+
+    /// The workloads every table of `compare` that runs workloads uses (the rows here, the
+    /// kernel cost per program).
+    static func workloads(tools: ToolOptions, kit: WorkloadKit) -> [Workload] {
         let iterations = tools.scaled(5_000)
         let spawns = tools.scaled(600)
         let connections = tools.scaled(10_000)
+        let trees = tools.scaled(2)
         return [
             Workload(
                 name: "file-heavy",
@@ -141,6 +158,11 @@ struct WorkloadMatrix {
             Workload(
                 name: "parallel build", detail: "make -B -s -j2 of 36 generated C files + main (cc -O2), then link",
                 argv: ["make", "-B", "-s", "-j2", "-C", kit.buildProject], target: 1.10),
+            Workload(
+                name: "process tree",
+                detail:
+                    "fanout \(trees) 3 6: \(trees) trees one after the other, each node forks 6 children at once that re-exec the tree or (depth 1) /bin/true; \(trees * 259) processes",
+                argv: [kit.fanout, "\(trees)", "3", "6"], target: 1.05),
         ]
     }
 
@@ -154,6 +176,7 @@ struct WorkloadMatrix {
             case .obsctl: resolved.obsctl != nil
             case .obsctlOTLP: resolved.obsctl != nil && otlpReceiver.url != nil
             case .obsctlTracepoints, .obsctlNoResolve: resolved.obsctl != nil && workload.name == "file-heavy"
+            case .ftrace: ftrace.problem == nil && ftrace.failure == nil
             case .strace: resolved.strace != nil
             }
         }
@@ -166,6 +189,7 @@ struct WorkloadMatrix {
         case .obsctlNoResolve: resolved.obsctlArgv(command, summary: true, resolvePaths: false)
         case .obsctlOTLP: resolved.obsctlArgv(command, summary: true, otlpEndpoint: otlpReceiver.url)
         case .strace: resolved.straceArgv(command)
+        case .ftrace: command  // run through `FtraceStream.run`, not as an argv
         }
     }
 
@@ -175,6 +199,7 @@ struct WorkloadMatrix {
         case .obsctlTracepoints: "obsctl, classic tp/ syscall tracepoints"
         case .obsctlNoResolve: "obsctl, raw_tp, --no-resolve-paths"
         case .obsctlOTLP: "obsctl, raw_tp, --otlp to a local receiver"
+        case .ftrace: "ftrace stream (tracefs)"
         default: w.rawValue
         }
     }
@@ -186,6 +211,8 @@ struct WorkloadMatrix {
         var summaries: [String: [Wrapper: [ObsctlSummary]]] = [:]
         /// The observed command's own wall time (from obsctl's summary) over bare, per round.
         var commandRatios: [String: [Wrapper: [Double]]] = [:]
+        /// The ftrace stream's runs after the warm-up, with the paired bare time.
+        var ftraceRuns: [String: [(run: FtraceStream.Run, bareNs: UInt64)]] = [:]
         var failures: [String] = []
         common.progress(
             "compare: \(workloads.count) workloads × [\(Wrapper.allCases.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds"
@@ -194,6 +221,7 @@ struct WorkloadMatrix {
             for workload in workloads {
                 let wrappers = self.wrappers(for: workload)
                 var times: [Wrapper: Double] = [:]
+                var pendingFtrace: FtraceStream.Run?
                 for i in 0..<wrappers.count {
                     let wrapper = wrappers[(i + round) % wrappers.count]
                     let outcome: Launcher.Outcome
@@ -210,6 +238,19 @@ struct WorkloadMatrix {
                             failures.append(
                                 "\(workload.name) under \(label(wrapper)) printed no summary in round \(round)")
                         }
+                    } else if wrapper == .ftrace {
+                        do {
+                            let run = try ftrace.run(workload.argv)
+                            outcome = Launcher.Outcome(
+                                wallNs: run.totalNs, status: run.command.status, maxRSSBytes: run.command.maxRSSBytes,
+                                userNs: run.command.userNs, systemNs: run.command.systemNs)
+                            if round > 0 { pendingFtrace = run }
+                        } catch {
+                            ftrace.failure = "\(error)"
+                            failures.append(
+                                "\(workload.name) under the ftrace stream failed in round \(round): \(error)")
+                            continue
+                        }
                     } else {
                         outcome = try Launcher.run(argv(wrapper, workload.argv))
                     }
@@ -221,18 +262,22 @@ struct WorkloadMatrix {
                     times[wrapper] = Double(outcome.wallNs) / 1e9
                 }
                 guard round > 0 else { continue }
+                let ran = wrappers.filter { times[$0] != nil }
+                if let run = pendingFtrace {
+                    ftraceRuns[workload.name, default: []].append((run, UInt64(times[.bare]! * 1e9)))
+                }
                 for w in Wrapper.allCases where w.isObsctl {
                     if let command = summaries[workload.name]?[w]?.last?.commandSeconds, times[w] != nil {
                         commandRatios[workload.name, default: [:]][w, default: []].append(command / times[.bare]!)
                     }
                 }
-                for w in wrappers {
+                for w in ran {
                     seconds[workload.name, default: [:]][w, default: []].append(times[w]!)
                     ratios[workload.name, default: [:]][w, default: []].append(times[w]! / times[.bare]!)
                 }
                 common.progress(
                     "  round \(round) \(workload.name): "
-                        + wrappers.map { "\($0.rawValue) \(Format.seconds(times[$0]!))s" }.joined(separator: ", "))
+                        + ran.map { "\($0.rawValue) \(Format.seconds(times[$0]!))s" }.joined(separator: ", "))
             }
         }
 
@@ -241,7 +286,7 @@ struct WorkloadMatrix {
             columns: [
                 ("workload", .left), ("run under", .left), ("median s", .right), ("min–max s", .right),
                 ("IQR s", .right), ("ratio vs bare", .right), ("IQR of ratio", .right), ("vs strace", .right),
-                ("obsctl target", .right), ("verdict", .left),
+                ("vs ftrace", .right), ("obsctl target", .right), ("verdict", .left),
             ])
         for workload in workloads {
             let wrappers = self.wrappers(for: workload)
@@ -250,6 +295,7 @@ struct WorkloadMatrix {
                 let r = Summary(ratios[workload.name]![w]!)
                 var verdict = ""
                 var versusStrace = ""
+                var versusFtrace = ""
                 let observed = w.isObsctl
                 if observed {
                     let flowed = summaries[workload.name]?[w]?.allSatisfy { $0.kernelEvents > 0 } ?? false
@@ -261,12 +307,16 @@ struct WorkloadMatrix {
                         let mine = ratios[workload.name]![w]!
                         versusStrace = Format.ratio(Summary(zip(mine, st).map { $0 / $1 }).median)
                     }
+                    if let ft = ratios[workload.name]?[.ftrace], !ft.isEmpty {
+                        let mine = ratios[workload.name]![w]!
+                        versusFtrace = Format.ratio(Summary(zip(mine, ft).map { $0 / $1 }).median)
+                    }
                 }
                 table.add([
                     workload.name, label(w),
                     Format.seconds(s.median), "\(Format.seconds(s.min))–\(Format.seconds(s.max))",
                     "\(Format.seconds(s.q1))–\(Format.seconds(s.q3))", w == .bare ? "1.00×" : Format.ratio(r.median),
-                    w == .bare ? "" : "\(Format.ratio(r.q1))–\(Format.ratio(r.q3))", versusStrace,
+                    w == .bare ? "" : "\(Format.ratio(r.q1))–\(Format.ratio(r.q3))", versusStrace, versusFtrace,
                     observed ? "≤ \(Format.ratio(workload.target))" : "", verdict,
                 ])
             }
@@ -275,6 +325,7 @@ struct WorkloadMatrix {
         if let problem = resolved.obsctlProblem { table.note("obsctl column skipped: \(problem)") }
         if let problem = resolved.straceProblem { table.note("strace column skipped: \(problem)") }
         if let problem = otlpReceiver.problem { table.note("obsctl --otlp rows skipped: \(problem)") }
+        if let problem = ftrace.problem ?? ftrace.failure { table.note("ftrace stream rows skipped: \(problem)") }
         if otlpReceiver.url != nil {
             table.note(
                 "obsctl --otlp sends to a local OTLP/HTTP receiver that decodes every request with the official Python bindings (Tests/ObsctlTests/Fixtures/otlp_receiver.py, mode count), on the same two cores"
@@ -285,14 +336,21 @@ struct WorkloadMatrix {
                 "obsctl runs `watch --categories all --interval 0 -o /dev/null -- CMD` (summary kept, on stdout); its startup and exit are included"
             )
             table.note(
-                "`vs strace` is the median over rounds of (obsctl time / strace time in the same round); below 1 means obsctl is cheaper"
+                "`vs strace` and `vs ftrace` are the medians over rounds of (obsctl time / the peer's time in the same round); below 1 means obsctl is cheaper"
             )
         }
         if resolved.strace != nil {
             table.note("strace runs `strace -f -e trace=%file,%network,%process -o /dev/null CMD`")
         }
         for f in failures { table.note("FAILED: \(f)") }
-        return [table, eventTable(workloads, summaries, commandRatios)]
+        if ftrace.problem == nil {
+            table.note(
+                "the ftrace stream: a tracefs instance of its own with the sched_process_fork/exec/exit events and the sys_enter/sys_exit events of the syscalls obsctl observes, restricted to the command's tree (set_event_pid by an `sh -c` wrapper, event-fork on), its trace_pipe read to nowhere by a C reader; its time includes making and removing the instance"
+            )
+        }
+        var tables = [table, eventTable(workloads, summaries, commandRatios)]
+        if !ftraceRuns.isEmpty { tables.append(FtraceStream.table(workloads.map(\.name), ftraceRuns)) }
+        return tables
     }
 
     /// Events each observed run delivered, per category, and what was lost.

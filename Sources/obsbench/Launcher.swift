@@ -128,7 +128,10 @@ enum Launcher {
     /// summary). The output is read after the timed `wait4` would have returned only in the sense
     /// that the pipe is drained concurrently by this thread; a summary is a few hundred bytes, so
     /// it never fills the pipe.
-    static func runCapturing(_ argv: [String], environment: [String: String] = [:]) throws -> (Outcome, String) {
+    /// `started` is called with the pid right after the spawn (the kernel-cost sections watch it).
+    static func runCapturing(
+        _ argv: [String], environment: [String: String] = [:], started: (pid_t) -> Void = { _ in }
+    ) throws -> (Outcome, String) {
         guard let fds = closeOnExecPipe() else {
             throw SpawnError(description: "pipe failed: errno \(errno)")
         }
@@ -142,6 +145,7 @@ enum Launcher {
             throw error
         }
         close(fds[1])
+        started(pid)
         let bytes = readAll(fds[0])
         let (status, usage) = reap(pid)
         let end = monotonicNs()

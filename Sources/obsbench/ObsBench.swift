@@ -12,9 +12,11 @@ import ArgumentParser
 struct ObsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsbench",
-        abstract: "Benchmarks for swift-process-observer (spawn throughput, observed workloads vs bare and strace).",
+        abstract:
+            "Benchmarks for swift-process-observer (spawn throughput, observed workloads vs bare, an ftrace stream and strace, kernel cost, user-space cost).",
         subcommands: [
             AllBenchmarks.self, SpawnBenchmark.self, CompareBenchmark.self, UserSpaceBenchmark.self, SpawnWorker.self,
+            FtraceStreamCommand.self, ProgramCostsCommand.self,
         ],
         defaultSubcommand: AllBenchmarks.self)
 }

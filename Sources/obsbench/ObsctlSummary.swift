@@ -10,6 +10,12 @@ struct ObsctlSummary: Sendable {
     var lostKernel: Int = 0
     /// The observed command's wall time, as the library measured it (`… after 1.234s`).
     var commandSeconds: Double?
+    /// The command's user+system CPU seconds (the `cpu` line: the `wait4` rusage of the root,
+    /// which holds every descendant it reaped), the very figure folded into obsctl's own
+    /// children's rusage when it reaps the root.
+    var commandCPUSeconds: Double?
+    /// The tree's CPU seconds from its cgroup (`tree cpu …`), when the run was contained.
+    var treeCPUSeconds: Double?
 
     var kernelEvents: Int { events.filter { $0.key != "lifecycle" }.values.reduce(0, +) }
     var lost: Int { lostSubscriber + lostKernel }
@@ -30,12 +36,21 @@ struct ObsctlSummary: Sendable {
                 words[2].hasPrefix("events")
             {
                 events[String(first)] = Int(words[1])
+            } else if first == "cpu", words.count >= 5, words[1] == "user", words[3] == "system" {
+                commandCPUSeconds = Self.seconds(words[2]).flatMap { u in Self.seconds(words[4]).map { u + $0 } }
+            } else if first == "tree", words.count >= 6, words[1] == "cpu", words[2] == "user", words[4] == "system" {
+                treeCPUSeconds = Self.seconds(words[3]).flatMap { u in Self.seconds(words[5]).map { u + $0 } }
             } else if first == "obsctl:", let range = line.range(of: " after ", options: .backwards) {
                 let rest = line[range.upperBound...]
                 commandSeconds = Double(rest.prefix(while: { $0.isNumber || $0 == "." }))
             }
         }
         guard sawLost else { return nil }
+    }
+
+    /// `0.123s` → 0.123.
+    private static func seconds(_ word: Substring) -> Double? {
+        word.hasSuffix("s") ? Double(word.dropLast()) : nil
     }
 }
 

@@ -103,9 +103,9 @@ struct ResolvedTools {
     /// `ObsctlSummary` reads it.
     func obsctlArgv(
         _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false,
-        resolvePaths: Bool = true, otlpEndpoint: String? = nil
+        resolvePaths: Bool = true, otlpEndpoint: String? = nil, categories: String = "all"
     ) -> [String] {
-        var argv = [obsctl!, "watch", "--categories", "all", "--interval", "0"]
+        var argv = [obsctl!, "watch", "--categories", categories, "--interval", "0"]
         if !resolvePaths { argv.append("--no-resolve-paths") }
         if let otlpEndpoint { argv += ["--otlp-endpoint", otlpEndpoint] }
         if !summary { argv.append("--no-summary") }

@@ -18,6 +18,10 @@ final class WorkloadKit {
     let spawnstorm: String
     let loopback: String
     let openflood: String
+    /// A parallel fan-out process tree (`fanout REPEAT DEPTH WIDTH`).
+    let fanout: String
+    /// The ftrace contender's `trace_pipe` reader.
+    let tracepipe: String
     /// Runs a command and prints the `ru_maxrss` its `wait4` reports, from a small address space.
     let peakrss: String
     /// A directory holding a generated Makefile and `units` C files.
@@ -44,11 +48,13 @@ final class WorkloadKit {
         spawnstorm = root + "/spawnstorm"
         loopback = root + "/loopback"
         openflood = root + "/openflood"
+        fanout = root + "/fanout"
+        tracepipe = root + "/tracepipe"
         peakrss = root + "/peakrss"
         floodTarget = root + "/flood-target"
         mkdir(scratch, 0o755)
         mkdir(buildProject, 0o755)
-        for name in ["filestorm", "spawnstorm", "loopback", "openflood", "peakrss"] {
+        for name in ["filestorm", "spawnstorm", "loopback", "openflood", "peakrss", "fanout", "tracepipe"] {
             let source = "\(sources)/\(name).c"
             guard access(source, R_OK) == 0 else {
                 throw BuildError(description: "workload source \(source) is missing; pass --workload-sources DIR")
