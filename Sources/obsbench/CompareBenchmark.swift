@@ -121,6 +121,7 @@ struct WorkloadMatrix {
     enum Wrapper: String, CaseIterable {
         case bare
         case obsctl
+        case obsctlBaseline = "obsctl baseline"
         case obsctlTracepoints = "obsctl tp/"
         case obsctlNoResolve = "obsctl no-resolve"
         case obsctlOTLP = "obsctl --otlp"
@@ -129,7 +130,8 @@ struct WorkloadMatrix {
 
         /// An obsctl run, whose summary is kept.
         var isObsctl: Bool {
-            self == .obsctl || self == .obsctlTracepoints || self == .obsctlNoResolve || self == .obsctlOTLP
+            self == .obsctl || self == .obsctlBaseline || self == .obsctlTracepoints || self == .obsctlNoResolve
+                || self == .obsctlOTLP
         }
     }
 
@@ -174,6 +176,7 @@ struct WorkloadMatrix {
             switch w {
             case .bare: true
             case .obsctl: resolved.obsctl != nil
+            case .obsctlBaseline: resolved.obsctl != nil && resolved.baselineObsctl != nil
             case .obsctlOTLP: resolved.obsctl != nil && otlpReceiver.url != nil
             case .obsctlTracepoints, .obsctlNoResolve: resolved.obsctl != nil && workload.name == "file-heavy"
             case .ftrace: ftrace.problem == nil && ftrace.failure == nil
@@ -186,6 +189,7 @@ struct WorkloadMatrix {
         switch wrapper {
         case .bare: command
         case .obsctl, .obsctlTracepoints: resolved.obsctlArgv(command, summary: true)
+        case .obsctlBaseline: resolved.obsctlArgv(command, summary: true, binary: resolved.baselineObsctl)
         case .obsctlNoResolve: resolved.obsctlArgv(command, summary: true, resolvePaths: false)
         case .obsctlOTLP: resolved.obsctlArgv(command, summary: true, otlpEndpoint: otlpReceiver.url)
         case .strace: resolved.straceArgv(command)
@@ -196,6 +200,7 @@ struct WorkloadMatrix {
     func label(_ w: Wrapper) -> String {
         switch w {
         case .obsctl: "obsctl, raw_tp (\(resolved.obsctlActive.joined(separator: ",")))"
+        case .obsctlBaseline: "obsctl baseline (\(resolved.baselineObsctl ?? "")), raw_tp"
         case .obsctlTracepoints: "obsctl, classic tp/ syscall tracepoints"
         case .obsctlNoResolve: "obsctl, raw_tp, --no-resolve-paths"
         case .obsctlOTLP: "obsctl, raw_tp, --otlp to a local receiver"

@@ -7,6 +7,12 @@ struct ToolOptions: ParsableArguments {
     @Option(help: "The obsctl binary (default: obsctl next to obsbench in the build products directory).")
     var obsctl: String?
 
+    @Option(
+        help:
+            "An earlier obsctl to time beside --obsctl in the workload rows, so that before and after are measured in one run."
+    )
+    var baselineObsctl: String?
+
     @Option(help: "The strace binary (Debian: apt-get install strace).")
     var strace = "strace"
 
@@ -56,6 +62,8 @@ struct ResolvedTools {
     var strace: String?
     var straceProblem: String?
     var libraryCategories: [CategoryStatus]
+    /// `--baseline-obsctl`, when it is an executable file.
+    var baselineObsctl: String?
 
     init(_ options: ToolOptions) {
         let caps = ObserverCapabilities.negotiate()
@@ -84,6 +92,9 @@ struct ResolvedTools {
             obsctlProblem =
                 "no obsctl at \(obsctlPath); build it (`swift build -c release --product obsctl`) or pass --obsctl"
         }
+        if let baseline = options.baselineObsctl, FileManager.default.isExecutableFile(atPath: baseline) {
+            baselineObsctl = baseline
+        }
         if let path = which(options.strace) {
             strace = path
         } else {
@@ -103,9 +114,9 @@ struct ResolvedTools {
     /// `ObsctlSummary` reads it.
     func obsctlArgv(
         _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false,
-        resolvePaths: Bool = true, otlpEndpoint: String? = nil, categories: String = "all"
+        resolvePaths: Bool = true, otlpEndpoint: String? = nil, categories: String = "all", binary: String? = nil
     ) -> [String] {
-        var argv = [obsctl!, "watch", "--categories", categories, "--interval", "0"]
+        var argv = [binary ?? obsctl!, "watch", "--categories", categories, "--interval", "0"]
         if !resolvePaths { argv.append("--no-resolve-paths") }
         if let otlpEndpoint { argv += ["--otlp-endpoint", otlpEndpoint] }
         if !summary { argv.append("--no-summary") }
