@@ -67,6 +67,12 @@ public struct TerminalReport {
                 "\(ReportText.grouped(Int(lost))) (kernel \(report.profile?.lostKernel ?? report.lostKernel), "
                     + "subscriber \(report.profile?.lostSubscriber ?? report.lostSubscriber)): counts below are short")
         out += row("lost events", lostText)
+        let notWritten = report.profile?.lostWriter ?? report.lostWriter
+        if notWritten > 0 {
+            out += row(
+                "not recorded",
+                failure("\(ReportText.grouped(Int(notWritten))) events the recording's writer could not write (disk full)"))
+        }
         let notExported = report.profile?.lostExporter ?? report.lostExporter
         if notExported > 0 {
             out += row(
@@ -74,12 +80,14 @@ public struct TerminalReport {
                 failure("\(ReportText.grouped(Int(notExported))) items the OTLP exporter could not send"))
         }
         let failedCount = report.failedProcesses
+        // Totals over the events: of the range read only, when that is not the whole run.
+        let partial = report.coverage.isPartial ? dim("  (in the covered range only)") : ""
         out += row(
             "processes",
-            ReportText.grouped(report.processes.count)
+            ReportText.grouped(report.processes.count) + partial
                 + (failedCount > 0 ? failure("  (\(failedCount) failed)") : ""))
         let events = report.eventCounts.values.reduce(0, +)
-        out += row("events", ReportText.grouped(events))
+        out += row("events", ReportText.grouped(events) + partial)
         for limit in report.limits {
             out += row(
                 "limit",
@@ -98,6 +106,9 @@ public struct TerminalReport {
         if !missing.isEmpty { out += row("not observed", paint(missing.joined(separator: "; "), "33")) }
         if let note = report.coverage.truncationNote(from: report.header?.clockBase.monotonicNs) {
             out += row("note", failure(note))
+        }
+        if let covered = report.coverage.partialNote(clock: report.header?.clockBase) {
+            out += row("covers", paint(covered, "33"))
         }
         if !report.coverage.skippedKinds.isEmpty {
             let kinds = report.coverage.skippedKinds.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }

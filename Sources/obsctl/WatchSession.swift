@@ -1,4 +1,5 @@
 import ProcessObserver
+import SystemPackage
 
 /// The event loop of `obsctl watch`: reads the subscriber on the main thread while the library
 /// reaps on its own, and writes each event as it arrives.
@@ -13,6 +14,8 @@ struct WatchSession {
     let output: BufferedOutput
     let json: Bool
     let formatter: HumanFormatter
+    /// `--record DIR`: every event is also written there, as JSON Lines, whatever `json` says.
+    var recording: SegmentedRecordingWriter? = nil
 
     /// `idle` is called on every quiet 250 ms (for the note on a tree that outlives its root);
     /// `observe` sees every event (for `--report`).
@@ -25,10 +28,21 @@ struct WatchSession {
     ) -> RunSummary {
         var summary = RunSummary()
         var stopped = false
+        var noticed = false
+        /// Says once on stderr that the recording is dropping events (the run goes on).
+        func flushRecording() {
+            guard let recording else { return }
+            recording.flush()
+            if let failure = recording.failure, !noticed {
+                noticed = true
+                Diagnostics.print(Self.recordingNotice(recording.directory, failure))
+            }
+        }
         while true {
             var next = subscriber.tryRecv()
             if next == nil {
                 output.flush()
+                flushRecording()
                 // Wake now and then to notice a reader that went away while no event came.
                 while next == nil, !subscriber.isFinished {
                     next = subscriber.recv(timeout: .milliseconds(250))
@@ -36,7 +50,10 @@ struct WatchSession {
                         stopped = true
                         endEarly()
                     }
-                    if next == nil { idle() }
+                    if next == nil {
+                        flushRecording()
+                        idle()
+                    }
                 }
             }
             guard var event = next else { break }
@@ -46,6 +63,7 @@ struct WatchSession {
             for event in batch {
                 summary.count(event)
                 observe(event)
+                recording?.append(event)
                 if !output.isClosed {
                     if json {
                         output.append { EventJSON.append(event, to: &$0) }
@@ -61,6 +79,16 @@ struct WatchSession {
             }
         }
         output.flush()
+        flushRecording()
         return summary
+    }
+
+    /// The one message when the recording first fails to write.
+    static func recordingNotice(_ directory: String, _ failure: Errno) -> String {
+        let why =
+            failure == .noSpace || failure == .diskQuotaExceeded
+            ? "its disk is full and no old segment is left to remove" : "a write failed"
+        return "warning: recording to \(ByteString(directory).shellQuoted): \(why) (\(ErrnoName.name(of: failure.rawValue))); "
+            + "events are dropped and counted (lost, source writer) until it can write again; the run goes on."
     }
 }

@@ -85,18 +85,7 @@ public final class SegmentedRecordingWriter {
         let clock = header.clockBase
         self.run = Self.runID(clock: clock, pid: Syscall.processID())
         self.header = header
-        do throws(Errno) {
-            try Syscall.makeDirectory(directory)
-        } catch {
-            if error != .fileExists { throw .recordingNotWritable(directory, call: "mkdir", errno: error) }
-        }
-        guard Syscall.isDirectory(directory) else {
-            throw .recordingNotWritable(directory, call: "mkdir", errno: .fileExists)
-        }
-        let existing = (try? Syscall.directoryNames(directory)) ?? []
-        if existing.contains(where: { SegmentName(fileName: String(decoding: $0, as: UTF8.self)) != nil }) {
-            throw .recordingDirectoryInUse(directory)
-        }
+        try Self.prepare(directory: directory)
         shared = SegmentStore(directory: directory, compressionLevel: limits.compressionLevel)
         let now = Clock.monotonicNs()
         current = SegmentStats(
@@ -119,6 +108,27 @@ public final class SegmentedRecordingWriter {
     }
 
     deinit { shared.stop() }
+
+    /// Makes `directory` when it is missing (its parent must exist), and checks that it is a
+    /// directory this process may write that holds no recording yet: what a caller checks before
+    /// starting anything it would record.
+    public static func prepare(directory: String) throws(ObserverError) {
+        do throws(Errno) {
+            try Syscall.makeDirectory(directory)
+        } catch {
+            if error != .fileExists { throw .recordingNotWritable(directory, call: "mkdir", errno: error) }
+        }
+        guard Syscall.isDirectory(directory) else {
+            throw .recordingNotWritable(directory, call: "mkdir", errno: .fileExists)
+        }
+        guard Syscall.access(directory, 2 | 1) else {
+            throw .recordingNotWritable(directory, call: "access", errno: Syscall.lastErrno)
+        }
+        let existing = (try? Syscall.directoryNames(directory)) ?? []
+        if existing.contains(where: { SegmentName(fileName: String(decoding: $0, as: UTF8.self)) != nil }) {
+            throw .recordingDirectoryInUse(directory)
+        }
+    }
 
     /// A run id that differs between runs: the run's start (wall clock, hexadecimal) and this
     /// process's id.

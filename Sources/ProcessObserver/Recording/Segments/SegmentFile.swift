@@ -1,0 +1,38 @@
+import SystemPackage
+
+/// A segment file found in a segmented recording's directory.
+struct SegmentFile {
+    var name: SegmentName
+    var path: String
+
+    /// The segments in `directory`, in sequence order. A segment found both raw and compressed
+    /// (its writer was killed between compressing it and removing the raw file) is read raw.
+    /// Throws when the directory cannot be read or holds no segment.
+    static func list(_ directory: String) throws(ObserverError) -> [SegmentFile] {
+        let entries: [[UInt8]]
+        do throws(Errno) {
+            entries = try Syscall.directoryNames(directory)
+        } catch {
+            throw .recordingUnreadable(directory, call: "opendir", errno: error)
+        }
+        var bySequence: [Int: SegmentName] = [:]
+        for entry in entries {
+            guard let name = SegmentName(fileName: String(decoding: entry, as: UTF8.self)) else { continue }
+            if let seen = bySequence[name.sequence], !seen.compressed { continue }
+            bySequence[name.sequence] = name
+        }
+        guard !bySequence.isEmpty else {
+            throw .invalidRecording(
+                directory, reason: "the directory holds no recording segments (segment-*.jsonl or .jsonl.gz)")
+        }
+        return bySequence.values.sorted().map { SegmentFile(name: $0, path: directory + "/" + $0.fileName) }
+    }
+
+    func open() throws(ObserverError) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            throw .recordingUnreadable(path, call: "open", errno: error as? Errno ?? .ioError)
+        }
+    }
+}
