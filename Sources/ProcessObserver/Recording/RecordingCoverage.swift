@@ -76,7 +76,7 @@ public struct RecordingCoverage: Sendable, Hashable {
         guard isPartial else { return nil }
         func time(_ ns: UInt64) -> String {
             guard let clock else { return "\(ns) ns" }
-            return String(RFC3339.format(epochNanoseconds: clock.wallClock(forMonotonic: ns)).prefix(19)) + "Z"
+            return String(RFC3339.format(epochNanoseconds: clock.wallClock(forMonotonic: ns)).prefix(23)) + "Z"
         }
         var parts: [String] = []
         if let first = firstTimestampNs, let last = lastTimestampNs {
