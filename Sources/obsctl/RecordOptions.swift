@@ -29,6 +29,11 @@ struct RecordOptions: ParsableArguments {
             "Remove segments whose events are older than this (s, m, h or d; 90m, 7d).", valueName: "duration"))
     var keepAge: String?
 
+    @Flag(
+        name: .customLong("no-compress"),
+        help: ArgumentHelp("Leave closed segments uncompressed (default: gzip, on a thread of its own)."))
+    var noCompress = false
+
     func validate() throws {
         guard let segment = LimitOptions.bytes(segmentSize), segment >= 4096 else {
             throw ValidationError(
@@ -45,8 +50,8 @@ struct RecordOptions: ParsableArguments {
         if let keepAge, Self.nanoseconds(keepAge) == nil {
             throw ValidationError("--keep-age must be a duration such as 30s, 90m, 12h or 7d: \(keepAge)")
         }
-        if directory == nil, keepAge != nil || segmentSize != "64M" || keepSize != "1G" {
-            throw ValidationError("--segment-size, --keep-size and --keep-age apply to --record DIR.")
+        if directory == nil, keepAge != nil || segmentSize != "64M" || keepSize != "1G" || noCompress {
+            throw ValidationError("--segment-size, --keep-size, --keep-age and --no-compress apply to --record DIR.")
         }
         if let directory, directory.isEmpty { throw ValidationError("--record needs a directory.") }
     }
@@ -55,7 +60,8 @@ struct RecordOptions: ParsableArguments {
     var limits: SegmentedRecordingWriter.Limits {
         SegmentedRecordingWriter.Limits(
             segmentBytes: Int(LimitOptions.bytes(segmentSize) ?? 64 << 20),
-            keepBytes: Int(LimitOptions.bytes(keepSize) ?? 1 << 30), keepAgeNs: keepAge.flatMap(Self.nanoseconds))
+            keepBytes: Int(LimitOptions.bytes(keepSize) ?? 1 << 30), keepAgeNs: keepAge.flatMap(Self.nanoseconds),
+            compressionLevel: noCompress ? nil : 1)
     }
 
     /// `90m` → 5.4e12; a number with s, m, h or d (a plain number is seconds); nil otherwise.

@@ -57,7 +57,8 @@ public final class RunRecording {
     /// The first event, when the first line was not a header.
     private var pending: ObserverEvent?
 
-    /// Opens the file at `path` (`-` is standard input), or the segmented recording in the
+    /// Opens the file at `path` (`-` is standard input; a name ending in `.gz` is read through
+    /// gzip, as one segment is), or the segmented recording in the
     /// directory `path`, and reads its header. `since` and `until` pick a window of event times
     /// (nanoseconds since the Unix epoch, both ends included).
     public static func open(_ path: String, since: Int64? = nil, until: Int64? = nil) throws(ObserverError)
@@ -80,7 +81,8 @@ public final class RunRecording {
         } catch {
             throw .recordingUnreadable(path, call: "open", errno: error as? Errno ?? .ioError)
         }
-        return try RunRecording(reading: fd, name: path, ownsDescriptor: true, since: since, until: until)
+        return try RunRecording(
+            reading: fd, name: path, ownsDescriptor: true, compressed: path.hasSuffix(".gz"), since: since, until: until)
     }
 
     /// Reads from `fd` (a pipe, a socket, a file), which stays the caller's unless `ownsDescriptor`.
@@ -92,7 +94,7 @@ public final class RunRecording {
 
     private init(
         reading fd: FileDescriptor, name: String, ownsDescriptor: Bool, segments: [SegmentFile] = [],
-        since: Int64?, until: Int64?
+        compressed: Bool = false, since: Int64?, until: Int64?
     ) throws(ObserverError) {
         self.fd = fd
         self.name = name
@@ -101,6 +103,7 @@ public final class RunRecording {
         self.since = since
         self.until = until
         if since != nil || until != nil { coverage.window = RecordingCoverage.Window(since: since, until: until) }
+        if compressed { gzip = GzipReader(fd: fd) }
         if let first = segments.first {
             if first.name.compressed { gzip = GzipReader(fd: fd) }
             segmentsLeft = Array(segments.dropFirst())
