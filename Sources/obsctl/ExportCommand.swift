@@ -17,8 +17,8 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Convert a recorded run into a timeline another tool opens (Perfetto), or send it to OpenTelemetry.",
         usage: """
-            obsctl export --format perfetto [--since <time>] [--until <time>] <recording> -o <file>
-                   obsctl export --format otlp [--since <time>] [--until <time>] <recording> [<url>]
+            obsctl export --format perfetto [--since/--until <time>] <recording> -o <file>
+                   obsctl export --format otlp [--since/--until <time>] <recording> [<url>]
             """,
         discussion: """
             perfetto writes Perfetto's native protobuf trace (open it in ui.perfetto.dev): one \

@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Answer questions about a recorded run: its outcome, process tree, files, network, CPU and memory.",
         usage: """
-            obsctl report [--json | --html] [-o <file>] [--since <time>] [--until <time>] <recording>
+            obsctl report [--json | --html] [-o <file>] [--since/--until <time>] <recording>
             """,
         discussion: """
             The recording is what obsctl watch --json -o FILE writes (- reads standard input), or \

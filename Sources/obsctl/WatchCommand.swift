@@ -50,7 +50,7 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup(title: "Limits of the whole run") var limitOptions: LimitOptions
 
-    @OptionGroup(title: "Recording to a directory (Docs/RECORDING.md)") var recordOptions: RecordOptions
+    @OptionGroup(title: "Recording to a directory") var recordOptions: RecordOptions
 
     @Option(
         name: .long,
