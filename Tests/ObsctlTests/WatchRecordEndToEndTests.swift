@@ -25,6 +25,39 @@ struct WatchRecordEndToEndTests {
         return binary
     }()
 
+    /// A steady flood: `steadyflood PATH RATE` opens PATH RATE times a second, in a batch every
+    /// 10 ms on an absolute clock, until killed: a rate obsctl keeps up with, so its subscriber
+    /// buffer stays near empty and its memory shows only what recording holds.
+    static let steadyflood: String = {
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent("obs-steadyflood-\(getpid()).c")
+        let binary = source.deletingPathExtension().path
+        try? Data(
+            """
+            #define _GNU_SOURCE
+            #include <fcntl.h>
+            #include <stdlib.h>
+            #include <time.h>
+            #include <unistd.h>
+            int main(int argc, char **argv) {
+                long perTick = atol(argv[2]) / 100;
+                struct timespec next;
+                clock_gettime(CLOCK_MONOTONIC, &next);
+                for (;;) {
+                    for (long i = 0; i < perTick; i++) close(open(argv[1], O_RDONLY | O_CLOEXEC));
+                    next.tv_nsec += 10000000;
+                    if (next.tv_nsec >= 1000000000) { next.tv_nsec -= 1000000000; next.tv_sec++; }
+                    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, 0);
+                }
+            }
+            """.utf8
+        ).write(to: source)
+        _ = try? NativeProcess(
+            .name("cc"), arguments: ["-O2", "-o", ByteString(binary), ByteString(source.path)], standardInput: .null,
+            standardOutput: .null, standardError: .null
+        ).run()
+        return binary
+    }()
+
     static func directory(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent(
             "obsctl-record-\(name)-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -215,6 +248,50 @@ struct WatchRecordEndToEndTests {
         let report = try ObsctlRunner.run(["report", dir])
         #expect(report.exitCode == 0)
         #expect(report.err.contains("the recording is truncated"))
+    }
+
+    /// obsctl's resident set (`VmRSS` of `/proc/<pid>/status`), in bytes.
+    static func residentBytes(_ pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kib * 1024
+    }
+
+    /// Waits (bounded) until the directory holds a segment of sequence `sequence` or later.
+    static func waitForSegment(_ dir: String, _ sequence: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let last = ((try? Self.segments(dir)) ?? []).compactMap { SegmentName(fileName: $0.name)?.sequence }.max()
+            if (last ?? 0) >= sequence { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    @Test(
+        "obsctl's memory stays flat under a steady event rate (an hour scaled down to 200 segments): rotation, compression and retention hold nothing",
+        .requiresEBPF)
+    func flatMemory() throws {
+        let dir = Self.directory("rss")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let obsctl = try ObsctlRunner.start(
+            [
+                "watch", "--record", dir, "--segment-size", "64K", "--keep-size", "1M", "-o", "/dev/null",
+                "--interval", "0.1", "--", Self.steadyflood, "/etc/hostname", "5000",
+            ].map { Array($0.utf8) })
+        defer {
+            kill(obsctl.pid, SIGKILL)
+            _ = obsctl.finish()
+        }
+        // Past the start: buffers full, segments removed by retention at every rotation.
+        try #require(Self.waitForSegment(dir, 40))
+        let warm = try #require(Self.residentBytes(obsctl.pid))
+        try #require(Self.waitForSegment(dir, 240))
+        let later = try #require(Self.residentBytes(obsctl.pid))
+        #expect(later - warm < 2 << 20, "obsctl grew from \(warm) to \(later) bytes over 200 segments")
+        #expect(try Self.segments(dir).map(\.bytes).reduce(0, +) <= 1 << 20)
     }
 
     @Test(

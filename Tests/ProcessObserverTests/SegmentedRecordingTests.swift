@@ -284,7 +284,7 @@ struct SegmentedRecordingTests {
             _ = try RunRecording.open(empty)
             Issue.record("an empty directory was read")
         } catch {
-            #expect(error.code == .invalidRecording)
+            #expect(error.code == .recordingUnreadable)
             #expect(error.message.contains("holds no recording segments"))
         }
     }

@@ -29,6 +29,17 @@ extension ObserverError {
     }
 }
 
+extension ObserverError {
+    /// A directory given as a recording that holds no segment: unreadable (EX_NOINPUT), as a
+    /// missing file is.
+    static func noSegments(_ directory: String) -> ObserverError {
+        ObserverError(
+            .recordingUnreadable, failure: readingRecording(directory),
+            reason: "it is a directory that holds no recording segments (segment-*.jsonl, segment-*.jsonl.gz)",
+            remedy: "Give a recording file, or a directory obsctl watch --record wrote")
+    }
+}
+
 // MARK: - the errors of writing a segmented recording
 
 extension ObserverError {

@@ -22,8 +22,7 @@ struct SegmentFile {
             bySequence[name.sequence] = name
         }
         guard !bySequence.isEmpty else {
-            throw .invalidRecording(
-                directory, reason: "the directory holds no recording segments (segment-*.jsonl or .jsonl.gz)")
+            throw .noSegments(directory)
         }
         return bySequence.values.sorted().map { SegmentFile(name: $0, path: directory + "/" + $0.fileName) }
     }
