@@ -71,7 +71,8 @@ public struct TerminalReport {
         if notWritten > 0 {
             out += row(
                 "not recorded",
-                failure("\(ReportText.grouped(Int(notWritten))) events the recording's writer could not write (disk full)"))
+                failure(
+                    "\(ReportText.grouped(Int(notWritten))) events the recording's writer could not write (disk full)"))
         }
         let notExported = report.profile?.lostExporter ?? report.lostExporter
         if notExported > 0 {

@@ -88,7 +88,8 @@ struct WatchSession {
         let why =
             failure == .noSpace || failure == .diskQuotaExceeded
             ? "its disk is full and no old segment is left to remove" : "a write failed"
-        return "warning: recording to \(ByteString(directory).shellQuoted): \(why) (\(ErrnoName.name(of: failure.rawValue))); "
+        return
+            "warning: recording to \(ByteString(directory).shellQuoted): \(why) (\(ErrnoName.name(of: failure.rawValue))); "
             + "events are dropped and counted (lost, source writer) until it can write again; the run goes on."
     }
 }

@@ -151,7 +151,8 @@ struct WatchRecordEndToEndTests {
         let dir = Self.directory("gzip")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try ObsctlRunner.run([
-            "watch", "--record", dir, "--segment-size", "128K", "--keep-size", "64M", "-o", "/dev/null", "--", Self.openflood,
+            "watch", "--record", dir, "--segment-size", "128K", "--keep-size", "64M", "-o", "/dev/null", "--",
+            Self.openflood,
             "/etc/hostname", "8000",
         ])
         #expect(run.exitCode == 0)
@@ -173,7 +174,8 @@ struct WatchRecordEndToEndTests {
         let mountPoint = Self.directory("tmpfs")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
         let mounted = try NativeProcess(
-            .path("/usr/bin/mount"), arguments: ["-t", "tmpfs", "-o", "size=512k", "obsctl-test", ByteString(mountPoint)],
+            .path("/usr/bin/mount"),
+            arguments: ["-t", "tmpfs", "-o", "size=512k", "obsctl-test", ByteString(mountPoint)],
             standardInput: .null, standardOutput: .null, standardError: .null
         ).run()
         try #require(mounted.status == .exited(code: 0))
@@ -301,7 +303,8 @@ struct WatchRecordEndToEndTests {
         let dir = Self.directory("window")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try ObsctlRunner.run([
-            "watch", "--record", dir, "--segment-size", "64K", "--keep-size", "64M", "-o", "/dev/null", "--", Self.openflood,
+            "watch", "--record", dir, "--segment-size", "64K", "--keep-size", "64M", "-o", "/dev/null", "--",
+            Self.openflood,
             "/etc/hostname", "3000",
         ])
         #expect(run.exitCode == 0)

@@ -195,7 +195,9 @@ struct SegmentedRecordingTests {
     func fullDisk() throws {
         let mountPoint = Self.directory("tmpfs")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
-        try #require(try Self.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "obs-seg-test", mountPoint]) == .exited(code: 0))
+        try #require(
+            try Self.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "obs-seg-test", mountPoint])
+                == .exited(code: 0))
         defer {
             try? Self.run("/usr/bin/umount", [mountPoint])
             try? FileManager.default.removeItem(atPath: mountPoint)

@@ -97,7 +97,9 @@ public struct RecordingCoverage: Sendable, Hashable {
             let counts = EventCategory.allCases.compactMap { c in
                 removed.events[c].map { "\(c.rawValue) \($0)" }
             }
-            text += " with \(removed.eventCount) events" + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")")
+            text +=
+                " with \(removed.eventCount) events"
+                + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")")
             parts.append(text)
         }
         if let missing = segments?.missing, !missing.isEmpty {

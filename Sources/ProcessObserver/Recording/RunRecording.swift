@@ -82,7 +82,8 @@ public final class RunRecording {
             throw .recordingUnreadable(path, call: "open", errno: error as? Errno ?? .ioError)
         }
         return try RunRecording(
-            reading: fd, name: path, ownsDescriptor: true, compressed: path.hasSuffix(".gz"), since: since, until: until)
+            reading: fd, name: path, ownsDescriptor: true, compressed: path.hasSuffix(".gz"), since: since, until: until
+        )
     }
 
     /// Reads from `fd` (a pipe, a socket, a file), which stays the caller's unless `ownsDescriptor`.
