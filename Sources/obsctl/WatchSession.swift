@@ -63,10 +63,17 @@ struct WatchSession {
             for event in batch {
                 summary.count(event)
                 observe(event)
-                recording?.append(event)
+                if let recording {
+                    recording.append(event) { line in
+                        let start = line.count
+                        EventJSON.append(event, to: &line)
+                        // The same line for --json output: formatted once.
+                        if json, !output.isClosed { output.append { $0.append(contentsOf: line[start...]) } }
+                    }
+                }
                 if !output.isClosed {
                     if json {
-                        output.append { EventJSON.append(event, to: &$0) }
+                        if recording == nil { output.append { EventJSON.append(event, to: &$0) } }
                     } else {
                         output.write(formatter.line(event))
                     }

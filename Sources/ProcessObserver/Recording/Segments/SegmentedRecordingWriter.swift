@@ -65,6 +65,7 @@ public final class SegmentedRecordingWriter {
     private let bufferLimit = 64 << 10
     private let shared: SegmentStore
     private var rotateNotBeforeNs: UInt64 = 0
+    private var isClosed = false
     /// How many removed segments the last header written counted.
     private var removedInLastHeader = 0
 
@@ -107,7 +108,10 @@ public final class SegmentedRecordingWriter {
         shared.start()
     }
 
-    deinit { shared.stop() }
+    deinit {
+        if !isClosed { try? fd.close() }
+        shared.stop()
+    }
 
     /// Makes `directory` when it is missing (its parent must exist), and checks that it is a
     /// directory this process may write that holds no recording yet: what a caller checks before
@@ -171,6 +175,8 @@ public final class SegmentedRecordingWriter {
     /// compression thread. When retention removed segments since the last header was written,
     /// one more segment (a header alone) says so.
     public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         write(lines: lines.count)
         if shared.retention.segments > removedInLastHeader { rotate() }
         try? fd.close()
@@ -209,7 +215,9 @@ public final class SegmentedRecordingWriter {
         if unreportedDrops > 0 { writeLostLine() }
         let end = lines[count - 1].end
         var offset = 0
-        while offset < end {
+        // Events never go before the lost event owed for earlier ones: while it cannot be
+        // written, they are dropped too.
+        while offset < end, unreportedDrops == 0 {
             do {
                 offset += try buffer.withUnsafeBytes { raw in
                     try fd.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
