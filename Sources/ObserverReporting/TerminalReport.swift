@@ -118,6 +118,12 @@ public struct TerminalReport {
         return out
     }
 
+    /// After a section's heading: its counts cover only the range the recording holds (segments
+    /// removed by retention, or a window), `covers` in the run section says which.
+    private func partialMark(_ report: RunReport) -> String {
+        report.coverage.isPartial ? dim("  (in the covered range only)") : ""
+    }
+
     static func shortStatus(_ status: ExitStatus?) -> String {
         switch status {
         case nil: "–"
@@ -134,7 +140,7 @@ public struct TerminalReport {
         var out =
             heading("PROCESS TREE")
             + "  \(ReportText.grouped(report.processes.count)) processes"
-            + (failedCount > 0 ? ", " + failure("\(failedCount) failed") : "") + "\n"
+            + (failedCount > 0 ? ", " + failure("\(failedCount) failed") : "") + partialMark(report) + "\n"
         guard !report.processes.isEmpty else {
             return out + "  (no process events: the process category was not observed)\n"
         }
@@ -220,7 +226,7 @@ public struct TerminalReport {
 
     func files(_ report: RunReport) -> String {
         let f = report.files
-        var out = heading("FILES") + "\n"
+        var out = heading("FILES") + partialMark(report) + "\n"
         if let capability = report.header?.capabilities.first(where: { $0.category == "file" }), !capability.delivered {
             return out
                 + "  (not observed: the file category was \(capability.observed ? "unavailable" : "not asked for"))\n"
@@ -279,7 +285,7 @@ public struct TerminalReport {
 
     func network(_ report: RunReport) -> String {
         let n = report.network
-        var out = heading("NETWORK") + "\n"
+        var out = heading("NETWORK") + partialMark(report) + "\n"
         if let capability = report.header?.capabilities.first(where: { $0.category == "network" }),
             !capability.delivered
         {
@@ -322,7 +328,7 @@ public struct TerminalReport {
 
     func resources(_ report: RunReport) -> String {
         let s = report.samples
-        var out = heading("CPU AND MEMORY") + "\n"
+        var out = heading("CPU AND MEMORY") + partialMark(report) + "\n"
         guard s.sampleCount > 0 else {
             return out + "  (no samples: sampling was off, --interval 0, or the run was shorter than one interval)\n"
         }

@@ -116,6 +116,31 @@ struct SegmentedRecordingTests {
         }
     }
 
+    @Test(
+        "--keep-age: at each rotation the closed segments whose last event is older are removed, and the headers say so"
+    )
+    func keepAge() throws {
+        let dir = Self.directory("age")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The fixtures' events are from one second after boot: older than a one-second age by far.
+        let writer = try SegmentedRecordingWriter(
+            directory: dir, header: RecordingFixtures.header,
+            limits: .init(segmentBytes: 16 << 10, keepBytes: 64 << 20, keepAgeNs: 1_000_000_000))
+        for seq in 1...500 { writer.append(Self.openEvent(UInt64(seq))) }
+        writer.close()
+        let sequences = try Self.names(dir).compactMap { SegmentName(fileName: $0)?.sequence }
+        let last = try #require(sequences.last)
+        #expect(last >= 4)
+        #expect(sequences == [last - 1, last], "each rotation removed every older closed segment")
+        let recording = try RunRecording.open(dir)
+        var read = 0
+        while try recording.next() != nil { read += 1 }
+        let removed = try #require(recording.coverage.segments?.removed)
+        #expect(removed.segments == last - 2)
+        #expect(removed.lastSequence == last - 2)
+        #expect(removed.eventCount + read == 500)
+    }
+
     @Test("a segment cut short, raw or compressed, is read to its last complete line and the next one after it")
     func cutShort() throws {
         let dir = Self.directory("cut")
