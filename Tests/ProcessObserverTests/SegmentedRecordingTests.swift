@@ -181,6 +181,39 @@ struct SegmentedRecordingTests {
         return result.standardOutput.map { Data($0) }
     }
 
+    @Test(
+        "a recording still being written: a segment compressed after the listing is read as its .gz, one removed is skipped"
+    )
+    func liveDirectory() throws {
+        let dir = Self.directory("live")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try SegmentedRecordingWriter(
+            directory: dir, header: RecordingFixtures.header,
+            limits: .init(segmentBytes: 8 << 10, keepBytes: 1 << 20, compressionLevel: nil))
+        for seq in 1...200 { writer.append(Self.openEvent(UInt64(seq), pathBytes: 40)) }
+        writer.close()
+        let names = try Self.names(dir)
+        try #require(names.count >= 4)
+        let third = try RunRecording.open(dir + "/" + names[2])
+        var removedSeqs: [UInt64] = []
+        while let event = try third.next() { removedSeqs.append(event.seq) }
+
+        let recording = try RunRecording.open(dir)
+        let first = try #require(try recording.next())
+        // After the listing: the second segment is compressed (gzip removes the raw file), the
+        // third removed, as the writer's threads do.
+        let gzip = try NativeProcess(
+            .name("gzip"), arguments: [ByteString(dir + "/" + names[1])], standardInput: .null,
+            standardOutput: .null, standardError: .null
+        ).run()
+        #expect(gzip.status == .exited(code: 0))
+        try FileManager.default.removeItem(atPath: dir + "/" + names[2])
+        var seqs = [first.seq]
+        while let event = try recording.next() { seqs.append(event.seq) }
+        #expect(seqs == Array(1...200).filter { !removedSeqs.contains($0) })
+        #expect(!removedSeqs.isEmpty)
+    }
+
     @Test("--since/--until: a window keeps exactly the events whose time lies in it, and counts the rest")
     func window() throws {
         let dir = Self.directory("window")

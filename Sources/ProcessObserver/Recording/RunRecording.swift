@@ -69,11 +69,17 @@ public final class RunRecording {
                 reading: .standardInput, name: "standard input", ownsDescriptor: false, since: since, until: until)
         }
         if Syscall.isDirectory(path) {
-            let segments = try SegmentFile.list(path)
-            let first = segments[0]
-            let fd = try first.open()
-            return try RunRecording(
-                reading: fd, name: path, ownsDescriptor: true, segments: segments, since: since, until: until)
+            var segments = try SegmentFile.list(path)
+            while !segments.isEmpty {
+                guard let (first, fd) = try segments[0].openNow() else {
+                    segments.removeFirst()
+                    continue
+                }
+                segments[0] = first
+                return try RunRecording(
+                    reading: fd, name: path, ownsDescriptor: true, segments: segments, since: since, until: until)
+            }
+            throw .noSegments(path)
         }
         let fd: FileDescriptor
         do {
@@ -192,8 +198,7 @@ public final class RunRecording {
             if atEOF {
                 coverage.incompleteTailBytes += buffer.count - start
                 start = buffer.count
-                guard !segmentsLeft.isEmpty else { return nil }
-                try openNextSegment()
+                guard try openNextSegment() else { return nil }
                 searchFrom = start
                 continue
             }
@@ -209,17 +214,22 @@ public final class RunRecording {
 
     /// Closes the segment read to its end and opens the next; its first line must be a header of
     /// the same run.
-    private func openNextSegment() throws(ObserverError) {
-        let next = segmentsLeft.removeFirst()
+    /// false when no segment is left (those listed may have been removed since: a recording
+    /// still being written).
+    private func openNextSegment() throws(ObserverError) -> Bool {
+        var opened: (file: SegmentFile, fd: FileDescriptor)?
+        while opened == nil, !segmentsLeft.isEmpty { opened = try segmentsLeft.removeFirst().openNow() }
+        guard let (next, nextFD) = opened else { return false }
         try? fd.close()
         gzip = nil
-        fd = try next.open()
+        fd = nextFD
         if next.name.compressed { gzip = GzipReader(fd: fd) }
         fileName = next.path
         fileLines = 0
         buffer.removeAll(keepingCapacity: true)
         start = 0
         atEOF = false
+        return true
     }
 
     private func fill() throws(ObserverError) {

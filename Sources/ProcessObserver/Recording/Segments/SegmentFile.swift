@@ -34,4 +34,25 @@ struct SegmentFile {
             throw .recordingUnreadable(path, call: "open", errno: error as? Errno ?? .ioError)
         }
     }
+
+    /// Opens the segment as it is now, in a recording still being written: a raw segment
+    /// compressed since the listing is opened as its `.gz`; nil when it is gone (removed by
+    /// retention meanwhile, which a later header accounts for).
+    func openNow() throws(ObserverError) -> (file: SegmentFile, fd: FileDescriptor)? {
+        var candidates = [self]
+        if !name.compressed {
+            var compressed = name
+            compressed.compressed = true
+            let directory = String(path.dropLast(name.fileName.count))
+            candidates.append(SegmentFile(name: compressed, path: directory + compressed.fileName))
+        }
+        for candidate in candidates {
+            do throws(ObserverError) {
+                return (candidate, try candidate.open())
+            } catch {
+                if error.underlying != .noSuchFileOrDirectory { throw error }
+            }
+        }
+        return nil
+    }
 }
