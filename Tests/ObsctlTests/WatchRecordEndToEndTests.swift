@@ -141,9 +141,12 @@ struct WatchRecordEndToEndTests {
         #expect(recordingJSON["partial"] as? Bool == true)
         let removedJSON = try #require((recordingJSON["segments"] as? [String: Any])?["removed"] as? [String: Any])
         #expect(removedJSON["events"] as? Int == removed.eventCount)
-        // Each segment is a recording of its own, valid against the schema.
-        let first = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + segments[0].name))
-        #expect(try ObsctlRunner.schemaErrors(Array(first)) == "")
+        // Each segment is a recording of its own, valid against the schema (the last one's header
+        // with its retention account).
+        for segment in [segments[0], segments[segments.count - 1]] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + segment.name))
+            #expect(try ObsctlRunner.schemaErrors(Array(bytes)) == "")
+        }
     }
 
     @Test(
@@ -201,7 +204,12 @@ struct WatchRecordEndToEndTests {
             lostLine.split(separator: "writer ").last.flatMap { Int($0.prefix { $0.isNumber }) }, "\(lostLine)")
         #expect(writer > 0)
         #expect(run.out.contains("exit code 3"))
-        // What was written is whole: read to the last complete line, no line cut by the full disk.
+        // What was written is whole: read to the last complete line, no line cut by the full disk,
+        // and valid against the schema (a lost event of source writer included).
+        for segment in try Self.segments(dir) where segment.name.hasSuffix(".jsonl") {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + segment.name))
+            #expect(try ObsctlRunner.schemaErrors(Array(bytes)) == "")
+        }
         let (recording, kept, events) = try Self.read(dir)
         #expect(recording.coverage.incompleteTailBytes == 0)
         let summary = Self.summaryCounts(run.out)
