@@ -67,13 +67,16 @@ let package = Package(
         ),
         /// zlib: gzip for OTLP requests (OTLPExport) and for closed recording segments (ProcessObserver).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        /// One HTTP POST through libcurl, loaded with dlopen when an export first sends (so that a
+        /// process that links the exporter but never sends does not load TLS and its kin).
+        .target(name: "CHTTP"),
         /// A run as OpenTelemetry signals (a trace of process spans, correlated log records,
         /// process metrics), sent over OTLP/HTTP with protobuf. The OTLP messages are generated
         /// once from opentelemetry-proto v1.9.0 (Generated/) and committed.
         .target(
             name: "OTLPExport",
             dependencies: [
-                "ProcessObserver", "ObserverReporting", "CZlib",
+                "ProcessObserver", "ObserverReporting", "CZlib", "CHTTP",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/opentelemetry"]

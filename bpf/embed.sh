@@ -31,7 +31,15 @@ for src in "$@"; do
             *) target_arch=$arch ;;
         esac
         multiarch=$(gcc -print-multiarch 2>/dev/null || echo "$arch-linux-gnu")
-        if ! log=$("$clang" -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$target_arch \
+        # clang 21 turns unreachable code into a call to the kfunc __bpf_trap: an extern that
+        # makes libbpf load and search the kernel's whole BTF at every load even when the CO-RE
+        # relocations use the minimal BTF of obs_min_core_btf. Older clangs lack the switch.
+        notrap=
+        if "$clang" -target bpf -mllvm -bpf-disable-trap-unreachable -x c -c /dev/null -o /dev/null 2>/dev/null; then
+            notrap="-mllvm -bpf-disable-trap-unreachable"
+        fi
+        # shellcheck disable=SC2086
+        if ! log=$("$clang" -target bpf -O2 -g -Wall -Werror $notrap -D__TARGET_ARCH_$target_arch \
             -I"$include" -I"$(dirname "$src")" -I"/usr/include/$multiarch" \
             -c "$src" -o "$obj" 2>&1); then
             echo "$log" >&2

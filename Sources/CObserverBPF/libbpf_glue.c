@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memfd_create */
 #include "obs_records.h"
 #include "obs_libbpf_glue.h"
 
@@ -83,7 +84,246 @@ long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name)
     }
     return -1;
 }
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int obs_ring_wake_fd(struct ring_buffer *ring)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.fd = 0; /* ring 0's index: libbpf consumes that ring again, nothing else */
+    if (epoll_ctl(ring_buffer__epoll_fd(ring), EPOLL_CTL_ADD, fd, &ev) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+struct obs_min_btf {
+    const struct btf *kernel;
+    struct btf *out;
+    __s32 *map;   /* kernel type id -> id in out; 0: not copied yet */
+    __s32 void_ptr;
+};
+
+/* Copies kernel type `id` (and what it embeds by value) into m->out; returns its new id. */
+static int obs_min_copy(struct obs_min_btf *m, __u32 id)
+{
+    if (id == 0)
+        return 0;
+    if (m->map[id])
+        return m->map[id];
+    const struct btf_type *t = btf__type_by_id(m->kernel, id);
+    if (!t)
+        return -EINVAL;
+    switch (btf_kind(t)) {
+    case BTF_KIND_PTR:
+        /* Any pointer is compatible with any pointer for CO-RE: cut the graph here. */
+        if (!m->void_ptr) {
+            m->void_ptr = btf__add_ptr(m->out, 0);
+            if (m->void_ptr < 0)
+                return m->void_ptr;
+        }
+        return m->map[id] = m->void_ptr;
+    case BTF_KIND_FUNC:
+    case BTF_KIND_FUNC_PROTO:
+    case BTF_KIND_VAR:
+    case BTF_KIND_DATASEC:
+    case BTF_KIND_DECL_TAG:
+        return 0; /* never embedded by value in a structure */
+    default:
+        break;
+    }
+    int nid = btf__add_type(m->out, m->kernel, t);
+    if (nid < 0)
+        return nid;
+    m->map[id] = nid;
+    /* Re-read the copy after each recursive call: adding types may move the buffer. */
+#define OBS_NT() ((struct btf_type *)btf__type_by_id(m->out, nid))
+    switch (btf_kind(t)) {
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION: {
+        __u16 n = btf_vlen(t);
+        for (__u16 i = 0; i < n; i++) {
+            int mid = obs_min_copy(m, btf_members(t)[i].type);
+            if (mid < 0)
+                return mid;
+            btf_members(OBS_NT())[i].type = mid;
+        }
+        break;
+    }
+    case BTF_KIND_ARRAY: {
+        int elem = obs_min_copy(m, btf_array(t)->type);
+        if (elem < 0)
+            return elem;
+        int index = obs_min_copy(m, btf_array(t)->index_type);
+        if (index < 0)
+            return index;
+        btf_array(OBS_NT())->type = elem;
+        btf_array(OBS_NT())->index_type = index;
+        break;
+    }
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_CONST:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_RESTRICT:
+    case BTF_KIND_TYPE_TAG: {
+        int to = obs_min_copy(m, t->type);
+        if (to < 0)
+            return to;
+        OBS_NT()->type = to;
+        break;
+    }
+    default: /* INT, ENUM, ENUM64, FLOAT, FWD: no type references */
+        break;
+    }
+#undef OBS_NT
+    return nid;
+}
+
+/* Length of a name without its ___flavour suffix (what libbpf matches kernel types by). */
+static size_t obs_essential_len(const char *name)
+{
+    const char *flavour = strstr(name, "___");
+    return flavour ? (size_t)(flavour - name) : strlen(name);
+}
+
+/* FNV-1a over the first len bytes of name. */
+static __u32 obs_name_hash(const char *name, size_t len)
+{
+    __u32 h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)name[i]) * 16777619u;
+    return h;
+}
+
+static int obs_is_named_kind(const struct btf_type *t)
+{
+    switch (btf_kind(t)) {
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION:
+    case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64:
+    case BTF_KIND_TYPEDEF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int obs_min_core_btf(const void *image, size_t size)
+{
+    struct bpf_object_open_opts opts = {.sz = sizeof(opts)};
+    struct bpf_object *obj = bpf_object__open_mem(image, size, &opts);
+    if (!obj)
+        return -errno;
+    const struct btf *local = bpf_object__btf(obj);
+    struct btf *kernel = btf__load_vmlinux_btf();
+    int err = kernel ? 0 : -errno;
+    struct obs_min_btf m = {.kernel = kernel};
+    if (!err && local) {
+        m.out = btf__new_empty();
+        m.map = calloc(btf__type_cnt(kernel), sizeof(*m.map));
+        if (!m.out || !m.map)
+            err = -ENOMEM;
+    }
+    /* The object's names, in a small open-addressed table, so that one pass over the kernel's
+     * 125,000 types finds every match at the cost of a hash per named type. */
+    enum { SLOTS = 512 };
+    struct {
+        const char *name;
+        size_t len;
+        int kind;
+    } table[SLOTS];
+    memset(table, 0, sizeof(table));
+    __u32 local_count = local ? btf__type_cnt(local) : 0;
+    for (__u32 l = 1; !err && l < local_count; l++) {
+        const struct btf_type *lt = btf__type_by_id(local, l);
+        if (!obs_is_named_kind(lt) || !lt->name_off)
+            continue;
+        const char *name = btf__name_by_offset(local, lt->name_off);
+        size_t len = obs_essential_len(name);
+        __u32 h = obs_name_hash(name, len) % SLOTS;
+        for (int probes = 0; probes < SLOTS; probes++, h = (h + 1) % SLOTS) {
+            if (!table[h].name) {
+                table[h].name = name;
+                table[h].len = len;
+                table[h].kind = btf_kind(lt);
+                break;
+            }
+            if (table[h].len == len && table[h].kind == btf_kind(lt) && strncmp(table[h].name, name, len) == 0)
+                break;
+        }
+    }
+    for (__u32 id = 1; !err && id < btf__type_cnt(kernel); id++) {
+        const struct btf_type *t = btf__type_by_id(kernel, id);
+        if (!obs_is_named_kind(t) || !t->name_off)
+            continue;
+        const char *name = btf__name_by_offset(kernel, t->name_off);
+        size_t len = strlen(name);
+        for (__u32 h = obs_name_hash(name, len) % SLOTS; table[h].name; h = (h + 1) % SLOTS) {
+            if (table[h].len == len && table[h].kind == btf_kind(t) && strncmp(table[h].name, name, len) == 0) {
+                int copied = obs_min_copy(&m, id);
+                if (copied < 0)
+                    err = copied;
+                break;
+            }
+        }
+    }
+    int fd = -1;
+    if (!err && m.out) {
+        __u32 raw_size = 0;
+        const void *raw = btf__raw_data(m.out, &raw_size);
+        fd = raw ? memfd_create("obs-core-btf", MFD_CLOEXEC) : -1;
+        if (!raw || fd < 0 || write(fd, raw, raw_size) != (ssize_t)raw_size) {
+            err = -(errno ? errno : EIO);
+            if (fd >= 0)
+                close(fd);
+            fd = -1;
+        }
+    } else if (!err) {
+        err = -ENOENT;
+    }
+    free(m.map);
+    btf__free(m.out);
+    btf__free(kernel);
+    bpf_object__close(obj);
+    return err ? err : fd;
+}
+
+int obs_ring_wake(int fd)
+{
+    uint64_t one = 1;
+    return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
 #else
+int obs_ring_wake_fd(struct ring_buffer *ring)
+{
+    (void)ring;
+    return -38;
+}
+int obs_ring_wake(int fd)
+{
+    (void)fd;
+    return -38;
+}
+int obs_min_core_btf(const void *image, size_t size)
+{
+    (void)image;
+    (void)size;
+    return -38;
+}
 long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name)
 {
     (void)obj;

@@ -15,10 +15,13 @@ struct Obsctl: ParsableCommand {
               obsctl watch --pid 4242
               obsctl watch --cgroup /system.slice/nginx.service
               obsctl report events.jsonl
+              obsctl diff --fail-on new-exec --max-ratio wall=1.2 base.jsonl new.jsonl
               obsctl export --format perfetto events.jsonl -o run.perfetto-trace
               obsctl watch --otlp -- make -j2
             """,
         version: ObsctlVersion.current,
-        subcommands: [CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self, ExportCommand.self]
+        subcommands: [
+            CapabilitiesCommand.self, WatchCommand.self, ReportCommand.self, DiffCommand.self, ExportCommand.self,
+        ]
     )
 }

@@ -7,12 +7,17 @@ enum ObsctlExitCode {
     /// `--strict` and a named category is unavailable; `--pid` names no process, or eBPF (which
     /// reports an attached process's exit) is unavailable.
     static let unavailable: Int32 = 1
+    /// `diff`: a gate (`--fail-on`, `--max-ratio`) was violated.
+    static let gateViolated: Int32 = 1
+    /// `diff`: a gate was asked for and the comparison cannot be trusted (a side lost events,
+    /// was cut short, or was observed otherwise), without `--allow-incomplete`.
+    static let untrustedComparison: Int32 = 2
     /// A usage error: a bad flag or value (swift-argument-parser's `ValidationError`, EX_USAGE).
     static let usage: Int32 = ExitCode.validationFailure.rawValue
-    /// `report`/`export`: the recording is not one (not JSON Lines, a damaged line, another
+    /// `report`/`export`/`diff`: the recording is not one (not JSON Lines, a damaged line, another
     /// major schema version): EX_DATAERR.
     static let invalidInput: Int32 = 65
-    /// `report`/`export`: the recording cannot be opened or read (missing, a directory, no
+    /// `report`/`export`/`diff`: the recording cannot be opened or read (missing, a directory, no
     /// permission): EX_NOINPUT.
     static let cannotReadInput: Int32 = 66
     /// obsctl's own failure: the event file (or a report's `-o` file) cannot be opened or written, the eBPF backend fails to load,

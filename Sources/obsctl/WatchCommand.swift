@@ -191,6 +191,15 @@ struct WatchCommand: ParsableCommand {
         // loaded-program count is back where it was.
         defer { ObserverCleanup.waitForReleases() }
 
+        // A spawned run's eBPF load overlaps the probe and the set-up before the spawn.
+        if cgroup == nil, pid == nil {
+            let requested: Set<EventCategory> =
+                switch selection {
+                case .automatic, .all: Set(EventCategory.allCases)
+                case .named(let named): named
+                }
+            EBPFBackend.preload(categories: requested, resolvingPaths: !noResolvePaths)
+        }
         let negotiated = ObserverCapabilities.negotiate(verifyingLoad: false)
         let (categories, problems, leftOut) = selection.resolve(with: negotiated)
         for problem in problems {

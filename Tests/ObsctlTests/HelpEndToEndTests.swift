@@ -12,7 +12,7 @@ struct HelpEndToEndTests {
         return run.out
     }
 
-    @Test("obsctl --help is exactly the overview, examples and the two subcommands")
+    @Test("obsctl --help is exactly the overview, examples and the subcommands")
     func root() throws {
         #expect(
             try Self.help(["--help"]) == """
@@ -26,6 +26,7 @@ struct HelpEndToEndTests {
                   obsctl watch --pid 4242
                   obsctl watch --cgroup /system.slice/nginx.service
                   obsctl report events.jsonl
+                  obsctl diff --fail-on new-exec --max-ratio wall=1.2 base.jsonl new.jsonl
                   obsctl export --format perfetto events.jsonl -o run.perfetto-trace
                   obsctl watch --otlp -- make -j2
 
@@ -43,6 +44,8 @@ struct HelpEndToEndTests {
                                           summary.
                   report                  Answer questions about a recorded run: its outcome,
                                           process tree, files, network, CPU and memory.
+                  diff                    Compare recorded runs: programs, files, network,
+                                          failures and resources added, removed or grown.
                   export                  Convert a recorded run into a timeline another tool
                                           opens (Perfetto), or send it to OpenTelemetry.
 
@@ -228,6 +231,59 @@ struct HelpEndToEndTests {
                                           2026-12-07T19:44:00Z, or with an offset such as
                                           +02:00).
                   --until <time>          Only events at or before this time (RFC 3339).
+                  --version               Show the version.
+                  -h, --help              Show help information.
+
+
+                """)
+    }
+
+    @Test("obsctl diff --help is exactly its overview, exit codes, both usages, argument and options")
+    func diff() throws {
+        #expect(
+            try Self.help(["diff", "--help"]) == """
+                OVERVIEW: Compare recorded runs: programs, files, network, failures and
+                resources added, removed or grown.
+
+                The recordings are what obsctl watch --json -o FILE writes. The diff has six
+                sections, in this order: programs executed, files (written, created, deleted,
+                renamed; read with --reads), network (peers connected to, ports listened on),
+                failures (by kind, errno and path), resources (base, new and their ratio) and
+                completeness. Names made afresh by every run (temporary files, pids, the run's
+                cgroup) are compared as patterns (Docs/DIFF.md). With several bases, a name is
+                in the base when any base has it, and a figure's base is their median.
+
+                obsctl exits 0 when no gate is violated (or none was asked for), 1 when one is
+                (each is listed), 2 when a gate was asked for and the comparison cannot be
+                trusted (a side lost events, was cut short, or was observed with other
+                categories or filters; --allow-incomplete gates it anyway), 64 for a usage
+                error, 66 when a recording cannot be read and 65 when it is not a recording.
+
+                USAGE: obsctl diff [options] <base> <new>
+                       obsctl diff [options] --base <base> --base <base> ... <new>
+
+                ARGUMENTS:
+                  <recording>             The base recording, then the new one (with --base,
+                                          only the new one).
+
+                OPTIONS:
+                  --base <file>           A base recording; repeat it for a baseline of several
+                                          runs.
+                  --json                  Print the diff as one JSON document
+                                          (Docs/diff.schema.json).
+                  --markdown              Print the diff as Markdown, for a pull-request
+                                          comment.
+                  --reads                 Also compare the files opened for reading only.
+                  --ignore <glob>         Leave out names matching this glob (* matches / too);
+                                          repeatable.
+                  --fail-on <list>        Exit 1 when the new run adds a name of these kinds: a
+                                          comma list of new-exec, new-write, new-delete,
+                                          new-peer, new-listen, new-failure, or all.
+                  --max-ratio <list>      Exit 1 when a figure grows past this ratio of the
+                                          base's: a comma list of MEASURE=RATIO (wall, cpu,
+                                          tree-cpu, peak-rss, processes, events).
+                  --allow-incomplete      Gate even when the comparison cannot be trusted
+                                          (instead of exiting 2).
                   --version               Show the version.
                   -h, --help              Show help information.
 

@@ -8,6 +8,7 @@
 #endif
 
 struct bpf_object;
+struct ring_buffer;
 
 /// Installs the libbpf print callback: DEBUG messages are dropped unless `verbose`; WARN and
 /// INFO messages are kept in a per-thread buffer (for classifying a failed load) and, when
@@ -21,5 +22,35 @@ size_t obs_libbpf_take_log(char *buffer, size_t capacity);
 /// The byte offset of global variable `name` in the object's `.rodata` section (from the
 /// object's BTF DATASEC), or -1 when there is no such variable.
 long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name);
+
+/// Makes a close-on-exec eventfd that wakes `ring_buffer__poll(ring)` when `obs_ring_wake` is
+/// called on it: the fd joins the ring's own epoll set with the cookie of ring 0 (libbpf reads
+/// the cookie as a ring index, so a wake-up only consumes ring 0 once more). Returns the fd, or
+/// -errno.
+int obs_ring_wake_fd(struct ring_buffer *ring);
+
+/// Makes `fd` (from `obs_ring_wake_fd`) readable for good: every later poll returns at once.
+/// Returns 0 or -errno.
+int obs_ring_wake(int fd);
+
+/// Makes a close-on-exec eventfd that wakes `ring_buffer__poll(ring)` when `obs_ring_wake` is
+/// called on it: the fd joins the ring's own epoll set with the cookie of ring 0 (libbpf reads
+/// the cookie as a ring index, so a wake-up only consumes ring 0 once more). Returns the fd, or
+/// -errno.
+int obs_ring_wake_fd(struct ring_buffer *ring);
+
+/// Makes `fd` (from `obs_ring_wake_fd`) readable for good: every later poll returns at once.
+/// Returns 0 or -errno.
+int obs_ring_wake(int fd);
+
+
+/// Writes, to a close-on-exec memfd, a BTF holding only the running kernel's types that the
+/// CO-RE relocations of the object image (`image`, `size`) can match: every struct, union, enum
+/// and typedef of the kernel named like one of the object's own (a `___flavour` suffix removed),
+/// with the types they embed by value; pointers in them point to void, which CO-RE accepts for
+/// any pointer member. Handed to libbpf as `btf_custom_path`, it replaces the 5 MB vmlinux BTF:
+/// libbpf then neither parses the kernel's BTF nor searches it once per structure (about 1 ms
+/// each), which was two thirds of a load. Returns the fd, or -errno.
+int obs_min_core_btf(const void *image, size_t size);
 
 #endif

@@ -87,6 +87,7 @@ final class RunResources {
         captures.0?.abandon()
         captures.1?.abandon()
         _ = kernel?.stop()
+        KernelPreload.discard()
         if let cgroup, case .success(let owner) = CgroupOwner.shared { owner.finished(cgroup) }
         observed?.release()
         hub?.finish(profile: { _ in nil }, processID: 0)

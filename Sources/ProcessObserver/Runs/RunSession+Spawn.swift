@@ -8,6 +8,8 @@ extension RunSession {
     static func spawn(process: NativeProcess, subscribers: [SubscriberBuffer]) throws(ObserverError) -> RunSession {
         let path = try Spawner.resolve(process.executable, environment: process.environment)
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
+        // The eBPF load, the longest step, overlaps the cgroup and descriptor set-up below.
+        if let hub { KernelPreload.start(categories: hub.categories, resolvePaths: hub.resolvesPaths) }
         let resources = RunResources(hub: hub, failure: ObserverError.starting(path))
         let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
             let cgroup = try makeCgroup(process.containment, limits: process.limits)

@@ -1,5 +1,6 @@
 import CLibbpf
 import CObserverBPF
+import Synchronization
 import SystemPackage
 
 /// The embedded observer object (`bpf/observer.bpf.c`) opened, configured, loaded and
@@ -9,7 +10,7 @@ import SystemPackage
 /// syscalls on descriptors) may come from other threads.
 final class BPFObject {
     /// How the syscall programs are attached.
-    enum SyscallAttach: String, Sendable {
+    enum SyscallAttach: String, Sendable, Equatable {
         /// `tp/syscalls/sys_{enter,exit}_<name>`: only the observed syscalls pay; needs tracefs.
         case tracepoints
         /// `raw_tp/sys_enter` and `raw_tp/sys_exit`: no tracefs, but every syscall pays.
@@ -17,7 +18,7 @@ final class BPFObject {
     }
 
     /// What to load.
-    struct Options {
+    struct Options: Equatable {
         var categories: Set<EventCategory>
         var syscallAttach: SyscallAttach
         /// Ring buffer size in bytes (a power of two, at least a page).
@@ -44,7 +45,7 @@ final class BPFObject {
 
     /// The embedded object's bytes, decoded once and kept for the process's lifetime (libbpf
     /// reads the ELF in place until load).
-    nonisolated(unsafe) private static let image: UnsafeRawBufferPointer? = {
+    nonisolated(unsafe) static let image: UnsafeRawBufferPointer? = {
         guard EmbeddedBPFObjects.observerUnavailableReason == nil,
             let bytes = Base64.decode(EmbeddedBPFObjects.observer), !bytes.isEmpty
         else { return nil }
@@ -105,11 +106,40 @@ final class BPFObject {
         guard let image = Self.image else {
             throw Failure(step: "open", errno: .execFormatError, log: Self.imageUnavailableReason ?? "")
         }
+        if Syscall.environmentValue(Self.coreBTFVariable) != "vmlinux" {
+            let fd = obs_min_core_btf(image.baseAddress, image.count)
+            if fd >= 0 { coreBTF = FileDescriptor(rawValue: fd) }
+        }
+        try openAndConfigure(image)
+    }
+
+    /// The environment variable that makes loads relocate against the whole kernel BTF
+    /// (`vmlinux`) instead of the minimal one `obs_min_core_btf` writes: for comparisons, and
+    /// as a way out should the minimal one ever miss a type.
+    static let coreBTFVariable = "OBS_CORE_BTF"
+
+    /// The minimal kernel BTF the CO-RE relocations use (a memfd), until the load; nil when it
+    /// could not be made (the load then parses the kernel's whole BTF, as libbpf does by itself).
+    private var coreBTF: FileDescriptor?
+
+    /// Loads that failed against the minimal BTF and succeeded against the whole kernel BTF:
+    /// each is a defect of `obs_min_core_btf` (tests expect none).
+    static var minimalBTFFallbacks: Int { fallbacks.load(ordering: .relaxed) }
+    private static let fallbacks = Atomic<Int>(0)
+
+    /// Opens the embedded object (`bpf_object__open_mem`: no bpf() call, works unprivileged),
+    /// checks its contract version, and sets its read-only globals and autoload flags.
+    private func openAndConfigure(_ image: UnsafeRawBufferPointer) throws(Failure) {
         var opts = bpf_object_open_opts()
         opts.sz = MemoryLayout<bpf_object_open_opts>.size
+        let btfPath = coreBTF.map { "/proc/self/fd/\($0.rawValue)" }
         let obj = "observer".withCString { name -> OpaquePointer? in
             opts.object_name = name
-            return bpf_object__open_mem(image.baseAddress, image.count, &opts)
+            guard let btfPath else { return bpf_object__open_mem(image.baseAddress, image.count, &opts) }
+            return btfPath.withCString { path in
+                opts.btf_custom_path = path
+                return bpf_object__open_mem(image.baseAddress, image.count, &opts)
+            }
         }
         guard let obj else { throw Failure(step: "open", errno: Syscall.lastErrno, log: LibbpfLog.take()) }
         object = obj
@@ -203,8 +233,25 @@ final class BPFObject {
 
     /// Verifies and loads every program and creates the maps (`bpf(BPF_PROG_LOAD)`, `BPF_MAP_CREATE`).
     func load() throws(Failure) {
+        defer { dropCoreBTF() }
         let rc = bpf_object__load(object)
-        if rc != 0 { throw Failure(step: "load", errno: -rc, log: LibbpfLog.take()) }
+        guard rc != 0 else { return }
+        let failure = Failure(step: "load", errno: -rc, log: LibbpfLog.take())
+        // Against the whole kernel BTF once more: a load that then succeeds is a defect of the
+        // minimal BTF, counted; one that fails again fails for its own reasons.
+        guard coreBTF != nil, let image = Self.image else { throw failure }
+        if let object { bpf_object__close(object) }
+        object = nil
+        dropCoreBTF()
+        try openAndConfigure(image)
+        let again = bpf_object__load(object)
+        if again != 0 { throw Failure(step: "load", errno: -again, log: LibbpfLog.take()) }
+        Self.fallbacks.add(1, ordering: .relaxed)
+    }
+
+    private func dropCoreBTF() {
+        try? coreBTF?.close()
+        coreBTF = nil
     }
 
     /// Fills `obs_syscalls` with this architecture's numbers of the syscalls to observe.
@@ -264,6 +311,7 @@ final class BPFObject {
         links = []
         if let object { bpf_object__close(object) }
         object = nil
+        dropCoreBTF()
     }
 }
 

@@ -17,6 +17,8 @@ enum KernelBackend {
         categories: Set<EventCategory>, resolvingPaths: Bool = true, logger: Logger, trackingOnly: Bool = false,
         observedCgroupID: UInt64? = nil
     ) throws(ObserverError) -> (any KernelEventSource)? {
+        // A load started ahead that this run does not take is not left behind.
+        defer { KernelPreload.discard() }
         let requested = categories.intersection(EventCategory.kernelCategories)
         guard !requested.isEmpty || trackingOnly else { return nil }
         let probe = KernelProbe.cached

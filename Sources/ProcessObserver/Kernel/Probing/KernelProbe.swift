@@ -7,6 +7,9 @@ import SystemPackage
 ///
 /// Every outcome carries a sentence a user can act on; `Docs/CAPABILITIES.md` lists them all.
 struct KernelProbe: Sendable {
+    /// The environment variable that selects the classic syscall tracepoints (`tracepoints`).
+    static let syscallAttachVariable = "OBS_SYSCALL_ATTACH"
+
     var capabilities: [CategoryCapability]
     /// How the syscall programs will be attached, when anything can be.
     var syscallAttach: BPFObject.SyscallAttach?
@@ -47,7 +50,7 @@ struct KernelProbe: Sendable {
         let btf = KernelBTF()
         defer { btf.free() }
         if let failure = btf.failure { return unavailable(failure) }
-        let preferClassic = Syscall.environmentValue("OBS_SYSCALL_ATTACH") == "tracepoints"
+        let preferClassic = Syscall.environmentValue(syscallAttachVariable) == "tracepoints"
         let rawPossible = btf.has("sys_enter") && btf.has("sys_exit")
         switch !preferClassic && rawPossible ? .unavailable(reason: "") : Tracefs.locate() {
         case .unavailable(let reason) where reason.isEmpty:

@@ -30,19 +30,24 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
         self.categories = kernelCategories
         self.syscallAttach = syscallAttach
-        let object = try BPFObject(
-            options: .init(
-                categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-                wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths,
-                observedCgroupID: observedCgroupID))
-        self.object = object
-        try object.load()
+        let options = Self.options(
+            categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
+            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID)
+        // Loaded ahead, on another thread, when a start asked for exactly this (KernelPreload).
+        if let preloaded = KernelPreload.take(options) {
+            self.object = preloaded
+        } else {
+            let object = try BPFObject(options: options)
+            self.object = object
+            try object.load()
+        }
+        let object = self.object
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)
         countersFD = try object.mapFD(OBS_MAP_COUNTERS)
         syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
         let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
         enabledSyscalls = syscalls
-        try object.enableSyscalls(syscalls)
+        try self.object.enableSyscalls(syscalls)
         for (program, tracepoint) in [
             (OBS_PROG_SCHED_PROCESS_FORK, "sched_process_fork"),
             (OBS_PROG_SCHED_PROCESS_EXEC, "sched_process_exec"),
@@ -70,6 +75,17 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     }
 
     deinit { _ = stop() }
+
+    /// What a source for these categories loads (what `KernelPreload` must match to be taken).
+    static func options(
+        categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
+        ringBytes: UInt32 = UInt32(OBS_RING_BYTES), resolvePaths: Bool, observedCgroupID: UInt64? = nil
+    ) -> BPFObject.Options {
+        .init(
+            categories: categories, syscallAttach: syscallAttach, ringBytes: ringBytes,
+            wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths,
+            observedCgroupID: observedCgroupID)
+    }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
     func track(processID: Int32) throws(ObserverError) {

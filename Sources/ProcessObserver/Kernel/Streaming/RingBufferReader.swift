@@ -1,5 +1,7 @@
 import CLibbpf
+import CObserverBPF
 import Synchronization
+import SystemPackage
 
 /// Reads the `obs_events` ring buffer (`ring_buffer__new`) on a thread of its own and hands
 /// every record to a `RecordConsumer`.
@@ -7,7 +9,8 @@ import Synchronization
 /// The thread calls `ring_buffer__poll` with a short timeout and then `ring_buffer__consume`:
 /// records are submitted without a wakeup until `wakeupBytes` are queued (each wakeup is an
 /// IPI, about 4 µs in these VMs), so most batches are found by the timeout, and libbpf 1.1's
-/// poll only consumes rings epoll reported ready.
+/// poll only consumes rings epoll reported ready. `stop()` wakes the poll through an eventfd in
+/// the ring's epoll set, so ending a run never waits out a poll's timeout.
 ///
 /// Not thread-safe: one owner starts, stops and frees it.
 final class RingBufferReader {
@@ -15,6 +18,9 @@ final class RingBufferReader {
     private var ring: OpaquePointer?
     private var thread: OSThread?
     private let stopping = StopFlag()
+    /// Wakes the polling thread at `stop()` (`obs_ring_wake_fd`); -1 when it could not be made,
+    /// and the thread then notices the stop at its next timeout.
+    private var wakeFD: Int32 = -1
 
     /// How long one poll waits before consuming what the producers queued without a wakeup.
     static let pollTimeoutMs: Int32 = 10
@@ -37,6 +43,7 @@ final class RingBufferReader {
             throw BPFObject.Failure(step: "ring_buffer__new", errno: Syscall.lastErrno, log: LibbpfLog.take())
         }
         self.ring = ring
+        wakeFD = obs_ring_wake_fd(ring)
     }
 
     deinit { free() }
@@ -57,6 +64,7 @@ final class RingBufferReader {
     /// Stops the polling thread after its current poll, joins it, and consumes what is left.
     func stop() {
         stopping.value.store(true, ordering: .releasing)
+        if wakeFD >= 0 { _ = obs_ring_wake(wakeFD) }
         thread?.join()
         thread = nil
         if let ring { _ = ring_buffer__consume(ring) }
@@ -66,6 +74,8 @@ final class RingBufferReader {
     func free() {
         if let ring { ring_buffer__free(ring) }
         ring = nil
+        if wakeFD >= 0 { try? FileDescriptor(rawValue: wakeFD).close() }
+        wakeFD = -1
     }
 }
 
