@@ -47,6 +47,7 @@ let package = Package(
                 "CSpawn",
                 "CObserverBPF",
                 "CLibbpf",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -64,7 +65,7 @@ let package = Package(
             ],
             exclude: ["Generated/perfetto_trace_subset.proto"]
         ),
-        /// zlib, for the gzip content encoding of OTLP requests.
+        /// zlib: gzip for OTLP requests (OTLPExport) and for closed recording segments (ProcessObserver).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         /// One HTTP POST through libcurl, loaded with dlopen when an export first sends (so that a
         /// process that links the exporter but never sends does not load TLS and its kin).

@@ -107,6 +107,10 @@ public enum HTMLReport {
         if let note = report.coverage.truncationNote(from: report.header?.clockBase.monotonicNs) {
             rows.append(("note", note, true))
         }
+        // A segmented recording or a window: the event counts above cover this range only.
+        if let covered = report.coverage.partialNote(clock: report.header?.clockBase) {
+            rows.append(("covers", covered + " (counts over events cover this range only)", true))
+        }
         return .section(
             .id("summary"),
             .h2(.text("Run")),

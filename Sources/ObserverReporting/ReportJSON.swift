@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.2"
+    public static let version = "1.3"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -42,6 +42,56 @@ public enum ReportJSON {
             json.key("skipped_kinds") { json in
                 json.object { json in
                     for (k, v) in report.coverage.skippedKinds.sorted(by: { $0.key < $1.key }) { json.member(k, v) }
+                }
+            }
+            // A segmented recording, or a window: what the events read cover.
+            if report.coverage.segments != nil || report.coverage.window != nil {
+                coverage(&json, report.coverage, clock: h?.clockBase)
+            }
+        }
+    }
+
+    /// `partial`, `coverage_note`, `segments` and `window`: what the events read cover.
+    private static func coverage(_ json: inout JSONText, _ coverage: RecordingCoverage, clock: ClockBase?) {
+        func time(_ ns: UInt64?) -> String? {
+            guard let ns, let clock else { return nil }
+            return RFC3339.format(epochNanoseconds: clock.wallClock(forMonotonic: ns))
+        }
+        json.member("partial", coverage.isPartial)
+        json.member("coverage_note", orNull: coverage.partialNote(clock: clock))
+        json.member("covered_from", orNull: time(coverage.firstTimestampNs))
+        json.member("covered_to", orNull: time(coverage.lastTimestampNs))
+        if let window = coverage.window {
+            json.key("window") { json in
+                json.object { json in
+                    json.member("since", orNull: window.since.map { RFC3339.format(epochNanoseconds: $0) })
+                    json.member("until", orNull: window.until.map { RFC3339.format(epochNanoseconds: $0) })
+                    json.member("events_before", coverage.beforeWindow)
+                    json.member("events_after", coverage.afterWindow)
+                }
+            }
+        }
+        guard let segments = coverage.segments else { return }
+        json.key("segments") { json in
+            json.object { json in
+                json.key("read") { json in json.array { json in for s in segments.sequences { json.int(s) } } }
+                json.key("missing") { json in json.array { json in for s in segments.missing { json.int(s) } } }
+                json.key("removed") { json in
+                    guard let r = segments.removed, r.segments > 0 else { return json.null() }
+                    json.object { json in
+                        json.member("segments", r.segments)
+                        json.member("first_sequence", r.firstSequence)
+                        json.member("last_sequence", r.lastSequence)
+                        json.member("bytes", r.bytes)
+                        json.member("from", orNull: time(r.fromNs))
+                        json.member("to", orNull: time(r.toNs))
+                        json.member("events", r.eventCount)
+                        json.key("events_by_category") { json in
+                            json.object { json in
+                                for c in EventCategory.allCases { json.member(c.rawValue, r.events[c] ?? 0) }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -80,6 +130,8 @@ public enum ReportJSON {
                     json.member("subscriber", p?.lostSubscriber ?? report.lostSubscriber)
                     let exporter = p?.lostExporter ?? report.lostExporter
                     if exporter > 0 { json.member("exporter", exporter) }
+                    let writer = p?.lostWriter ?? report.lostWriter
+                    if writer > 0 { json.member("writer", writer) }
                 }
             }
             json.member("processes", report.processes.count)

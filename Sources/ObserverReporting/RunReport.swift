@@ -22,6 +22,8 @@ public struct RunReport: Sendable {
     public var lostSubscriber: UInt64 = 0
     /// Items an exporter could not send (`lost` events of source `exporter`).
     public var lostExporter: UInt64 = 0
+    /// Events a segmented recording's writer could not write (`lost` events of source `writer`).
+    public var lostWriter: UInt64 = 0
     public var limits: [LimitReached] = []
     /// Events by kind name.
     public var eventCounts: [String: Int] = [:]

@@ -46,6 +46,7 @@ public struct RunReportBuilder {
             case .kernel: report.lostKernel += lost.count
             case .subscriber: report.lostSubscriber += lost.count
             case .exporter: report.lostExporter += lost.count
+            case .writer: report.lostWriter += lost.count
             }
         case .limit(let limit): report.limits.append(limit)
         case .sample(let sample):

@@ -67,6 +67,13 @@ public struct TerminalReport {
                 "\(ReportText.grouped(Int(lost))) (kernel \(report.profile?.lostKernel ?? report.lostKernel), "
                     + "subscriber \(report.profile?.lostSubscriber ?? report.lostSubscriber)): counts below are short")
         out += row("lost events", lostText)
+        let notWritten = report.profile?.lostWriter ?? report.lostWriter
+        if notWritten > 0 {
+            out += row(
+                "not recorded",
+                failure(
+                    "\(ReportText.grouped(Int(notWritten))) events the recording's writer could not write (disk full)"))
+        }
         let notExported = report.profile?.lostExporter ?? report.lostExporter
         if notExported > 0 {
             out += row(
@@ -74,12 +81,14 @@ public struct TerminalReport {
                 failure("\(ReportText.grouped(Int(notExported))) items the OTLP exporter could not send"))
         }
         let failedCount = report.failedProcesses
+        // Totals over the events: of the range read only, when that is not the whole run.
+        let partial = report.coverage.isPartial ? dim("  (in the covered range only)") : ""
         out += row(
             "processes",
-            ReportText.grouped(report.processes.count)
+            ReportText.grouped(report.processes.count) + partial
                 + (failedCount > 0 ? failure("  (\(failedCount) failed)") : ""))
         let events = report.eventCounts.values.reduce(0, +)
-        out += row("events", ReportText.grouped(events))
+        out += row("events", ReportText.grouped(events) + partial)
         for limit in report.limits {
             out += row(
                 "limit",
@@ -99,11 +108,20 @@ public struct TerminalReport {
         if let note = report.coverage.truncationNote(from: report.header?.clockBase.monotonicNs) {
             out += row("note", failure(note))
         }
+        if let covered = report.coverage.partialNote(clock: report.header?.clockBase) {
+            out += row("covers", paint(covered, "33"))
+        }
         if !report.coverage.skippedKinds.isEmpty {
             let kinds = report.coverage.skippedKinds.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }
             out += row("skipped", "kinds this obsctl does not know: " + kinds.joined(separator: ", "))
         }
         return out
+    }
+
+    /// After a section's heading: its counts cover only the range the recording holds (segments
+    /// removed by retention, or a window), `covers` in the run section says which.
+    private func partialMark(_ report: RunReport) -> String {
+        report.coverage.isPartial ? dim("  (in the covered range only)") : ""
     }
 
     static func shortStatus(_ status: ExitStatus?) -> String {
@@ -122,7 +140,7 @@ public struct TerminalReport {
         var out =
             heading("PROCESS TREE")
             + "  \(ReportText.grouped(report.processes.count)) processes"
-            + (failedCount > 0 ? ", " + failure("\(failedCount) failed") : "") + "\n"
+            + (failedCount > 0 ? ", " + failure("\(failedCount) failed") : "") + partialMark(report) + "\n"
         guard !report.processes.isEmpty else {
             return out + "  (no process events: the process category was not observed)\n"
         }
@@ -208,7 +226,7 @@ public struct TerminalReport {
 
     func files(_ report: RunReport) -> String {
         let f = report.files
-        var out = heading("FILES") + "\n"
+        var out = heading("FILES") + partialMark(report) + "\n"
         if let capability = report.header?.capabilities.first(where: { $0.category == "file" }), !capability.delivered {
             return out
                 + "  (not observed: the file category was \(capability.observed ? "unavailable" : "not asked for"))\n"
@@ -267,7 +285,7 @@ public struct TerminalReport {
 
     func network(_ report: RunReport) -> String {
         let n = report.network
-        var out = heading("NETWORK") + "\n"
+        var out = heading("NETWORK") + partialMark(report) + "\n"
         if let capability = report.header?.capabilities.first(where: { $0.category == "network" }),
             !capability.delivered
         {
@@ -310,7 +328,7 @@ public struct TerminalReport {
 
     func resources(_ report: RunReport) -> String {
         let s = report.samples
-        var out = heading("CPU AND MEMORY") + "\n"
+        var out = heading("CPU AND MEMORY") + partialMark(report) + "\n"
         guard s.sampleCount > 0 else {
             return out + "  (no samples: sampling was off, --interval 0, or the run was shorter than one interval)\n"
         }

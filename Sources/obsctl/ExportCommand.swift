@@ -17,8 +17,8 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Convert a recorded run into a timeline another tool opens (Perfetto), or send it to OpenTelemetry.",
         usage: """
-            obsctl export --format perfetto <recording> -o <file>
-                   obsctl export --format otlp <recording> [<url>]
+            obsctl export --format perfetto [--since/--until <time>] <recording> -o <file>
+                   obsctl export --format otlp [--since/--until <time>] <recording> [<url>]
             """,
         discussion: """
             perfetto writes Perfetto's native protobuf trace (open it in ui.perfetto.dev): one \
@@ -32,6 +32,9 @@ struct ExportCommand: ParsableCommand {
             (Docs/OTLP.md). <url> defaults to OTEL_EXPORTER_OTLP_ENDPOINT, then \
             http://localhost:4318; the other OTEL_EXPORTER_OTLP_* variables are honoured. It \
             exits 1 when anything was dropped or rejected, after saying what.
+
+            The recording may be a directory of segments (obsctl watch --record DIR); --since \
+            and --until (RFC 3339 times) export only the events of that window.
             """
     )
 
@@ -43,9 +46,12 @@ struct ExportCommand: ParsableCommand {
         help: ArgumentHelp("The file to write the trace to (perfetto).", valueName: "file"))
     var outputFile: String?
 
+    @OptionGroup var window: WindowOptions
+
     @Argument(
         help: ArgumentHelp(
-            "The recording to export (a file written by obsctl watch --json -o).", valueName: "recording"))
+            "The recording to export (a file written by obsctl watch --json -o, or a --record directory).",
+            valueName: "recording"))
     var recording: String
 
     @Argument(help: ArgumentHelp("otlp: the collector's OTLP/HTTP endpoint.", valueName: "url"))
@@ -83,12 +89,15 @@ struct ExportCommand: ParsableCommand {
         let counts: OTLPExporter.Counts
         var export: OTLPRunExport
         do {
-            let reader = try RunRecording.open(recording)
+            let reader = try RunRecording.open(recording, since: window.sinceNs, until: window.untilNs)
             export = OTLPRunExport(
                 configuration: configuration, hostName: reader.header?.hostName ?? "",
                 kernelRelease: reader.header?.kernelRelease ?? "")
             while let event = try reader.next() { export.add(event) }
             if let note = reader.coverage.truncationNote(from: reader.header?.clockBase.monotonicNs) {
+                Diagnostics.print("note: \(note).")
+            }
+            if let note = reader.coverage.partialNote(clock: reader.header?.clockBase) {
                 Diagnostics.print("note: \(note).")
             }
             counts = export.finish()
@@ -102,12 +111,12 @@ struct ExportCommand: ParsableCommand {
     }
 
     private func perfetto(_ outputFile: String) throws {
-        let report = try ReportCommand.build(from: recording)
+        let report = try ReportCommand.build(from: recording, window: window)
         var exporter = PerfettoExporter(report: report)
         let out = try ReportOutput.open(outputFile)
         out.append { exporter.appendPreamble(to: &$0) }
         do {
-            let second = try RunRecording.open(recording)
+            let second = try RunRecording.open(recording, since: window.sinceNs, until: window.untilNs)
             while let event = try second.next() { out.append { exporter.append(event, to: &$0) } }
         } catch {
             // The first pass read it whole; a second that fails means the file changed meanwhile.

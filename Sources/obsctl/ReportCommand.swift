@@ -11,10 +11,13 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Answer questions about a recorded run: its outcome, process tree, files, network, CPU and memory.",
         usage: """
-            obsctl report [--json | --html] [-o <file>] <recording>
+            obsctl report [--json | --html] [-o <file>] [--since/--until <time>] <recording>
             """,
         discussion: """
-            The recording is what obsctl watch --json -o FILE writes (- reads standard input). \
+            The recording is what obsctl watch --json -o FILE writes (- reads standard input), or \
+            the directory obsctl watch --record DIR writes its segments to (Docs/RECORDING.md). \
+            --since and --until keep the events of a window of time; the report then says which \
+            range it covers, and so it does when retention removed old segments. \
             The report has five sections, in this order: the run (command, exit status, wall \
             time, CPU, peak memory, lost events), the process tree (siblings running the same \
             program folded, failures marked), files, network, and CPU and memory over time; \
@@ -38,7 +41,12 @@ struct ReportCommand: ParsableCommand {
         help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
     var outputFile: String?
 
-    @Argument(help: ArgumentHelp("The recording to report on; - reads standard input.", valueName: "recording"))
+    @OptionGroup var window: WindowOptions
+
+    @Argument(
+        help: ArgumentHelp(
+            "The recording to report on: a file, a directory of segments, or - for standard input.",
+            valueName: "recording"))
     var recording: String
 
     func validate() throws {
@@ -46,7 +54,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try Self.build(from: recording)
+        let report = try Self.build(from: recording, window: window)
         let out = try ReportOutput.open(outputFile)
         if html {
             out.write(HTMLReport.document(report))
@@ -61,13 +69,16 @@ struct ReportCommand: ParsableCommand {
 
     /// Reads the whole recording into a report; an unreadable or invalid one is reported on
     /// stderr and ends obsctl with 66 or 65. A truncated one is noted on stderr and reported.
-    static func build(from path: String) throws(ExitCode) -> RunReport {
+    static func build(from path: String, window: WindowOptions? = nil) throws(ExitCode) -> RunReport {
         do {
-            let recording = try RunRecording.open(path)
+            let recording = try RunRecording.open(path, since: window?.sinceNs, until: window?.untilNs)
             var builder = RunReportBuilder(header: recording.header)
             while let event = try recording.next() { builder.add(event) }
             let report = builder.finish(coverage: recording.coverage)
             if let note = recording.coverage.truncationNote(from: recording.header?.clockBase.monotonicNs) {
+                Diagnostics.print("note: \(note).")
+            }
+            if let note = recording.coverage.partialNote(clock: recording.header?.clockBase) {
                 Diagnostics.print("note: \(note).")
             }
             return report

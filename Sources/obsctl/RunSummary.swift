@@ -85,9 +85,10 @@ struct RunSummary {
             lines.append("  " + category.rawValue.padded(9) + "  \(total) events: " + list)
         }
         let exporter = p.lostExporter > 0 ? ", exporter \(p.lostExporter)" : ""
+        let writer = p.lostWriter > 0 ? ", writer \(p.lostWriter)" : ""
         lines.append(
-            "  lost       \(p.lostSubscriber + p.lostKernel + p.lostExporter) (subscriber \(p.lostSubscriber), "
-                + "kernel \(p.lostKernel)\(exporter))")
+            "  lost       \(p.lostSubscriber + p.lostKernel + p.lostExporter + p.lostWriter) (subscriber "
+                + "\(p.lostSubscriber), kernel \(p.lostKernel)\(exporter)\(writer))")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -50,6 +50,8 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup(title: "Limits of the whole run") var limitOptions: LimitOptions
 
+    @OptionGroup(title: "Recording to a directory") var recordOptions: RecordOptions
+
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -213,6 +215,15 @@ struct WatchCommand: ParsableCommand {
             }
         }
         let events = try openEventOutput()
+        if let directory = recordOptions.directory {
+            // Before anything starts: a recording that cannot be written is said at once.
+            do throws(ObserverError) {
+                try SegmentedRecordingWriter.prepare(directory: directory)
+            } catch {
+                Diagnostics.print(error.message)
+                throw ObsctlExitCode.exit(ObsctlExitCode.obsctlFailed)
+            }
+        }
         let eventsOnStdout = outputFile == nil
         let config = ObserverConfig(categories: categories)
             .sampling(every: interval > 0 ? .nanoseconds(Int64(interval * 1e9)) : nil)
@@ -252,12 +263,23 @@ struct WatchCommand: ParsableCommand {
                 kernelRelease: header.kernelRelease)
         }
         var coverage = RecordingCoverage()
+        var recording: SegmentedRecordingWriter?
+        if let directory = recordOptions.directory {
+            do throws(ObserverError) {
+                recording = try SegmentedRecordingWriter(
+                    directory: directory, header: header, limits: recordOptions.limits)
+            } catch {
+                // The run has started: it goes on, unrecorded.
+                Diagnostics.print("warning: " + error.message + " The run goes on without a recording.")
+            }
+        }
 
         let session = WatchSession(
             output: events, json: options.json,
             formatter: HumanFormatter(
                 originNs: target.originNs, colour: Self.wantsColour(events),
-                memoryLimit: limitOptions.limits.memoryBytes))
+                memoryLimit: limitOptions.limits.memoryBytes),
+            recording: recording)
         let summary = session.run(
             subscriber: target.subscriber, endEarly: target.endEarly,
             idle: {
@@ -270,6 +292,12 @@ struct WatchCommand: ParsableCommand {
                 coverage.count(event)
             },
             beforeProfile: { profile in
+                // What the recording could not write is in the profile too.
+                if let recording, case .profile(var p) = profile.kind {
+                    recording.flush()
+                    p.lostWriter = recording.droppedEvents
+                    profile.kind = .profile(p)
+                }
                 // The export has its profile too: let it flush now, so what it could not send is
                 // in the stream (a `lost` event of source exporter) and in the profile.
                 guard let otlpExport, case .profile(var p) = profile.kind else { return [] }
@@ -286,6 +314,7 @@ struct WatchCommand: ParsableCommand {
                 return [lost]
             })
         let result = target.wait()
+        recording?.close()
         forwarder.detach()
         if let otlpExport {
             let counts = otlpExport.finish()

@@ -1,4 +1,5 @@
 import ProcessObserver
+import SystemPackage
 
 /// The event loop of `obsctl watch`: reads the subscriber on the main thread while the library
 /// reaps on its own, and writes each event as it arrives.
@@ -14,6 +15,8 @@ struct WatchSession {
     let output: BufferedOutput
     let json: Bool
     let formatter: HumanFormatter
+    /// `--record DIR`: every event is also written there, as JSON Lines, whatever `json` says.
+    var recording: SegmentedRecordingWriter? = nil
 
     /// The most events taken from the subscriber at once (a full buffer is not copied whole).
     static let batchLimit = 4096
@@ -29,11 +32,22 @@ struct WatchSession {
     ) -> RunSummary {
         var summary = RunSummary()
         var stopped = false
+        var noticed = false
+        /// Says once on stderr that the recording is dropping events (the run goes on).
+        func flushRecording() {
+            guard let recording else { return }
+            recording.flush()
+            if let failure = recording.failure, !noticed {
+                noticed = true
+                Diagnostics.print(Self.recordingNotice(recording.directory, failure))
+            }
+        }
         while true {
             // What is queued, under one lock: a burst costs one hand-over, not one per event.
             var events = subscriber.drain(upTo: Self.batchLimit)
             if events.isEmpty {
                 output.flush()
+                flushRecording()
                 // Wake now and then to notice a reader that went away while no event came.
                 var next: ObserverEvent?
                 while next == nil, !subscriber.isFinished {
@@ -42,7 +56,10 @@ struct WatchSession {
                         stopped = true
                         endEarly()
                     }
-                    if next == nil { idle() }
+                    if next == nil {
+                        flushRecording()
+                        idle()
+                    }
                 }
                 guard let next else { break }
                 events = [next]
@@ -59,19 +76,38 @@ struct WatchSession {
             }
         }
         output.flush()
+        flushRecording()
         return summary
     }
 
-    /// Counts one event, shows it to `observe`, and writes it unless the output has closed.
+    /// Counts one event, shows it to `observe`, records it, and writes it unless the output has
+    /// closed. With `--json` and `--record`, the line is formatted once and copied to the output.
     private func write(_ event: ObserverEvent, summary: inout RunSummary, observe: (ObserverEvent) -> Void) {
         summary.count(event)
         observe(event)
+        if let recording {
+            recording.append(event) { line in
+                let start = line.count
+                EventJSON.append(event, to: &line)
+                if json, !output.isClosed { output.append { $0.append(contentsOf: line[start...]) } }
+            }
+        }
         guard !output.isClosed else { return }
         if json {
-            output.append { EventJSON.append(event, to: &$0) }
+            if recording == nil { output.append { EventJSON.append(event, to: &$0) } }
         } else {
             output.write(formatter.line(event))
         }
         if output.isTerminal { output.flush() }
+    }
+
+    /// The one message when the recording first fails to write.
+    static func recordingNotice(_ directory: String, _ failure: Errno) -> String {
+        let why =
+            failure == .noSpace || failure == .diskQuotaExceeded
+            ? "its disk is full and no old segment is left to remove" : "a write failed"
+        return
+            "warning: recording to \(ByteString(directory).shellQuoted): \(why) (\(ErrnoName.name(of: failure.rawValue))); "
+            + "events are dropped and counted (lost, source writer) until it can write again; the run goes on."
     }
 }

@@ -104,6 +104,20 @@ struct HelpEndToEndTests {
                   --cpu-max <cores>       CPU limit of the whole run, in cores (0.5 is half of
                                           one core).
 
+                RECORDING TO A DIRECTORY:
+                  --record <dir>          Also write the recording (JSON Lines) as segments in
+                                          this directory, made when missing; old segments are
+                                          compressed and removed past --keep-size or --keep-age.
+                  --segment-size <size>   Close a segment at this size (K, M, G: powers of
+                                          1024). (default: 64M)
+                  --keep-size <size>      Keep at most this many bytes of segments on disk,
+                                          removing the oldest (at least twice --segment-size).
+                                          (default: 1G)
+                  --keep-age <duration>   Remove segments whose events are older than this (s,
+                                          m, h or d; 90m, 7d).
+                  --no-compress           Leave closed segments uncompressed (default: gzip, on
+                                          a thread of its own).
+
                 OPTIONS:
                   --json                  Print JSON (JSON Lines for watch) instead of aligned
                                           text.
@@ -188,19 +202,23 @@ struct HelpEndToEndTests {
                 files, network, CPU and memory.
 
                 The recording is what obsctl watch --json -o FILE writes (- reads standard
-                input). The report has five sections, in this order: the run (command, exit
-                status, wall time, CPU, peak memory, lost events), the process tree (siblings
-                running the same program folded, failures marked), files, network, and CPU and
-                memory over time; Docs/REPORT.md says what each counts. --html writes the same
-                as one self-contained page with a timeline of the process tree, CPU and RSS
-                charts and sortable tables. A recording cut short is reported up to its last
-                complete line, with a note. obsctl exits 0 with a report, 66 when the recording
-                cannot be read, 65 when it is not a recording.
+                input), or the directory obsctl watch --record DIR writes its segments to
+                (Docs/RECORDING.md). --since and --until keep the events of a window of time;
+                the report then says which range it covers, and so it does when retention
+                removed old segments. The report has five sections, in this order: the run
+                (command, exit status, wall time, CPU, peak memory, lost events), the process
+                tree (siblings running the same program folded, failures marked), files,
+                network, and CPU and memory over time; Docs/REPORT.md says what each counts.
+                --html writes the same as one self-contained page with a timeline of the
+                process tree, CPU and RSS charts and sortable tables. A recording cut short is
+                reported up to its last complete line, with a note. obsctl exits 0 with a
+                report, 66 when the recording cannot be read, 65 when it is not a recording.
 
-                USAGE: obsctl report [--json | --html] [-o <file>] <recording>
+                USAGE: obsctl report [--json | --html] [-o <file>] [--since/--until <time>] <recording>
 
                 ARGUMENTS:
-                  <recording>             The recording to report on; - reads standard input.
+                  <recording>             The recording to report on: a file, a directory of
+                                          segments, or - for standard input.
 
                 OPTIONS:
                   --json                  Print the report as one JSON document
@@ -209,6 +227,10 @@ struct HelpEndToEndTests {
                                           (timeline, charts, tables; no network fetches).
                   -o, --output <file>     Write the report to this file instead of standard
                                           output.
+                  --since <time>          Only events at or after this time (RFC 3339:
+                                          2026-12-07T19:44:00Z, or with an offset such as
+                                          +02:00).
+                  --until <time>          Only events at or before this time (RFC 3339).
                   --version               Show the version.
                   -h, --help              Show help information.
 
@@ -288,17 +310,24 @@ struct HelpEndToEndTests {
                 then http://localhost:4318; the other OTEL_EXPORTER_OTLP_* variables are
                 honoured. It exits 1 when anything was dropped or rejected, after saying what.
 
-                USAGE: obsctl export --format perfetto <recording> -o <file>
-                              obsctl export --format otlp <recording> [<url>]
+                The recording may be a directory of segments (obsctl watch --record DIR);
+                --since and --until (RFC 3339 times) export only the events of that window.
+
+                USAGE: obsctl export --format perfetto [--since/--until <time>] <recording> -o <file>
+                              obsctl export --format otlp [--since/--until <time>] <recording> [<url>]
 
                 ARGUMENTS:
                   <recording>             The recording to export (a file written by obsctl
-                                          watch --json -o).
+                                          watch --json -o, or a --record directory).
                   <url>                   otlp: the collector's OTLP/HTTP endpoint.
 
                 OPTIONS:
                   --format <format>       The format to write. (values: perfetto, otlp)
                   -o, --output <file>     The file to write the trace to (perfetto).
+                  --since <time>          Only events at or after this time (RFC 3339:
+                                          2026-12-07T19:44:00Z, or with an offset such as
+                                          +02:00).
+                  --until <time>          Only events at or before this time (RFC 3339).
                   --version               Show the version.
                   -h, --help              Show help information.
 

@@ -274,7 +274,11 @@ struct ReportEndToEndTests {
         #expect(missing.stdout.isEmpty)
         let directory = try ObsctlRunner.run(["report", "/tmp"])
         #expect(directory.exitCode == 66)
-        #expect(directory.err.contains("it is a directory (read: EISDIR)"))
+        #expect(
+            directory.err
+                == "obsctl: Reading the recording /tmp failed: it is a directory that holds no recording segments "
+                + "(segment-*.jsonl, segment-*.jsonl.gz). Give a recording file, or a directory obsctl watch --record "
+                + "wrote.\n")
         let garbage = try ObsctlRunner.run(["report", ObsctlRunner.binary])
         #expect(garbage.exitCode == 65)
         #expect(

@@ -33,12 +33,14 @@ struct RFC3339Tests {
     }
 
     @Test(
-        "parse accepts fewer fraction digits and none, and refuses what EventJSON never writes",
+        "parse accepts fewer fraction digits and none, and an offset (a time a person types), and refuses the rest",
         arguments: [
             ("2023-11-14T22:13:20Z", Int64?.some(1_700_000_000_000_000_000)),
             ("2023-11-14T22:13:20.5Z", 1_700_000_000_500_000_000),
             ("2023-11-14T22:13:20.123456789", nil),  // no zone
-            ("2023-11-14T22:13:20.123+01:00", nil),  // not UTC
+            ("2023-11-14T22:13:20.123+01:00", 1_699_996_400_123_000_000),  // an offset: the local time less it
+            ("2023-11-14T16:43:20-05:30", 1_700_000_000_000_000_000),
+            ("2023-11-14T22:13:20+1:00", nil),  // an offset is ±HH:MM
             ("2023-13-14T22:13:20Z", nil),  // month 13
             ("2023-11-14 22:13:20Z", nil),  // no T
             ("2023-11-14T22:13:20.1234567891Z", nil),  // ten fraction digits

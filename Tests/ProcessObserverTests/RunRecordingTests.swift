@@ -202,7 +202,9 @@ struct RunRecordingTests {
         let directory = try #require(throws: ObserverError.self) { _ = try RunRecording.open("/tmp") }
         #expect(
             directory.message
-                == "Reading the recording /tmp failed: it is a directory (read: EISDIR). Give the recording file itself."
+                == "Reading the recording /tmp failed: it is a directory that holds no recording segments "
+                + "(segment-*.jsonl, segment-*.jsonl.gz). Give a recording file, or a directory obsctl watch --record "
+                + "wrote."
         )
     }
 

@@ -21,7 +21,7 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
             case failedToCreateProcessGroup, startGateFailed, spawnFailed, resourceLimit
             case processNotFound, backendUnavailable, backendFailed, containmentFailed, invalidConfiguration
             case categoryUnavailable
-            case recordingUnreadable, invalidRecording
+            case recordingUnreadable, invalidRecording, recordingNotWritable
         }
         let storage: Storage
 
@@ -60,6 +60,9 @@ public struct ObserverError: Error, Sendable, Hashable, CustomStringConvertible 
         /// A recording's content is not what `EventJSON` writes (not JSON Lines, a line damaged
         /// before the last, a schema of another major version).
         public static let invalidRecording = Code(storage: .invalidRecording)
+        /// A segmented recording's directory (`SegmentedRecordingWriter`) could not be made or
+        /// written, or already holds a recording.
+        public static let recordingNotWritable = Code(storage: .recordingNotWritable)
 
         public var description: String { "\(storage)" }
     }

@@ -148,6 +148,10 @@ public struct Lost: Sendable, Hashable {
         /// collector was down or slow past the flush deadline, or it refused them. Counted in
         /// exported items (spans, log records, metric points), written just before the profile.
         case exporter
+        /// A segmented recording's writer (`obsctl watch --record`) could not write them: its
+        /// disk was full (ENOSPC, EDQUOT) with no old segment left to remove. Written once it
+        /// can write again, with the `seq` of the last event it stands for.
+        case writer
     }
     public var count: UInt64
     public var source: Source

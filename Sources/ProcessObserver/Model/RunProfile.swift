@@ -37,6 +37,9 @@ public struct RunProfile: Sendable, Hashable {
     public var lostKernel: UInt64
     /// Items an exporter could not send (`Lost.Source.exporter`); 0 without one.
     public var lostExporter: UInt64 = 0
+    /// Events a segmented recording's writer could not write (its disk full with nothing left to
+    /// remove; `Lost.Source.writer`); 0 without one.
+    public var lostWriter: UInt64 = 0
     /// How the run was contained: `cgroup2` (its own cgroup: the tree figures below are known) or
     /// `process-group` (no cgroup could be made; descendants that left the group were not
     /// controlled). Nil for an attached process, which obsctl does not contain.

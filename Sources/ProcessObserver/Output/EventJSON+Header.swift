@@ -48,6 +48,48 @@ extension EventJSON {
         json.bytes(header.workingDirectory, key: "cwd", b64Key: "cwd_b64")
         json.member("attached", header.attached)
         if let cgroup = header.cgroup { json.member("cgroup", cgroup) }
+        if let segment = header.segment { encode(segment, clock: header.clockBase, into: &json) }
+        if let retention = header.retention { encode(retention, clock: header.clockBase, into: &json) }
+        json.endObject()
+    }
+
+    private static func encode(_ segment: RecordingHeader.Segment, clock: ClockBase, into json: inout JSONBuilder) {
+        json.key("segment")
+        json.beginObject()
+        json.member("run", segment.run)
+        json.member("sequence", segment.sequence)
+        json.member("opened_ns", segment.openedNs)
+        json.key("opened")
+        RFC3339.appendQuoted(epochNanoseconds: clock.wallClock(forMonotonic: segment.openedNs), to: &json)
+        json.endObject()
+    }
+
+    private static func encode(_ retention: RecordingHeader.Retention, clock: ClockBase, into json: inout JSONBuilder) {
+        json.key("retention")
+        json.beginObject()
+        json.member("segments", retention.segments)
+        json.member("first_sequence", retention.firstSequence)
+        json.member("last_sequence", retention.lastSequence)
+        json.member("bytes", retention.bytes)
+        if let from = retention.fromNs, let to = retention.toNs {
+            json.member("from_ns", from)
+            json.member("to_ns", to)
+            json.key("from")
+            RFC3339.appendQuoted(epochNanoseconds: clock.wallClock(forMonotonic: from), to: &json)
+            json.key("to")
+            RFC3339.appendQuoted(epochNanoseconds: clock.wallClock(forMonotonic: to), to: &json)
+        }
+        if let first = retention.firstSeq, let last = retention.lastSeq {
+            json.member("first_seq", first)
+            json.member("last_seq", last)
+        }
+        json.key("events")
+        json.beginObject()
+        json.member("lifecycle", retention.events[.lifecycle] ?? 0)
+        json.member("file", retention.events[.file] ?? 0)
+        json.member("network", retention.events[.network] ?? 0)
+        json.member("process", retention.events[.process] ?? 0)
+        json.endObject()
         json.endObject()
     }
 }

@@ -323,6 +323,7 @@ extension JSONBuilder {
         member("lost_subscriber", profile.lostSubscriber)
         member("lost_kernel", profile.lostKernel)
         if profile.lostExporter > 0 { member("lost_exporter", profile.lostExporter) }
+        if profile.lostWriter > 0 { member("lost_writer", profile.lostWriter) }
         if let containment = profile.containment { member("containment", containment) }
         if profile.killedByOOM { member("oom_killed", true) }
         if let treeWall = profile.treeWallNanoseconds { member("tree_wall_ns", treeWall) }

@@ -145,3 +145,27 @@ extension Syscall {
         }
     }
 }
+
+extension Syscall {
+    /// Whether `path` is a directory, after symlinks. Backed by `stat(2)`.
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The size of the file `path` in bytes; nil when it cannot be read. Backed by `stat(2)`.
+    static func fileSize(_ path: String) -> UInt64? {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_size) : nil
+    }
+
+    /// Removes the file `path`. Backed by `unlink(2)`.
+    static func removeFile(_ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.unlink(path) }
+    }
+
+    /// Renames `from` to `to`, replacing `to` atomically. Backed by `rename(2)`.
+    static func rename(_ from: String, to: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.rename(from, to) }
+    }
+}

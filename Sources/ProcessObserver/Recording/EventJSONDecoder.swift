@@ -45,7 +45,7 @@ enum EventJSONDecoder {
         case "lost":
             guard let source = Lost.Source(rawValue: try json.string("source")) else {
                 throw JSONObjectReader.DecodingFailure(
-                    member: "source", problem: "is not subscriber, kernel or exporter")
+                    member: "source", problem: "is not subscriber, kernel, exporter or writer")
             }
             return .lost(Lost(count: try json.int("count"), source: source))
         case "limit":
@@ -174,6 +174,29 @@ enum EventJSONDecoder {
             capabilities: capabilities, processID: try json.int("pid"), argv: try json.argv(),
             workingDirectory: try json.bytes("cwd", b64Key: "cwd_b64"), attached: try json.bool("attached"))
         header.cgroup = try json.optionalString("cgroup")
+        if let value = json.value("segment") {
+            let segment = try JSONObjectReader(value, member: "segment")
+            header.segment = RecordingHeader.Segment(
+                run: try segment.string("run"), sequence: try segment.int("sequence"),
+                openedNs: try segment.int("opened_ns"))
+        }
+        if let value = json.value("retention") {
+            let r = try JSONObjectReader(value, member: "retention")
+            var retention = RecordingHeader.Retention()
+            retention.segments = try r.int("segments")
+            retention.firstSequence = try r.int("first_sequence")
+            retention.lastSequence = try r.int("last_sequence")
+            retention.bytes = try r.int("bytes")
+            retention.fromNs = try r.optionalInt("from_ns")
+            retention.toNs = try r.optionalInt("to_ns")
+            retention.firstSeq = try r.optionalInt("first_seq")
+            retention.lastSeq = try r.optionalInt("last_seq")
+            let events = try JSONObjectReader(r.value("events") ?? .null, member: "events")
+            for category in EventCategory.allCases {
+                if let n: Int = try events.optionalInt(category.rawValue), n > 0 { retention.events[category] = n }
+            }
+            header.retention = retention
+        }
         return header
     }
 }

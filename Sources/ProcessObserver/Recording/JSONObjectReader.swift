@@ -193,6 +193,7 @@ struct JSONObjectReader {
             containment: try optionalString("containment"), treeWallNanoseconds: try optionalInt("tree_wall_ns"))
         profile.killedByOOM = try flag("oom_killed")
         profile.lostExporter = try optionalInt("lost_exporter") ?? 0
+        profile.lostWriter = try optionalInt("lost_writer") ?? 0
         if has("tree_user_cpu_ns") {
             var tree = TreeUsage()
             tree.userCPUNanoseconds = try int("tree_user_cpu_ns")

@@ -1,9 +1,22 @@
 extension RFC3339 {
     /// Nanoseconds since the Unix epoch of `2025-03-01T12:34:56.123456789Z`: the inverse of
-    /// `format`, for the `time` member of a recording. Accepts 0 to 9 fraction digits and only
-    /// `Z` (what `EventJSON` writes is always UTC); nil for anything else.
+    /// `format`, for the `time` member of a recording. Accepts 0 to 9 fraction digits, and `Z`
+    /// (what `EventJSON` writes is always UTC) or an offset `+01:00` (a time a person types);
+    /// nil for anything else.
     public static func parse(_ text: String) -> Int64? {
         var text = text
+        let utf8 = Array(text.utf8)
+        if utf8.count > 6, utf8[utf8.count - 3] == UInt8(ascii: ":"),
+            utf8[utf8.count - 6] == UInt8(ascii: "+") || utf8[utf8.count - 6] == UInt8(ascii: "-"),
+            let hours = Int64(String(decoding: utf8[(utf8.count - 5)..<(utf8.count - 3)], as: UTF8.self)),
+            let minutes = Int64(String(decoding: utf8[(utf8.count - 2)...], as: UTF8.self)), hours < 24, minutes < 60
+        {
+            // The local time less its offset is UTC.
+            var utc = String(decoding: utf8[..<(utf8.count - 6)], as: UTF8.self) + "Z"
+            let sign: Int64 = utf8[utf8.count - 6] == UInt8(ascii: "+") ? 1 : -1
+            guard let local = utc.withUTF8({ parse(utf8: $0) }) else { return nil }
+            return local - sign * (hours * 3600 + minutes * 60) * 1_000_000_000
+        }
         return text.withUTF8 { parse(utf8: $0) }
     }
 

@@ -18,8 +18,98 @@ public struct RecordingCoverage: Sendable, Hashable {
     public var firstTimestampNs: UInt64?
     public var lastTimestampNs: UInt64?
     public var lastSeq: UInt64?
+    /// The segments read, for a segmented recording (`obsctl watch --record`); nil otherwise.
+    public var segments: Segments?
+    /// The window of event times asked for (`--since`, `--until`); nil for the whole recording.
+    public var window: Window?
+    /// Events left out because they lie before or after the window.
+    public var beforeWindow = 0
+    public var afterWindow = 0
+
+    /// Which segments of a segmented recording were read, and what retention had removed.
+    public struct Segments: Sendable, Hashable {
+        /// The sequence numbers read, in order.
+        public var sequences: [Int] = []
+        /// The newest account of what retention removed (each header's is cumulative).
+        public var removed: RecordingHeader.Retention?
+
+        public init() {}
+
+        mutating func read(_ sequence: Int, retention: RecordingHeader.Retention?) {
+            sequences.append(sequence)
+            if let retention { removed = retention }
+        }
+
+        /// Sequence numbers missing between the first read and the last, or before the first
+        /// and not accounted for by retention: segments removed by hand, or lost.
+        public var missing: [Int] {
+            guard let last = sequences.last else { return [] }
+            let accounted = removed.map { $0.firstSequence...$0.lastSequence }
+            let present = Set(sequences)
+            return (1...last).filter { !present.contains($0) && !(accounted?.contains($0) ?? false) }
+        }
+    }
+
+    /// The window of event times a reader kept, in nanoseconds since the Unix epoch.
+    public struct Window: Sendable, Hashable {
+        public var since: Int64?
+        public var until: Int64?
+        public init(since: Int64?, until: Int64?) {
+            self.since = since
+            self.until = until
+        }
+    }
 
     public init() {}
+
+    /// Whether the events read are not the whole run's: retention removed segments, segments
+    /// are missing, or a window left events out. Totals over the events (counts by kind, files,
+    /// processes) then cover only the range read; the run's profile still covers the whole run.
+    public var isPartial: Bool {
+        (segments?.removed?.segments ?? 0) > 0 || !(segments?.missing.isEmpty ?? true) || beforeWindow > 0
+            || afterWindow > 0
+    }
+
+    /// One sentence for people on what a partial recording covers (the range of the events read,
+    /// what retention removed, what the window left out); nil when it holds the whole run.
+    public func partialNote(clock: ClockBase?) -> String? {
+        guard isPartial else { return nil }
+        func time(_ ns: UInt64) -> String {
+            guard let clock else { return "\(ns) ns" }
+            return String(RFC3339.format(epochNanoseconds: clock.wallClock(forMonotonic: ns)).prefix(23)) + "Z"
+        }
+        var parts: [String] = []
+        if let first = firstTimestampNs, let last = lastTimestampNs {
+            var covered = "the events cover \(time(first)) to \(time(last))"
+            if let segments, let a = segments.sequences.first, let b = segments.sequences.last {
+                covered += a == b ? " (segment \(a))" : " (segments \(a)–\(b))"
+            }
+            parts.append(covered)
+        } else {
+            parts.append("no event lies in the range read")
+        }
+        if let removed = segments?.removed, removed.segments > 0 {
+            var text =
+                removed.firstSequence == removed.lastSequence
+                ? "retention removed segment \(removed.firstSequence)"
+                : "retention removed segments \(removed.firstSequence)–\(removed.lastSequence)"
+            if let from = removed.fromNs, let to = removed.toNs { text += " (\(time(from)) to \(time(to)))" }
+            let counts = EventCategory.allCases.compactMap { c in
+                removed.events[c].map { "\(c.rawValue) \($0)" }
+            }
+            text +=
+                " with \(removed.eventCount) events"
+                + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")")
+            parts.append(text)
+        }
+        if let missing = segments?.missing, !missing.isEmpty {
+            parts.append("segments " + missing.map(String.init).joined(separator: ", ") + " are missing")
+        }
+        if beforeWindow + afterWindow > 0 {
+            parts.append("the window left out \(beforeWindow) events before it and \(afterWindow) after it")
+        }
+        return parts.joined(separator: "; ")
+    }
 
     /// Counts one event read (or, for a live run's report, delivered).
     public mutating func count(_ event: ObserverEvent) {
@@ -31,7 +121,7 @@ public struct RecordingCoverage: Sendable, Hashable {
     }
 
     /// The recording does not hold the whole run: no closing `profile`, or an incomplete line.
-    public var isTruncated: Bool { !hasProfile || incompleteTailBytes > 0 }
+    public var isTruncated: Bool { (!hasProfile && afterWindow == 0) || incompleteTailBytes > 0 }
 
     /// From `start` (the header's clock base, or the first event) to the last event read.
     public func coveredNanoseconds(from start: UInt64?) -> UInt64 {
@@ -46,7 +136,7 @@ public struct RecordingCoverage: Sendable, Hashable {
         if incompleteTailBytes > 0 {
             causes.append("its last line is incomplete (\(incompleteTailBytes) bytes ignored)")
         }
-        if !hasProfile { causes.append("the run's closing profile is missing") }
+        if !hasProfile && afterWindow == 0 { causes.append("the run's closing profile is missing") }
         let ns = coveredNanoseconds(from: start)
         let millis = (ns + 500_000) / 1_000_000
         let fraction = String(millis % 1000)

@@ -7,7 +7,7 @@
 /// to turn its monotonic timestamps into times of day.
 public struct RecordingHeader: Sendable, Hashable {
     /// The schema this library writes. Readers accept any recording of the same major version.
-    public static let currentSchema = SchemaVersion(major: 1, minor: 2)
+    public static let currentSchema = SchemaVersion(major: 1, minor: 3)
 
     /// A category (or `sampling`, `containment`) as it was negotiated for the run.
     public struct Capability: Sendable, Hashable {
@@ -71,6 +71,12 @@ public struct RecordingHeader: Sendable, Hashable {
     /// The cgroup v2 directory a run attached to (`obsctl watch --cgroup`); `processID` is 0
     /// then, and `argv` empty. JSON `cgroup`.
     public var cgroup: String?
+    /// In a segmented recording (`obsctl watch --record DIR`): which segment of which run this
+    /// header opens. JSON `segment`; nil in a single-file recording.
+    public var segment: Segment?
+    /// In a segmented recording: everything retention had removed when this segment was opened
+    /// (cumulative, so the newest header says it all). JSON `retention`; nil when nothing was.
+    public var retention: Retention?
 
     public init(
         schema: SchemaVersion = RecordingHeader.currentSchema, writer: String, writerVersion: String,

@@ -19,6 +19,13 @@ import SystemPackage
 /// major schema version is refused. A recording cut short is read up to its last complete line:
 /// an incomplete last line is ignored and counted, and `coverage.isTruncated` says so. A damaged
 /// line elsewhere throws, naming the line.
+///
+/// A directory is read as a segmented recording (`SegmentedRecordingWriter`,
+/// `Docs/RECORDING.md`): its segments in sequence order, gzip-compressed or not, each opening
+/// with its own header (of the same run); `header` is the first segment's, with the newest
+/// `retention` read, and `coverage.segments` says which segments were read and what retention
+/// removed. `since` and `until` (nanoseconds since the Unix epoch) keep only the events whose
+/// time lies in that window; `coverage` counts the rest.
 public final class RunRecording {
     /// The longest line accepted: far beyond any event (a 4 KiB argv and path, escaped, base64ed).
     public static let maxLineBytes = 16 << 20
@@ -30,8 +37,18 @@ public final class RunRecording {
     /// The name used in messages: the path, or `standard input`.
     public let name: String
 
-    private let fd: FileDescriptor
+    private var fd: FileDescriptor
     private let ownsDescriptor: Bool
+    /// The segment being read (a gzip one through `gzip`), and those after it, in order.
+    private var gzip: GzipReader?
+    private var segmentsLeft: [SegmentFile] = []
+    /// The file being read, for messages: the recording's name, or the segment's path.
+    private var fileName: String
+    /// Complete lines read from the file being read.
+    private var fileLines = 0
+    /// The window of event times kept, in nanoseconds since the Unix epoch.
+    private let since: Int64?
+    private let until: Int64?
     private var buffer: [UInt8] = []
     /// Start of the unread bytes in `buffer`.
     private var start = 0
@@ -40,33 +57,75 @@ public final class RunRecording {
     /// The first event, when the first line was not a header.
     private var pending: ObserverEvent?
 
-    /// Opens the file at `path` (`-` is standard input) and reads its header.
-    public static func open(_ path: String) throws(ObserverError) -> RunRecording {
-        if path == "-" { return try RunRecording(reading: .standardInput, name: "standard input") }
+    /// Opens the file at `path` (`-` is standard input; a name ending in `.gz` is read through
+    /// gzip, as one segment is), or the segmented recording in the
+    /// directory `path`, and reads its header. `since` and `until` pick a window of event times
+    /// (nanoseconds since the Unix epoch, both ends included).
+    public static func open(_ path: String, since: Int64? = nil, until: Int64? = nil) throws(ObserverError)
+        -> RunRecording
+    {
+        if path == "-" {
+            return try RunRecording(
+                reading: .standardInput, name: "standard input", ownsDescriptor: false, since: since, until: until)
+        }
+        if Syscall.isDirectory(path) {
+            var segments = try SegmentFile.list(path)
+            while !segments.isEmpty {
+                guard let (first, fd) = try segments[0].openNow() else {
+                    segments.removeFirst()
+                    continue
+                }
+                segments[0] = first
+                return try RunRecording(
+                    reading: fd, name: path, ownsDescriptor: true, segments: segments, since: since, until: until)
+            }
+            throw .noSegments(path)
+        }
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
         } catch {
             throw .recordingUnreadable(path, call: "open", errno: error as? Errno ?? .ioError)
         }
-        return try RunRecording(reading: fd, name: path, ownsDescriptor: true)
+        return try RunRecording(
+            reading: fd, name: path, ownsDescriptor: true, compressed: path.hasSuffix(".gz"), since: since, until: until
+        )
     }
 
     /// Reads from `fd` (a pipe, a socket, a file), which stays the caller's unless `ownsDescriptor`.
-    public init(reading fd: FileDescriptor, name: String, ownsDescriptor: Bool = false) throws(ObserverError) {
+    public convenience init(reading fd: FileDescriptor, name: String, ownsDescriptor: Bool = false)
+        throws(ObserverError)
+    {
+        try self.init(reading: fd, name: name, ownsDescriptor: ownsDescriptor, since: nil, until: nil)
+    }
+
+    private init(
+        reading fd: FileDescriptor, name: String, ownsDescriptor: Bool, segments: [SegmentFile] = [],
+        compressed: Bool = false, since: Int64?, until: Int64?
+    ) throws(ObserverError) {
         self.fd = fd
         self.name = name
+        self.fileName = segments.first?.path ?? name
         self.ownsDescriptor = ownsDescriptor
+        self.since = since
+        self.until = until
+        if since != nil || until != nil { coverage.window = RecordingCoverage.Window(since: since, until: until) }
+        if compressed { gzip = GzipReader(fd: fd) }
+        if let first = segments.first {
+            if first.name.compressed { gzip = GzipReader(fd: fd) }
+            segmentsLeft = Array(segments.dropFirst())
+            coverage.segments = RecordingCoverage.Segments()
+        }
         buffer.reserveCapacity(Self.chunk)
         do throws(ObserverError) {
             try readFirstLine()
         } catch {
-            if ownsDescriptor { try? fd.close() }
+            if ownsDescriptor { try? self.fd.close() }
             throw error
         }
     }
 
-    deinit { if ownsDescriptor { try? fd.close() } }
+    deinit { if ownsDescriptor && !finished { try? fd.close() } }
 
     private static let chunk = 256 << 10
 
@@ -82,9 +141,23 @@ public final class RunRecording {
                 if ownsDescriptor { try? fd.close() }
                 return nil
             }
-            if let event = try decode(line) { return event }
+            if let event = try decode(line), keep(event) { return event }
         }
         return nil
+    }
+
+    /// Whether `event` lies in the window; counts it in `coverage` either way.
+    private func keep(_ event: ObserverEvent) -> Bool {
+        if let since, event.wallClockNs < since {
+            coverage.beforeWindow += 1
+            return false
+        }
+        if let until, event.wallClockNs > until {
+            coverage.afterWindow += 1
+            return false
+        }
+        coverage.count(event)
+        return true
     }
 
     /// Calls `body` with every remaining event.
@@ -102,7 +175,7 @@ public final class RunRecording {
             }
             throw .invalidRecording(name, reason: "it is empty")
         }
-        pending = try decode(line)
+        if let event = try decode(line), keep(event) { pending = event }
     }
 
     /// The bytes of the next complete line (without its newline) as a range of `buffer`; nil at
@@ -114,17 +187,20 @@ public final class RunRecording {
                 let line = start..<newline
                 start = newline + 1
                 coverage.lines += 1
+                fileLines += 1
                 return line
             }
             searchFrom = buffer.count
             if buffer.count - start > Self.maxLineBytes {
                 throw .invalidRecording(
-                    name, reason: "line \(coverage.lines + 1) is longer than \(Self.maxLineBytes >> 20) MiB")
+                    fileName, reason: "line \(fileLines + 1) is longer than \(Self.maxLineBytes >> 20) MiB")
             }
             if atEOF {
-                coverage.incompleteTailBytes = buffer.count - start
+                coverage.incompleteTailBytes += buffer.count - start
                 start = buffer.count
-                return nil
+                guard try openNextSegment() else { return nil }
+                searchFrom = start
+                continue
             }
             // Keep only the unread part, then read more behind it.
             if start > 0 {
@@ -136,12 +212,34 @@ public final class RunRecording {
         }
     }
 
+    /// Closes the segment read to its end and opens the next; its first line must be a header of
+    /// the same run.
+    /// false when no segment is left (those listed may have been removed since: a recording
+    /// still being written).
+    private func openNextSegment() throws(ObserverError) -> Bool {
+        var opened: (file: SegmentFile, fd: FileDescriptor)?
+        while opened == nil, !segmentsLeft.isEmpty { opened = try segmentsLeft.removeFirst().openNow() }
+        guard let (next, nextFD) = opened else { return false }
+        try? fd.close()
+        gzip = nil
+        fd = nextFD
+        if next.name.compressed { gzip = GzipReader(fd: fd) }
+        fileName = next.path
+        fileLines = 0
+        buffer.removeAll(keepingCapacity: true)
+        start = 0
+        atEOF = false
+        return true
+    }
+
     private func fill() throws(ObserverError) {
         let old = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: Self.chunk))
         let result: Result<Int, Errno> = buffer.withUnsafeMutableBytes { raw in
+            let target = UnsafeMutableRawBufferPointer(rebasing: raw[old...])
             do {
-                return .success(try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...])))
+                if let gzip { return .success(try gzip.read(into: target)) }
+                return .success(try fd.read(into: target))
             } catch {
                 return .failure(error as? Errno ?? .ioError)
             }
@@ -152,7 +250,7 @@ public final class RunRecording {
             if n == 0 { atEOF = true }
         case .failure(let errno):
             buffer.removeSubrange(old...)
-            throw .recordingUnreadable(name, call: "read", errno: errno)
+            throw .recordingUnreadable(fileName, call: "read", errno: errno)
         }
     }
 
@@ -160,7 +258,8 @@ public final class RunRecording {
 
     /// The event on `line`, or nil for the header and for skipped kinds.
     private func decode(_ line: Range<Int>) throws(ObserverError) -> ObserverEvent? {
-        let number = coverage.lines
+        let number = fileLines
+        let name = fileName
         let parsed: Result<JSONValue, JSONParser.SyntaxError> = buffer.withUnsafeBufferPointer { all in
             do throws(JSONParser.SyntaxError) {
                 return .success(try JSONParser.parse(UnsafeBufferPointer(rebasing: all[line])))
@@ -191,14 +290,37 @@ public final class RunRecording {
                     reason: "it was written with schema \(header.schema) by \(header.writer) \(header.writerVersion), "
                         + "and this reader reads schema \(RecordingHeader.currentSchema.major).x only")
             }
-            self.header = header
+            if coverage.segments != nil {
+                try readSegmentHeader(header)
+            } else {
+                self.header = header
+            }
             return nil
         case .unknownKind(let kind):
             coverage.skippedKinds[kind, default: 0] += 1
             return nil
         case .event(let event):
-            coverage.count(event)
             return event
         }
+    }
+
+    /// A segment's header: the first one is the recording's; each later one must be of the same
+    /// run, and brings the newest account of what retention removed.
+    private func readSegmentHeader(_ segmentHeader: RecordingHeader) throws(ObserverError) {
+        guard let segment = segmentHeader.segment else {
+            throw .invalidRecording(fileName, reason: "its header does not say which segment it is")
+        }
+        if let first = header {
+            guard first.segment?.run == segment.run else {
+                throw .invalidRecording(
+                    fileName,
+                    reason: "it belongs to run \(segment.run), and the segments before it to run "
+                        + (first.segment?.run ?? "(none)"))
+            }
+            if let retention = segmentHeader.retention { header?.retention = retention }
+        } else {
+            header = segmentHeader
+        }
+        coverage.segments?.read(segment.sequence, retention: segmentHeader.retention)
     }
 }
