@@ -187,6 +187,7 @@ static void *keeper(void *unused) {
 }
 
 static void abandon_helper(const char *why);
+static int request_start(void);
 
 /// With helper_lock held: 1 when the helper runs (started now if it was not), else 0. A helper
 /// started with other credentials than ours now (we called setuid since) is replaced: its
@@ -200,6 +201,14 @@ static int ensure_helper(void) {
         if (memcmp(u, helper_uids, sizeof(u)) == 0 && memcmp(g, helper_gids, sizeof(g)) == 0) return 1;
         abandon_helper("our user or group changed since it was started");
     }
+    if (!request_start()) return 0;
+    while (state == HELPER_STARTING) pthread_cond_wait(&helper_changed, &helper_lock);
+    return state == HELPER_RUNNING;
+}
+
+/// With helper_lock held: asks the keeper thread (started now if need be) to start the helper
+/// when none runs. 0 when no helper can run.
+static int request_start(void) {
     if (state == HELPER_DISABLED || helper_image == NULL) return 0;
     if (!keeper_running) {
         pthread_attr_t attr;
@@ -219,8 +228,13 @@ static int ensure_helper(void) {
         state = HELPER_STARTING;
         pthread_cond_broadcast(&helper_changed);
     }
-    while (state == HELPER_STARTING) pthread_cond_wait(&helper_changed, &helper_lock);
-    return state == HELPER_RUNNING;
+    return 1;
+}
+
+void obs_helper_warm(void) {
+    pthread_mutex_lock(&helper_lock);
+    (void)request_start();
+    pthread_mutex_unlock(&helper_lock);
 }
 
 /// The helper went wrong mid-request: end it; the keeper reaps it, the next spawn starts another.

@@ -106,6 +106,11 @@ void obs_helper_set_image(const void *bytes, size_t len);
 /// what obs_helper_status reports.
 void obs_helper_disable(const char *reason);
 
+/// Starts the helper in the background (on its keeper thread) when none runs and one can, and
+/// returns at once: a spawn that follows finds it running, or waits only for what is left of its
+/// start. For a start that has other work to do meanwhile (the eBPF load).
+void obs_helper_warm(void);
+
 /// obs_spawn_gated through the helper: the child is created by the helper with
 /// clone3(CLONE_PARENT [| CLONE_INTO_CGROUP]), so it is this process's child, and waits at the
 /// start gate exactly as obs_spawn_gated's does (obs_spawn_release opens it). Returns 0, -1 with

@@ -9,7 +9,11 @@ extension RunSession {
         let path = try Spawner.resolve(process.executable, environment: process.environment)
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
         // The eBPF load, the longest step, overlaps the cgroup and descriptor set-up below.
-        if let hub { KernelPreload.start(categories: hub.categories, resolvePaths: hub.resolvesPaths) }
+        if let hub {
+            KernelPreload.start(categories: hub.categories, resolvePaths: hub.resolvesPaths)
+            // And the spawn helper's start (a memfd and an exec, about 2 ms) overlaps it too.
+            SpawnHelper.warm()
+        }
         let resources = RunResources(hub: hub, failure: ObserverError.starting(path))
         let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
             let cgroup = try makeCgroup(process.containment, limits: process.limits)

@@ -46,6 +46,13 @@ enum SpawnHelper {
     /// Hands the helper's program to the shim (once); the helper itself starts at the first spawn.
     static func prepare() { installed }
 
+    /// Starts the helper in the background when none runs (`obs_helper_warm`), so that a start
+    /// busy with something else (its eBPF load, on another thread) does not pay for it after.
+    static func warm() {
+        prepare()
+        obs_helper_warm()
+    }
+
     /// The running helper, or why there is none.
     struct Status: Equatable {
         /// nil when no helper runs.
