@@ -86,6 +86,7 @@ long obs_bpf_rodata_offset(struct bpf_object *obj, const char *name)
 }
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <stdlib.h>
@@ -222,7 +223,44 @@ static int obs_is_named_kind(const struct btf_type *t)
     }
 }
 
+/* The minimal BTF made for an image, kept for the process's lifetime: the kernel's BTF cannot
+ * change under a running process, so later loads (a library that spawns again and again) skip
+ * the kernel BTF's parse too. */
+static pthread_mutex_t obs_min_btf_lock = PTHREAD_MUTEX_INITIALIZER;
+static const void *obs_min_btf_image;
+static void *obs_min_btf_bytes;
+static size_t obs_min_btf_len;
+
+/* A close-on-exec memfd holding len bytes of data; -errno on failure. */
+static int obs_memfd_with(const void *data, size_t len)
+{
+    int fd = memfd_create("obs-core-btf", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (write(fd, data, len) != (ssize_t)len) {
+        int e = errno ? errno : EIO;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+static int obs_make_min_core_btf(const void *image, size_t size);
+
 int obs_min_core_btf(const void *image, size_t size)
+{
+    pthread_mutex_lock(&obs_min_btf_lock);
+    int fd;
+    if (obs_min_btf_bytes && obs_min_btf_image == image) {
+        fd = obs_memfd_with(obs_min_btf_bytes, obs_min_btf_len);
+    } else {
+        fd = obs_make_min_core_btf(image, size);
+    }
+    pthread_mutex_unlock(&obs_min_btf_lock);
+    return fd;
+}
+
+static int obs_make_min_core_btf(const void *image, size_t size)
 {
     struct bpf_object_open_opts opts = {.sz = sizeof(opts)};
     struct bpf_object *obj = bpf_object__open_mem(image, size, &opts);
@@ -285,12 +323,19 @@ int obs_min_core_btf(const void *image, size_t size)
     if (!err && m.out) {
         __u32 raw_size = 0;
         const void *raw = btf__raw_data(m.out, &raw_size);
-        fd = raw ? memfd_create("obs-core-btf", MFD_CLOEXEC) : -1;
-        if (!raw || fd < 0 || write(fd, raw, raw_size) != (ssize_t)raw_size) {
-            err = -(errno ? errno : EIO);
-            if (fd >= 0)
-                close(fd);
+        fd = raw ? obs_memfd_with(raw, raw_size) : -EIO;
+        if (fd < 0) {
+            err = fd;
             fd = -1;
+        } else {
+            void *copy = malloc(raw_size);
+            if (copy) {
+                memcpy(copy, raw, raw_size);
+                free(obs_min_btf_bytes);
+                obs_min_btf_bytes = copy;
+                obs_min_btf_len = raw_size;
+                obs_min_btf_image = image;
+            }
         }
     } else if (!err) {
         err = -ENOENT;

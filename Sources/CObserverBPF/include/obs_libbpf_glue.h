@@ -50,7 +50,9 @@ int obs_ring_wake(int fd);
 /// with the types they embed by value; pointers in them point to void, which CO-RE accepts for
 /// any pointer member. Handed to libbpf as `btf_custom_path`, it replaces the 5 MB vmlinux BTF:
 /// libbpf then neither parses the kernel's BTF nor searches it once per structure (about 1 ms
-/// each), which was two thirds of a load. Returns the fd, or -errno.
+/// each), which was two thirds of a load. Made once per process and image (the kernel's BTF
+/// cannot change under a running process); each call returns a fresh memfd. Returns the fd, or
+/// -errno.
 int obs_min_core_btf(const void *image, size_t size);
 
 #endif
