@@ -10,8 +10,11 @@ let package = Package(
         .library(name: "ProcessObserver", targets: ["ProcessObserver"]),
         .executable(name: "obsctl", targets: ["obsctl"]),
         /// Runs exported to OpenTelemetry (OTLP/HTTP): its own product, so users of the core
-        /// library do not pay for swift-protobuf and Foundation's networking.
+        /// library do not pay for swift-protobuf and libcurl.
         .library(name: "OTLPExport", targets: ["OTLPExport"]),
+        /// A recorded run as a report (`RunReport`), and two runs compared (`RunDigest`,
+        /// `RunDiff`, `DiffGates`): what `obsctl report` and `obsctl diff` render.
+        .library(name: "ObserverReporting", targets: ["ObserverReporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
