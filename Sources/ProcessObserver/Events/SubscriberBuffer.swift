@@ -48,6 +48,7 @@ final class SubscriberBuffer: @unchecked Sendable {
     func offer(_ event: ObserverEvent) {
         guard config.observes(event.category) else { return }
         if case .sample = event.kind, config.sampleInterval == nil { return }
+        if case .syscalls = event.kind, !config.summarizesSyscalls { return }
         var waiter: CheckedContinuation<ObserverEvent?, Never>?
         var handOff: ObserverEvent?
         lock.lock()

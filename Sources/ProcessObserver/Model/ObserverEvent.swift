@@ -69,6 +69,9 @@ public enum EventKind: Sendable {
     case fork(Fork)
     case exec(Exec)
     case exit(ProcessEnd)
+    /// A process's syscall summary (`ObserverConfig.summarizingSyscalls()`), at its exit or at
+    /// the run's end for one still running.
+    case syscalls(SyscallSummary)
     // file
     case open(FileOpen)
     case unlink(PathOperation)
@@ -97,6 +100,7 @@ public enum EventKind: Sendable {
         case .fork: "fork"
         case .exec: "exec"
         case .exit: "exit"
+        case .syscalls: "syscalls"
         case .open: "open"
         case .unlink: "unlink"
         case .rmdir: "rmdir"

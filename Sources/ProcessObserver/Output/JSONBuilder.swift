@@ -41,6 +41,15 @@ struct JSONBuilder {
         afterKey = true
     }
 
+    /// Writes `"key":` for a key known only at run time (an errno name).
+    mutating func key(dynamic key: String) {
+        separate()
+        var key = key
+        key.withUTF8 { appendEscaped($0) }
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
     /// True between a key and its value, which takes no comma of its own.
     private var afterKey = false
 

@@ -9,7 +9,10 @@ extension RunSession {
         let path = try Spawner.resolve(process.executable, environment: process.environment)
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
         // The eBPF load, the longest step, overlaps the cgroup and descriptor set-up below.
-        if let hub { KernelPreload.start(categories: hub.categories, resolvePaths: hub.resolvesPaths) }
+        if let hub {
+            KernelPreload.start(
+                categories: hub.categories, resolvePaths: hub.resolvesPaths, syscallSummary: hub.summarizesSyscalls)
+        }
         let resources = RunResources(hub: hub, failure: ObserverError.starting(path))
         let launched = try resources.abandoning { () throws(ObserverError) -> LaunchedRun in
             let cgroup = try makeCgroup(process.containment, limits: process.limits)
@@ -19,7 +22,8 @@ extension RunSession {
             if let hub {
                 resources.own(
                     kernel: try KernelBackend.open(
-                        categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger))
+                        categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger,
+                        summarizingSyscalls: hub.summarizesSyscalls))
             }
             try resources.serveCategories()
             let launch: any RunLaunch =

@@ -16,6 +16,10 @@ final class RecordConsumer {
     /// Kernel losses reported so far through the records' `lost_before`.
     var lostReported: UInt64 = 0
 
+    /// The syscall summary's maps, when the run counts syscalls: a process's summary is published
+    /// just before its exit event.
+    var summary: SyscallSummaryReader?
+
     init(decoder: RecordDecoder) { self.decoder = decoder }
 
     func handle(_ record: UnsafeRawBufferPointer) {
@@ -34,6 +38,13 @@ final class RecordConsumer {
         }
         delivered += 1
         reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
+        if let summary, let exit = decoded.exit, let event = decoded.event,
+            let counts = summary.take(UInt32(bitPattern: exit.processID))
+        {
+            var syscalls = event
+            syscalls.kind = .syscalls(counts)
+            hub?.publish(syscalls)
+        }
         if let event = decoded.event { hub?.publish(event) }
         if let exit = decoded.exit, exit.processID == rootProcessID { onRootExit?(exit.end) }
     }
