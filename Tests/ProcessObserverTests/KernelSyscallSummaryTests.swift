@@ -1,6 +1,6 @@
 import Foundation
-import SystemPackage
 import ObserverTestSupport
+import SystemPackage
 import Testing
 
 @testable import ProcessObserver
