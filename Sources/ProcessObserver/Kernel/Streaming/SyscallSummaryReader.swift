@@ -20,8 +20,9 @@ final class SyscallSummaryReader {
 
     /// The summary of process `tgid`, its entries deleted; nil when it was not counted.
     ///
-    /// One lookup for the process (which syscall numbers it used), then one per number
-    /// (`bpf(BPF_MAP_LOOKUP_ELEM)` returns a value per possible CPU), summed here.
+    /// One lookup for the process (which syscall numbers it used), then one lookup-and-delete per
+    /// number (`bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`, per-CPU hashes since Linux 5.14, returns a
+    /// value per possible CPU), summed here.
     func take(_ tgid: UInt32) -> SyscallSummary? {
         var key = tgid
         var proc = obs_sc_proc()
@@ -34,8 +35,7 @@ final class SyscallSummaryReader {
             for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 {
                 let nr = w * 64 + bit
                 var statKey = obs_sc_key(tgid: tgid, nr: UInt32(nr))
-                guard bpf_map_lookup_elem(statsFD, &statKey, &values) == 0 else { continue }
-                _ = bpf_map_delete_elem(statsFD, &statKey)
+                guard bpf_map_lookup_and_delete_elem(statsFD, &statKey, &values) == 0 else { continue }
                 var total = SyscallCount(
                     name: SyscallTable.name(of: nr), number: nr, calls: 0, totalNs: 0, minNs: 0, maxNs: 0)
                 for value in values { total.add(Self.count(value, name: total.name, number: nr)) }
