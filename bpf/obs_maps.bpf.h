@@ -20,6 +20,10 @@ const volatile __u32 obs_resolve_paths = 1; /* resolve absolute paths in the ker
 const volatile __u64 obs_filter_cgroup_id = 0;
 /* The observer's own thread group: never observed, even inside an observed cgroup. */
 const volatile __u32 obs_observer_tgid = 0;
+/* Nonzero: count every syscall of the observed tree in obs_sc_procs/obs_sc_stats (the syscall
+ * summary, obsctl watch -c). Zero (the default): the verifier prunes all of it, and a syscall
+ * leaves the entry program at the obs_syscalls lookup as before. */
+const volatile __u32 obs_syscall_summary = 0;
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */
@@ -60,6 +64,38 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } obs_counters SEC(".maps");
+
+/* The syscall summary (obs_records.h). Allocated on use (BPF_F_NO_PREALLOC), so a run without
+ * the summary pays no memory for them. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, OBS_SC_PROCS_MAX);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, __u32);
+    __type(value, struct obs_sc_proc);
+} obs_sc_procs SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(max_entries, OBS_SC_STATS_MAX);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct obs_sc_key);
+    __type(value, struct obs_sc_stat);
+} obs_sc_stats SEC(".maps");
+
+/* Never written: the zero values new summary entries are created from (too big for the stack
+ * next to the rest). */
+struct obs_sc_zero {
+    struct obs_sc_stat stat;
+    struct obs_sc_proc proc;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct obs_sc_zero);
+} obs_sc_zero SEC(".maps");
 
 /* The offset mask of a record's data area (4 paths' worth; see obs_records.h). */
 #define OBS_DATA_MASK (4 * OBS_PATH_MAX - 1)

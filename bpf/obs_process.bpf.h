@@ -108,6 +108,10 @@ int obs_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
         struct obs_tracked value = {.parent_tgid = ptgid};
         bpf_map_update_elem(&obs_tracked, &ctgid, &value, BPF_ANY);
     }
+    /* A counted parent's child is counted from its first instruction (its return from fork is
+     * not a call of its own: the parent's entry holds the call). */
+    if (obs_syscall_summary && bpf_map_lookup_elem(&obs_sc_procs, &ptgid))
+        sc_start_counting(ctgid);
     if (!obs_want_process)
         return 0;
     struct obs_fork_rec r = {};
@@ -139,16 +143,29 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
     __s32 dfd = OBS_AT_FDCWD;
     int empty_path = 0;
     struct obs_inflight *in = bpf_map_lookup_elem(&obs_inflight, &old_key);
+    __u64 start_ns = 0;
+    __u32 nr = 0;
     if (in) {
         sc = in->syscall;
         if (sc == OBS_SC_EXECVEAT) {
             dfd = (__s32)in->args[0];
             empty_path = (in->args[4] & OBS_AT_EMPTY_PATH) != 0;
         }
+        start_ns = in->start_ns;
+        nr = in->nr;
     }
     bpf_map_delete_elem(&obs_inflight, &old_key);
     if (old_key != id)
         bpf_map_delete_elem(&obs_inflight, &id);
+    if (obs_syscall_summary) {
+        /* The command starts here: counted from this exec on, the exec itself included, whose
+         * exit finds an entry that reports nothing more (syscall NONE) but its time. */
+        sc_start_counting(tgid);
+        if (start_ns) {
+            struct obs_inflight again = {.start_ns = start_ns, .nr = nr};
+            bpf_map_update_elem(&obs_inflight, &id, &again, BPF_ANY);
+        }
+    }
     if (!obs_want_process)
         return 0;
 

@@ -24,13 +24,17 @@ struct obs_tp_sys_exit {
 
 /* ---------- syscall entry ---------- */
 
-static __always_inline void on_sys_enter(__u64 id, __u32 sc, const __u64 *args)
+static __always_inline void on_sys_enter(__u64 id, __u32 sc, __s64 nr, const __u64 *args)
 {
     struct obs_inflight in = {};
     in.syscall = sc;
 #pragma unroll
     for (int i = 0; i < 6; i++)
         in.args[i] = args[i];
+    if (obs_syscall_summary) {
+        in.start_ns = bpf_ktime_get_ns();
+        in.nr = (__u32)nr;
+    }
     if (sc == OBS_SC_ACCEPT || sc == OBS_SC_ACCEPT4) {
         /* The caller's addrlen before the call: how much of addr the kernel may fill. */
         __u32 len = 0;
@@ -49,9 +53,36 @@ static __always_inline __u32 observed_syscall(__s64 nr)
     return sc ? *sc : OBS_SC_NONE;
 }
 
+/*
+ * With the summary on (obs_syscall_summary), every syscall of the machine pays the tracked check
+ * first, and every one of the tree an obs_inflight entry (its start time and number; the
+ * arguments only for a syscall we stream). Off, the verifier prunes this, and the entry programs
+ * below are as they were: an unobserved syscall leaves at the obs_syscalls lookup.
+ */
+static __always_inline __u32 summary_sys_enter(__s64 nr, __u64 *id)
+{
+    if (nr < 0 || nr >= OBS_MAX_SYSCALL_NR)
+        return 0;
+    *id = bpf_get_current_pid_tgid();
+    if (!is_observed(*id >> 32))
+        return 0;
+    return 1;
+}
+
 SEC("tp")
 int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
 {
+    if (obs_syscall_summary) {
+        __u64 id = 0;
+        if (!summary_sys_enter(ctx->nr, &id))
+            return 1;
+        __u32 sc = observed_syscall(ctx->nr);
+        __u64 args[6] = {};
+        if (sc != OBS_SC_NONE)
+            bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+        on_sys_enter(id, sc, ctx->nr, args);
+        return 1;
+    }
     __u32 sc = observed_syscall(ctx->nr);
     if (sc == OBS_SC_NONE)
         return 1;
@@ -60,34 +91,58 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
         return 1;
     __u64 args[6] = {};
     bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
-    on_sys_enter(id, sc, args);
+    on_sys_enter(id, sc, ctx->nr, args);
     return 1;
 }
 
 #ifndef OBS_NO_RAW_SYSCALLS
-SEC("raw_tp/sys_enter")
-int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int raw_sys_enter_args(struct bpf_raw_tracepoint_args *ctx, __u64 *args)
 {
-    __u32 sc = observed_syscall((__s64)ctx->args[1]);
-    if (sc == OBS_SC_NONE)
-        return 0;
-    __u64 id = bpf_get_current_pid_tgid();
-    if (!is_observed(id >> 32))
-        return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 #if defined(__TARGET_ARCH_x86)
     /* A 32-bit (ia32) syscall numbers differently; the tp flavour skips those too. */
     if (BPF_CORE_READ(regs, cs) != 0x33)
         return 0;
 #endif
-    __u64 args[6];
     args[0] = OBS_SYSCALL_ARG(regs, 0);
     args[1] = OBS_SYSCALL_ARG(regs, 1);
     args[2] = OBS_SYSCALL_ARG(regs, 2);
     args[3] = OBS_SYSCALL_ARG(regs, 3);
     args[4] = OBS_SYSCALL_ARG(regs, 4);
     args[5] = OBS_SYSCALL_ARG(regs, 5);
-    on_sys_enter(id, sc, args);
+    return 1;
+}
+
+SEC("raw_tp/sys_enter")
+int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+    if (obs_syscall_summary) {
+        __s64 nr = (__s64)ctx->args[1];
+        __u64 id = 0;
+        if (!summary_sys_enter(nr, &id))
+            return 0;
+#if defined(__TARGET_ARCH_x86)
+        struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+        if (BPF_CORE_READ(regs, cs) != 0x33)
+            return 0;
+#endif
+        __u32 sc = observed_syscall(nr);
+        __u64 args[6] = {};
+        if (sc != OBS_SC_NONE && !raw_sys_enter_args(ctx, args))
+            return 0;
+        on_sys_enter(id, sc, nr, args);
+        return 0;
+    }
+    __u32 sc = observed_syscall((__s64)ctx->args[1]);
+    if (sc == OBS_SC_NONE)
+        return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!is_observed(id >> 32))
+        return 0;
+    __u64 args[6];
+    if (!raw_sys_enter_args(ctx, args))
+        return 0;
+    on_sys_enter(id, sc, 0, args);
     return 0;
 }
 #endif
@@ -100,6 +155,8 @@ static __always_inline void on_sys_exit(__s64 ret)
         return;
     struct obs_inflight in = *found;
     bpf_map_delete_elem(&obs_inflight, &id);
+    if (obs_syscall_summary)
+        sc_count(id >> 32, &in, ret);
     switch (in.syscall) {
     case OBS_SC_OPEN ... OBS_SC_SYMLINKAT:
         on_file_exit(&in, ret);

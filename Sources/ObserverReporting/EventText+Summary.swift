@@ -14,6 +14,7 @@ extension EventText {
         case .lost(let lost): return lostEvents(lost)
         case .limit(let limit): return self.limit(limit)
         case .fork(let f): return call("fork", errno: nil, String(f.childProcessID))
+        case .syscalls(let s): return call("syscalls", errno: nil, syscallTotals(s))
         case .exec, .open, .unlink, .rmdir, .mkdir, .rename, .link, .symlink, .chdir:
             return call(kind.name, errno: kind.errnoName, kind.paths.map { path($0) }.joined(separator: " -> "))
         case .fchdir(let c):
@@ -23,6 +24,19 @@ extension EventText {
             return call(kind.name, errno: kind.errnoName, address(s.address, absolutePath: s.absolutePath))
         case .listen(let l): return call(kind.name, errno: kind.errnoName, "fd \(l.fd)")
         }
+    }
+
+    /// `412 calls, 3 errors, 1.25 ms in 28 syscalls` (and `, 4 not counted` when the kernel's map
+    /// was full).
+    public static func syscallTotals(_ summary: SyscallSummary) -> String {
+        let calls = summary.syscalls.reduce(0) { $0 + $1.calls }
+        let errors = summary.syscalls.reduce(0) { $0 + $1.errors }
+        let ns = summary.syscalls.reduce(0) { $0 + $1.totalNs }
+        var text =
+            "\(calls) call\(calls == 1 ? "" : "s"), \(errors) error\(errors == 1 ? "" : "s"), "
+            + "\(ReportText.seconds(ns)) in \(summary.syscalls.count) syscall\(summary.syscalls.count == 1 ? "" : "s")"
+        if summary.dropped > 0 { text += ", \(summary.dropped) not counted" }
+        return text
     }
 
     /// `3 events lost (kernel)`.

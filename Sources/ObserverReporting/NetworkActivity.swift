@@ -39,8 +39,9 @@ public struct NetworkActivity: Sendable, Hashable {
 
     mutating func add(_ event: ObserverEvent) {
         switch event.kind {
-        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .open, .unlink, .rmdir, .mkdir,
-            .rename, .chdir, .fchdir, .link, .symlink:
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .open, .unlink,
+            .rmdir,
+            .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
             return  // not network activity: the process tree and `FileActivity` count these
         case .connect(let op):
             let peer = EventText.address(op.address)

@@ -82,7 +82,7 @@ public struct ProcessTracker: Sendable {
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .connect, .accept, .bind,
             .listen:
             _ = known(event.processID, event: event)
-        case .profile, .lost, .limit, .sample:
+        case .profile, .lost, .limit, .sample, .syscalls:
             break
         }
     }

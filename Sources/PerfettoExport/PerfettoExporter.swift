@@ -163,8 +163,10 @@ public struct PerfettoExporter {
     /// failed exec, or a fork (with its flow to the child); counters for a sample.
     public mutating func append(_ e: ObserverEvent, to out: inout [UInt8]) {
         switch e.kind {
-        case .started, .exited, .exit, .lost, .limit, .profile:
-            return  // the preamble's tracks and slices show starts and ends; losses and limits are not drawn
+        case .started, .exited, .exit, .lost, .limit, .profile, .syscalls:
+            // The preamble's tracks and slices show starts and ends; losses, limits and syscall
+            // summaries (totals, not moments) are not drawn.
+            return
         case .sample(let sample):
             counterValue(Self.treeCPUTrack, double: sample.totalCPUPercent, at: e.timestampNs, to: &out)
             counterValue(Self.treeRSSTrack, int: Int64(sample.totalRSSBytes), at: e.timestampNs, to: &out)

@@ -64,6 +64,8 @@ struct HumanFormatter {
             return Self.profile(p)
         case .fork(let f):
             return "child \(f.childProcessID) of \(f.parentProcessID)"
+        case .syscalls(let summary):
+            return EventText.syscallTotals(summary)
         case .exec(let e):
             return Self.path(e.path, e.absolutePath) + "  " + Self.argv(e.argv) + (e.argvTruncated ? " …" : "") + "  "
                 + EventText.result(e.result)

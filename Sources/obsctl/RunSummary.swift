@@ -13,6 +13,9 @@ struct RunSummary {
     /// The memory limit the OOM killer enforced, when a `limit` event said so.
     private var memoryLimit: UInt64?
 
+    /// Each process's syscall summary (`-c`), in arrival order.
+    private var syscalls: [(processID: Int32, command: String?, summary: SyscallSummary)] = []
+
     /// Events per kind name of each category seen.
     private var counts: [EventCategory: [String: Int]] {
         tally.reduce(into: [:]) { $0[$1.category, default: [:]][$1.kind, default: 0] += $1.count }
@@ -29,8 +32,21 @@ struct RunSummary {
             tally.append((event.category, kind, 1))
             lastHit = tally.count - 1
         }
+        if case .syscalls(let s) = event.kind { syscalls.append((event.processID, event.command?.string, s)) }
         if case .profile(let p) = event.kind { profile = p }
         if case .limit(let limit) = event.kind, limit.resource == .memory { memoryLimit = limit.limit }
+    }
+
+    /// strace -c's table for the whole tree, or one per process (`pid 42 (make)` above each, in
+    /// process-id order).
+    func syscallTables(perProcess: Bool) -> String {
+        guard perProcess else { return SyscallSummaryText.table(SyscallSummary.merged(syscalls.map(\.summary))) }
+        var out = ""
+        for entry in syscalls.sorted(by: { $0.processID < $1.processID }) {
+            out += "\npid \(entry.processID)" + (entry.command.map { " (\($0))" } ?? "") + "\n"
+            out += SyscallSummaryText.table(entry.summary)
+        }
+        return out
     }
 
     /// The summary text: how the command ended, what it cost, events per category and kind,

@@ -83,6 +83,20 @@ struct WatchCommand: ParsableCommand {
     var noSummary = false
 
     @Flag(
+        name: [.customShort("c"), .customLong("syscall-summary")],
+        help: ArgumentHelp(
+            "Count every syscall of the tree in the kernel and print strace -c's table at the end.",
+            discussion:
+                "Calls, errors and time per syscall for the whole tree, by time spent; the JSON stream gets one "
+                + "syscalls event per process. Needs the eBPF backend; observes the process category."))
+    var syscallSummary = false
+
+    @Flag(
+        name: .customLong("per-process"),
+        help: ArgumentHelp("With -c, one table per process instead of one for the whole tree."))
+    var perProcess = false
+
+    @Flag(
         name: .customLong("no-resolve-paths"),
         help: ArgumentHelp(
             "Report paths only as passed: no absolute paths resolved in the kernel (the cheapest run)."))
@@ -179,6 +193,9 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("--timeout must be a number of seconds > 0.")
         }
         if let categories { _ = try CategorySelection.parse(categories) }
+        if perProcess, !syscallSummary {
+            throw ValidationError("--per-process applies to the syscall summary: add -c (--syscall-summary).")
+        }
     }
 
     func run() throws {
@@ -198,7 +215,9 @@ struct WatchCommand: ParsableCommand {
                 case .automatic, .all: Set(EventCategory.allCases)
                 case .named(let named): named
                 }
-            EBPFBackend.preload(categories: requested, resolvingPaths: !noResolvePaths)
+            EBPFBackend.preload(
+                categories: syscallSummary ? requested.union([.process]) : requested, resolvingPaths: !noResolvePaths,
+                summarizingSyscalls: syscallSummary)
         }
         let negotiated = ObserverCapabilities.negotiate(verifyingLoad: false)
         let (categories, problems, leftOut) = selection.resolve(with: negotiated)
@@ -206,6 +225,11 @@ struct WatchCommand: ParsableCommand {
             Diagnostics.print((strict ? "error: " : "warning: ") + problem + (strict ? "" : "; watching without it."))
         }
         if strict, !problems.isEmpty { throw ObsctlExitCode.exit(ObsctlExitCode.unavailable) }
+        if syscallSummary, negotiated[.process].support == .unavailable {
+            Diagnostics.print(
+                "warning: the syscall summary (-c) needs the eBPF backend, which is unavailable: "
+                    + negotiated[.process].reason + "; watching without it.")
+        }
 
         var otlpConfiguration: OTLPConfiguration?
         if otlp || otlpEndpoint != nil {
@@ -229,6 +253,7 @@ struct WatchCommand: ParsableCommand {
             .sampling(every: interval > 0 ? .nanoseconds(Int64(interval * 1e9)) : nil)
             .top(top)
             .resolvingPaths(!noResolvePaths)
+            .summarizingSyscalls(syscallSummary && negotiated[.process].support != .unavailable)
         let target =
             if let cgroup {
                 try WatchTarget.attach(cgroup: cgroup, config: config, exporting: otlpConfiguration != nil)
@@ -354,6 +379,14 @@ struct WatchCommand: ParsableCommand {
                     command: target.displayName, status: status, fallback: result.profile,
                     signals: forwarder.received, attached: target.isAttached,
                     outcome: cgroupEmptied ? "its last process exited" : nil))
+            out.flush()
+        }
+        if syscallSummary {
+            // strace -c's table, after the summary (on stderr with --json on stdout).
+            let out =
+                options.json && eventsOnStdout
+                ? BufferedOutput(fd: .standardError) : (eventsOnStdout ? events : BufferedOutput(fd: .standardOutput))
+            out.write(summary.syscallTables(perProcess: perProcess))
             out.flush()
         }
         if events.fd.rawValue > 2 { try? events.fd.close() }

@@ -347,6 +347,22 @@ struct EventJSONTests {
                         path: "ln", target: "../t", directoryFD: nil,
                         absolutePath: ResolvedPath("/w/ln", source: .workingDirectory), result: SyscallResult(-17)))
             ),
+            (
+                .process,
+                .syscalls(
+                    SyscallSummary(
+                        syscalls: [
+                            SyscallCount(
+                                name: "openat", number: 257, calls: 12, errors: 7, errnos: ["ENOENT": 6, "other": 1],
+                                totalNs: 32_000, minNs: 900, maxNs: 9_000,
+                                histogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 6, 3, 0, 1]
+                            ),
+                            SyscallCount(
+                                name: "getpid", number: 39, calls: 105, totalNs: 30_000, minNs: 0, maxNs: 2_000,
+                                histogram: [3, 0, 0, 0, 0, 0, 0, 0, 80, 22]),
+                        ], dropped: 2)
+                )
+            ),
         ]
         var bytes: [UInt8] = []
         for (category, kind) in kinds { EventJSON.append(event(category, kind), to: &bytes) }

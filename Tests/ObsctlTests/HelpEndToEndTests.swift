@@ -136,6 +136,13 @@ struct HelpEndToEndTests {
                                           many seconds.
                   -o, --output <file>     Write the events to this file.
                   --no-summary            Do not print the summary at the end.
+                  -c, --syscall-summary   Count every syscall of the tree in the kernel and
+                                          print strace -c's table at the end.
+                        Calls, errors and time per syscall for the whole tree, by time spent;
+                        the JSON stream gets one syscalls event per process. Needs the eBPF
+                        backend; observes the process category.
+                  --per-process           With -c, one table per process instead of one for the
+                                          whole tree.
                   --no-resolve-paths      Report paths only as passed: no absolute paths
                                           resolved in the kernel (the cheapest run).
                   --otlp                  Also send the run to an OpenTelemetry collector

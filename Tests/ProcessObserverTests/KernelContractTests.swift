@@ -32,7 +32,7 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "observer.rodata",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "observer.rodata",
                             "observer.bss",
                         ]))
             #expect(throws: Never.self) { _ = try object.map(OBS_MAP_RODATA) }

@@ -69,9 +69,23 @@ struct KernelRecordLayoutTests {
         #expect(obs_sock_rec_size(0) == 216)
     }
 
-    @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments")
+    @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments, the summary's after")
     func inflight() {
         #expect(MemoryLayout<obs_inflight>.offset(of: \.accept_addrlen) == 4)
         #expect(MemoryLayout<obs_inflight>.offset(of: \.args) == 8)
+        #expect(MemoryLayout<obs_inflight>.offset(of: \.start_ns) == 56)
+        #expect(MemoryLayout<obs_inflight>.offset(of: \.nr) == 64)
+        #expect(MemoryLayout<obs_inflight>.size == 72)
+    }
+
+    @Test("the syscall summary's map layouts: a 256-byte per-CPU value, a bitmap of every syscall number")
+    func syscallSummary() {
+        #expect(MemoryLayout<obs_sc_key>.size == 8)
+        #expect(MemoryLayout<obs_sc_stat>.size == 256)
+        #expect(MemoryLayout<obs_sc_stat>.offset(of: \.errno_nr) == 40)
+        #expect(MemoryLayout<obs_sc_stat>.offset(of: \.errno_count) == 56)
+        #expect(MemoryLayout<obs_sc_stat>.offset(of: \.hist) == 96)
+        #expect(MemoryLayout<obs_sc_proc>.size == 8 + Int(OBS_MAX_SYSCALL_NR) / 8)
+        #expect(Int(OBS_SC_HIST_BUCKETS) == 40)
     }
 }

@@ -205,6 +205,22 @@ enum RecordingFixtures {
             .exit(ProcessEnd(.exited(code: 0), peakRSSBytes: 308_297_728, imagePeakRSSBytes: 11_665_408)),
             pid: 4244),
         event(44, .process, .exit(ProcessEnd(.exited(code: 1), peakRSSBytes: 1 << 40)), pid: 4244),
+        // The syscall summary (1.3): errnos past the kernel's slots under "other", one with none.
+        event(
+            45, .process,
+            .syscalls(
+                SyscallSummary(
+                    syscalls: [
+                        SyscallCount(
+                            name: "openat", number: 257, calls: 12, errors: 7, errnos: ["ENOENT": 6, "other": 1],
+                            totalNs: 32_000, minNs: 900, maxNs: 9_000,
+                            histogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 6, 3, 0, 1]
+                        ),
+                        SyscallCount(
+                            name: "getpid", number: 39, calls: 105, totalNs: 30_000, minNs: 0, maxNs: 2_000,
+                            histogram: [3, 0, 0, 0, 0, 0, 0, 0, 80, 22]),
+                    ], dropped: 2)), pid: 4244),
+        event(46, .process, .syscalls(SyscallSummary(syscalls: [])), pid: 4242),
     ]
 
     static func exported(_ p: RunProfile) -> RunProfile {

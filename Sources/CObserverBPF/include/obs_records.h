@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 6
+#define OBS_ABI_VERSION 7
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -33,6 +33,8 @@
 #define OBS_MAP_INFLIGHT "obs_inflight"
 #define OBS_MAP_SYSCALLS "obs_syscalls"
 #define OBS_MAP_COUNTERS "obs_counters"
+#define OBS_MAP_SC_PROCS "obs_sc_procs"
+#define OBS_MAP_SC_STATS "obs_sc_stats"
 #define OBS_MAP_RODATA ".rodata"
 #define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
 #define OBS_GLOBAL_WANT_PROCESS "obs_want_process"
@@ -40,6 +42,7 @@
 #define OBS_GLOBAL_RESOLVE_PATHS "obs_resolve_paths"
 #define OBS_GLOBAL_FILTER_CGROUP_ID "obs_filter_cgroup_id"
 #define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
+#define OBS_GLOBAL_SYSCALL_SUMMARY "obs_syscall_summary"
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
@@ -55,6 +58,8 @@
 #define OBS_INFLIGHT_MAX 16384          /* threads inside an observed syscall at once */
 #define OBS_DIR_CACHE_MAX 256           /* directories whose resolved path is cached */
 #define OBS_WALK_STEPS_MAX 2048         /* dentries and mount crossings one path walk may take */
+#define OBS_SC_PROCS_MAX 16384         /* processes the syscall summary counts at once (obs_sc_procs) */
+#define OBS_SC_STATS_MAX 65536         /* (process, syscall) pairs it counts at once (obs_sc_stats) */
 #define OBS_CGROUP_DEPTH_MAX 64         /* cgroup v2 levels the --cgroup ancestry check looks through */
 
 /* Capture limits (documented in Docs/EVENTS.md). */
@@ -166,7 +171,10 @@ enum obs_counter {
     OBS_COUNTER_LOST = 1,
     /* Lost records not yet reported in a record's lost_before (per CPU). */
     OBS_COUNTER_PENDING_LOST = 2,
-    OBS_COUNTER_COUNT = 3,
+    /* Syscall summary: processes that could not be counted at all (obs_sc_procs was full). Their
+       calls are in no record; user space reports this count at the run's end. Since ABI 7. */
+    OBS_COUNTER_SC_DROPPED_PROCS = 3,
+    OBS_COUNTER_COUNT = 4,
 };
 
 /* Starts every record. tgid/tid/ptgid are initial-pid-namespace ids of the acting task. */
@@ -308,6 +316,49 @@ struct obs_inflight {
     __u32 syscall;        /* enum obs_syscall */
     __u32 accept_addrlen; /* accept/accept4: the caller's *addrlen at entry (its buffer's size) */
     __u64 args[6];
+    /* Syscall summary only (since ABI 7): bpf_ktime_get_ns() at sys_enter, and the syscall's
+       number on this architecture. Zero when the summary is off. */
+    __u64 start_ns;
+    __u32 nr;
+    __u32 pad;            /* zero */
+};
+
+/*
+ * The syscall summary (obs_syscall_summary; obsctl watch -c). Per process of the observed tree
+ * and per syscall number, in the kernel: nothing per call crosses the ring buffer. A process is
+ * counted from its first exec seen by the observer (the command's own execve included; the
+ * spawn's set-up before it is not), from its fork when its parent is counted, and from the
+ * attach when user space attached to it already running. Calls are counted at sys_exit, so
+ * exit and exit_group (which never return) are not listed, as strace -c does not.
+ */
+
+/* obs_sc_stats key. */
+struct obs_sc_key {
+    __u32 tgid;
+    __u32 nr;             /* the syscall's number on this architecture, < OBS_MAX_SYSCALL_NR */
+};
+
+#define OBS_SC_HIST_BUCKETS 40 /* log2 buckets of ns: bucket i holds [2^i, 2^(i+1)), 0 also 0, 39 the rest */
+#define OBS_SC_ERRNO_SLOTS 4   /* distinct errnos kept per syscall, process and CPU; more go to errno_other */
+
+/* obs_sc_stats value (a per-CPU hash: user space sums the CPUs). */
+struct obs_sc_stat {
+    __u64 calls;
+    __u64 errors;         /* returns in [-4095, -1], ERESTART* included, as strace counts them */
+    __u64 total_ns;       /* time from sys_enter to sys_exit */
+    __u64 min_ns;         /* valid when calls > 0 */
+    __u64 max_ns;
+    __u32 errno_nr[OBS_SC_ERRNO_SLOTS];    /* 0: slot free */
+    __u64 errno_count[OBS_SC_ERRNO_SLOTS];
+    __u64 errno_other;    /* errors whose errno found no free slot */
+    __u32 hist[OBS_SC_HIST_BUCKETS];
+};
+
+/* obs_sc_procs value (key: tgid): the process is counted; which numbers it used, and what was
+ * not counted for want of room in obs_sc_stats. */
+struct obs_sc_proc {
+    __u64 dropped;        /* calls not counted: obs_sc_stats was full */
+    __u64 seen[OBS_MAX_SYSCALL_NR / 64]; /* bit nr: obs_sc_stats has (tgid, nr) */
 };
 
 /*
@@ -352,7 +403,11 @@ _Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 80, "obs_sock_re
 _Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 216, "obs_sock_rec.data moved");
 _Static_assert(sizeof(struct obs_sock_rec) == 216 + 4096, "obs_sock_rec layout changed");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
-_Static_assert(sizeof(struct obs_inflight) == 56, "obs_inflight layout changed");
+_Static_assert(sizeof(struct obs_inflight) == 72, "obs_inflight layout changed");
+_Static_assert(sizeof(struct obs_sc_key) == 8, "obs_sc_key layout changed");
+_Static_assert(sizeof(struct obs_sc_stat) == 256, "obs_sc_stat layout changed");
+_Static_assert(sizeof(struct obs_sc_proc) == 8 + OBS_MAX_SYSCALL_NR / 8, "obs_sc_proc layout changed");
+_Static_assert((OBS_MAX_SYSCALL_NR & (OBS_MAX_SYSCALL_NR - 1)) == 0, "OBS_MAX_SYSCALL_NR must be a power of two");
 _Static_assert(__builtin_offsetof(struct obs_inflight, args) == 8, "obs_inflight.args moved");
 /* The lengths fit their fields, and a whole field fits the record. */
 _Static_assert(OBS_PATH_MAX <= 0xffff && OBS_ARGV_MAX <= 0xffff, "a length no longer fits __u16");

@@ -20,6 +20,9 @@ final class EventHub: @unchecked Sendable {
     /// Whether any subscriber wants absolute paths.
     var resolvesPaths: Bool { subscribers.contains { $0.config.resolvesPaths } }
 
+    /// Whether any subscriber wants the syscall summary.
+    var summarizesSyscalls: Bool { subscribers.contains { $0.config.summarizesSyscalls } }
+
     /// The union of the subscribers' categories.
     var categories: Set<EventCategory> {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }

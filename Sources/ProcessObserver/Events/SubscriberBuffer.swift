@@ -24,6 +24,8 @@ final class SubscriberBuffer: @unchecked Sendable {
     private let categoryBits: UInt32
     /// Whether `config` asks for samples.
     private let takesSamples: Bool
+    /// Whether `config` asks for the per-process syscall summary.
+    private let summarizesSyscalls: Bool
 
     init(config: ObserverConfig) {
         self.config = config
@@ -31,6 +33,7 @@ final class SubscriberBuffer: @unchecked Sendable {
         self.ring = []
         self.categoryBits = Self.bits(of: config.categories)
         self.takesSamples = config.sampleInterval != nil
+        self.summarizesSyscalls = config.summarizesSyscalls
     }
 
     private static func bits(of categories: Set<EventCategory>) -> UInt32 {
@@ -110,12 +113,13 @@ final class SubscriberBuffer: @unchecked Sendable {
         waiter?.resume(returning: handOff)
     }
 
-    /// Whether `event` is for this subscriber: one of its categories, and a sample only when it
-    /// asked for samples.
+    /// Whether `event` is for this subscriber: one of its categories, a sample only when it
+    /// asked for samples, and a syscall summary only when it asked for the summary.
     @inline(__always)
     private func wants(_ event: borrowing ObserverEvent) -> Bool {
         guard categoryBits & Self.bit(of: event.category) != 0 else { return false }
         if case .sample = event.kind, !takesSamples { return false }
+        if case .syscalls = event.kind, !summarizesSyscalls { return false }
         return true
     }
 

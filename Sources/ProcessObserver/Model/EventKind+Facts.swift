@@ -9,7 +9,7 @@ extension EventKind {
     public var category: EventCategory {
         switch self {
         case .started, .exited, .sample, .lost, .limit, .profile: .lifecycle
-        case .fork, .exec, .exit: .process
+        case .fork, .exec, .exit, .syscalls: .process
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink: .file
         case .connect, .accept, .bind, .listen: .network
         }
@@ -18,7 +18,7 @@ extension EventKind {
     /// The syscall's return value, for the kinds that report one call.
     public var result: SyscallResult? {
         switch self {
-        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exit: nil
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exit, .syscalls: nil
         case .exec(let e): e.result
         case .open(let o): o.result
         case .unlink(let p), .rmdir(let p), .mkdir(let p): p.result
@@ -41,7 +41,7 @@ extension EventKind {
     public var failed: Bool {
         switch self {
         case .lost, .limit: return true
-        case .started, .exited, .sample, .profile, .fork, .exit: return false
+        case .started, .exited, .sample, .profile, .fork, .exit, .syscalls: return false
         case .connect(let s) where s.result.errnoName == "EINPROGRESS": return false
         case .exec, .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .connect, .accept,
             .bind, .listen:
@@ -62,7 +62,7 @@ extension EventKind {
     /// in the link, not a path the call resolved.
     public var paths: [EventPath] {
         switch self {
-        case .exited, .sample, .lost, .limit, .profile, .fork, .exit, .listen: []
+        case .exited, .sample, .lost, .limit, .profile, .fork, .exit, .syscalls, .listen: []
         case .started(let s): [EventPath(passed: CapturedString(s.path), absolute: nil)]
         case .exec(let e): [EventPath(passed: e.path, absolute: e.absolutePath)]
         case .open(let o): [EventPath(passed: o.path, absolute: o.absolutePath)]
@@ -92,8 +92,9 @@ extension EventKind {
     /// call returned (that is its `result`), nor an *at call's directory descriptor.
     public var fd: Int32? {
         switch self {
-        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .open, .unlink, .rmdir, .mkdir,
-            .rename, .link, .symlink:
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .open, .unlink,
+            .rmdir,
+            .mkdir, .rename, .link, .symlink:
             nil
         case .chdir(let c), .fchdir(let c): c.fd
         case .connect(let s), .accept(let s), .bind(let s): s.fd
@@ -104,8 +105,9 @@ extension EventKind {
     /// The socket address: connect's destination, bind's local address, accept's peer.
     public var peer: SocketAddress? {
         switch self {
-        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .open, .unlink, .rmdir, .mkdir,
-            .rename, .chdir, .fchdir, .link, .symlink, .listen:
+        case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .open, .unlink,
+            .rmdir,
+            .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .listen:
             nil
         case .connect(let s), .accept(let s), .bind(let s): s.address
         }

@@ -16,6 +16,10 @@ public struct ObserverConfig: Sendable, Hashable {
     /// Whether a category this machine cannot serve makes the start throw
     /// (`ObserverError.Code.categoryUnavailable`) instead of running without it; see `strict()`.
     public private(set) var isStrict = false
+    /// Whether this subscriber receives each process's syscall summary (`EventKind.syscalls`),
+    /// counted in the kernel; see `summarizingSyscalls(_:)`. Off by default: counting puts a
+    /// check on every syscall of the machine for the run's length.
+    public private(set) var summarizesSyscalls = false
 
     public static let defaultBufferCapacity = 65_536
     public static let defaultTopProcesses = 10
@@ -83,6 +87,17 @@ public struct ObserverConfig: Sendable, Hashable {
     public func strict(_ strict: Bool = true) -> ObserverConfig {
         var copy = self
         copy.isStrict = strict
+        return copy
+    }
+
+    /// A copy that receives the syscall summary of every process of the tree (strace's `-c`):
+    /// `syscalls` events, of category `process` (which it observes from then on), one per process
+    /// at its exit and one per process still running at the run's end. A run counts syscalls when
+    /// any of its subscribers asks; only those that asked receive the summaries.
+    public func summarizingSyscalls(_ summarize: Bool = true) -> ObserverConfig {
+        var copy = self
+        copy.summarizesSyscalls = summarize
+        if summarize { copy.categories.insert(.process) }
         return copy
     }
 

@@ -76,6 +76,9 @@ public enum EventKind: Sendable {
     case fork(Fork)
     case exec(Exec)
     case exit(ProcessEnd)
+    /// A process's syscall summary (`ObserverConfig.summarizingSyscalls()`), at its exit or at
+    /// the run's end for one still running.
+    case syscalls(SyscallSummary)
     // file
     case open(FileOpen)
     case unlink(PathOperation)
@@ -104,6 +107,7 @@ public enum EventKind: Sendable {
         case .fork: "fork"
         case .exec: "exec"
         case .exit: "exit"
+        case .syscalls: "syscalls"
         case .open: "open"
         case .unlink: "unlink"
         case .rmdir: "rmdir"

@@ -75,6 +75,8 @@ public enum EventJSON {
             json.member("limit", limit.limit)
         case .profile(let profile):
             json.profile(profile)
+        case .syscalls(let summary):
+            json.syscallSummary(summary)
         case .fork(let fork):
             json.member("child_pid", fork.childProcessID)
             json.member("parent_pid", fork.parentProcessID)
@@ -269,6 +271,36 @@ extension JSONBuilder {
         member("exit_code", status.code)
         member("signal", orNull: status.signal)
         member("core_dumped", status.coreDumped)
+    }
+
+    /// `syscalls` (one object per syscall, in the summary's order) and `dropped`.
+    mutating func syscallSummary(_ summary: SyscallSummary) {
+        key("syscalls")
+        beginArray()
+        for count in summary.syscalls {
+            beginObject()
+            member("name", count.name)
+            member("nr", count.number)
+            member("calls", count.calls)
+            member("errors", count.errors)
+            key("errnos")
+            beginObject()
+            for (name, n) in count.errnos.sorted(by: { $0.key < $1.key }) {
+                key(dynamic: name)
+                int(n)
+            }
+            endObject()
+            member("total_ns", count.totalNs)
+            member("min_ns", count.minNs)
+            member("max_ns", count.maxNs)
+            key("histogram")
+            beginArray()
+            for n in count.histogram { int(n) }
+            endArray()
+            endObject()
+        }
+        endArray()
+        member("dropped", summary.dropped)
     }
 
     mutating func sample(_ sample: PerfSample) {

@@ -151,6 +151,16 @@ struct JSONBuilder: ~Copyable {
         afterKey = true
     }
 
+    /// Writes `"key":` for a key known only at run time (an errno name): escaped like a string
+    /// value, since it is not ours.
+    mutating func key(dynamic key: String) {
+        separate()
+        var key = key
+        key.withUTF8 { appendEscaped($0) }
+        append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
     /// A comma before every element but the first of the innermost container.
     @inline(__always)
     private mutating func separate() {

@@ -134,5 +134,13 @@ public enum ErrnoName {
         130: "EOWNERDEAD",
         131: "ENOTRECOVERABLE",
         132: "ERFKILL",
+        133: "EHWPOISON",
+        // The kernel's own, never returned to user space but seen at sys_exit by the syscall
+        // summary (include/linux/errno.h): a call interrupted by a signal, then restarted.
+        512: "ERESTARTSYS",
+        513: "ERESTARTNOINTR",
+        514: "ERESTARTNOHAND",
+        515: "ENOIOCTLCMD",
+        516: "ERESTART_RESTARTBLOCK",
     ]
 }

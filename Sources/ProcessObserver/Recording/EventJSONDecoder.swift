@@ -54,6 +54,7 @@ enum EventJSONDecoder {
             }
             return .limit(LimitReached(resource: resource, count: try json.int("count"), limit: try json.int("limit")))
         case "profile": return .profile(try json.profile())
+        case "syscalls": return .syscalls(try json.syscallSummary())
         case "fork":
             return .fork(Fork(childProcessID: try json.int("child_pid"), parentProcessID: try json.int("parent_pid")))
         case "exec":

@@ -181,6 +181,29 @@ struct JSONObjectReader {
             diskReadBytes: try optionalInt("disk_read_bytes"), diskWrittenBytes: try optionalInt("disk_written_bytes"))
     }
 
+    /// `JSONBuilder.syscallSummary`.
+    func syscallSummary() throws(DecodingFailure) -> SyscallSummary {
+        var counts: [SyscallCount] = []
+        for element in try array("syscalls") {
+            let c = try JSONObjectReader(element, member: "syscalls")
+            guard case .object(let members)? = c.value("errnos") else {
+                throw DecodingFailure(member: "errnos", problem: "is missing or not an object")
+            }
+            var errnos: [String: UInt64] = [:]
+            for member in members { errnos[member.key] = try JSONObjectReader([member]).int(member.key) }
+            var histogram: [UInt64] = []
+            for bucket in try c.array("histogram") {
+                histogram.append(try JSONObjectReader([("histogram", bucket)]).int("histogram"))
+            }
+            counts.append(
+                SyscallCount(
+                    name: try c.string("name"), number: try c.int("nr"), calls: try c.int("calls"),
+                    errors: try c.int("errors"), errnos: errnos, totalNs: try c.int("total_ns"),
+                    minNs: try c.int("min_ns"), maxNs: try c.int("max_ns"), histogram: histogram))
+        }
+        return SyscallSummary(syscalls: counts, dropped: try int("dropped"))
+    }
+
     /// `JSONBuilder.profile` (`avg_cpu` is derived from the others, so not read).
     func profile() throws(DecodingFailure) -> RunProfile {
         var profile = RunProfile(

@@ -15,7 +15,10 @@ struct ProcessAttachLaunch: RunLaunch {
             // The process (even if it is exiting) and its live descendants, found the way the
             // sampler finds its tree: without the observer, when it is one of them.
             let tree = ProcFS.stat(pid).map { ProcessTree().members(root: pid, rootStartTime: $0.startTime) } ?? []
-            for member in [pid] + tree.dropFirst().map(\.processID) { try kernel.track(processID: member) }
+            for member in [pid] + tree.dropFirst().map(\.processID) {
+                try kernel.track(processID: member)
+                kernel.startCountingSyscalls(processID: member)
+            }
         } catch {
             try? pidfd.close()
             throw error
@@ -77,7 +80,7 @@ extension RunSession {
         guard
             let kernel = try KernelBackend.open(
                 categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: logger,
-                trackingOnly: true, observedCgroupID: observedCgroupID)
+                trackingOnly: true, observedCgroupID: observedCgroupID, summarizingSyscalls: hub.summarizesSyscalls)
         else {
             let capability = ObserverCapabilities.negotiate()[.process]
             throw ObserverError(

@@ -10,7 +10,8 @@ extension RunSession {
         let hub = subscribers.isEmpty ? nil : EventHub(subscribers: subscribers)
         // The eBPF load, the longest step, overlaps the cgroup and descriptor set-up below.
         if let hub {
-            KernelPreload.start(categories: hub.categories, resolvePaths: hub.resolvesPaths)
+            KernelPreload.start(
+                categories: hub.categories, resolvePaths: hub.resolvesPaths, syscallSummary: hub.summarizesSyscalls)
             // And the spawn helper's start (a memfd and an exec, about 2 ms) overlaps it too.
             SpawnHelper.warm()
         }
@@ -23,7 +24,8 @@ extension RunSession {
             if let hub {
                 resources.own(
                     kernel: try KernelBackend.open(
-                        categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger))
+                        categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger,
+                        summarizingSyscalls: hub.summarizesSyscalls))
             }
             try resources.serveCategories()
             let launch: any RunLaunch =

@@ -30,6 +30,10 @@ final class BPFObject {
         /// Observe this cgroup v2 (its id: the directory's inode number) and its descendants, by
         /// ancestry, instead of the tracked map (`obs_filter_cgroup_id`).
         var observedCgroupID: UInt64?
+        /// Count every syscall of the tree in the kernel (`obs_syscall_summary`): the syscall
+        /// programs then run for every syscall and pay the tracked check. Off, the verifier prunes
+        /// the summary's code and an unobserved syscall leaves at the first lookup.
+        var syscallSummary: Bool = false
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -60,7 +64,10 @@ final class BPFObject {
     }
 
     /// The maps user space uses, by their `obs_records.h` names.
-    static let mapNames = [OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS]
+    static let mapNames = [
+        OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS, OBS_MAP_SC_PROCS,
+        OBS_MAP_SC_STATS,
+    ]
     /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
     /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
     static let programNames = [
@@ -70,7 +77,7 @@ final class BPFObject {
     /// The read-only globals user space reads or sets.
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
-        OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID,
+        OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -153,7 +160,7 @@ final class BPFObject {
                         + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
             }
             let raw = options.syscallAttach == .rawSyscalls
-            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty
+            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty || options.syscallSummary
             try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
@@ -165,6 +172,7 @@ final class BPFObject {
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))
             try setRodata(OBS_GLOBAL_OBSERVER_TGID, UInt32(bitPattern: Syscall.processID()))
             if let id = options.observedCgroupID { try setRodata(OBS_GLOBAL_FILTER_CGROUP_ID, id) }
+            if options.syscallSummary { try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1)) }
         } catch {
             close()
             throw error

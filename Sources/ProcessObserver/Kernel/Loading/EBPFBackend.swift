@@ -11,8 +11,11 @@ package enum EBPFBackend {
     /// `KernelPreload`). For a caller that knows what it will observe before it negotiates
     /// capabilities (obsctl); the library's own spawn starts one as well. Unused, it is released
     /// by the next run's start or by `ObserverCleanup.waitForReleases()`.
-    package static func preload(categories: Set<EventCategory>, resolvingPaths: Bool) {
-        KernelPreload.start(categories: categories, resolvePaths: resolvingPaths)
+    package static func preload(
+        categories: Set<EventCategory>, resolvingPaths: Bool, summarizingSyscalls: Bool = false
+    ) {
+        KernelPreload.start(
+            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls)
     }
 
     /// Blocks until every eBPF object of finished runs is released. Runs end without waiting for

@@ -55,17 +55,24 @@ enum KernelPreload {
     /// The options a run spawned for `categories` will load with, as far as they are known
     /// before the probe: its syscall attachment is the one `OBS_SYSCALL_ATTACH` asks for, or raw
     /// tracepoints, the probe's choice wherever they exist.
-    static func likelyOptions(categories: Set<EventCategory>, resolvePaths: Bool) -> BPFObject.Options? {
+    static func likelyOptions(
+        categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false
+    ) -> BPFObject.Options? {
         let kernel = categories.intersection(EventCategory.kernelCategories)
         guard !kernel.isEmpty, BPFObject.imageUnavailableReason == nil else { return nil }
         let attach: BPFObject.SyscallAttach =
             Syscall.environmentValue(KernelProbe.syscallAttachVariable) == "tracepoints" ? .tracepoints : .rawSyscalls
-        return EBPFEventSource.options(categories: kernel, syscallAttach: attach, resolvePaths: resolvePaths)
+        return EBPFEventSource.options(
+            categories: kernel, syscallAttach: attach, resolvePaths: resolvePaths, syscallSummary: syscallSummary)
     }
 
     /// Starts a load for a spawned run observing `categories`, when any of them is a kernel one.
-    static func start(categories: Set<EventCategory>, resolvePaths: Bool) {
-        if let options = likelyOptions(categories: categories, resolvePaths: resolvePaths) { start(options) }
+    static func start(categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false) {
+        if let options = likelyOptions(
+            categories: categories, resolvePaths: resolvePaths, syscallSummary: syscallSummary)
+        {
+            start(options)
+        }
     }
 
     /// The loaded object when the one in flight has exactly `options` (waiting for its load to

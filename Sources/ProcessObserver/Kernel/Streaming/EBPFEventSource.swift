@@ -15,6 +15,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     private let enabledSyscalls: [ObservedSyscall]
     private let logger: Logger?
     private var reader: RingBufferReader?
+    /// The syscall summary's maps, when the run counts syscalls.
+    private var summary: SyscallSummaryReader?
     private var started = false
     private let lock = ConditionLock()
     private var stopped = false
@@ -24,7 +26,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     init(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
-        resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, logger: Logger? = nil
+        resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, syscallSummary: Bool = false,
+        logger: Logger? = nil
     ) throws(BPFObject.Failure) {
         self.logger = logger
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
@@ -32,7 +35,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         self.syscallAttach = syscallAttach
         let options = Self.options(
             categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID)
+            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID, syscallSummary: syscallSummary)
         // Loaded ahead, on another thread, when a start asked for exactly this (KernelPreload).
         if let preloaded = KernelPreload.take(options) {
             self.object = preloaded
@@ -55,7 +58,18 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         ] {
             try object.attachRaw(program: program, tracepoint: tracepoint)
         }
-        if !syscalls.isEmpty {
+        if syscallSummary {
+            // Every syscall: the raw pair, or the classic tracepoints of every syscall at once
+            // (raw_syscalls/sys_{enter,exit}, whose layout the tp programs read the same way).
+            switch syscallAttach {
+            case .tracepoints:
+                try object.attachTracepoint(program: OBS_PROG_TP_SYS_ENTER, category: "raw_syscalls", name: "sys_enter")
+                try object.attachTracepoint(program: OBS_PROG_TP_SYS_EXIT, category: "raw_syscalls", name: "sys_exit")
+            case .rawSyscalls:
+                try object.attachRaw(program: OBS_PROG_RAW_SYS_ENTER, tracepoint: "sys_enter")
+                try object.attachRaw(program: OBS_PROG_RAW_SYS_EXIT, tracepoint: "sys_exit")
+            }
+        } else if !syscalls.isEmpty {
             switch syscallAttach {
             case .tracepoints:
                 for sc in syscalls {
@@ -69,9 +83,13 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
                 try object.attachRaw(program: OBS_PROG_RAW_SYS_EXIT, tracepoint: "sys_exit")
             }
         }
-        reader = try RingBufferReader(
-            mapFD: object.mapFD(OBS_MAP_EVENTS),
-            consumer: RecordConsumer(decoder: RecordDecoder(categories: kernelCategories, resolvesPaths: resolvePaths)))
+        summary =
+            syscallSummary
+            ? SyscallSummaryReader(
+                procsFD: try object.mapFD(OBS_MAP_SC_PROCS), statsFD: try object.mapFD(OBS_MAP_SC_STATS)) : nil
+        let consumer = RecordConsumer(decoder: RecordDecoder(categories: kernelCategories, resolvesPaths: resolvePaths))
+        consumer.summary = summary
+        reader = try RingBufferReader(mapFD: object.mapFD(OBS_MAP_EVENTS), consumer: consumer)
     }
 
     deinit { _ = stop() }
@@ -79,12 +97,13 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     /// What a source for these categories loads (what `KernelPreload` must match to be taken).
     static func options(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-        ringBytes: UInt32 = UInt32(OBS_RING_BYTES), resolvePaths: Bool, observedCgroupID: UInt64? = nil
+        ringBytes: UInt32 = UInt32(OBS_RING_BYTES), resolvePaths: Bool, observedCgroupID: UInt64? = nil,
+        syscallSummary: Bool = false
     ) -> BPFObject.Options {
         .init(
             categories: categories, syscallAttach: syscallAttach, ringBytes: ringBytes,
             wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths,
-            observedCgroupID: observedCgroupID)
+            observedCgroupID: observedCgroupID, syscallSummary: syscallSummary)
     }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
@@ -99,6 +118,12 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
                     ? "the tracked map is full (\(OBS_TRACKED_MAX) processes)" : "the kernel refused the update",
                 call: "bpf(BPF_MAP_UPDATE_ELEM)", errno: e)
         }
+    }
+
+    /// Counts the syscalls of `processID`, already running (an attach), from now; a spawned
+    /// process is counted from its exec without this.
+    func startCountingSyscalls(processID: Int32) {
+        summary?.startCounting(UInt32(bitPattern: processID))
     }
 
     /// Removes `processID` from the tracked map (for an attach that found the process gone).
@@ -146,6 +171,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
                     unreported, timestampNs: Clock.monotonicNs(), processID: consumer.rootProcessID)
             }
             stats.delivered = consumer.delivered
+            if let summary, let hub = consumer.hub { publishRemainingSummaries(summary, hub: hub) }
         }
         stats.leftoverTracked = leftoverTracked()
         reader?.free()
@@ -157,6 +183,26 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     }
 
     private var finalStats = KernelSourceStats()
+
+    /// The summaries of the processes still counted at the end (alive, or their exit record
+    /// lost), in process-id order, and a warning for processes the kernel could not count.
+    private func publishRemainingSummaries(_ summary: SyscallSummaryReader, hub: EventHub) {
+        let now = Clock.monotonicNs()
+        for tgid in summary.remainingProcesses().sorted() {
+            guard let counts = summary.take(tgid) else { continue }
+            hub.publish(
+                ObserverEvent(
+                    timestampNs: now, category: .process, processID: Int32(bitPattern: tgid),
+                    kind: .syscalls(counts)))
+        }
+        let uncounted = readCounter(OBS_COUNTER_SC_DROPPED_PROCS)
+        if uncounted > 0 {
+            let message =
+                "\(uncounted) processes of the tree were not counted in the syscall summary: its map of "
+                + "\(OBS_SC_PROCS_MAX) processes was full"
+            logger?.warning("\(message)")
+        }
+    }
 
     /// Empties the syscall and tracked maps so every program returns at its first lookup
     /// until the links are destroyed in the background.
@@ -175,14 +221,15 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
 
     /// Sums the per-CPU counters (`bpf(BPF_MAP_LOOKUP_ELEM)` returns one value per possible CPU).
     private func readCounters() -> (emitted: UInt64, lost: UInt64) {
+        (readCounter(OBS_COUNTER_EMITTED), readCounter(OBS_COUNTER_LOST))
+    }
+
+    private func readCounter(_ index: obs_counter) -> UInt64 {
         let cpus = Int(max(1, libbpf_num_possible_cpus()))
         var values = [UInt64](repeating: 0, count: cpus)
-        func sum(_ index: obs_counter) -> UInt64 {
-            var key = index.rawValue
-            guard bpf_map_lookup_elem(countersFD, &key, &values) == 0 else { return 0 }
-            return values.reduce(0, &+)
-        }
-        return (sum(OBS_COUNTER_EMITTED), sum(OBS_COUNTER_LOST))
+        var key = index.rawValue
+        guard bpf_map_lookup_elem(countersFD, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
     }
 
     /// Tgids still in the tracked map whose process no longer exists: each is a defect (the

@@ -9,6 +9,9 @@ protocol KernelEventSource: AnyObject, Sendable {
     var categories: Set<EventCategory> { get }
     /// Registers a process; its future descendants follow it in the kernel.
     func track(processID: Int32) throws(ObserverError)
+    /// Counts the syscalls of a tracked process that is already running (an attach) from now on,
+    /// when the run summarizes syscalls; a spawned process is counted from its exec without it.
+    func startCountingSyscalls(processID: Int32)
     /// Starts the consumer thread, publishing to `hub`. `rootProcessID` is the observed root;
     /// `onRootExit` is called with how it ended when the kernel reports it: the status of an
     /// attached process we cannot reap, and whether the OOM killer chose the root. It runs on the
@@ -16,4 +19,8 @@ protocol KernelEventSource: AnyObject, Sendable {
     func start(hub: EventHub, rootProcessID: Int32, onRootExit: (@Sendable (ProcessEnd) -> Void)?)
     /// Consumes what is pending, detaches and frees everything. Idempotent.
     func stop() -> KernelSourceStats
+}
+
+extension KernelEventSource {
+    func startCountingSyscalls(processID: Int32) {}
 }

@@ -28,6 +28,10 @@ final class RecordConsumer {
     /// long drain (a flood refills the ring while it is read).
     static let batchLimit = 1024
 
+    /// The syscall summary's maps, when the run counts syscalls: a process's summary is published
+    /// just before its exit event.
+    var summary: SyscallSummaryReader?
+
     init(decoder: RecordDecoder) { self.decoder = decoder }
 
     func handle(_ record: UnsafeRawBufferPointer) {
@@ -46,7 +50,18 @@ final class RecordConsumer {
         }
         delivered += 1
         reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
-        if let event = decoded.event.take() { enqueue(event) }
+        if let event = decoded.event.take() {
+            // The summary's `syscalls` event of a process goes just before its exit, in the same
+            // batch: a subscriber reads a process's counts before it learns the process ended.
+            if let summary, let exit = decoded.exit,
+                let counts = summary.take(UInt32(bitPattern: exit.processID))
+            {
+                var syscalls = event
+                syscalls.kind = .syscalls(counts)
+                enqueue(syscalls)
+            }
+            enqueue(event)
+        }
         if let exit = decoded.exit, exit.processID == rootProcessID, let onRootExit {
             flush()
             onRootExit(exit.end)

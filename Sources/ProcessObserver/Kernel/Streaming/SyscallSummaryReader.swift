@@ -1,0 +1,90 @@
+import CLibbpf
+import CObserverBPF
+
+/// Reads, and removes, a process's syscall summary from the kernel's maps (`obs_sc_procs`, the
+/// per-CPU `obs_sc_stats`; see `bpf/obs_summary.bpf.h`): at the process's exit record, and at the
+/// run's end for the processes still counted.
+///
+/// Used by the ring-buffer thread while it runs and by `EBPFEventSource.stop()` after joining it,
+/// never by both at once.
+final class SyscallSummaryReader {
+    private let procsFD: Int32
+    private let statsFD: Int32
+    private let cpus: Int
+
+    init(procsFD: Int32, statsFD: Int32) {
+        self.procsFD = procsFD
+        self.statsFD = statsFD
+        self.cpus = Int(max(1, libbpf_num_possible_cpus()))
+    }
+
+    /// The summary of process `tgid`, its entries deleted; nil when it was not counted.
+    ///
+    /// One lookup for the process (which syscall numbers it used), then one lookup-and-delete per
+    /// number (`bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`, per-CPU hashes since Linux 5.14, returns a
+    /// value per possible CPU), summed here.
+    func take(_ tgid: UInt32) -> SyscallSummary? {
+        var key = tgid
+        var proc = obs_sc_proc()
+        guard bpf_map_lookup_elem(procsFD, &key, &proc) == 0 else { return nil }
+        _ = bpf_map_delete_elem(procsFD, &key)
+        var counts: [SyscallCount] = []
+        let words = withUnsafeBytes(of: proc.seen) { Array($0.bindMemory(to: UInt64.self)) }
+        var values = [obs_sc_stat](repeating: obs_sc_stat(), count: cpus)
+        for (w, word) in words.enumerated() where word != 0 {
+            for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 {
+                let nr = w * 64 + bit
+                var statKey = obs_sc_key(tgid: tgid, nr: UInt32(nr))
+                guard bpf_map_lookup_and_delete_elem(statsFD, &statKey, &values) == 0 else { continue }
+                var total = SyscallCount(
+                    name: SyscallTable.name(of: nr), number: nr, calls: 0, totalNs: 0, minNs: 0, maxNs: 0)
+                for value in values { total.add(Self.count(value, name: total.name, number: nr)) }
+                if total.calls > 0 { counts.append(total) }
+            }
+        }
+        return SyscallSummary(syscalls: SyscallSummary.ordered(counts), dropped: proc.dropped)
+    }
+
+    /// Every process still counted (alive at the run's end, or its exit record lost).
+    func remainingProcesses() -> [UInt32] {
+        var out: [UInt32] = []
+        var key: UInt32 = 0
+        var next: UInt32 = 0
+        var first = true
+        while (first
+            ? bpf_map_get_next_key(procsFD, nil, &next) : bpf_map_get_next_key(procsFD, &key, &next)) == 0
+        {
+            first = false
+            key = next
+            out.append(next)
+        }
+        return out
+    }
+
+    /// Starts counting a process that is already running (an attach), from now.
+    func startCounting(_ tgid: UInt32) {
+        var key = tgid
+        var proc = obs_sc_proc()
+        _ = bpf_map_update_elem(procsFD, &key, &proc, UInt64(BPF_NOEXIST))
+    }
+
+    /// One CPU's value as a count.
+    static func count(_ s: obs_sc_stat, name: String, number: Int) -> SyscallCount {
+        var errnos: [String: UInt64] = [:]
+        withUnsafeBytes(of: s.errno_nr) { nrs in
+            withUnsafeBytes(of: s.errno_count) { counts in
+                for i in 0..<Int(OBS_SC_ERRNO_SLOTS) {
+                    let e = nrs.load(fromByteOffset: i * 4, as: UInt32.self)
+                    let n = counts.load(fromByteOffset: i * 8, as: UInt64.self)
+                    if e != 0 && n > 0 { errnos[ErrnoName.name(of: Int32(bitPattern: e)), default: 0] += n }
+                }
+            }
+        }
+        if s.errno_other > 0 { errnos[SyscallCount.otherErrno, default: 0] += s.errno_other }
+        var histogram = withUnsafeBytes(of: s.hist) { $0.bindMemory(to: UInt32.self).map { UInt64($0) } }
+        while histogram.last == 0 { histogram.removeLast() }
+        return SyscallCount(
+            name: name, number: number, calls: s.calls, errors: s.errors, errnos: errnos, totalNs: s.total_ns,
+            minNs: s.min_ns, maxNs: s.max_ns, histogram: histogram)
+    }
+}
