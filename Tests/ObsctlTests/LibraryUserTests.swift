@@ -12,12 +12,15 @@ struct LibraryUserTests {
     /// `swift build` of the package, once per test process (incremental: a second or two when
     /// `.ci/run` has built it already), so a test never runs a stale example; nil when it built.
     static let buildFailure: String? = {
+        // Both streams are kept: swift build writes its compile errors to standard output.
         let build = try? NativeProcess(
-            .name("swift"), arguments: ["build", "--package-path", package], standardOutput: .null,
-            standardError: .capture(maxBytes: 1 << 16)
+            .name("swift"), arguments: ["build", "--package-path", package],
+            standardOutput: .capture(maxBytes: 1 << 16), standardError: .capture(maxBytes: 1 << 16)
         ).run()
         guard let build else { return "swift build could not be started" }
-        return build.status == .exited(code: 0) ? nil : String(decoding: build.standardError ?? [], as: UTF8.self)
+        guard build.status != .exited(code: 0) else { return nil }
+        return "\(build.status): "
+            + String(decoding: (build.standardOutput ?? []) + (build.standardError ?? []), as: UTF8.self)
     }()
 
     /// The example executable `name`, built first.
