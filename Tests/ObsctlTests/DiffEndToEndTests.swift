@@ -330,25 +330,10 @@ struct DiffEndToEndTests {
         #expect(
             try ObsctlRunner.run(["watch", "--json", "--interval", "0", "-o", base, "--", "sh", "-c", script])
                 .exitCode == 0)
-        // A real run whose subscriber holds 16 events and is read only at the end: the rest is lost.
-        let process = NativeProcess(.name("sh"), arguments: ["-c", ByteString(script)], standardOutput: .null)
-        let subscriber = process.withObserver(ObserverConfig.lifecycle(Set(EventCategory.allCases)).buffering(16))
-        let running = try process.spawn()
-        let clock = try #require(subscriber.clockBase)
-        _ = running.wait()
-        let events = subscriber.collect()
-        var bytes = Array(
-            EventJSON.headerLine(
-                RecordingHeader.forThisMachine(
-                    writer: "DiffEndToEndTests", writerVersion: "1", clockBase: clock,
-                    capabilities: RecordingHeader.capabilities(
-                        ObserverCapabilities.negotiate(), observing: Set(EventCategory.allCases), sampling: false,
-                        contained: true), processID: running.processID, argv: ["sh", "-c", ByteString(script)],
-                    workingDirectory: RecordingHeader.workingDirectory(), attached: false)
-            ).utf8)
-        for event in events { EventJSON.append(event, to: &bytes) }
         let lossy = "\(build.dir)/lossy.jsonl"
-        try Data(bytes).write(to: URL(fileURLWithPath: lossy))
+        let events = try LossyRecording.write(
+            script: ByteString(script), shownArgv: ["sh", "-c", ByteString(script)], writer: "DiffEndToEndTests",
+            to: lossy)
         var lost: UInt64 = 0
         for event in events { if case .profile(let p) = event.kind { lost = p.lostSubscriber } }
         try #require(lost > 0)

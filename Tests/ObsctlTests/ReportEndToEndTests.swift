@@ -171,28 +171,11 @@ struct ReportEndToEndTests {
 
     @Test("a run with lost events: the report counts them by source, as the profile does", .requiresEBPF)
     func lostEvents() throws {
-        // A real run whose subscriber holds 16 events and is read only at the end: the rest is lost.
-        let process = NativeProcess(
-            .name("sh"), arguments: ["-c", "for i in 1 2 3 4 5 6 7 8 9 10; do cat /dev/null; done"],
-            standardOutput: .null)
-        let subscriber = process.withObserver(ObserverConfig.lifecycle(Set(EventCategory.allCases)).buffering(16))
-        let running = try process.spawn()
-        let clock = try #require(subscriber.clockBase)
-        _ = running.wait()
-        let events = subscriber.collect()
-        var bytes = Array(
-            EventJSON.headerLine(
-                RecordingHeader.forThisMachine(
-                    writer: "ReportEndToEndTests", writerVersion: "1", clockBase: clock,
-                    capabilities: RecordingHeader.capabilities(
-                        ObserverCapabilities.negotiate(), observing: Set(EventCategory.allCases), sampling: false,
-                        contained: true), processID: running.processID, argv: ["sh", "-c", "…"],
-                    workingDirectory: RecordingHeader.workingDirectory(), attached: false)
-            ).utf8)
-        for event in events { EventJSON.append(event, to: &bytes) }
         let recording = ReportFixture.temporary("lost.jsonl")
         defer { try? FileManager.default.removeItem(atPath: recording) }
-        try Data(bytes).write(to: URL(fileURLWithPath: recording))
+        let events = try LossyRecording.write(
+            script: "for i in 1 2 3 4 5 6 7 8 9 10; do cat /dev/null; done", shownArgv: ["sh", "-c", "…"],
+            writer: "ReportEndToEndTests", to: recording)
 
         var lostInEvents: UInt64 = 0
         var profileLost: UInt64 = 0

@@ -205,7 +205,7 @@ enum RecordingFixtures {
             .exit(ProcessEnd(.exited(code: 0), peakRSSBytes: 308_297_728, imagePeakRSSBytes: 11_665_408)),
             pid: 4244),
         event(44, .process, .exit(ProcessEnd(.exited(code: 1), peakRSSBytes: 1 << 40)), pid: 4244),
-        // The syscall summary (1.3): errnos past the kernel's slots under "other", one with none.
+        // The syscall summary (1.4): errnos past the kernel's slots under "other", one with none.
         event(
             45, .process,
             .syscalls(
