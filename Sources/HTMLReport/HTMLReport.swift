@@ -63,6 +63,7 @@ public enum HTMLReport {
                 ),
                 Tables.files(report),
                 Tables.network(report),
+                Tables.io(report),
                 .script(.raw(ReportAssets.script))
             )
         )
