@@ -13,6 +13,9 @@ public struct IOActivity: Sendable, Hashable {
     public var processTotals = ProcessIO()
     /// Processes whose `exit` carried I/O totals.
     public var processesWithTotals = 0
+    /// The pids with a `close` or an `exit` with I/O totals: the processes with I/O counters in
+    /// a trace.
+    public var countedProcessIDs: Set<Int32> = []
 
     public init() {}
 
@@ -22,12 +25,17 @@ public struct IOActivity: Sendable, Hashable {
 
     mutating func add(_ event: ObserverEvent) {
         switch event.kind {
-        case .close(let c): files.add(c)
-        case .socketClose(let c): peers.add(c)
+        case .close(let c):
+            files.add(c)
+            countedProcessIDs.insert(event.processID)
+        case .socketClose(let c):
+            peers.add(c)
+            countedProcessIDs.insert(event.processID)
         case .dns(let d): dns.add(d)
         case .exit(let end):
             guard let io = end.io else { return }
             processesWithTotals += 1
+            countedProcessIDs.insert(event.processID)
             processTotals.readChars &+= io.readChars
             processTotals.writtenChars &+= io.writtenChars
             processTotals.readCalls &+= io.readCalls
