@@ -10,7 +10,9 @@ import ProcessObserver
 /// - every other event is a log record with the event's own time, `event_name`, typed
 ///   attributes, and the trace and span id of its process;
 /// - samples are process metrics (`process.cpu.utilization`, `process.memory.usage`, per
-///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`).
+///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`);
+/// - byte counts (`close`, an `exit`'s `io`) are the cumulative `process.network.io`,
+///   `obs.process.file.io` and `process.disk.io` per process (`OTLPRunMapper+IO`).
 ///
 /// A span is emitted when its process exits (or when the run ends, for one that did not); logs
 /// and metric points as their events arrive. `take()` hands over what is ready.
@@ -49,12 +51,14 @@ public struct OTLPRunMapper: Sendable {
     public let traceID: Data
     let runSpanID: Data
     /// Which record each pid names now (`ProcessTracker`, the report's reading of the same events).
-    private var tracker = ProcessTracker()
+    var tracker = ProcessTracker()
     /// The open span of each process record, by its index in `tracker.processes`; a span ends
     /// (and leaves) at its process's exit, and only a pid's current record has one.
     private var spans: [Int: ProcessSpan] = [:]
-    private var ready = Batch()
-    private var runStartNs: UInt64?
+    var ready = Batch()
+    var runStartNs: UInt64?
+    /// Each process record's bytes through files and sockets so far (`OTLPRunMapper+IO`).
+    var ioSums: [Int: IOSums] = [:]
     private var lastNs: UInt64 = 0
     private var rootProcessID: Int32?
     private var runName = "run"
@@ -150,6 +154,7 @@ public struct OTLPRunMapper: Sendable {
             log(e, "process.exec", ns, attributes)
         case .exit(let processEnd):
             log(e, "process.exit", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
+            if let io = processEnd.io { addExitIO(io, e, at: ns) }
             end(e.processID, at: ns, status: processEnd.status, peak: Self.peakRSS(processEnd))
         case .exited(let processEnd):
             runStatus = processEnd.status
@@ -218,8 +223,10 @@ public struct OTLPRunMapper: Sendable {
                 [Attribute.int("obs.fd", l.fd), Attribute.int("obs.backlog", l.backlog)] + Self.result(l.result))
         case .close(let c):
             log(e, "file.close", ns, Self.fileClose(c))
+            addCloseIO(e, read: c.bytesRead, written: c.bytesWritten, network: false, at: ns)
         case .socketClose(let c):
             log(e, "network.close", ns, Self.socketClose(c))
+            addCloseIO(e, read: c.bytesReceived, written: c.bytesSent, network: true, at: ns)
         case .dns(let d):
             log(e, "network.dns", ns, Self.dns(d))
         }

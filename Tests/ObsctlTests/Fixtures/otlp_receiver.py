@@ -111,6 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             values = [p.as_double if p.HasField("as_double") else p.as_int for p in points]
                             state["metrics"].append({"name": m.name, "unit": m.unit, "points": len(points),
                                                      "values": values,
+                                                     "point_attributes": [attributes(p.attributes) for p in points],
                                                      "monotonic": m.HasField("sum") and m.sum.is_monotonic})
             dump()
         self.send_response(200)
