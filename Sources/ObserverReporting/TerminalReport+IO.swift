@@ -78,6 +78,14 @@ extension TerminalReport {
         guard report.io.counted else { return [] }
         let d = report.io.dns
         var out = heading("DNS") + partialMark(report) + "\n"
+        if let capability = report.header?.capabilities.first(where: { $0.category == "network" }),
+            !capability.delivered
+        {
+            return [
+                out
+                    + "  (not observed: the network category was \(capability.observed ? "unavailable" : "not asked for"))\n"
+            ]
+        }
         guard !d.isEmpty else { return [out + "  (no DNS lookups seen)\n"] }
         var summary = ReportText.count(d.lookups, "lookup") + ", " + ReportText.count(d.names.count, "name")
         if d.failed > 0 {

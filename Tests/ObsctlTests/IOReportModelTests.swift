@@ -75,6 +75,21 @@ struct IOReportModelTests {
         #expect(r.io.processesWithTotals == 2)
     }
 
+    @Test("a run that counted file bytes without observing the network says so in its DNS section")
+    func dnsNotObserved() {
+        var b = RunReportBuilder(
+            header: RecordingHeader(
+                writer: "obsctl", writerVersion: "0", hostName: "h", kernelRelease: "k", bootID: "b",
+                clockBase: ClockBase(monotonicNs: 0, wallNs: 0),
+                capabilities: [.init(category: "network", support: .supported, backend: "ebpf", observed: false)],
+                processID: 7, argv: ["x"], workingDirectory: "/", attached: false))
+        b.add(
+            ObserverEvent(
+                seq: 1, timestampNs: 10, category: .file, processID: 7, kind: IOEventFixtures.kinds[0].1))
+        let text = TerminalReport(colour: false).render(b.finish(coverage: RecordingCoverage()))
+        #expect(text.contains("DNS\n  (not observed: the network category was not asked for)\n"))
+    }
+
     @Test("no close, dns or exit total: nothing counted, and the report has no byte tables")
     func nothingCounted() {
         let r = report([.exit(ProcessEnd(.exited(code: 0)))])
