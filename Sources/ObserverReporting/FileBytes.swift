@@ -13,7 +13,7 @@ public struct FileBytes: Sendable, Hashable {
         public var bytesWritten: UInt64 = 0
         public var reads: UInt64 = 0
         public var writes: UInt64 = 0
-        /// `close` events of this file (each one open file description closed after I/O).
+        /// `close` events of this file (one per descriptor that did I/O on it, in each process).
         public var closes = 0
 
         public init(path: String) { self.path = path }
