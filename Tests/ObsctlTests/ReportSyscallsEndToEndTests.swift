@@ -201,4 +201,28 @@ struct ReportSyscallsEndToEndTests {
             try ObsctlRunner.reportSchemaErrors(Array(try ObsctlRunner.run(["report", "--json", recording]).stdout))
                 == "")
     }
+
+    @Test(
+        "watch -c --report: the report's SYSCALLS section is the tree's table, printed once; --per-process's tables follow",
+        .requiresEBPF)
+    func watchReport() throws {
+        let binary = try WatchSyscallSummaryTests.workload()
+        defer { try? FileManager.default.removeItem(atPath: binary) }
+        let header = "% time     seconds  usecs/call     calls    errors syscall"
+        let arguments = [
+            String(WatchSyscallSummaryTests.getpids), String(WatchSyscallSummaryTests.failedOpens),
+            String(WatchSyscallSummaryTests.reads),
+        ]
+        let run = try ObsctlRunner.run(["watch", "-c", "--report", "--interval", "0", "--", binary] + arguments)
+        #expect(run.exitCode == 0)
+        #expect(run.lines.filter { $0.hasSuffix(header) }.count == 1)
+        #expect(run.lines.contains("  " + header))
+        #expect(run.out.contains("\nSYSCALLS  2 processes, "))
+        let perProcess = try ObsctlRunner.run(
+            ["watch", "-c", "--report", "--per-process", "--interval", "0", "--", binary] + arguments)
+        #expect(perProcess.exitCode == 0)
+        // The report's table, then one per process.
+        #expect(perProcess.lines.filter { $0.hasSuffix(header) }.count == 3)
+        #expect(perProcess.lines.filter { $0 == header }.count == 2)
+    }
 }
