@@ -19,11 +19,13 @@ enum SyscallsSection {
                             + "to count every syscall of the tree.")))
         }
         let totalNs = s.tree.syscalls.reduce(UInt64(0)) { $0 + $1.totalNs }
+        // The terminal table's figures (`SyscallSummaryText`): seconds and usecs/call from whole
+        // microseconds, as strace computes them.
         let table: [([String], Bool)] = s.tree.syscalls.map { c in
             let share = totalNs == 0 ? 0 : Double(c.totalNs) * 100 / Double(totalNs)
             return (
                 [
-                    c.name, ReportText.fixed(share, 2), ReportText.fixed(Double(c.totalNs) / 1e9, 6),
+                    c.name, ReportText.fixed(share, 2), ReportText.fixed(Double(c.totalNs / 1000) / 1e6, 6),
                     String(c.calls == 0 ? 0 : c.totalNs / 1000 / c.calls), String(c.calls), String(c.errors),
                     ReportText.duration(c.maxNs),
                 ], c.errors > 0

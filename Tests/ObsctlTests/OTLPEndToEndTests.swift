@@ -215,6 +215,40 @@ struct OTLPEndToEndTests {
         #expect(run.err.contains(", \(points) of \(points) metric points"), "\(run.err)")
     }
 
+    @Test(
+        "watch --otlp -c: the live run's summaries reach the collector as the same metrics, one per process",
+        .requiresEBPF)
+    func watchSyscallMetrics() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let recording = ReportFixture.temporary("otlp-c.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: recording) }
+        let run = try ObsctlRunner.run([
+            "watch", "-c", "--otlp-endpoint", receiver.url, "--json", "-o", recording, "--interval", "0",
+            "--no-summary", "--", "sh", "-c", "cat /nonexistent/otlp-c 2>/dev/null; exit 0",
+        ])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let summaries = Array(try ReportFixture.objects(recording).dropFirst()).filter { $0.kind == "syscalls" }
+        #expect(summaries.count == 2)  // sh and cat
+        let metrics = try #require(try receiver.received()["metrics"] as? [[String: Any]])
+        let histograms = metrics.filter { $0["name"] as? String == "obs.process.syscall.duration" }
+        #expect(histograms.count == summaries.count)
+        let points = histograms.flatMap { $0["point_attributes"] as! [[String: Any]] }
+        var expected: [String] = []
+        for summary in summaries {
+            for entry in summary["syscalls"] as! [[String: Any]] {
+                expected.append("\(summary.pid!) \(entry["name"] as! String)")
+            }
+        }
+        #expect(
+            points.map { "\($0["process.pid"] as! Int) \($0["obs.syscall.name"] as! String)" }.sorted()
+                == expected.sorted())
+        let failed = metrics.filter { $0["name"] as? String == "obs.process.syscall.calls" }.flatMap {
+            $0["point_attributes"] as! [[String: Any]]
+        }.filter { $0["error.type"] as? String == "ENOENT" && $0["obs.syscall.name"] as? String == "openat" }
+        #expect(!failed.isEmpty)
+    }
+
     @Test("503 with Retry-After: each signal is retried once after the pause, nothing lost")
     func retryAfter() throws {
         let receiver = try Receiver(mode: "status-503-once")
