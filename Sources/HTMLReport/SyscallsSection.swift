@@ -27,15 +27,15 @@ enum SyscallsSection {
                 [
                     c.name, ReportText.fixed(share, 2), ReportText.fixed(Double(c.totalNs / 1000) / 1e6, 6),
                     String(c.calls == 0 ? 0 : c.totalNs / 1000 / c.calls), String(c.calls), String(c.errors),
-                    ReportText.duration(c.maxNs),
+                    micros(c.maxNs),
                 ], c.errors > 0
             )
         }
         let slowest: [([String], Bool)] = s.slowest.map { call in
             (
                 [
-                    call.name, ReportText.duration(call.maxNs), "\(call.program) [\(call.processID)]",
-                    String(call.calls), ReportText.duration(call.meanNs),
+                    call.name, micros(call.maxNs), "\(call.program) [\(call.processID)]", String(call.calls),
+                    micros(call.meanNs),
                 ], false
             )
         }
@@ -43,24 +43,28 @@ enum SyscallsSection {
         for f in s.failures {
             let shown = f.paths.top(HTMLReport.maxTableRows)
             if shown.isEmpty {
-                failures.append(([f.syscall, f.errno, String(f.count), ""], true))
+                failures.append(([f.syscall, f.errno, String(f.count), "", ""], true))
             }
             for entry in shown {
-                failures.append(([f.syscall, f.errno, String(f.count), entry.path + " ×\(entry.count)"], true))
+                failures.append(([f.syscall, f.errno, String(f.count), entry.path, String(entry.count)], true))
             }
         }
         return .div(
             .id("syscalls"),
             Tables.table(
                 id: "syscalls", title: "Syscalls",
-                headers: ["syscall", "% time", "seconds", "usecs/call", "calls", "errors", "longest"],
-                numeric: [1, 2, 3, 4, 5], rows: table, cut: 0),
+                headers: ["syscall", "% time", "seconds", "usecs/call", "calls", "errors", "longest µs"],
+                numeric: [1, 2, 3, 4, 5, 6], rows: table, cut: 0),
             Tables.table(
                 id: "syscall-slowest", title: "Slowest calls",
-                headers: ["syscall", "longest", "process", "calls", "mean"], numeric: [3], rows: slowest, cut: 0),
+                headers: ["syscall", "longest µs", "process", "calls", "mean µs"], numeric: [1, 3, 4], rows: slowest,
+                cut: 0),
             Tables.table(
-                id: "syscall-errors", title: "Failed syscalls", headers: ["syscall", "errno", "calls", "path"],
-                numeric: [2], rows: failures, cut: 0)
+                id: "syscall-errors", title: "Failed syscalls",
+                headers: ["syscall", "errno", "calls", "path", "path calls"], numeric: [2, 4], rows: failures, cut: 0)
         )
     }
+
+    /// A time in microseconds to the nanosecond, a number the table's sort compares as one.
+    private static func micros(_ ns: UInt64) -> String { ReportText.fixed(Double(ns) / 1e3, 3) }
 }

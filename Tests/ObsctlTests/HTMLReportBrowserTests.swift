@@ -125,6 +125,7 @@ struct HTMLReportBrowserTests {
         let failedRows = failures.map { max(1, ($0["paths"] as? [String: Any])?["distinct"] as? Int ?? 0) }
             .reduce(0, +)
         let errors = try table("syscall-errors-table", in: dom.out)
+        #expect(errors.contains("<td>/nonexistent/obsctl-fixture</td><td class=\"num\">1</td>"))
         let bodyRows = errors.components(separatedBy: "<tr").dropFirst(2)
         #expect(bodyRows.count == failedRows)
         // The fragment's filter ran: only statx's row is shown.
