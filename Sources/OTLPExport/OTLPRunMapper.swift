@@ -11,6 +11,8 @@ import ProcessObserver
 ///   attributes, and the trace and span id of its process;
 /// - samples are process metrics (`process.cpu.utilization`, `process.memory.usage`, per
 ///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`);
+/// - each process's syscall summary is its syscall counts and a latency histogram per syscall
+///   (`SyscallMetrics`);
 /// - byte counts (`close`, an `exit`'s `io`) are the cumulative `process.network.io`,
 ///   `obs.process.file.io` and `process.disk.io` per process (`OTLPRunMapper+IO`).
 ///
@@ -42,6 +44,7 @@ public struct OTLPRunMapper: Sendable {
             metrics.reduce(0) { n, m in
                 if case .gauge(let g) = m.data { return n + g.dataPoints.count }
                 if case .sum(let s) = m.data { return n + s.dataPoints.count }
+                if case .histogram(let h) = m.data { return n + h.dataPoints.count }
                 return n
             }
         }
@@ -167,8 +170,11 @@ public struct OTLPRunMapper: Sendable {
             endRun(at: ns)
         case .sample(let sample):
             addSample(sample, at: ns)
-        case .syscalls:
-            break  // not exported yet: the counts and latency histograms as metrics are issue 19's rest
+        case .syscalls(let summary):
+            let span = live(e.processID)
+            ready.metrics += SyscallMetrics.metrics(
+                summary, processID: e.processID, program: span?.name ?? e.command?.string ?? "?",
+                startNs: span?.startNs ?? runStartNs ?? ns, at: ns)
         case .lost(let lost):
             log(
                 e, "obs.lost", ns,

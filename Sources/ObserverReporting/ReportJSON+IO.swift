@@ -1,6 +1,6 @@
 import ProcessObserver
 
-/// The report document's `io` member (since 1.4, present when the recording counted bytes or saw
+/// The report document's `io` member (since 1.5, present when the recording counted bytes or saw
 /// DNS): files by bytes, peers by name, DNS names, the processes' I/O totals and io_uring users.
 extension ReportJSON {
     static func io(_ json: inout JSONText, _ io: IOActivity) {

@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.4"
+    public static let version = "1.5"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -20,8 +20,9 @@ public enum ReportJSON {
             json.key("tree") { json in json.array { json in for g in report.foldedTree { group(&json, g, report) } } }
             json.key("files") { files(&$0, report.files) }
             json.key("network") { network(&$0, report.network) }
-            if report.io.counted { json.key("io") { io(&$0, report.io) } }
             json.key("samples") { samples(&$0, report) }
+            json.key("syscalls") { syscalls(&$0, report) }
+            if report.io.counted { json.key("io") { io(&$0, report.io) } }
         }
         return json.text + "\n"
     }
@@ -207,7 +208,7 @@ public enum ReportJSON {
         }
     }
 
-    private static func paths(_ json: inout JSONText, _ counts: PathCounts) {
+    static func paths(_ json: inout JSONText, _ counts: PathCounts) {
         json.object { json in
             json.member("total", counts.total)
             json.member("distinct", counts.distinct)

@@ -43,6 +43,10 @@ public struct RunReport: Sendable {
     // MARK: samples
     public var samples: ResourceSeries
 
+    // MARK: syscalls
+    /// The syscall summary (`obsctl watch -c`): empty when the recording has none.
+    public var syscalls = SyscallReport()
+
     /// Wall time of the run: the profile's tree wall time (the last process's exit), its root's
     /// wall time, or, without a profile, from the origin to the last event.
     public var wallNs: UInt64 {

@@ -33,6 +33,7 @@ public struct RunReportBuilder {
         report.lastTimestampNs = max(report.lastTimestampNs, event.timestampNs)
         report.eventCounts[event.kind.name, default: 0] += 1
         tracker.add(event)
+        report.syscalls.add(event)
         switch event.kind {
         case .started(let started):
             if report.command.isEmpty { report.command = started.argv.map(\.string) }
@@ -74,6 +75,7 @@ public struct RunReportBuilder {
             report.processes[index].sampledCPUNs = usage.cpuNs
             report.processes[index].peakRSSBytes = usage.peakRSSBytes
         }
+        report.syscalls.finish(report.processes)
         return report
     }
 }

@@ -1,7 +1,7 @@
 import ProcessObserver
 
-/// The report for a terminal: five sections in a fixed order (the run, the process tree, files,
-/// network, CPU and memory), columns aligned, colour only when asked (obsctl asks on a TTY).
+/// The report for a terminal: six sections in a fixed order (the run, the process tree, files,
+/// network, CPU and memory, syscalls), columns aligned, colour only when asked (obsctl asks on a TTY).
 /// `Docs/REPORT.md` shows one and says what each line counts.
 public struct TerminalReport {
     public var colour: Bool
@@ -14,8 +14,9 @@ public struct TerminalReport {
 
     public func render(_ report: RunReport) -> String {
         // The DNS section is there when the recording counted bytes or saw DNS (`IOActivity.counted`).
-        ([run(report), tree(report), files(report), network(report)] + dnsSection(report) + [resources(report)])
-            .joined(separator: "\n")
+        ([run(report), tree(report), files(report), network(report)] + dnsSection(report) + [
+            resources(report), syscalls(report),
+        ]).joined(separator: "\n")
     }
 
     // MARK: painting

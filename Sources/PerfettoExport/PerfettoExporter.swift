@@ -34,6 +34,8 @@ public struct PerfettoExporter {
     let report: RunReport
     /// The records of each pid, in start order (a pid can be reused within a run).
     let recordsByPID: [Int32: [Int]]
+    /// Each process record's syscall summary (`obsctl watch -c`), by record index.
+    private let syscallsByRecord: [Int: SyscallSummary]
     /// Processes with I/O counter tracks, and their bytes read and written so far.
     var ioTotals: [Int: (read: UInt64, written: UInt64)] = [:]
     /// Processes that have per-process counter tracks (they appear in samples).
@@ -47,6 +49,14 @@ public struct PerfettoExporter {
         var byPID: [Int32: [Int]] = [:]
         for (i, p) in report.processes.enumerated() { byPID[p.processID, default: []].append(i) }
         recordsByPID = byPID
+        var summaries: [Int: SyscallSummary] = [:]
+        for p in report.syscalls.processes {
+            // The record of that pid when its summary was read (just before its exit).
+            guard let records = byPID[p.processID] else { continue }
+            let i = records.last { report.processes[$0].startNs <= p.timestampNs } ?? records[0]
+            summaries[i] = SyscallSummary.merged([summaries[i], p.summary].compactMap { $0 })
+        }
+        syscallsByRecord = summaries
     }
 
     // MARK: the preamble: tracks, the process tree, slices
@@ -140,6 +150,7 @@ public struct PerfettoExporter {
                 annotations.append(
                     annotation("exit", p.status.map { EventText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
                 if let cpu = p.sampledCPUNs { annotations.append(annotation("sampled_cpu_ns", int: Int64(cpu))) }
+                if let summary = syscallsByRecord[index] { annotations += syscallAnnotations(summary) }
             }
             begin.debugAnnotations = annotations
             if k == 0, p.parentProcessID != nil, p.startSeen { begin.terminatingFlowIds = [Self.flow(index)] }
@@ -149,6 +160,21 @@ public struct PerfettoExporter {
             finish.trackUuid = Self.processTrack(index)
             event(finish, at: segmentEnd, to: &out)
         }
+    }
+
+    /// A process's syscall summary on its last slice: its calls, errors and time in syscalls, and
+    /// the three syscalls it spent most time in (`openat ×76 162 µs`); the whole table is in the
+    /// report.
+    private func syscallAnnotations(_ summary: SyscallSummary) -> [Perfetto_Protos_DebugAnnotation] {
+        let calls = summary.syscalls.reduce(UInt64(0)) { $0 + $1.calls }
+        let errors = summary.syscalls.reduce(UInt64(0)) { $0 + $1.errors }
+        let ns = summary.syscalls.reduce(UInt64(0)) { $0 + $1.totalNs }
+        let top = summary.syscalls.prefix(3).map { "\($0.name) ×\($0.calls) \(ReportText.duration($0.totalNs))" }
+        return [
+            annotation("syscall_calls", int: Int64(clamping: calls)),
+            annotation("syscall_errors", int: Int64(clamping: errors)),
+            annotation("syscall_ns", int: Int64(clamping: ns)), annotation("syscall_top", top.joined(separator: ", ")),
+        ]
     }
 
     /// The fork slice's name: the program the parent ran when it forked, `(fork)` after it.

@@ -106,6 +106,34 @@ struct ExportEndToEndTests {
         #expect(tracks.filter { $0["counter"] as? Bool == false }.count == 13)
     }
 
+    @Test("the -c recording: each process's last slice carries its syscall calls, errors and time; no summary, none")
+    func syscallAnnotations() throws {
+        let recording = ReportFixture.syscallsRecording
+        let summary = try export(recording)
+        try check(summary, against: recording)
+        let tracks = try #require(summary["tracks"] as? [[String: Any]]).filter { $0["counter"] as? Bool == false }
+        let annotations = try #require(summary["slice_annotations"] as? [String: [[String: Any]]])
+        let summaries = Array(try ReportFixture.objects(recording).dropFirst()).filter { $0.kind == "syscalls" }
+        try #require(summaries.count == 3)
+        for event in summaries {
+            let pid = try #require(event.pid)
+            let track = try #require(tracks.first { ($0["name"] as? String)?.hasSuffix(" \(pid)") == true })
+            let last = try #require(annotations[String(track["uuid"] as! Int)]?.last)
+            let entries = try #require(event["syscalls"] as? [[String: Any]])
+            #expect(last["syscall_calls"] as? Int == entries.map { $0["calls"] as! Int }.reduce(0, +), "\(pid)")
+            #expect(last["syscall_errors"] as? Int == entries.map { $0["errors"] as! Int }.reduce(0, +), "\(pid)")
+            #expect(last["syscall_ns"] as? Int == entries.map { $0["total_ns"] as! Int }.reduce(0, +), "\(pid)")
+            let first = try #require(entries.first?["name"] as? String)
+            #expect((last["syscall_top"] as? String)?.hasPrefix(first + " ×") == true, "\(pid)")
+            // Only the last slice: the earlier ones (the fork's) have none.
+            let earlier = try #require(annotations[String(track["uuid"] as! Int)]?.dropLast())
+            #expect(earlier.allSatisfy { $0["syscall_calls"] == nil })
+        }
+        let plain = try #require(
+            try export(ReportFixture.makeRecording)["slice_annotations"] as? [String: [[String: Any]]])
+        #expect(plain.values.joined().allSatisfy { $0["syscall_calls"] == nil })
+    }
+
     @Test(
         "byte counts: a process's bytes read and written rise at each close by its bytes, then take its exit's totals")
     func ioCounters() throws {

@@ -94,6 +94,55 @@ struct HTMLReportBrowserTests {
         #expect(bytes.count > 20_000)
     }
 
+    /// The part of `dom` from the element with `id` to the end of its table.
+    private func table(_ id: String, in dom: String) throws -> String {
+        try #require(
+            dom.components(separatedBy: "id=\"\(id)\"").dropFirst().first?.components(separatedBy: "</table>").first,
+            "no \(id)")
+    }
+
+    @Test("the -c recording's syscall tables render with the JSON report's rows; without a summary, how to get one")
+    func syscallTables() throws {
+        let page = ReportFixture.temporary("syscalls.html")
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let recording = ReportFixture.syscallsRecording
+        #expect(try ObsctlRunner.run(["report", "--html", recording, "-o", page]).exitCode == 0)
+        let dom = try Self.browse(["--dump-dom"], "file://" + page + "#syscall-errors=statx")
+        #expect(dom.console == [], "console: \(dom.console)")
+        #expect(dom.out.contains("data-ready=\"true\""), "the page's script did not finish")
+        #expect(!dom.out.contains("id=\"syscalls-missing\""))
+        let section = try #require(
+            try ReportFixture.document(try ObsctlRunner.run(["report", "--json", recording]).out)["syscalls"]
+                as? [String: Any])
+        let rows = try #require(section["table"] as? [[String: Any]])
+        let syscalls = try table("syscalls-table", in: dom.out)
+        #expect(count("<tr", in: syscalls) == 1 + rows.count)
+        #expect(syscalls.contains("<td>openat</td>"))
+        let slowest = try #require(section["slowest"] as? [[String: Any]])
+        #expect(count("<tr", in: try table("syscall-slowest-table", in: dom.out)) == 1 + slowest.count)
+        // A row per failed path of each (syscall, errno), one for a pair no event names a path of.
+        let failures = try #require(section["failures"] as? [[String: Any]])
+        let failedRows = failures.map { max(1, ($0["paths"] as? [String: Any])?["distinct"] as? Int ?? 0) }
+            .reduce(0, +)
+        let errors = try table("syscall-errors-table", in: dom.out)
+        #expect(errors.contains("<td>/nonexistent/obsctl-fixture</td><td class=\"num\">1</td>"))
+        let bodyRows = errors.components(separatedBy: "<tr").dropFirst(2)
+        #expect(bodyRows.count == failedRows)
+        // The fragment's filter ran: only statx's row is shown.
+        let shown = bodyRows.filter { !$0.contains("display: none") }
+        #expect(shown.count == 1)
+        #expect(shown.first?.contains("<td>statx</td>") == true)
+
+        let without = ReportFixture.temporary("no-syscalls.html")
+        defer { try? FileManager.default.removeItem(atPath: without) }
+        #expect(try ObsctlRunner.run(["report", "--html", ReportFixture.makeRecording, "-o", without]).exitCode == 0)
+        let plain = try Self.browse(["--dump-dom"], "file://" + without)
+        #expect(plain.console == [])
+        #expect(plain.out.contains("id=\"syscalls-missing\""))
+        #expect(plain.out.contains("record the run with obsctl watch -c --json -o FILE"))
+        #expect(!plain.out.contains("id=\"syscalls-table\""))
+    }
+
     @Test("the filter runs in the browser: #files=ENOENT shows exactly the failed ENOENT rows")
     func filterInTheBrowser() throws {
         let page = ReportFixture.temporary("filter.html")

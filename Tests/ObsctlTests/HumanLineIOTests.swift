@@ -17,7 +17,7 @@ struct HumanLineIOTests {
         while let event = try recording.next() { lines[event.seq] = formatter.line(event) }
         #expect(
             lines[8]
-                == "    0.010  network    dns       901/902  [curl] A example.com → 93.184.216.34 NOERROR 3.1 ms  127.0.0.53:53/udp\n"
+                == "    0.010  network    dns       901/902  [curl] A example.com → 93.184.216.34 NOERROR 3.10 ms  127.0.0.53:53/udp\n"
         )
         #expect(
             lines[11]
@@ -25,11 +25,11 @@ struct HumanLineIOTests {
         )
         #expect(
             lines[15]
-                == "    1.213  network    close         901  [curl] fd 5  tcp 93.184.216.34:443 (example.com) sent 517 B received 4.2 KiB 1.2 s\n"
+                == "    1.213  network    close         901  [curl] fd 5  tcp 93.184.216.34:443 (example.com) sent 517 B received 4.2 KiB 1.20 s\n"
         )
         #expect(
             lines[16]
-                == "    1.214  file       close         901  [curl] fd 6  /tmp/page wrote 1.2 KiB in 1 write 1.2 s at exit\n"
+                == "    1.214  file       close         901  [curl] fd 6  /tmp/page wrote 1.2 KiB in 1 write 1.19 s at exit\n"
         )
         #expect(
             lines[13] == "    0.020  network    dns       901/902  [curl] A slow.example no answer  127.0.0.53:53/udp\n"
