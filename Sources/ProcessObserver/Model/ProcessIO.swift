@@ -1,9 +1,11 @@
 /// A process's I/O totals at its exit, from the kernel's own accounting (`task_io_accounting`,
 /// what `/proc/PID/io` prints), summed over its threads.
 ///
-/// These cover every read and write call the process made, `mmap` excepted (a page fault is not a
-/// read call); `io_uring` requests are not counted in `rchar`/`syscr` by the kernel either, which
-/// is why `usesIOUring` is reported beside them.
+/// The character and call counts (`rchar`, `wchar`, `syscr`, `syscw`) are those of the read and
+/// write syscalls; I/O through `mmap` (page faults) and `io_uring` (requests that do not go
+/// through those syscalls) is not in them, nor in any per-file count, which is why `usesIOUring`
+/// is reported beside them. The storage counts (`read_bytes`, `write_bytes`) are the block
+/// layer's, whatever the way in.
 public struct ProcessIO: Sendable, Hashable {
     /// Bytes returned by read-like calls (`rchar`), from any file, socket or pipe.
     public var readChars: UInt64
