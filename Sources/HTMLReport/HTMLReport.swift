@@ -64,6 +64,7 @@ public enum HTMLReport {
                 ),
                 Tables.files(report),
                 Tables.network(report),
+                Tables.io(report),
                 SyscallsSection.node(report),
                 .script(.raw(ReportAssets.script))
             )

@@ -12,7 +12,9 @@ import ProcessObserver
 /// - samples are process metrics (`process.cpu.utilization`, `process.memory.usage`, per
 ///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`);
 /// - each process's syscall summary is its syscall counts and a latency histogram per syscall
-///   (`SyscallMetrics`).
+///   (`SyscallMetrics`);
+/// - byte counts (`close`, an `exit`'s `io`) are the cumulative `process.network.io`,
+///   `obs.process.file.io` and `process.disk.io` per process (`OTLPRunMapper+IO`).
 ///
 /// A span is emitted when its process exits (or when the run ends, for one that did not); logs
 /// and metric points as their events arrive. `take()` hands over what is ready.
@@ -52,12 +54,14 @@ public struct OTLPRunMapper: Sendable {
     public let traceID: Data
     let runSpanID: Data
     /// Which record each pid names now (`ProcessTracker`, the report's reading of the same events).
-    private var tracker = ProcessTracker()
+    var tracker = ProcessTracker()
     /// The open span of each process record, by its index in `tracker.processes`; a span ends
     /// (and leaves) at its process's exit, and only a pid's current record has one.
     private var spans: [Int: ProcessSpan] = [:]
-    private var ready = Batch()
-    private var runStartNs: UInt64?
+    var ready = Batch()
+    var runStartNs: UInt64?
+    /// Each process record's bytes through files and sockets so far (`OTLPRunMapper+IO`).
+    var ioSums: [Int: IOSums] = [:]
     private var lastNs: UInt64 = 0
     private var rootProcessID: Int32?
     private var runName = "run"
@@ -153,6 +157,7 @@ public struct OTLPRunMapper: Sendable {
             log(e, "process.exec", ns, attributes)
         case .exit(let processEnd):
             log(e, "process.exit", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
+            if let io = processEnd.io { addExitIO(io, e, at: ns) }
             end(e.processID, at: ns, status: processEnd.status, peak: Self.peakRSS(processEnd))
         case .exited(let processEnd):
             runStatus = processEnd.status
@@ -216,11 +221,20 @@ public struct OTLPRunMapper: Sendable {
         case .connect(let s), .accept(let s), .bind(let s):
             log(
                 e, "network.\(e.kind.name)", ns,
-                Self.address(s) + [Attribute.int("obs.fd", s.fd)] + Self.result(s.result))
+                Self.address(s) + [Attribute.int("obs.fd", s.fd)] + Self.result(s.result)
+                    + (s.peerName.map { [Attribute.string("obs.peer_name", $0)] } ?? []))
         case .listen(let l):
             log(
                 e, "network.listen", ns,
                 [Attribute.int("obs.fd", l.fd), Attribute.int("obs.backlog", l.backlog)] + Self.result(l.result))
+        case .close(let c):
+            log(e, "file.close", ns, Self.fileClose(c))
+            addCloseIO(e, read: c.bytesRead, written: c.bytesWritten, network: false, at: ns)
+        case .socketClose(let c):
+            log(e, "network.close", ns, Self.socketClose(c))
+            addCloseIO(e, read: c.bytesReceived, written: c.bytesSent, network: true, at: ns)
+        case .dns(let d):
+            log(e, "network.dns", ns, Self.dns(d))
         }
     }
 
@@ -378,17 +392,19 @@ public struct OTLPRunMapper: Sendable {
         return a
     }
 
-    static func address(_ s: SocketOperation) -> [KeyValue] {
-        switch s.address {
-        case .ipv4(let address, let port), .ipv6(let address, let port):
+    static func address(_ s: SocketOperation) -> [KeyValue] { address(s.address, absolutePath: s.absolutePath) }
+
+    static func address(_ address: SocketAddress, absolutePath: ResolvedPath?) -> [KeyValue] {
+        switch address {
+        case .ipv4(let host, let port), .ipv6(let host, let port):
             [
-                Attribute.string("network.peer.address", address), Attribute.int("network.peer.port", port),
-                Attribute.string("network.type", s.address.familyName == "inet" ? "ipv4" : "ipv6"),
+                Attribute.string("network.peer.address", host), Attribute.int("network.peer.port", port),
+                Attribute.string("network.type", address.familyName == "inet" ? "ipv4" : "ipv6"),
             ]
         case .unix(let path, let abstract):
             [
                 Attribute.string(
-                    "network.peer.address", (abstract ? "@" : "") + (s.absolutePath?.value.string ?? path.value.string)),
+                    "network.peer.address", (abstract ? "@" : "") + (absolutePath?.value.string ?? path.value.string)),
                 Attribute.string("network.transport", "unix"),
             ]
         case .other(let family): [Attribute.int("obs.address_family", family)]

@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.4"
+    public static let version = "1.5"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -22,6 +22,7 @@ public enum ReportJSON {
             json.key("network") { network(&$0, report.network) }
             json.key("samples") { samples(&$0, report) }
             json.key("syscalls") { syscalls(&$0, report) }
+            if report.io.counted { json.key("io") { io(&$0, report.io) } }
         }
         return json.text + "\n"
     }

@@ -37,6 +37,8 @@ public struct RunReport: Sendable {
     // MARK: files and network
     public var files: FileActivity
     public var network: NetworkActivity
+    /// Bytes per file and per peer, DNS lookups, io_uring users (issue 18's events).
+    public var io = IOActivity()
 
     // MARK: samples
     public var samples: ResourceSeries

@@ -52,8 +52,10 @@ public struct RunReportBuilder {
         case .limit(let limit): report.limits.append(limit)
         case .sample(let sample):
             report.samples.add(sample, at: event.timestampNs, originNs: report.originNs)
-        case .fork, .exec, .exit, .syscalls:
+        case .fork, .exec, .syscalls:
             break
+        case .exit, .close, .socketClose, .dns:
+            report.io.add(event)
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
             report.files.add(event.kind)
         case .connect, .accept, .bind, .listen:

@@ -13,8 +13,10 @@ public struct TerminalReport {
     public init(colour: Bool) { self.colour = colour }
 
     public func render(_ report: RunReport) -> String {
-        [run(report), tree(report), files(report), network(report), resources(report), syscalls(report)].joined(
-            separator: "\n")
+        // The DNS section is there when the recording counted bytes or saw DNS (`IOActivity.counted`).
+        ([run(report), tree(report), files(report), network(report)] + dnsSection(report) + [
+            resources(report), syscalls(report),
+        ]).joined(separator: "\n")
     }
 
     // MARK: painting
@@ -238,6 +240,7 @@ public struct TerminalReport {
         out += table("mkdir", f.directoriesCreated, unit: "call")
         out += table("renamed", f.renamed, unit: "rename")
         out += table("deleted", f.deleted, unit: "call")
+        out += fileBytes(report)
         if f.failures.isEmpty {
             out += row("failed", "0")
         } else {
@@ -293,7 +296,9 @@ public struct TerminalReport {
             return out
                 + "  (not observed: the network category was \(capability.observed ? "unavailable" : "not asked for"))\n"
         }
-        if n.peers.isEmpty && n.listening.isEmpty && n.bound.isEmpty && n.accepted.isEmpty && n.otherFailures.isEmpty {
+        if n.peers.isEmpty && n.listening.isEmpty && n.bound.isEmpty && n.accepted.isEmpty && n.otherFailures.isEmpty
+            && report.io.peers.isEmpty
+        {
             return out + "  (no network activity)\n"
         }
         let peers = n.peers.sorted {
@@ -322,7 +327,7 @@ public struct TerminalReport {
         for (i, (what, count)) in n.otherFailures.sorted(by: { $0.key < $1.key }).enumerated() {
             out += row(i == 0 ? "failed" : "", failure("\(what) ×\(count)"))
         }
-        return out
+        return out + peerTraffic(report)
     }
 
     // MARK: 5. CPU and memory

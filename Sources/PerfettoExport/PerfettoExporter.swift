@@ -25,14 +25,19 @@ public struct PerfettoExporter {
     /// The run cgroup's own totals (`cgroup_totals`), when the samples carry them.
     static let cgroupCPUTrack: UInt64 = (2 << 32) + 2
     static let cgroupMemoryTrack: UInt64 = (2 << 32) + 3
+    /// A process's I/O counters (bytes read, bytes written: `PerfettoExporter+IO`).
+    static func ioReadTrack(_ index: Int) -> UInt64 { (3 << 32) + UInt64(index) * 2 }
+    static func ioWriteTrack(_ index: Int) -> UInt64 { (3 << 32) + UInt64(index) * 2 + 1 }
     /// The one packet sequence every packet belongs to.
     static let sequence: UInt32 = 1
 
-    private let report: RunReport
+    let report: RunReport
     /// The records of each pid, in start order (a pid can be reused within a run).
-    private let recordsByPID: [Int32: [Int]]
+    let recordsByPID: [Int32: [Int]]
     /// Each process record's syscall summary (`obsctl watch -c`), by record index.
     private let syscallsByRecord: [Int: SyscallSummary]
+    /// Processes with I/O counter tracks, and their bytes read and written so far.
+    var ioTotals: [Int: (read: UInt64, written: UInt64)] = [:]
     /// Processes that have per-process counter tracks (they appear in samples).
     private var counterTracks: Set<Int> = []
     private var first = true
@@ -101,10 +106,11 @@ public struct PerfettoExporter {
         if report.samples.cgroupMemorySampleCount > 0 {
             descriptor(counter(Self.cgroupMemoryTrack, parent: nil, name: "cgroup memory", unit: .sizeBytes), to: &out)
         }
+        appendIOTracks(to: &out)
         for i in report.processes.indices { appendSlices(of: i, to: &out) }
     }
 
-    private func counter(
+    func counter(
         _ uuid: UInt64, parent: UInt64?, name: String, unit: Perfetto_Protos_CounterDescriptor.Unit? = nil,
         unitName: String? = nil
     ) -> Perfetto_Protos_TrackDescriptor {
@@ -189,10 +195,13 @@ public struct PerfettoExporter {
     /// failed exec, or a fork (with its flow to the child); counters for a sample.
     public mutating func append(_ e: ObserverEvent, to out: inout [UInt8]) {
         switch e.kind {
-        case .started, .exited, .exit, .lost, .limit, .profile, .syscalls:
+        case .started, .exited, .lost, .limit, .profile, .syscalls:
             // The preamble's tracks and slices show starts and ends; losses, limits and syscall
             // summaries (totals, not moments) are not drawn.
             return
+        case .exit(let end):
+            // Its slice ends in the preamble; its I/O totals (the kernel's) end its I/O counters.
+            if let io = end.io { ioTotal(e, read: io.readChars, written: io.writtenChars, to: &out) }
         case .sample(let sample):
             counterValue(Self.treeCPUTrack, double: sample.totalCPUPercent, at: e.timestampNs, to: &out)
             counterValue(Self.treeRSSTrack, int: Int64(sample.totalRSSBytes), at: e.timestampNs, to: &out)
@@ -249,6 +258,31 @@ public struct PerfettoExporter {
         case .connect(let op): socket(op, e, to: &out)
         case .accept(let op): socket(op, e, to: &out)
         case .bind(let op): socket(op, e, to: &out)
+        case .close(let c):
+            ioAdd(e, read: c.bytesRead, written: c.bytesWritten, to: &out)
+            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+            instant(
+                EventText.summary(e.kind), category: "file", track: i, at: e.timestampNs,
+                [
+                    annotation("path", c.path.value.string), annotation("fd", int: Int64(c.fd)),
+                    annotation("bytes_read", int: Int64(clamping: c.bytesRead)),
+                    annotation("bytes_written", int: Int64(clamping: c.bytesWritten)),
+                ], to: &out)
+        case .socketClose(let c):
+            ioAdd(e, read: c.bytesReceived, written: c.bytesSent, to: &out)
+            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+            instant(
+                EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
+                [
+                    annotation("address", EventText.peer(c)), annotation("fd", int: Int64(c.fd)),
+                    annotation("bytes_sent", int: Int64(clamping: c.bytesSent)),
+                    annotation("bytes_received", int: Int64(clamping: c.bytesReceived)),
+                ], to: &out)
+        case .dns(let d):
+            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+            instant(
+                EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
+                [annotation("query", d.query), annotation("qtype", d.queryType)], to: &out)
         case .listen(let op):
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
@@ -288,7 +322,7 @@ public struct PerfettoExporter {
     }
 
     /// The record of `pid` alive at `ns`: the latest one started by then (the first otherwise).
-    private func record(of pid: Int32, at ns: UInt64) -> Int? {
+    func record(of pid: Int32, at ns: UInt64) -> Int? {
         guard let records = recordsByPID[pid] else { return nil }
         return records.last { report.processes[$0].startNs <= ns } ?? records.first
     }
@@ -310,7 +344,7 @@ public struct PerfettoExporter {
         event(e, at: ns, to: &out)
     }
 
-    private mutating func counterValue(
+    mutating func counterValue(
         _ track: UInt64, double: Double? = nil, int: Int64? = nil, at ns: UInt64, to out: inout [UInt8]
     ) {
         var e = Perfetto_Protos_TrackEvent()
@@ -342,7 +376,7 @@ public struct PerfettoExporter {
         write(packet, to: &out)
     }
 
-    private mutating func descriptor(_ track: Perfetto_Protos_TrackDescriptor, to out: inout [UInt8]) {
+    mutating func descriptor(_ track: Perfetto_Protos_TrackDescriptor, to out: inout [UInt8]) {
         var packet = Perfetto_Protos_TracePacket()
         packet.trackDescriptor = track
         write(packet, to: &out)

@@ -135,6 +135,48 @@ struct ExportEndToEndTests {
     }
 
     @Test(
+        "byte counts: a process's bytes read and written rise at each close by its bytes, then take its exit's totals")
+    func ioCounters() throws {
+        let recording = IOReportEndToEndTests.recording
+        let summary = try export(recording)
+        try check(summary, against: recording)
+        let events = Array(try ReportFixture.objects(recording).dropFirst())
+        let tracks = try #require(summary["tracks"] as? [[String: Any]])
+        let counters = try #require(summary["counters"] as? [String: [Double]])
+        for pid in [900, 901, 903] {
+            // The expected values, from the events: a running sum per close, the exit's rchar/wchar.
+            var read: [Double] = []
+            var written: [Double] = []
+            for e in events where e.pid == pid {
+                if e.kind == "close" {
+                    let network = e["category"] as? String == "network"
+                    let r = e[network ? "bytes_received" : "bytes_read"] as! Int
+                    let w = e[network ? "bytes_sent" : "bytes_written"] as! Int
+                    read.append((read.last ?? 0) + Double(r))
+                    written.append((written.last ?? 0) + Double(w))
+                } else if e.kind == "exit", let io = e["io"] as? [String: Any] {
+                    read.append(Double(io["rchar"] as! Int))
+                    written.append(Double(io["wchar"] as! Int))
+                }
+            }
+            let name = try #require(
+                tracks.first {
+                    $0["counter"] as? Bool == false && ($0["name"] as? String)?.hasSuffix(" \(pid)") == true
+                }?[
+                    "name"] as? String)
+            let readTrack = try #require(tracks.first { $0["name"] as? String == name + " bytes read" })
+            let writtenTrack = try #require(tracks.first { $0["name"] as? String == name + " bytes written" })
+            #expect(readTrack["unit"] as? Int == 3)  // UNIT_SIZE_BYTES
+            #expect(counters[String(readTrack["uuid"] as! Int)] == read, "pid \(pid)")
+            #expect(counters[String(writtenTrack["uuid"] as! Int)] == written, "pid \(pid)")
+        }
+        #expect(tracks.filter { ($0["name"] as? String)?.hasSuffix(" bytes read") == true }.count == 3)
+        // The make -j2 recording counted no bytes: no I/O counters.
+        let make = try #require(try export(ReportFixture.makeRecording)["tracks"] as? [[String: Any]])
+        #expect(!make.contains { ($0["name"] as? String)?.hasSuffix(" bytes read") == true })
+    }
+
+    @Test(
         "a run with network and file events recorded now: instants for each, on the acting process's track",
         .requiresEBPF)
     func networkRun() throws {

@@ -143,6 +143,76 @@ struct OTLPEndToEndTests {
     }
 
     @Test(
+        "byte counts uploaded: a log record per close and dns, process.network.io and obs.process.file.io per close, process.disk.io at the exit"
+    )
+    func ioRecording() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let recording = IOReportEndToEndTests.recording
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", recording, receiver.url])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let events = Array(try ReportFixture.objects(recording).dropFirst())
+        let received = try receiver.received()
+        let logs = Self.logs(received)
+        func named(_ name: String) -> [[String: Any]] { logs.filter { $0["event_name"] as? String == name } }
+        let closes = events.filter { $0["kind"] as? String == "close" }
+        #expect(named("file.close").count == closes.filter { $0["category"] as? String == "file" }.count)
+        #expect(named("network.close").count == closes.filter { $0["category"] as? String == "network" }.count)
+        #expect(named("network.dns").count == events.filter { $0["kind"] as? String == "dns" }.count)
+        let nx = try #require(
+            named("network.dns").first {
+                ($0["attributes"] as? [String: Any])?["dns.question.name"] as? String == "nosuch.example"
+            })
+        #expect((nx["attributes"] as? [String: Any])?["error.type"] as? String == "NXDOMAIN")
+        #expect(nx["severity"] as? Int == 13)  // WARN: the name did not resolve
+        let tcp = try #require(
+            named("network.close").first { ($0["attributes"] as? [String: Any])?["obs.protocol"] as? String == "tcp" })
+        let tcpAttributes = try #require(tcp["attributes"] as? [String: Any])
+        #expect(tcpAttributes["obs.peer_name"] as? String == "example.com")
+        #expect(tcpAttributes["network.peer.address"] as? String == "93.184.216.34")
+        #expect(tcpAttributes["obs.io.bytes_received"] as? Int == 4301)
+        let connect = try #require(
+            named("network.connect").first { ($0["attributes"] as? [String: Any])?["obs.peer_name"] != nil })
+        #expect((connect["attributes"] as? [String: Any])?["obs.peer_name"] as? String == "example.com")
+
+        // Metrics: cumulative monotonic sums in bytes, the last point of each series the sum of
+        // the closes (or the exit's figure), per process and direction.
+        let metrics = try #require(received["metrics"] as? [[String: Any]])
+        func last(_ name: String, pid: Int, _ key: String, _ direction: String) -> Int? {
+            var value: Int?
+            for m in metrics where m["name"] as? String == name {
+                #expect(m["unit"] as? String == "By" && m["monotonic"] as? Bool == true)
+                let points = zip(m["values"] as? [Int] ?? [], m["point_attributes"] as? [[String: Any]] ?? [])
+                for (v, a) in points where a["process.pid"] as? Int == pid && a[key] as? String == direction {
+                    value = v
+                }
+            }
+            return value
+        }
+        func sum(_ pid: Int, _ category: String, _ member: String) -> Int {
+            closes.filter { $0["pid"] as? Int == pid && $0["category"] as? String == category }.reduce(0) {
+                $0 + ($1[member] as? Int ?? 0)
+            }
+        }
+        #expect(
+            last("process.network.io", pid: 901, "network.io.direction", "receive")
+                == sum(901, "network", "bytes_received"))
+        #expect(
+            last("process.network.io", pid: 901, "network.io.direction", "transmit")
+                == sum(901, "network", "bytes_sent"))
+        for pid in [901, 903] {
+            #expect(
+                last("obs.process.file.io", pid: pid, "disk.io.direction", "read") == sum(pid, "file", "bytes_read"))
+            #expect(
+                last("obs.process.file.io", pid: pid, "disk.io.direction", "write") == sum(pid, "file", "bytes_written")
+            )
+        }
+        #expect(last("process.disk.io", pid: 903, "disk.io.direction", "write") == 67_108_864)
+        #expect(last("process.disk.io", pid: 901, "disk.io.direction", "read") == 0)
+        #expect(last("process.network.io", pid: 903, "network.io.direction", "receive") == nil)
+    }
+
+    @Test(
         "a -c recording: per process and syscall, the calls as a Sum split by error.type and the kernel's latency buckets as a Histogram"
     )
     func syscallMetrics() throws {

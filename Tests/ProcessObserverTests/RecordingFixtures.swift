@@ -1,4 +1,5 @@
 import Foundation
+import ObserverTestSupport
 
 @testable import ProcessObserver
 
@@ -34,8 +35,16 @@ enum RecordingFixtures {
 
     static let hostile = ByteString(bytes: [0x66, 0xFF, 0xFE, 0x0A, 0xC3, 0x28, 0x22, 0x5C])
 
-    /// One or more events of every kind `EventKind` has.
-    static let everyKind: [ObserverEvent] = [
+    /// One or more events of every kind `EventKind` has: those below, then issue 18's (schema 1.6:
+    /// closes with their byte counts, DNS, peer names, an exit's I/O totals).
+    static let everyKind: [ObserverEvent] =
+        beforeIO
+        + IOEventFixtures.kinds.enumerated().map { i, pair in
+            event(47 + UInt64(i), pair.0, pair.1, pid: 4244)
+        }
+
+    /// The kinds up to schema 1.5.
+    static let beforeIO: [ObserverEvent] = [
         event(
             1, .lifecycle, .started(Started(argv: ["sh", "-c", "true"], path: "/usr/bin/sh")), tid: nil, comm: nil),
         event(2, .lifecycle, .started(Started(argv: ["x", hostile], path: hostile)), tid: nil, comm: nil),
