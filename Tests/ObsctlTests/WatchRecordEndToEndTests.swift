@@ -256,7 +256,12 @@ struct WatchRecordEndToEndTests {
         #expect(count > 100)
         #expect(recording.coverage.isTruncated)
         #expect(recording.coverage.hasProfile == false)
-        #expect(recording.coverage.segments?.sequences.count == segments.count)
+        // The kill may land just after the newest segment was created and before its header line
+        // was whole: that segment holds no line to read (closed segments always do).
+        let newest = try #require(segments.last)
+        let newestBytes = FileManager.default.contents(atPath: dir + "/" + newest.name) ?? Data()
+        let newestHasLine = newest.name.hasSuffix(".gz") || newestBytes.contains(UInt8(ascii: "\n"))
+        #expect(recording.coverage.segments?.sequences.count == segments.count - (newestHasLine ? 0 : 1))
         let report = try ObsctlRunner.run(["report", dir])
         #expect(report.exitCode == 0)
         #expect(report.err.contains("the recording is truncated"))
