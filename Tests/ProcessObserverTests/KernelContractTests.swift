@@ -82,8 +82,8 @@ struct KernelContractTests {
         "the size rule: each record up to the end of its data (argv, then the packed strings)",
         arguments: [
             (obs_exec_rec_size(0), 88), (obs_exec_rec_size(5), 93), (obs_exec_rec_size(16384), 16472),
-            (obs_file_rec_size(0), 104), (obs_file_rec_size(12), 116), (obs_file_rec_size(16384), 16488),
-            (obs_sock_rec_size(0), 216), (obs_sock_rec_size(4096), 4312),
+            (obs_file_rec_size(0), 112), (obs_file_rec_size(12), 124), (obs_file_rec_size(16384), 16496),
+            (obs_sock_rec_size(0), 224), (obs_sock_rec_size(4096), 4320),
         ] as [(UInt64, UInt64)])
     func sizeRule(size: UInt64, expected: UInt64) {
         #expect(size == expected)

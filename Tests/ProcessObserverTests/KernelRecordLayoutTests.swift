@@ -52,8 +52,9 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.fd) == 80)
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.op) == 84)
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.syscall) == 85)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.str) == 88)
-        #expect(obs_file_rec_size(0) == 104)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.duration_ns) == 88)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.str) == 96)
+        #expect(obs_file_rec_size(0) == 112)
     }
 
     @Test("socket record: ret, fd, backlog, addr_len, op before addr; the cwd descriptor after it")
@@ -65,8 +66,9 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.op) == 76)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.syscall) == 77)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_flags) == 78)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.cwd) == 208)
-        #expect(obs_sock_rec_size(0) == 216)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.duration_ns) == 80)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.cwd) == 216)
+        #expect(obs_sock_rec_size(0) == 224)
     }
 
     @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments, the summary's after")

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 7
+#define OBS_ABI_VERSION 8
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -282,6 +282,7 @@ struct obs_file_rec {
     __u8 op;              /* enum obs_file_op */
     __u8 syscall;         /* enum obs_syscall */
     __u16 pad;            /* zero */
+    __u64 duration_ns;    /* the call's time in the kernel, sys_enter to sys_exit (since ABI 8) */
     struct obs_str str[OBS_FILE_STR_COUNT];
     char data[OBS_FILE_STR_COUNT * OBS_PATH_MAX];
 };
@@ -297,6 +298,7 @@ struct obs_sock_rec {
     __u8 syscall;         /* enum obs_syscall */
     __u8 addr_flags;      /* enum obs_capture_flags */
     __u8 pad;             /* zero */
+    __u64 duration_ns;    /* the call's time in the kernel, sys_enter to sys_exit (since ABI 8) */
     __u8 addr[OBS_SOCKADDR_MAX];
     /* For a unix address with a relative path: the caller's working directory to join it to
        (source OBS_SOURCE_CWD); len 0 otherwise. */
@@ -316,8 +318,9 @@ struct obs_inflight {
     __u32 syscall;        /* enum obs_syscall */
     __u32 accept_addrlen; /* accept/accept4: the caller's *addrlen at entry (its buffer's size) */
     __u64 args[6];
-    /* Syscall summary only (since ABI 7): bpf_ktime_get_ns() at sys_enter, and the syscall's
-       number on this architecture. Zero when the summary is off. */
+    /* bpf_ktime_get_ns() at sys_enter, on every saved entry since ABI 8 (the duration_ns of
+       file and socket records, and the summary's time), and the syscall's number on this
+       architecture (the summary only, since ABI 7; zero when it is off). */
     __u64 start_ns;
     __u32 nr;
     __u32 pad;            /* zero */
@@ -396,12 +399,14 @@ _Static_assert(__builtin_offsetof(struct obs_exit_rec, maxrss_pages) == 64, "obs
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, str) == 72, "obs_exec_rec.str moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, data) == 88, "obs_exec_rec.data moved");
 _Static_assert(sizeof(struct obs_exec_rec) == 88 + 4096 + 3 * 4096, "obs_exec_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, str) == 88, "obs_file_rec.str moved");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, data) == 104, "obs_file_rec.data moved");
-_Static_assert(sizeof(struct obs_file_rec) == 104 + 4 * 4096, "obs_file_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 80, "obs_sock_rec.addr moved");
-_Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 216, "obs_sock_rec.data moved");
-_Static_assert(sizeof(struct obs_sock_rec) == 216 + 4096, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, duration_ns) == 88, "obs_file_rec.duration_ns moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, str) == 96, "obs_file_rec.str moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, data) == 112, "obs_file_rec.data moved");
+_Static_assert(sizeof(struct obs_file_rec) == 112 + 4 * 4096, "obs_file_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, duration_ns) == 80, "obs_sock_rec.duration_ns moved");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 88, "obs_sock_rec.addr moved");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 224, "obs_sock_rec.data moved");
+_Static_assert(sizeof(struct obs_sock_rec) == 224 + 4096, "obs_sock_rec layout changed");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 72, "obs_inflight layout changed");
 _Static_assert(sizeof(struct obs_sc_key) == 8, "obs_sc_key layout changed");

@@ -29,6 +29,7 @@ enum EventJSONDecoder {
             command: json.has("comm") ? try json.bytes("comm", b64Key: "comm_b64") : nil, kind: decodedKind)
         event.cgroupID = try json.optionalInt("cgroup_id")
         if event.cgroupID != nil { event.recordedCgroupPath = .some(try json.optionalString("cgroup")) }
+        event.durationNs = try json.optionalInt("duration_ns")
         return .event(event)
     }
 

@@ -91,12 +91,16 @@ struct RecordDecoder {
                 throw check.fail("of unknown operation", type: h.type)
             }
             event.kind = kind
+            event.durationNs = p.loadUnaligned(
+                fromByteOffset: MemoryLayout<obs_file_rec>.offset(of: \.duration_ns)!, as: UInt64.self)
         case OBS_REC_SOCK.rawValue:
             event.category = .network
             guard let kind = decodeSocket(p, size: size) else {
                 throw check.fail("of unknown operation", type: h.type)
             }
             event.kind = kind
+            event.durationNs = p.loadUnaligned(
+                fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.duration_ns)!, as: UInt64.self)
         default:
             throw check.fail("of unknown type \(h.type)")
         }
