@@ -107,11 +107,12 @@ enum RecordFixture {
     static func file(
         _ op: obs_file_op, syscall: obs_syscall, path: String, newPath: String? = nil, ret: Int64 = 0,
         dfd: Int32 = -100, dfd2: Int32 = -100, flags: Int32 = 0, mode: UInt32 = 0, pathFlags: UInt8 = 0,
-        resolved: Str = .none, resolved2: Str = .none
+        resolved: Str = .none, resolved2: Str = .none, durationNs: UInt64 = 0
     ) -> [UInt8] {
         var r = obs_file_rec()
         r.h = header(OBS_REC_FILE)
         r.ret = ret
+        r.duration_ns = durationNs
         r.op = UInt8(op.rawValue)
         r.syscall = UInt8(syscall.rawValue)
         r.dfd = dfd
@@ -130,11 +131,12 @@ enum RecordFixture {
 
     static func socket(
         _ op: obs_sock_op, syscall: obs_syscall, fd: Int32 = 3, addr: [UInt8] = [], addrFlags: UInt8 = 0,
-        backlog: Int32 = 0, ret: Int64 = 0, cwd: Str = .none
+        backlog: Int32 = 0, ret: Int64 = 0, cwd: Str = .none, durationNs: UInt64 = 0
     ) -> [UInt8] {
         var r = obs_sock_rec()
         r.h = header(OBS_REC_SOCK)
         r.ret = ret
+        r.duration_ns = durationNs
         r.op = UInt8(op.rawValue)
         r.syscall = UInt8(syscall.rawValue)
         r.fd = fd
