@@ -24,6 +24,12 @@ const volatile __u32 obs_observer_tgid = 0;
  * summary, obsctl watch -c). Zero (the default): the verifier prunes all of it, and a syscall
  * leaves the entry program at the obs_syscalls lookup as before. */
 const volatile __u32 obs_syscall_summary = 0;
+/* The filters of file and network records (bpf/obs_filter.bpf.h; obsctl watch --failed-only,
+ * --slower-than). Zero, the default, keeps every record and the verifier prunes the check. The
+ * kinds filter (--kinds) needs no global: user space leaves the other syscalls out of
+ * obs_syscalls. */
+const volatile __u32 obs_filter_failed_only = 0;     /* only calls that returned < 0 */
+const volatile __u64 obs_filter_slower_than_ns = 0;  /* only calls longer than this; 0: all */
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */

@@ -158,10 +158,12 @@ static __always_inline void on_sys_exit(__s64 ret)
         sc_count(id >> 32, &in, ret);
     switch (in.syscall) {
     case OBS_SC_OPEN ... OBS_SC_SYMLINKAT:
-        on_file_exit(&in, ret);
+        if (obs_filter_keeps(&in, ret))
+            on_file_exit(&in, ret);
         break;
     case OBS_SC_CONNECT ... OBS_SC_LISTEN:
-        on_sock_exit(&in, ret);
+        if (obs_filter_keeps(&in, ret))
+            on_sock_exit(&in, ret);
         break;
     case OBS_SC_EXECVE:
     case OBS_SC_EXECVEAT:

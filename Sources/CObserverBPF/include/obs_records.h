@@ -43,6 +43,8 @@
 #define OBS_GLOBAL_FILTER_CGROUP_ID "obs_filter_cgroup_id"
 #define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
 #define OBS_GLOBAL_SYSCALL_SUMMARY "obs_syscall_summary"
+#define OBS_GLOBAL_FILTER_FAILED_ONLY "obs_filter_failed_only"       /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_SLOWER_THAN_NS "obs_filter_slower_than_ns" /* since ABI 8 */
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */

@@ -199,6 +199,18 @@ enum EventJSONDecoder {
             }
             header.retention = retention
         }
+        if let value = json.value("filters") {
+            let f = try JSONObjectReader(value, member: "filters")
+            var filter = EventFilter(failedOnly: try f.flag("failed_only"))
+            if let ns: UInt64 = try f.optionalInt("slower_than_ns") {
+                filter.slowerThan = .nanoseconds(Int64(clamping: ns))
+            }
+            if f.has("kinds") {
+                // A kind a newer writer filtered by that this reader does not know is kept by name.
+                filter.kinds = Set(try f.strings("kinds").map { StreamedKind($0) ?? StreamedKind(unchecked: $0) })
+            }
+            header.filters = filter
+        }
         return header
     }
 }

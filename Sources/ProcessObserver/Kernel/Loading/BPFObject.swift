@@ -34,6 +34,10 @@ final class BPFObject {
         /// programs then run for every syscall and pay the tracked check. Off, the verifier prunes
         /// the summary's code and an unobserved syscall leaves at the first lookup.
         var syscallSummary: Bool = false
+        /// Which file and network records to send (`obs_filter_failed_only`,
+        /// `obs_filter_slower_than_ns`; the kinds by which syscalls `obs_syscalls` holds):
+        /// `bpf/obs_filter.bpf.h`. Off, the verifier prunes the check.
+        var filter = EventFilter()
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -78,6 +82,7 @@ final class BPFObject {
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
         OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
+        OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -160,7 +165,8 @@ final class BPFObject {
                         + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
             }
             let raw = options.syscallAttach == .rawSyscalls
-            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty || options.syscallSummary
+            let wantsSyscalls =
+                !ObservedSyscall.of(options.categories, kinds: options.filter.kinds).isEmpty || options.syscallSummary
             try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
@@ -173,6 +179,10 @@ final class BPFObject {
             try setRodata(OBS_GLOBAL_OBSERVER_TGID, UInt32(bitPattern: Syscall.processID()))
             if let id = options.observedCgroupID { try setRodata(OBS_GLOBAL_FILTER_CGROUP_ID, id) }
             if options.syscallSummary { try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1)) }
+            if options.filter.failedOnly { try setRodata(OBS_GLOBAL_FILTER_FAILED_ONLY, UInt32(1)) }
+            if options.filter.slowerThan != nil {
+                try setRodata(OBS_GLOBAL_FILTER_SLOWER_THAN_NS, options.filter.slowerThanNs)
+            }
         } catch {
             close()
             throw error

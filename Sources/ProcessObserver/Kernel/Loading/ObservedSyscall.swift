@@ -15,6 +15,9 @@ struct ObservedSyscall: Hashable, Sendable {
     /// This architecture's syscall number, nil when the syscall does not exist here.
     let number: Int32?
 
+    /// Every kind of event it can produce: its own, and `rmdir` for `unlinkat` (`AT_REMOVEDIR`).
+    var kinds: [String] { id == OBS_SC_UNLINKAT.rawValue ? [kind, "rmdir"] : [kind] }
+
     var enterTracepoint: String { "sys_enter_\(name)" }
     var exitTracepoint: String { "sys_exit_\(name)" }
 
@@ -68,5 +71,14 @@ struct ObservedSyscall: Hashable, Sendable {
 
     static func of(_ categories: Set<EventCategory>) -> [ObservedSyscall] {
         all.filter { categories.contains($0.category) }
+    }
+
+    /// Those of `categories` a run filtering by `kinds` (nil: every kind) needs: exec always,
+    /// the file and network syscalls that can produce a kind asked for. The others are left out
+    /// of `obs_syscalls`, so their calls leave the entry program at its first lookup.
+    static func of(_ categories: Set<EventCategory>, kinds: Set<StreamedKind>?) -> [ObservedSyscall] {
+        guard let kinds else { return of(categories) }
+        let names = Set(kinds.map(\.name))
+        return of(categories).filter { $0.category == .process || $0.kinds.contains(where: names.contains) }
     }
 }
