@@ -28,6 +28,10 @@ const volatile __u32 obs_syscall_summary = 0;
  * --slower-than). Zero, the default, keeps every record and the verifier prunes the check. The
  * kinds filter (--kinds) needs no global: user space leaves the other syscalls out of
  * obs_syscalls. */
+/* Nonzero (with obs_syscall_summary): the number of possible CPUs, and the kernel builds each
+ * process's summary record at its exit (obs_summary.bpf.h, sc_emit_summary), which needs bpf_loop
+ * and bpf_map_lookup_percpu_elem (5.19). Zero: user space reads the maps at the exit record. */
+const volatile __u32 obs_sc_emit_cpus = 0;
 const volatile __u32 obs_filter_failed_only = 0;     /* only calls that returned < 0 */
 const volatile __u64 obs_filter_slower_than_ns = 0;  /* only calls longer than this; 0: all */
 
@@ -102,6 +106,15 @@ struct {
     __type(key, __u32);
     __type(value, struct obs_sc_zero);
 } obs_sc_zero SEC(".maps");
+
+/* A process's summary record is built here (obs_sc_rec, 8.5 KB, too big for the stack; a slot of
+ * its own, so the summary's entry loop never shares obs_scratch with a record builder). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct obs_sc_rec);
+} obs_sc_scratch SEC(".maps");
 
 /* The offset mask of a record's data area (4 paths' worth; see obs_records.h). */
 #define OBS_DATA_MASK (4 * OBS_PATH_MAX - 1)

@@ -90,4 +90,16 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sc_proc>.size == 8 + Int(OBS_MAX_SYSCALL_NR) / 8)
         #expect(Int(OBS_SC_HIST_BUCKETS) == 40)
     }
+
+    @Test("the summary record: dropped, count and last after the header, then 264-byte entries, 32 at most")
+    func summaryRecord() {
+        #expect(MemoryLayout<obs_sc_rec>.offset(of: \.dropped) == 56)
+        #expect(MemoryLayout<obs_sc_rec>.offset(of: \.count) == 64)
+        #expect(MemoryLayout<obs_sc_rec>.offset(of: \.last) == 68)
+        #expect(MemoryLayout<obs_sc_entry>.size == 264)
+        #expect(MemoryLayout<obs_sc_entry>.offset(of: \.stat) == 8)
+        #expect(obs_sc_rec_size(0) == 72)
+        #expect(obs_sc_rec_size(2) == 72 + 2 * 264)
+        #expect(Int(OBS_SC_REC_ENTRIES) == 32)
+    }
 }

@@ -315,6 +315,25 @@ import Testing
             #expect(exec.durationNs == nil)
         }
 
+        @Test("a summary record decodes to its part of the process's summary, and says whether it is the last")
+        func summaryRecord() throws {
+            let part = try Self.decode(F.summary([(39, 5, 0, 500), (2, 3, 2, 900)], last: false))
+            #expect(part.summaryLast == false)
+            guard case .syscalls(let summary) = try #require(part.event).kind else {
+                Issue.record("not a syscalls event")
+                return
+            }
+            #expect(summary.syscalls.map(\.number) == [39, 2])
+            #expect(summary.syscalls.map(\.calls) == [5, 3])
+            #expect(summary.syscalls.map(\.errors) == [0, 2])
+            #expect(summary.syscalls.map(\.totalNs) == [500, 900])
+            let last = try Self.decode(F.summary([], last: true, dropped: 4))
+            #expect(last.summaryLast == true)
+            guard case .syscalls(let end) = try #require(last.event).kind else { return }
+            #expect(end.syscalls.isEmpty && end.dropped == 4)
+            #expect(try Self.decode(F.exit(status: 0)).summaryLast == nil)
+        }
+
         @Test("a record of a category not asked for decodes to no event, and is not malformed")
         func filtered() throws {
             let decoder = RecordDecoder(categories: [.process])
@@ -390,6 +409,15 @@ import Testing
             (
                 "file of unknown operation", F.patch(open, at: fileOp, UInt8(77)),
                 "a file record of unknown operation (116 bytes)"
+            ),
+            (
+                "summary whose count exceeds its entries",
+                F.patch(F.summary([], last: true), at: MemoryLayout<obs_sc_rec>.offset(of: \.count)!, UInt32(33)),
+                "a syscall summary record whose count of 33 exceeds its 32 entries (72 bytes)"
+            ),
+            (
+                "summary one entry short", Array(F.summary([(1, 1, 0, 1), (2, 1, 0, 1)], last: true).dropLast(264)),
+                "a syscall summary record that should be 600 bytes by the size rule (336 bytes)"
             ),
             (
                 "socket one byte short", Array(sock.dropLast()),

@@ -46,6 +46,29 @@ enum RecordFixture {
         return bytes(of: r, size: Int(obs_fork_rec_size()))
     }
 
+    /// A summary record of `entries` (number, calls, errors, total ns), `last` or not.
+    static func summary(
+        _ entries: [(nr: UInt32, calls: UInt64, errors: UInt64, totalNs: UInt64)], last: Bool, dropped: UInt64 = 0
+    )
+        -> [UInt8]
+    {
+        var h = header(OBS_REC_SC)
+        var out = bytes(of: h)
+        h = obs_header()
+        out += bytes(of: dropped) + bytes(of: UInt32(entries.count)) + bytes(of: UInt32(last ? 1 : 0))
+        for e in entries {
+            var entry = obs_sc_entry()
+            entry.nr = e.nr
+            entry.stat.calls = e.calls
+            entry.stat.errors = e.errors
+            entry.stat.total_ns = e.totalNs
+            entry.stat.min_ns = e.calls > 0 ? 1 : 0
+            entry.stat.max_ns = e.totalNs
+            out += bytes(of: entry)
+        }
+        return out
+    }
+
     static func exit(status: Int32, flags: UInt32 = 0, maxRSSPages: UInt64 = 0, imageRSSPages: UInt64 = 0) -> [UInt8] {
         var r = obs_exit_rec()
         r.h = header(OBS_REC_EXIT)

@@ -38,6 +38,10 @@ final class BPFObject {
         /// `obs_filter_slower_than_ns`; the kinds by which syscalls `obs_syscalls` holds):
         /// `bpf/obs_filter.bpf.h`. Off, the verifier prunes the check.
         var filter = EventFilter()
+        /// With `syscallSummary`: the number of possible CPUs when the kernel builds each
+        /// process's summary record at its exit (`obs_sc_emit_cpus`; `SyscallSummaryReader`
+        /// decides), 0 when user space reads the maps at the exit record.
+        var summaryEmitCPUs: UInt32 = 0
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -82,7 +86,7 @@ final class BPFObject {
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
         OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
-        OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS,
+        OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS, OBS_GLOBAL_SC_EMIT_CPUS,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -178,7 +182,10 @@ final class BPFObject {
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))
             try setRodata(OBS_GLOBAL_OBSERVER_TGID, UInt32(bitPattern: Syscall.processID()))
             if let id = options.observedCgroupID { try setRodata(OBS_GLOBAL_FILTER_CGROUP_ID, id) }
-            if options.syscallSummary { try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1)) }
+            if options.syscallSummary {
+                try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1))
+                try setRodata(OBS_GLOBAL_SC_EMIT_CPUS, options.summaryEmitCPUs)
+            }
             if options.filter.failedOnly { try setRodata(OBS_GLOBAL_FILTER_FAILED_ONLY, UInt32(1)) }
             if options.filter.slowerThan != nil {
                 try setRodata(OBS_GLOBAL_FILTER_SLOWER_THAN_NS, options.filter.slowerThanNs)

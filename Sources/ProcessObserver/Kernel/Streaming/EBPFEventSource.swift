@@ -90,6 +90,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
                 procsFD: try object.mapFD(OBS_MAP_SC_PROCS), statsFD: try object.mapFD(OBS_MAP_SC_STATS)) : nil
         let consumer = RecordConsumer(decoder: RecordDecoder(categories: kernelCategories, resolvesPaths: resolvePaths))
         consumer.summary = summary
+        consumer.summaryInKernel = options.summaryEmitCPUs > 0
         reader = try RingBufferReader(mapFD: object.mapFD(OBS_MAP_EVENTS), consumer: consumer)
     }
 
@@ -107,7 +108,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             observedCgroupID: observedCgroupID, syscallSummary: syscallSummary,
             // Only file and network records are filtered: without them, no filter (so a preload
             // made without one matches).
-            filter: categories.contains(.file) || categories.contains(.network) ? filter : EventFilter())
+            filter: categories.contains(.file) || categories.contains(.network) ? filter : EventFilter(),
+            summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0)
     }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
