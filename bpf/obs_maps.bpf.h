@@ -75,8 +75,12 @@ struct {
     __type(value, __u64);
 } obs_counters SEC(".maps");
 
-/* The syscall summary (obs_records.h). Allocated on use (BPF_F_NO_PREALLOC), so a run without
- * the summary pays no memory for them. */
+/* The syscall summary (obs_records.h). obs_sc_procs is allocated on use (BPF_F_NO_PREALLOC: one
+ * element per process). obs_sc_stats is preallocated: a per-CPU element allocated at the first
+ * call of each (process, syscall) cost a short process about 0.4 ms of system time (spawnstorm,
+ * issue 19), a preallocated one a free-list pop. User space sizes it before load
+ * (SyscallSummaryReader.statsEntries: 32 MiB of per-CPU values at most; one entry without the
+ * summary, so a run without it pays no memory). */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, OBS_SC_PROCS_MAX);
@@ -87,8 +91,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-    __uint(max_entries, OBS_SC_STATS_MAX);
-    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(max_entries, OBS_SC_STATS_MAX); /* user space sizes it */
     __type(key, struct obs_sc_key);
     __type(value, struct obs_sc_stat);
 } obs_sc_stats SEC(".maps");

@@ -1,3 +1,4 @@
+import CLibbpf
 import CObserverBPF
 import Testing
 
@@ -41,6 +42,26 @@ struct KernelContractTests {
             for global in BPFObject.globalNames {
                 #expect(throws: Never.self, "\(global)") { _ = try object.rodata(global, as: UInt32.self) }
             }
+        }
+
+        @Test(
+            "the summary's preallocated stats map: one entry without the summary, 32 MiB of per-CPU values at most with it; the kernel builds the records where it can"
+        )
+        func summarySizing() throws {
+            let off = try BPFObject(options: .init(categories: [.process], syscallAttach: .rawSyscalls))
+            defer { off.close() }
+            #expect(bpf_map__max_entries(try off.map(OBS_MAP_SC_STATS)) == 1)
+            #expect(try off.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 0)
+            var options = BPFObject.Options(categories: [.process], syscallAttach: .rawSyscalls)
+            options.syscallSummary = true
+            options.summaryEmitCPUs = 3
+            let on = try BPFObject(options: options)
+            defer { on.close() }
+            let entries = Int(bpf_map__max_entries(try on.map(OBS_MAP_SC_STATS)))
+            let cpus = Int(libbpf_num_possible_cpus())
+            #expect(entries == Int(SyscallSummaryReader.statsEntries))
+            #expect(entries == min(Int(OBS_SC_STATS_MAX), max(1024, (32 << 20) / (256 * cpus))))
+            #expect(try on.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 3)
         }
 
         @Test("a name missing from the object is a failure, not a descriptor of -1")

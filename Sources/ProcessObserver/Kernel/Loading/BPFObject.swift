@@ -177,6 +177,10 @@ final class BPFObject {
             try setAutoload(OBS_PROG_RAW_SYS_EXIT, raw && wantsSyscalls)
             let rc = bpf_map__set_max_entries(try map(OBS_MAP_EVENTS), options.ringBytes)
             if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
+            // Preallocated at load (bpf/obs_maps.bpf.h): one entry unless the summary is on.
+            let stats = options.syscallSummary ? SyscallSummaryReader.statsEntries : 1
+            let rcStats = bpf_map__set_max_entries(try map(OBS_MAP_SC_STATS), stats)
+            if rcStats != 0 { throw Failure(step: "configure", errno: -rcStats, log: "sizing \(OBS_MAP_SC_STATS)") }
             try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
             try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))

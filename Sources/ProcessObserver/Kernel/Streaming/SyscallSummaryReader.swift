@@ -45,6 +45,16 @@ final class SyscallSummaryReader {
         return SyscallSummary(syscalls: SyscallSummary.ordered(counts), dropped: proc.dropped)
     }
 
+    /// How many (process, syscall) entries `obs_sc_stats` holds in a run with the summary: it is
+    /// preallocated at load, one 256-byte value per possible CPU each, so at most 32 MiB of them
+    /// (`OBS_SC_STATS_MAX`, 65,536, up to 2 CPUs; 16,384 on 8; never under 1,024). A call that
+    /// finds it full is counted in its process's `dropped`.
+    static let statsEntries: UInt32 = {
+        let cpus = Int(max(1, libbpf_num_possible_cpus()))
+        let budget = 32 << 20
+        return UInt32(min(Int(OBS_SC_STATS_MAX), max(1024, budget / (MemoryLayout<obs_sc_stat>.size * cpus))))
+    }()
+
     /// The environment variable that makes user space read each process's summary at its exit
     /// record (`user`) instead of the kernel sending it: for comparisons, and as a way out.
     static let emitVariable = "OBS_SC_EMIT"
