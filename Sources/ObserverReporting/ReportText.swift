@@ -6,13 +6,18 @@ public enum ReportText {
     /// takes a missing call for one that did not happen: "file and network events filtered in
     /// the kernel: only failed calls, only calls slower than 10ms, only kinds open, connect".
     public static func filters(_ filter: EventFilter) -> String {
+        "file and network events filtered in the kernel: " + filterConditions(filter)
+    }
+
+    /// The conditions alone: "only failed calls; only kinds open".
+    public static func filterConditions(_ filter: EventFilter) -> String {
         var parts: [String] = []
         if filter.failedOnly { parts.append("only failed calls") }
         if filter.slowerThan != nil { parts.append("only calls slower than " + duration(filter.slowerThanNs)) }
         if let kinds = filter.kinds {
             parts.append("only kinds " + kinds.sorted().map(\.name).joined(separator: ", "))
         }
-        return "file and network events filtered in the kernel: " + parts.joined(separator: "; ")
+        return parts.joined(separator: "; ")
     }
 
     /// Nanoseconds in the largest unit that writes them whole: 10ms, 250us, 1500ns, 2s.
