@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.4"
+    public static let version = "1.6"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
