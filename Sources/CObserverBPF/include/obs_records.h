@@ -81,7 +81,7 @@ enum obs_record_type {
     OBS_REC_EXIT = 3,
     OBS_REC_FILE = 4,
     OBS_REC_SOCK = 5,
-    OBS_REC_SC = 6,       /* a process's syscall summary, built in the kernel (since ABI 8) */
+    OBS_REC_SC = 8,       /* a process's syscall summary, built in the kernel (since ABI 8; 6 and 7 are iokernel's) */
 };
 
 /* Flags on a captured string or sockaddr. */
