@@ -24,16 +24,18 @@ const volatile __u32 obs_observer_tgid = 0;
  * summary, obsctl watch -c). Zero (the default): the verifier prunes all of it, and a syscall
  * leaves the entry program at the obs_syscalls lookup as before. */
 const volatile __u32 obs_syscall_summary = 0;
-/* The filters of file and network records (bpf/obs_filter.bpf.h; obsctl watch --failed-only,
- * --slower-than). Zero, the default, keeps every record and the verifier prunes the check. The
- * kinds filter (--kinds) needs no global: user space leaves the other syscalls out of
- * obs_syscalls. */
 /* Nonzero (with obs_syscall_summary): the number of possible CPUs, and the kernel builds each
  * process's summary record at its exit (obs_summary.bpf.h, sc_emit_summary), which needs bpf_loop
  * and bpf_map_lookup_percpu_elem (5.19). Zero: user space reads the maps at the exit record. */
 const volatile __u32 obs_sc_emit_cpus = 0;
+/* The filters of file and network records (bpf/obs_filter.bpf.h; obsctl watch --failed-only,
+ * --slower-than, --kinds). Zero, the default, keeps every record and the verifier prunes the
+ * check. */
 const volatile __u32 obs_filter_failed_only = 0;     /* only calls that returned < 0 */
 const volatile __u64 obs_filter_slower_than_ns = 0;  /* only calls longer than this; 0: all */
+const volatile __u32 obs_filter_kinds = 0;           /* only the syscalls of the bitmap below */
+const volatile __u64 obs_filter_syscalls_low = 0;    /* bit id: enum obs_syscall id < 64 wanted */
+const volatile __u64 obs_filter_syscalls_high = 0;   /* bit id - 64: ids 64..127 */
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */

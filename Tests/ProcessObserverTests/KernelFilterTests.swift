@@ -57,5 +57,23 @@ extension KernelSuite {
             let seqs = only.map(\.seq)
             #expect(seqs == Array(1...UInt64(seqs.count)))
         }
+
+        @Test(
+            "alone, a subscriber of one kind gets only that kind, with no gap in its sequence numbers: the kernel built no other file record",
+            .requiresEBPF)
+        func kindsInTheKernel() throws {
+            let dir = makeTemporaryDirectory("filter-kinds")
+            defer { removeTree(dir) }
+            let process = NativeProcess(
+                .path("/bin/sh"), arguments: ["-c", "mkdir \(dir)/d && cat /etc/hostname && touch \(dir)/f"],
+                standardOutput: .null)
+            let subscriber = process.withObserver(
+                ObserverConfig(categories: [.file, .process]).filtering(EventFilter(kinds: [StreamedKind("mkdir")!])))
+            #expect(try process.run().status == .exited(code: 0))
+            let events = subscriber.collect()
+            #expect(Self.files(events) == ["mkdir \(dir)/d 0"])
+            let seqs = events.map(\.seq)
+            #expect(seqs == Array(1...UInt64(seqs.count)))
+        }
     }
 }

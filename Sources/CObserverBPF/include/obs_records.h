@@ -46,6 +46,9 @@
 #define OBS_GLOBAL_SC_EMIT_CPUS "obs_sc_emit_cpus"               /* since ABI 8 */
 #define OBS_GLOBAL_FILTER_FAILED_ONLY "obs_filter_failed_only"       /* since ABI 8 */
 #define OBS_GLOBAL_FILTER_SLOWER_THAN_NS "obs_filter_slower_than_ns" /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_KINDS "obs_filter_kinds"                   /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_SYSCALLS_LOW "obs_filter_syscalls_low"     /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_SYSCALLS_HIGH "obs_filter_syscalls_high"   /* since ABI 8 */
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */

@@ -35,7 +35,7 @@ final class BPFObject {
         /// the summary's code and an unobserved syscall leaves at the first lookup.
         var syscallSummary: Bool = false
         /// Which file and network records to send (`obs_filter_failed_only`,
-        /// `obs_filter_slower_than_ns`; the kinds by which syscalls `obs_syscalls` holds):
+        /// `obs_filter_slower_than_ns`, `obs_filter_kinds` and its syscall bitmap):
         /// `bpf/obs_filter.bpf.h`. Off, the verifier prunes the check.
         var filter = EventFilter()
         /// With `syscallSummary`: the number of possible CPUs when the kernel builds each
@@ -86,7 +86,8 @@ final class BPFObject {
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
         OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
-        OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS, OBS_GLOBAL_SC_EMIT_CPUS,
+        OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS, OBS_GLOBAL_FILTER_KINDS,
+        OBS_GLOBAL_FILTER_SYSCALLS_LOW, OBS_GLOBAL_FILTER_SYSCALLS_HIGH, OBS_GLOBAL_SC_EMIT_CPUS,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -169,8 +170,7 @@ final class BPFObject {
                         + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
             }
             let raw = options.syscallAttach == .rawSyscalls
-            let wantsSyscalls =
-                !ObservedSyscall.of(options.categories, kinds: options.filter.kinds).isEmpty || options.syscallSummary
+            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty || options.syscallSummary
             try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
@@ -193,6 +193,12 @@ final class BPFObject {
             if options.filter.failedOnly { try setRodata(OBS_GLOBAL_FILTER_FAILED_ONLY, UInt32(1)) }
             if options.filter.slowerThan != nil {
                 try setRodata(OBS_GLOBAL_FILTER_SLOWER_THAN_NS, options.filter.slowerThanNs)
+            }
+            if let kinds = options.filter.kinds {
+                let bits = ObservedSyscall.filterBitmap(kinds)
+                try setRodata(OBS_GLOBAL_FILTER_KINDS, UInt32(1))
+                try setRodata(OBS_GLOBAL_FILTER_SYSCALLS_LOW, bits.low)
+                try setRodata(OBS_GLOBAL_FILTER_SYSCALLS_HIGH, bits.high)
             }
         } catch {
             close()

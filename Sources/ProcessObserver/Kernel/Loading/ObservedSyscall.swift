@@ -73,12 +73,16 @@ struct ObservedSyscall: Hashable, Sendable {
         all.filter { categories.contains($0.category) }
     }
 
-    /// Those of `categories` a run filtering by `kinds` (nil: every kind) needs: exec always,
-    /// the file and network syscalls that can produce a kind asked for. The others are left out
-    /// of `obs_syscalls`, so their calls leave the entry program at its first lookup.
-    static func of(_ categories: Set<EventCategory>, kinds: Set<StreamedKind>?) -> [ObservedSyscall] {
-        guard let kinds else { return of(categories) }
+    /// The `obs_filter_syscalls` bitmap of a run filtering by `kinds`: bit `id` for each syscall
+    /// that can produce a kind asked for (`obs_syscall` ids; `bpf/obs_filter.bpf.h`). The file and
+    /// socket records of the other syscalls are not built. `obs_syscalls` itself is left whole: a
+    /// syscall may serve more than its events.
+    static func filterBitmap(_ kinds: Set<StreamedKind>) -> (low: UInt64, high: UInt64) {
         let names = Set(kinds.map(\.name))
-        return of(categories).filter { $0.category == .process || $0.kinds.contains(where: names.contains) }
+        var bits: (low: UInt64, high: UInt64) = (0, 0)
+        for sc in all where sc.kinds.contains(where: names.contains) && sc.id < 128 {
+            if sc.id < 64 { bits.low |= 1 << UInt64(sc.id) } else { bits.high |= 1 << UInt64(sc.id - 64) }
+        }
+        return bits
     }
 }

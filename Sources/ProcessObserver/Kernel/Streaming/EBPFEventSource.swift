@@ -49,7 +49,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)
         countersFD = try object.mapFD(OBS_MAP_COUNTERS)
         syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
-        let syscalls = ObservedSyscall.of(kernelCategories, kinds: filter.kinds).filter { available.contains($0) }
+        let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
         enabledSyscalls = syscalls
         try self.object.enableSyscalls(syscalls)
         for (program, tracepoint) in [
