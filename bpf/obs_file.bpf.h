@@ -17,6 +17,7 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
         return;
     fill_header(&r->h, OBS_REC_FILE);
     r->ret = ret;
+    r->duration_ns = r->h.ts_ns > in->start_ns ? r->h.ts_ns - in->start_ns : 0;
     r->syscall = in->syscall;
     r->dfd = OBS_AT_FDCWD;
     r->dfd2 = OBS_AT_FDCWD;

@@ -24,6 +24,18 @@ const volatile __u32 obs_observer_tgid = 0;
  * summary, obsctl watch -c). Zero (the default): the verifier prunes all of it, and a syscall
  * leaves the entry program at the obs_syscalls lookup as before. */
 const volatile __u32 obs_syscall_summary = 0;
+/* Nonzero (with obs_syscall_summary): the number of possible CPUs, and the kernel builds each
+ * process's summary record at its exit (obs_summary.bpf.h, sc_emit_summary), which needs bpf_loop
+ * and bpf_map_lookup_percpu_elem (5.19). Zero: user space reads the maps at the exit record. */
+const volatile __u32 obs_sc_emit_cpus = 0;
+/* The filters of file and network records (bpf/obs_filter.bpf.h; obsctl watch --failed-only,
+ * --slower-than, --kinds). Zero, the default, keeps every record and the verifier prunes the
+ * check. */
+const volatile __u32 obs_filter_failed_only = 0;     /* only calls that returned < 0 */
+const volatile __u64 obs_filter_slower_than_ns = 0;  /* only calls longer than this; 0: all */
+const volatile __u32 obs_filter_kinds = 0;           /* only the syscalls of the bitmap below */
+const volatile __u64 obs_filter_syscalls_low = 0;    /* bit id: enum obs_syscall id < 64 wanted */
+const volatile __u64 obs_filter_syscalls_high = 0;   /* bit id - 64: ids 64..127 */
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */
@@ -65,8 +77,12 @@ struct {
     __type(value, __u64);
 } obs_counters SEC(".maps");
 
-/* The syscall summary (obs_records.h). Allocated on use (BPF_F_NO_PREALLOC), so a run without
- * the summary pays no memory for them. */
+/* The syscall summary (obs_records.h). obs_sc_procs is allocated on use (BPF_F_NO_PREALLOC: one
+ * element per process). obs_sc_stats is preallocated: a per-CPU element allocated at the first
+ * call of each (process, syscall) cost a short process about 0.4 ms of system time (spawnstorm,
+ * issue 19), a preallocated one a free-list pop. User space sizes it before load
+ * (SyscallSummaryReader.statsEntries: 32 MiB of per-CPU values at most; one entry without the
+ * summary, so a run without it pays no memory). */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, OBS_SC_PROCS_MAX);
@@ -77,8 +93,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-    __uint(max_entries, OBS_SC_STATS_MAX);
-    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(max_entries, OBS_SC_STATS_MAX); /* user space sizes it */
     __type(key, struct obs_sc_key);
     __type(value, struct obs_sc_stat);
 } obs_sc_stats SEC(".maps");
@@ -96,6 +111,15 @@ struct {
     __type(key, __u32);
     __type(value, struct obs_sc_zero);
 } obs_sc_zero SEC(".maps");
+
+/* A process's summary record is built here (obs_sc_rec, 8.5 KB, too big for the stack; a slot of
+ * its own, so the summary's entry loop never shares obs_scratch with a record builder). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct obs_sc_rec);
+} obs_sc_scratch SEC(".maps");
 
 /* The offset mask of a record's data area (4 paths' worth; see obs_records.h). */
 #define OBS_DATA_MASK (4 * OBS_PATH_MAX - 1)

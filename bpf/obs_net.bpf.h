@@ -16,6 +16,7 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
         return;
     fill_header(&r->h, OBS_REC_SOCK);
     r->ret = ret;
+    r->duration_ns = r->h.ts_ns > in->start_ns ? r->h.ts_ns - in->start_ns : 0;
     r->syscall = in->syscall;
     r->fd = (__s32)in->args[0];
     r->backlog = 0;

@@ -246,6 +246,9 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     if (BPF_CORE_READ(task, signal, live.counter) != 0)
         return 0;
     bpf_map_delete_elem(&obs_tracked, &tgid);
+    /* Its syscall summary, before its exit record (the verifier prunes this unless both are set). */
+    if (obs_syscall_summary && obs_sc_emit_cpus)
+        sc_emit_summary(tgid);
 
     /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits. */
     struct obs_exit_rec r = {};

@@ -2,8 +2,9 @@
 /*
  * The syscall summary (obs_syscall_summary): every syscall of the counted processes of the tree,
  * summed per process and syscall number in obs_sc_stats at sys_exit (calls, errors by errno,
- * total/min/max time, a log2 histogram). Nothing per call is sent; user space reads and deletes a
- * process's entries at its exit record, and the rest at the run's end. See obs_records.h for
+ * total/min/max time, a log2 histogram). Nothing per call is sent. At a process's exit the kernel
+ * sends its summary record (sc_emit_summary, where obs_sc_emit_cpus is set), or user space reads
+ * and deletes its entries at its exit record; the rest at the run's end. See obs_records.h for
  * which processes are counted and from when.
  */
 #ifndef OBS_SUMMARY_BPF_H
@@ -113,6 +114,127 @@ static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, 
         if (!placed)
             st->errno_other += 1;
     }
+}
+
+/*
+ * The summary record of a process, built here at its last thread's sched_process_exit (since
+ * ABI 8, where bpf_loop and bpf_map_lookup_percpu_elem exist: obs_sc_emit_cpus is then the
+ * number of possible CPUs). Each syscall its bitmap names is summed over the CPUs, deleted, and
+ * put in an obs_sc_rec; a full record is sent and another begun, the last one says so. No
+ * bpf() call of user space per process and syscall any more: one ring-buffer record per 32
+ * syscalls.
+ */
+struct sc_emit {
+    __u64 seen[OBS_MAX_SYSCALL_NR / 64];
+    __u32 tgid;
+    __u32 n;   /* entries in the record being built */
+    __u32 nr;  /* the syscall being summed */
+    __u32 pad;
+};
+
+static __always_inline struct obs_sc_rec *sc_rec(void)
+{
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&obs_sc_scratch, &zero);
+}
+
+/* Adds one CPU's value of (tgid, nr) into the entry being built. */
+static long sc_emit_cpu(__u64 cpu, void *data)
+{
+    struct sc_emit *e = data;
+    struct obs_sc_key key = {.tgid = e->tgid, .nr = e->nr};
+    struct obs_sc_stat *src = bpf_map_lookup_percpu_elem(&obs_sc_stats, &key, (__u32)cpu);
+    if (!src || src->calls == 0)
+        return 0;
+    struct obs_sc_rec *r = sc_rec();
+    if (!r)
+        return 1;
+    struct obs_sc_stat *dst = &r->entries[e->n & (OBS_SC_REC_ENTRIES - 1)].stat;
+    if (dst->calls == 0 || src->min_ns < dst->min_ns)
+        dst->min_ns = src->min_ns;
+    if (src->max_ns > dst->max_ns)
+        dst->max_ns = src->max_ns;
+    dst->calls += src->calls;
+    dst->errors += src->errors;
+    dst->total_ns += src->total_ns;
+    dst->errno_other += src->errno_other;
+#pragma unroll
+    for (int i = 0; i < OBS_SC_HIST_BUCKETS; i++)
+        dst->hist[i] += src->hist[i];
+#pragma unroll
+    for (int i = 0; i < OBS_SC_ERRNO_SLOTS; i++) {
+        __u32 err = src->errno_nr[i];
+        __u64 count = src->errno_count[i];
+        if (err == 0 || count == 0)
+            continue;
+        int placed = 0;
+#pragma unroll
+        for (int j = 0; j < OBS_SC_ERRNO_SLOTS; j++) {
+            if (!placed && (dst->errno_nr[j] == err || dst->errno_nr[j] == 0)) {
+                dst->errno_nr[j] = err;
+                dst->errno_count[j] += count;
+                placed = 1;
+            }
+        }
+        if (!placed)
+            dst->errno_other += count;
+    }
+    return 0;
+}
+
+static __always_inline void sc_send(struct obs_sc_rec *r, __u32 n, __u32 last, __u64 dropped)
+{
+    r->count = n;
+    r->last = last;
+    r->dropped = dropped;
+    __u64 size = OBS_SC_REC_SIZE(n > OBS_SC_REC_ENTRIES ? OBS_SC_REC_ENTRIES : n);
+    send(r, size);
+}
+
+/* One syscall number: summed, deleted, appended when it was called. */
+static long sc_emit_nr(__u64 nr, void *data)
+{
+    struct sc_emit *e = data;
+    if (!((e->seen[(nr >> 6) & (OBS_MAX_SYSCALL_NR / 64 - 1)] >> (nr & 63)) & 1))
+        return 0;
+    struct obs_sc_rec *r = sc_rec();
+    struct obs_sc_zero *zero = sc_zero();
+    if (!r || !zero)
+        return 1;
+    struct obs_sc_entry *entry = &r->entries[e->n & (OBS_SC_REC_ENTRIES - 1)];
+    entry->nr = (__u32)nr;
+    entry->pad = 0;
+    entry->stat = zero->stat;
+    e->nr = (__u32)nr;
+    bpf_loop(obs_sc_emit_cpus, sc_emit_cpu, e, 0);
+    struct obs_sc_key key = {.tgid = e->tgid, .nr = (__u32)nr};
+    bpf_map_delete_elem(&obs_sc_stats, &key);
+    if (entry->stat.calls == 0)
+        return 0;
+    e->n += 1;
+    if (e->n >= OBS_SC_REC_ENTRIES) {
+        sc_send(r, OBS_SC_REC_ENTRIES, 0, 0);
+        e->n = 0;
+    }
+    return 0;
+}
+
+/* Sends the summary of tgid, whose last thread is exiting, and forgets it. */
+static __always_inline void sc_emit_summary(__u32 tgid)
+{
+    struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
+    if (!proc)
+        return;
+    struct obs_sc_rec *r = sc_rec();
+    if (!r)
+        return;
+    struct sc_emit e = {.tgid = tgid};
+    __builtin_memcpy(e.seen, proc->seen, sizeof(e.seen));
+    __u64 dropped = proc->dropped;
+    bpf_map_delete_elem(&obs_sc_procs, &tgid);
+    fill_header(&r->h, OBS_REC_SC);
+    bpf_loop(OBS_MAX_SYSCALL_NR, sc_emit_nr, &e, 0);
+    sc_send(r, e.n, 1, dropped);
 }
 
 #endif

@@ -31,10 +31,9 @@ static __always_inline void on_sys_enter(__u64 id, __u32 sc, __s64 nr, const __u
 #pragma unroll
     for (int i = 0; i < 6; i++)
         in.args[i] = args[i];
-    if (obs_syscall_summary) {
-        in.start_ns = bpf_ktime_get_ns();
+    in.start_ns = bpf_ktime_get_ns(); /* the records' duration_ns, the summary's time */
+    if (obs_syscall_summary)
         in.nr = (__u32)nr;
-    }
     if (sc == OBS_SC_ACCEPT || sc == OBS_SC_ACCEPT4) {
         /* The caller's addrlen before the call: how much of addr the kernel may fill. */
         __u32 len = 0;
@@ -159,10 +158,12 @@ static __always_inline void on_sys_exit(__s64 ret)
         sc_count(id >> 32, &in, ret);
     switch (in.syscall) {
     case OBS_SC_OPEN ... OBS_SC_SYMLINKAT:
-        on_file_exit(&in, ret);
+        if (obs_filter_keeps(&in, ret))
+            on_file_exit(&in, ret);
         break;
     case OBS_SC_CONNECT ... OBS_SC_LISTEN:
-        on_sock_exit(&in, ret);
+        if (obs_filter_keeps(&in, ret))
+            on_sock_exit(&in, ret);
         break;
     case OBS_SC_EXECVE:
     case OBS_SC_EXECVEAT:

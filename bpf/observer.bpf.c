@@ -41,5 +41,6 @@ char LICENSE[] SEC("license") = "GPL";
 #include "obs_file.bpf.h"
 #include "obs_net.bpf.h"
 #include "obs_summary.bpf.h"
+#include "obs_filter.bpf.h"
 #include "obs_process.bpf.h"
 #include "obs_syscalls.bpf.h"

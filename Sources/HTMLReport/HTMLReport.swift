@@ -104,6 +104,7 @@ public enum HTMLReport {
         if let h = report.header {
             rows.append(
                 ("recorded", "\(h.writer) \(h.writerVersion) on \(h.hostName), Linux \(h.kernelRelease)", false))
+            if let filters = h.filters { rows.append(("filtered", ReportText.filters(filters), true)) }
         }
         let missing = report.missingCapabilities
         if !missing.isEmpty { rows.append(("not observed", missing.joined(separator: "; "), true)) }

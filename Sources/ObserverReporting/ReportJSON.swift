@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.5"
+    public static let version = "1.6"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -36,6 +36,7 @@ public enum ReportJSON {
             json.member("kernel_release", orNull: h?.kernelRelease)
             json.member("boot_id", orNull: h?.bootID)
             json.member("start_time", orNull: h.map { RFC3339.format(epochNanoseconds: $0.clockBase.wallNs) })
+            json.member("filters", orNull: h?.filters.map(ReportText.filters))
             json.member("lines", report.coverage.lines)
             json.member("events", report.coverage.events)
             json.member("truncated", report.coverage.isTruncated)

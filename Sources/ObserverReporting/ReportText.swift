@@ -2,6 +2,32 @@ import ProcessObserver
 
 /// Number and text formatting for reports, without Foundation.
 public enum ReportText {
+    /// What a filtered recording left out (its header's `filters`), said so that no reader
+    /// takes a missing call for one that did not happen: "file and network events filtered in
+    /// the kernel: only failed calls, only calls slower than 10ms, only kinds open, connect".
+    public static func filters(_ filter: EventFilter) -> String {
+        "file and network events filtered in the kernel: " + filterConditions(filter)
+    }
+
+    /// The conditions alone: "only failed calls; only kinds open".
+    public static func filterConditions(_ filter: EventFilter) -> String {
+        var parts: [String] = []
+        if filter.failedOnly { parts.append("only failed calls") }
+        if filter.slowerThan != nil { parts.append("only calls slower than " + wholeDuration(filter.slowerThanNs)) }
+        if let kinds = filter.kinds {
+            parts.append("only kinds " + kinds.sorted().map(\.name).joined(separator: ", "))
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    /// Nanoseconds in the largest unit that writes them whole: 10ms, 250us, 1500ns, 2s.
+    public static func wholeDuration(_ ns: UInt64) -> String {
+        if ns >= 1_000_000_000, ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
+        if ns >= 1_000_000, ns % 1_000_000 == 0 { return "\(ns / 1_000_000)ms" }
+        if ns >= 1000, ns % 1000 == 0 { return "\(ns / 1000)us" }
+        return "\(ns)ns"
+    }
+
     /// `value` with `digits` decimals, rounded half away from zero.
     public static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return "\(value)" }

@@ -188,6 +188,12 @@ public struct RunDiff: Sendable {
             func words(_ resolved: Bool) -> String { resolved ? "resolved" : "as passed (--no-resolve-paths)" }
             out.append("paths were \(words(br)) in \(baseName), \(words(nr)) in \(newName)")
         }
+        // A call filtered out of one side is not a call the other side added.
+        if b.filters != n.filters {
+            out.append(
+                "file and network events were filtered otherwise: \(b.filters ?? "no filter") in \(baseName), "
+                    + "\(n.filters ?? "no filter") in \(newName)")
+        }
         return out
     }
 }

@@ -22,12 +22,15 @@ public struct RunDigest: Sendable {
         /// Whether paths were resolved in the kernel (false for `watch --no-resolve-paths`); nil
         /// when the recording has no path to tell by.
         public var pathsResolved: Bool?
+        /// The header's `filters` in words (`ReportText.filterConditions`); nil when the run was not
+        /// filtered, or the recording has no header.
+        public var filters: String?
 
         public var lost: UInt64 { lostKernel + lostSubscriber }
 
         public init(
             truncated: Bool, truncationNote: String?, lostKernel: UInt64, lostSubscriber: UInt64,
-            categories: [String: String]?, asked: Set<String>?, pathsResolved: Bool?
+            categories: [String: String]?, asked: Set<String>?, pathsResolved: Bool?, filters: String? = nil
         ) {
             self.truncated = truncated
             self.truncationNote = truncationNote
@@ -36,6 +39,7 @@ public struct RunDigest: Sendable {
             self.categories = categories
             self.asked = asked
             self.pathsResolved = pathsResolved
+            self.filters = filters
         }
     }
 
@@ -192,7 +196,8 @@ extension RunDigest {
                 truncationNote: report.coverage.truncationNote(from: report.header?.clockBase.monotonicNs),
                 lostKernel: report.profile?.lostKernel ?? report.lostKernel,
                 lostSubscriber: report.profile?.lostSubscriber ?? report.lostSubscriber, categories: categories,
-                asked: asked, pathsResolved: pathsResolved))
+                asked: asked, pathsResolved: pathsResolved,
+                filters: report.header?.filters.map(ReportText.filterConditions)))
         self.overflowed = overflowed
     }
 

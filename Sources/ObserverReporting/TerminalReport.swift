@@ -105,6 +105,7 @@ public struct TerminalReport {
                 "recorded",
                 "\(header.writer) \(header.writerVersion) on \(header.hostName), Linux \(header.kernelRelease), "
                     + RFC3339Text.seconds(header.clockBase.wallNs))
+            if let filters = header.filters { out += row("filtered", paint(ReportText.filters(filters), "33")) }
         }
         let missing = report.missingCapabilities
         if !missing.isEmpty { out += row("not observed", paint(missing.joined(separator: "; "), "33")) }

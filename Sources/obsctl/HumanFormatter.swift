@@ -28,9 +28,20 @@ struct HumanFormatter {
         let failed = event.kind.failed
         var detail = details(event.kind)
         if let comm = event.command { detail = "[\(Self.quote(comm.bytes))] " + detail }
+        if let ns = event.durationNs, ns >= Self.slowCallNs { detail += "  <\(Self.callTime(ns))>" }
         return paint(time, "2") + "  " + paint(event.category.rawValue.padded(9), Self.colour(of: event.category))
             + "  " + event.kind.name.padded(8) + "  " + ids.rightAligned(7) + "  "
             + (failed ? paint(detail, "31") : detail) + "\n"
+    }
+
+    /// A call at least this long shows its time at the end of its line (strace's `-T`, which
+    /// shows every call's; here only the slow ones, so ordinary lines stay as they were).
+    static let slowCallNs: UInt64 = 1_000_000
+
+    /// `<0.012345s>`: seconds with microseconds, as strace -T writes them.
+    static func callTime(_ ns: UInt64) -> String {
+        let micros = ns / 1000
+        return "\(micros / 1_000_000)." + String(micros % 1_000_000).leftPadded(6, "0") + "s"
     }
 
     private func paint(_ text: String, _ sgr: String) -> String {

@@ -52,6 +52,8 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup(title: "Recording to a directory") var recordOptions: RecordOptions
 
+    @OptionGroup(title: "Filters of file and network events (in the kernel)") var filterOptions: FilterOptions
+
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -217,7 +219,7 @@ struct WatchCommand: ParsableCommand {
                 }
             EBPFBackend.preload(
                 categories: syscallSummary ? requested.union([.process]) : requested, resolvingPaths: !noResolvePaths,
-                summarizingSyscalls: syscallSummary)
+                summarizingSyscalls: syscallSummary, filter: filterOptions.filter)
         }
         let negotiated = ObserverCapabilities.negotiate(verifyingLoad: false)
         let (categories, problems, leftOut) = selection.resolve(with: negotiated)
@@ -254,6 +256,7 @@ struct WatchCommand: ParsableCommand {
             .top(top)
             .resolvingPaths(!noResolvePaths)
             .summarizingSyscalls(syscallSummary && negotiated[.process].support != .unavailable)
+            .filtering(filterOptions.filter)
         let target =
             if let cgroup {
                 try WatchTarget.attach(cgroup: cgroup, config: config, exporting: otlpConfiguration != nil)
@@ -275,7 +278,7 @@ struct WatchCommand: ParsableCommand {
             capabilities: RecordingHeader.capabilities(
                 negotiated, observing: categories, sampling: interval > 0, contained: !target.isAttached),
             processID: target.processID, argv: target.argv, workingDirectory: target.workingDirectory,
-            attached: target.isAttached, cgroup: target.cgroupDirectory)
+            attached: target.isAttached, cgroup: target.cgroupDirectory, filters: filterOptions.filter)
         // The recording's first line: what the events alone cannot say (Docs/EVENTS.md, header).
         if options.json { events.write(EventJSON.headerLine(header)) }
         var reportBuilder = report ? RunReportBuilder(header: header) : nil

@@ -186,7 +186,9 @@ struct DiffModelTests {
         #expect(lossy.verdict(DiffGates()) == .passed)
     }
 
-    @Test("sides observed otherwise: a category delivered otherwise or paths as passed are named; sampling is not")
+    @Test(
+        "sides observed otherwise: a category delivered otherwise, paths as passed or other filters are named; sampling is not"
+    )
     func observedOtherwise() {
         func digest(_ categories: [String: String], resolved: Bool = true) -> RunDigest {
             RunDigest(
@@ -209,6 +211,14 @@ struct DiffModelTests {
                 "paths were resolved in base 1, as passed (--no-resolve-paths) in new",
                 "paths were resolved in base 2, as passed (--no-resolve-paths) in new",
             ])
+        // A recording filtered in the kernel (--failed-only) beside an unfiltered one.
+        var filtered = full
+        filtered.completeness.filters = "only failed calls"
+        #expect(
+            RunDiff(bases: [full], new: filtered).incomplete == [
+                "file and network events were filtered otherwise: no filter in base, only failed calls in new"
+            ])
+        #expect(RunDiff(bases: [filtered], new: filtered).complete)
     }
 
     @Test("a set past 20,000 distinct names makes its side incomplete, files read only when compared")

@@ -118,6 +118,19 @@ struct HelpEndToEndTests {
                   --no-compress           Leave closed segments uncompressed (default: gzip, on
                                           a thread of its own).
 
+                FILTERS OF FILE AND NETWORK EVENTS (IN THE KERNEL):
+                  --failed-only           Only the file and network events whose call failed
+                                          (returned an error; strace's -Z).
+                        Lifecycle and process events are always kept; the summary (-c) still
+                        counts every call.
+                  --slower-than <duration>
+                                          Only the file and network events whose call took
+                                          longer than this (250us, 10ms, 1.5s; a bare number is
+                                          seconds).
+                  --kinds <list>          Only these kinds of file and network events: a comma
+                                          list of open, unlink, rmdir, mkdir, rename, chdir,
+                                          fchdir, link, symlink, connect, accept, bind, listen.
+
                 OPTIONS:
                   --json                  Print JSON (JSON Lines for watch) instead of aligned
                                           text.

@@ -39,7 +39,7 @@ struct IOReportEndToEndTests {
         #expect(run.exitCode == 0)
         #expect(try ObsctlRunner.reportSchemaErrors(run.stdout) == "")
         let document = try ReportFixture.document(run.out)
-        #expect(document["report_version"] as? String == "1.5")
+        #expect(document["report_version"] as? String == "1.6")
         let io = try #require(document["io"] as? [String: Any])
         let events = Array(try ReportFixture.objects(Self.recording).dropFirst())
         let files = try #require(io["files"] as? [[String: Any]])

@@ -1,3 +1,4 @@
+import CLibbpf
 import CObserverBPF
 import Testing
 
@@ -32,7 +33,8 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "observer.rodata",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch",
+                            "observer.rodata",
                             "observer.bss",
                         ]))
             #expect(throws: Never.self) { _ = try object.map(OBS_MAP_RODATA) }
@@ -40,6 +42,26 @@ struct KernelContractTests {
             for global in BPFObject.globalNames {
                 #expect(throws: Never.self, "\(global)") { _ = try object.rodata(global, as: UInt32.self) }
             }
+        }
+
+        @Test(
+            "the summary's preallocated stats map: one entry without the summary, 32 MiB of per-CPU values at most with it; the kernel builds the records where it can"
+        )
+        func summarySizing() throws {
+            let off = try BPFObject(options: .init(categories: [.process], syscallAttach: .rawSyscalls))
+            defer { off.close() }
+            #expect(bpf_map__max_entries(try off.map(OBS_MAP_SC_STATS)) == 1)
+            #expect(try off.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 0)
+            var options = BPFObject.Options(categories: [.process], syscallAttach: .rawSyscalls)
+            options.syscallSummary = true
+            options.summaryEmitCPUs = 3
+            let on = try BPFObject(options: options)
+            defer { on.close() }
+            let entries = Int(bpf_map__max_entries(try on.map(OBS_MAP_SC_STATS)))
+            let cpus = Int(libbpf_num_possible_cpus())
+            #expect(entries == Int(SyscallSummaryReader.statsEntries))
+            #expect(entries == min(Int(OBS_SC_STATS_MAX), max(1024, (32 << 20) / (256 * cpus))))
+            #expect(try on.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 3)
         }
 
         @Test("a name missing from the object is a failure, not a descriptor of -1")
@@ -82,8 +104,8 @@ struct KernelContractTests {
         "the size rule: each record up to the end of its data (argv, then the packed strings)",
         arguments: [
             (obs_exec_rec_size(0), 88), (obs_exec_rec_size(5), 93), (obs_exec_rec_size(16384), 16472),
-            (obs_file_rec_size(0), 104), (obs_file_rec_size(12), 116), (obs_file_rec_size(16384), 16488),
-            (obs_sock_rec_size(0), 216), (obs_sock_rec_size(4096), 4312),
+            (obs_file_rec_size(0), 112), (obs_file_rec_size(12), 124), (obs_file_rec_size(16384), 16496),
+            (obs_sock_rec_size(0), 224), (obs_sock_rec_size(4096), 4320),
         ] as [(UInt64, UInt64)])
     func sizeRule(size: UInt64, expected: UInt64) {
         #expect(size == expected)

@@ -52,8 +52,9 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.fd) == 80)
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.op) == 84)
         #expect(MemoryLayout<obs_file_rec>.offset(of: \.syscall) == 85)
-        #expect(MemoryLayout<obs_file_rec>.offset(of: \.str) == 88)
-        #expect(obs_file_rec_size(0) == 104)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.duration_ns) == 88)
+        #expect(MemoryLayout<obs_file_rec>.offset(of: \.str) == 96)
+        #expect(obs_file_rec_size(0) == 112)
     }
 
     @Test("socket record: ret, fd, backlog, addr_len, op before addr; the cwd descriptor after it")
@@ -65,8 +66,9 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.op) == 76)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.syscall) == 77)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.addr_flags) == 78)
-        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.cwd) == 208)
-        #expect(obs_sock_rec_size(0) == 216)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.duration_ns) == 80)
+        #expect(MemoryLayout<obs_sock_rec>.offset(of: \.cwd) == 216)
+        #expect(obs_sock_rec_size(0) == 224)
     }
 
     @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments, the summary's after")
@@ -87,5 +89,17 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sc_stat>.offset(of: \.hist) == 96)
         #expect(MemoryLayout<obs_sc_proc>.size == 8 + Int(OBS_MAX_SYSCALL_NR) / 8)
         #expect(Int(OBS_SC_HIST_BUCKETS) == 40)
+    }
+
+    @Test("the summary record: dropped, count and last after the header, then 264-byte entries, 32 at most")
+    func summaryRecord() {
+        #expect(MemoryLayout<obs_sc_rec>.offset(of: \.dropped) == 56)
+        #expect(MemoryLayout<obs_sc_rec>.offset(of: \.count) == 64)
+        #expect(MemoryLayout<obs_sc_rec>.offset(of: \.last) == 68)
+        #expect(MemoryLayout<obs_sc_entry>.size == 264)
+        #expect(MemoryLayout<obs_sc_entry>.offset(of: \.stat) == 8)
+        #expect(obs_sc_rec_size(0) == 72)
+        #expect(obs_sc_rec_size(2) == 72 + 2 * 264)
+        #expect(Int(OBS_SC_REC_ENTRIES) == 32)
     }
 }

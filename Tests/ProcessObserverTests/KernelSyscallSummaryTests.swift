@@ -11,6 +11,33 @@ extension KernelSuite {
     @Suite("Kernel: the syscall summary")
     struct SyscallSummaries {
         @Test(
+            "every file and network event carries the call's time: a FIFO's open blocked until its writer came is that long",
+            .requiresEBPF)
+        func callDurations() throws {
+            let dir = makeTemporaryDirectory("duration")
+            defer { removeTree(dir) }
+            // cat's open of the FIFO blocks until the writer opens it, 0.3 s later.
+            let script = "mkfifo \(dir)/f; { sleep 0.3; echo x > \(dir)/f; } & cat \(dir)/f > /dev/null; wait"
+            let (events, result) = try observe(.path("/bin/sh"), ["-c", script], categories: [.file, .process])
+            #expect(result.status == .exited(code: 0))
+            let files = events.filter { $0.category == .file }
+            #expect(!files.isEmpty)
+            #expect(files.allSatisfy { $0.durationNs != nil })
+            #expect(events.filter { $0.category != .file }.allSatisfy { $0.durationNs == nil })
+            let fifoOpens = files.filter {
+                $0.openPayload?.path.value == ByteString("\(dir)/f") && $0.command?.string == "cat"
+            }
+            #expect(fifoOpens.count == 1)
+            #expect((fifoOpens.first?.durationNs ?? 0) >= 200_000_000)
+            // Every other open of cat's (its libraries) is quick, and none is zero.
+            let quick = files.filter {
+                $0.command?.string == "cat" && $0.openPayload?.path.value != ByteString("\(dir)/f")
+            }
+            #expect(!quick.isEmpty)
+            #expect(quick.allSatisfy { ($0.durationNs ?? 0) > 0 && ($0.durationNs ?? .max) < 200_000_000 })
+        }
+
+        @Test(
             "a subscriber that asks gets the root's summary before its exit, equal to strace -f -c's; one that does not gets none",
             .requiresEBPF)
         func summaryOfTheRoot() throws {

@@ -302,6 +302,38 @@ import Testing
             #expect(decoded.exit?.end == ProcessEnd(.exited(code: 0), killedByOOM: false))
         }
 
+        @Test("a file and a socket record carry the call's time in the kernel; an exec record has none")
+        func callDuration() throws {
+            let file = try #require(
+                try Self.decode(F.file(OBS_FILE_UNLINK, syscall: OBS_SC_UNLINK, path: "x", durationNs: 1_234_567))
+                    .event)
+            #expect(file.durationNs == 1_234_567)
+            let sock = try #require(
+                try Self.decode(F.socket(OBS_SOCK_LISTEN, syscall: OBS_SC_LISTEN, durationNs: 42)).event)
+            #expect(sock.durationNs == 42)
+            let exec = try #require(try Self.decode(Self.exec).event)
+            #expect(exec.durationNs == nil)
+        }
+
+        @Test("a summary record decodes to its part of the process's summary, and says whether it is the last")
+        func summaryRecord() throws {
+            let part = try Self.decode(F.summary([(39, 5, 0, 500), (2, 3, 2, 900)], last: false))
+            #expect(part.summaryLast == false)
+            guard case .syscalls(let summary) = try #require(part.event).kind else {
+                Issue.record("not a syscalls event")
+                return
+            }
+            #expect(summary.syscalls.map(\.number) == [39, 2])
+            #expect(summary.syscalls.map(\.calls) == [5, 3])
+            #expect(summary.syscalls.map(\.errors) == [0, 2])
+            #expect(summary.syscalls.map(\.totalNs) == [500, 900])
+            let last = try Self.decode(F.summary([], last: true, dropped: 4))
+            #expect(last.summaryLast == true)
+            guard case .syscalls(let end) = try #require(last.event).kind else { return }
+            #expect(end.syscalls.isEmpty && end.dropped == 4)
+            #expect(try Self.decode(F.exit(status: 0)).summaryLast == nil)
+        }
+
         @Test("a record of a category not asked for decodes to no event, and is not malformed")
         func filtered() throws {
             let decoder = RecordDecoder(categories: [.process])
@@ -355,40 +387,49 @@ import Testing
                 "an exec record whose path_len of 4097 exceeds its 4096-byte field (106 bytes)"
             ),
             (
-                "file cut before its path", Array(open.prefix(103)),
-                "a file record shorter than its 104 bytes of fixed fields (103 bytes)"
+                "file cut before its path", Array(open.prefix(111)),
+                "a file record shorter than its 112 bytes of fixed fields (111 bytes)"
             ),
             (
                 "open whose path_len points past the end", F.patch(open, at: filePathLen, UInt16(40)),
-                "a file record that should be 144 bytes by the size rule (108 bytes)"
+                "a file record that should be 152 bytes by the size rule (116 bytes)"
             ),
             (
                 "open whose path_len exceeds its field", F.patch(open, at: filePathLen, UInt16(0xffff)),
-                "a file record whose path_len of 65535 exceeds its 4096-byte field (108 bytes)"
+                "a file record whose path_len of 65535 exceeds its 4096-byte field (116 bytes)"
             ),
             (
-                "rename cut inside its first path", Array(rename.prefix(105)),
-                "a file record that should be 109 bytes by the size rule (105 bytes)"
+                "rename cut inside its first path", Array(rename.prefix(113)),
+                "a file record that should be 117 bytes by the size rule (113 bytes)"
             ),
             (
                 "rename whose path2_len points past the end", F.patch(rename, at: filePath2Len, UInt16(9)),
-                "a file record that should be 115 bytes by the size rule (109 bytes)"
+                "a file record that should be 123 bytes by the size rule (117 bytes)"
             ),
             (
                 "file of unknown operation", F.patch(open, at: fileOp, UInt8(77)),
-                "a file record of unknown operation (108 bytes)"
+                "a file record of unknown operation (116 bytes)"
+            ),
+            (
+                "summary whose count exceeds its entries",
+                F.patch(F.summary([], last: true), at: MemoryLayout<obs_sc_rec>.offset(of: \.count)!, UInt32(33)),
+                "a syscall summary record whose count of 33 exceeds its 32 entries (72 bytes)"
+            ),
+            (
+                "summary one entry short", Array(F.summary([(1, 1, 0, 1), (2, 1, 0, 1)], last: true).dropLast(264)),
+                "a syscall summary record that should be 600 bytes by the size rule (336 bytes)"
             ),
             (
                 "socket one byte short", Array(sock.dropLast()),
-                "a socket record shorter than its 216 bytes of fixed fields (215 bytes)"
+                "a socket record shorter than its 224 bytes of fixed fields (223 bytes)"
             ),
             (
                 "socket whose addr_len exceeds its field", F.patch(sock, at: sockAddrLen, UInt32(129)),
-                "a socket record whose addr_len of 129 exceeds its 128-byte field (216 bytes)"
+                "a socket record whose addr_len of 129 exceeds its 128-byte field (224 bytes)"
             ),
             (
                 "socket of unknown operation", F.patch(sock, at: sockOp, UInt8(0)),
-                "a socket record of unknown operation (216 bytes)"
+                "a socket record of unknown operation (224 bytes)"
             ),
         ]
 

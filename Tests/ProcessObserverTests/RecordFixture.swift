@@ -46,6 +46,29 @@ enum RecordFixture {
         return bytes(of: r, size: Int(obs_fork_rec_size()))
     }
 
+    /// A summary record of `entries` (number, calls, errors, total ns), `last` or not.
+    static func summary(
+        _ entries: [(nr: UInt32, calls: UInt64, errors: UInt64, totalNs: UInt64)], last: Bool, dropped: UInt64 = 0
+    )
+        -> [UInt8]
+    {
+        var h = header(OBS_REC_SC)
+        var out = bytes(of: h)
+        h = obs_header()
+        out += bytes(of: dropped) + bytes(of: UInt32(entries.count)) + bytes(of: UInt32(last ? 1 : 0))
+        for e in entries {
+            var entry = obs_sc_entry()
+            entry.nr = e.nr
+            entry.stat.calls = e.calls
+            entry.stat.errors = e.errors
+            entry.stat.total_ns = e.totalNs
+            entry.stat.min_ns = e.calls > 0 ? 1 : 0
+            entry.stat.max_ns = e.totalNs
+            out += bytes(of: entry)
+        }
+        return out
+    }
+
     static func exit(status: Int32, flags: UInt32 = 0, maxRSSPages: UInt64 = 0, imageRSSPages: UInt64 = 0) -> [UInt8] {
         var r = obs_exit_rec()
         r.h = header(OBS_REC_EXIT)
@@ -107,11 +130,12 @@ enum RecordFixture {
     static func file(
         _ op: obs_file_op, syscall: obs_syscall, path: String, newPath: String? = nil, ret: Int64 = 0,
         dfd: Int32 = -100, dfd2: Int32 = -100, flags: Int32 = 0, mode: UInt32 = 0, pathFlags: UInt8 = 0,
-        resolved: Str = .none, resolved2: Str = .none
+        resolved: Str = .none, resolved2: Str = .none, durationNs: UInt64 = 0
     ) -> [UInt8] {
         var r = obs_file_rec()
         r.h = header(OBS_REC_FILE)
         r.ret = ret
+        r.duration_ns = durationNs
         r.op = UInt8(op.rawValue)
         r.syscall = UInt8(syscall.rawValue)
         r.dfd = dfd
@@ -130,11 +154,12 @@ enum RecordFixture {
 
     static func socket(
         _ op: obs_sock_op, syscall: obs_syscall, fd: Int32 = 3, addr: [UInt8] = [], addrFlags: UInt8 = 0,
-        backlog: Int32 = 0, ret: Int64 = 0, cwd: Str = .none
+        backlog: Int32 = 0, ret: Int64 = 0, cwd: Str = .none, durationNs: UInt64 = 0
     ) -> [UInt8] {
         var r = obs_sock_rec()
         r.h = header(OBS_REC_SOCK)
         r.ret = ret
+        r.duration_ns = durationNs
         r.op = UInt8(op.rawValue)
         r.syscall = UInt8(syscall.rawValue)
         r.fd = fd

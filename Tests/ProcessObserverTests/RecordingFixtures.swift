@@ -230,7 +230,17 @@ enum RecordingFixtures {
                             histogram: [3, 0, 0, 0, 0, 0, 0, 0, 80, 22]),
                     ], dropped: 2)), pid: 4244),
         event(46, .process, .syscalls(SyscallSummary(syscalls: [])), pid: 4242),
+        // The call's time on file and network events (1.5).
+        timed(
+            event(47, .file, .open(FileOpen(path: "/f", flags: 0, mode: nil, result: SyscallResult(3)))), 2_122),
+        timed(event(48, .network, .listen(Listen(fd: 4, backlog: 8, result: SyscallResult(0)))), 0),
     ]
+
+    static func timed(_ event: ObserverEvent, _ ns: UInt64) -> ObserverEvent {
+        var e = event
+        e.durationNs = ns
+        return e
+    }
 
     static func exported(_ p: RunProfile) -> RunProfile {
         var p = p

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 7
+#define OBS_ABI_VERSION 8
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -43,6 +43,12 @@
 #define OBS_GLOBAL_FILTER_CGROUP_ID "obs_filter_cgroup_id"
 #define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
 #define OBS_GLOBAL_SYSCALL_SUMMARY "obs_syscall_summary"
+#define OBS_GLOBAL_SC_EMIT_CPUS "obs_sc_emit_cpus"               /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_FAILED_ONLY "obs_filter_failed_only"       /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_SLOWER_THAN_NS "obs_filter_slower_than_ns" /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_KINDS "obs_filter_kinds"                   /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_SYSCALLS_LOW "obs_filter_syscalls_low"     /* since ABI 8 */
+#define OBS_GLOBAL_FILTER_SYSCALLS_HIGH "obs_filter_syscalls_high"   /* since ABI 8 */
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
@@ -78,6 +84,7 @@ enum obs_record_type {
     OBS_REC_EXIT = 3,
     OBS_REC_FILE = 4,
     OBS_REC_SOCK = 5,
+    OBS_REC_SC = 8,       /* a process's syscall summary, built in the kernel (since ABI 8; 6 and 7 are iokernel's) */
 };
 
 /* Flags on a captured string or sockaddr. */
@@ -282,6 +289,7 @@ struct obs_file_rec {
     __u8 op;              /* enum obs_file_op */
     __u8 syscall;         /* enum obs_syscall */
     __u16 pad;            /* zero */
+    __u64 duration_ns;    /* the call's time in the kernel, sys_enter to sys_exit (since ABI 8) */
     struct obs_str str[OBS_FILE_STR_COUNT];
     char data[OBS_FILE_STR_COUNT * OBS_PATH_MAX];
 };
@@ -297,6 +305,7 @@ struct obs_sock_rec {
     __u8 syscall;         /* enum obs_syscall */
     __u8 addr_flags;      /* enum obs_capture_flags */
     __u8 pad;             /* zero */
+    __u64 duration_ns;    /* the call's time in the kernel, sys_enter to sys_exit (since ABI 8) */
     __u8 addr[OBS_SOCKADDR_MAX];
     /* For a unix address with a relative path: the caller's working directory to join it to
        (source OBS_SOURCE_CWD); len 0 otherwise. */
@@ -316,8 +325,9 @@ struct obs_inflight {
     __u32 syscall;        /* enum obs_syscall */
     __u32 accept_addrlen; /* accept/accept4: the caller's *addrlen at entry (its buffer's size) */
     __u64 args[6];
-    /* Syscall summary only (since ABI 7): bpf_ktime_get_ns() at sys_enter, and the syscall's
-       number on this architecture. Zero when the summary is off. */
+    /* bpf_ktime_get_ns() at sys_enter, on every saved entry since ABI 8 (the duration_ns of
+       file and socket records, and the summary's time), and the syscall's number on this
+       architecture (the summary only, since ABI 7; zero when it is off). */
     __u64 start_ns;
     __u32 nr;
     __u32 pad;            /* zero */
@@ -361,6 +371,30 @@ struct obs_sc_proc {
     __u64 seen[OBS_MAX_SYSCALL_NR / 64]; /* bit nr: obs_sc_stats has (tgid, nr) */
 };
 
+/* One syscall of a summary record: the number and its value summed over the CPUs. */
+struct obs_sc_entry {
+    __u32 nr;
+    __u32 pad;            /* zero */
+    struct obs_sc_stat stat;
+};
+
+#define OBS_SC_REC_ENTRIES 32 /* syscalls per summary record (a power of two) */
+
+/*
+ * A process's syscall summary, built in the kernel at its last thread's sched_process_exit when
+ * obs_sc_emit_cpus is set (since ABI 8): every (tgid, nr) entry its obs_sc_procs bitmap names,
+ * summed over the CPUs, then deleted with the process's own entry. A process that used more than
+ * OBS_SC_REC_ENTRIES syscalls sends several records, all but the last with last = 0; they come
+ * before its exit record. Sent up to the end of its count-th entry.
+ */
+struct obs_sc_rec {
+    struct obs_header h;  /* the exiting thread */
+    __u64 dropped;        /* the process's dropped calls (obs_sc_proc.dropped); 0 unless last */
+    __u32 count;          /* entries that follow, at most OBS_SC_REC_ENTRIES */
+    __u32 last;           /* 1: the process's last summary record */
+    struct obs_sc_entry entries[OBS_SC_REC_ENTRIES];
+};
+
 /*
  * The size rule: how many bytes a record of each type occupies on the wire, given its lengths.
  * Fork and exit records are sent whole. The others are sent up to the end of their data: an
@@ -376,6 +410,8 @@ struct obs_sc_proc {
 #define OBS_FILE_REC_SIZE(data_len) (OBS_FILE_REC_BASE_SIZE + (data_len))
 #define OBS_SOCK_REC_BASE_SIZE __builtin_offsetof(struct obs_sock_rec, data)
 #define OBS_SOCK_REC_SIZE(data_len) (OBS_SOCK_REC_BASE_SIZE + (data_len))
+#define OBS_SC_REC_BASE_SIZE __builtin_offsetof(struct obs_sc_rec, entries)
+#define OBS_SC_REC_SIZE(count) (OBS_SC_REC_BASE_SIZE + (count) * sizeof(struct obs_sc_entry))
 #define OBS_MIN_REC_SIZE sizeof(struct obs_header)
 
 /* The same rules as functions, for Swift (which imports neither function-like nor sizeof macros). */
@@ -385,6 +421,7 @@ static inline __u64 obs_exit_rec_size(void) { return OBS_EXIT_REC_SIZE; }
 static inline __u64 obs_exec_rec_size(__u64 data_len) { return OBS_EXEC_REC_SIZE(data_len); }
 static inline __u64 obs_file_rec_size(__u64 data_len) { return OBS_FILE_REC_SIZE(data_len); }
 static inline __u64 obs_sock_rec_size(__u64 data_len) { return OBS_SOCK_REC_SIZE(data_len); }
+static inline __u64 obs_sc_rec_size(__u64 count) { return OBS_SC_REC_SIZE(count); }
 
 /* The layout both compilers must produce (BPF and the host's clang under Swift). */
 _Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
@@ -396,17 +433,23 @@ _Static_assert(__builtin_offsetof(struct obs_exit_rec, maxrss_pages) == 64, "obs
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, str) == 72, "obs_exec_rec.str moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, data) == 88, "obs_exec_rec.data moved");
 _Static_assert(sizeof(struct obs_exec_rec) == 88 + 4096 + 3 * 4096, "obs_exec_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, str) == 88, "obs_file_rec.str moved");
-_Static_assert(__builtin_offsetof(struct obs_file_rec, data) == 104, "obs_file_rec.data moved");
-_Static_assert(sizeof(struct obs_file_rec) == 104 + 4 * 4096, "obs_file_rec layout changed");
-_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 80, "obs_sock_rec.addr moved");
-_Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 216, "obs_sock_rec.data moved");
-_Static_assert(sizeof(struct obs_sock_rec) == 216 + 4096, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, duration_ns) == 88, "obs_file_rec.duration_ns moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, str) == 96, "obs_file_rec.str moved");
+_Static_assert(__builtin_offsetof(struct obs_file_rec, data) == 112, "obs_file_rec.data moved");
+_Static_assert(sizeof(struct obs_file_rec) == 112 + 4 * 4096, "obs_file_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, duration_ns) == 80, "obs_sock_rec.duration_ns moved");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 88, "obs_sock_rec.addr moved");
+_Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 224, "obs_sock_rec.data moved");
+_Static_assert(sizeof(struct obs_sock_rec) == 224 + 4096, "obs_sock_rec layout changed");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 72, "obs_inflight layout changed");
 _Static_assert(sizeof(struct obs_sc_key) == 8, "obs_sc_key layout changed");
 _Static_assert(sizeof(struct obs_sc_stat) == 256, "obs_sc_stat layout changed");
 _Static_assert(sizeof(struct obs_sc_proc) == 8 + OBS_MAX_SYSCALL_NR / 8, "obs_sc_proc layout changed");
+_Static_assert(sizeof(struct obs_sc_entry) == 264, "obs_sc_entry layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sc_rec, dropped) == 56 && __builtin_offsetof(struct obs_sc_rec, count) == 64 && __builtin_offsetof(struct obs_sc_rec, last) == 68, "obs_sc_rec fields moved");
+_Static_assert(__builtin_offsetof(struct obs_sc_rec, entries) == 72, "obs_sc_rec.entries moved");
+_Static_assert((OBS_SC_REC_ENTRIES & (OBS_SC_REC_ENTRIES - 1)) == 0, "OBS_SC_REC_ENTRIES must be a power of two");
 _Static_assert((OBS_MAX_SYSCALL_NR & (OBS_MAX_SYSCALL_NR - 1)) == 0, "OBS_MAX_SYSCALL_NR must be a power of two");
 _Static_assert(__builtin_offsetof(struct obs_inflight, args) == 8, "obs_inflight.args moved");
 /* The lengths fit their fields, and a whole field fits the record. */

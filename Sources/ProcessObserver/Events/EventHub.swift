@@ -23,6 +23,13 @@ final class EventHub: @unchecked Sendable {
     /// Whether any subscriber wants the syscall summary.
     var summarizesSyscalls: Bool { subscribers.contains { $0.config.summarizesSyscalls } }
 
+    /// What the kernel may leave out: the loosest filter of the subscribers that observe file or
+    /// network events (each subscriber applies its own exactly).
+    var kernelFilter: EventFilter {
+        EventFilter.loosest(
+            subscribers.map(\.config).filter { $0.observes(.file) || $0.observes(.network) }.map(\.filter))
+    }
+
     /// The union of the subscribers' categories.
     var categories: Set<EventCategory> {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }

@@ -26,6 +26,8 @@ final class SubscriberBuffer: @unchecked Sendable {
     private let takesSamples: Bool
     /// Whether `config` asks for the per-process syscall summary.
     private let summarizesSyscalls: Bool
+    /// `config.filter`, when it filters.
+    private let filter: EventFilter?
 
     init(config: ObserverConfig) {
         self.config = config
@@ -34,6 +36,7 @@ final class SubscriberBuffer: @unchecked Sendable {
         self.categoryBits = Self.bits(of: config.categories)
         self.takesSamples = config.sampleInterval != nil
         self.summarizesSyscalls = config.summarizesSyscalls
+        self.filter = config.filter.isFiltering ? config.filter : nil
     }
 
     private static func bits(of categories: Set<EventCategory>) -> UInt32 {
@@ -114,12 +117,14 @@ final class SubscriberBuffer: @unchecked Sendable {
     }
 
     /// Whether `event` is for this subscriber: one of its categories, a sample only when it
-    /// asked for samples, and a syscall summary only when it asked for the summary.
+    /// asked for samples, a syscall summary only when it asked for the summary, a file or network
+    /// event only when its filter keeps it.
     @inline(__always)
     private func wants(_ event: borrowing ObserverEvent) -> Bool {
         guard categoryBits & Self.bit(of: event.category) != 0 else { return false }
         if case .sample = event.kind, !takesSamples { return false }
         if case .syscalls = event.kind, !summarizesSyscalls { return false }
+        if let filter, !filter.keeps(event) { return false }
         return true
     }
 

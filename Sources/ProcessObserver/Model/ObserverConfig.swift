@@ -20,6 +20,9 @@ public struct ObserverConfig: Sendable, Hashable {
     /// counted in the kernel; see `summarizingSyscalls(_:)`. Off by default: counting puts a
     /// check on every syscall of the machine for the run's length.
     public private(set) var summarizesSyscalls = false
+    /// Which file and network events this subscriber receives (`EventFilter`); none filtered by
+    /// default. See `filtering(_:)`.
+    public private(set) var filter = EventFilter()
 
     public static let defaultBufferCapacity = 65_536
     public static let defaultTopProcesses = 10
@@ -98,6 +101,17 @@ public struct ObserverConfig: Sendable, Hashable {
         var copy = self
         copy.summarizesSyscalls = summarize
         if summarize { copy.categories.insert(.process) }
+        return copy
+    }
+
+    /// A copy that receives only the file and network events `filter` keeps (only the failed
+    /// calls, only the slow ones, only some kinds); lifecycle and process events are never
+    /// filtered. The run filters in the kernel, before the ring buffer, by the loosest filter
+    /// of its subscribers (`EventFilter.loosest(_:)`): a filtered run costs less, and a
+    /// subscriber that filters less still gets everything it asked for.
+    public func filtering(_ filter: EventFilter) -> ObserverConfig {
+        var copy = self
+        copy.filter = filter
         return copy
     }
 

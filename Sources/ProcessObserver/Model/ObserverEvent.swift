@@ -21,6 +21,9 @@ public struct ObserverEvent: Sendable {
     /// The acting task's cgroup v2 id (the inode number of its cgroup directory), on kernel events.
     public var cgroupID: UInt64?
     public var kind: EventKind
+    /// The time the call spent in the kernel, from its `sys_enter` to its `sys_exit` (strace's
+    /// `-T`), on file and network events; nil on the others.
+    public var durationNs: UInt64?
 
     /// The cgroup's path in the v2 hierarchy, as `/proc/<pid>/cgroup` writes it
     /// (`/obs.4242.1234/run.1`), when it can be found; nil otherwise. Resolved on first use per

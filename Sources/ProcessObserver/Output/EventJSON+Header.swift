@@ -50,6 +50,22 @@ extension EventJSON {
         if let cgroup = header.cgroup { json.member("cgroup", cgroup) }
         if let segment = header.segment { encode(segment, clock: header.clockBase, into: &json) }
         if let retention = header.retention { encode(retention, clock: header.clockBase, into: &json) }
+        if let filters = header.filters { encode(filters, into: &json) }
+        json.endObject()
+    }
+
+    /// `filters`: each condition that was set (`failed_only` true, `slower_than_ns`, `kinds`).
+    private static func encode(_ filter: EventFilter, into json: inout JSONBuilder) {
+        json.key("filters")
+        json.beginObject()
+        if filter.failedOnly { json.member("failed_only", true) }
+        if filter.slowerThan != nil { json.member("slower_than_ns", filter.slowerThanNs) }
+        if let kinds = filter.kinds {
+            json.key("kinds")
+            json.beginArray()
+            for kind in kinds.sorted() { json.string(kind.name) }
+            json.endArray()
+        }
         json.endObject()
     }
 

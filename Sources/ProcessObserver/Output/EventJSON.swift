@@ -49,6 +49,7 @@ public enum EventJSON {
         if let comm = event.command { json.bytes(comm, key: "comm", b64Key: "comm_b64") }
         if let id = event.cgroupID { json.member("cgroup_id", id) }
         if let path = event.cgroupPath { json.member("cgroup", path) }
+        if let ns = event.durationNs { json.member("duration_ns", ns) }
         encodeKind(event.kind, into: &json)
         json.endObject()
     }

@@ -29,6 +29,7 @@ enum EventJSONDecoder {
             command: json.has("comm") ? try json.bytes("comm", b64Key: "comm_b64") : nil, kind: decodedKind)
         event.cgroupID = try json.optionalInt("cgroup_id")
         if event.cgroupID != nil { event.recordedCgroupPath = .some(try json.optionalString("cgroup")) }
+        event.durationNs = try json.optionalInt("duration_ns")
         return .event(event)
     }
 
@@ -201,6 +202,18 @@ enum EventJSONDecoder {
                 if let n: Int = try events.optionalInt(category.rawValue), n > 0 { retention.events[category] = n }
             }
             header.retention = retention
+        }
+        if let value = json.value("filters") {
+            let f = try JSONObjectReader(value, member: "filters")
+            var filter = EventFilter(failedOnly: try f.flag("failed_only"))
+            if let ns: UInt64 = try f.optionalInt("slower_than_ns") {
+                filter.slowerThan = .nanoseconds(Int64(clamping: ns))
+            }
+            if f.has("kinds") {
+                // A kind a newer writer filtered by that this reader does not know is kept by name.
+                filter.kinds = Set(try f.strings("kinds").map { StreamedKind($0) ?? StreamedKind(unchecked: $0) })
+            }
+            header.filters = filter
         }
         return header
     }

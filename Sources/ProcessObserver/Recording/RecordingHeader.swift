@@ -77,6 +77,10 @@ public struct RecordingHeader: Sendable, Hashable {
     /// In a segmented recording: everything retention had removed when this segment was opened
     /// (cumulative, so the newest header says it all). JSON `retention`; nil when nothing was.
     public var retention: Retention?
+    /// The file and network events the run left out (`obsctl watch --failed-only`,
+    /// `--slower-than`, `--kinds`): JSON `filters`; nil when none was. A reader must say so, so
+    /// that a filtered call is never read as one that did not happen.
+    public var filters: EventFilter?
 
     public init(
         schema: SchemaVersion = RecordingHeader.currentSchema, writer: String, writerVersion: String,
@@ -101,7 +105,8 @@ public struct RecordingHeader: Sendable, Hashable {
     /// from `/proc/sys/kernel` (empty when unreadable).
     public static func forThisMachine(
         writer: String, writerVersion: String, clockBase: ClockBase, capabilities: [Capability], processID: Int32,
-        argv: [ByteString], workingDirectory: ByteString, attached: Bool, cgroup: String? = nil
+        argv: [ByteString], workingDirectory: ByteString, attached: Bool, cgroup: String? = nil,
+        filters: EventFilter? = nil
     ) -> RecordingHeader {
         func read(_ path: String) -> String {
             String((ProcFS.readText(path) ?? "").filter { !$0.isNewline })
@@ -112,6 +117,7 @@ public struct RecordingHeader: Sendable, Hashable {
             clockBase: clockBase, capabilities: capabilities, processID: processID, argv: argv,
             workingDirectory: workingDirectory, attached: attached)
         header.cgroup = cgroup
+        header.filters = filters.flatMap { $0.isFiltering ? $0 : nil }
         return header
     }
 

@@ -34,6 +34,14 @@ final class BPFObject {
         /// programs then run for every syscall and pay the tracked check. Off, the verifier prunes
         /// the summary's code and an unobserved syscall leaves at the first lookup.
         var syscallSummary: Bool = false
+        /// Which file and network records to send (`obs_filter_failed_only`,
+        /// `obs_filter_slower_than_ns`, `obs_filter_kinds` and its syscall bitmap):
+        /// `bpf/obs_filter.bpf.h`. Off, the verifier prunes the check.
+        var filter = EventFilter()
+        /// With `syscallSummary`: the number of possible CPUs when the kernel builds each
+        /// process's summary record at its exit (`obs_sc_emit_cpus`; `SyscallSummaryReader`
+        /// decides), 0 when user space reads the maps at the exit record.
+        var summaryEmitCPUs: UInt32 = 0
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -78,6 +86,8 @@ final class BPFObject {
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
         OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
+        OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS, OBS_GLOBAL_FILTER_KINDS,
+        OBS_GLOBAL_FILTER_SYSCALLS_LOW, OBS_GLOBAL_FILTER_SYSCALLS_HIGH, OBS_GLOBAL_SC_EMIT_CPUS,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -167,12 +177,29 @@ final class BPFObject {
             try setAutoload(OBS_PROG_RAW_SYS_EXIT, raw && wantsSyscalls)
             let rc = bpf_map__set_max_entries(try map(OBS_MAP_EVENTS), options.ringBytes)
             if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
+            // Preallocated at load (bpf/obs_maps.bpf.h): one entry unless the summary is on.
+            let stats = options.syscallSummary ? SyscallSummaryReader.statsEntries : 1
+            let rcStats = bpf_map__set_max_entries(try map(OBS_MAP_SC_STATS), stats)
+            if rcStats != 0 { throw Failure(step: "configure", errno: -rcStats, log: "sizing \(OBS_MAP_SC_STATS)") }
             try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
             try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))
             try setRodata(OBS_GLOBAL_OBSERVER_TGID, UInt32(bitPattern: Syscall.processID()))
             if let id = options.observedCgroupID { try setRodata(OBS_GLOBAL_FILTER_CGROUP_ID, id) }
-            if options.syscallSummary { try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1)) }
+            if options.syscallSummary {
+                try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1))
+                try setRodata(OBS_GLOBAL_SC_EMIT_CPUS, options.summaryEmitCPUs)
+            }
+            if options.filter.failedOnly { try setRodata(OBS_GLOBAL_FILTER_FAILED_ONLY, UInt32(1)) }
+            if options.filter.slowerThan != nil {
+                try setRodata(OBS_GLOBAL_FILTER_SLOWER_THAN_NS, options.filter.slowerThanNs)
+            }
+            if let kinds = options.filter.kinds {
+                let bits = ObservedSyscall.filterBitmap(kinds)
+                try setRodata(OBS_GLOBAL_FILTER_KINDS, UInt32(1))
+                try setRodata(OBS_GLOBAL_FILTER_SYSCALLS_LOW, bits.low)
+                try setRodata(OBS_GLOBAL_FILTER_SYSCALLS_HIGH, bits.high)
+            }
         } catch {
             close()
             throw error

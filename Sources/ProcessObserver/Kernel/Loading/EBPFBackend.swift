@@ -12,10 +12,11 @@ package enum EBPFBackend {
     /// capabilities (obsctl); the library's own spawn starts one as well. Unused, it is released
     /// by the next run's start or by `ObserverCleanup.waitForReleases()`.
     package static func preload(
-        categories: Set<EventCategory>, resolvingPaths: Bool, summarizingSyscalls: Bool = false
+        categories: Set<EventCategory>, resolvingPaths: Bool, summarizingSyscalls: Bool = false,
+        filter: EventFilter = EventFilter()
     ) {
         KernelPreload.start(
-            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls)
+            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls, filter: filter)
     }
 
     /// Blocks until every eBPF object of finished runs is released. Runs end without waiting for

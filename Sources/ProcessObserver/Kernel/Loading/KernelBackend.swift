@@ -15,7 +15,7 @@ enum KernelBackend {
     /// of the tracked processes'.
     static func open(
         categories: Set<EventCategory>, resolvingPaths: Bool = true, logger: Logger, trackingOnly: Bool = false,
-        observedCgroupID: UInt64? = nil, summarizingSyscalls: Bool = false
+        observedCgroupID: UInt64? = nil, summarizingSyscalls: Bool = false, filter: EventFilter = EventFilter()
     ) throws(ObserverError) -> (any KernelEventSource)? {
         // A load started ahead that this run does not take is not left behind.
         defer { KernelPreload.discard() }
@@ -35,7 +35,7 @@ enum KernelBackend {
             return try EBPFEventSource(
                 categories: usable, syscallAttach: attach, syscalls: probe.syscalls,
                 resolvePaths: resolvingPaths && probe.pathResolution.available, observedCgroupID: observedCgroupID,
-                syscallSummary: summarizingSyscalls, logger: logger)
+                syscallSummary: summarizingSyscalls, filter: filter, logger: logger)
         } catch {
             throw loadFailure(error, categories: usable)
         }

@@ -15,6 +15,9 @@ struct ObservedSyscall: Hashable, Sendable {
     /// This architecture's syscall number, nil when the syscall does not exist here.
     let number: Int32?
 
+    /// Every kind of event it can produce: its own, and `rmdir` for `unlinkat` (`AT_REMOVEDIR`).
+    var kinds: [String] { id == OBS_SC_UNLINKAT.rawValue ? [kind, "rmdir"] : [kind] }
+
     var enterTracepoint: String { "sys_enter_\(name)" }
     var exitTracepoint: String { "sys_exit_\(name)" }
 
@@ -68,5 +71,18 @@ struct ObservedSyscall: Hashable, Sendable {
 
     static func of(_ categories: Set<EventCategory>) -> [ObservedSyscall] {
         all.filter { categories.contains($0.category) }
+    }
+
+    /// The `obs_filter_syscalls` bitmap of a run filtering by `kinds`: bit `id` for each syscall
+    /// that can produce a kind asked for (`obs_syscall` ids; `bpf/obs_filter.bpf.h`). The file and
+    /// socket records of the other syscalls are not built. `obs_syscalls` itself is left whole: a
+    /// syscall may serve more than its events.
+    static func filterBitmap(_ kinds: Set<StreamedKind>) -> (low: UInt64, high: UInt64) {
+        let names = Set(kinds.map(\.name))
+        var bits: (low: UInt64, high: UInt64) = (0, 0)
+        for sc in all where sc.kinds.contains(where: names.contains) && sc.id < 128 {
+            if sc.id < 64 { bits.low |= 1 << UInt64(sc.id) } else { bits.high |= 1 << UInt64(sc.id - 64) }
+        }
+        return bits
     }
 }

@@ -27,7 +27,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
         resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, syscallSummary: Bool = false,
-        logger: Logger? = nil
+        filter: EventFilter = EventFilter(), logger: Logger? = nil
     ) throws(BPFObject.Failure) {
         self.logger = logger
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
@@ -35,7 +35,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         self.syscallAttach = syscallAttach
         let options = Self.options(
             categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID, syscallSummary: syscallSummary)
+            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID, syscallSummary: syscallSummary,
+            filter: filter)
         // Loaded ahead, on another thread, when a start asked for exactly this (KernelPreload).
         if let preloaded = KernelPreload.take(options) {
             self.object = preloaded
@@ -89,6 +90,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
                 procsFD: try object.mapFD(OBS_MAP_SC_PROCS), statsFD: try object.mapFD(OBS_MAP_SC_STATS)) : nil
         let consumer = RecordConsumer(decoder: RecordDecoder(categories: kernelCategories, resolvesPaths: resolvePaths))
         consumer.summary = summary
+        consumer.summaryInKernel = options.summaryEmitCPUs > 0
         reader = try RingBufferReader(mapFD: object.mapFD(OBS_MAP_EVENTS), consumer: consumer)
     }
 
@@ -98,12 +100,16 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     static func options(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         ringBytes: UInt32 = UInt32(OBS_RING_BYTES), resolvePaths: Bool, observedCgroupID: UInt64? = nil,
-        syscallSummary: Bool = false
+        syscallSummary: Bool = false, filter: EventFilter = EventFilter()
     ) -> BPFObject.Options {
         .init(
             categories: categories, syscallAttach: syscallAttach, ringBytes: ringBytes,
             wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths,
-            observedCgroupID: observedCgroupID, syscallSummary: syscallSummary)
+            observedCgroupID: observedCgroupID, syscallSummary: syscallSummary,
+            // Only file and network records are filtered: without them, no filter (so a preload
+            // made without one matches).
+            filter: categories.contains(.file) || categories.contains(.network) ? filter : EventFilter(),
+            summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0)
     }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).

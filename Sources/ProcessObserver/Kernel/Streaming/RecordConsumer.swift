@@ -31,6 +31,11 @@ final class RecordConsumer {
     /// The syscall summary's maps, when the run counts syscalls: a process's summary is published
     /// just before its exit event.
     var summary: SyscallSummaryReader?
+    /// Whether the kernel sends each process's summary (`obs_sc_rec`, `obs_sc_emit_cpus`): then
+    /// nothing is read at the exit record.
+    var summaryInKernel = false
+    /// The parts of a summary whose last record has not come yet, by process.
+    private var summaryParts: [Int32: [SyscallCount]] = [:]
 
     init(decoder: RecordDecoder) { self.decoder = decoder }
 
@@ -50,10 +55,27 @@ final class RecordConsumer {
         }
         delivered += 1
         reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
+        if let last = decoded.summaryLast {
+            // A summary the kernel built: its records come just before the process's exit
+            // record, the last one saying so; published whole, then.
+            guard let event = decoded.event.take(), case .syscalls(let part) = event.kind else { return }
+            let pid = event.processID
+            guard last else {
+                summaryParts[pid, default: []] += part.syscalls
+                return
+            }
+            var whole = event
+            whole.kind = .syscalls(
+                SyscallSummary(
+                    syscalls: SyscallSummary.ordered((summaryParts.removeValue(forKey: pid) ?? []) + part.syscalls),
+                    dropped: part.dropped))
+            enqueue(whole)
+            return
+        }
         if let event = decoded.event.take() {
             // The summary's `syscalls` event of a process goes just before its exit, in the same
             // batch: a subscriber reads a process's counts before it learns the process ended.
-            if let summary, let exit = decoded.exit,
+            if let summary, !summaryInKernel, let exit = decoded.exit,
                 let counts = summary.take(UInt32(bitPattern: exit.processID))
             {
                 var syscalls = event

@@ -15,6 +15,9 @@ struct RecordDecoder {
         var lostBefore: UInt64
         /// Set for an exit record: the process and how it ended.
         var exit: (processID: Int32, end: ProcessEnd)?
+        /// Set for a syscall summary record (its event holds this record's part of the process's
+        /// summary): whether it is the process's last.
+        var summaryLast: Bool?
     }
 
     /// A record that breaks the contract: dropped, and counted as lost.
@@ -91,12 +94,23 @@ struct RecordDecoder {
                 throw check.fail("of unknown operation", type: h.type)
             }
             event.kind = kind
+            event.durationNs = p.loadUnaligned(
+                fromByteOffset: MemoryLayout<obs_file_rec>.offset(of: \.duration_ns)!, as: UInt64.self)
         case OBS_REC_SOCK.rawValue:
             event.category = .network
             guard let kind = decodeSocket(p, size: size) else {
                 throw check.fail("of unknown operation", type: h.type)
             }
             event.kind = kind
+            event.durationNs = p.loadUnaligned(
+                fromByteOffset: MemoryLayout<obs_sock_rec>.offset(of: \.duration_ns)!, as: UInt64.self)
+        case OBS_REC_SC.rawValue:
+            let count = Int(p.loadUnaligned(fromByteOffset: ScField.count, as: UInt32.self))
+            event.kind = .syscalls(
+                SyscallSummary(
+                    syscalls: SyscallSummaryReader.counts(of: p, count: count),
+                    dropped: p.loadUnaligned(fromByteOffset: ScField.dropped, as: UInt64.self)))
+            decoded.summaryLast = p.loadUnaligned(fromByteOffset: ScField.last, as: UInt32.self) != 0
         default:
             throw check.fail("of unknown type \(h.type)")
         }
@@ -155,6 +169,7 @@ struct RecordDecoder {
         case OBS_REC_EXEC.rawValue: "exec"
         case OBS_REC_FILE.rawValue: "file"
         case OBS_REC_SOCK.rawValue: "socket"
+        case OBS_REC_SC.rawValue: "syscall summary"
         default: "type-\(type)"
         }
     }
@@ -198,12 +213,25 @@ struct RecordDecoder {
                 p, at: FileField.str, count: Int(OBS_FILE_STR_COUNT.rawValue), data: FileField.data)
             try check.lengths(strings, names: { ["path", "path2", "resolved", "resolved2"][$0] }, type: type)
             return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(strings.total))))
+        case OBS_REC_SC.rawValue:
+            try atLeast(obs_sc_rec_size(0))
+            let count = Int(p.loadUnaligned(fromByteOffset: ScField.count, as: UInt32.self))
+            if count > Int(OBS_SC_REC_ENTRIES) {
+                throw check.fail("whose count of \(count) exceeds its \(OBS_SC_REC_ENTRIES) entries", type: type)
+            }
+            return Rule(type: type, expected: Int(obs_sc_rec_size(UInt64(count))))
         default:
             throw check.fail("of unknown type \(type)")
         }
     }
 
     // MARK: - kinds
+
+    private enum ScField {
+        static let dropped = MemoryLayout<obs_header>.size
+        static let count = dropped + 8
+        static let last = count + 4
+    }
 
     private enum ExecField {
         static let ret = MemoryLayout<obs_exec_rec>.offset(of: \.ret)!

@@ -45,6 +45,44 @@ final class SyscallSummaryReader {
         return SyscallSummary(syscalls: SyscallSummary.ordered(counts), dropped: proc.dropped)
     }
 
+    /// How many (process, syscall) entries `obs_sc_stats` holds in a run with the summary: it is
+    /// preallocated at load, one 256-byte value per possible CPU each, so at most 32 MiB of them
+    /// (`OBS_SC_STATS_MAX`, 65,536, up to 2 CPUs; 16,384 on 8; never under 1,024). A call that
+    /// finds it full is counted in its process's `dropped`.
+    static let statsEntries: UInt32 = {
+        let cpus = Int(max(1, libbpf_num_possible_cpus()))
+        let budget = 32 << 20
+        return UInt32(min(Int(OBS_SC_STATS_MAX), max(1024, budget / (MemoryLayout<obs_sc_stat>.size * cpus))))
+    }()
+
+    /// The environment variable that makes user space read each process's summary at its exit
+    /// record (`user`) instead of the kernel sending it: for comparisons, and as a way out.
+    static let emitVariable = "OBS_SC_EMIT"
+
+    /// The number of possible CPUs when the kernel can build each process's summary record at its
+    /// exit (`obs_sc_emit_cpus`, `bpf/obs_summary.bpf.h`): it needs `bpf_loop` (5.17) and
+    /// `bpf_map_lookup_percpu_elem` (5.19) in raw tracepoint programs, probed once
+    /// (`libbpf_probe_bpf_helper`). 0 where they are missing, or `OBS_SC_EMIT=user`: user space
+    /// then reads the maps at the exit record, one `bpf()` call per syscall the process used.
+    static let kernelEmitCPUs: UInt32 = {
+        guard Syscall.environmentValue(emitVariable) != "user" else { return 0 }
+        for helper in [BPF_FUNC_loop, BPF_FUNC_map_lookup_percpu_elem] {
+            guard libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, helper, nil) == 1 else { return 0 }
+        }
+        return UInt32(max(1, libbpf_num_possible_cpus()))
+    }()
+
+    /// A summary record's entries as counts (`obs_sc_rec`, already summed over the CPUs).
+    static func counts(of record: UnsafeRawPointer, count: Int) -> [SyscallCount] {
+        let base = Int(obs_sc_rec_size(0))
+        let stride = MemoryLayout<obs_sc_entry>.stride
+        return (0..<count).map { i in
+            let entry = record.loadUnaligned(fromByteOffset: base + i * stride, as: obs_sc_entry.self)
+            let nr = Int(entry.nr)
+            return Self.count(entry.stat, name: SyscallTable.name(of: nr), number: nr)
+        }
+    }
+
     /// Every process still counted (alive at the run's end, or its exit record lost).
     func remainingProcesses() -> [UInt32] {
         var out: [UInt32] = []

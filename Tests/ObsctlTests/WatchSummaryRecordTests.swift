@@ -1,0 +1,70 @@
+import Foundation
+import ObserverTestSupport
+import ProcessObserver
+import Testing
+
+/// The two ways a process's syscall summary reaches user space: built in the kernel at its exit
+/// (`obs_sc_rec`, the default where `bpf_loop` and `bpf_map_lookup_percpu_elem` exist), or read
+/// from the maps by user space at its exit record (`OBS_SC_EMIT=user`). A program of 40 distinct
+/// syscalls, more than one summary record holds (32), must give strace's counts both ways.
+@Suite("obsctl watch -c: the summary built in the kernel and read by user space agree with strace")
+struct WatchSummaryRecordTests {
+    static let rounds = 7
+
+    /// `Fixtures/many_syscalls.c`, compiled static for this run.
+    static func program() throws -> String {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/many_syscalls.c").path
+        let binary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "obs-many-syscalls-\(getpid())-\(UUID().uuidString.prefix(8))"
+        ).path
+        let cc = try NativeProcess(
+            .name("cc"), arguments: ["-static", "-O2", "-o", binary, source], standardInput: .null,
+            standardOutput: .capture(maxBytes: 1 << 20), standardError: .capture(maxBytes: 1 << 20)
+        ).run()
+        #expect(cc.status == .exited(code: 0), "cc: \(String(decoding: cc.standardError ?? [], as: UTF8.self))")
+        return binary
+    }
+
+    /// The names the program calls `rounds` times each (`many_syscalls.c`).
+    static let names = [
+        "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "gettid", "getsid", "getpgid", "getpriority",
+        "sched_yield", "uname", "umask", "times", "getrusage", "sysinfo", "getcwd", "prlimit64",
+        "sched_getscheduler", "sched_getparam", "sched_get_priority_max", "sched_get_priority_min", "getresuid",
+        "getresgid", "getgroups", "personality", "prctl", "getcpu", "clock_gettime", "clock_getres",
+        "gettimeofday", "sched_getaffinity", "getitimer", "rt_sigpending", "sigaltstack", "lseek", "fcntl",
+        "ioprio_get", "getrandom", "membarrier",
+    ]
+
+    @Test(
+        "40 distinct syscalls: one syscalls event with strace's counts, whichever side builds it",
+        .requiresEBPF, arguments: ["kernel", "user"])
+    func agree(emit: String) throws {
+        let binary = try Self.program()
+        defer { try? FileManager.default.removeItem(atPath: binary) }
+        let run = try ObsctlRunner.run(
+            [
+                "watch", "-c", "--json", "--interval", "0", "--categories", "lifecycle", "--", binary,
+                String(Self.rounds),
+            ],
+            environment: ["OBS_SC_EMIT": emit])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let summaries = try ObsctlRunner.events(run.lines).filter { $0["kind"] as? String == "syscalls" }
+        #expect(summaries.count == 1)
+        let entries = try #require(summaries.first?["syscalls"] as? [[String: Any]])
+        #expect(entries.count > 32)
+        var counts = WatchSyscallSummaryTests.Counts()
+        for entry in entries {
+            let name = try #require(entry["name"] as? String)
+            let calls = try #require(entry["calls"] as? Int)
+            #expect(counts.calls[name] == nil, "\(name) listed twice")
+            counts.calls[name] = calls
+            if let e = entry["errors"] as? Int, e > 0 { counts.errors[name] = e }
+            #expect((entry["histogram"] as? [Int] ?? []).reduce(0, +) == calls, "\(name): histogram")
+        }
+        for name in Self.names { #expect((counts.calls[name] ?? 0) >= Self.rounds, "\(name)") }
+        #expect(counts.calls["getpid"] == Self.rounds)
+        #expect(counts.calls["membarrier"] == Self.rounds)
+        #expect(counts == (try WatchSyscallSummaryTests.strace(binary, [String(Self.rounds)])))
+    }
+}
