@@ -24,6 +24,8 @@ const volatile __u32 obs_observer_tgid = 0;
  * summary, obsctl watch -c). Zero (the default): the verifier prunes all of it, and a syscall
  * leaves the entry program at the obs_syscalls lookup as before. */
 const volatile __u32 obs_syscall_summary = 0;
+/* Nonzero: send the payloads of the tree's DNS traffic (bpf/obs_dns.bpf.h; the network category). */
+const volatile __u32 obs_want_dns = 0;
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */
@@ -104,6 +106,7 @@ union obs_scratch_rec {
     struct obs_exec_rec exec;
     struct obs_file_rec file;
     struct obs_sock_rec sock;
+    struct obs_dns_rec dns;
     /* Slack after data: the verifier bounds a write at a record's data (at most 255 bytes in)
      * + (off & OBS_DATA_MASK) of up to OBS_PATH_MAX bytes by the map value's size; the code
      * itself never writes past data. */

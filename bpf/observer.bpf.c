@@ -40,6 +40,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "obs_path.bpf.h"
 #include "obs_file.bpf.h"
 #include "obs_net.bpf.h"
+#include "obs_dns.bpf.h"
 #include "obs_summary.bpf.h"
 #include "obs_process.bpf.h"
 #include "obs_syscalls.bpf.h"

@@ -69,6 +69,20 @@ struct KernelRecordLayoutTests {
         #expect(obs_sock_rec_size(0) == 216)
     }
 
+    @Test("obs_dns_rec: both addresses 16 bytes, the payload after them")
+    func dns() {
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.ret) == 56)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.moved) == 64)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.fd) == 68)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.syscall) == 72)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.family) == 76)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.len) == 82)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.remote_addr) == 88)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.local_addr) == 104)
+        #expect(obs_dns_rec_size(0) == 120)
+        #expect(MemoryLayout<obs_dns_rec>.size == 120 + Int(OBS_DNS_PAYLOAD_MAX))
+    }
+
     @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments, the summary's after")
     func inflight() {
         #expect(MemoryLayout<obs_inflight>.offset(of: \.accept_addrlen) == 4)

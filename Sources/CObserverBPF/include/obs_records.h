@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 7
+#define OBS_ABI_VERSION 10
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -43,6 +43,7 @@
 #define OBS_GLOBAL_FILTER_CGROUP_ID "obs_filter_cgroup_id"
 #define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
 #define OBS_GLOBAL_SYSCALL_SUMMARY "obs_syscall_summary"
+#define OBS_GLOBAL_WANT_DNS "obs_want_dns"
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
@@ -70,6 +71,10 @@
 #define OBS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
 #define OBS_COMM_LEN 16
 #define OBS_NAME_MAX 255       /* one path component (NAME_MAX) */
+#define OBS_DNS_PAYLOAD_MAX 1024 /* bytes of one DNS payload kept (obs_dns_rec.data) */
+#define OBS_DNS_IOV_MAX 4      /* iovecs of one call (writev, sendmsg...) a DNS payload is gathered from */
+#define OBS_DNS_MMSG_MAX 4     /* messages of one sendmmsg/recvmmsg whose payloads are kept */
+#define OBS_DNS_PORT 53        /* a socket whose peer or local port is this carries DNS */
 
 /* obs_header.type */
 enum obs_record_type {
@@ -78,6 +83,7 @@ enum obs_record_type {
     OBS_REC_EXIT = 3,
     OBS_REC_FILE = 4,
     OBS_REC_SOCK = 5,
+    OBS_REC_DNS = 10,     /* since ABI 10 */
 };
 
 /* Flags on a captured string or sockaddr. */
@@ -305,6 +311,44 @@ struct obs_sock_rec {
     char data[OBS_PATH_MAX];
 };
 
+/*
+ * DNS (since ABI 10): the payload of one send or receive on a UDP or TCP socket whose peer or
+ * local port is OBS_DNS_PORT, for user space to decode (RFC 1035) and pair queries with answers.
+ * Only with obs_want_dns (the network category). The first OBS_DNS_PAYLOAD_MAX bytes the call
+ * moved are kept, gathered across its first OBS_DNS_IOV_MAX iovecs; a sendmmsg or recvmmsg
+ * sends one record per message, for its first OBS_DNS_MMSG_MAX messages. Over TCP a payload is
+ * a piece of the byte stream (length prefixes included), which user space reassembles.
+ */
+enum obs_dns_direction {
+    OBS_DNS_SENT = 1,
+    OBS_DNS_RECEIVED = 2,
+};
+
+enum obs_dns_transport {
+    OBS_DNS_UDP = 1,      /* SOCK_DGRAM */
+    OBS_DNS_TCP = 2,      /* SOCK_STREAM */
+};
+
+struct obs_dns_rec {
+    struct obs_header h;
+    __s64 ret;            /* the call's return value */
+    __u32 moved;          /* bytes of this message the call moved (a *mmsg: its msg_len) */
+    __s32 fd;
+    __u8 syscall;         /* enum obs_syscall */
+    __u8 direction;       /* enum obs_dns_direction */
+    __u8 transport;       /* enum obs_dns_transport */
+    __u8 flags;           /* OBS_CAPTURE_TRUNCATED: moved > len (the bound, or an iovec past the last read) */
+    __u16 family;         /* AF_INET or AF_INET6: of both addresses */
+    __u16 remote_port;    /* host order: the connected peer's, else the call's own address's */
+    __u16 local_port;     /* host order */
+    __u16 len;            /* bytes of data kept */
+    __u16 msg_index;      /* the message's index in a sendmmsg/recvmmsg; 0 otherwise */
+    __u16 pad;            /* zero */
+    __u8 remote_addr[16]; /* network order; an IPv4 address in the first 4 bytes */
+    __u8 local_addr[16];
+    __u8 data[OBS_DNS_PAYLOAD_MAX];
+};
+
 /* The value of the tracked map (key: tgid). */
 struct obs_tracked {
     __u32 parent_tgid;
@@ -365,8 +409,9 @@ struct obs_sc_proc {
  * The size rule: how many bytes a record of each type occupies on the wire, given its lengths.
  * Fork and exit records are sent whole. The others are sent up to the end of their data: an
  * exec record's is argv_len plus its strings' lengths, a file record's its strings' lengths, a
- * socket record's its cwd's length. Each length is at most OBS_PATH_MAX (argv_len at most
- * OBS_ARGV_MAX), so a record's data never exceeds its field.
+ * socket record's its cwd's length, a DNS record's len. Each length is at most OBS_PATH_MAX
+ * (argv_len at most OBS_ARGV_MAX, a DNS record's len at most OBS_DNS_PAYLOAD_MAX), so a
+ * record's data never exceeds its field.
  */
 #define OBS_FORK_REC_SIZE sizeof(struct obs_fork_rec)
 #define OBS_EXIT_REC_SIZE sizeof(struct obs_exit_rec)
@@ -376,6 +421,8 @@ struct obs_sc_proc {
 #define OBS_FILE_REC_SIZE(data_len) (OBS_FILE_REC_BASE_SIZE + (data_len))
 #define OBS_SOCK_REC_BASE_SIZE __builtin_offsetof(struct obs_sock_rec, data)
 #define OBS_SOCK_REC_SIZE(data_len) (OBS_SOCK_REC_BASE_SIZE + (data_len))
+#define OBS_DNS_REC_BASE_SIZE __builtin_offsetof(struct obs_dns_rec, data)
+#define OBS_DNS_REC_SIZE(data_len) (OBS_DNS_REC_BASE_SIZE + (data_len))
 #define OBS_MIN_REC_SIZE sizeof(struct obs_header)
 
 /* The same rules as functions, for Swift (which imports neither function-like nor sizeof macros). */
@@ -385,6 +432,7 @@ static inline __u64 obs_exit_rec_size(void) { return OBS_EXIT_REC_SIZE; }
 static inline __u64 obs_exec_rec_size(__u64 data_len) { return OBS_EXEC_REC_SIZE(data_len); }
 static inline __u64 obs_file_rec_size(__u64 data_len) { return OBS_FILE_REC_SIZE(data_len); }
 static inline __u64 obs_sock_rec_size(__u64 data_len) { return OBS_SOCK_REC_SIZE(data_len); }
+static inline __u64 obs_dns_rec_size(__u64 data_len) { return OBS_DNS_REC_SIZE(data_len); }
 
 /* The layout both compilers must produce (BPF and the host's clang under Swift). */
 _Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
@@ -402,6 +450,11 @@ _Static_assert(sizeof(struct obs_file_rec) == 104 + 4 * 4096, "obs_file_rec layo
 _Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 80, "obs_sock_rec.addr moved");
 _Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 216, "obs_sock_rec.data moved");
 _Static_assert(sizeof(struct obs_sock_rec) == 216 + 4096, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_dns_rec, remote_addr) == 88, "obs_dns_rec.remote_addr moved");
+_Static_assert(__builtin_offsetof(struct obs_dns_rec, data) == 120, "obs_dns_rec.data moved");
+_Static_assert(sizeof(struct obs_dns_rec) == 120 + OBS_DNS_PAYLOAD_MAX, "obs_dns_rec layout changed");
+_Static_assert((OBS_DNS_PAYLOAD_MAX & (OBS_DNS_PAYLOAD_MAX - 1)) == 0, "OBS_DNS_PAYLOAD_MAX must be a power of two");
+_Static_assert(OBS_DNS_PAYLOAD_MAX <= 0xffff, "obs_dns_rec.len no longer fits");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 72, "obs_inflight layout changed");
 _Static_assert(sizeof(struct obs_sc_key) == 8, "obs_sc_key layout changed");

@@ -77,7 +77,7 @@ final class BPFObject {
     /// The read-only globals user space reads or sets.
     static let globalNames = [
         OBS_GLOBAL_ABI_VERSION, OBS_GLOBAL_WANT_PROCESS, OBS_GLOBAL_WAKEUP_BYTES, OBS_GLOBAL_RESOLVE_PATHS,
-        OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
+        OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY, OBS_GLOBAL_WANT_DNS,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -173,6 +173,8 @@ final class BPFObject {
             try setRodata(OBS_GLOBAL_OBSERVER_TGID, UInt32(bitPattern: Syscall.processID()))
             if let id = options.observedCgroupID { try setRodata(OBS_GLOBAL_FILTER_CGROUP_ID, id) }
             if options.syscallSummary { try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1)) }
+            // DNS payloads are part of the network category (Docs/IO-AND-DNS.md).
+            try setRodata(OBS_GLOBAL_WANT_DNS, UInt32(options.categories.contains(.network) ? 1 : 0))
         } catch {
             close()
             throw error
