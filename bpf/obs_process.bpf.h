@@ -166,6 +166,16 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
             bpf_map_update_elem(&obs_inflight, &id, &again, BPF_ANY);
         }
     }
+    if (obs_count_io) {
+        /* The command starts here: a spawned child's I/O is counted from its exec on. */
+        if (!obs_filter_cgroup_id) {
+            struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+            if (t && (t->flags & OBS_TRACKED_GATED))
+                t->flags &= ~OBS_TRACKED_GATED;
+        }
+        /* The descriptors the exec closed (close-on-exec) no longer hold their files. */
+        obs_io_sweep(tgid, OBS_CLOSED_BY_EXEC, 0, 0);
+    }
     if (!obs_want_process)
         return 0;
 
@@ -246,6 +256,14 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     if (BPF_CORE_READ(task, signal, live.counter) != 0)
         return 0;
     bpf_map_delete_elem(&obs_tracked, &tgid);
+    /* The descriptors still open end with the process (their close records come first). */
+    int io_uring = 0;
+    if (obs_count_io) {
+        obs_io_sweep(tgid, OBS_CLOSED_BY_EXIT, 0, 0);
+        io_uring = bpf_map_lookup_elem(&obs_io_uring, &tgid) != 0;
+        if (io_uring)
+            bpf_map_delete_elem(&obs_io_uring, &tgid);
+    }
 
     /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits. */
     struct obs_exit_rec r = {};
@@ -280,6 +298,9 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
         r.image_rss_pages = hiwater > (__u64)rss ? hiwater : (__u64)rss;
         r.flags |= OBS_EXIT_IMAGE_RSS;
     }
+    read_io_totals(task, &r);
+    if (io_uring)
+        r.flags |= OBS_EXIT_IO_URING;
     send(&r, OBS_EXIT_REC_SIZE);
     return 0;
 }

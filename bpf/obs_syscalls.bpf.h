@@ -53,6 +53,35 @@ static __always_inline __u32 observed_syscall(__s64 nr)
     return sc ? *sc : OBS_SC_NONE;
 }
 
+/* Whether the caller of syscall sc is observed: in the tree, and for an I/O call (byte counting)
+ * not waiting at the start gate. Without counting this is is_observed. */
+static __always_inline int observed_for(__u32 tgid, __u32 sc)
+{
+    if (!obs_count_io || obs_filter_cgroup_id || !is_io_syscall(sc))
+        return is_observed(tgid);
+    struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+    return t && !(t->flags & OBS_TRACKED_GATED);
+}
+
+/* With the summary on, an observed syscall of a process the summary counts: an I/O call at the
+ * start gate is timed but not counted (sc NONE). */
+static __always_inline __u32 summary_io_gate(__u64 id, __u32 sc)
+{
+    if (!obs_count_io || !is_io_syscall(sc))
+        return sc;
+    __u32 tgid = id >> 32;
+    return io_gated(bpf_map_lookup_elem(&obs_tracked, &tgid)) ? OBS_SC_NONE : sc;
+}
+
+/* close and close_range are handled at their entry (bpf/obs_io.bpf.h); returns 1 when sc is one. */
+static __always_inline int io_close_at_entry(__u64 id, __u32 sc, const __u64 *args)
+{
+    if (!obs_count_io || (sc != OBS_SC_CLOSE && sc != OBS_SC_CLOSE_RANGE))
+        return 0;
+    io_close_enter(id, sc, args);
+    return 1;
+}
+
 /*
  * With the summary on (obs_syscall_summary), every syscall of the machine pays the tracked check
  * first, and every one of the tree an obs_inflight entry (its start time and number; the
@@ -76,10 +105,11 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
         __u64 id = 0;
         if (!summary_sys_enter(ctx->nr, &id))
             return 1;
-        __u32 sc = observed_syscall(ctx->nr);
+        __u32 sc = summary_io_gate(id, observed_syscall(ctx->nr));
         __u64 args[6] = {};
         if (sc != OBS_SC_NONE)
             bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+        io_close_at_entry(id, sc, args);
         on_sys_enter(id, sc, ctx->nr, args);
         return 1;
     }
@@ -87,10 +117,12 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
     if (sc == OBS_SC_NONE)
         return 1;
     __u64 id = bpf_get_current_pid_tgid();
-    if (!is_observed(id >> 32))
+    if (!observed_for(id >> 32, sc))
         return 1;
     __u64 args[6] = {};
     bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+    if (io_close_at_entry(id, sc, args))
+        return 1;
     on_sys_enter(id, sc, ctx->nr, args);
     return 1;
 }
@@ -126,10 +158,11 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
         if (BPF_CORE_READ(regs, cs) != 0x33)
             return 0;
 #endif
-        __u32 sc = observed_syscall(nr);
+        __u32 sc = summary_io_gate(id, observed_syscall(nr));
         __u64 args[6] = {};
         if (sc != OBS_SC_NONE && !raw_sys_enter_args(ctx, args))
             return 0;
+        io_close_at_entry(id, sc, args);
         on_sys_enter(id, sc, nr, args);
         return 0;
     }
@@ -137,10 +170,12 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     if (sc == OBS_SC_NONE)
         return 0;
     __u64 id = bpf_get_current_pid_tgid();
-    if (!is_observed(id >> 32))
+    if (!observed_for(id >> 32, sc))
         return 0;
     __u64 args[6];
     if (!raw_sys_enter_args(ctx, args))
+        return 0;
+    if (io_close_at_entry(id, sc, args))
         return 0;
     on_sys_enter(id, sc, 0, args);
     return 0;
@@ -163,6 +198,15 @@ static __always_inline void on_sys_exit(__s64 ret)
         break;
     case OBS_SC_CONNECT ... OBS_SC_LISTEN:
         on_sock_exit(&in, ret);
+        break;
+    case OBS_SC_READ ... OBS_SC_RECVMMSG:
+        on_io_exit(&in, ret);
+        break;
+    case OBS_SC_DUP2:
+    case OBS_SC_DUP3:
+    case OBS_SC_SOCKET:
+    case OBS_SC_IO_URING_SETUP:
+        on_io_fd_exit(&in, ret);
         break;
     case OBS_SC_EXECVE:
     case OBS_SC_EXECVEAT:

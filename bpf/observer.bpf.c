@@ -38,6 +38,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "obs_maps.bpf.h"
 #include "obs_record.bpf.h"
 #include "obs_path.bpf.h"
+#include "obs_io.bpf.h"
 #include "obs_file.bpf.h"
 #include "obs_net.bpf.h"
 #include "obs_dns.bpf.h"

@@ -35,6 +35,8 @@
 #define OBS_MAP_COUNTERS "obs_counters"
 #define OBS_MAP_SC_PROCS "obs_sc_procs"
 #define OBS_MAP_SC_STATS "obs_sc_stats"
+#define OBS_MAP_IO "obs_io"
+#define OBS_MAP_IO_URING "obs_io_uring"
 #define OBS_MAP_RODATA ".rodata"
 #define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
 #define OBS_GLOBAL_WANT_PROCESS "obs_want_process"
@@ -43,6 +45,7 @@
 #define OBS_GLOBAL_FILTER_CGROUP_ID "obs_filter_cgroup_id"
 #define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
 #define OBS_GLOBAL_SYSCALL_SUMMARY "obs_syscall_summary"
+#define OBS_GLOBAL_COUNT_IO "obs_count_io"
 #define OBS_GLOBAL_WANT_DNS "obs_want_dns"
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
@@ -62,6 +65,9 @@
 #define OBS_SC_PROCS_MAX 16384         /* processes the syscall summary counts at once (obs_sc_procs) */
 #define OBS_SC_STATS_MAX 65536         /* (process, syscall) pairs it counts at once (obs_sc_stats) */
 #define OBS_CGROUP_DEPTH_MAX 64         /* cgroup v2 levels the --cgroup ancestry check looks through */
+#define OBS_IO_MAX 65536                /* (process, descriptor) pairs whose I/O is counted at once (obs_io) */
+#define OBS_IO_URING_MAX 4096           /* processes that called io_uring_setup, until their exit */
+#define OBS_THREADS_MAX 4096            /* threads the exit program sums I/O totals over */
 
 /* Capture limits (documented in Docs/EVENTS.md). */
 #define OBS_PATH_MAX 4096      /* a path, NUL included: PATH_MAX, the kernel's own limit */
@@ -83,6 +89,8 @@ enum obs_record_type {
     OBS_REC_EXIT = 3,
     OBS_REC_FILE = 4,
     OBS_REC_SOCK = 5,
+    OBS_REC_FILE_CLOSE = 6, /* since ABI 9 */
+    OBS_REC_SOCK_CLOSE = 7, /* since ABI 9 */
     OBS_REC_DNS = 10,     /* since ABI 10 */
 };
 
@@ -143,6 +151,18 @@ enum obs_syscall {
     OBS_SC_CHDIR, OBS_SC_FCHDIR, OBS_SC_LINK, OBS_SC_LINKAT, OBS_SC_SYMLINK, OBS_SC_SYMLINKAT,
     OBS_SC_EXECVE, OBS_SC_EXECVEAT,
     OBS_SC_CONNECT, OBS_SC_ACCEPT, OBS_SC_ACCEPT4, OBS_SC_BIND, OBS_SC_LISTEN,
+    /* Byte counting (since ABI 9; enabled only with obs_count_io): the I/O calls, OBS_SC_READ to
+       OBS_SC_RECVMMSG, counted at their exit; */
+    OBS_SC_READ, OBS_SC_WRITE, OBS_SC_PREAD64, OBS_SC_PWRITE64, OBS_SC_READV, OBS_SC_WRITEV,
+    OBS_SC_PREADV, OBS_SC_PWRITEV, OBS_SC_PREADV2, OBS_SC_PWRITEV2,
+    OBS_SC_SENDFILE, OBS_SC_COPY_FILE_RANGE, OBS_SC_SPLICE,
+    OBS_SC_SENDTO, OBS_SC_SENDMSG, OBS_SC_SENDMMSG, OBS_SC_RECVFROM, OBS_SC_RECVMSG, OBS_SC_RECVMMSG,
+    /* the calls that end a descriptor (close and close_range at their entry, dup2/dup3 replacing
+       one at their exit); */
+    OBS_SC_CLOSE, OBS_SC_CLOSE_RANGE, OBS_SC_DUP2, OBS_SC_DUP3,
+    /* and the calls that start a socket's life (socket; accept and connect are above) and mark
+       a process whose I/O may bypass the counts (io_uring_setup). */
+    OBS_SC_SOCKET, OBS_SC_IO_URING_SETUP,
     OBS_SC_COUNT
 };
 
@@ -180,7 +200,9 @@ enum obs_counter {
     /* Syscall summary: processes that could not be counted at all (obs_sc_procs was full). Their
        calls are in no record; user space reports this count at the run's end. Since ABI 7. */
     OBS_COUNTER_SC_DROPPED_PROCS = 3,
-    OBS_COUNTER_COUNT = 4,
+    /* Byte counting: I/O calls not counted because obs_io was full (since ABI 9). */
+    OBS_COUNTER_IO_DROPPED = 4,
+    OBS_COUNTER_COUNT = 5,
 };
 
 /* Starts every record. tgid/tid/ptgid are initial-pid-namespace ids of the acting task. */
@@ -217,6 +239,18 @@ struct obs_exit_rec {
     /* The exiting image's own peak RSS in pages, since its exec (get_mm_hiwater_rss of task->mm,
        still attached at sched_process_exit since Linux 6.16). Valid with OBS_EXIT_IMAGE_RSS. */
     __u64 image_rss_pages;
+    /* The thread group's I/O totals (since ABI 9): the kernel's own task_io_accounting, what
+       /proc/PID/io prints, summed as it sums them for a whole process (signal->ioac, the threads
+       already released, plus every thread still on the group's list, this last one included).
+       rchar..syscw valid with OBS_EXIT_IO_CHARS (CONFIG_TASK_XACCT), read_bytes..cancelled with
+       OBS_EXIT_IO_BYTES (CONFIG_TASK_IO_ACCOUNTING). */
+    __u64 rchar;
+    __u64 wchar;
+    __u64 syscr;
+    __u64 syscw;
+    __u64 read_bytes;
+    __u64 write_bytes;
+    __u64 cancelled_write_bytes;
 };
 
 /* obs_exit_rec.flags: the OOM killer chose this thread group (the kernel's mark_oom_victim set
@@ -226,6 +260,13 @@ struct obs_exit_rec {
 #define OBS_EXIT_MAXRSS 0x2
 /* obs_exit_rec.image_rss_pages was read: the mm was still attached and its counters readable. */
 #define OBS_EXIT_IMAGE_RSS 0x4
+/* obs_exit_rec.rchar, wchar, syscr and syscw were read (since ABI 9). */
+#define OBS_EXIT_IO_CHARS 0x8
+/* obs_exit_rec.read_bytes, write_bytes and cancelled_write_bytes were read (since ABI 9). */
+#define OBS_EXIT_IO_BYTES 0x10
+/* The process called io_uring_setup successfully while byte counting was on: what it did through
+   io_uring is in no close record (since ABI 9). */
+#define OBS_EXIT_IO_URING 0x20
 
 /*
  * A string in a record's data area. The strings of a record are packed in the order of its
@@ -352,8 +393,12 @@ struct obs_dns_rec {
 /* The value of the tracked map (key: tgid). */
 struct obs_tracked {
     __u32 parent_tgid;
-    __u32 pad;            /* zero */
+    __u32 flags;          /* OBS_TRACKED_* (since ABI 9; zero before) */
 };
+
+/* obs_tracked.flags: the process is a spawned child waiting at the start gate, whose I/O (the
+   gate's own pipe) is not the command's: its bytes are not counted until its exec. */
+#define OBS_TRACKED_GATED 0x1
 
 /* A syscall entry waiting for its exit (key: pid_tgid). */
 struct obs_inflight {
@@ -406,6 +451,102 @@ struct obs_sc_proc {
 };
 
 /*
+ * Byte counting (obs_count_io; since ABI 9). The key of a count is the process and descriptor
+ * that made the call (strace's view): each successful I/O call adds its return value and one
+ * call to (tgid, fd), on the read or the write side. A descriptor shared by dup or inherited by
+ * fork is another key, so no byte is counted twice nor lost, and one file may end in several
+ * records (one per descriptor that did I/O on it). sendfile, copy_file_range and splice are a
+ * read on their input descriptor and a write on their output; sendmmsg/recvmmsg count the bytes
+ * of the messages sent or received (msg_len of each) and one call. An entry is made at the first
+ * I/O call (or at an observed open, socket, accept or connect, for open_ts), and one close record
+ * is sent when the descriptor ends (close, close_range, dup2/dup3 onto it, close-on-exec, the
+ * process's exit) if any I/O call was counted; the entry is then deleted.
+ */
+
+/* obs_count_io (a read-only global): which close records to send. Zero: nothing is counted,
+   and the I/O calls are not even observed. */
+#define OBS_COUNT_IO_FILES 0x1
+#define OBS_COUNT_IO_SOCKETS 0x2
+
+/* obs_io key. */
+struct obs_io_key {
+    __u32 tgid;
+    __s32 fd;
+};
+
+/* obs_io value. The counts are updated with atomic adds (threads share a descriptor table). */
+struct obs_io_stat {
+    __u64 file;           /* the struct file's address when the entry was made */
+    __u64 open_ts;        /* bpf_ktime_get_ns() of the observed open/socket/accept/connect; 0: not seen */
+    __u64 bytes_read;     /* on a socket: received */
+    __u64 bytes_written;  /* on a socket: sent */
+    __u64 reads;
+    __u64 writes;
+};
+
+/* What ended a descriptor (obs_file_close_rec.closed_by, obs_sock_close_rec.closed_by). */
+enum obs_closed_by {
+    OBS_CLOSED_BY_CLOSE = 1,
+    OBS_CLOSED_BY_CLOSE_RANGE = 2,
+    OBS_CLOSED_BY_EXEC = 3,       /* close-on-exec at a successful exec */
+    OBS_CLOSED_BY_EXIT = 4,       /* the process's last thread exited (a kill included) */
+    OBS_CLOSED_BY_DUP = 5,        /* dup2/dup3 made the descriptor another file's */
+};
+
+/* Superblock magics (include/uapi/linux/magic.h) that say what a pathless file is. */
+#define OBS_PIPEFS_MAGIC 0x50495045
+#define OBS_SOCKFS_MAGIC 0x534F434B
+#define OBS_ANON_INODE_FS_MAGIC 0x09041934
+
+/*
+ * A descriptor of a file (not a socket) that did I/O was closed. path is walked from the struct
+ * file (OBS_SOURCE_FILE); for a file with no path (a pipe, an anonymous inode: OBS_PATH_UNWALKABLE)
+ * it holds the dentry's own name instead, with source OBS_SOURCE_NONE, and magic and ino say
+ * what it is (pipefs: "pipe:[ino]"; anon_inodefs: "anon_inode:" + the name).
+ */
+struct obs_file_close_rec {
+    struct obs_header h;
+    __u64 open_ts;
+    __u64 bytes_read;
+    __u64 bytes_written;
+    __u64 reads;
+    __u64 writes;
+    __u64 ino;            /* the inode number */
+    __u32 magic;          /* the superblock's s_magic */
+    __s32 fd;
+    __u16 mode;           /* the inode's i_mode (S_IFMT: regular, fifo, character device, ...) */
+    __u8 closed_by;       /* enum obs_closed_by */
+    __u8 pad;             /* zero */
+    struct obs_str path;
+    char data[OBS_PATH_MAX];
+};
+
+/*
+ * A socket descriptor that did I/O was closed. local and peer are sockaddrs (sockaddr_in,
+ * sockaddr_in6, sockaddr_un) read from the socket itself at the close; a length of 0 means none
+ * (an unbound or unconnected socket, an unnamed unix socket).
+ */
+struct obs_sock_close_rec {
+    struct obs_header h;
+    __u64 open_ts;
+    __u64 bytes_sent;
+    __u64 bytes_received;
+    __u64 sends;
+    __u64 receives;
+    __u64 ino;
+    __s32 fd;
+    __u8 closed_by;       /* enum obs_closed_by */
+    __u8 pad;             /* zero */
+    __u16 family;         /* sk_family */
+    __u16 sock_type;      /* sk_type: SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET */
+    __u16 protocol;       /* sk_protocol: IPPROTO_TCP, IPPROTO_UDP, ...; 0 for unix */
+    __u16 local_len;
+    __u16 peer_len;
+    __u8 local[OBS_SOCKADDR_MAX];
+    __u8 peer[OBS_SOCKADDR_MAX];
+};
+
+/*
  * The size rule: how many bytes a record of each type occupies on the wire, given its lengths.
  * Fork and exit records are sent whole. The others are sent up to the end of their data: an
  * exec record's is argv_len plus its strings' lengths, a file record's its strings' lengths, a
@@ -421,6 +562,9 @@ struct obs_sc_proc {
 #define OBS_FILE_REC_SIZE(data_len) (OBS_FILE_REC_BASE_SIZE + (data_len))
 #define OBS_SOCK_REC_BASE_SIZE __builtin_offsetof(struct obs_sock_rec, data)
 #define OBS_SOCK_REC_SIZE(data_len) (OBS_SOCK_REC_BASE_SIZE + (data_len))
+#define OBS_FILE_CLOSE_REC_BASE_SIZE __builtin_offsetof(struct obs_file_close_rec, data)
+#define OBS_FILE_CLOSE_REC_SIZE(data_len) (OBS_FILE_CLOSE_REC_BASE_SIZE + (data_len))
+#define OBS_SOCK_CLOSE_REC_SIZE sizeof(struct obs_sock_close_rec)
 #define OBS_DNS_REC_BASE_SIZE __builtin_offsetof(struct obs_dns_rec, data)
 #define OBS_DNS_REC_SIZE(data_len) (OBS_DNS_REC_BASE_SIZE + (data_len))
 #define OBS_MIN_REC_SIZE sizeof(struct obs_header)
@@ -432,6 +576,8 @@ static inline __u64 obs_exit_rec_size(void) { return OBS_EXIT_REC_SIZE; }
 static inline __u64 obs_exec_rec_size(__u64 data_len) { return OBS_EXEC_REC_SIZE(data_len); }
 static inline __u64 obs_file_rec_size(__u64 data_len) { return OBS_FILE_REC_SIZE(data_len); }
 static inline __u64 obs_sock_rec_size(__u64 data_len) { return OBS_SOCK_REC_SIZE(data_len); }
+static inline __u64 obs_file_close_rec_size(__u64 data_len) { return OBS_FILE_CLOSE_REC_SIZE(data_len); }
+static inline __u64 obs_sock_close_rec_size(void) { return OBS_SOCK_CLOSE_REC_SIZE; }
 static inline __u64 obs_dns_rec_size(__u64 data_len) { return OBS_DNS_REC_SIZE(data_len); }
 
 /* The layout both compilers must produce (BPF and the host's clang under Swift). */
@@ -439,7 +585,15 @@ _Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
 _Static_assert(__builtin_offsetof(struct obs_header, comm) == 32, "obs_header.comm moved");
 _Static_assert(sizeof(struct obs_str) == 4, "obs_str layout changed");
 _Static_assert(sizeof(struct obs_fork_rec) == 64, "obs_fork_rec layout changed");
-_Static_assert(sizeof(struct obs_exit_rec) == 80, "obs_exit_rec layout changed");
+_Static_assert(sizeof(struct obs_exit_rec) == 136, "obs_exit_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_exit_rec, rchar) == 80, "obs_exit_rec.rchar moved");
+_Static_assert(sizeof(struct obs_io_key) == 8, "obs_io_key layout changed");
+_Static_assert(sizeof(struct obs_io_stat) == 48, "obs_io_stat layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_close_rec, path) == 116, "obs_file_close_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_file_close_rec, data) == 120, "obs_file_close_rec.data moved");
+_Static_assert(sizeof(struct obs_file_close_rec) == 120 + 4096, "obs_file_close_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sock_close_rec, local) == 120, "obs_sock_close_rec.local moved");
+_Static_assert(sizeof(struct obs_sock_close_rec) == 376, "obs_sock_close_rec layout changed");
 _Static_assert(__builtin_offsetof(struct obs_exit_rec, maxrss_pages) == 64, "obs_exit_rec.maxrss_pages moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, str) == 72, "obs_exec_rec.str moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, data) == 88, "obs_exec_rec.data moved");

@@ -27,7 +27,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
         resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, syscallSummary: Bool = false,
-        logger: Logger? = nil
+        countBytes: Bool = false, logger: Logger? = nil
     ) throws(BPFObject.Failure) {
         self.logger = logger
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
@@ -35,7 +35,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         self.syscallAttach = syscallAttach
         let options = Self.options(
             categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
-            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID, syscallSummary: syscallSummary)
+            resolvePaths: resolvePaths, observedCgroupID: observedCgroupID, syscallSummary: syscallSummary,
+            countBytes: countBytes)
         // Loaded ahead, on another thread, when a start asked for exactly this (KernelPreload).
         if let preloaded = KernelPreload.take(options) {
             self.object = preloaded
@@ -48,7 +49,9 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)
         countersFD = try object.mapFD(OBS_MAP_COUNTERS)
         syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
-        let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
+        let syscalls = ObservedSyscall.of(kernelCategories, countingBytes: options.countIOFlags != 0).filter {
+            available.contains($0)
+        }
         enabledSyscalls = syscalls
         try self.object.enableSyscalls(syscalls)
         for (program, tracepoint) in [
@@ -98,18 +101,28 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     static func options(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         ringBytes: UInt32 = UInt32(OBS_RING_BYTES), resolvePaths: Bool, observedCgroupID: UInt64? = nil,
-        syscallSummary: Bool = false
+        syscallSummary: Bool = false, countBytes: Bool = false
     ) -> BPFObject.Options {
         .init(
             categories: categories, syscallAttach: syscallAttach, ringBytes: ringBytes,
             wakeupBytes: UInt64(min(UInt32(OBS_WAKEUP_BYTES), ringBytes / 4)), resolvePaths: resolvePaths,
-            observedCgroupID: observedCgroupID, syscallSummary: syscallSummary)
+            observedCgroupID: observedCgroupID, syscallSummary: syscallSummary, countBytes: countBytes)
     }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
     func track(processID: Int32) throws(ObserverError) {
+        try track(processID: processID, flags: 0)
+    }
+
+    /// Tracks a spawned child waiting at the start gate: its I/O there (reading the gate's pipe)
+    /// is the observer's, not the command's, and is not counted until its exec.
+    func trackGated(processID: Int32) throws(ObserverError) {
+        try track(processID: processID, flags: UInt32(OBS_TRACKED_GATED))
+    }
+
+    private func track(processID: Int32, flags: UInt32) throws(ObserverError) {
         var key = UInt32(bitPattern: processID)
-        var value = obs_tracked(parent_tgid: 0, pad: 0)
+        var value = obs_tracked(parent_tgid: 0, flags: flags)
         if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
             let e = Syscall.lastErrno
             throw ObserverError(
