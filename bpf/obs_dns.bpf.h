@@ -79,12 +79,9 @@ enum obs_dns_layout {
     OBS_DNS_LAYOUT_MMSG = 4, /* arg: struct mmsghdr[count]; ret is the number of messages */
 };
 
-#define OBS_S_IFMT 0170000
-#define OBS_S_IFSOCK 0140000
+/* OBS_S_IFMT, OBS_S_IFSOCK, OBS_AF_INET and OBS_AF_INET6 come from bpf/obs_io.bpf.h. */
 #define OBS_SOCK_STREAM 1
 #define OBS_SOCK_DGRAM 2
-#define OBS_AF_INET 2
-#define OBS_AF_INET6 10
 
 /* The port of a user sockaddr_in/sockaddr_in6 (both keep it at offset 2), with its address. */
 static __always_inline __u16 dns_user_addr(__u64 addr, __u16 family, __u8 *out)
@@ -127,8 +124,9 @@ static __always_inline __u32 dns_gather(struct obs_dns_rec *r, __u64 iov, __u64 
     return off;
 }
 
-/* Fills the payload of one message and sends the record; the socket's part is already set. */
-static __always_inline void dns_send_one(struct obs_dns_rec *r, __u64 iov, __u64 iovlen, __u32 moved)
+/* Fills the payload of one message and sends the record; the socket's part is already set. A
+ * subprogram of its own: the verifier walks its loop once, not once per caller. */
+static __noinline void dns_send_one(struct obs_dns_rec *r, __u64 iov, __u64 iovlen, __u32 moved)
 {
     r->moved = moved;
     __u32 kept = dns_gather(r, iov, iovlen, moved);
@@ -140,15 +138,64 @@ static __always_inline void dns_send_one(struct obs_dns_rec *r, __u64 iov, __u64
 }
 
 /*
- * A successful I/O call of the tree on descriptor fd moved bytes one way (`direction`): when fd
- * is an inet UDP or TCP socket with port 53 at either end, send its payload. `addr` is the
- * call's own sockaddr for LAYOUT_BUF (sendto's destination, recvfrom's source; 0 for none); a
- * msghdr carries its own.
+ * At the exit of an I/O call of the tree (OBS_SC_READ..OBS_SC_RECVMMSG, bpf/obs_io.bpf.h): when
+ * it moved bytes on an inet UDP or TCP socket with port 53 at either end, send its payload.
+ * sendto's destination and recvfrom's source (or a msghdr's msg_name) name the peer of an
+ * unconnected socket. The file calls (pread64, sendfile, ...) never carry DNS and leave at once.
  */
-static __always_inline void obs_dns_capture(__u8 syscall, __u8 direction, __s32 fd, __s64 ret, __u8 layout,
-                                            __u64 arg, __u64 count, __u64 addr)
+static __noinline void obs_dns_on_io_exit(const struct obs_inflight *in, __s64 ret)
 {
-    if (!obs_want_dns || ret <= 0 || !arg)
+    if (!obs_want_dns || ret <= 0)
+        return;
+    __u8 syscall = in->syscall;
+    __s32 fd = (__s32)in->args[0];
+    __u64 arg = in->args[1];
+    __u64 count = 0;
+    __u64 addr = 0;
+    __u8 direction = OBS_DNS_RECEIVED;
+    __u8 layout = OBS_DNS_LAYOUT_BUF;
+    switch (syscall) {
+    case OBS_SC_READ:
+        break;
+    case OBS_SC_WRITE:
+        direction = OBS_DNS_SENT;
+        break;
+    case OBS_SC_RECVFROM:
+        addr = in->args[4];
+        break;
+    case OBS_SC_SENDTO:
+        direction = OBS_DNS_SENT;
+        addr = in->args[4];
+        break;
+    case OBS_SC_READV:
+        layout = OBS_DNS_LAYOUT_IOV;
+        count = in->args[2];
+        break;
+    case OBS_SC_WRITEV:
+        direction = OBS_DNS_SENT;
+        layout = OBS_DNS_LAYOUT_IOV;
+        count = in->args[2];
+        break;
+    case OBS_SC_RECVMSG:
+        layout = OBS_DNS_LAYOUT_MSG;
+        break;
+    case OBS_SC_SENDMSG:
+        direction = OBS_DNS_SENT;
+        layout = OBS_DNS_LAYOUT_MSG;
+        break;
+    case OBS_SC_RECVMMSG:
+        layout = OBS_DNS_LAYOUT_MMSG;
+        count = in->args[2];
+        break;
+    case OBS_SC_SENDMMSG:
+        direction = OBS_DNS_SENT;
+        layout = OBS_DNS_LAYOUT_MMSG;
+        count = in->args[2];
+        break;
+    default:
+        return;
+    }
+    if (!arg)
         return;
     struct file___dns *f = (struct file___dns *)fd_file(fd);
     if (!f)
@@ -177,11 +224,11 @@ static __always_inline void obs_dns_capture(__u8 syscall, __u8 direction, __s32 
         return;
     __builtin_memset(r->remote_addr, 0, sizeof(r->remote_addr));
     __builtin_memset(r->local_addr, 0, sizeof(r->local_addr));
-    if (family == OBS_AF_INET) {
-        BPF_CORE_READ_INTO(r->local_addr, sk, __sk_common.skc_rcv_saddr);
-    } else {
-        BPF_CORE_READ_INTO(r->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-    }
+    /* bpf_core_read with the field's size (BPF_CORE_READ_INTO would copy sizeof(*dst): 1 byte). */
+    if (family == OBS_AF_INET)
+        bpf_core_read(r->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+    else
+        bpf_core_read(r->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
     struct obs_dns_msghdr msg = {};
     if (layout == OBS_DNS_LAYOUT_MSG) {
         if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)arg) != 0)
@@ -194,11 +241,10 @@ static __always_inline void obs_dns_capture(__u8 syscall, __u8 direction, __s32 
         addr = msg.name;
     }
     if (remote_port) {
-        if (family == OBS_AF_INET) {
-            BPF_CORE_READ_INTO(r->remote_addr, sk, __sk_common.skc_daddr);
-        } else {
-            BPF_CORE_READ_INTO(r->remote_addr, sk, __sk_common.skc_v6_daddr);
-        }
+        if (family == OBS_AF_INET)
+            bpf_core_read(r->remote_addr, 4, &sk->__sk_common.skc_daddr);
+        else
+            bpf_core_read(r->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
     } else {
         remote_port = dns_user_addr(addr, family, r->remote_addr);
     }

@@ -201,6 +201,7 @@ static __always_inline void on_sys_exit(__s64 ret)
         break;
     case OBS_SC_READ ... OBS_SC_RECVMMSG:
         on_io_exit(&in, ret);
+        obs_dns_on_io_exit(&in, ret);
         break;
     case OBS_SC_DUP2:
     case OBS_SC_DUP3:

@@ -103,8 +103,22 @@ struct ObservedSyscall: Hashable, Sendable {
 
     /// The syscalls a run observing `categories` enables; the byte-counting ones only when
     /// `countingBytes`, and then all of them for either the file or the network category.
+    /// DNS (`bpf/obs_dns.bpf.h`) rides on the I/O calls that can carry it: with the network
+    /// category they are observed even when bytes are not counted.
     static func of(_ categories: Set<EventCategory>, countingBytes: Bool = false) -> [ObservedSyscall] {
         let counting = countingBytes && !categories.isDisjoint(with: [.file, .network])
-        return all.filter { $0.countsBytes ? counting : categories.contains($0.category) }
+        let dns = categories.contains(.network)
+        return all.filter {
+            $0.countsBytes ? counting || dns && dnsCarriers.contains($0.id) : categories.contains($0.category)
+        }
     }
+
+    /// The calls a DNS message is sent or received with: glibc's resolver `sendmmsg`s (or
+    /// `send`s) and `recvfrom`s over UDP, `writev`s and `read`s over TCP; other resolvers use the
+    /// rest.
+    static let dnsCarriers: Set<UInt32> = Set(
+        [
+            OBS_SC_READ, OBS_SC_WRITE, OBS_SC_READV, OBS_SC_WRITEV, OBS_SC_SENDTO, OBS_SC_SENDMSG,
+            OBS_SC_SENDMMSG, OBS_SC_RECVFROM, OBS_SC_RECVMSG, OBS_SC_RECVMMSG,
+        ].map(\.rawValue))
 }

@@ -169,6 +169,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         stats.emitted = counters.emitted
         stats.lost = counters.lost
         if let consumer = reader?.consumer {
+            consumer.finishDNS()
             stats.malformed = consumer.malformed
             stats.lost += consumer.malformed
             if consumer.malformed > 0 {

@@ -15,6 +15,10 @@ struct RecordDecoder {
         var lostBefore: UInt64
         /// Set for an exit record: the process and how it ended.
         var exit: (processID: Int32, end: ProcessEnd)?
+        /// Set for a DNS record of a run with the network category: the payload, and the event
+        /// (process, thread, time) an exchange it completes is reported with. It is no event by
+        /// itself: `DNSTracker` pairs payloads into `dns` events.
+        var dns: (payload: DNSPayload, event: ObserverEvent)?
     }
 
     /// A record that breaks the contract: dropped, and counted as lost.
@@ -68,7 +72,7 @@ struct RecordDecoder {
             command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
             kind: .lost(Lost(count: 0, source: .kernel)))
         event.cgroupID = h.cgroup_id == 0 ? nil : h.cgroup_id
-        var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil)
+        var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil, dns: nil)
         switch h.type {
         case OBS_REC_FORK.rawValue:
             let r = p.loadUnaligned(as: obs_fork_rec.self)
@@ -97,6 +101,13 @@ struct RecordDecoder {
                 throw check.fail("of unknown operation", type: h.type)
             }
             event.kind = kind
+        case OBS_REC_DNS.rawValue:
+            event.category = .network
+            guard let payload = decodeDNS(p) else {
+                throw check.fail("of unknown family, direction or transport", type: h.type)
+            }
+            if categoryBits & Self.bit(of: .network) != 0 { decoded.dns = (payload, event) }
+            return decoded
         default:
             throw check.fail("of unknown type \(h.type)")
         }
@@ -155,6 +166,7 @@ struct RecordDecoder {
         case OBS_REC_EXEC.rawValue: "exec"
         case OBS_REC_FILE.rawValue: "file"
         case OBS_REC_SOCK.rawValue: "socket"
+        case OBS_REC_DNS.rawValue: "DNS"
         default: "type-\(type)"
         }
     }
@@ -198,6 +210,11 @@ struct RecordDecoder {
                 p, at: FileField.str, count: Int(OBS_FILE_STR_COUNT.rawValue), data: FileField.data)
             try check.lengths(strings, names: { ["path", "path2", "resolved", "resolved2"][$0] }, type: type)
             return Rule(type: type, expected: Int(obs_file_rec_size(UInt64(strings.total))))
+        case OBS_REC_DNS.rawValue:
+            try atLeast(obs_dns_rec_size(0))
+            let size = dnsRecordSize(p)
+            try check.length("len", size.payload, limit: Int(OBS_DNS_PAYLOAD_MAX), type: type)
+            return Rule(type: type, expected: size.expected)
         default:
             throw check.fail("of unknown type \(type)")
         }
