@@ -101,14 +101,21 @@ struct KernelProbe: Sendable {
 
         var list: [CategoryCapability] = []
         for category in EventCategory.kernelCategories.sorted() {
-            let all = ObservedSyscall.all.filter { $0.category == category }
-            let have = syscalls.filter { $0.category == category }
+            // DNS is the network category's, and rides on the calls that carry it, some of which
+            // (read, write, readv, writev) are the file category's: a carrier missing makes it partial.
+            let carriesDNS = { (sc: ObservedSyscall) in
+                category == .network && ObservedSyscall.dnsCarriers.contains(sc.id)
+            }
+            let all = ObservedSyscall.all.filter { $0.category == category || carriesDNS($0) }
+            let have = syscalls.filter { $0.category == category || carriesDNS($0) }
             let missing = all.filter { !have.contains($0) }
-            let missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind)).sorted()
+            var missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind))
+            if missing.contains(where: carriesDNS) { missingKinds.insert("dns") }
+            let kinds = Set(all.map(\.kind)).union(category == .network ? ["dns"] : [])
             let what =
                 category == .process
                 ? "fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
-                : "\(Set(all.map(\.kind)).sorted().joined(separator: ", ")) from the syscalls "
+                : "\(kinds.sorted().joined(separator: ", ")) from the syscalls "
                     + all.map(\.name).joined(separator: ", ")
             var reason =
                 "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
@@ -143,7 +150,7 @@ struct KernelProbe: Sendable {
                         reason: "\(reason); the kernel has no syscall tracepoints for \(names), so those calls "
                             + "are not seen",
                         remedy: "Use a kernel built with CONFIG_FTRACE_SYSCALLS that has these syscalls",
-                        missing: category == .process ? [] : missingKinds))
+                        missing: category == .process ? [] : missingKinds.sorted()))
             }
         }
         return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls, pathResolution: paths)
