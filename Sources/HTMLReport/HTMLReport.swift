@@ -3,7 +3,8 @@ import Plot
 import ProcessObserver
 
 /// The report as one self-contained HTML page: the run summary, a zoomable timeline of the
-/// process tree, CPU and RSS charts, and sortable, filterable tables of files and network peers.
+/// process tree, CPU and RSS charts, and sortable, filterable tables of files, network peers and
+/// syscalls.
 ///
 /// Everything is inline (style, script, SVG drawn from the data): the page makes no network
 /// request at all, so a CI artifact opens offline. Built with Plot's typed DSL, which escapes
@@ -63,6 +64,8 @@ public enum HTMLReport {
                 ),
                 Tables.files(report),
                 Tables.network(report),
+                Tables.io(report),
+                SyscallsSection.node(report),
                 .script(.raw(ReportAssets.script))
             )
         )

@@ -59,7 +59,7 @@ enum Tables {
             cut: 0)
     }
 
-    private static func table(
+    static func table(
         id: String, title: String, headers: [String], numeric: Set<Int>, rows: [([String], Bool)], cut: Int
     ) -> Node<HTML.BodyContext> {
         .section(

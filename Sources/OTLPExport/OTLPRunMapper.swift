@@ -10,7 +10,11 @@ import ProcessObserver
 /// - every other event is a log record with the event's own time, `event_name`, typed
 ///   attributes, and the trace and span id of its process;
 /// - samples are process metrics (`process.cpu.utilization`, `process.memory.usage`, per
-///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`).
+///   process, the tree's totals as `obs.tree.*`, and a contained run's cgroup as `obs.cgroup.*`);
+/// - each process's syscall summary is its syscall counts and a latency histogram per syscall
+///   (`SyscallMetrics`);
+/// - byte counts (`close`, an `exit`'s `io`) are the cumulative `process.network.io`,
+///   `obs.process.file.io` and `process.disk.io` per process (`OTLPRunMapper+IO`).
 ///
 /// A span is emitted when its process exits (or when the run ends, for one that did not); logs
 /// and metric points as their events arrive. `take()` hands over what is ready.
@@ -40,6 +44,7 @@ public struct OTLPRunMapper: Sendable {
             metrics.reduce(0) { n, m in
                 if case .gauge(let g) = m.data { return n + g.dataPoints.count }
                 if case .sum(let s) = m.data { return n + s.dataPoints.count }
+                if case .histogram(let h) = m.data { return n + h.dataPoints.count }
                 return n
             }
         }
@@ -49,12 +54,14 @@ public struct OTLPRunMapper: Sendable {
     public let traceID: Data
     let runSpanID: Data
     /// Which record each pid names now (`ProcessTracker`, the report's reading of the same events).
-    private var tracker = ProcessTracker()
+    var tracker = ProcessTracker()
     /// The open span of each process record, by its index in `tracker.processes`; a span ends
     /// (and leaves) at its process's exit, and only a pid's current record has one.
     private var spans: [Int: ProcessSpan] = [:]
-    private var ready = Batch()
-    private var runStartNs: UInt64?
+    var ready = Batch()
+    var runStartNs: UInt64?
+    /// Each process record's bytes through files and sockets so far (`OTLPRunMapper+IO`).
+    var ioSums: [Int: IOSums] = [:]
     private var lastNs: UInt64 = 0
     private var rootProcessID: Int32?
     private var runName = "run"
@@ -150,6 +157,7 @@ public struct OTLPRunMapper: Sendable {
             log(e, "process.exec", ns, attributes)
         case .exit(let processEnd):
             log(e, "process.exit", ns, Self.exit(processEnd.status, killedByOOM: processEnd.killedByOOM))
+            if let io = processEnd.io { addExitIO(io, e, at: ns) }
             end(e.processID, at: ns, status: processEnd.status, peak: Self.peakRSS(processEnd))
         case .exited(let processEnd):
             runStatus = processEnd.status
@@ -162,8 +170,11 @@ public struct OTLPRunMapper: Sendable {
             endRun(at: ns)
         case .sample(let sample):
             addSample(sample, at: ns)
-        case .syscalls:
-            break  // not exported yet: the counts and latency histograms as metrics are issue 19's rest
+        case .syscalls(let summary):
+            let span = live(e.processID)
+            ready.metrics += SyscallMetrics.metrics(
+                summary, processID: e.processID, program: span?.name ?? e.command?.string ?? "?",
+                startNs: span?.startNs ?? runStartNs ?? ns, at: ns)
         case .lost(let lost):
             log(
                 e, "obs.lost", ns,
@@ -218,8 +229,10 @@ public struct OTLPRunMapper: Sendable {
                 [Attribute.int("obs.fd", l.fd), Attribute.int("obs.backlog", l.backlog)] + Self.result(l.result))
         case .close(let c):
             log(e, "file.close", ns, Self.fileClose(c))
+            addCloseIO(e, read: c.bytesRead, written: c.bytesWritten, network: false, at: ns)
         case .socketClose(let c):
             log(e, "network.close", ns, Self.socketClose(c))
+            addCloseIO(e, read: c.bytesReceived, written: c.bytesSent, network: true, at: ns)
         case .dns(let d):
             log(e, "network.dns", ns, Self.dns(d))
         }

@@ -2,7 +2,7 @@ import ProcessObserver
 
 extension EventText {
     /// A file's `close`: the file, then what was done with it and for how long:
-    /// `/etc/passwd read 2.1 KiB in 3 reads`, `/tmp/out wrote 4.0 MiB in 1,024 writes 1.2 s`,
+    /// `/etc/passwd read 2.1 KiB in 3 reads`, `/tmp/out wrote 4.0 MiB in 1,024 writes 1.20 s`,
     /// `pipe:[1234] read 0 B in 1 read at exec`. The close reason is named when it was not a
     /// `close` or `close_range` the process asked for.
     public static func fileClose(_ close: FileClose, _ quoting: Quoting = .plain) -> String {
@@ -19,7 +19,7 @@ extension EventText {
     }
 
     /// A socket's `close`: the protocol, the peer and its name, the bytes each way, the time it
-    /// was open: `tcp 93.184.216.34:443 (example.com) sent 517 B received 4.2 KiB 1.2 s`.
+    /// was open: `tcp 93.184.216.34:443 (example.com) sent 517 B received 4.2 KiB 1.20 s`.
     public static func socketClose(_ close: SocketClose, _ quoting: Quoting = .plain) -> String {
         var parts = [close.protocol, peer(close, quoting)]
         if let name = close.peerName { parts.append("(" + name + ")") }
@@ -36,7 +36,7 @@ extension EventText {
     }
 
     /// A `dns` exchange: the type, the name, the answers, the outcome and the latency:
-    /// `A example.com → 93.184.216.34 NOERROR 3.1 ms`, `AAAA nosuch.example NXDOMAIN 1.0 ms`,
+    /// `A example.com → 93.184.216.34 NOERROR 3.10 ms`, `AAAA nosuch.example NXDOMAIN 1.00 ms`,
     /// `A slow.example no answer`.
     public static func dns(_ exchange: DNSExchange) -> String {
         var parts = [exchange.queryType, exchange.query]
@@ -77,14 +77,4 @@ extension EventText {
 
     /// How a process that set up io_uring is marked: its io_uring I/O is in no per-file count.
     public static let usesIOUring = "uses io_uring (its io_uring I/O is not counted)"
-}
-
-extension ReportText {
-    /// A duration in the unit that suits it: `420 ns`, `850 µs`, `3.1 ms`, `1.2 s`.
-    public static func duration(_ ns: UInt64) -> String {
-        if ns < 1_000 { return "\(ns) ns" }
-        if ns < 1_000_000 { return fixed(Double(ns) / 1_000, 0) + " µs" }
-        if ns < 1_000_000_000 { return fixed(Double(ns) / 1_000_000, 1) + " ms" }
-        return fixed(Double(ns) / 1_000_000_000, 1) + " s"
-    }
 }

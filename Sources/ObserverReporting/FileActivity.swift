@@ -31,7 +31,7 @@ public struct FileActivity: Sendable, Hashable {
         switch kind {
         case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .connect, .accept,
             .bind, .listen, .socketClose, .dns, .close:
-            return  // not file activity: the process tree and `NetworkActivity` count these
+            return  // not file activity: the process tree, `NetworkActivity` and `IOActivity` count these
         case .open(let open):
             let path = Self.display(open.path, open.absolutePath)
             guard open.result.succeeded else { return fail(open.result, path) }

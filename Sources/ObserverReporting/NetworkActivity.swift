@@ -14,7 +14,8 @@ public struct NetworkActivity: Sendable, Hashable {
         public var failed: Int { failures.values.reduce(0, +) }
     }
 
-    /// connect() by destination (`127.0.0.1:8080`, `[::1]:443`, `/run/x.sock`, `@abstract`).
+    /// connect() by destination (`127.0.0.1:8080`, `[::1]:443`, `/run/x.sock`, `@abstract`), with
+    /// the name the run resolved for it when it had one (`93.184.216.34:443 (example.com)`).
     public var peers: [String: Peer] = [:]
     /// Successful listen() by the address its socket was bound to, with how many listens.
     public var listening: [String: Int] = [:]
@@ -42,9 +43,10 @@ public struct NetworkActivity: Sendable, Hashable {
         case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .open, .unlink,
             .rmdir,
             .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .close, .socketClose, .dns:
-            return  // not network activity: the process tree and `FileActivity` count these
+            return  // not network activity: the process tree, `FileActivity` and `IOActivity` count these
         case .connect(let op):
-            let peer = EventText.address(op.address)
+            // The name the run resolved for the address, when it had one: `93.184.216.34:443 (example.com)`.
+            let peer = EventText.address(op.address) + (op.peerName.map { " (" + $0 + ")" } ?? "")
             peers[peer, default: Peer()].attempts += 1
             if op.result.succeeded {
                 peers[peer]!.connected += 1

@@ -20,6 +20,14 @@ public struct PathCounts: Sendable, Hashable {
         }
     }
 
+    /// Adds another table's operations, path by path (the paths past its capacity stay counted
+    /// together).
+    public mutating func add(_ other: PathCounts) {
+        for (path, count) in other.counts.sorted(by: { $0.key < $1.key }) { add(path, count: count) }
+        overflow += other.overflow
+        total += other.overflow
+    }
+
     public var distinct: Int { counts.count }
     public var isEmpty: Bool { total == 0 }
 

@@ -6,7 +6,7 @@ import ProcessObserver
 public enum ReportJSON {
     /// This document's format version (`report_version`), with the rules of the recording schema:
     /// a minor version adds, a major version changes.
-    public static let version = "1.3"
+    public static let version = "1.5"
 
     public static func document(_ report: RunReport) -> String {
         var json = JSONText()
@@ -21,6 +21,8 @@ public enum ReportJSON {
             json.key("files") { files(&$0, report.files) }
             json.key("network") { network(&$0, report.network) }
             json.key("samples") { samples(&$0, report) }
+            json.key("syscalls") { syscalls(&$0, report) }
+            if report.io.counted { json.key("io") { io(&$0, report.io) } }
         }
         return json.text + "\n"
     }
@@ -206,7 +208,7 @@ public enum ReportJSON {
         }
     }
 
-    private static func paths(_ json: inout JSONText, _ counts: PathCounts) {
+    static func paths(_ json: inout JSONText, _ counts: PathCounts) {
         json.object { json in
             json.member("total", counts.total)
             json.member("distinct", counts.distinct)

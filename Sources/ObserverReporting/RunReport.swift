@@ -37,9 +37,15 @@ public struct RunReport: Sendable {
     // MARK: files and network
     public var files: FileActivity
     public var network: NetworkActivity
+    /// Bytes per file and per peer, DNS lookups, io_uring users (issue 18's events).
+    public var io = IOActivity()
 
     // MARK: samples
     public var samples: ResourceSeries
+
+    // MARK: syscalls
+    /// The syscall summary (`obsctl watch -c`): empty when the recording has none.
+    public var syscalls = SyscallReport()
 
     /// Wall time of the run: the profile's tree wall time (the last process's exit), its root's
     /// wall time, or, without a profile, from the origin to the last event.

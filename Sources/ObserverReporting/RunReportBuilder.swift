@@ -33,6 +33,7 @@ public struct RunReportBuilder {
         report.lastTimestampNs = max(report.lastTimestampNs, event.timestampNs)
         report.eventCounts[event.kind.name, default: 0] += 1
         tracker.add(event)
+        report.syscalls.add(event)
         switch event.kind {
         case .started(let started):
             if report.command.isEmpty { report.command = started.argv.map(\.string) }
@@ -51,8 +52,10 @@ public struct RunReportBuilder {
         case .limit(let limit): report.limits.append(limit)
         case .sample(let sample):
             report.samples.add(sample, at: event.timestampNs, originNs: report.originNs)
-        case .fork, .exec, .exit, .syscalls, .close, .socketClose, .dns:
+        case .fork, .exec, .syscalls:
             break
+        case .exit, .close, .socketClose, .dns:
+            report.io.add(event)
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
             report.files.add(event.kind)
         case .connect, .accept, .bind, .listen:
@@ -72,6 +75,7 @@ public struct RunReportBuilder {
             report.processes[index].sampledCPUNs = usage.cpuNs
             report.processes[index].peakRSSBytes = usage.peakRSSBytes
         }
+        report.syscalls.finish(report.processes)
         return report
     }
 }

@@ -1,7 +1,7 @@
 import ProcessObserver
 
-/// The report for a terminal: five sections in a fixed order (the run, the process tree, files,
-/// network, CPU and memory), columns aligned, colour only when asked (obsctl asks on a TTY).
+/// The report for a terminal: six sections in a fixed order (the run, the process tree, files,
+/// network, CPU and memory, syscalls), columns aligned, colour only when asked (obsctl asks on a TTY).
 /// `Docs/REPORT.md` shows one and says what each line counts.
 public struct TerminalReport {
     public var colour: Bool
@@ -13,17 +13,20 @@ public struct TerminalReport {
     public init(colour: Bool) { self.colour = colour }
 
     public func render(_ report: RunReport) -> String {
-        [run(report), tree(report), files(report), network(report), resources(report)].joined(separator: "\n")
+        // The DNS section is there when the recording counted bytes or saw DNS (`IOActivity.counted`).
+        ([run(report), tree(report), files(report), network(report)] + dnsSection(report) + [
+            resources(report), syscalls(report),
+        ]).joined(separator: "\n")
     }
 
     // MARK: painting
 
-    private func paint(_ text: String, _ sgr: String) -> String { colour ? "\u{1B}[\(sgr)m\(text)\u{1B}[0m" : text }
-    private func heading(_ text: String) -> String { paint(text, "1") }
-    private func failure(_ text: String) -> String { paint(text, "31") }
-    private func dim(_ text: String) -> String { paint(text, "2") }
+    func paint(_ text: String, _ sgr: String) -> String { colour ? "\u{1B}[\(sgr)m\(text)\u{1B}[0m" : text }
+    func heading(_ text: String) -> String { paint(text, "1") }
+    func failure(_ text: String) -> String { paint(text, "31") }
+    func dim(_ text: String) -> String { paint(text, "2") }
 
-    private func row(_ label: String, _ value: String) -> String { "  " + label.padded(13) + value + "\n" }
+    func row(_ label: String, _ value: String) -> String { "  " + label.padded(13) + value + "\n" }
 
     // MARK: 1. the run
 
@@ -120,7 +123,7 @@ public struct TerminalReport {
 
     /// After a section's heading: its counts cover only the range the recording holds (segments
     /// removed by retention, or a window), `covers` in the run section says which.
-    private func partialMark(_ report: RunReport) -> String {
+    func partialMark(_ report: RunReport) -> String {
         report.coverage.isPartial ? dim("  (in the covered range only)") : ""
     }
 
@@ -237,6 +240,7 @@ public struct TerminalReport {
         out += table("mkdir", f.directoriesCreated, unit: "call")
         out += table("renamed", f.renamed, unit: "rename")
         out += table("deleted", f.deleted, unit: "call")
+        out += fileBytes(report)
         if f.failures.isEmpty {
             out += row("failed", "0")
         } else {
@@ -292,7 +296,9 @@ public struct TerminalReport {
             return out
                 + "  (not observed: the network category was \(capability.observed ? "unavailable" : "not asked for"))\n"
         }
-        if n.peers.isEmpty && n.listening.isEmpty && n.bound.isEmpty && n.accepted.isEmpty && n.otherFailures.isEmpty {
+        if n.peers.isEmpty && n.listening.isEmpty && n.bound.isEmpty && n.accepted.isEmpty && n.otherFailures.isEmpty
+            && report.io.peers.isEmpty
+        {
             return out + "  (no network activity)\n"
         }
         let peers = n.peers.sorted {
@@ -321,7 +327,7 @@ public struct TerminalReport {
         for (i, (what, count)) in n.otherFailures.sorted(by: { $0.key < $1.key }).enumerated() {
             out += row(i == 0 ? "failed" : "", failure("\(what) ×\(count)"))
         }
-        return out
+        return out + peerTraffic(report)
     }
 
     // MARK: 5. CPU and memory

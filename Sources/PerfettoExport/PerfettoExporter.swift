@@ -25,12 +25,19 @@ public struct PerfettoExporter {
     /// The run cgroup's own totals (`cgroup_totals`), when the samples carry them.
     static let cgroupCPUTrack: UInt64 = (2 << 32) + 2
     static let cgroupMemoryTrack: UInt64 = (2 << 32) + 3
+    /// A process's I/O counters (bytes read, bytes written: `PerfettoExporter+IO`).
+    static func ioReadTrack(_ index: Int) -> UInt64 { (3 << 32) + UInt64(index) * 2 }
+    static func ioWriteTrack(_ index: Int) -> UInt64 { (3 << 32) + UInt64(index) * 2 + 1 }
     /// The one packet sequence every packet belongs to.
     static let sequence: UInt32 = 1
 
-    private let report: RunReport
+    let report: RunReport
     /// The records of each pid, in start order (a pid can be reused within a run).
-    private let recordsByPID: [Int32: [Int]]
+    let recordsByPID: [Int32: [Int]]
+    /// Each process record's syscall summary (`obsctl watch -c`), by record index.
+    private let syscallsByRecord: [Int: SyscallSummary]
+    /// Processes with I/O counter tracks, and their bytes read and written so far.
+    var ioTotals: [Int: (read: UInt64, written: UInt64)] = [:]
     /// Processes that have per-process counter tracks (they appear in samples).
     private var counterTracks: Set<Int> = []
     private var first = true
@@ -42,6 +49,14 @@ public struct PerfettoExporter {
         var byPID: [Int32: [Int]] = [:]
         for (i, p) in report.processes.enumerated() { byPID[p.processID, default: []].append(i) }
         recordsByPID = byPID
+        var summaries: [Int: SyscallSummary] = [:]
+        for p in report.syscalls.processes {
+            // The record of that pid when its summary was read (just before its exit).
+            guard let records = byPID[p.processID] else { continue }
+            let i = records.last { report.processes[$0].startNs <= p.timestampNs } ?? records[0]
+            summaries[i] = SyscallSummary.merged([summaries[i], p.summary].compactMap { $0 })
+        }
+        syscallsByRecord = summaries
     }
 
     // MARK: the preamble: tracks, the process tree, slices
@@ -91,10 +106,11 @@ public struct PerfettoExporter {
         if report.samples.cgroupMemorySampleCount > 0 {
             descriptor(counter(Self.cgroupMemoryTrack, parent: nil, name: "cgroup memory", unit: .sizeBytes), to: &out)
         }
+        appendIOTracks(to: &out)
         for i in report.processes.indices { appendSlices(of: i, to: &out) }
     }
 
-    private func counter(
+    func counter(
         _ uuid: UInt64, parent: UInt64?, name: String, unit: Perfetto_Protos_CounterDescriptor.Unit? = nil,
         unitName: String? = nil
     ) -> Perfetto_Protos_TrackDescriptor {
@@ -134,6 +150,7 @@ public struct PerfettoExporter {
                 annotations.append(
                     annotation("exit", p.status.map { EventText.exit($0, killedByOOM: p.killedByOOM) } ?? "not seen"))
                 if let cpu = p.sampledCPUNs { annotations.append(annotation("sampled_cpu_ns", int: Int64(cpu))) }
+                if let summary = syscallsByRecord[index] { annotations += syscallAnnotations(summary) }
             }
             begin.debugAnnotations = annotations
             if k == 0, p.parentProcessID != nil, p.startSeen { begin.terminatingFlowIds = [Self.flow(index)] }
@@ -143,6 +160,21 @@ public struct PerfettoExporter {
             finish.trackUuid = Self.processTrack(index)
             event(finish, at: segmentEnd, to: &out)
         }
+    }
+
+    /// A process's syscall summary on its last slice: its calls, errors and time in syscalls, and
+    /// the three syscalls it spent most time in (`openat ×76 162 µs`); the whole table is in the
+    /// report.
+    private func syscallAnnotations(_ summary: SyscallSummary) -> [Perfetto_Protos_DebugAnnotation] {
+        let calls = summary.syscalls.reduce(UInt64(0)) { $0 + $1.calls }
+        let errors = summary.syscalls.reduce(UInt64(0)) { $0 + $1.errors }
+        let ns = summary.syscalls.reduce(UInt64(0)) { $0 + $1.totalNs }
+        let top = summary.syscalls.prefix(3).map { "\($0.name) ×\($0.calls) \(ReportText.duration($0.totalNs))" }
+        return [
+            annotation("syscall_calls", int: Int64(clamping: calls)),
+            annotation("syscall_errors", int: Int64(clamping: errors)),
+            annotation("syscall_ns", int: Int64(clamping: ns)), annotation("syscall_top", top.joined(separator: ", ")),
+        ]
     }
 
     /// The fork slice's name: the program the parent ran when it forked, `(fork)` after it.
@@ -163,10 +195,13 @@ public struct PerfettoExporter {
     /// failed exec, or a fork (with its flow to the child); counters for a sample.
     public mutating func append(_ e: ObserverEvent, to out: inout [UInt8]) {
         switch e.kind {
-        case .started, .exited, .exit, .lost, .limit, .profile, .syscalls:
+        case .started, .exited, .lost, .limit, .profile, .syscalls:
             // The preamble's tracks and slices show starts and ends; losses, limits and syscall
             // summaries (totals, not moments) are not drawn.
             return
+        case .exit(let end):
+            // Its slice ends in the preamble; its I/O totals (the kernel's) end its I/O counters.
+            if let io = end.io { ioTotal(e, read: io.readChars, written: io.writtenChars, to: &out) }
         case .sample(let sample):
             counterValue(Self.treeCPUTrack, double: sample.totalCPUPercent, at: e.timestampNs, to: &out)
             counterValue(Self.treeRSSTrack, int: Int64(sample.totalRSSBytes), at: e.timestampNs, to: &out)
@@ -224,6 +259,7 @@ public struct PerfettoExporter {
         case .accept(let op): socket(op, e, to: &out)
         case .bind(let op): socket(op, e, to: &out)
         case .close(let c):
+            ioAdd(e, read: c.bytesRead, written: c.bytesWritten, to: &out)
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
                 EventText.summary(e.kind), category: "file", track: i, at: e.timestampNs,
@@ -233,6 +269,7 @@ public struct PerfettoExporter {
                     annotation("bytes_written", int: Int64(clamping: c.bytesWritten)),
                 ], to: &out)
         case .socketClose(let c):
+            ioAdd(e, read: c.bytesReceived, written: c.bytesSent, to: &out)
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(
                 EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
@@ -285,7 +322,7 @@ public struct PerfettoExporter {
     }
 
     /// The record of `pid` alive at `ns`: the latest one started by then (the first otherwise).
-    private func record(of pid: Int32, at ns: UInt64) -> Int? {
+    func record(of pid: Int32, at ns: UInt64) -> Int? {
         guard let records = recordsByPID[pid] else { return nil }
         return records.last { report.processes[$0].startNs <= ns } ?? records.first
     }
@@ -307,7 +344,7 @@ public struct PerfettoExporter {
         event(e, at: ns, to: &out)
     }
 
-    private mutating func counterValue(
+    mutating func counterValue(
         _ track: UInt64, double: Double? = nil, int: Int64? = nil, at ns: UInt64, to out: inout [UInt8]
     ) {
         var e = Perfetto_Protos_TrackEvent()
@@ -339,7 +376,7 @@ public struct PerfettoExporter {
         write(packet, to: &out)
     }
 
-    private mutating func descriptor(_ track: Perfetto_Protos_TrackDescriptor, to out: inout [UInt8]) {
+    mutating func descriptor(_ track: Perfetto_Protos_TrackDescriptor, to out: inout [UInt8]) {
         var packet = Perfetto_Protos_TracePacket()
         packet.trackDescriptor = track
         write(packet, to: &out)

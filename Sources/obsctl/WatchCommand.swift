@@ -381,7 +381,9 @@ struct WatchCommand: ParsableCommand {
                     outcome: cgroupEmptied ? "its last process exited" : nil))
             out.flush()
         }
-        if syscallSummary {
+        // With --report, the report's SYSCALLS section is the tree's table: only --per-process's
+        // tables, which it does not have, follow it.
+        if syscallSummary, reportBuilder == nil || perProcess {
             // strace -c's table, after the summary (on stderr with --json on stdout).
             let out =
                 options.json && eventsOnStdout

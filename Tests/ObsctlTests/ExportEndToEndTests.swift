@@ -106,6 +106,76 @@ struct ExportEndToEndTests {
         #expect(tracks.filter { $0["counter"] as? Bool == false }.count == 13)
     }
 
+    @Test("the -c recording: each process's last slice carries its syscall calls, errors and time; no summary, none")
+    func syscallAnnotations() throws {
+        let recording = ReportFixture.syscallsRecording
+        let summary = try export(recording)
+        try check(summary, against: recording)
+        let tracks = try #require(summary["tracks"] as? [[String: Any]]).filter { $0["counter"] as? Bool == false }
+        let annotations = try #require(summary["slice_annotations"] as? [String: [[String: Any]]])
+        let summaries = Array(try ReportFixture.objects(recording).dropFirst()).filter { $0.kind == "syscalls" }
+        try #require(summaries.count == 3)
+        for event in summaries {
+            let pid = try #require(event.pid)
+            let track = try #require(tracks.first { ($0["name"] as? String)?.hasSuffix(" \(pid)") == true })
+            let last = try #require(annotations[String(track["uuid"] as! Int)]?.last)
+            let entries = try #require(event["syscalls"] as? [[String: Any]])
+            #expect(last["syscall_calls"] as? Int == entries.map { $0["calls"] as! Int }.reduce(0, +), "\(pid)")
+            #expect(last["syscall_errors"] as? Int == entries.map { $0["errors"] as! Int }.reduce(0, +), "\(pid)")
+            #expect(last["syscall_ns"] as? Int == entries.map { $0["total_ns"] as! Int }.reduce(0, +), "\(pid)")
+            let first = try #require(entries.first?["name"] as? String)
+            #expect((last["syscall_top"] as? String)?.hasPrefix(first + " ×") == true, "\(pid)")
+            // Only the last slice: the earlier ones (the fork's) have none.
+            let earlier = try #require(annotations[String(track["uuid"] as! Int)]?.dropLast())
+            #expect(earlier.allSatisfy { $0["syscall_calls"] == nil })
+        }
+        let plain = try #require(
+            try export(ReportFixture.makeRecording)["slice_annotations"] as? [String: [[String: Any]]])
+        #expect(plain.values.joined().allSatisfy { $0["syscall_calls"] == nil })
+    }
+
+    @Test(
+        "byte counts: a process's bytes read and written rise at each close by its bytes, then take its exit's totals")
+    func ioCounters() throws {
+        let recording = IOReportEndToEndTests.recording
+        let summary = try export(recording)
+        try check(summary, against: recording)
+        let events = Array(try ReportFixture.objects(recording).dropFirst())
+        let tracks = try #require(summary["tracks"] as? [[String: Any]])
+        let counters = try #require(summary["counters"] as? [String: [Double]])
+        for pid in [900, 901, 903] {
+            // The expected values, from the events: a running sum per close, the exit's rchar/wchar.
+            var read: [Double] = []
+            var written: [Double] = []
+            for e in events where e.pid == pid {
+                if e.kind == "close" {
+                    let network = e["category"] as? String == "network"
+                    let r = e[network ? "bytes_received" : "bytes_read"] as! Int
+                    let w = e[network ? "bytes_sent" : "bytes_written"] as! Int
+                    read.append((read.last ?? 0) + Double(r))
+                    written.append((written.last ?? 0) + Double(w))
+                } else if e.kind == "exit", let io = e["io"] as? [String: Any] {
+                    read.append(Double(io["rchar"] as! Int))
+                    written.append(Double(io["wchar"] as! Int))
+                }
+            }
+            let name = try #require(
+                tracks.first {
+                    $0["counter"] as? Bool == false && ($0["name"] as? String)?.hasSuffix(" \(pid)") == true
+                }?[
+                    "name"] as? String)
+            let readTrack = try #require(tracks.first { $0["name"] as? String == name + " bytes read" })
+            let writtenTrack = try #require(tracks.first { $0["name"] as? String == name + " bytes written" })
+            #expect(readTrack["unit"] as? Int == 3)  // UNIT_SIZE_BYTES
+            #expect(counters[String(readTrack["uuid"] as! Int)] == read, "pid \(pid)")
+            #expect(counters[String(writtenTrack["uuid"] as! Int)] == written, "pid \(pid)")
+        }
+        #expect(tracks.filter { ($0["name"] as? String)?.hasSuffix(" bytes read") == true }.count == 3)
+        // The make -j2 recording counted no bytes: no I/O counters.
+        let make = try #require(try export(ReportFixture.makeRecording)["tracks"] as? [[String: Any]])
+        #expect(!make.contains { ($0["name"] as? String)?.hasSuffix(" bytes read") == true })
+    }
+
     @Test(
         "a run with network and file events recorded now: instants for each, on the acting process's track",
         .requiresEBPF)

@@ -94,6 +94,55 @@ struct HTMLReportBrowserTests {
         #expect(bytes.count > 20_000)
     }
 
+    /// The part of `dom` from the element with `id` to the end of its table.
+    private func table(_ id: String, in dom: String) throws -> String {
+        try #require(
+            dom.components(separatedBy: "id=\"\(id)\"").dropFirst().first?.components(separatedBy: "</table>").first,
+            "no \(id)")
+    }
+
+    @Test("the -c recording's syscall tables render with the JSON report's rows; without a summary, how to get one")
+    func syscallTables() throws {
+        let page = ReportFixture.temporary("syscalls.html")
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let recording = ReportFixture.syscallsRecording
+        #expect(try ObsctlRunner.run(["report", "--html", recording, "-o", page]).exitCode == 0)
+        let dom = try Self.browse(["--dump-dom"], "file://" + page + "#syscall-errors=statx")
+        #expect(dom.console == [], "console: \(dom.console)")
+        #expect(dom.out.contains("data-ready=\"true\""), "the page's script did not finish")
+        #expect(!dom.out.contains("id=\"syscalls-missing\""))
+        let section = try #require(
+            try ReportFixture.document(try ObsctlRunner.run(["report", "--json", recording]).out)["syscalls"]
+                as? [String: Any])
+        let rows = try #require(section["table"] as? [[String: Any]])
+        let syscalls = try table("syscalls-table", in: dom.out)
+        #expect(count("<tr", in: syscalls) == 1 + rows.count)
+        #expect(syscalls.contains("<td>openat</td>"))
+        let slowest = try #require(section["slowest"] as? [[String: Any]])
+        #expect(count("<tr", in: try table("syscall-slowest-table", in: dom.out)) == 1 + slowest.count)
+        // A row per failed path of each (syscall, errno), one for a pair no event names a path of.
+        let failures = try #require(section["failures"] as? [[String: Any]])
+        let failedRows = failures.map { max(1, ($0["paths"] as? [String: Any])?["distinct"] as? Int ?? 0) }
+            .reduce(0, +)
+        let errors = try table("syscall-errors-table", in: dom.out)
+        #expect(errors.contains("<td>/nonexistent/obsctl-fixture</td><td class=\"num\">1</td>"))
+        let bodyRows = errors.components(separatedBy: "<tr").dropFirst(2)
+        #expect(bodyRows.count == failedRows)
+        // The fragment's filter ran: only statx's row is shown.
+        let shown = bodyRows.filter { !$0.contains("display: none") }
+        #expect(shown.count == 1)
+        #expect(shown.first?.contains("<td>statx</td>") == true)
+
+        let without = ReportFixture.temporary("no-syscalls.html")
+        defer { try? FileManager.default.removeItem(atPath: without) }
+        #expect(try ObsctlRunner.run(["report", "--html", ReportFixture.makeRecording, "-o", without]).exitCode == 0)
+        let plain = try Self.browse(["--dump-dom"], "file://" + without)
+        #expect(plain.console == [])
+        #expect(plain.out.contains("id=\"syscalls-missing\""))
+        #expect(plain.out.contains("record the run with obsctl watch -c --json -o FILE"))
+        #expect(!plain.out.contains("id=\"syscalls-table\""))
+    }
+
     @Test("the filter runs in the browser: #files=ENOENT shows exactly the failed ENOENT rows")
     func filterInTheBrowser() throws {
         let page = ReportFixture.temporary("filter.html")
@@ -113,5 +162,52 @@ struct HTMLReportBrowserTests {
         #expect(shown.count == (enoent["paths"] as? [String: Any])?["distinct"] as? Int)
         #expect(shown.allSatisfy { $0.contains("failed ENOENT") })
         #expect(rows.count > shown.count)
+    }
+
+    /// The body rows of the table `id` in `dom`, each as the texts of its cells.
+    private func rows(_ id: String, in dom: String) throws -> [[String]] {
+        let table = try #require(
+            dom.components(separatedBy: "id=\"\(id)-table\"").dropFirst().first?.components(separatedBy: "</table>")
+                .first, "no table \(id)")
+        return table.components(separatedBy: "<tr").dropFirst(2).map { row in
+            row.components(separatedBy: "<td").dropFirst().map { cell in
+                String(cell.drop { $0 != ">" }.dropFirst().prefix { $0 != "<" })
+            }
+        }
+    }
+
+    @Test("byte counts and DNS: the bytes, peers and DNS tables hold the JSON report's rows; the io_uring note")
+    func ioReport() throws {
+        let recording = IOReportEndToEndTests.recording
+        let page = ReportFixture.temporary("io.html")
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        #expect(try ObsctlRunner.run(["report", "--html", recording, "-o", page]).exitCode == 0)
+        let dom = try Self.browse(["--dump-dom"], "file://" + page)
+        #expect(dom.console == [], "console: \(dom.console)")
+        #expect(dom.out.contains("data-ready=\"true\""), "the page's script did not finish")
+        let io = try #require(
+            try ReportFixture.document(try ObsctlRunner.run(["report", "--json", recording]).out)["io"]
+                as? [String: Any])
+        let files = try #require(io["files"] as? [[String: Any]])
+        let bytes = try rows("bytes", in: dom.out)
+        #expect(bytes.map { $0[0] } == files.map { $0["path"] as? String ?? "?" })
+        #expect(bytes.map { $0[2] } == files.map { String($0["bytes_read"] as? Int ?? -1) })
+        #expect(bytes.map { $0[3] } == files.map { String($0["bytes_written"] as? Int ?? -1) })
+        let peers = try #require(io["peers"] as? [[String: Any]])
+        let peerRows = try rows("peers", in: dom.out)
+        #expect(peerRows.map { $0[0] } == peers.map { $0["name"] as? String ?? "?" })
+        #expect(peerRows.map { $0[5] } == peers.map { String($0["bytes_received"] as? Int ?? -1) })
+        let names = try #require((io["dns"] as? [String: Any])?["names"] as? [[String: Any]])
+        let dnsRows = try rows("dns", in: dom.out)
+        #expect(dnsRows.map { $0[0] + " " + $0[1] } == names.map { "\($0["query"] ?? "?") \($0["qtype"] ?? "?")" })
+        #expect(dnsRows.first { $0[0] == "nosuch.example" }?[4] == "1 NXDOMAIN")
+        #expect(dom.out.contains("fio [903]: used io_uring; its io_uring I/O is not in these counts"))
+        #expect(dom.out.contains("I/O through mmap is never counted"))
+        // The make -j2 recording counted no bytes: none of these tables.
+        let make = ReportFixture.temporary("make.html")
+        defer { try? FileManager.default.removeItem(atPath: make) }
+        #expect(try ObsctlRunner.run(["report", "--html", ReportFixture.makeRecording, "-o", make]).exitCode == 0)
+        let plain = try String(contentsOfFile: make, encoding: .utf8)
+        #expect(!plain.contains("id=\"bytes-table\"") && !plain.contains("id=\"dns-table\""))
     }
 }

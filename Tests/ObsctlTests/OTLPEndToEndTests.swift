@@ -142,6 +142,183 @@ struct OTLPEndToEndTests {
         #expect(run.err.contains(expected))
     }
 
+    @Test(
+        "byte counts uploaded: a log record per close and dns, process.network.io and obs.process.file.io per close, process.disk.io at the exit"
+    )
+    func ioRecording() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let recording = IOReportEndToEndTests.recording
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", recording, receiver.url])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let events = Array(try ReportFixture.objects(recording).dropFirst())
+        let received = try receiver.received()
+        let logs = Self.logs(received)
+        func named(_ name: String) -> [[String: Any]] { logs.filter { $0["event_name"] as? String == name } }
+        let closes = events.filter { $0["kind"] as? String == "close" }
+        #expect(named("file.close").count == closes.filter { $0["category"] as? String == "file" }.count)
+        #expect(named("network.close").count == closes.filter { $0["category"] as? String == "network" }.count)
+        #expect(named("network.dns").count == events.filter { $0["kind"] as? String == "dns" }.count)
+        let nx = try #require(
+            named("network.dns").first {
+                ($0["attributes"] as? [String: Any])?["dns.question.name"] as? String == "nosuch.example"
+            })
+        #expect((nx["attributes"] as? [String: Any])?["error.type"] as? String == "NXDOMAIN")
+        #expect(nx["severity"] as? Int == 13)  // WARN: the name did not resolve
+        let tcp = try #require(
+            named("network.close").first { ($0["attributes"] as? [String: Any])?["obs.protocol"] as? String == "tcp" })
+        let tcpAttributes = try #require(tcp["attributes"] as? [String: Any])
+        #expect(tcpAttributes["obs.peer_name"] as? String == "example.com")
+        #expect(tcpAttributes["network.peer.address"] as? String == "93.184.216.34")
+        #expect(tcpAttributes["obs.io.bytes_received"] as? Int == 4301)
+        let connect = try #require(
+            named("network.connect").first { ($0["attributes"] as? [String: Any])?["obs.peer_name"] != nil })
+        #expect((connect["attributes"] as? [String: Any])?["obs.peer_name"] as? String == "example.com")
+
+        // Metrics: cumulative monotonic sums in bytes, the last point of each series the sum of
+        // the closes (or the exit's figure), per process and direction.
+        let metrics = try #require(received["metrics"] as? [[String: Any]])
+        func last(_ name: String, pid: Int, _ key: String, _ direction: String) -> Int? {
+            var value: Int?
+            for m in metrics where m["name"] as? String == name {
+                #expect(m["unit"] as? String == "By" && m["monotonic"] as? Bool == true)
+                let points = zip(m["values"] as? [Int] ?? [], m["point_attributes"] as? [[String: Any]] ?? [])
+                for (v, a) in points where a["process.pid"] as? Int == pid && a[key] as? String == direction {
+                    value = v
+                }
+            }
+            return value
+        }
+        func sum(_ pid: Int, _ category: String, _ member: String) -> Int {
+            closes.filter { $0["pid"] as? Int == pid && $0["category"] as? String == category }.reduce(0) {
+                $0 + ($1[member] as? Int ?? 0)
+            }
+        }
+        #expect(
+            last("process.network.io", pid: 901, "network.io.direction", "receive")
+                == sum(901, "network", "bytes_received"))
+        #expect(
+            last("process.network.io", pid: 901, "network.io.direction", "transmit")
+                == sum(901, "network", "bytes_sent"))
+        for pid in [901, 903] {
+            #expect(
+                last("obs.process.file.io", pid: pid, "disk.io.direction", "read") == sum(pid, "file", "bytes_read"))
+            #expect(
+                last("obs.process.file.io", pid: pid, "disk.io.direction", "write") == sum(pid, "file", "bytes_written")
+            )
+        }
+        #expect(last("process.disk.io", pid: 903, "disk.io.direction", "write") == 67_108_864)
+        #expect(last("process.disk.io", pid: 901, "disk.io.direction", "read") == 0)
+        #expect(last("process.network.io", pid: 903, "network.io.direction", "receive") == nil)
+    }
+
+    @Test(
+        "a -c recording: per process and syscall, the calls as a Sum split by error.type and the kernel's latency buckets as a Histogram"
+    )
+    func syscallMetrics() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let recording = ReportFixture.syscallsRecording
+        let run = try ObsctlRunner.run(["export", "--format", "otlp", recording, receiver.url])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let metrics = try #require(try receiver.received()["metrics"] as? [[String: Any]])
+        let calls = metrics.filter { $0["name"] as? String == "obs.process.syscall.calls" }
+        let durations = metrics.filter { $0["name"] as? String == "obs.process.syscall.duration" }
+        let summaries = Array(try ReportFixture.objects(recording).dropFirst()).filter {
+            $0["kind"] as? String == "syscalls"
+        }
+        try #require(summaries.count == 3)
+        #expect(calls.count == summaries.count)
+        #expect(durations.count == summaries.count)
+        for m in calls {
+            #expect(m["kind"] as? String == "sum" && m["unit"] as? String == "{call}")
+            #expect(m["monotonic"] as? Bool == true && m["temporality"] as? Int == 2)  // cumulative
+        }
+        for m in durations { #expect(m["kind"] as? String == "histogram" && m["unit"] as? String == "s") }
+
+        // The points of every (process, syscall), against the summary's entry.
+        typealias Point = (attributes: [String: Any], value: Int)
+        let callPoints: [Point] = calls.flatMap { m in
+            zip(m["point_attributes"] as! [[String: Any]], m["values"] as! [Int]).map { ($0, $1) }
+        }
+        let histograms: [(attributes: [String: Any], histogram: [String: Any])] = durations.flatMap { m in
+            Array(zip(m["point_attributes"] as! [[String: Any]], m["histograms"] as! [[String: Any]]))
+        }
+        let bounds = (1..<40).map { Double(UInt64(1) << UInt64($0)) / 1e9 }
+        var entries = 0
+        for summary in summaries {
+            let pid = try #require(summary["pid"] as? Int)
+            for entry in try #require(summary["syscalls"] as? [[String: Any]]) {
+                entries += 1
+                let name = try #require(entry["name"] as? String)
+                func mine(_ a: [String: Any]) -> Bool {
+                    a["process.pid"] as? Int == pid && a["obs.syscall.name"] as? String == name
+                }
+                let points = callPoints.filter { mine($0.attributes) }
+                let errnos = entry["errnos"] as? [String: Int] ?? [:]
+                let byType = Dictionary(
+                    uniqueKeysWithValues: points.map { ($0.attributes["error.type"] as? String ?? "", $0.value) })
+                var expected = errnos
+                let succeeded = (entry["calls"] as! Int) - (entry["errors"] as! Int)
+                if succeeded > 0 { expected[""] = succeeded }
+                #expect(byType == expected, "\(pid) \(name)")
+                let h = try #require(histograms.first { mine($0.attributes) }?.histogram, "\(pid) \(name)")
+                #expect(h["count"] as? Int == entry["calls"] as? Int)
+                #expect(abs((h["sum"] as! Double) - Double(entry["total_ns"] as! Int) / 1e9) < 1e-12)
+                #expect(h["min"] as? Double == Double(entry["min_ns"] as! Int) / 1e9)
+                #expect(h["max"] as? Double == Double(entry["max_ns"] as! Int) / 1e9)
+                let kernel = entry["histogram"] as! [Int]
+                #expect(h["bucket_counts"] as? [Int] == kernel + Array(repeating: 0, count: 40 - kernel.count))
+                #expect(h["explicit_bounds"] as? [Double] == bounds)
+            }
+        }
+        #expect(
+            callPoints.filter { $0.attributes["error.type"] as? String == "ENOENT" }.map(\.value).reduce(0, +) == 60)
+        #expect(histograms.count == entries)
+        let programs = Set(histograms.compactMap { $0.attributes["process.executable.name"] as? String })
+        // Named as the processes' spans are: the executable's own file (sh is dash here).
+        let spanNames = Set(Self.spans(try receiver.received()).map { $0["name"] as! String })
+        #expect(programs.isSubset(of: spanNames))
+        #expect(programs.count == 3)
+        // The summary line counts the histogram points with the rest.
+        let points = metrics.map { $0["points"] as! Int }.reduce(0, +)
+        #expect(run.err.contains(", \(points) of \(points) metric points"), "\(run.err)")
+    }
+
+    @Test(
+        "watch --otlp -c: the live run's summaries reach the collector as the same metrics, one per process",
+        .requiresEBPF)
+    func watchSyscallMetrics() throws {
+        let receiver = try Receiver(mode: "ok")
+        defer { receiver.stop() }
+        let recording = ReportFixture.temporary("otlp-c.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: recording) }
+        let run = try ObsctlRunner.run([
+            "watch", "-c", "--otlp-endpoint", receiver.url, "--json", "-o", recording, "--interval", "0",
+            "--no-summary", "--", "sh", "-c", "cat /nonexistent/otlp-c 2>/dev/null; exit 0",
+        ])
+        #expect(run.exitCode == 0, "\(run.err)")
+        let summaries = Array(try ReportFixture.objects(recording).dropFirst()).filter { $0.kind == "syscalls" }
+        #expect(summaries.count == 2)  // sh and cat
+        let metrics = try #require(try receiver.received()["metrics"] as? [[String: Any]])
+        let histograms = metrics.filter { $0["name"] as? String == "obs.process.syscall.duration" }
+        #expect(histograms.count == summaries.count)
+        let points = histograms.flatMap { $0["point_attributes"] as! [[String: Any]] }
+        var expected: [String] = []
+        for summary in summaries {
+            for entry in summary["syscalls"] as! [[String: Any]] {
+                expected.append("\(summary.pid!) \(entry["name"] as! String)")
+            }
+        }
+        #expect(
+            points.map { "\($0["process.pid"] as! Int) \($0["obs.syscall.name"] as! String)" }.sorted()
+                == expected.sorted())
+        let failed = metrics.filter { $0["name"] as? String == "obs.process.syscall.calls" }.flatMap {
+            $0["point_attributes"] as! [[String: Any]]
+        }.filter { $0["error.type"] as? String == "ENOENT" && $0["obs.syscall.name"] as? String == "openat" }
+        #expect(!failed.isEmpty)
+    }
+
     @Test("503 with Retry-After: each signal is retried once after the pause, nothing lost")
     func retryAfter() throws {
         let receiver = try Receiver(mode: "status-503-once")

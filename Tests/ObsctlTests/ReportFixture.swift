@@ -13,6 +13,12 @@ enum ReportFixture {
     /// project's machine kind: a real run whose report is deterministic, for the golden files.
     static let makeRecording = directory.appendingPathComponent("make-j2.jsonl").path
 
+    /// `obsctl watch -c --json -o syscalls-sh.jsonl --interval 0 -- sh -c 'cat /etc/hostname
+    /// /nonexistent/obsctl-fixture; ls /nonexistent/dir; exit 0'`, recorded once here: three
+    /// processes with their syscall summaries, failed opens with paths, failed syscalls no kind
+    /// streams (`newfstatat`, `statx`).
+    static let syscallsRecording = directory.appendingPathComponent("syscalls-sh.jsonl").path
+
     static func text(_ name: String) throws -> String {
         try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
     }

@@ -88,6 +88,13 @@ struct IOEventRoundTripTests {
         )
     }
 
+    @Test("io is written on exit only: an exited carrying one (built by hand) writes none")
+    func ioOnExitOnly() {
+        let end = ProcessEnd(.exited(code: 0), io: ProcessIO(readChars: 1))
+        #expect(EventJSON.line(RecordingFixtures.event(1, .process, .exit(end))).contains("\"io\":{"))
+        #expect(!EventJSON.line(RecordingFixtures.event(1, .lifecycle, .exited(end))).contains("\"io\""))
+    }
+
     @Test("a DNS exchange resolved only with NOERROR; NXDOMAIN and no answer are failures")
     func dnsFailed() {
         let kinds = IOEventFixtures.kinds.compactMap { pair -> DNSExchange? in

@@ -1,5 +1,5 @@
 /// A descriptor of a file (anything but a socket) closed after the tree did I/O on it: its bytes
-/// and calls, summed in the kernel, one event per open file rather than one per read.
+/// and calls, summed in the kernel, one event per descriptor rather than one per read.
 ///
 /// What the counts cover and how a descriptor shared by `dup` or `fork` is counted are the
 /// kernel's side of the contract (`Docs/IO-AND-DNS.md`). A descriptor closed without any I/O

@@ -64,7 +64,8 @@ public enum EventJSON {
             if let bytes = end.peakRSSBytes { json.member("peak_rss_bytes", bytes) }
             if let bytes = end.imagePeakRSSBytes { json.member("image_peak_rss_bytes", bytes) }
             if let folded = end.peakRSSIncludesPreExec { json.member("peak_rss_includes_pre_exec", folded) }
-            if let io = end.io { json.processIO(io) }
+            // `io` is the kernel's, on `exit` only (the schema has no `io` on `exited`).
+            if case .exit = kind, let io = end.io { json.processIO(io) }
         case .sample(let sample):
             json.sample(sample)
         case .lost(let lost):

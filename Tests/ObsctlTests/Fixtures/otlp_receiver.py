@@ -107,11 +107,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 for rm in req.resource_metrics:
                     for sm in rm.scope_metrics:
                         for m in sm.metrics:
-                            points = m.gauge.data_points if m.HasField("gauge") else m.sum.data_points
-                            values = [p.as_double if p.HasField("as_double") else p.as_int for p in points]
-                            state["metrics"].append({"name": m.name, "unit": m.unit, "points": len(points),
-                                                     "values": values,
-                                                     "monotonic": m.HasField("sum") and m.sum.is_monotonic})
+                            kind = m.WhichOneof("data")
+                            points = getattr(m, kind).data_points
+                            values = [] if kind == "histogram" else [
+                                p.as_double if p.HasField("as_double") else p.as_int for p in points]
+                            entry = {"name": m.name, "unit": m.unit, "kind": kind, "points": len(points),
+                                     "values": values, "monotonic": m.HasField("sum") and m.sum.is_monotonic,
+                                     "temporality": getattr(m, kind).aggregation_temporality
+                                     if kind in ("sum", "histogram") else None,
+                                     "point_attributes": [attributes(p.attributes) for p in points]}
+                            if kind == "histogram":
+                                entry["histograms"] = [{
+                                    "count": p.count, "sum": p.sum, "min": p.min, "max": p.max,
+                                    "bucket_counts": list(p.bucket_counts), "explicit_bounds": list(p.explicit_bounds),
+                                    "start": p.start_time_unix_nano, "time": p.time_unix_nano} for p in points]
+                            state["metrics"].append(entry)
             dump()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")

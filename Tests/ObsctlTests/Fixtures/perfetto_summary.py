@@ -19,6 +19,8 @@ problems = []
 tree = []
 tracks = {}
 slices = collections.defaultdict(list)   # track uuid -> [name]
+annotations = collections.defaultdict(list)  # track uuid -> [{name: value}], one per slice
+
 open_slices = collections.defaultdict(list)
 counters = collections.defaultdict(list)  # track uuid -> [value]
 instants = collections.Counter()          # category -> count
@@ -47,6 +49,9 @@ for packet in sorted(events, key=lambda p: p.timestamp):
         problems.append(f"event on undeclared track {e.track_uuid}")
     if e.type == pb.TrackEvent.TYPE_SLICE_BEGIN:
         slices[e.track_uuid].append(e.name)
+        annotations[e.track_uuid].append({
+            a.name: getattr(a, a.WhichOneof("value")) if a.WhichOneof("value") else None
+            for a in e.debug_annotations})
         open_slices[e.track_uuid].append(packet.timestamp)
     elif e.type == pb.TrackEvent.TYPE_SLICE_END:
         if not open_slices[e.track_uuid]:
@@ -76,6 +81,7 @@ print(json.dumps({
     "process_tree": tree,
     "tracks": list(tracks.values()),
     "slices": {str(k): v for k, v in slices.items()},
+    "slice_annotations": {str(k): v for k, v in annotations.items()},
     "counters": {str(k): v for k, v in counters.items()},
     "instants": dict(instants),
     "flows": len(flows_out),
