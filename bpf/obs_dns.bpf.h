@@ -137,6 +137,47 @@ static __noinline void dns_send_one(struct obs_dns_rec *r, __u64 iov, __u64 iovl
     send(r, OBS_DNS_REC_SIZE(kept));
 }
 
+/* The inet (IPv4 or IPv6) UDP or TCP socket behind descriptor fd, its type in *type; 0 for any
+ * other descriptor (a file, a pipe, a unix socket). */
+static __always_inline struct sock___dns *dns_sock(__s64 fd, short *type)
+{
+    struct file___dns *f = (struct file___dns *)fd_file(fd);
+    if (!f)
+        return 0;
+    unsigned short mode = BPF_CORE_READ(f, f_inode, i_mode);
+    if ((mode & OBS_S_IFMT) != OBS_S_IFSOCK)
+        return 0;
+    struct socket___dns *sock = BPF_CORE_READ(f, private_data);
+    if (!sock)
+        return 0;
+    *type = BPF_CORE_READ(sock, type);
+    if (*type != OBS_SOCK_DGRAM && *type != OBS_SOCK_STREAM)
+        return 0;
+    struct sock___dns *sk = BPF_CORE_READ(sock, sk);
+    if (!sk)
+        return 0;
+    __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    return family == OBS_AF_INET || family == OBS_AF_INET6 ? sk : 0;
+}
+
+/*
+ * At the entry of an I/O call while bytes are not counted (the calls are observed for DNS
+ * only): whether descriptor fd may carry DNS, so that the call's arguments are worth keeping
+ * until its exit. A socket with port 53 at either end may, and an unconnected UDP socket (whose
+ * peer is the call's own address); a file, a pipe or another socket does not, and its call
+ * leaves here, without an obs_inflight entry.
+ */
+static __always_inline int obs_dns_may_carry(__s64 fd)
+{
+    short type = 0;
+    struct sock___dns *sk = dns_sock(fd, &type);
+    if (!sk)
+        return 0;
+    __u16 local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+    __u16 remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    return local_port == OBS_DNS_PORT || remote_port == OBS_DNS_PORT || (type == OBS_SOCK_DGRAM && !remote_port);
+}
+
 /*
  * At the exit of an I/O call of the tree (OBS_SC_READ..OBS_SC_RECVMMSG, bpf/obs_io.bpf.h): when
  * it moved bytes on an inet UDP or TCP socket with port 53 at either end, send its payload.
@@ -197,24 +238,11 @@ static __noinline void obs_dns_on_io_exit(const struct obs_inflight *in, __s64 r
     }
     if (!arg)
         return;
-    struct file___dns *f = (struct file___dns *)fd_file(fd);
-    if (!f)
-        return;
-    unsigned short mode = BPF_CORE_READ(f, f_inode, i_mode);
-    if ((mode & OBS_S_IFMT) != OBS_S_IFSOCK)
-        return;
-    struct socket___dns *sock = BPF_CORE_READ(f, private_data);
-    if (!sock)
-        return;
-    short type = BPF_CORE_READ(sock, type);
-    if (type != OBS_SOCK_DGRAM && type != OBS_SOCK_STREAM)
-        return;
-    struct sock___dns *sk = BPF_CORE_READ(sock, sk);
+    short type = 0;
+    struct sock___dns *sk = dns_sock(fd, &type);
     if (!sk)
         return;
     __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-    if (family != OBS_AF_INET && family != OBS_AF_INET6)
-        return;
     __u16 local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
     __u16 remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 

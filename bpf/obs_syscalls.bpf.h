@@ -73,6 +73,16 @@ static __always_inline __u32 summary_io_gate(__u64 id, __u32 sc)
     return io_gated(bpf_map_lookup_elem(&obs_tracked, &tgid)) ? OBS_SC_NONE : sc;
 }
 
+/* Whether an observed call's arguments are kept for its exit: always, but for an I/O call while
+ * bytes are not counted, observed for DNS only (bpf/obs_dns.bpf.h), kept only on a descriptor
+ * that may carry DNS. */
+static __always_inline int io_entry_wanted(__u32 sc, const __u64 *args)
+{
+    if (obs_count_io || !is_io_syscall(sc))
+        return 1;
+    return obs_want_dns && obs_dns_may_carry((__s64)(__s32)args[0]);
+}
+
 /* close and close_range are handled at their entry (bpf/obs_io.bpf.h); returns 1 when sc is one. */
 static __always_inline int io_close_at_entry(__u64 id, __u32 sc, const __u64 *args)
 {
@@ -121,7 +131,7 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
         return 1;
     __u64 args[6] = {};
     bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
-    if (io_close_at_entry(id, sc, args))
+    if (io_close_at_entry(id, sc, args) || !io_entry_wanted(sc, args))
         return 1;
     on_sys_enter(id, sc, ctx->nr, args);
     return 1;
@@ -175,7 +185,7 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     __u64 args[6];
     if (!raw_sys_enter_args(ctx, args))
         return 0;
-    if (io_close_at_entry(id, sc, args))
+    if (io_close_at_entry(id, sc, args) || !io_entry_wanted(sc, args))
         return 0;
     on_sys_enter(id, sc, 0, args);
     return 0;
