@@ -135,6 +135,13 @@ struct DNSEndToEndTests {
             }
         }
 
+        // Unanswered questions time out when the asking getent exits (its exit record), before
+        // the workload goes on to the connect, not at the run's end.
+        let lastTimeout = try #require(events.lastIndex { $0["timed_out"] as? Bool == true })
+        let pythonConnect = try #require(
+            events.firstIndex { $0["kind"] as? String == "connect" && $0["comm"] as? String == "python3" })
+        #expect(lastTimeout < pythonConnect)
+
         // Connects: the resolver's to the server (no name), getaddrinfo's sorting connects to
         // each answered address, and the workload's to 127.0.0.77, named by the latest answer.
         let connects = events.filter { $0["kind"] as? String == "connect" && $0["family"] as? String != "unix" }

@@ -103,4 +103,23 @@ struct RecordDecoderDNSTests {
         #expect(exchange.server == "127.0.0.53")
         #expect(connect.peerName == "svc.obs.test")
     }
+
+    @Test("a question still unanswered times out at its process's exit record, with or without exit events")
+    func timeoutAtExit() {
+        for categories: Set<EventCategory> in [[.network], [.network, .process]] {
+            let consumer = RecordConsumer(decoder: RecordDecoder(categories: categories))
+            let buffer = SubscriberBuffer(config: ObserverConfig(categories: categories))
+            consumer.hub = EventHub(subscribers: [buffer])
+            for bytes in [Self.record(DNSTrackerTests.queryA), RecordFixture.exit(status: 0)] {
+                bytes.withUnsafeBytes { consumer.handle($0) }
+            }
+            consumer.flush()
+            let events = buffer.drain()
+            #expect(events.map(\.kind.name) == (categories.contains(.process) ? ["dns", "exit"] : ["dns"]))
+            guard case .dns(let exchange) = events.first?.kind else { continue }
+            #expect(exchange.timedOut)
+            #expect(exchange.responseCode == nil)
+            #expect(events.first?.timestampNs == RecordFixture.ts)
+        }
+    }
 }

@@ -64,6 +64,11 @@ final class RecordConsumer {
             return
         }
         if dns != nil, decoded.event != nil { nameAndExpire(&decoded.event!) }
+        // A process's unanswered queries time out at its exit record, which comes whether or
+        // not the process category (its `exit` event) is on.
+        if dns != nil, let exit = decoded.exit {
+            for output in dns!.processExited(exit.processID, at: decoded.timestampNs) { enqueue(Self.event(output)) }
+        }
         if let event = decoded.event.take() {
             // The summary's `syscalls` event of a process goes just before its exit, in the same
             // batch: a subscriber reads a process's counts before it learns the process ended.
@@ -83,7 +88,7 @@ final class RecordConsumer {
     }
 
     /// Gives a connect, accept or socket close the name the run resolved for its peer, and
-    /// reports the DNS queries a socket close or a process exit leaves unanswered, before it.
+    /// reports the DNS queries a socket close leaves unanswered, before it.
     private func nameAndExpire(_ event: inout ObserverEvent) {
         switch event.kind {
         case .connect(var operation):
@@ -100,10 +105,8 @@ final class RecordConsumer {
                 close.peerName = name
                 event.kind = .socketClose(close)
             }
-        case .exit:
-            for output in dns!.processExited(event.processID, at: event.timestampNs) { enqueue(Self.event(output)) }
         default:
-            // No other kind has a peer to name or ends a socket's or a process's queries.
+            // No other kind has a peer to name or ends a socket's queries.
             break
         }
     }

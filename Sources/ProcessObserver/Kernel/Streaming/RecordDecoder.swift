@@ -19,6 +19,8 @@ struct RecordDecoder {
         /// (process, thread, time) an exchange it completes is reported with. It is no event by
         /// itself: `DNSTracker` pairs payloads into `dns` events.
         var dns: (payload: DNSPayload, event: ObserverEvent)?
+        /// The record's time (`obs_header.ts_ns`), whether or not it became an event.
+        var timestampNs: UInt64 = 0
     }
 
     /// A record that breaks the contract: dropped, and counted as lost.
@@ -72,7 +74,8 @@ struct RecordDecoder {
             command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
             kind: .lost(Lost(count: 0, source: .kernel)))
         event.cgroupID = h.cgroup_id == 0 ? nil : h.cgroup_id
-        var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil, dns: nil)
+        var decoded = Decoded(
+            event: nil, lostBefore: UInt64(h.lost_before), exit: nil, dns: nil, timestampNs: h.ts_ns)
         switch h.type {
         case OBS_REC_FORK.rawValue:
             let r = p.loadUnaligned(as: obs_fork_rec.self)
