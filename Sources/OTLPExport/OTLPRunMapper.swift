@@ -210,11 +210,18 @@ public struct OTLPRunMapper: Sendable {
         case .connect(let s), .accept(let s), .bind(let s):
             log(
                 e, "network.\(e.kind.name)", ns,
-                Self.address(s) + [Attribute.int("obs.fd", s.fd)] + Self.result(s.result))
+                Self.address(s) + [Attribute.int("obs.fd", s.fd)] + Self.result(s.result)
+                    + (s.peerName.map { [Attribute.string("obs.peer_name", $0)] } ?? []))
         case .listen(let l):
             log(
                 e, "network.listen", ns,
                 [Attribute.int("obs.fd", l.fd), Attribute.int("obs.backlog", l.backlog)] + Self.result(l.result))
+        case .close(let c):
+            log(e, "file.close", ns, Self.fileClose(c))
+        case .socketClose(let c):
+            log(e, "network.close", ns, Self.socketClose(c))
+        case .dns(let d):
+            log(e, "network.dns", ns, Self.dns(d))
         }
     }
 
@@ -372,17 +379,19 @@ public struct OTLPRunMapper: Sendable {
         return a
     }
 
-    static func address(_ s: SocketOperation) -> [KeyValue] {
-        switch s.address {
-        case .ipv4(let address, let port), .ipv6(let address, let port):
+    static func address(_ s: SocketOperation) -> [KeyValue] { address(s.address, absolutePath: s.absolutePath) }
+
+    static func address(_ address: SocketAddress, absolutePath: ResolvedPath?) -> [KeyValue] {
+        switch address {
+        case .ipv4(let host, let port), .ipv6(let host, let port):
             [
-                Attribute.string("network.peer.address", address), Attribute.int("network.peer.port", port),
-                Attribute.string("network.type", s.address.familyName == "inet" ? "ipv4" : "ipv6"),
+                Attribute.string("network.peer.address", host), Attribute.int("network.peer.port", port),
+                Attribute.string("network.type", address.familyName == "inet" ? "ipv4" : "ipv6"),
             ]
         case .unix(let path, let abstract):
             [
                 Attribute.string(
-                    "network.peer.address", (abstract ? "@" : "") + (s.absolutePath?.value.string ?? path.value.string)),
+                    "network.peer.address", (abstract ? "@" : "") + (absolutePath?.value.string ?? path.value.string)),
                 Attribute.string("network.transport", "unix"),
             ]
         case .other(let family): [Attribute.int("obs.address_family", family)]

@@ -21,8 +21,13 @@ extension EventText {
             let named = c.absolutePath == nil ? "" : " " + path(EventPath(passed: nil, absolute: c.absolutePath))
             return call(kind.name, errno: kind.errnoName, "fd \(c.fd ?? -1)" + named)
         case .connect(let s), .accept(let s), .bind(let s):
-            return call(kind.name, errno: kind.errnoName, address(s.address, absolutePath: s.absolutePath))
+            return call(
+                kind.name, errno: kind.errnoName,
+                address(s.address, absolutePath: s.absolutePath) + (s.peerName.map { " (" + $0 + ")" } ?? ""))
         case .listen(let l): return call(kind.name, errno: kind.errnoName, "fd \(l.fd)")
+        case .close(let c): return call("close", errno: nil, fileClose(c))
+        case .socketClose(let c): return call("close", errno: nil, socketClose(c))
+        case .dns(let d): return call("dns", errno: nil, dns(d))
         }
     }
 

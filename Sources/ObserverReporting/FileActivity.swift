@@ -30,7 +30,7 @@ public struct FileActivity: Sendable, Hashable {
     mutating func add(_ kind: EventKind) {
         switch kind {
         case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .connect, .accept,
-            .bind, .listen:
+            .bind, .listen, .socketClose, .dns, .close:
             return  // not file activity: the process tree and `NetworkActivity` count these
         case .open(let open):
             let path = Self.display(open.path, open.absolutePath)

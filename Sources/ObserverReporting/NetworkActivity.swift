@@ -41,7 +41,7 @@ public struct NetworkActivity: Sendable, Hashable {
         switch event.kind {
         case .started, .exited, .sample, .lost, .limit, .profile, .fork, .exec, .exit, .syscalls, .open, .unlink,
             .rmdir,
-            .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
+            .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .close, .socketClose, .dns:
             return  // not network activity: the process tree and `FileActivity` count these
         case .connect(let op):
             let peer = EventText.address(op.address)

@@ -80,7 +80,7 @@ public struct ProcessTracker: Sendable {
             processes[index].exitImagePeakRSSBytes = end.imagePeakRSSBytes
             processes[index].exitNs = event.timestampNs
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink, .connect, .accept, .bind,
-            .listen:
+            .listen, .close, .socketClose, .dns:
             _ = known(event.processID, event: event)
         case .profile, .lost, .limit, .sample, .syscalls:
             break

@@ -51,7 +51,7 @@ public struct RunReportBuilder {
         case .limit(let limit): report.limits.append(limit)
         case .sample(let sample):
             report.samples.add(sample, at: event.timestampNs, originNs: report.originNs)
-        case .fork, .exec, .exit, .syscalls:
+        case .fork, .exec, .exit, .syscalls, .close, .socketClose, .dns:
             break
         case .open, .unlink, .rmdir, .mkdir, .rename, .chdir, .fchdir, .link, .symlink:
             report.files.add(event.kind)

@@ -223,6 +223,29 @@ public struct PerfettoExporter {
         case .connect(let op): socket(op, e, to: &out)
         case .accept(let op): socket(op, e, to: &out)
         case .bind(let op): socket(op, e, to: &out)
+        case .close(let c):
+            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+            instant(
+                EventText.summary(e.kind), category: "file", track: i, at: e.timestampNs,
+                [
+                    annotation("path", c.path.value.string), annotation("fd", int: Int64(c.fd)),
+                    annotation("bytes_read", int: Int64(clamping: c.bytesRead)),
+                    annotation("bytes_written", int: Int64(clamping: c.bytesWritten)),
+                ], to: &out)
+        case .socketClose(let c):
+            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+            instant(
+                EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
+                [
+                    annotation("address", EventText.peer(c)), annotation("fd", int: Int64(c.fd)),
+                    annotation("bytes_sent", int: Int64(clamping: c.bytesSent)),
+                    annotation("bytes_received", int: Int64(clamping: c.bytesReceived)),
+                ], to: &out)
+        case .dns(let d):
+            guard let i = record(of: e.processID, at: e.timestampNs) else { return }
+            instant(
+                EventText.summary(e.kind), category: "network", track: i, at: e.timestampNs,
+                [annotation("query", d.query), annotation("qtype", d.queryType)], to: &out)
         case .listen(let op):
             guard let i = record(of: e.processID, at: e.timestampNs) else { return }
             instant(

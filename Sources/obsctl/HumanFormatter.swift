@@ -54,6 +54,7 @@ struct HumanFormatter {
             return EventText.exit(end.status)
                 + (end.killedByOOM ? " " + Self.byOOMKiller(memoryLimit: memoryLimit) : "")
                 + (EventText.peakRSS(end).map { "  " + $0 } ?? "")
+                + (end.io.map { "  " + EventText.processIO($0) } ?? "")
         case .sample(let sample):
             return Self.sample(sample)
         case .lost(let lost):
@@ -91,9 +92,16 @@ struct HumanFormatter {
             return Self.path(l.path, l.absolutePath) + " -> " + EventText.captured(l.target, .shell) + "  "
                 + EventText.result(l.result)
         case .connect(let s), .accept(let s), .bind(let s):
-            return "fd \(s.fd)  " + Self.address(s.address, s.absolutePath) + "  " + EventText.result(s.result)
+            return "fd \(s.fd)  " + Self.address(s.address, s.absolutePath) + (s.peerName.map { " (" + $0 + ")" } ?? "")
+                + "  " + EventText.result(s.result)
         case .listen(let l):
             return "fd \(l.fd)  backlog \(l.backlog)  " + EventText.result(l.result)
+        case .close(let c):
+            return "fd \(c.fd)  " + EventText.fileClose(c, .shell)
+        case .socketClose(let c):
+            return "fd \(c.fd)  " + EventText.socketClose(c, .shell)
+        case .dns(let d):
+            return EventText.dns(d) + "  " + d.server + ":\(d.port)/" + d.transport.rawValue
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ObserverTestSupport
 import ProcessObserver
 import Testing
 
@@ -365,12 +366,21 @@ struct EventJSONTests {
             ),
         ]
         var bytes: [UInt8] = []
-        for (category, kind) in kinds { EventJSON.append(event(category, kind), to: &bytes) }
+        // Issue 18's kinds (1.6): closes, dns, peer names, an exit's io; each optional member set and not.
+        for (category, kind) in kinds + IOEventFixtures.kinds { EventJSON.append(event(category, kind), to: &bytes) }
         #expect(try ObsctlRunner.schemaErrors(bytes) == "")
         // The schema is strict: a kind in the wrong category or an unknown member is rejected.
         var wrong: [UInt8] = []
         EventJSON.append(event(.file, .fork(Fork(childProcessID: 2, parentProcessID: 1))), to: &wrong)
         #expect(try ObsctlRunner.schemaErrors(wrong).contains("'process' was expected"))
+        // A close is a file's or a socket's: in another category it is rejected, and a file's
+        // close does not take a socket's members.
+        var misplaced: [UInt8] = []
+        EventJSON.append(event(.process, IOEventFixtures.kinds[0].1), to: &misplaced)
+        #expect(try ObsctlRunner.schemaErrors(misplaced).contains("'process' is not one of ['file', 'network']"))
+        var crossed: [UInt8] = []
+        EventJSON.append(event(.file, IOEventFixtures.kinds[4].1), to: &crossed)
+        #expect(try ObsctlRunner.schemaErrors(crossed).contains("were unexpected"))
     }
 
     @Test(

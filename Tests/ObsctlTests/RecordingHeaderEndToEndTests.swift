@@ -24,7 +24,7 @@ struct RecordingHeaderEndToEndTests {
         #expect(header["kind"] as? String == "header")
         #expect(header["category"] as? String == "lifecycle")
         #expect(header["seq"] as? Int == 0)
-        #expect(header["schema_version"] as? String == "1.4")
+        #expect(header["schema_version"] as? String == "1.6")
         #expect(header["writer"] as? String == "obsctl")
         #expect(header["writer_version"] as? String == "0.9.0")
         #expect(header["host"] as? String == (try machine("hostname")))

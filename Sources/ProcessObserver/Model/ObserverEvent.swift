@@ -89,12 +89,18 @@ public enum EventKind: Sendable {
     case fchdir(ChangeDirectory)
     case link(Link)
     case symlink(Symlink)
+    /// A file descriptor closed after I/O: its bytes and calls.
+    case close(FileClose)
     // network
     case connect(SocketOperation)
     case accept(SocketOperation)
     case bind(SocketOperation)
     case listen(Listen)
-
+    /// A socket descriptor closed after I/O: its bytes each way (JSON kind `close`, category
+    /// `network`).
+    case socketClose(SocketClose)
+    /// A DNS question and its answer.
+    case dns(DNSExchange)
     /// The stable lowercase name used in JSON (`kind`) and in `obsctl` output.
     public var name: String {
         switch self {
@@ -121,6 +127,8 @@ public enum EventKind: Sendable {
         case .accept: "accept"
         case .bind: "bind"
         case .listen: "listen"
+        case .close, .socketClose: "close"
+        case .dns: "dns"
         }
     }
 }
@@ -361,11 +369,18 @@ public struct SocketOperation: Sendable, Hashable {
     public var result: SyscallResult
     /// A unix address's path made absolute: joined to the working directory when relative.
     public var absolutePath: ResolvedPath?
-    public init(fd: Int32, address: SocketAddress, result: SyscallResult, absolutePath: ResolvedPath? = nil) {
+    /// connect, accept: the name the run resolved for the address earlier (the latest DNS answer
+    /// before the call that gave it), when there was one.
+    public var peerName: String?
+    public init(
+        fd: Int32, address: SocketAddress, result: SyscallResult, absolutePath: ResolvedPath? = nil,
+        peerName: String? = nil
+    ) {
         self.fd = fd
         self.address = address
         self.result = result
         self.absolutePath = absolutePath
+        self.peerName = peerName
     }
 }
 

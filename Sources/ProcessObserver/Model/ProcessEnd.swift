@@ -30,6 +30,9 @@ public struct ProcessEnd: Sendable, Hashable {
     /// process that never exec'd has the image it was forked with, which counts the pages it
     /// shared with its parent at the fork.
     public var imagePeakRSSBytes: UInt64?
+    /// The process's I/O totals from the kernel's own accounting (`ProcessIO`). Set on `exit`
+    /// events when the kernel program read them; nil on `exited`.
+    public var io: ProcessIO?
 
     /// Whether `peakRSSBytes` comes from an image an `execve` replaced (it is larger than
     /// `imagePeakRSSBytes`): typically a large parent's copy, forked before the exec. `nil` when
@@ -41,12 +44,13 @@ public struct ProcessEnd: Sendable, Hashable {
 
     public init(
         _ status: ExitStatus, killedByOOM: Bool = false, peakRSSBytes: UInt64? = nil,
-        imagePeakRSSBytes: UInt64? = nil
+        imagePeakRSSBytes: UInt64? = nil, io: ProcessIO? = nil
     ) {
         self.status = status
         self.killedByOOM = killedByOOM
         self.peakRSSBytes = peakRSSBytes
         self.imagePeakRSSBytes = imagePeakRSSBytes
+        self.io = io
     }
 }
 

@@ -64,6 +64,7 @@ public enum EventJSON {
             if let bytes = end.peakRSSBytes { json.member("peak_rss_bytes", bytes) }
             if let bytes = end.imagePeakRSSBytes { json.member("image_peak_rss_bytes", bytes) }
             if let folded = end.peakRSSIncludesPreExec { json.member("peak_rss_includes_pre_exec", folded) }
+            if let io = end.io { json.processIO(io) }
         case .sample(let sample):
             json.sample(sample)
         case .lost(let lost):
@@ -165,10 +166,17 @@ public enum EventJSON {
             json.socketAddress(op.address)
             json.resolved(op.absolutePath, .absolute)
             json.result(op.result)
+            if let name = op.peerName { json.member("peer_name", name) }
         case .listen(let listen):
             json.member("fd", listen.fd)
             json.member("backlog", listen.backlog)
             json.result(listen.result)
+        case .close(let close):
+            json.fileClose(close)
+        case .socketClose(let close):
+            json.socketClose(close)
+        case .dns(let exchange):
+            json.dnsExchange(exchange)
         }
     }
 }
@@ -370,6 +378,12 @@ extension JSONBuilder {
     /// `family`, then `address` and `port` (inet, inet6), or `path` and `abstract` (unix).
     mutating func socketAddress(_ address: SocketAddress) {
         member("family", address.familyName)
+        socketAddressMembers(address)
+    }
+
+    /// The members of `socketAddress(_:)` after `family`: a socket's `close` writes its peer's
+    /// under the socket's own `family`.
+    mutating func socketAddressMembers(_ address: SocketAddress) {
         switch address {
         case .ipv4(let addr, let port), .ipv6(let addr, let port):
             member("address", addr)

@@ -17,7 +17,7 @@ enum EventJSONDecoder {
         let kind = try json.string("kind")
         if kind == "header" { return .header(try header(json)) }
         guard let category = EventCategory(rawValue: try json.string("category")) else { return .unknownKind(kind) }
-        guard let decodedKind = try self.kind(kind, json) else { return .unknownKind(kind) }
+        guard let decodedKind = try self.kind(kind, category, json) else { return .unknownKind(kind) }
         let timestamp: UInt64 = try json.int("ts_ns")
         guard let wall = RFC3339.parse(try json.string("time")) else {
             throw JSONObjectReader.DecodingFailure(member: "time", problem: "is not an RFC 3339 UTC time")
@@ -32,9 +32,10 @@ enum EventJSONDecoder {
         return .event(event)
     }
 
-    /// `EventJSON.encodeKind`, read back; nil for a kind this reader does not know.
-    private static func kind(_ name: String, _ json: JSONObjectReader) throws(JSONObjectReader.DecodingFailure)
-        -> EventKind?
+    /// `EventJSON.encodeKind`, read back; nil for a kind this reader does not know. Kinds are
+    /// read by name, and `close` by name and category (a file's or a socket's).
+    private static func kind(_ name: String, _ category: EventCategory, _ json: JSONObjectReader)
+        throws(JSONObjectReader.DecodingFailure) -> EventKind?
     {
         switch name {
         case "started":
@@ -119,6 +120,9 @@ enum EventJSONDecoder {
         case "bind": return .bind(try socketOperation(json))
         case "listen":
             return .listen(Listen(fd: try json.int("fd"), backlog: try json.int("backlog"), result: try json.result()))
+        case "close" where category == .file: return .close(try json.fileClose())
+        case "close" where category == .network: return .socketClose(try json.socketClose())
+        case "dns": return .dns(try json.dnsExchange())
         default: return nil
         }
     }
@@ -148,7 +152,7 @@ enum EventJSONDecoder {
     {
         SocketOperation(
             fd: try json.int("fd"), address: try json.socketAddress(), result: try json.result(),
-            absolutePath: try json.resolved(.absolute))
+            absolutePath: try json.resolved(.absolute), peerName: try json.optionalString("peer_name"))
     }
 
     /// `EventJSON.encode(_: RecordingHeader)`, read back.

@@ -137,7 +137,7 @@ struct JSONObjectReader {
     func processEnd() throws(DecodingFailure) -> ProcessEnd {
         ProcessEnd(
             try exitStatus(), killedByOOM: try flag("oom_killed"), peakRSSBytes: try optionalInt("peak_rss_bytes"),
-            imagePeakRSSBytes: try optionalInt("image_peak_rss_bytes"))
+            imagePeakRSSBytes: try optionalInt("image_peak_rss_bytes"), io: try processIO())
     }
 
     func exitStatus() throws(DecodingFailure) -> ExitStatus {

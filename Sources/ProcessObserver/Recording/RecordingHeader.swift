@@ -7,7 +7,7 @@
 /// to turn its monotonic timestamps into times of day.
 public struct RecordingHeader: Sendable, Hashable {
     /// The schema this library writes. Readers accept any recording of the same major version.
-    public static let currentSchema = SchemaVersion(major: 1, minor: 4)
+    public static let currentSchema = SchemaVersion(major: 1, minor: 6)
 
     /// A category (or `sampling`, `containment`) as it was negotiated for the run.
     public struct Capability: Sendable, Hashable {
