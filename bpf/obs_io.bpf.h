@@ -351,6 +351,7 @@ static __always_inline void emit_close(const struct obs_io_key *key, const struc
         const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
         long n = bpf_probe_read_kernel_str(r->data, OBS_NAME_MAX + 1, name);
         r->path.len = n > 0 ? (__u16)n : 0;
+        r->path.flags = 0; /* a name of at most NAME_MAX bytes: whole */
         r->path.source = OBS_SOURCE_NONE;
         off = r->path.len;
     }

@@ -192,7 +192,8 @@ struct WorkloadMatrix {
                 name: "copy",
                 detail:
                     "copy \(copyMiB) MiB: read + write of 4 KiB blocks, \(copyMiB * 256) of each (byte counting's per-call price)",
-                argv: [kit.copy, "\(copyMiB)", kit.scratch + "/copy-source", kit.scratch + "/copy-target"], target: 1.15),
+                argv: [kit.copy, "\(copyMiB)", kit.scratch + "/copy-source", kit.scratch + "/copy-target"], target: 1.15
+            ),
         ]
     }
 

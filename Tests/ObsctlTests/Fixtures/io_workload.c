@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "after-exec") == 0) {
         /* The exec'd image: the close-on-exec descriptor is gone; one write to prove we ran. */
-        int fd = open(argv[2], O_WRONLY | O_APPEND);
+        int fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
         must(fd >= 0, "open after exec");
         must(write(fd, "exec\n", 5) == 5, "write after exec");
         close(fd);
