@@ -6,7 +6,7 @@ import Testing
 /// Byte counting in the kernel (issue 18), end to end: one run of a workload that shares and ends
 /// descriptors every way (`Fixtures/io_workload.c`: dup2, a forked child writing to an inherited
 /// descriptor, sendfile, close-on-exec, a SIGKILL with files open, a unix socket pair, TCP over
-/// loopback) observed by `obsctl watch` and `strace -f -y` together. strace is the oracle: for
+/// loopback, close_range, io_uring_setup) observed by `obsctl watch` and `strace -f -y` together. strace is the oracle: for
 /// every (process, descriptor, file) its return values summed equal the close events' counts.
 @Suite("obsctl watch: bytes per descriptor, end to end")
 struct WatchIOBytesTests {
@@ -156,6 +156,7 @@ struct WatchIOBytesTests {
         #expect(ended("b.txt", "exit"))  // inherited by the forked child, which exited with it
         #expect(ended("k.txt", "exit"))  // the killed child's
         #expect(ended("a.txt", "close"))
+        #expect(ended("r1.txt", "close_range") && ended("r2.txt", "close_range"))
         #expect(counted.contains { $0.key.fd == 10 && $0.key.name == "\(work)/a.txt" && $0.value.writes == 2 })
         #expect(counted.contains { $0.key.name == "\(work)/e.txt" && $0.value.bytesWritten == 5 })
         // Sockets: the pair's two ends and the TCP client and accepted connection did I/O; the
@@ -171,6 +172,15 @@ struct WatchIOBytesTests {
             })
         #expect(tcp.compactMap { $0["bytes_sent"] as? Int }.sorted() == [4, 1050])
         #expect(sockets.allSatisfy { $0["open_ns"] is Int || $0["protocol"] as? String == "unix" })
+
+        // The child that set up an io_uring says so on its exit, and no other process does.
+        let uring = all.filter { ($0["io"] as? [String: Any])?["uses_io_uring"] as? Bool == true }
+        if run.lines.contains("io_uring ok") {
+            #expect(uring.count == 1)
+        } else {
+            #expect(run.lines.contains("io_uring off"))
+            #expect(uring.isEmpty)
+        }
 
         // The last child printed its /proc/self/io just before exiting: its exit's totals are
         // those figures plus that read (n bytes) and that write (the line and its newline).

@@ -4,12 +4,14 @@
  * Usage: io_workload DIR. Sequential on purpose (each child is waited for before the next step),
  * so strace prints no call split across lines. Exits 0 when every step did what it should.
  *
- * The last child prints its own /proc/self/io (read just before it exits) to standard output,
+ * A child calls io_uring_setup and prints whether it could ("io_uring ok"/"io_uring off"): its
+ * exit says it used io_uring. The last child prints its own /proc/self/io (read just before it exits) to standard output,
  * then exits: its exit record's I/O totals are those figures plus that read and that write.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,7 +175,27 @@ int main(int argc, char **argv)
     close(conn);
     close(server);
 
-    /* 7. The I/O totals: a child does some I/O, reads its own /proc/self/io and prints it. */
+    /* 7. close_range: two files written, then every descriptor from the first on closed at once. */
+    int r1 = open(in_dir(dir, "r1.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int r2 = open(in_dir(dir, "r2.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    must(r1 >= 0 && r2 > r1, "open r1, r2");
+    must(write(r1, buf, 13) == 13 && write(r2, buf, 17) == 17, "write r1, r2");
+    must(close_range((unsigned)r1, ~0U, 0) == 0, "close_range");
+
+    /* 8. A child that sets up an io_uring (none of its I/O would be in the counts). */
+    child = fork();
+    must(child >= 0, "fork for io_uring");
+    if (child == 0) {
+        struct io_uring_params params;
+        memset(&params, 0, sizeof(params));
+        long ring = syscall(SYS_io_uring_setup, 4, &params);
+        const char *line = ring >= 0 ? "io_uring ok\n" : "io_uring off\n";
+        must(write(1, line, strlen(line)) == (ssize_t)strlen(line), "write io_uring");
+        _exit(0);
+    }
+    reap(child, 0);
+
+    /* 9. The I/O totals: a child does some I/O, reads its own /proc/self/io and prints it. */
     child = fork();
     must(child >= 0, "fork for totals");
     if (child == 0) {
