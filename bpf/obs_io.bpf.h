@@ -308,7 +308,8 @@ static __always_inline void read_sock(struct obs_sock_close_rec *r, struct file 
             __builtin_memcpy(&r->peer[4], &daddr, 4);
             r->peer_len = 16;
         }
-    } else if (family == OBS_AF_INET6) {
+    } else if (family == OBS_AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr)) {
+        /* (A kernel without IPv6 has no such fields: the record then says only the family.) */
         /* struct sockaddr_in6: family, port, flowinfo, address, scope id. */
         __u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
         __u16 dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
@@ -326,7 +327,8 @@ static __always_inline void read_sock(struct obs_sock_close_rec *r, struct file 
         BPF_CORE_READ_INTO(&r->peer[8], sk, __sk_common.skc_v6_daddr);
         __builtin_memcpy(&r->peer[24], &zero, 4);
         r->peer_len = dport ? 28 : 0;
-    } else if (family == OBS_AF_UNIX_FAMILY) {
+    } else if (family == OBS_AF_UNIX_FAMILY && bpf_core_type_exists(struct unix_sock)) {
+        /* (unix_sock is in the kernel's BTF when unix sockets are built in, not a module.) */
         /* The names bound to this socket and to its peer (unix_sk(sk)->addr, a sockaddr_un of
          * addr->len bytes); an unnamed one has none. */
         struct unix_sock *u = (struct unix_sock *)sk;
