@@ -6,7 +6,7 @@ import Testing
 /// Byte counting in the kernel (issue 18), end to end: one run of a workload that shares and ends
 /// descriptors every way (`Fixtures/io_workload.c`: dup2, a forked child writing to an inherited
 /// descriptor, sendfile, close-on-exec, a SIGKILL with files open, a unix socket pair, TCP over
-/// loopback, close_range, io_uring_setup) observed by `obsctl watch` and `strace -f -y` together. strace is the oracle: for
+/// loopback, copy_file_range, splice, sendmmsg/recvmmsg, close_range, io_uring_setup) observed by `obsctl watch` and `strace -f -y` together. strace is the oracle: for
 /// every (process, descriptor, file) its return values summed equal the close events' counts.
 @Suite("obsctl watch: bytes per descriptor, end to end")
 struct WatchIOBytesTests {
@@ -83,6 +83,21 @@ struct WatchIOBytesTests {
             } else if call == "copy_file_range" || call == "splice" {  // (in, off, out, ...)
                 count(0, write: false)
                 count(1, write: true)
+            } else if call == "sendmmsg" || call == "recvmmsg" {
+                // The return value is the number of messages; their bytes are each one's msg_len.
+                let lengths = try! NSRegularExpression(pattern: #"msg_len=(\d+)"#)
+                let ns = args as NSString
+                let bytes = lengths.matches(in: args, range: NSRange(location: 0, length: ns.length)).reduce(0) {
+                    $0 + Int64(ns.substring(with: $1.range(at: 1)))!
+                }
+                let key = Key(pid: pid, fd: fds[0].fd, name: fds[0].name)
+                if call == "sendmmsg" {
+                    counts[key, default: Counts()].bytesWritten += UInt64(bytes)
+                    counts[key, default: Counts()].writes += 1
+                } else {
+                    counts[key, default: Counts()].bytesRead += UInt64(bytes)
+                    counts[key, default: Counts()].reads += 1
+                }
             }
         }
         let finished = try! NSRegularExpression(pattern: #"^(\d+) +(\w+)\((.*)\) += (-?\d+)"#)
@@ -118,7 +133,7 @@ struct WatchIOBytesTests {
         let events = dir + "/events.jsonl"
         let run = try ObsctlRunner.run([
             "watch", "--json", "--interval", "0", "--categories", "file,network,process", "-o", events, "--",
-            "strace", "-f", "-y", "-qq", "-s", "0", "-o", trace, "-e", "trace=" + Self.calls, binary, work,
+            "strace", "-f", "-y", "-qq", "-s", "8", "-o", trace, "-e", "trace=" + Self.calls, binary, work,
         ])
         #expect(run.exitCode == 0, "obsctl: \(run.err)")
         let recording = try String(contentsOfFile: events, encoding: .utf8)
@@ -157,13 +172,15 @@ struct WatchIOBytesTests {
         #expect(ended("k.txt", "exit"))  // the killed child's
         #expect(ended("a.txt", "close"))
         #expect(ended("r1.txt", "close_range") && ended("r2.txt", "close_range"))
+        #expect(counted.contains { $0.key.name == "\(work)/cfr.txt" && $0.value.bytesWritten == 160 })
         #expect(counted.contains { $0.key.fd == 10 && $0.key.name == "\(work)/a.txt" && $0.value.writes == 2 })
         #expect(counted.contains { $0.key.name == "\(work)/e.txt" && $0.value.bytesWritten == 5 })
-        // Sockets: the pair's two ends and the TCP client and accepted connection did I/O; the
+        // Sockets: the two pairs' ends and the TCP client and accepted connection did I/O; the
         // listening socket did none, so it has no close event.
         let sockets = all.filter { $0["category"] as? String == "network" && $0["kind"] as? String == "close" }
             .filter { $0["pid"] as? Int != root }
-        #expect(sockets.compactMap { $0["protocol"] as? String }.sorted() == ["tcp", "tcp", "unix", "unix"])
+        #expect(
+            sockets.compactMap { $0["protocol"] as? String }.sorted() == ["tcp", "tcp", "unix", "unix", "unix", "unix"])
         let tcp = sockets.filter { $0["protocol"] as? String == "tcp" }
         #expect(
             tcp.allSatisfy {

@@ -175,6 +175,35 @@ int main(int argc, char **argv)
     close(conn);
     close(server);
 
+    /* 6b. copy_file_range and splice (a read on the input, a write on the output), and a datagram
+     * socket pair with sendmmsg/recvmmsg (the messages' bytes, one call each). */
+    int in = open(in_dir(dir, "a.txt"), O_RDONLY);
+    int cfr = open(in_dir(dir, "cfr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    must(in >= 0 && cfr >= 0, "open for copy_file_range");
+    must(copy_file_range(in, NULL, cfr, NULL, 100, 0) == 100, "copy_file_range");
+    int through[2];
+    must(pipe(through) == 0, "pipe for splice");
+    must(splice(in, NULL, through[1], NULL, 60, 0) == 60, "splice in");
+    must(splice(through[0], NULL, cfr, NULL, 60, 0) == 60, "splice out");
+    close(through[0]);
+    close(through[1]);
+    close(in);
+    close(cfr);
+    int dgram[2];
+    must(socketpair(AF_UNIX, SOCK_DGRAM, 0, dgram) == 0, "socketpair dgram");
+    struct iovec m1 = {buf, 5}, m2 = {buf, 7};
+    struct mmsghdr out_msgs[2] = {{.msg_hdr = {.msg_iov = &m1, .msg_iovlen = 1}},
+                                  {.msg_hdr = {.msg_iov = &m2, .msg_iovlen = 1}}};
+    must(sendmmsg(dgram[0], out_msgs, 2, 0) == 2, "sendmmsg");
+    char r1buf[16], r2buf[16];
+    struct iovec i1 = {r1buf, sizeof(r1buf)}, i2 = {r2buf, sizeof(r2buf)};
+    struct mmsghdr in_msgs[2] = {{.msg_hdr = {.msg_iov = &i1, .msg_iovlen = 1}},
+                                 {.msg_hdr = {.msg_iov = &i2, .msg_iovlen = 1}}};
+    must(recvmmsg(dgram[1], in_msgs, 2, MSG_WAITFORONE, NULL) == 2, "recvmmsg");
+    must(in_msgs[0].msg_len == 5 && in_msgs[1].msg_len == 7, "recvmmsg lengths");
+    close(dgram[0]);
+    close(dgram[1]);
+
     /* 7. close_range: two files written, then every descriptor from the first on closed at once. */
     int r1 = open(in_dir(dir, "r1.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int r2 = open(in_dir(dir, "r2.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
