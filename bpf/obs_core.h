@@ -202,6 +202,7 @@ struct linux_binprm {
 struct pt_regs {
     unsigned long di, si, dx, r10, r8, r9, orig_ax, cs;
 } __attribute__((preserve_access_index));
+#define OBS_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #define OBS_SYSCALL_ARG(regs, i)                                                         \
     ((i) == 0 ? BPF_CORE_READ(regs, di) : (i) == 1 ? BPF_CORE_READ(regs, si)            \
      : (i) == 2 ? BPF_CORE_READ(regs, dx) : (i) == 3 ? BPF_CORE_READ(regs, r10)         \
@@ -213,6 +214,7 @@ struct pt_regs {
     __s32 syscallno;
 } __attribute__((preserve_access_index));
 #define OBS_SYSCALL_ARG(regs, i) ((i) == 0 ? BPF_CORE_READ(regs, orig_x0) : BPF_CORE_READ(regs, regs[i]))
+#define OBS_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #else
 #define OBS_NO_RAW_SYSCALLS 1
 struct pt_regs;

@@ -48,6 +48,59 @@ struct {
     __type(value, __u32);
 } obs_io_uring SEC(".maps");
 
+/*
+ * Which descriptors of a process have an entry in obs_io (key: tgid), so that the exec, exit and
+ * close_range sweeps look up only those: a sweep over obs_io itself (bpf_for_each_map_elem) walks
+ * every bucket of the map, 65,536 of them, which measured 47 us per exec. Descriptors from
+ * OBS_IO_FD_BITS on are flagged in `high`, and their process is swept over the whole map.
+ */
+#define OBS_IO_FD_WORDS 16
+#define OBS_IO_FD_BITS (OBS_IO_FD_WORDS * 64)
+struct obs_io_fds {
+    __u64 bits[OBS_IO_FD_WORDS];
+    __u32 high;
+    __u32 pad;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, OBS_TRACKED_MAX);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, __u32);
+    __type(value, struct obs_io_fds);
+} obs_io_fds SEC(".maps");
+
+/* Never written: the value a process's bitmap starts from. */
+struct obs_io_fds obs_io_fds_zero = {};
+
+/* Marks fd of tgid as having an entry. */
+static __always_inline void io_mark(__u32 tgid, __s32 fd)
+{
+    struct obs_io_fds *f = bpf_map_lookup_elem(&obs_io_fds, &tgid);
+    if (!f) {
+        bpf_map_update_elem(&obs_io_fds, &tgid, &obs_io_fds_zero, BPF_NOEXIST);
+        f = bpf_map_lookup_elem(&obs_io_fds, &tgid);
+        if (!f)
+            return;
+    }
+    __u32 word = (__u32)fd / 64;
+    if (fd < 0 || word >= OBS_IO_FD_WORDS) {
+        f->high = 1;
+        return;
+    }
+    __sync_fetch_and_or(&f->bits[word & (OBS_IO_FD_WORDS - 1)], 1ULL << ((__u32)fd % 64));
+}
+
+/* Clears fd of tgid's mark (its entry was deleted). */
+static __always_inline void io_unmark(__u32 tgid, __s32 fd)
+{
+    struct obs_io_fds *f = bpf_map_lookup_elem(&obs_io_fds, &tgid);
+    __u32 word = (__u32)fd / 64;
+    if (!f || fd < 0 || word >= OBS_IO_FD_WORDS)
+        return;
+    __sync_fetch_and_and(&f->bits[word & (OBS_IO_FD_WORDS - 1)], ~(1ULL << ((__u32)fd % 64)));
+}
+
 #define OBS_S_IFMT 0170000
 #define OBS_S_IFSOCK 0140000
 #define OBS_AF_INET 2
@@ -93,6 +146,8 @@ static __always_inline struct obs_io_stat *io_entry(__u32 tgid, __s32 fd)
     st = bpf_map_lookup_elem(&obs_io, &key);
     if (!st && rc != 0)
         io_count_dropped();
+    if (rc == 0)
+        io_mark(tgid, fd);
     return st;
 }
 
@@ -136,6 +191,8 @@ static __always_inline void io_opened(__s64 fd)
         return;
     if (bpf_map_update_elem(&obs_io, &key, &fresh, BPF_ANY) != 0)
         io_count_dropped();
+    else
+        io_mark(key.tgid, key.fd);
 }
 
 struct obs_mmsg_sum {
@@ -251,7 +308,8 @@ static __always_inline void read_sock(struct obs_sock_close_rec *r, struct file 
             __builtin_memcpy(&r->peer[4], &daddr, 4);
             r->peer_len = 16;
         }
-    } else if (family == OBS_AF_INET6) {
+    } else if (family == OBS_AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr)) {
+        /* (A kernel without IPv6 has no such fields: the record then says only the family.) */
         /* struct sockaddr_in6: family, port, flowinfo, address, scope id. */
         __u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
         __u16 dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
@@ -269,7 +327,8 @@ static __always_inline void read_sock(struct obs_sock_close_rec *r, struct file 
         BPF_CORE_READ_INTO(&r->peer[8], sk, __sk_common.skc_v6_daddr);
         __builtin_memcpy(&r->peer[24], &zero, 4);
         r->peer_len = dport ? 28 : 0;
-    } else if (family == OBS_AF_UNIX_FAMILY) {
+    } else if (family == OBS_AF_UNIX_FAMILY && bpf_core_type_exists(struct unix_sock)) {
+        /* (unix_sock is in the kernel's BTF when unix sockets are built in, not a module.) */
         /* The names bound to this socket and to its peer (unix_sk(sk)->addr, a sockaddr_un of
          * addr->len bytes); an unnamed one has none. */
         struct unix_sock *u = (struct unix_sock *)sk;
@@ -295,7 +354,7 @@ static __always_inline void read_sock(struct obs_sock_close_rec *r, struct file 
  * Sends the close record of the descriptor `key` whose counts are `st`, if it did any I/O and its
  * kind (file or socket) is wanted. The current task is the process that owned the descriptor.
  */
-static __always_inline void emit_close(const struct obs_io_key *key, const struct obs_io_stat *st, __u8 closed_by)
+static __always_inline void emit_close(const struct obs_io_key *key, struct obs_io_stat *st, __u8 closed_by)
 {
     if (!st->reads && !st->writes)
         return;
@@ -351,6 +410,7 @@ static __always_inline void emit_close(const struct obs_io_key *key, const struc
         const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
         long n = bpf_probe_read_kernel_str(r->data, OBS_NAME_MAX + 1, name);
         r->path.len = n > 0 ? (__u16)n : 0;
+        r->path.flags = 0; /* a name of at most NAME_MAX bytes: whole */
         r->path.source = OBS_SOURCE_NONE;
         off = r->path.len;
     }
@@ -366,43 +426,114 @@ static __always_inline void io_close_fd(__u32 tgid, __s32 fd, __u8 closed_by)
     struct obs_io_stat *found = bpf_map_lookup_elem(&obs_io, &key);
     if (!found)
         return;
-    struct obs_io_stat st = *found;
-    emit_close(&key, &st, closed_by);
+    emit_close(&key, found, closed_by);
     bpf_map_delete_elem(&obs_io, &key);
+    io_unmark(tgid, fd);
 }
 
-/* Which entries a sweep of obs_io ends. */
+/* Which entries a sweep ends, and the bitmap it works through (a per-CPU slot: a sweep is never
+ * interrupted by another program of ours on its CPU). */
 struct obs_io_sweep {
     __u32 tgid;
     __u32 closed_by;
     __s64 first;   /* close_range: the descriptors [first, last] */
     __s64 last;
+    __u32 word;    /* the first bitmap word that may still have bits */
+    __u32 pad;
+    __u64 bits[OBS_IO_FD_WORDS]; /* a copy of the process's bitmap, cleared as it is swept */
 };
 
-static long obs_io_sweep_one(void *map, struct obs_io_key *key, struct obs_io_stat *value,
-                             struct obs_io_sweep *sweep)
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct obs_io_sweep);
+} obs_io_sweeps SEC(".maps");
+
+/* The index of the one bit set in v: the bits below it, counted without a branch (a branch per
+ * bit would make the verifier walk the rest of the sweep once per possible index). */
+static __always_inline __u32 io_bit_index(__u64 v)
 {
-    if (key->tgid != sweep->tgid)
+    __u64 x = v - 1;
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (__u32)((x * 0x0101010101010101ULL) >> 56) & 63;
+}
+
+/* Ends one descriptor of the sweep when it selects it; returns 1 when it was ended. */
+static __always_inline int io_sweep_fd(const struct obs_io_sweep *s, __s32 fd, struct obs_io_stat *st)
+{
+    if (s->closed_by == OBS_CLOSED_BY_CLOSE_RANGE && (fd < s->first || fd > s->last))
         return 0;
-    struct obs_io_key k = *key;
-    struct obs_io_stat st = *value;
-    if (sweep->closed_by == OBS_CLOSED_BY_CLOSE_RANGE && (k.fd < sweep->first || k.fd > sweep->last))
-        return 0;
-    if (sweep->closed_by == OBS_CLOSED_BY_EXEC && (__u64)fd_file(k.fd) == st.file)
+    if (s->closed_by == OBS_CLOSED_BY_EXEC && (__u64)fd_file(fd) == st->file)
         return 0; /* still open after the exec */
-    emit_close(&k, &st, sweep->closed_by);
+    struct obs_io_key k = {.tgid = s->tgid, .fd = fd};
+    emit_close(&k, st, s->closed_by);
     bpf_map_delete_elem(&obs_io, &k);
+    return 1;
+}
+
+/* One marked descriptor (or one empty bitmap word) per call, lowest first; stops when none is
+ * left. */
+static long obs_io_sweep_next(__u32 i, void *unused)
+{
+    __u32 zero = 0;
+    struct obs_io_sweep *s = bpf_map_lookup_elem(&obs_io_sweeps, &zero);
+    if (!s)
+        return 1;
+    __u32 w = s->word;
+    if (w >= OBS_IO_FD_WORDS)
+        return 1;
+    __u64 word = s->bits[w & (OBS_IO_FD_WORDS - 1)];
+    if (!word) {
+        s->word = w + 1; /* one word per call: no loop for the verifier to walk */
+        return 0;
+    }
+    __u64 low = word & -word;
+    s->bits[w & (OBS_IO_FD_WORDS - 1)] = word & ~low;
+    __s32 fd = (__s32)(w * 64 + io_bit_index(low));
+    struct obs_io_key k = {.tgid = s->tgid, .fd = fd};
+    struct obs_io_stat *st = bpf_map_lookup_elem(&obs_io, &k);
+    if (st && io_sweep_fd(s, fd, st) && s->closed_by != OBS_CLOSED_BY_EXIT)
+        io_unmark(s->tgid, fd);
     return 0;
 }
 
-/* Ends the entries of tgid the sweep selects. A global function: verified once, not inlined into
- * the exec, exit and syscall-entry programs (each call walks paths). */
+/* Every entry of obs_io, for a process with descriptors past the bitmap (rare). */
+static long obs_io_sweep_high(void *map, struct obs_io_key *key, struct obs_io_stat *value, void *unused)
+{
+    __u32 zero = 0;
+    struct obs_io_sweep *s = bpf_map_lookup_elem(&obs_io_sweeps, &zero);
+    if (s && key->tgid == s->tgid && key->fd >= OBS_IO_FD_BITS)
+        io_sweep_fd(s, key->fd, value);
+    return 0;
+}
+
+/* Ends the entries of tgid the sweep selects: the descriptors its bitmap marks. A global
+ * function: verified once, not inlined into the exec, exit and syscall-entry programs. */
 __noinline int obs_io_sweep(__u32 tgid, __u32 closed_by, __s64 first, __s64 last)
 {
     if (!obs_count_io)
         return 0;
-    struct obs_io_sweep sweep = {.tgid = tgid, .closed_by = closed_by, .first = first, .last = last};
-    bpf_for_each_map_elem(&obs_io, obs_io_sweep_one, &sweep, 0);
+    __u32 zero = 0;
+    struct obs_io_fds *f = bpf_map_lookup_elem(&obs_io_fds, &tgid);
+    struct obs_io_sweep *s = bpf_map_lookup_elem(&obs_io_sweeps, &zero);
+    if (!f || !s)
+        return 0;
+    s->tgid = tgid;
+    s->closed_by = closed_by;
+    s->first = first;
+    s->last = last;
+    s->word = 0;
+    s->pad = 0;
+    __builtin_memcpy(s->bits, f->bits, sizeof(s->bits));
+    __u32 high = f->high;
+    bpf_loop(OBS_IO_FD_BITS + OBS_IO_FD_WORDS, obs_io_sweep_next, 0, 0);
+    if (high)
+        bpf_for_each_map_elem(&obs_io, obs_io_sweep_high, 0, 0);
+    if (closed_by == OBS_CLOSED_BY_EXIT)
+        bpf_map_delete_elem(&obs_io_fds, &tgid);
     return 0;
 }
 

@@ -108,6 +108,7 @@ union obs_scratch_rec {
     struct obs_sock_rec sock;
     struct obs_file_close_rec file_close;
     struct obs_sock_close_rec sock_close;
+    struct obs_exit_rec exit;
     struct obs_dns_rec dns;
     /* Slack after data: the verifier bounds a write at a record's data (at most 255 bytes in)
      * + (off & OBS_DATA_MASK) of up to OBS_PATH_MAX bytes by the map value's size; the code

@@ -265,25 +265,31 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
             bpf_map_delete_elem(&obs_io_uring, &tgid);
     }
 
-    /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits. */
-    struct obs_exit_rec r = {};
-    fill_header(&r.h, OBS_REC_EXIT);
+    /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits.
+     * Built in the scratch slot, after the sweep above used it: on the stack it would take the
+     * room the sweep's path walks need. */
+    __u32 zero = 0;
+    struct obs_exit_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!r)
+        return 0;
+    __builtin_memset(r, 0, sizeof(*r));
+    fill_header(&r->h, OBS_REC_EXIT);
     unsigned int flags = BPF_CORE_READ(task, signal, flags);
     if (flags & OBS_SIGNAL_GROUP_EXIT)
-        r.status = BPF_CORE_READ(task, signal, group_exit_code);
+        r->status = BPF_CORE_READ(task, signal, group_exit_code);
     else
-        r.status = BPF_CORE_READ(task, group_leader, exit_code);
+        r->status = BPF_CORE_READ(task, group_leader, exit_code);
     /* Which process the OOM killer chose is known here only: memory.events counts kills, and
      * the tracepoint that names the victim (oom:mark_victim) fires in the allocating task. */
     struct signal_struct *sig = BPF_CORE_READ(task, signal);
     if (bpf_core_field_exists(sig->oom_mm) && BPF_CORE_READ(sig, oom_mm))
-        r.flags = OBS_EXIT_OOM_KILLED;
+        r->flags = OBS_EXIT_OOM_KILLED;
     /* Peak RSS. do_exit folds the exiting mm into signal->maxrss when the group dies, before
      * this tracepoint; since 6.16 the tracepoint also comes before exit_mm, so the image's own
      * peak is still readable: a group figure above it came from an image exec replaced. */
     if (bpf_core_field_exists(sig->maxrss)) {
-        r.maxrss_pages = BPF_CORE_READ(sig, maxrss);
-        r.flags |= OBS_EXIT_MAXRSS;
+        r->maxrss_pages = BPF_CORE_READ(sig, maxrss);
+        r->flags |= OBS_EXIT_MAXRSS;
     }
     struct mm_struct *mm = BPF_CORE_READ(task, mm);
     if (mm && bpf_core_field_exists(mm->hiwater_rss) && bpf_core_field_exists(mm->rss_stat)) {
@@ -295,13 +301,13 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
         v = BPF_CORE_READ(mm, rss_stat[OBS_MM_SHMEMPAGES].count);
         rss += v > 0 ? v : 0;
         __u64 hiwater = BPF_CORE_READ(mm, hiwater_rss);
-        r.image_rss_pages = hiwater > (__u64)rss ? hiwater : (__u64)rss;
-        r.flags |= OBS_EXIT_IMAGE_RSS;
+        r->image_rss_pages = hiwater > (__u64)rss ? hiwater : (__u64)rss;
+        r->flags |= OBS_EXIT_IMAGE_RSS;
     }
-    read_io_totals(task, &r);
+    read_io_totals(task, r);
     if (io_uring)
-        r.flags |= OBS_EXIT_IO_URING;
-    send(&r, OBS_EXIT_REC_SIZE);
+        r->flags |= OBS_EXIT_IO_URING;
+    send(r, OBS_EXIT_REC_SIZE);
     return 0;
 }
 

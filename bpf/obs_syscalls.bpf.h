@@ -179,6 +179,10 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     __u32 sc = observed_syscall((__s64)ctx->args[1]);
     if (sc == OBS_SC_NONE)
         return 0;
+    /* An I/O call is counted at its exit, from the registers (raw_io_exit): nothing to save, and
+     * a process outside the tree leaves here, at the first check. */
+    if (obs_count_io && is_io_syscall(sc))
+        return 0;
     __u64 id = bpf_get_current_pid_tgid();
     if (!observed_for(id >> 32, sc))
         return 0;
@@ -236,10 +240,39 @@ int obs_tp_sys_exit(struct obs_tp_sys_exit *ctx)
 }
 
 #ifndef OBS_NO_RAW_SYSCALLS
+/*
+ * An I/O call at its exit, in the raw flavour without the summary: the saved user registers still
+ * hold the syscall's number and arguments there (x86-64 replaces only ax with the return value;
+ * arm64 keeps the first argument in orig_x0), so its entry saved nothing in obs_inflight, and this
+ * counts it. Returns 1 when the syscall was an I/O call (handled), 0 for the usual exit path. Its
+ * cost for every other syscall of the machine: one register read and one array lookup.
+ */
+static __always_inline int raw_io_exit(struct bpf_raw_tracepoint_args *ctx, __s64 ret)
+{
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    __u32 sc = observed_syscall((__s64)OBS_SYSCALL_NR(regs));
+    if (!is_io_syscall(sc))
+        return 0;
+    if (ret < 0)
+        return 1;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!observed_for(id >> 32, sc))
+        return 1;
+    struct obs_inflight in = {.syscall = sc};
+    if (!raw_sys_enter_args(ctx, in.args))
+        return 1;
+    on_io_exit(&in, ret);
+    obs_dns_on_io_exit(&in, ret);
+    return 1;
+}
+
 SEC("raw_tp/sys_exit")
 int obs_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-    on_sys_exit((__s64)ctx->args[1]);
+    __s64 ret = (__s64)ctx->args[1];
+    if (obs_count_io && !obs_syscall_summary && raw_io_exit(ctx, ret))
+        return 0;
+    on_sys_exit(ret);
     return 0;
 }
 #endif

@@ -32,7 +32,8 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "observer.rodata",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_io_fds", "obs_io_sweeps",
+                            "observer.rodata",
                             "observer.bss",
                         ]))
             #expect(throws: Never.self) { _ = try object.map(OBS_MAP_RODATA) }

@@ -23,6 +23,13 @@ final class EventHub: @unchecked Sendable {
     /// Whether any subscriber wants the syscall summary.
     var summarizesSyscalls: Bool { subscribers.contains { $0.config.summarizesSyscalls } }
 
+    /// Whether any subscriber observing files or the network wants their bytes counted.
+    var countsIOBytes: Bool {
+        subscribers.contains {
+            $0.config.countsIOBytes && ($0.config.observes(.file) || $0.config.observes(.network))
+        }
+    }
+
     /// The union of the subscribers' categories.
     var categories: Set<EventCategory> {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }

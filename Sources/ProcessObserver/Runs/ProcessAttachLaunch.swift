@@ -80,7 +80,8 @@ extension RunSession {
         guard
             let kernel = try KernelBackend.open(
                 categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: logger,
-                trackingOnly: true, observedCgroupID: observedCgroupID, summarizingSyscalls: hub.summarizesSyscalls)
+                trackingOnly: true, observedCgroupID: observedCgroupID, summarizingSyscalls: hub.summarizesSyscalls,
+                countingBytes: hub.countsIOBytes)
         else {
             let capability = ObserverCapabilities.negotiate()[.process]
             throw ObserverError(

@@ -11,7 +11,8 @@ extension RunSession {
         // The eBPF load, the longest step, overlaps the cgroup and descriptor set-up below.
         if let hub {
             KernelPreload.start(
-                categories: hub.categories, resolvePaths: hub.resolvesPaths, syscallSummary: hub.summarizesSyscalls)
+                categories: hub.categories, resolvePaths: hub.resolvesPaths, syscallSummary: hub.summarizesSyscalls,
+                countBytes: hub.countsIOBytes)
             // And the spawn helper's start (a memfd and an exec, about 2 ms) overlaps it too.
             SpawnHelper.warm()
         }
@@ -25,7 +26,7 @@ extension RunSession {
                 resources.own(
                     kernel: try KernelBackend.open(
                         categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger,
-                        summarizingSyscalls: hub.summarizesSyscalls))
+                        summarizingSyscalls: hub.summarizesSyscalls, countingBytes: hub.countsIOBytes))
             }
             try resources.serveCategories()
             let launch: any RunLaunch =

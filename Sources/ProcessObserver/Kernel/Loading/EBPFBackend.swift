@@ -12,10 +12,12 @@ package enum EBPFBackend {
     /// capabilities (obsctl); the library's own spawn starts one as well. Unused, it is released
     /// by the next run's start or by `ObserverCleanup.waitForReleases()`.
     package static func preload(
-        categories: Set<EventCategory>, resolvingPaths: Bool, summarizingSyscalls: Bool = false
+        categories: Set<EventCategory>, resolvingPaths: Bool, summarizingSyscalls: Bool = false,
+        countingIOBytes: Bool = true
     ) {
         KernelPreload.start(
-            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls)
+            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls,
+            countBytes: countingIOBytes && !categories.isDisjoint(with: [.file, .network]))
     }
 
     /// Blocks until every eBPF object of finished runs is released. Runs end without waiting for

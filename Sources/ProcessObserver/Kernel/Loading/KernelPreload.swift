@@ -56,20 +56,24 @@ enum KernelPreload {
     /// before the probe: its syscall attachment is the one `OBS_SYSCALL_ATTACH` asks for, or raw
     /// tracepoints, the probe's choice wherever they exist.
     static func likelyOptions(
-        categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false
+        categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false, countBytes: Bool = false
     ) -> BPFObject.Options? {
         let kernel = categories.intersection(EventCategory.kernelCategories)
         guard !kernel.isEmpty, BPFObject.imageUnavailableReason == nil else { return nil }
         let attach: BPFObject.SyscallAttach =
             Syscall.environmentValue(KernelProbe.syscallAttachVariable) == "tracepoints" ? .tracepoints : .rawSyscalls
         return EBPFEventSource.options(
-            categories: kernel, syscallAttach: attach, resolvePaths: resolvePaths, syscallSummary: syscallSummary)
+            categories: kernel, syscallAttach: attach, resolvePaths: resolvePaths, syscallSummary: syscallSummary,
+            countBytes: countBytes)
     }
 
     /// Starts a load for a spawned run observing `categories`, when any of them is a kernel one.
-    static func start(categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false) {
+    static func start(
+        categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false, countBytes: Bool = false
+    ) {
         if let options = likelyOptions(
-            categories: categories, resolvePaths: resolvePaths, syscallSummary: syscallSummary)
+            categories: categories, resolvePaths: resolvePaths, syscallSummary: syscallSummary,
+            countBytes: countBytes)
         {
             start(options)
         }

@@ -111,12 +111,14 @@ struct KernelProbe: Sendable {
             let missing = all.filter { !have.contains($0) }
             var missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind))
             if missing.contains(where: carriesDNS) { missingKinds.insert("dns") }
-            let kinds = Set(all.map(\.kind)).union(category == .network ? ["dns"] : [])
-            let what =
+            let plain = all.filter { !$0.countsBytes }
+            var what =
                 category == .process
                 ? "fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
-                : "\(kinds.sorted().joined(separator: ", ")) from the syscalls "
-                    + all.map(\.name).joined(separator: ", ")
+                : "\(Set(plain.map(\.kind)).sorted().joined(separator: ", ")) from the syscalls "
+                    + plain.map(\.name).joined(separator: ", ")
+            if category != .process { what += "; " + Self.closeClause(category) }
+            if category == .network { what += "; " + Self.dnsClause }
             var reason =
                 "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
             if category != .network { reason += "; " + paths.sentence }
@@ -154,6 +156,19 @@ struct KernelProbe: Sendable {
             }
         }
         return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls, pathResolution: paths)
+    }
+
+    /// What the file and network rows say of their `close` kind: byte counting, whose syscalls
+    /// (every I/O call, and the calls that end a descriptor) both categories share.
+    /// What the network row says of `dns`: the calls whose payloads carry it.
+    static let dnsClause =
+        "dns (the messages to and from port 53, decoded in user space) from the I/O syscalls "
+        + ObservedSyscall.all.filter { ObservedSyscall.dnsCarriers.contains($0.id) }.map(\.name).joined(separator: ", ")
+
+    static func closeClause(_ category: EventCategory) -> String {
+        "close (bytes and calls per \(category == .network ? "socket" : "file"), summed in the kernel unless "
+            + "counting is off) from the I/O syscalls "
+            + ObservedSyscall.all.filter(\.countsBytes).map(\.name).joined(separator: ", ")
     }
 
     /// The member the exit program reads a process's peak RSS from (`bpf/obs_process.bpf.h`), as

@@ -187,6 +187,13 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             stats.delivered = consumer.delivered
             if let summary, let hub = consumer.hub { publishRemainingSummaries(summary, hub: hub) }
         }
+        let uncountedIO = readCounter(OBS_COUNTER_IO_DROPPED)
+        if uncountedIO > 0 {
+            let message =
+                "\(uncountedIO) I/O calls of the tree were not counted in any close event: the kernel's map of "
+                + "\(OBS_IO_MAX) descriptors with I/O was full"
+            logger?.warning("\(message)")
+        }
         stats.leftoverTracked = leftoverTracked()
         reader?.free()
         reader = nil
