@@ -70,12 +70,13 @@ struct DNSEndToEndTests {
 
     /// The workload: in a mount namespace with the test's resolv.conf, `getent ahosts` (glibc's
     /// getaddrinfo: an A and an AAAA question per name) for each name, then a UDP connect to the
-    /// answered address (no packet is sent).
+    /// answered address, and one datagram sent on it (so that its close, with byte counting, is
+    /// reported).
     static func workload(resolvConf: String) -> [String] {
         let lookups = names.map { "getent ahosts \($0) >/dev/null" }.joined(separator: "; ")
         let connect =
             "python3 -c \"import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
-            + "s.connect(('127.0.0.77', 9))\""
+            + "s.connect(('127.0.0.77', 9)); s.send(b'x')\""
         return [
             "unshare", "-m", "sh", "-c", "mount --bind \(resolvConf) /etc/resolv.conf && { \(lookups); \(connect); }",
         ]
@@ -83,8 +84,8 @@ struct DNSEndToEndTests {
 
     @Test(
         "every question glibc asks, over UDP and TCP, is one dns event exactly as the server answered it",
-        .requiresEBPF, arguments: ["udp", "tcp"])
-    func exact(transport: String) throws {
+        .requiresEBPF, arguments: ["udp", "tcp"], [true, false])
+    func exact(transport: String, countingBytes: Bool) throws {
         let resolvConf = ReportFixture.temporary("resolv.conf")
         defer { try? FileManager.default.removeItem(atPath: resolvConf) }
         let options = "options attempts:1 timeout:1" + (transport == "tcp" ? " use-vc" : "")
@@ -93,7 +94,8 @@ struct DNSEndToEndTests {
         let outcome: ObsctlRunner.Outcome
         do {
             outcome = try ObsctlRunner.run(
-                ["watch", "--json", "--categories", "network", "--"] + Self.workload(resolvConf: resolvConf))
+                ["watch", "--json", "--categories", "network"] + (countingBytes ? [] : ["--no-io-bytes"]) + ["--"]
+                    + Self.workload(resolvConf: resolvConf))
         } catch {
             _ = server.stop()
             throw error
@@ -156,5 +158,10 @@ struct DNSEndToEndTests {
         #expect(
             connects.map(describe).sorted()
                 == (resolverConnects + sortingConnects + ["python3 127.0.0.77:9 alias.obs.test"]).sorted())
+
+        // With byte counting, the workload's socket is closed (at its exit) after its datagram,
+        // and the close names its peer too; without, there is no close event.
+        let closes = events.filter { $0["kind"] as? String == "close" && $0["comm"] as? String == "python3" }
+        #expect(closes.map(describe) == (countingBytes ? ["python3 127.0.0.77:9 alias.obs.test"] : []))
     }
 }
