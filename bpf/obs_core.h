@@ -14,6 +14,23 @@ typedef struct { int counter; } obs_atomic_t;
 
 struct mm_struct;
 
+/* The kernel's I/O accounting (include/linux/task_io_accounting.h): rchar..syscw with
+ * CONFIG_TASK_XACCT, read_bytes..cancelled_write_bytes with CONFIG_TASK_IO_ACCOUNTING. */
+struct task_io_accounting {
+    __u64 rchar;
+    __u64 wchar;
+    __u64 syscr;
+    __u64 syscw;
+    __u64 read_bytes;
+    __u64 write_bytes;
+    __u64 cancelled_write_bytes;
+} __attribute__((preserve_access_index));
+
+struct list_head {
+    struct list_head *next, *prev;
+} __attribute__((preserve_access_index));
+
+
 struct signal_struct {
     obs_atomic_t live;
     unsigned int flags;
@@ -22,6 +39,9 @@ struct signal_struct {
     /* The group's peak RSS in pages: exec folds the old image's peak in (exec_mmap), do_exit of
        the last thread the exiting image's (setmax_mm_hiwater_rss). What getrusage/wait4 report. */
     unsigned long maxrss;
+    /* The I/O of the group's threads already released (__exit_signal adds each one's). */
+    struct task_io_accounting ioac;
+    struct list_head thread_head; /* the live threads, by task_struct.thread_node */
 } __attribute__((preserve_access_index));
 
 /* One of an mm's RSS counters (a percpu_counter since 6.2): count is the folded total, what the
@@ -68,8 +88,63 @@ struct path {
     struct dentry *dentry;
 } __attribute__((preserve_access_index));
 
+struct super_block {
+    unsigned long s_magic;
+} __attribute__((preserve_access_index));
+
+struct inode {
+    unsigned short i_mode;
+    unsigned long i_ino;
+    struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
 struct file {
     struct path f_path;
+    struct inode *f_inode;
+    void *private_data; /* a socket's struct socket */
+} __attribute__((preserve_access_index));
+
+/* Sockets, for the close record's addresses (bpf/obs_io_close.bpf.h). The addresses sit in
+ * anonymous unions of sock_common; CO-RE finds them through anonymous members. */
+struct obs_in6_addr {
+    __u8 s6_addr[16];
+};
+
+struct sock_common {
+    __u32 skc_daddr;
+    __u32 skc_rcv_saddr;
+    __u16 skc_dport;
+    __u16 skc_num;
+    unsigned short skc_family;
+    struct obs_in6_addr skc_v6_daddr;
+    struct obs_in6_addr skc_v6_rcv_saddr;
+} __attribute__((preserve_access_index));
+
+struct sock {
+    struct sock_common __sk_common;
+    __u16 sk_type;
+    __u16 sk_protocol;
+} __attribute__((preserve_access_index));
+
+struct socket {
+    struct sock *sk;
+} __attribute__((preserve_access_index));
+
+/* Declared under its own name: only its address is taken (a struct matches a struct for CO-RE). */
+struct obs_sockaddr_un {
+    unsigned short sun_family;
+    char sun_path[108];
+};
+
+struct unix_address {
+    int len;                          /* bytes of name, its family included */
+    struct obs_sockaddr_un name[0];
+} __attribute__((preserve_access_index));
+
+struct unix_sock {
+    struct sock sk;
+    struct unix_address *addr;
+    struct sock *peer;
 } __attribute__((preserve_access_index));
 
 struct fdtable {
@@ -111,6 +186,8 @@ struct task_struct {
     struct fs_struct *fs;
     struct files_struct *files;
     char comm[16];
+    struct task_io_accounting ioac;
+    struct list_head thread_node;
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
@@ -125,6 +202,7 @@ struct linux_binprm {
 struct pt_regs {
     unsigned long di, si, dx, r10, r8, r9, orig_ax, cs;
 } __attribute__((preserve_access_index));
+#define OBS_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #define OBS_SYSCALL_ARG(regs, i)                                                         \
     ((i) == 0 ? BPF_CORE_READ(regs, di) : (i) == 1 ? BPF_CORE_READ(regs, si)            \
      : (i) == 2 ? BPF_CORE_READ(regs, dx) : (i) == 3 ? BPF_CORE_READ(regs, r10)         \
@@ -136,6 +214,7 @@ struct pt_regs {
     __s32 syscallno;
 } __attribute__((preserve_access_index));
 #define OBS_SYSCALL_ARG(regs, i) ((i) == 0 ? BPF_CORE_READ(regs, orig_x0) : BPF_CORE_READ(regs, regs[i]))
+#define OBS_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #else
 #define OBS_NO_RAW_SYSCALLS 1
 struct pt_regs;

@@ -36,6 +36,8 @@ const volatile __u64 obs_filter_slower_than_ns = 0;  /* only calls longer than t
 const volatile __u32 obs_filter_kinds = 0;           /* only the syscalls of the bitmap below */
 const volatile __u64 obs_filter_syscalls_low = 0;    /* bit id: enum obs_syscall id < 64 wanted */
 const volatile __u64 obs_filter_syscalls_high = 0;   /* bit id - 64: ids 64..127 */
+/* Nonzero: send the payloads of the tree's DNS traffic (bpf/obs_dns.bpf.h; the network category). */
+const volatile __u32 obs_want_dns = 0;
 
 /* Bumped by every successful rename or rmdir of the tracked tree: a cached directory path
  * (obs_dir_cache) of an older generation is walked again. */
@@ -128,6 +130,10 @@ union obs_scratch_rec {
     struct obs_exec_rec exec;
     struct obs_file_rec file;
     struct obs_sock_rec sock;
+    struct obs_file_close_rec file_close;
+    struct obs_sock_close_rec sock_close;
+    struct obs_exit_rec exit;
+    struct obs_dns_rec dns;
     /* Slack after data: the verifier bounds a write at a record's data (at most 255 bytes in)
      * + (off & OBS_DATA_MASK) of up to OBS_PATH_MAX bytes by the map value's size; the code
      * itself never writes past data. */

@@ -166,6 +166,16 @@ int obs_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
             bpf_map_update_elem(&obs_inflight, &id, &again, BPF_ANY);
         }
     }
+    if (obs_count_io) {
+        /* The command starts here: a spawned child's I/O is counted from its exec on. */
+        if (!obs_filter_cgroup_id) {
+            struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+            if (t && (t->flags & OBS_TRACKED_GATED))
+                t->flags &= ~OBS_TRACKED_GATED;
+        }
+        /* The descriptors the exec closed (close-on-exec) no longer hold their files. */
+        obs_io_sweep(tgid, OBS_CLOSED_BY_EXEC, 0, 0);
+    }
     if (!obs_want_process)
         return 0;
 
@@ -246,29 +256,43 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     if (BPF_CORE_READ(task, signal, live.counter) != 0)
         return 0;
     bpf_map_delete_elem(&obs_tracked, &tgid);
+    /* The descriptors still open end with the process (their close records come first). */
+    int io_uring = 0;
+    if (obs_count_io) {
+        obs_io_sweep(tgid, OBS_CLOSED_BY_EXIT, 0, 0);
+        io_uring = bpf_map_lookup_elem(&obs_io_uring, &tgid) != 0;
+        if (io_uring)
+            bpf_map_delete_elem(&obs_io_uring, &tgid);
+    }
     /* Its syscall summary, before its exit record (the verifier prunes this unless both are set). */
     if (obs_syscall_summary && obs_sc_emit_cpus)
         sc_emit_summary(tgid);
 
-    /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits. */
-    struct obs_exit_rec r = {};
-    fill_header(&r.h, OBS_REC_EXIT);
+    /* What wait(2) will report (wait_task_zombie): the group exit code once the group exits.
+     * Built in the scratch slot, after the sweep above used it: on the stack it would take the
+     * room the sweep's path walks need. */
+    __u32 zero = 0;
+    struct obs_exit_rec *r = bpf_map_lookup_elem(&obs_scratch, &zero);
+    if (!r)
+        return 0;
+    __builtin_memset(r, 0, sizeof(*r));
+    fill_header(&r->h, OBS_REC_EXIT);
     unsigned int flags = BPF_CORE_READ(task, signal, flags);
     if (flags & OBS_SIGNAL_GROUP_EXIT)
-        r.status = BPF_CORE_READ(task, signal, group_exit_code);
+        r->status = BPF_CORE_READ(task, signal, group_exit_code);
     else
-        r.status = BPF_CORE_READ(task, group_leader, exit_code);
+        r->status = BPF_CORE_READ(task, group_leader, exit_code);
     /* Which process the OOM killer chose is known here only: memory.events counts kills, and
      * the tracepoint that names the victim (oom:mark_victim) fires in the allocating task. */
     struct signal_struct *sig = BPF_CORE_READ(task, signal);
     if (bpf_core_field_exists(sig->oom_mm) && BPF_CORE_READ(sig, oom_mm))
-        r.flags = OBS_EXIT_OOM_KILLED;
+        r->flags = OBS_EXIT_OOM_KILLED;
     /* Peak RSS. do_exit folds the exiting mm into signal->maxrss when the group dies, before
      * this tracepoint; since 6.16 the tracepoint also comes before exit_mm, so the image's own
      * peak is still readable: a group figure above it came from an image exec replaced. */
     if (bpf_core_field_exists(sig->maxrss)) {
-        r.maxrss_pages = BPF_CORE_READ(sig, maxrss);
-        r.flags |= OBS_EXIT_MAXRSS;
+        r->maxrss_pages = BPF_CORE_READ(sig, maxrss);
+        r->flags |= OBS_EXIT_MAXRSS;
     }
     struct mm_struct *mm = BPF_CORE_READ(task, mm);
     if (mm && bpf_core_field_exists(mm->hiwater_rss) && bpf_core_field_exists(mm->rss_stat)) {
@@ -280,10 +304,13 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
         v = BPF_CORE_READ(mm, rss_stat[OBS_MM_SHMEMPAGES].count);
         rss += v > 0 ? v : 0;
         __u64 hiwater = BPF_CORE_READ(mm, hiwater_rss);
-        r.image_rss_pages = hiwater > (__u64)rss ? hiwater : (__u64)rss;
-        r.flags |= OBS_EXIT_IMAGE_RSS;
+        r->image_rss_pages = hiwater > (__u64)rss ? hiwater : (__u64)rss;
+        r->flags |= OBS_EXIT_IMAGE_RSS;
     }
-    send(&r, OBS_EXIT_REC_SIZE);
+    read_io_totals(task, r);
+    if (io_uring)
+        r->flags |= OBS_EXIT_IO_URING;
+    send(r, OBS_EXIT_REC_SIZE);
     return 0;
 }
 

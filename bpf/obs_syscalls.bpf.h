@@ -52,6 +52,45 @@ static __always_inline __u32 observed_syscall(__s64 nr)
     return sc ? *sc : OBS_SC_NONE;
 }
 
+/* Whether the caller of syscall sc is observed: in the tree, and for an I/O call (byte counting)
+ * not waiting at the start gate. Without counting this is is_observed. */
+static __always_inline int observed_for(__u32 tgid, __u32 sc)
+{
+    if (!obs_count_io || obs_filter_cgroup_id || !is_io_syscall(sc))
+        return is_observed(tgid);
+    struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+    return t && !(t->flags & OBS_TRACKED_GATED);
+}
+
+/* With the summary on, an observed syscall of a process the summary counts: an I/O call at the
+ * start gate is timed but not counted (sc NONE). */
+static __always_inline __u32 summary_io_gate(__u64 id, __u32 sc)
+{
+    if (!obs_count_io || !is_io_syscall(sc))
+        return sc;
+    __u32 tgid = id >> 32;
+    return io_gated(bpf_map_lookup_elem(&obs_tracked, &tgid)) ? OBS_SC_NONE : sc;
+}
+
+/* Whether an observed call's arguments are kept for its exit: always, but for an I/O call while
+ * bytes are not counted, observed for DNS only (bpf/obs_dns.bpf.h), kept only on a descriptor
+ * that may carry DNS. */
+static __always_inline int io_entry_wanted(__u32 sc, const __u64 *args)
+{
+    if (obs_count_io || !is_io_syscall(sc))
+        return 1;
+    return obs_want_dns && obs_dns_may_carry((__s64)(__s32)args[0]);
+}
+
+/* close and close_range are handled at their entry (bpf/obs_io.bpf.h); returns 1 when sc is one. */
+static __always_inline int io_close_at_entry(__u64 id, __u32 sc, const __u64 *args)
+{
+    if (!obs_count_io || (sc != OBS_SC_CLOSE && sc != OBS_SC_CLOSE_RANGE))
+        return 0;
+    io_close_enter(id, sc, args);
+    return 1;
+}
+
 /*
  * With the summary on (obs_syscall_summary), every syscall of the machine pays the tracked check
  * first, and every one of the tree an obs_inflight entry (its start time and number; the
@@ -75,10 +114,11 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
         __u64 id = 0;
         if (!summary_sys_enter(ctx->nr, &id))
             return 1;
-        __u32 sc = observed_syscall(ctx->nr);
+        __u32 sc = summary_io_gate(id, observed_syscall(ctx->nr));
         __u64 args[6] = {};
         if (sc != OBS_SC_NONE)
             bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+        io_close_at_entry(id, sc, args);
         on_sys_enter(id, sc, ctx->nr, args);
         return 1;
     }
@@ -86,10 +126,12 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
     if (sc == OBS_SC_NONE)
         return 1;
     __u64 id = bpf_get_current_pid_tgid();
-    if (!is_observed(id >> 32))
+    if (!observed_for(id >> 32, sc))
         return 1;
     __u64 args[6] = {};
     bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+    if (io_close_at_entry(id, sc, args) || !io_entry_wanted(sc, args))
+        return 1;
     on_sys_enter(id, sc, ctx->nr, args);
     return 1;
 }
@@ -125,21 +167,28 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
         if (BPF_CORE_READ(regs, cs) != 0x33)
             return 0;
 #endif
-        __u32 sc = observed_syscall(nr);
+        __u32 sc = summary_io_gate(id, observed_syscall(nr));
         __u64 args[6] = {};
         if (sc != OBS_SC_NONE && !raw_sys_enter_args(ctx, args))
             return 0;
+        io_close_at_entry(id, sc, args);
         on_sys_enter(id, sc, nr, args);
         return 0;
     }
     __u32 sc = observed_syscall((__s64)ctx->args[1]);
     if (sc == OBS_SC_NONE)
         return 0;
+    /* An I/O call is counted at its exit, from the registers (raw_io_exit): nothing to save, and
+     * a process outside the tree leaves here, at the first check. */
+    if (obs_count_io && is_io_syscall(sc))
+        return 0;
     __u64 id = bpf_get_current_pid_tgid();
-    if (!is_observed(id >> 32))
+    if (!observed_for(id >> 32, sc))
         return 0;
     __u64 args[6];
     if (!raw_sys_enter_args(ctx, args))
+        return 0;
+    if (io_close_at_entry(id, sc, args) || !io_entry_wanted(sc, args))
         return 0;
     on_sys_enter(id, sc, 0, args);
     return 0;
@@ -165,6 +214,16 @@ static __always_inline void on_sys_exit(__s64 ret)
         if (obs_filter_keeps(&in, ret))
             on_sock_exit(&in, ret);
         break;
+    case OBS_SC_READ ... OBS_SC_RECVMMSG:
+        on_io_exit(&in, ret);
+        obs_dns_on_io_exit(&in, ret);
+        break;
+    case OBS_SC_DUP2:
+    case OBS_SC_DUP3:
+    case OBS_SC_SOCKET:
+    case OBS_SC_IO_URING_SETUP:
+        on_io_fd_exit(&in, ret);
+        break;
     case OBS_SC_EXECVE:
     case OBS_SC_EXECVEAT:
         /* Success was reported at sched_process_exec, which removed the entry. */
@@ -182,10 +241,39 @@ int obs_tp_sys_exit(struct obs_tp_sys_exit *ctx)
 }
 
 #ifndef OBS_NO_RAW_SYSCALLS
+/*
+ * An I/O call at its exit, in the raw flavour without the summary: the saved user registers still
+ * hold the syscall's number and arguments there (x86-64 replaces only ax with the return value;
+ * arm64 keeps the first argument in orig_x0), so its entry saved nothing in obs_inflight, and this
+ * counts it. Returns 1 when the syscall was an I/O call (handled), 0 for the usual exit path. Its
+ * cost for every other syscall of the machine: one register read and one array lookup.
+ */
+static __always_inline int raw_io_exit(struct bpf_raw_tracepoint_args *ctx, __s64 ret)
+{
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    __u32 sc = observed_syscall((__s64)OBS_SYSCALL_NR(regs));
+    if (!is_io_syscall(sc))
+        return 0;
+    if (ret < 0)
+        return 1;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!observed_for(id >> 32, sc))
+        return 1;
+    struct obs_inflight in = {.syscall = sc};
+    if (!raw_sys_enter_args(ctx, in.args))
+        return 1;
+    on_io_exit(&in, ret);
+    obs_dns_on_io_exit(&in, ret);
+    return 1;
+}
+
 SEC("raw_tp/sys_exit")
 int obs_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-    on_sys_exit((__s64)ctx->args[1]);
+    __s64 ret = (__s64)ctx->args[1];
+    if (obs_count_io && !obs_syscall_summary && raw_io_exit(ctx, ret))
+        return 0;
+    on_sys_exit(ret);
     return 0;
 }
 #endif

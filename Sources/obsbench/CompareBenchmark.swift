@@ -24,6 +24,13 @@ struct CompareBenchmark: ParsableCommand {
     )
     var onlyList: String?
 
+    @Option(
+        name: .customLong("workloads"),
+        help:
+            "Comma list of the workloads part's rows to run: \(WorkloadMatrix.names.joined(separator: ",")) (default: all)."
+    )
+    var workloadList: String?
+
     var parts: Set<ComparePart> {
         guard let onlyList else { return Set(ComparePart.allCases) }
         return Set(onlyList.split(separator: ",").compactMap { ComparePart(rawValue: String($0)) })
@@ -34,6 +41,12 @@ struct CompareBenchmark: ParsableCommand {
             for name in onlyList.split(separator: ",") where ComparePart(rawValue: String(name)) == nil {
                 throw ValidationError(
                     "unknown part '\(name)'; valid: \(ComparePart.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let workloadList {
+            for name in workloadList.split(separator: ",") where !WorkloadMatrix.names.contains(String(name)) {
+                throw ValidationError(
+                    "unknown workload '\(name)'; valid: \(WorkloadMatrix.names.joined(separator: ", "))")
             }
         }
     }
@@ -57,7 +70,8 @@ struct CompareBenchmark: ParsableCommand {
             let ftrace = FtraceStream(reader: kit.tracepipe)
             defer { ftrace.unmountIfMounted() }
             tables += try WorkloadMatrix(
-                common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver, ftrace: ftrace
+                common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver, ftrace: ftrace,
+                only: workloadList.map { Set($0.split(separator: ",").map(String.init)) }
             ).measure()
         }
         if parts.contains(.kernelcost) {
@@ -117,6 +131,11 @@ struct WorkloadMatrix {
     let otlpReceiver: OTLPReceiver
     /// The ftrace event-stream contender; its rows are skipped with the reason when tracefs is unusable.
     let ftrace: FtraceStream
+    /// The workloads to run, by name (`compare --workloads`); nil runs all of them.
+    var only: Set<String>? = nil
+
+    /// Every workload's name, in table order.
+    static let names = ["file-heavy", "spawn-heavy", "network", "parallel build", "process tree", "copy"]
 
     enum Wrapper: String, CaseIterable {
         case bare
@@ -124,6 +143,7 @@ struct WorkloadMatrix {
         case obsctlBaseline = "obsctl baseline"
         case obsctlTracepoints = "obsctl tp/"
         case obsctlNoResolve = "obsctl no-resolve"
+        case obsctlNoIOBytes = "obsctl no-io-bytes"
         case obsctlOTLP = "obsctl --otlp"
         case ftrace
         case strace
@@ -131,11 +151,13 @@ struct WorkloadMatrix {
         /// An obsctl run, whose summary is kept.
         var isObsctl: Bool {
             self == .obsctl || self == .obsctlBaseline || self == .obsctlTracepoints || self == .obsctlNoResolve
-                || self == .obsctlOTLP
+                || self == .obsctlOTLP || self == .obsctlNoIOBytes
         }
     }
 
-    var workloads: [Workload] { Self.workloads(tools: tools, kit: kit) }
+    var workloads: [Workload] {
+        Self.workloads(tools: tools, kit: kit).filter { only?.contains($0.name) ?? true }
+    }
 
     /// The workloads every table of `compare` that runs workloads uses (the rows here, the
     /// kernel cost per program).
@@ -144,6 +166,7 @@ struct WorkloadMatrix {
         let spawns = tools.scaled(600)
         let connections = tools.scaled(10_000)
         let trees = tools.scaled(2)
+        let copyMiB = tools.scaled(512)
         return [
             Workload(
                 name: "file-heavy",
@@ -165,6 +188,12 @@ struct WorkloadMatrix {
                 detail:
                     "fanout \(trees) 3 6: \(trees) trees one after the other, each node forks 6 children at once that re-exec the tree or (depth 1) /bin/true; \(trees * 259) processes",
                 argv: [kit.fanout, "\(trees)", "3", "6"], target: 1.05),
+            Workload(
+                name: "copy",
+                detail:
+                    "copy \(copyMiB) MiB: read + write of 4 KiB blocks, \(copyMiB * 256) of each (byte counting's per-call price)",
+                argv: [kit.copy, "\(copyMiB)", kit.scratch + "/copy-source", kit.scratch + "/copy-target"], target: 1.15
+            ),
         ]
     }
 
@@ -179,6 +208,8 @@ struct WorkloadMatrix {
             case .obsctlBaseline: resolved.obsctl != nil && resolved.baselineObsctl != nil
             case .obsctlOTLP: resolved.obsctl != nil && otlpReceiver.url != nil
             case .obsctlTracepoints, .obsctlNoResolve: resolved.obsctl != nil && workload.name == "file-heavy"
+            case .obsctlNoIOBytes:
+                resolved.obsctl != nil && (workload.name == "file-heavy" || workload.name == "copy")
             case .ftrace: ftrace.problem == nil && ftrace.failure == nil
             case .strace: resolved.strace != nil
             }
@@ -191,6 +222,7 @@ struct WorkloadMatrix {
         case .obsctl, .obsctlTracepoints: resolved.obsctlArgv(command, summary: true)
         case .obsctlBaseline: resolved.obsctlArgv(command, summary: true, binary: resolved.baselineObsctl)
         case .obsctlNoResolve: resolved.obsctlArgv(command, summary: true, resolvePaths: false)
+        case .obsctlNoIOBytes: resolved.obsctlArgv(command, summary: true, countIOBytes: false)
         case .obsctlOTLP: resolved.obsctlArgv(command, summary: true, otlpEndpoint: otlpReceiver.url)
         case .strace: resolved.straceArgv(command)
         case .ftrace: command  // run through `FtraceStream.run`, not as an argv
@@ -203,6 +235,7 @@ struct WorkloadMatrix {
         case .obsctlBaseline: "obsctl baseline (\(resolved.baselineObsctl ?? "")), raw_tp"
         case .obsctlTracepoints: "obsctl, classic tp/ syscall tracepoints"
         case .obsctlNoResolve: "obsctl, raw_tp, --no-resolve-paths"
+        case .obsctlNoIOBytes: "obsctl, raw_tp, --no-io-bytes (byte counting off)"
         case .obsctlOTLP: "obsctl, raw_tp, --otlp to a local receiver"
         case .ftrace: "ftrace stream (tracefs)"
         default: w.rawValue

@@ -114,10 +114,12 @@ struct ResolvedTools {
     /// `ObsctlSummary` reads it.
     func obsctlArgv(
         _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false,
-        resolvePaths: Bool = true, otlpEndpoint: String? = nil, categories: String = "all", binary: String? = nil
+        resolvePaths: Bool = true, otlpEndpoint: String? = nil, categories: String = "all", binary: String? = nil,
+        countIOBytes: Bool = true
     ) -> [String] {
         var argv = [binary ?? obsctl!, "watch", "--categories", categories, "--interval", "0"]
         if !resolvePaths { argv.append("--no-resolve-paths") }
+        if !countIOBytes { argv.append("--no-io-bytes") }
         if let otlpEndpoint { argv += ["--otlp-endpoint", otlpEndpoint] }
         if !summary { argv.append("--no-summary") }
         if json { argv.append("--json") }

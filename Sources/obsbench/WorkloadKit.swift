@@ -18,6 +18,8 @@ final class WorkloadKit {
     let spawnstorm: String
     let loopback: String
     let openflood: String
+    /// Copies a file in 4 KiB reads and writes (`copy MIB SRC DST`), byte counting's worst case.
+    let copy: String
     /// A parallel fan-out process tree (`fanout REPEAT DEPTH WIDTH`).
     let fanout: String
     /// The ftrace contender's `trace_pipe` reader.
@@ -48,13 +50,14 @@ final class WorkloadKit {
         spawnstorm = root + "/spawnstorm"
         loopback = root + "/loopback"
         openflood = root + "/openflood"
+        copy = root + "/copy"
         fanout = root + "/fanout"
         tracepipe = root + "/tracepipe"
         peakrss = root + "/peakrss"
         floodTarget = root + "/flood-target"
         mkdir(scratch, 0o755)
         mkdir(buildProject, 0o755)
-        for name in ["filestorm", "spawnstorm", "loopback", "openflood", "peakrss", "fanout", "tracepipe"] {
+        for name in ["filestorm", "spawnstorm", "loopback", "openflood", "peakrss", "fanout", "tracepipe", "copy"] {
             let source = "\(sources)/\(name).c"
             guard access(source, R_OK) == 0 else {
                 throw BuildError(description: "workload source \(source) is missing; pass --workload-sources DIR")

@@ -105,6 +105,12 @@ struct WatchCommand: ParsableCommand {
     var noResolvePaths = false
 
     @Flag(
+        name: .customLong("no-io-bytes"),
+        help: ArgumentHelp(
+            "Do not count bytes per file and socket in the kernel: no close events (the cheapest run)."))
+    var noIOBytes = false
+
+    @Flag(
         name: .long,
         help: ArgumentHelp(
             "Also send the run to an OpenTelemetry collector (OTLP/HTTP; see Docs/OTLP.md).",
@@ -219,7 +225,7 @@ struct WatchCommand: ParsableCommand {
                 }
             EBPFBackend.preload(
                 categories: syscallSummary ? requested.union([.process]) : requested, resolvingPaths: !noResolvePaths,
-                summarizingSyscalls: syscallSummary, filter: filterOptions.filter)
+                summarizingSyscalls: syscallSummary, filter: filterOptions.filter, countingIOBytes: !noIOBytes)
         }
         let negotiated = ObserverCapabilities.negotiate(verifyingLoad: false)
         let (categories, problems, leftOut) = selection.resolve(with: negotiated)
@@ -255,6 +261,7 @@ struct WatchCommand: ParsableCommand {
             .sampling(every: interval > 0 ? .nanoseconds(Int64(interval * 1e9)) : nil)
             .top(top)
             .resolvingPaths(!noResolvePaths)
+            .countingIOBytes(!noIOBytes)
             .summarizingSyscalls(syscallSummary && negotiated[.process].support != .unavailable)
             .filtering(filterOptions.filter)
         let target =

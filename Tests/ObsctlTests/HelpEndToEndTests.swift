@@ -158,6 +158,8 @@ struct HelpEndToEndTests {
                                           whole tree.
                   --no-resolve-paths      Report paths only as passed: no absolute paths
                                           resolved in the kernel (the cheapest run).
+                  --no-io-bytes           Do not count bytes per file and socket in the kernel:
+                                          no close events (the cheapest run).
                   --otlp                  Also send the run to an OpenTelemetry collector
                                           (OTLP/HTTP; see Docs/OTLP.md).
                         The endpoint is --otlp-endpoint, else OTEL_EXPORTER_OTLP_ENDPOINT, else

@@ -33,7 +33,8 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch", "obs_io_fds",
+                            "obs_io_sweeps",
                             "observer.rodata",
                             "observer.bss",
                         ]))
@@ -98,6 +99,13 @@ struct KernelContractTests {
         #expect(OBS_NAME_MAX == 255)
         #expect(OBS_WALK_STEPS_MAX == 2048)
         #expect(OBS_DIR_CACHE_MAX == 256)
+        #expect(OBS_IO_MAX == 65536)
+        #expect(OBS_IO_URING_MAX == 4096)
+        #expect(OBS_THREADS_MAX == 4096)
+        #expect(OBS_DNS_PAYLOAD_MAX == 1024)
+        #expect(OBS_DNS_IOV_MAX == 4)
+        #expect(OBS_DNS_MMSG_MAX == 4)
+        #expect(OBS_DNS_PORT == 53)
     }
 
     @Test(
@@ -106,6 +114,8 @@ struct KernelContractTests {
             (obs_exec_rec_size(0), 88), (obs_exec_rec_size(5), 93), (obs_exec_rec_size(16384), 16472),
             (obs_file_rec_size(0), 112), (obs_file_rec_size(12), 124), (obs_file_rec_size(16384), 16496),
             (obs_sock_rec_size(0), 224), (obs_sock_rec_size(4096), 4320),
+            (obs_file_close_rec_size(0), 120), (obs_file_close_rec_size(17), 137), (obs_sock_close_rec_size(), 376),
+            (obs_dns_rec_size(0), 120), (obs_dns_rec_size(1024), 1144),
         ] as [(UInt64, UInt64)])
     func sizeRule(size: UInt64, expected: UInt64) {
         #expect(size == expected)

@@ -28,7 +28,34 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_exit_rec>.offset(of: \.flags) == 60)
         #expect(MemoryLayout<obs_exit_rec>.offset(of: \.maxrss_pages) == 64)
         #expect(MemoryLayout<obs_exit_rec>.offset(of: \.image_rss_pages) == 72)
-        #expect(MemoryLayout<obs_exit_rec>.size == 80)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.rchar) == 80)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.syscw) == 104)
+        #expect(MemoryLayout<obs_exit_rec>.offset(of: \.cancelled_write_bytes) == 128)
+        #expect(MemoryLayout<obs_exit_rec>.size == 136)
+    }
+
+    @Test("close records: the counts after the header, then what the file or socket is")
+    func closeRecords() {
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.open_ts) == 56)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.bytes_read) == 64)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.writes) == 88)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.ino) == 96)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.magic) == 104)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.fd) == 108)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.mode) == 112)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.closed_by) == 114)
+        #expect(MemoryLayout<obs_file_close_rec>.offset(of: \.path) == 116)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.bytes_sent) == 64)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.receives) == 88)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.fd) == 104)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.closed_by) == 108)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.family) == 110)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.peer_len) == 118)
+        #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.peer) == 248)
+        #expect(MemoryLayout<obs_sock_close_rec>.size == 376)
+        #expect(MemoryLayout<obs_io_key>.size == 8)
+        #expect(MemoryLayout<obs_io_stat>.size == 48)
+        #expect(MemoryLayout<obs_tracked>.offset(of: \.flags) == 4)
     }
 
     @Test("exec record: ret, dfd, argv length and flags, then the strings' descriptors")
@@ -69,6 +96,20 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.duration_ns) == 80)
         #expect(MemoryLayout<obs_sock_rec>.offset(of: \.cwd) == 216)
         #expect(obs_sock_rec_size(0) == 224)
+    }
+
+    @Test("obs_dns_rec: both addresses 16 bytes, the payload after them")
+    func dns() {
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.ret) == 56)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.moved) == 64)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.fd) == 68)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.syscall) == 72)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.family) == 76)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.len) == 82)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.remote_addr) == 88)
+        #expect(MemoryLayout<obs_dns_rec>.offset(of: \.local_addr) == 104)
+        #expect(obs_dns_rec_size(0) == 120)
+        #expect(MemoryLayout<obs_dns_rec>.size == 120 + Int(OBS_DNS_PAYLOAD_MAX))
     }
 
     @Test("obs_inflight: accept's saved addrlen sits between the syscall and the arguments, the summary's after")

@@ -368,7 +368,7 @@ import Testing
             ),
             (
                 "exit with a byte too many", F.exit(status: 0) + [0],
-                "an exit record that should be 80 bytes by the size rule (81 bytes)"
+                "an exit record that should be 136 bytes by the size rule (137 bytes)"
             ),
             (
                 "exec cut inside its fixed fields", Array(exec.prefix(80)),

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 8
+#define OBS_ABI_VERSION 11
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -35,6 +35,8 @@
 #define OBS_MAP_COUNTERS "obs_counters"
 #define OBS_MAP_SC_PROCS "obs_sc_procs"
 #define OBS_MAP_SC_STATS "obs_sc_stats"
+#define OBS_MAP_IO "obs_io"
+#define OBS_MAP_IO_URING "obs_io_uring"
 #define OBS_MAP_RODATA ".rodata"
 #define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
 #define OBS_GLOBAL_WANT_PROCESS "obs_want_process"
@@ -49,6 +51,8 @@
 #define OBS_GLOBAL_FILTER_KINDS "obs_filter_kinds"                   /* since ABI 8 */
 #define OBS_GLOBAL_FILTER_SYSCALLS_LOW "obs_filter_syscalls_low"     /* since ABI 8 */
 #define OBS_GLOBAL_FILTER_SYSCALLS_HIGH "obs_filter_syscalls_high"   /* since ABI 8 */
+#define OBS_GLOBAL_COUNT_IO "obs_count_io"
+#define OBS_GLOBAL_WANT_DNS "obs_want_dns"
 #define OBS_PROG_TP_SYS_ENTER "obs_tp_sys_enter"
 #define OBS_PROG_TP_SYS_EXIT "obs_tp_sys_exit"
 #define OBS_PROG_RAW_SYS_ENTER "obs_raw_sys_enter" /* absent where OBS_NO_RAW_SYSCALLS (obs_core.h) */
@@ -67,6 +71,9 @@
 #define OBS_SC_PROCS_MAX 16384         /* processes the syscall summary counts at once (obs_sc_procs) */
 #define OBS_SC_STATS_MAX 65536         /* (process, syscall) pairs it counts at once (obs_sc_stats) */
 #define OBS_CGROUP_DEPTH_MAX 64         /* cgroup v2 levels the --cgroup ancestry check looks through */
+#define OBS_IO_MAX 65536                /* (process, descriptor) pairs whose I/O is counted at once (obs_io) */
+#define OBS_IO_URING_MAX 4096           /* processes that called io_uring_setup, until their exit */
+#define OBS_THREADS_MAX 4096            /* threads the exit program sums I/O totals over */
 
 /* Capture limits (documented in Docs/EVENTS.md). */
 #define OBS_PATH_MAX 4096      /* a path, NUL included: PATH_MAX, the kernel's own limit */
@@ -76,6 +83,10 @@
 #define OBS_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
 #define OBS_COMM_LEN 16
 #define OBS_NAME_MAX 255       /* one path component (NAME_MAX) */
+#define OBS_DNS_PAYLOAD_MAX 1024 /* bytes of one DNS payload kept (obs_dns_rec.data) */
+#define OBS_DNS_IOV_MAX 4      /* iovecs of one call (writev, sendmsg...) a DNS payload is gathered from */
+#define OBS_DNS_MMSG_MAX 4     /* messages of one sendmmsg/recvmmsg whose payloads are kept */
+#define OBS_DNS_PORT 53        /* a socket whose peer or local port is this carries DNS */
 
 /* obs_header.type */
 enum obs_record_type {
@@ -84,7 +95,10 @@ enum obs_record_type {
     OBS_REC_EXIT = 3,
     OBS_REC_FILE = 4,
     OBS_REC_SOCK = 5,
-    OBS_REC_SC = 8,       /* a process's syscall summary, built in the kernel (since ABI 8; 6 and 7 are iokernel's) */
+    OBS_REC_FILE_CLOSE = 6, /* since ABI 9 */
+    OBS_REC_SOCK_CLOSE = 7, /* since ABI 9 */
+    OBS_REC_SC = 8,       /* a process's syscall summary, built in the kernel (since ABI 8) */
+    OBS_REC_DNS = 10,     /* since ABI 10 */
 };
 
 /* Flags on a captured string or sockaddr. */
@@ -144,6 +158,18 @@ enum obs_syscall {
     OBS_SC_CHDIR, OBS_SC_FCHDIR, OBS_SC_LINK, OBS_SC_LINKAT, OBS_SC_SYMLINK, OBS_SC_SYMLINKAT,
     OBS_SC_EXECVE, OBS_SC_EXECVEAT,
     OBS_SC_CONNECT, OBS_SC_ACCEPT, OBS_SC_ACCEPT4, OBS_SC_BIND, OBS_SC_LISTEN,
+    /* Byte counting (since ABI 9; enabled only with obs_count_io): the I/O calls, OBS_SC_READ to
+       OBS_SC_RECVMMSG, counted at their exit; */
+    OBS_SC_READ, OBS_SC_WRITE, OBS_SC_PREAD64, OBS_SC_PWRITE64, OBS_SC_READV, OBS_SC_WRITEV,
+    OBS_SC_PREADV, OBS_SC_PWRITEV, OBS_SC_PREADV2, OBS_SC_PWRITEV2,
+    OBS_SC_SENDFILE, OBS_SC_COPY_FILE_RANGE, OBS_SC_SPLICE,
+    OBS_SC_SENDTO, OBS_SC_SENDMSG, OBS_SC_SENDMMSG, OBS_SC_RECVFROM, OBS_SC_RECVMSG, OBS_SC_RECVMMSG,
+    /* the calls that end a descriptor (close and close_range at their entry, dup2/dup3 replacing
+       one at their exit); */
+    OBS_SC_CLOSE, OBS_SC_CLOSE_RANGE, OBS_SC_DUP2, OBS_SC_DUP3,
+    /* and the calls that start a socket's life (socket; accept and connect are above) and mark
+       a process whose I/O may bypass the counts (io_uring_setup). */
+    OBS_SC_SOCKET, OBS_SC_IO_URING_SETUP,
     OBS_SC_COUNT
 };
 
@@ -181,7 +207,9 @@ enum obs_counter {
     /* Syscall summary: processes that could not be counted at all (obs_sc_procs was full). Their
        calls are in no record; user space reports this count at the run's end. Since ABI 7. */
     OBS_COUNTER_SC_DROPPED_PROCS = 3,
-    OBS_COUNTER_COUNT = 4,
+    /* Byte counting: I/O calls not counted because obs_io was full (since ABI 9). */
+    OBS_COUNTER_IO_DROPPED = 4,
+    OBS_COUNTER_COUNT = 5,
 };
 
 /* Starts every record. tgid/tid/ptgid are initial-pid-namespace ids of the acting task. */
@@ -218,6 +246,18 @@ struct obs_exit_rec {
     /* The exiting image's own peak RSS in pages, since its exec (get_mm_hiwater_rss of task->mm,
        still attached at sched_process_exit since Linux 6.16). Valid with OBS_EXIT_IMAGE_RSS. */
     __u64 image_rss_pages;
+    /* The thread group's I/O totals (since ABI 9): the kernel's own task_io_accounting, what
+       /proc/PID/io prints, summed as it sums them for a whole process (signal->ioac, the threads
+       already released, plus every thread still on the group's list, this last one included).
+       rchar..syscw valid with OBS_EXIT_IO_CHARS (CONFIG_TASK_XACCT), read_bytes..cancelled with
+       OBS_EXIT_IO_BYTES (CONFIG_TASK_IO_ACCOUNTING). */
+    __u64 rchar;
+    __u64 wchar;
+    __u64 syscr;
+    __u64 syscw;
+    __u64 read_bytes;
+    __u64 write_bytes;
+    __u64 cancelled_write_bytes;
 };
 
 /* obs_exit_rec.flags: the OOM killer chose this thread group (the kernel's mark_oom_victim set
@@ -227,6 +267,13 @@ struct obs_exit_rec {
 #define OBS_EXIT_MAXRSS 0x2
 /* obs_exit_rec.image_rss_pages was read: the mm was still attached and its counters readable. */
 #define OBS_EXIT_IMAGE_RSS 0x4
+/* obs_exit_rec.rchar, wchar, syscr and syscw were read (since ABI 9). */
+#define OBS_EXIT_IO_CHARS 0x8
+/* obs_exit_rec.read_bytes, write_bytes and cancelled_write_bytes were read (since ABI 9). */
+#define OBS_EXIT_IO_BYTES 0x10
+/* The process called io_uring_setup successfully while byte counting was on: what it did through
+   io_uring is in no close record (since ABI 9). */
+#define OBS_EXIT_IO_URING 0x20
 
 /*
  * A string in a record's data area. The strings of a record are packed in the order of its
@@ -314,11 +361,53 @@ struct obs_sock_rec {
     char data[OBS_PATH_MAX];
 };
 
+/*
+ * DNS (since ABI 10): the payload of one send or receive on a UDP or TCP socket whose peer or
+ * local port is OBS_DNS_PORT, for user space to decode (RFC 1035) and pair queries with answers.
+ * Only with obs_want_dns (the network category). The first OBS_DNS_PAYLOAD_MAX bytes the call
+ * moved are kept, gathered across its first OBS_DNS_IOV_MAX iovecs; a sendmmsg or recvmmsg
+ * sends one record per message, for its first OBS_DNS_MMSG_MAX messages. Over TCP a payload is
+ * a piece of the byte stream (length prefixes included), which user space reassembles.
+ */
+enum obs_dns_direction {
+    OBS_DNS_SENT = 1,
+    OBS_DNS_RECEIVED = 2,
+};
+
+enum obs_dns_transport {
+    OBS_DNS_UDP = 1,      /* SOCK_DGRAM */
+    OBS_DNS_TCP = 2,      /* SOCK_STREAM */
+};
+
+struct obs_dns_rec {
+    struct obs_header h;
+    __s64 ret;            /* the call's return value */
+    __u32 moved;          /* bytes of this message the call moved (a *mmsg: its msg_len) */
+    __s32 fd;
+    __u8 syscall;         /* enum obs_syscall */
+    __u8 direction;       /* enum obs_dns_direction */
+    __u8 transport;       /* enum obs_dns_transport */
+    __u8 flags;           /* OBS_CAPTURE_TRUNCATED: moved > len (the bound, or an iovec past the last read) */
+    __u16 family;         /* AF_INET or AF_INET6: of both addresses */
+    __u16 remote_port;    /* host order: the connected peer's, else the call's own address's */
+    __u16 local_port;     /* host order */
+    __u16 len;            /* bytes of data kept */
+    __u16 msg_index;      /* the message's index in a sendmmsg/recvmmsg; 0 otherwise */
+    __u16 pad;            /* zero */
+    __u8 remote_addr[16]; /* network order; an IPv4 address in the first 4 bytes */
+    __u8 local_addr[16];
+    __u8 data[OBS_DNS_PAYLOAD_MAX];
+};
+
 /* The value of the tracked map (key: tgid). */
 struct obs_tracked {
     __u32 parent_tgid;
-    __u32 pad;            /* zero */
+    __u32 flags;          /* OBS_TRACKED_* (since ABI 9; zero before) */
 };
+
+/* obs_tracked.flags: the process is a spawned child waiting at the start gate, whose I/O (the
+   gate's own pipe) is not the command's: its bytes are not counted until its exec. */
+#define OBS_TRACKED_GATED 0x1
 
 /* A syscall entry waiting for its exit (key: pid_tgid). */
 struct obs_inflight {
@@ -396,11 +485,108 @@ struct obs_sc_rec {
 };
 
 /*
+ * Byte counting (obs_count_io; since ABI 9). The key of a count is the process and descriptor
+ * that made the call (strace's view): each successful I/O call adds its return value and one
+ * call to (tgid, fd), on the read or the write side. A descriptor shared by dup or inherited by
+ * fork is another key, so no byte is counted twice nor lost, and one file may end in several
+ * records (one per descriptor that did I/O on it). sendfile, copy_file_range and splice are a
+ * read on their input descriptor and a write on their output; sendmmsg/recvmmsg count the bytes
+ * of the messages sent or received (msg_len of each) and one call. An entry is made at the first
+ * I/O call (or at an observed open, socket, accept or connect, for open_ts), and one close record
+ * is sent when the descriptor ends (close, close_range, dup2/dup3 onto it, close-on-exec, the
+ * process's exit) if any I/O call was counted; the entry is then deleted.
+ */
+
+/* obs_count_io (a read-only global): which close records to send. Zero: nothing is counted,
+   and the I/O calls are not even observed. */
+#define OBS_COUNT_IO_FILES 0x1
+#define OBS_COUNT_IO_SOCKETS 0x2
+
+/* obs_io key. */
+struct obs_io_key {
+    __u32 tgid;
+    __s32 fd;
+};
+
+/* obs_io value. The counts are updated with atomic adds (threads share a descriptor table). */
+struct obs_io_stat {
+    __u64 file;           /* the struct file's address when the entry was made */
+    __u64 open_ts;        /* bpf_ktime_get_ns() of the observed open/socket/accept/connect; 0: not seen */
+    __u64 bytes_read;     /* on a socket: received */
+    __u64 bytes_written;  /* on a socket: sent */
+    __u64 reads;
+    __u64 writes;
+};
+
+/* What ended a descriptor (obs_file_close_rec.closed_by, obs_sock_close_rec.closed_by). */
+enum obs_closed_by {
+    OBS_CLOSED_BY_CLOSE = 1,
+    OBS_CLOSED_BY_CLOSE_RANGE = 2,
+    OBS_CLOSED_BY_EXEC = 3,       /* close-on-exec at a successful exec */
+    OBS_CLOSED_BY_EXIT = 4,       /* the process's last thread exited (a kill included) */
+    OBS_CLOSED_BY_DUP = 5,        /* dup2/dup3 made the descriptor another file's */
+};
+
+/* Superblock magics (include/uapi/linux/magic.h) that say what a pathless file is. */
+#define OBS_PIPEFS_MAGIC 0x50495045
+#define OBS_SOCKFS_MAGIC 0x534F434B
+#define OBS_ANON_INODE_FS_MAGIC 0x09041934
+
+/*
+ * A descriptor of a file (not a socket) that did I/O was closed. path is walked from the struct
+ * file (OBS_SOURCE_FILE); for a file with no path (a pipe, an anonymous inode: OBS_PATH_UNWALKABLE)
+ * it holds the dentry's own name instead, with source OBS_SOURCE_NONE, and magic and ino say
+ * what it is (pipefs: "pipe:[ino]"; anon_inodefs: "anon_inode:" + the name).
+ */
+struct obs_file_close_rec {
+    struct obs_header h;
+    __u64 open_ts;
+    __u64 bytes_read;
+    __u64 bytes_written;
+    __u64 reads;
+    __u64 writes;
+    __u64 ino;            /* the inode number */
+    __u32 magic;          /* the superblock's s_magic */
+    __s32 fd;
+    __u16 mode;           /* the inode's i_mode (S_IFMT: regular, fifo, character device, ...) */
+    __u8 closed_by;       /* enum obs_closed_by */
+    __u8 pad;             /* zero */
+    struct obs_str path;
+    char data[OBS_PATH_MAX];
+};
+
+/*
+ * A socket descriptor that did I/O was closed. local and peer are sockaddrs (sockaddr_in,
+ * sockaddr_in6, sockaddr_un) read from the socket itself at the close; a length of 0 means none
+ * (an unbound or unconnected socket, an unnamed unix socket).
+ */
+struct obs_sock_close_rec {
+    struct obs_header h;
+    __u64 open_ts;
+    __u64 bytes_sent;
+    __u64 bytes_received;
+    __u64 sends;
+    __u64 receives;
+    __u64 ino;
+    __s32 fd;
+    __u8 closed_by;       /* enum obs_closed_by */
+    __u8 pad;             /* zero */
+    __u16 family;         /* sk_family */
+    __u16 sock_type;      /* sk_type: SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET */
+    __u16 protocol;       /* sk_protocol: IPPROTO_TCP, IPPROTO_UDP, ...; 0 for unix */
+    __u16 local_len;
+    __u16 peer_len;
+    __u8 local[OBS_SOCKADDR_MAX];
+    __u8 peer[OBS_SOCKADDR_MAX];
+};
+
+/*
  * The size rule: how many bytes a record of each type occupies on the wire, given its lengths.
  * Fork and exit records are sent whole. The others are sent up to the end of their data: an
  * exec record's is argv_len plus its strings' lengths, a file record's its strings' lengths, a
- * socket record's its cwd's length. Each length is at most OBS_PATH_MAX (argv_len at most
- * OBS_ARGV_MAX), so a record's data never exceeds its field.
+ * socket record's its cwd's length, a DNS record's len. Each length is at most OBS_PATH_MAX
+ * (argv_len at most OBS_ARGV_MAX, a DNS record's len at most OBS_DNS_PAYLOAD_MAX), so a
+ * record's data never exceeds its field.
  */
 #define OBS_FORK_REC_SIZE sizeof(struct obs_fork_rec)
 #define OBS_EXIT_REC_SIZE sizeof(struct obs_exit_rec)
@@ -412,6 +598,11 @@ struct obs_sc_rec {
 #define OBS_SOCK_REC_SIZE(data_len) (OBS_SOCK_REC_BASE_SIZE + (data_len))
 #define OBS_SC_REC_BASE_SIZE __builtin_offsetof(struct obs_sc_rec, entries)
 #define OBS_SC_REC_SIZE(count) (OBS_SC_REC_BASE_SIZE + (count) * sizeof(struct obs_sc_entry))
+#define OBS_FILE_CLOSE_REC_BASE_SIZE __builtin_offsetof(struct obs_file_close_rec, data)
+#define OBS_FILE_CLOSE_REC_SIZE(data_len) (OBS_FILE_CLOSE_REC_BASE_SIZE + (data_len))
+#define OBS_SOCK_CLOSE_REC_SIZE sizeof(struct obs_sock_close_rec)
+#define OBS_DNS_REC_BASE_SIZE __builtin_offsetof(struct obs_dns_rec, data)
+#define OBS_DNS_REC_SIZE(data_len) (OBS_DNS_REC_BASE_SIZE + (data_len))
 #define OBS_MIN_REC_SIZE sizeof(struct obs_header)
 
 /* The same rules as functions, for Swift (which imports neither function-like nor sizeof macros). */
@@ -422,13 +613,24 @@ static inline __u64 obs_exec_rec_size(__u64 data_len) { return OBS_EXEC_REC_SIZE
 static inline __u64 obs_file_rec_size(__u64 data_len) { return OBS_FILE_REC_SIZE(data_len); }
 static inline __u64 obs_sock_rec_size(__u64 data_len) { return OBS_SOCK_REC_SIZE(data_len); }
 static inline __u64 obs_sc_rec_size(__u64 count) { return OBS_SC_REC_SIZE(count); }
+static inline __u64 obs_file_close_rec_size(__u64 data_len) { return OBS_FILE_CLOSE_REC_SIZE(data_len); }
+static inline __u64 obs_sock_close_rec_size(void) { return OBS_SOCK_CLOSE_REC_SIZE; }
+static inline __u64 obs_dns_rec_size(__u64 data_len) { return OBS_DNS_REC_SIZE(data_len); }
 
 /* The layout both compilers must produce (BPF and the host's clang under Swift). */
 _Static_assert(sizeof(struct obs_header) == 56, "obs_header layout changed");
 _Static_assert(__builtin_offsetof(struct obs_header, comm) == 32, "obs_header.comm moved");
 _Static_assert(sizeof(struct obs_str) == 4, "obs_str layout changed");
 _Static_assert(sizeof(struct obs_fork_rec) == 64, "obs_fork_rec layout changed");
-_Static_assert(sizeof(struct obs_exit_rec) == 80, "obs_exit_rec layout changed");
+_Static_assert(sizeof(struct obs_exit_rec) == 136, "obs_exit_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_exit_rec, rchar) == 80, "obs_exit_rec.rchar moved");
+_Static_assert(sizeof(struct obs_io_key) == 8, "obs_io_key layout changed");
+_Static_assert(sizeof(struct obs_io_stat) == 48, "obs_io_stat layout changed");
+_Static_assert(__builtin_offsetof(struct obs_file_close_rec, path) == 116, "obs_file_close_rec.path moved");
+_Static_assert(__builtin_offsetof(struct obs_file_close_rec, data) == 120, "obs_file_close_rec.data moved");
+_Static_assert(sizeof(struct obs_file_close_rec) == 120 + 4096, "obs_file_close_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_sock_close_rec, local) == 120, "obs_sock_close_rec.local moved");
+_Static_assert(sizeof(struct obs_sock_close_rec) == 376, "obs_sock_close_rec layout changed");
 _Static_assert(__builtin_offsetof(struct obs_exit_rec, maxrss_pages) == 64, "obs_exit_rec.maxrss_pages moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, str) == 72, "obs_exec_rec.str moved");
 _Static_assert(__builtin_offsetof(struct obs_exec_rec, data) == 88, "obs_exec_rec.data moved");
@@ -441,6 +643,11 @@ _Static_assert(__builtin_offsetof(struct obs_sock_rec, duration_ns) == 80, "obs_
 _Static_assert(__builtin_offsetof(struct obs_sock_rec, addr) == 88, "obs_sock_rec.addr moved");
 _Static_assert(__builtin_offsetof(struct obs_sock_rec, data) == 224, "obs_sock_rec.data moved");
 _Static_assert(sizeof(struct obs_sock_rec) == 224 + 4096, "obs_sock_rec layout changed");
+_Static_assert(__builtin_offsetof(struct obs_dns_rec, remote_addr) == 88, "obs_dns_rec.remote_addr moved");
+_Static_assert(__builtin_offsetof(struct obs_dns_rec, data) == 120, "obs_dns_rec.data moved");
+_Static_assert(sizeof(struct obs_dns_rec) == 120 + OBS_DNS_PAYLOAD_MAX, "obs_dns_rec layout changed");
+_Static_assert((OBS_DNS_PAYLOAD_MAX & (OBS_DNS_PAYLOAD_MAX - 1)) == 0, "OBS_DNS_PAYLOAD_MAX must be a power of two");
+_Static_assert(OBS_DNS_PAYLOAD_MAX <= 0xffff, "obs_dns_rec.len no longer fits");
 _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 72, "obs_inflight layout changed");
 _Static_assert(sizeof(struct obs_sc_key) == 8, "obs_sc_key layout changed");

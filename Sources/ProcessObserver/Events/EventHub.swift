@@ -30,6 +30,13 @@ final class EventHub: @unchecked Sendable {
             subscribers.map(\.config).filter { $0.observes(.file) || $0.observes(.network) }.map(\.filter))
     }
 
+    /// Whether any subscriber observing files or the network wants their bytes counted.
+    var countsIOBytes: Bool {
+        subscribers.contains {
+            $0.config.countsIOBytes && ($0.config.observes(.file) || $0.config.observes(.network))
+        }
+    }
+
     /// The union of the subscribers' categories.
     var categories: Set<EventCategory> {
         subscribers.reduce(into: []) { $0.formUnion($1.config.categories) }

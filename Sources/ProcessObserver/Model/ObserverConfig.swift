@@ -23,6 +23,12 @@ public struct ObserverConfig: Sendable, Hashable {
     /// Which file and network events this subscriber receives (`EventFilter`); none filtered by
     /// default. See `filtering(_:)`.
     public private(set) var filter = EventFilter()
+    /// Whether the kernel counts the bytes and calls of every read, write, send and receive of
+    /// the tree, per descriptor, and reports them when the descriptor is closed (`close` events of
+    /// the file and network categories, `Docs/IO-AND-DNS.md`). On by default; off gives the
+    /// cheapest run, whose I/O calls are not observed at all. A run counts when any subscriber
+    /// observing files or the network asks. Exit events carry the process's I/O totals either way.
+    public private(set) var countsIOBytes = true
 
     public static let defaultBufferCapacity = 65_536
     public static let defaultTopProcesses = 10
@@ -112,6 +118,14 @@ public struct ObserverConfig: Sendable, Hashable {
     public func filtering(_ filter: EventFilter) -> ObserverConfig {
         var copy = self
         copy.filter = filter
+        return copy
+    }
+
+    /// A copy that counts I/O bytes per descriptor in the kernel, or does not (see
+    /// `countsIOBytes`).
+    public func countingIOBytes(_ count: Bool = true) -> ObserverConfig {
+        var copy = self
+        copy.countsIOBytes = count
         return copy
     }
 

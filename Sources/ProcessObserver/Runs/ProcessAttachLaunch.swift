@@ -81,7 +81,7 @@ extension RunSession {
             let kernel = try KernelBackend.open(
                 categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: logger,
                 trackingOnly: true, observedCgroupID: observedCgroupID, summarizingSyscalls: hub.summarizesSyscalls,
-                filter: hub.kernelFilter)
+                filter: hub.kernelFilter, countingBytes: hub.countsIOBytes)
         else {
             let capability = ObserverCapabilities.negotiate()[.process]
             throw ObserverError(

@@ -12,7 +12,7 @@ extension RunSession {
         if let hub {
             KernelPreload.start(
                 categories: hub.categories, resolvePaths: hub.resolvesPaths, syscallSummary: hub.summarizesSyscalls,
-                filter: hub.kernelFilter)
+                filter: hub.kernelFilter, countBytes: hub.countsIOBytes)
             // And the spawn helper's start (a memfd and an exec, about 2 ms) overlaps it too.
             SpawnHelper.warm()
         }
@@ -26,7 +26,8 @@ extension RunSession {
                 resources.own(
                     kernel: try KernelBackend.open(
                         categories: hub.categories, resolvingPaths: hub.resolvesPaths, logger: process.logger,
-                        summarizingSyscalls: hub.summarizesSyscalls, filter: hub.kernelFilter))
+                        summarizingSyscalls: hub.summarizesSyscalls, filter: hub.kernelFilter,
+                        countingBytes: hub.countsIOBytes))
             }
             try resources.serveCategories()
             let launch: any RunLaunch =

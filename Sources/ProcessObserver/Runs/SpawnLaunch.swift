@@ -50,7 +50,7 @@ struct GatedSpawnLaunch: RunLaunch {
         do throws(ObserverError) {
             pidfd = try Spawner.pidfd(for: pid, failure: ObserverError.starting(command.path))
             do throws(ObserverError) {
-                try kernel.track(processID: pid)
+                try kernel.trackGated(processID: pid)
                 try cgroup?.add(pid, toUnified: child.in_cgroup == 0)
             } catch {
                 try? pidfd.close()

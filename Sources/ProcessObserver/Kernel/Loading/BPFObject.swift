@@ -42,6 +42,18 @@ final class BPFObject {
         /// process's summary record at its exit (`obs_sc_emit_cpus`; `SyscallSummaryReader`
         /// decides), 0 when user space reads the maps at the exit record.
         var summaryEmitCPUs: UInt32 = 0
+        /// Count the bytes and calls of every I/O call of the tree per descriptor, and send one
+        /// close record per descriptor that did I/O (`obs_count_io`, `bpf/obs_io.bpf.h`): file
+        /// closes with the file category, socket closes with the network category. Off, the
+        /// I/O calls are not observed at all and the verifier prunes the counting.
+        var countBytes: Bool = false
+
+        /// The `obs_count_io` value these options load with.
+        var countIOFlags: UInt32 {
+            guard countBytes else { return 0 }
+            return (categories.contains(.file) ? UInt32(OBS_COUNT_IO_FILES) : 0)
+                | (categories.contains(.network) ? UInt32(OBS_COUNT_IO_SOCKETS) : 0)
+        }
     }
 
     /// A failure, with libbpf's WARN/INFO log to classify it.
@@ -74,7 +86,7 @@ final class BPFObject {
     /// The maps user space uses, by their `obs_records.h` names.
     static let mapNames = [
         OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS, OBS_MAP_SC_PROCS,
-        OBS_MAP_SC_STATS,
+        OBS_MAP_SC_STATS, OBS_MAP_IO, OBS_MAP_IO_URING,
     ]
     /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
     /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
@@ -88,6 +100,7 @@ final class BPFObject {
         OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
         OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS, OBS_GLOBAL_FILTER_KINDS,
         OBS_GLOBAL_FILTER_SYSCALLS_LOW, OBS_GLOBAL_FILTER_SYSCALLS_HIGH, OBS_GLOBAL_SC_EMIT_CPUS,
+        OBS_GLOBAL_COUNT_IO, OBS_GLOBAL_WANT_DNS,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -170,7 +183,9 @@ final class BPFObject {
                         + "library speaks version \(OBS_ABI_VERSION) (obs_records.h)")
             }
             let raw = options.syscallAttach == .rawSyscalls
-            let wantsSyscalls = !ObservedSyscall.of(options.categories).isEmpty || options.syscallSummary
+            let wantsSyscalls =
+                !ObservedSyscall.of(options.categories, countingBytes: options.countIOFlags != 0).isEmpty
+                || options.syscallSummary
             try setAutoload(OBS_PROG_TP_SYS_ENTER, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_TP_SYS_EXIT, !raw && wantsSyscalls)
             try setAutoload(OBS_PROG_RAW_SYS_ENTER, raw && wantsSyscalls)
@@ -200,6 +215,9 @@ final class BPFObject {
                 try setRodata(OBS_GLOBAL_FILTER_SYSCALLS_LOW, bits.low)
                 try setRodata(OBS_GLOBAL_FILTER_SYSCALLS_HIGH, bits.high)
             }
+            if options.countIOFlags != 0 { try setRodata(OBS_GLOBAL_COUNT_IO, options.countIOFlags) }
+            // DNS payloads are part of the network category (Docs/IO-AND-DNS.md).
+            try setRodata(OBS_GLOBAL_WANT_DNS, UInt32(options.categories.contains(.network) ? 1 : 0))
         } catch {
             close()
             throw error

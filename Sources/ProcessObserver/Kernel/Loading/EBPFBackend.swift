@@ -13,10 +13,11 @@ package enum EBPFBackend {
     /// by the next run's start or by `ObserverCleanup.waitForReleases()`.
     package static func preload(
         categories: Set<EventCategory>, resolvingPaths: Bool, summarizingSyscalls: Bool = false,
-        filter: EventFilter = EventFilter()
+        filter: EventFilter = EventFilter(), countingIOBytes: Bool = true
     ) {
         KernelPreload.start(
-            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls, filter: filter)
+            categories: categories, resolvePaths: resolvingPaths, syscallSummary: summarizingSyscalls, filter: filter,
+            countBytes: countingIOBytes && !categories.isDisjoint(with: [.file, .network]))
     }
 
     /// Blocks until every eBPF object of finished runs is released. Runs end without waiting for

@@ -11,11 +11,13 @@ enum KernelBackend {
     ///
     /// `trackingOnly` opens a source even when no kernel category is requested: process-tree
     /// tracking and the exit event alone (what attaching to a running process needs).
+    /// `countingBytes` counts the I/O bytes of the tree per descriptor (`bpf/obs_io.bpf.h`).
     /// `observedCgroupID` makes the observed tree a cgroup's (by ancestry, in the kernel) instead
     /// of the tracked processes'.
     static func open(
         categories: Set<EventCategory>, resolvingPaths: Bool = true, logger: Logger, trackingOnly: Bool = false,
-        observedCgroupID: UInt64? = nil, summarizingSyscalls: Bool = false, filter: EventFilter = EventFilter()
+        observedCgroupID: UInt64? = nil, summarizingSyscalls: Bool = false, filter: EventFilter = EventFilter(),
+        countingBytes: Bool = false
     ) throws(ObserverError) -> (any KernelEventSource)? {
         // A load started ahead that this run does not take is not left behind.
         defer { KernelPreload.discard() }
@@ -35,7 +37,7 @@ enum KernelBackend {
             return try EBPFEventSource(
                 categories: usable, syscallAttach: attach, syscalls: probe.syscalls,
                 resolvePaths: resolvingPaths && probe.pathResolution.available, observedCgroupID: observedCgroupID,
-                syscallSummary: summarizingSyscalls, filter: filter, logger: logger)
+                syscallSummary: summarizingSyscalls, filter: filter, countBytes: countingBytes, logger: logger)
         } catch {
             throw loadFailure(error, categories: usable)
         }

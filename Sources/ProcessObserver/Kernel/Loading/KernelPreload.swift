@@ -57,7 +57,7 @@ enum KernelPreload {
     /// tracepoints, the probe's choice wherever they exist.
     static func likelyOptions(
         categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false,
-        filter: EventFilter = EventFilter()
+        filter: EventFilter = EventFilter(), countBytes: Bool = false
     ) -> BPFObject.Options? {
         let kernel = categories.intersection(EventCategory.kernelCategories)
         guard !kernel.isEmpty, BPFObject.imageUnavailableReason == nil else { return nil }
@@ -65,16 +65,17 @@ enum KernelPreload {
             Syscall.environmentValue(KernelProbe.syscallAttachVariable) == "tracepoints" ? .tracepoints : .rawSyscalls
         return EBPFEventSource.options(
             categories: kernel, syscallAttach: attach, resolvePaths: resolvePaths, syscallSummary: syscallSummary,
-            filter: filter)
+            filter: filter, countBytes: countBytes)
     }
 
     /// Starts a load for a spawned run observing `categories`, when any of them is a kernel one.
     static func start(
         categories: Set<EventCategory>, resolvePaths: Bool, syscallSummary: Bool = false,
-        filter: EventFilter = EventFilter()
+        filter: EventFilter = EventFilter(), countBytes: Bool = false
     ) {
         if let options = likelyOptions(
-            categories: categories, resolvePaths: resolvePaths, syscallSummary: syscallSummary, filter: filter)
+            categories: categories, resolvePaths: resolvePaths, syscallSummary: syscallSummary, filter: filter,
+            countBytes: countBytes)
         {
             start(options)
         }

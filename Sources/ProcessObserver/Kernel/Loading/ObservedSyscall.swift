@@ -14,6 +14,10 @@ struct ObservedSyscall: Hashable, Sendable {
     let kind: String
     /// This architecture's syscall number, nil when the syscall does not exist here.
     let number: Int32?
+    /// Observed only for byte counting (`obs_count_io`): the I/O calls, the calls that end a
+    /// descriptor, and `socket` and `io_uring_setup`. These serve the `close` kinds of both the
+    /// file and the network category, so either category turns all of them on.
+    var countsBytes = false
 
     /// Every kind of event it can produce: its own, and `rmdir` for `unlinkat` (`AT_REMOVEDIR`).
     var kinds: [String] { id == OBS_SC_UNLINKAT.rawValue ? [kind, "rmdir"] : [kind] }
@@ -27,12 +31,18 @@ struct ObservedSyscall: Hashable, Sendable {
         {
             ObservedSyscall(id: id.rawValue, name: name, category: category, kind: kind, number: nr)
         }
+        func io(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ nr: Int32?) -> ObservedSyscall {
+            ObservedSyscall(
+                id: id.rawValue, name: name, category: category, kind: "close", number: nr, countsBytes: true)
+        }
         #if arch(x86_64)
             let legacy: Legacy = (
                 SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename, SYS_link, SYS_symlink
             )
+            let dup2: Int32? = SYS_dup2
         #else
             let legacy: Legacy = (nil, nil, nil, nil, nil, nil, nil, nil)
+            let dup2: Int32? = nil
         #endif
         return [
             sc(OBS_SC_OPEN, "open", .file, "open", legacy.open),
@@ -60,6 +70,31 @@ struct ObservedSyscall: Hashable, Sendable {
             sc(OBS_SC_ACCEPT4, "accept4", .network, "accept", SYS_accept4),
             sc(OBS_SC_BIND, "bind", .network, "bind", SYS_bind),
             sc(OBS_SC_LISTEN, "listen", .network, "listen", SYS_listen),
+            io(OBS_SC_READ, "read", .file, SYS_read),
+            io(OBS_SC_WRITE, "write", .file, SYS_write),
+            io(OBS_SC_PREAD64, "pread64", .file, SYS_pread64),
+            io(OBS_SC_PWRITE64, "pwrite64", .file, SYS_pwrite64),
+            io(OBS_SC_READV, "readv", .file, SYS_readv),
+            io(OBS_SC_WRITEV, "writev", .file, SYS_writev),
+            io(OBS_SC_PREADV, "preadv", .file, SYS_preadv),
+            io(OBS_SC_PWRITEV, "pwritev", .file, SYS_pwritev),
+            io(OBS_SC_PREADV2, "preadv2", .file, SYS_preadv2),
+            io(OBS_SC_PWRITEV2, "pwritev2", .file, SYS_pwritev2),
+            io(OBS_SC_SENDFILE, "sendfile64", .file, SYS_sendfile),
+            io(OBS_SC_COPY_FILE_RANGE, "copy_file_range", .file, SYS_copy_file_range),
+            io(OBS_SC_SPLICE, "splice", .file, SYS_splice),
+            io(OBS_SC_CLOSE, "close", .file, SYS_close),
+            io(OBS_SC_CLOSE_RANGE, "close_range", .file, SYS_close_range),
+            io(OBS_SC_DUP2, "dup2", .file, dup2),
+            io(OBS_SC_DUP3, "dup3", .file, SYS_dup3),
+            io(OBS_SC_IO_URING_SETUP, "io_uring_setup", .file, SYS_io_uring_setup),
+            io(OBS_SC_SENDTO, "sendto", .network, SYS_sendto),
+            io(OBS_SC_SENDMSG, "sendmsg", .network, SYS_sendmsg),
+            io(OBS_SC_SENDMMSG, "sendmmsg", .network, SYS_sendmmsg),
+            io(OBS_SC_RECVFROM, "recvfrom", .network, SYS_recvfrom),
+            io(OBS_SC_RECVMSG, "recvmsg", .network, SYS_recvmsg),
+            io(OBS_SC_RECVMMSG, "recvmmsg", .network, SYS_recvmmsg),
+            io(OBS_SC_SOCKET, "socket", .network, SYS_socket),
         ].filter { $0.number != nil }
     }()
 
@@ -69,8 +104,16 @@ struct ObservedSyscall: Hashable, Sendable {
         symlink: Int32?
     )
 
-    static func of(_ categories: Set<EventCategory>) -> [ObservedSyscall] {
-        all.filter { categories.contains($0.category) }
+    /// The syscalls a run observing `categories` enables; the byte-counting ones only when
+    /// `countingBytes`, and then all of them for either the file or the network category.
+    /// DNS (`bpf/obs_dns.bpf.h`) rides on the I/O calls that can carry it: with the network
+    /// category they are observed even when bytes are not counted.
+    static func of(_ categories: Set<EventCategory>, countingBytes: Bool = false) -> [ObservedSyscall] {
+        let counting = countingBytes && !categories.isDisjoint(with: [.file, .network])
+        let dns = categories.contains(.network)
+        return all.filter {
+            $0.countsBytes ? counting || dns && dnsCarriers.contains($0.id) : categories.contains($0.category)
+        }
     }
 
     /// The `obs_filter_syscalls` bitmap of a run filtering by `kinds`: bit `id` for each syscall
@@ -85,4 +128,12 @@ struct ObservedSyscall: Hashable, Sendable {
         }
         return bits
     }
+    /// The calls a DNS message is sent or received with: glibc's resolver `sendmmsg`s (or
+    /// `send`s) and `recvfrom`s over UDP, `writev`s and `read`s over TCP; other resolvers use the
+    /// rest.
+    static let dnsCarriers: Set<UInt32> = Set(
+        [
+            OBS_SC_READ, OBS_SC_WRITE, OBS_SC_READV, OBS_SC_WRITEV, OBS_SC_SENDTO, OBS_SC_SENDMSG,
+            OBS_SC_SENDMMSG, OBS_SC_RECVFROM, OBS_SC_RECVMSG, OBS_SC_RECVMMSG,
+        ].map(\.rawValue))
 }

@@ -101,15 +101,24 @@ struct KernelProbe: Sendable {
 
         var list: [CategoryCapability] = []
         for category in EventCategory.kernelCategories.sorted() {
-            let all = ObservedSyscall.all.filter { $0.category == category }
-            let have = syscalls.filter { $0.category == category }
+            // DNS is the network category's, and rides on the calls that carry it, some of which
+            // (read, write, readv, writev) are the file category's: a carrier missing makes it partial.
+            let carriesDNS = { (sc: ObservedSyscall) in
+                category == .network && ObservedSyscall.dnsCarriers.contains(sc.id)
+            }
+            let all = ObservedSyscall.all.filter { $0.category == category || carriesDNS($0) }
+            let have = syscalls.filter { $0.category == category || carriesDNS($0) }
             let missing = all.filter { !have.contains($0) }
-            let missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind)).sorted()
-            let what =
+            var missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind))
+            if missing.contains(where: carriesDNS) { missingKinds.insert("dns") }
+            let plain = all.filter { !$0.countsBytes }
+            var what =
                 category == .process
                 ? "fork, exec and exit from raw_tp/sched_process_*, failed execs from the execve syscalls"
-                : "\(Set(all.map(\.kind)).sorted().joined(separator: ", ")) from the syscalls "
-                    + all.map(\.name).joined(separator: ", ")
+                : "\(Set(plain.map(\.kind)).sorted().joined(separator: ", ")) from the syscalls "
+                    + plain.map(\.name).joined(separator: ", ")
+            if category != .process { what += "; " + Self.closeClause(category) }
+            if category == .network { what += "; " + Self.dnsClause }
             var reason =
                 "eBPF (\(attach == .tracepoints ? "syscall tracepoints" : "raw syscall tracepoints")): \(what)"
             if category != .network { reason += "; " + paths.sentence }
@@ -143,10 +152,23 @@ struct KernelProbe: Sendable {
                         reason: "\(reason); the kernel has no syscall tracepoints for \(names), so those calls "
                             + "are not seen",
                         remedy: "Use a kernel built with CONFIG_FTRACE_SYSCALLS that has these syscalls",
-                        missing: category == .process ? [] : missingKinds))
+                        missing: category == .process ? [] : missingKinds.sorted()))
             }
         }
         return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls, pathResolution: paths)
+    }
+
+    /// What the file and network rows say of their `close` kind: byte counting, whose syscalls
+    /// (every I/O call, and the calls that end a descriptor) both categories share.
+    /// What the network row says of `dns`: the calls whose payloads carry it.
+    static let dnsClause =
+        "dns (the messages to and from port 53, decoded in user space) from the I/O syscalls "
+        + ObservedSyscall.all.filter { ObservedSyscall.dnsCarriers.contains($0.id) }.map(\.name).joined(separator: ", ")
+
+    static func closeClause(_ category: EventCategory) -> String {
+        "close (bytes and calls per \(category == .network ? "socket" : "file"), summed in the kernel unless "
+            + "counting is off) from the I/O syscalls "
+            + ObservedSyscall.all.filter(\.countsBytes).map(\.name).joined(separator: ", ")
     }
 
     /// The member the exit program reads a process's peak RSS from (`bpf/obs_process.bpf.h`), as

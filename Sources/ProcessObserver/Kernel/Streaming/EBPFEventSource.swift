@@ -27,7 +27,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
         resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, syscallSummary: Bool = false,
-        filter: EventFilter = EventFilter(), logger: Logger? = nil
+        filter: EventFilter = EventFilter(), countBytes: Bool = false, logger: Logger? = nil
     ) throws(BPFObject.Failure) {
         self.logger = logger
         let kernelCategories = categories.intersection(EventCategory.kernelCategories)
@@ -36,7 +36,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         let options = Self.options(
             categories: kernelCategories, syscallAttach: syscallAttach, ringBytes: ringBytes,
             resolvePaths: resolvePaths, observedCgroupID: observedCgroupID, syscallSummary: syscallSummary,
-            filter: filter)
+            filter: filter, countBytes: countBytes)
         // Loaded ahead, on another thread, when a start asked for exactly this (KernelPreload).
         if let preloaded = KernelPreload.take(options) {
             self.object = preloaded
@@ -49,7 +49,9 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)
         countersFD = try object.mapFD(OBS_MAP_COUNTERS)
         syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
-        let syscalls = ObservedSyscall.of(kernelCategories).filter { available.contains($0) }
+        let syscalls = ObservedSyscall.of(kernelCategories, countingBytes: options.countIOFlags != 0).filter {
+            available.contains($0)
+        }
         enabledSyscalls = syscalls
         try self.object.enableSyscalls(syscalls)
         for (program, tracepoint) in [
@@ -100,7 +102,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     static func options(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
         ringBytes: UInt32 = UInt32(OBS_RING_BYTES), resolvePaths: Bool, observedCgroupID: UInt64? = nil,
-        syscallSummary: Bool = false, filter: EventFilter = EventFilter()
+        syscallSummary: Bool = false, filter: EventFilter = EventFilter(), countBytes: Bool = false
     ) -> BPFObject.Options {
         .init(
             categories: categories, syscallAttach: syscallAttach, ringBytes: ringBytes,
@@ -109,13 +111,23 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             // Only file and network records are filtered: without them, no filter (so a preload
             // made without one matches).
             filter: categories.contains(.file) || categories.contains(.network) ? filter : EventFilter(),
-            summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0)
+            summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0, countBytes: countBytes)
     }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
     func track(processID: Int32) throws(ObserverError) {
+        try track(processID: processID, flags: 0)
+    }
+
+    /// Tracks a spawned child waiting at the start gate: its I/O there (reading the gate's pipe)
+    /// is the observer's, not the command's, and is not counted until its exec.
+    func trackGated(processID: Int32) throws(ObserverError) {
+        try track(processID: processID, flags: UInt32(OBS_TRACKED_GATED))
+    }
+
+    private func track(processID: Int32, flags: UInt32) throws(ObserverError) {
         var key = UInt32(bitPattern: processID)
-        var value = obs_tracked(parent_tgid: 0, pad: 0)
+        var value = obs_tracked(parent_tgid: 0, flags: flags)
         if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
             let e = Syscall.lastErrno
             throw ObserverError(
@@ -162,6 +174,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         stats.emitted = counters.emitted
         stats.lost = counters.lost
         if let consumer = reader?.consumer {
+            consumer.finishDNS()
             stats.malformed = consumer.malformed
             stats.lost += consumer.malformed
             if consumer.malformed > 0 {
@@ -178,6 +191,13 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             }
             stats.delivered = consumer.delivered
             if let summary, let hub = consumer.hub { publishRemainingSummaries(summary, hub: hub) }
+        }
+        let uncountedIO = readCounter(OBS_COUNTER_IO_DROPPED)
+        if uncountedIO > 0 {
+            let message =
+                "\(uncountedIO) I/O calls of the tree were not counted in any close event: the kernel's map of "
+                + "\(OBS_IO_MAX) descriptors with I/O was full"
+            logger?.warning("\(message)")
         }
         stats.leftoverTracked = leftoverTracked()
         reader?.free()

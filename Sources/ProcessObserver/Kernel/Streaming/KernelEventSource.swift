@@ -9,6 +9,9 @@ protocol KernelEventSource: AnyObject, Sendable {
     var categories: Set<EventCategory> { get }
     /// Registers a process; its future descendants follow it in the kernel.
     func track(processID: Int32) throws(ObserverError)
+    /// Registers a spawned child waiting at the start gate: as `track`, but what it does before
+    /// its exec (reading the gate) is the observer's own I/O, not counted.
+    func trackGated(processID: Int32) throws(ObserverError)
     /// Counts the syscalls of a tracked process that is already running (an attach) from now on,
     /// when the run summarizes syscalls; a spawned process is counted from its exec without it.
     func startCountingSyscalls(processID: Int32)
@@ -23,4 +26,5 @@ protocol KernelEventSource: AnyObject, Sendable {
 
 extension KernelEventSource {
     func startCountingSyscalls(processID: Int32) {}
+    func trackGated(processID: Int32) throws(ObserverError) { try track(processID: processID) }
 }

@@ -37,7 +37,14 @@ final class RecordConsumer {
     /// The parts of a summary whose last record has not come yet, by process.
     private var summaryParts: [Int32: [SyscallCount]] = [:]
 
-    init(decoder: RecordDecoder) { self.decoder = decoder }
+    /// Pairs the tree's DNS payloads into `dns` events, and names the addresses of connects,
+    /// accepts and socket closes (`peer_name`) from the answers: with the network category only.
+    var dns: DNSTracker?
+
+    init(decoder: RecordDecoder) {
+        self.decoder = decoder
+        if decoder.categories.contains(.network) { dns = DNSTracker() }
+    }
 
     func handle(_ record: UnsafeRawBufferPointer) {
         var decoded: RecordDecoder.Decoded
@@ -54,7 +61,9 @@ final class RecordConsumer {
             return
         }
         delivered += 1
-        reportKernelLoss(decoded.lostBefore, timestampNs: decoded.event?.timestampNs ?? Clock.monotonicNs())
+        reportKernelLoss(
+            decoded.lostBefore,
+            timestampNs: decoded.event?.timestampNs ?? decoded.dns?.event.timestampNs ?? Clock.monotonicNs())
         if let last = decoded.summaryLast {
             // A summary the kernel built: its records come just before the process's exit
             // record, the last one saying so; published whole, then.
@@ -72,6 +81,16 @@ final class RecordConsumer {
             enqueue(whole)
             return
         }
+        if let payload = decoded.dns, dns != nil {
+            for output in dns!.take(payload.payload, event: payload.event) { enqueue(Self.event(output)) }
+            return
+        }
+        if dns != nil, decoded.event != nil { nameAndExpire(&decoded.event!) }
+        // A process's unanswered queries time out at its exit record, which comes whether or
+        // not the process category (its `exit` event) is on.
+        if dns != nil, let exit = decoded.exit {
+            for output in dns!.processExited(exit.processID, at: decoded.timestampNs) { enqueue(Self.event(output)) }
+        }
         if let event = decoded.event.take() {
             // The summary's `syscalls` event of a process goes just before its exit, in the same
             // batch: a subscriber reads a process's counts before it learns the process ended.
@@ -88,6 +107,44 @@ final class RecordConsumer {
             flush()
             onRootExit(exit.end)
         }
+    }
+
+    /// Gives a connect, accept or socket close the name the run resolved for its peer, and
+    /// reports the DNS queries a socket close leaves unanswered, before it.
+    private func nameAndExpire(_ event: inout ObserverEvent) {
+        switch event.kind {
+        case .connect(var operation):
+            operation.peerName = dns!.names.name(for: operation.address)
+            if operation.peerName != nil { event.kind = .connect(operation) }
+        case .accept(var operation):
+            operation.peerName = dns!.names.name(for: operation.address)
+            if operation.peerName != nil { event.kind = .accept(operation) }
+        case .socketClose(var close):
+            for output in dns!.socketClosed(processID: event.processID, fd: close.fd, at: event.timestampNs) {
+                enqueue(Self.event(output))
+            }
+            if let peer = close.peer, let name = dns!.names.name(for: peer) {
+                close.peerName = name
+                event.kind = .socketClose(close)
+            }
+        default:
+            // No other kind has a peer to name or ends a socket's queries.
+            break
+        }
+    }
+
+    /// Reports every DNS query still unanswered as timed out, at the run's end.
+    func finishDNS() {
+        guard dns != nil else { return }
+        for output in dns!.finish(at: Clock.monotonicNs()) { enqueue(Self.event(output)) }
+        flush()
+    }
+
+    private static func event(_ output: DNSTracker.Output) -> ObserverEvent {
+        var event = output.event
+        event.category = .network
+        event.kind = .dns(output.exchange)
+        return event
     }
 
     /// Publishes the events held since the last flush, in one batch.

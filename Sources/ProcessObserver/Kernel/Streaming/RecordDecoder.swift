@@ -18,6 +18,12 @@ struct RecordDecoder {
         /// Set for a syscall summary record (its event holds this record's part of the process's
         /// summary): whether it is the process's last.
         var summaryLast: Bool?
+        /// Set for a DNS record of a run with the network category: the payload, and the event
+        /// (process, thread, time) an exchange it completes is reported with. It is no event by
+        /// itself: `DNSTracker` pairs payloads into `dns` events.
+        var dns: (payload: DNSPayload, event: ObserverEvent)?
+        /// The record's time (`obs_header.ts_ns`), whether or not it became an event.
+        var timestampNs: UInt64 = 0
     }
 
     /// A record that breaks the contract: dropped, and counted as lost.
@@ -71,7 +77,8 @@ struct RecordDecoder {
             command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
             kind: .lost(Lost(count: 0, source: .kernel)))
         event.cgroupID = h.cgroup_id == 0 ? nil : h.cgroup_id
-        var decoded = Decoded(event: nil, lostBefore: UInt64(h.lost_before), exit: nil)
+        var decoded = Decoded(
+            event: nil, lostBefore: UInt64(h.lost_before), exit: nil, dns: nil, timestampNs: h.ts_ns)
         switch h.type {
         case OBS_REC_FORK.rawValue:
             let r = p.loadUnaligned(as: obs_fork_rec.self)
@@ -84,6 +91,7 @@ struct RecordDecoder {
                 ExitStatus(waitStatus: r.status), killedByOOM: r.flags & UInt32(OBS_EXIT_OOM_KILLED) != 0)
             if r.flags & UInt32(OBS_EXIT_MAXRSS) != 0 { end.peakRSSBytes = r.maxrss_pages &* pageSize }
             if r.flags & UInt32(OBS_EXIT_IMAGE_RSS) != 0 { end.imagePeakRSSBytes = r.image_rss_pages &* pageSize }
+            end.io = Self.processIO(r)
             event.kind = .exit(end)
             decoded.exit = (event.processID, end)
         case OBS_REC_EXEC.rawValue:
@@ -111,6 +119,21 @@ struct RecordDecoder {
                     syscalls: SyscallSummaryReader.counts(of: p, count: count),
                     dropped: p.loadUnaligned(fromByteOffset: ScField.dropped, as: UInt64.self)))
             decoded.summaryLast = p.loadUnaligned(fromByteOffset: ScField.last, as: UInt32.self) != 0
+        case OBS_REC_FILE_CLOSE.rawValue:
+            event.category = .file
+            guard let kind = decodeFileClose(p) else { throw check.fail("of unknown closed_by", type: h.type) }
+            event.kind = kind
+        case OBS_REC_SOCK_CLOSE.rawValue:
+            event.category = .network
+            guard let kind = decodeSocketClose(p) else { throw check.fail("of unknown closed_by", type: h.type) }
+            event.kind = kind
+        case OBS_REC_DNS.rawValue:
+            event.category = .network
+            guard let payload = decodeDNS(p) else {
+                throw check.fail("of unknown family, direction or transport", type: h.type)
+            }
+            if categoryBits & Self.bit(of: .network) != 0 { decoded.dns = (payload, event) }
+            return decoded
         default:
             throw check.fail("of unknown type \(h.type)")
         }
@@ -170,6 +193,9 @@ struct RecordDecoder {
         case OBS_REC_FILE.rawValue: "file"
         case OBS_REC_SOCK.rawValue: "socket"
         case OBS_REC_SC.rawValue: "syscall summary"
+        case OBS_REC_FILE_CLOSE.rawValue: "file close"
+        case OBS_REC_SOCK_CLOSE.rawValue: "socket close"
+        case OBS_REC_DNS.rawValue: "DNS"
         default: "type-\(type)"
         }
     }
@@ -220,6 +246,22 @@ struct RecordDecoder {
                 throw check.fail("whose count of \(count) exceeds its \(OBS_SC_REC_ENTRIES) entries", type: type)
             }
             return Rule(type: type, expected: Int(obs_sc_rec_size(UInt64(count))))
+        case OBS_REC_FILE_CLOSE.rawValue:
+            try atLeast(obs_file_close_rec_size(0))
+            let path = Packed.strings(p, at: FileCloseField.path, count: 1, data: FileCloseField.data)
+            try check.lengths(path, names: { _ in "path" }, type: type)
+            return Rule(type: type, expected: Int(obs_file_close_rec_size(UInt64(path.total))))
+        case OBS_REC_SOCK_CLOSE.rawValue:
+            try atLeast(obs_sock_close_rec_size())
+            let r = p.loadUnaligned(as: obs_sock_close_rec.self)
+            try check.length("local_len", Int(r.local_len), limit: Int(OBS_SOCKADDR_MAX), type: type)
+            try check.length("peer_len", Int(r.peer_len), limit: Int(OBS_SOCKADDR_MAX), type: type)
+            return Rule(type: type, expected: Int(obs_sock_close_rec_size()))
+        case OBS_REC_DNS.rawValue:
+            try atLeast(obs_dns_rec_size(0))
+            let size = dnsRecordSize(p)
+            try check.length("len", size.payload, limit: Int(OBS_DNS_PAYLOAD_MAX), type: type)
+            return Rule(type: type, expected: size.expected)
         default:
             throw check.fail("of unknown type \(type)")
         }
@@ -472,68 +514,6 @@ struct RecordDecoder {
                 truncated: flags & UInt8(OBS_PATH_TRUNCATED.rawValue) != 0,
                 deleted: flags & UInt8(OBS_PATH_DELETED.rawValue) != 0,
                 outsideRoot: flags & UInt8(OBS_PATH_OUTSIDE_ROOT.rawValue) != 0, unwalkable: unwalkable)
-        }
-    }
-
-    // MARK: - pieces
-
-    /// The path an execveat was passed, from the kernel's name for it: `/dev/fd/N/path` for a
-    /// relative path and `/dev/fd/N` for an empty one (`alloc_bprm()` in fs/exec.c).
-    static func passedPath(fromKernelName name: ByteString, directoryFD: Int32) -> ByteString {
-        let prefix = Array("/dev/fd/\(directoryFD)".utf8)
-        guard name.bytes.starts(with: prefix) else { return name }
-        let rest = name.bytes.dropFirst(prefix.count)
-        if rest.isEmpty { return ByteString(bytes: []) }
-        guard rest.first == UInt8(ascii: "/") else { return name }
-        return ByteString(rest.dropFirst())
-    }
-
-    /// A NUL-terminated string of at most `max` bytes.
-    static func cString(_ p: UnsafeRawPointer, max: Int) -> ByteString {
-        let bytes = UnsafeRawBufferPointer(start: p, count: max)
-        let end = bytes.firstIndex(of: 0) ?? max
-        return ByteString(bytes[0..<end])
-    }
-
-    /// A string the kernel captured: `length` counts its NUL.
-    static func captured(_ p: UnsafeRawPointer, length: Int, flags: UInt8, available: Int) -> CapturedString {
-        if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length == 0 || available <= 0 {
-            return CapturedString(ByteString(bytes: []), unreadable: true)
-        }
-        let n = min(length, available, Int(OBS_PATH_MAX))
-        let bytes = UnsafeRawBufferPointer(start: p, count: n)
-        let end = bytes.firstIndex(of: 0) ?? n
-        return CapturedString(
-            ByteString(bytes[0..<end]), truncated: flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0)
-    }
-
-    /// Decodes a `sockaddr` of `length` bytes: AF_INET, AF_INET6 and AF_UNIX, others by family.
-    static func socketAddress(_ p: UnsafeRawPointer, length: Int, flags: UInt8) -> SocketAddress {
-        if flags & UInt8(OBS_CAPTURE_NOT_REQUESTED.rawValue) != 0 { return .notRequested }
-        if flags & UInt8(OBS_CAPTURE_UNREADABLE.rawValue) != 0 || length < 2 { return .unreadable }
-        let bytes = UnsafeRawBufferPointer(start: p, count: length)
-        let family = Int32(p.loadUnaligned(as: UInt16.self))
-        func port() -> UInt16 { UInt16(bytes[2]) << 8 | UInt16(bytes[3]) }
-        switch family {
-        case AddressFamily.inet where length >= 8:
-            return .ipv4(address: "\(bytes[4]).\(bytes[5]).\(bytes[6]).\(bytes[7])", port: port())
-        case AddressFamily.inet6 where length >= 24:
-            guard let address = Syscall.ipv6Text(p + 8) else { return .other(family: UInt16(family)) }
-            return .ipv6(address: address, port: port())
-        case AddressFamily.unix:
-            let path = bytes[2..<length]
-            let truncated = flags & UInt8(OBS_CAPTURE_TRUNCATED.rawValue) != 0
-            if path.first == 0 {
-                // Abstract: the name is every byte after the leading NUL, NULs included.
-                return .unix(
-                    path: CapturedString(ByteString(path.dropFirst()), truncated: truncated), abstract: true)
-            }
-            let end = path.firstIndex(of: 0) ?? path.endIndex
-            return .unix(
-                path: CapturedString(ByteString(path[path.startIndex..<end]), truncated: truncated), abstract: false
-            )
-        default:
-            return .other(family: UInt16(truncatingIfNeeded: family))
         }
     }
 }
