@@ -25,24 +25,19 @@ struct ObservedSyscall: Hashable, Sendable {
     var enterTracepoint: String { "sys_enter_\(name)" }
     var exitTracepoint: String { "sys_exit_\(name)" }
 
+    /// The syscalls whose every call makes an event (file, network, exec).
     static let all: [ObservedSyscall] = {
         func sc(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ kind: String, _ nr: Int32?)
             -> ObservedSyscall
         {
             ObservedSyscall(id: id.rawValue, name: name, category: category, kind: kind, number: nr)
         }
-        func io(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ nr: Int32?) -> ObservedSyscall {
-            ObservedSyscall(
-                id: id.rawValue, name: name, category: category, kind: "close", number: nr, countsBytes: true)
-        }
         #if arch(x86_64)
             let legacy: Legacy = (
                 SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename, SYS_link, SYS_symlink
             )
-            let dup2: Int32? = SYS_dup2
         #else
             let legacy: Legacy = (nil, nil, nil, nil, nil, nil, nil, nil)
-            let dup2: Int32? = nil
         #endif
         return [
             sc(OBS_SC_OPEN, "open", .file, "open", legacy.open),
@@ -70,6 +65,22 @@ struct ObservedSyscall: Hashable, Sendable {
             sc(OBS_SC_ACCEPT4, "accept4", .network, "accept", SYS_accept4),
             sc(OBS_SC_BIND, "bind", .network, "bind", SYS_bind),
             sc(OBS_SC_LISTEN, "listen", .network, "listen", SYS_listen),
+        ].filter { $0.number != nil }
+    }()
+
+    /// The syscalls byte counting observes (`countsBytes`): no event per call, one `close` event
+    /// per descriptor that did I/O. Apart from `all`, whose syscalls each make an event.
+    static let counted: [ObservedSyscall] = {
+        func io(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ nr: Int32?) -> ObservedSyscall {
+            ObservedSyscall(
+                id: id.rawValue, name: name, category: category, kind: "close", number: nr, countsBytes: true)
+        }
+        #if arch(x86_64)
+            let dup2: Int32? = SYS_dup2
+        #else
+            let dup2: Int32? = nil
+        #endif
+        return [
             io(OBS_SC_READ, "read", .file, SYS_read),
             io(OBS_SC_WRITE, "write", .file, SYS_write),
             io(OBS_SC_PREAD64, "pread64", .file, SYS_pread64),
@@ -98,6 +109,9 @@ struct ObservedSyscall: Hashable, Sendable {
         ].filter { $0.number != nil }
     }()
 
+    /// Every syscall the programs may observe: the streamed ones and byte counting's.
+    static let every: [ObservedSyscall] = all + counted
+
     /// The legacy syscalls only some architectures have (x86_64 does, arm64 does not).
     private typealias Legacy = (
         open: Int32?, creat: Int32?, unlink: Int32?, rmdir: Int32?, mkdir: Int32?, rename: Int32?, link: Int32?,
@@ -111,9 +125,8 @@ struct ObservedSyscall: Hashable, Sendable {
     static func of(_ categories: Set<EventCategory>, countingBytes: Bool = false) -> [ObservedSyscall] {
         let counting = countingBytes && !categories.isDisjoint(with: [.file, .network])
         let dns = categories.contains(.network)
-        return all.filter {
-            $0.countsBytes ? counting || dns && dnsCarriers.contains($0.id) : categories.contains($0.category)
-        }
+        return all.filter { categories.contains($0.category) }
+            + counted.filter { counting || dns && dnsCarriers.contains($0.id) }
     }
 
     /// The `obs_filter_syscalls` bitmap of a run filtering by `kinds`: bit `id` for each syscall

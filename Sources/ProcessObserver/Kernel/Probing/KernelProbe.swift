@@ -46,7 +46,7 @@ struct KernelProbe: Sendable {
         // OBS_SYSCALL_ATTACH=tracepoints selects the classic ones.
         var notes: [String] = []
         var attach = BPFObject.SyscallAttach.tracepoints
-        var syscalls = ObservedSyscall.all
+        var syscalls = ObservedSyscall.every
         let btf = KernelBTF()
         defer { btf.free() }
         if let failure = btf.failure { return unavailable(failure) }
@@ -56,7 +56,7 @@ struct KernelProbe: Sendable {
         case .unavailable(let reason) where reason.isEmpty:
             attach = .rawSyscalls
         case .mounted(let root):
-            syscalls = ObservedSyscall.all.filter {
+            syscalls = ObservedSyscall.every.filter {
                 Tracefs.hasEvent(root: root, category: "syscalls", name: $0.enterTracepoint)
                     && Tracefs.hasEvent(root: root, category: "syscalls", name: $0.exitTracepoint)
             }
@@ -64,7 +64,7 @@ struct KernelProbe: Sendable {
                 // tracefs without syscall events (CONFIG_FTRACE_SYSCALLS off, or mode 0700 for a
                 // non-root user with CAP_BPF): the raw tracepoints serve all of them.
                 attach = .rawSyscalls
-                syscalls = ObservedSyscall.all
+                syscalls = ObservedSyscall.every
                 notes.append(
                     "syscalls are traced through raw_tp/sys_enter and sys_exit because tracefs at \(root) has no "
                         + "readable syscall events, which costs every syscall on the machine about 200 ns")
@@ -106,7 +106,7 @@ struct KernelProbe: Sendable {
             let carriesDNS = { (sc: ObservedSyscall) in
                 category == .network && ObservedSyscall.dnsCarriers.contains(sc.id)
             }
-            let all = ObservedSyscall.all.filter { $0.category == category || carriesDNS($0) }
+            let all = ObservedSyscall.every.filter { $0.category == category || carriesDNS($0) }
             let have = syscalls.filter { $0.category == category || carriesDNS($0) }
             let missing = all.filter { !have.contains($0) }
             var missingKinds = Set(missing.map(\.kind)).subtracting(have.map(\.kind))
@@ -158,17 +158,17 @@ struct KernelProbe: Sendable {
         return KernelProbe(capabilities: list, syscallAttach: attach, syscalls: syscalls, pathResolution: paths)
     }
 
-    /// What the file and network rows say of their `close` kind: byte counting, whose syscalls
-    /// (every I/O call, and the calls that end a descriptor) both categories share.
     /// What the network row says of `dns`: the calls whose payloads carry it.
     static let dnsClause =
         "dns (the messages to and from port 53, decoded in user space) from the I/O syscalls "
-        + ObservedSyscall.all.filter { ObservedSyscall.dnsCarriers.contains($0.id) }.map(\.name).joined(separator: ", ")
+        + ObservedSyscall.every.filter { ObservedSyscall.dnsCarriers.contains($0.id) }.map(\.name).joined(separator: ", ")
 
+    /// What the file and network rows say of their `close` kind: byte counting, whose syscalls
+    /// (every I/O call, and the calls that end a descriptor) both categories share.
     static func closeClause(_ category: EventCategory) -> String {
         "close (bytes and calls per \(category == .network ? "socket" : "file"), summed in the kernel unless "
             + "counting is off) from the I/O syscalls "
-            + ObservedSyscall.all.filter(\.countsBytes).map(\.name).joined(separator: ", ")
+            + ObservedSyscall.counted.map(\.name).joined(separator: ", ")
     }
 
     /// The member the exit program reads a process's peak RSS from (`bpf/obs_process.bpf.h`), as

@@ -25,7 +25,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     /// attached (file and network events follow the tree too).
     init(
         categories: Set<EventCategory>, syscallAttach: BPFObject.SyscallAttach,
-        syscalls available: [ObservedSyscall] = ObservedSyscall.all, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
+        syscalls available: [ObservedSyscall] = ObservedSyscall.every, ringBytes: UInt32 = UInt32(OBS_RING_BYTES),
         resolvePaths: Bool = true, observedCgroupID: UInt64? = nil, syscallSummary: Bool = false,
         filter: EventFilter = EventFilter(), countBytes: Bool = false, logger: Logger? = nil
     ) throws(BPFObject.Failure) {
