@@ -161,7 +161,8 @@ struct KernelProbe: Sendable {
     /// What the network row says of `dns`: the calls whose payloads carry it.
     static let dnsClause =
         "dns (the messages to and from port 53, decoded in user space) from the I/O syscalls "
-        + ObservedSyscall.every.filter { ObservedSyscall.dnsCarriers.contains($0.id) }.map(\.name).joined(separator: ", ")
+        + ObservedSyscall.every.filter { ObservedSyscall.dnsCarriers.contains($0.id) }.map(\.name).joined(
+            separator: ", ")
 
     /// What the file and network rows say of their `close` kind: byte counting, whose syscalls
     /// (every I/O call, and the calls that end a descriptor) both categories share.
