@@ -129,7 +129,8 @@ struct HelpEndToEndTests {
                                           seconds).
                   --kinds <list>          Only these kinds of file and network events: a comma
                                           list of open, unlink, rmdir, mkdir, rename, chdir,
-                                          fchdir, link, symlink, connect, accept, bind, listen.
+                                          fchdir, link, symlink, connect, accept, bind, listen,
+                                          close, dns.
 
                 OPTIONS:
                   --json                  Print JSON (JSON Lines for watch) instead of aligned

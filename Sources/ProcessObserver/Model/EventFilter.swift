@@ -35,6 +35,14 @@ public struct EventFilter: Sendable, Hashable {
         return ns >= Double(UInt64.max) ? .max : UInt64(ns.rounded(.up))
     }
 
+    /// Whether a run with this filter needs byte counting's `close` events: they report no call
+    /// of their own (no result, no `duration_ns`), so `failedOnly` and `slowerThan` leave them
+    /// out, and `kinds` keeps them only when it names `close`. A run whose kernel filter leaves
+    /// them out does not count bytes at all, so it costs less, as a filter should.
+    public var keepsCloseEvents: Bool {
+        !failedOnly && slowerThan == nil && (kinds?.contains(StreamedKind(unchecked: "close")) ?? true)
+    }
+
     /// Whether `event` passes: lifecycle and process events always do; a file or network event
     /// when it passes every condition set.
     public func keeps(_ event: borrowing ObserverEvent) -> Bool {
@@ -80,7 +88,9 @@ public struct StreamedKind: Sendable, Hashable, Comparable, CustomStringConverti
         for sc in ObservedSyscall.all where sc.category != .process {
             for kind in sc.kinds where !names.contains(kind) { names.append(kind) }
         }
-        return names.map(StreamedKind.init(unchecked:))
+        // Byte counting's descriptor ends (file and socket) and DNS exchanges: no syscall of
+        // their own makes them, so they are named here.
+        return (names + ["close", "dns"]).map(StreamedKind.init(unchecked:))
     }()
 
     public var description: String { name }

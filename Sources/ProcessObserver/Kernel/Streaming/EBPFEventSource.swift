@@ -111,7 +111,9 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             // Only file and network records are filtered: without them, no filter (so a preload
             // made without one matches).
             filter: categories.contains(.file) || categories.contains(.network) ? filter : EventFilter(),
-            summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0, countBytes: countBytes)
+            summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0,
+            // A filter that leaves the close events out needs no counting (EventFilter.keepsCloseEvents).
+            countBytes: countBytes && filter.keepsCloseEvents)
     }
 
     /// Inserts `processID` (a tgid) into the tracked map (`bpf(BPF_MAP_UPDATE_ELEM)`).
