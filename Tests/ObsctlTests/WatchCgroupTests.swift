@@ -99,10 +99,9 @@ struct WatchCgroupTests {
         #expect(
             summary.hasPrefix("obsctl: cgroup \(scratch.cgroup): its last process exited after "), "\(summary)")
         #expect(try String(contentsOfFile: scratch.directory + "/err", encoding: .utf8) == "")
-        #expect(
-            try ObsctlRunner.schemaErrors(
-                Array(
-                    try String(contentsOfFile: scratch.directory + "/events", encoding: .utf8).utf8)) == "")
+        let eventsText = try String(contentsOfFile: scratch.directory + "/events", encoding: .utf8)
+        let schemaErrors = try ObsctlRunner.schemaErrors(Array(eventsText.utf8))
+        #expect(schemaErrors == "", "\(schemaErrors)\n\(eventsText.prefix(20_000))")
     }
 
     @Test(
