@@ -183,10 +183,12 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
     if (off > OBS_FILE_STR_COUNT * OBS_PATH_MAX)
         off = OBS_FILE_STR_COUNT * OBS_PATH_MAX;
     __u8 op = r->op;
-    send(r, OBS_FILE_REC_SIZE(off));
+    /* The open's path, walked from the new descriptor's file, whole: its close can name it so. */
+    int whole = resolved->source == OBS_SOURCE_FILE && resolved->len && !resolved->flags;
+    int sent = send(r, OBS_FILE_REC_SIZE(off));
     /* Byte counting: the new descriptor's close record says how long it was open. */
     if (obs_count_io && op == OBS_FILE_OPEN && ret >= 0)
-        io_opened(ret);
+        io_opened(ret, sent && whole);
 }
 
 

@@ -131,6 +131,25 @@ static __always_inline void io_count_dropped(void)
         __sync_fetch_and_add(dropped, 1);
 }
 
+/* OBS_IO_INET when f is an inet (IPv4/IPv6) UDP or TCP socket, whose calls may carry DNS; 0
+ * otherwise. Read once, when the descriptor's entry is made: its calls then need no look at the
+ * file to know they carry no DNS. */
+static __always_inline __u32 io_file_flags(struct file *f)
+{
+    __u16 mode = BPF_CORE_READ(f, f_inode, i_mode);
+    if ((mode & OBS_S_IFMT) != OBS_S_IFSOCK)
+        return 0;
+    struct socket *sock = (struct socket *)BPF_CORE_READ(f, private_data);
+    struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
+    if (!sk)
+        return 0;
+    __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    __u16 type = BPF_CORE_READ(sk, sk_type);
+    if (family != OBS_AF_INET && family != OBS_AF_INET6)
+        return 0;
+    return type == 1 /* SOCK_STREAM */ || type == 2 /* SOCK_DGRAM */ ? OBS_IO_INET : 0;
+}
+
 /* The entry of (tgid, fd), made for the file the descriptor holds now when there is none; 0 when
  * the descriptor is not open or the map is full (counted). */
 static __always_inline struct obs_io_stat *io_entry(__u32 tgid, __s32 fd)
@@ -139,9 +158,10 @@ static __always_inline struct obs_io_stat *io_entry(__u32 tgid, __s32 fd)
     struct obs_io_stat *st = bpf_map_lookup_elem(&obs_io, &key);
     if (st)
         return st;
-    struct obs_io_stat fresh = {.file = (__u64)fd_file(fd)};
-    if (!fresh.file)
+    struct file *f = fd_file(fd);
+    if (!f)
         return 0;
+    struct obs_io_stat fresh = {.file = (__u64)f, .flags = io_file_flags(f)};
     long rc = bpf_map_update_elem(&obs_io, &key, &fresh, BPF_NOEXIST);
     st = bpf_map_lookup_elem(&obs_io, &key);
     if (!st && rc != 0)
@@ -151,14 +171,9 @@ static __always_inline struct obs_io_stat *io_entry(__u32 tgid, __s32 fd)
     return st;
 }
 
-/* Adds one successful call that moved `bytes` through descriptor fd of tgid. */
-static __always_inline void io_add(__u32 tgid, __s64 fd, __u64 bytes, int write)
+/* Adds one successful call that moved `bytes` to the entry st. */
+static __always_inline void io_count(struct obs_io_stat *st, __u64 bytes, int write)
 {
-    if (fd < 0 || fd > 0x7fffffff)
-        return;
-    struct obs_io_stat *st = io_entry(tgid, (__s32)fd);
-    if (!st)
-        return;
     if (write) {
         __sync_fetch_and_add(&st->bytes_written, bytes);
         __sync_fetch_and_add(&st->writes, 1);
@@ -166,6 +181,16 @@ static __always_inline void io_add(__u32 tgid, __s64 fd, __u64 bytes, int write)
         __sync_fetch_and_add(&st->bytes_read, bytes);
         __sync_fetch_and_add(&st->reads, 1);
     }
+}
+
+/* Adds one successful call that moved `bytes` through descriptor fd of tgid. */
+static __always_inline void io_add(__u32 tgid, __s64 fd, __u64 bytes, int write)
+{
+    if (fd < 0 || fd > 0x7fffffff)
+        return;
+    struct obs_io_stat *st = io_entry(tgid, (__s32)fd);
+    if (st)
+        io_count(st, bytes, write);
 }
 
 /* A descriptor whose start the run saw (open, socket, accept, connect): its entry remembers
@@ -180,15 +205,24 @@ static __always_inline void io_started(__s64 fd)
         st->open_ts = bpf_ktime_get_ns();
 }
 
-/* An open that returned fd: a new file, whatever an earlier entry of that number held. */
-static __always_inline void io_opened(__s64 fd)
+/* An open that returned fd: a new file, whatever an earlier entry of that number held.
+ * path_sent: the open's record went out with the file's whole path (OBS_IO_PATH_SENT). Not for
+ * a process at the start gate: its files are the observer's, and an entry would have its calls
+ * counted (an entry is all raw_io_exit looks for). */
+static __always_inline void io_opened(__s64 fd, int path_sent)
 {
     if (fd < 0 || fd > 0x7fffffff)
         return;
     struct obs_io_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .fd = (__s32)fd};
+    if (!obs_filter_cgroup_id && io_gated(bpf_map_lookup_elem(&obs_tracked, &key.tgid)))
+        return;
     struct obs_io_stat fresh = {.file = (__u64)fd_file(fd), .open_ts = bpf_ktime_get_ns()};
     if (!fresh.file)
         return;
+    if (path_sent) {
+        fresh.flags = OBS_IO_PATH_SENT;
+        fresh.path_gen = obs_path_generation;
+    }
     if (bpf_map_update_elem(&obs_io, &key, &fresh, BPF_ANY) != 0)
         io_count_dropped();
     else
@@ -401,6 +435,14 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
     r->pad = 0;
     __u32 off = 0;
     put_none(&r->path);
+    if ((st->flags & OBS_IO_PATH_SENT) && st->path_gen == obs_path_generation &&
+        BPF_CORE_READ(f, f_path.dentry, d_hash.pprev)) {
+        /* The path its open carried, still the file's: no rename or rmdir since (the generation),
+         * not unlinked (the dentry still hashed). User space takes it from that open. */
+        r->path.source = OBS_SOURCE_OPENED;
+        send(r, OBS_FILE_CLOSE_REC_SIZE(0));
+        return;
+    }
     if (obs_resolve_paths)
         off = put_resolved(&r->path, obs_resolve(OBS_RESOLVE_WHERE(OBS_FILE_CLOSE_REC_BASE_SIZE, 0, 0, 0), (__s64)f,
                                                  OBS_RESOLVE_HOW(OBS_RESOLVE_FILE, OBS_SOURCE_FILE, 0)));
@@ -419,7 +461,8 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
     send(r, OBS_FILE_CLOSE_REC_SIZE(off));
 }
 
-/* Ends (tgid, fd): sends its record and deletes its entry. */
+/* Ends (tgid, fd): sends its record and deletes its entry. Its bit in obs_io_fds stays set: a
+ * sweep finds no entry behind a stale bit (and clears it then), and a close saves the lookup. */
 static __always_inline void io_close_fd(__u32 tgid, __s32 fd, __u8 closed_by)
 {
     struct obs_io_key key = {.tgid = tgid, .fd = fd};
@@ -428,7 +471,6 @@ static __always_inline void io_close_fd(__u32 tgid, __s32 fd, __u8 closed_by)
         return;
     emit_close(&key, found, closed_by);
     bpf_map_delete_elem(&obs_io, &key);
-    io_unmark(tgid, fd);
 }
 
 /* Which entries a sweep ends, and the bitmap it works through (a per-CPU slot: a sweep is never
@@ -495,7 +537,12 @@ static long obs_io_sweep_next(__u32 i, void *unused)
     __s32 fd = (__s32)(w * 64 + io_bit_index(low));
     struct obs_io_key k = {.tgid = s->tgid, .fd = fd};
     struct obs_io_stat *st = bpf_map_lookup_elem(&obs_io, &k);
-    if (st && io_sweep_fd(s, fd, st) && s->closed_by != OBS_CLOSED_BY_EXIT)
+    if (!st) {
+        if (s->closed_by != OBS_CLOSED_BY_EXIT)
+            io_unmark(s->tgid, fd); /* a stale bit: its entry was ended by close or dup2 */
+        return 0;
+    }
+    if (io_sweep_fd(s, fd, st) && s->closed_by != OBS_CLOSED_BY_EXIT)
         io_unmark(s->tgid, fd);
     return 0;
 }
@@ -645,6 +692,83 @@ static __noinline void read_io_totals(struct task_struct *task, struct obs_exit_
     if (bytes)
         r->flags |= OBS_EXIT_IO_BYTES;
 }
+
+#ifndef OBS_NO_RAW_SYSCALLS
+/* The calls on one descriptor, args[0]: what the raw exit counts from one register. */
+static __always_inline int io_single_fd(__u32 sc)
+{
+    return sc != OBS_SC_SENDFILE && sc != OBS_SC_COPY_FILE_RANGE && sc != OBS_SC_SPLICE &&
+           sc != OBS_SC_SENDMMSG && sc != OBS_SC_RECVMMSG;
+}
+
+static __always_inline int io_is_write(__u32 sc)
+{
+    return sc == OBS_SC_WRITE || sc == OBS_SC_PWRITE64 || sc == OBS_SC_WRITEV || sc == OBS_SC_PWRITEV ||
+           sc == OBS_SC_PWRITEV2 || sc == OBS_SC_SENDTO || sc == OBS_SC_SENDMSG;
+}
+
+/* Whether tgid's I/O calls are counted: in the tree and past the start gate (observed_for). */
+static __always_inline int io_counts_process(__u32 tgid)
+{
+    if (obs_filter_cgroup_id)
+        return is_observed(tgid);
+    struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+    return t && !(t->flags & OBS_TRACKED_GATED);
+}
+
+/*
+ * An I/O call that returned ret >= 0, at its exit in the raw flavour without the summary
+ * (raw_io_exit, bpf/obs_syscalls.bpf.h): counted from the saved user registers, read one at a
+ * time. A call on one descriptor reads that descriptor and looks up its entry: a descriptor the
+ * tree already did I/O on, or opened, has one (entries are made only for processes that pass the
+ * tracked check, and a process's are deleted at its exit), so the call costs that one lookup; the
+ * DNS capture reads the call's other arguments only on an inet socket's entry (OBS_IO_INET). A
+ * descriptor without an entry, and the calls on two descriptors or message vectors, pass the
+ * tracked check first. Returns 1 when the call may carry DNS (an inet socket's, with DNS
+ * wanted): the caller then hands it to obs_dns_on_io_exit, from its own frame (called from here,
+ * the stacks of the three frames would pass the verifier's 512 bytes). A global function:
+ * verified once.
+ */
+__noinline int obs_io_raw_exit(__u32 sc, __u64 regs_addr, __s64 ret)
+{
+    struct pt_regs *regs = (struct pt_regs *)regs_addr;
+    if (!obs_count_io || !regs || ret < 0)
+        return 0;
+#if defined(__TARGET_ARCH_x86)
+    /* A 32-bit (ia32) syscall numbers differently: not one of these. */
+    if (BPF_CORE_READ(regs, cs) != 0x33)
+        return 0;
+#endif
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    struct obs_inflight in = {.syscall = sc};
+    in.args[0] = OBS_SYSCALL_ARG(regs, 0);
+    if (io_single_fd(sc)) {
+        __s64 fd = (__s64)in.args[0];
+        if (fd < 0 || fd > 0x7fffffff)
+            return 0;
+        struct obs_io_key key = {.tgid = tgid, .fd = (__s32)fd};
+        struct obs_io_stat *st = bpf_map_lookup_elem(&obs_io, &key);
+        if (!st) {
+            if (!io_counts_process(tgid))
+                return 0;
+            st = io_entry(tgid, (__s32)fd);
+            if (!st)
+                return 0;
+        }
+        io_count(st, (__u64)ret, io_is_write(sc));
+        return obs_want_dns && (st->flags & OBS_IO_INET);
+    }
+    if (!io_counts_process(tgid))
+        return 0;
+    in.args[1] = OBS_SYSCALL_ARG(regs, 1);
+    in.args[2] = OBS_SYSCALL_ARG(regs, 2);
+    in.args[3] = OBS_SYSCALL_ARG(regs, 3);
+    in.args[4] = OBS_SYSCALL_ARG(regs, 4);
+    in.args[5] = OBS_SYSCALL_ARG(regs, 5);
+    io_exit(&in, ret);
+    return obs_want_dns && (sc == OBS_SC_SENDMMSG || sc == OBS_SC_RECVMMSG);
+}
+#endif
 
 /*
  * The count of one I/O call, as a global function: checked once by the verifier rather than per

@@ -26,16 +26,17 @@ static __always_inline __u64 *counter(__u32 which)
 /*
  * Sends a record the caller built, waking the consumer only once obs_wakeup_bytes are queued.
  * A record the ring has no room for is counted, and the count rides on this CPU's next record
- * (lost_before), so user space reports the loss where it happened in the stream.
+ * (lost_before), so user space reports the loss where it happened in the stream. Returns 1 when
+ * the record went into the ring.
  */
-static __always_inline void send(void *rec, __u64 size)
+static __always_inline int send(void *rec, __u64 size)
 {
     struct obs_header *h = rec;
     __u64 *emitted = counter(OBS_COUNTER_EMITTED);
     __u64 *lost = counter(OBS_COUNTER_LOST);
     __u64 *pending = counter(OBS_COUNTER_PENDING_LOST);
     if (!emitted || !lost || !pending)
-        return;
+        return 0;
     __sync_fetch_and_add(emitted, 1);
     __u64 carried = *pending;
     h->lost_before = (__u32)carried;
@@ -45,10 +46,11 @@ static __always_inline void send(void *rec, __u64 size)
     if (bpf_ringbuf_output(&obs_events, rec, size, flags) == 0) {
         if (carried)
             __sync_fetch_and_sub(pending, carried);
-    } else {
-        __sync_fetch_and_add(lost, 1);
-        __sync_fetch_and_add(pending, 1);
+        return 1;
     }
+    __sync_fetch_and_add(lost, 1);
+    __sync_fetch_and_add(pending, 1);
+    return 0;
 }
 
 static __always_inline void fill_header(struct obs_header *h, __u32 type)

@@ -254,16 +254,11 @@ static __always_inline int raw_io_exit(struct bpf_raw_tracepoint_args *ctx, __s6
     __u32 sc = observed_syscall((__s64)OBS_SYSCALL_NR(regs));
     if (!is_io_syscall(sc))
         return 0;
-    if (ret < 0)
-        return 1;
-    __u64 id = bpf_get_current_pid_tgid();
-    if (!observed_for(id >> 32, sc))
-        return 1;
-    struct obs_inflight in = {.syscall = sc};
-    if (!raw_sys_enter_args(ctx, in.args))
-        return 1;
-    on_io_exit(&in, ret);
-    obs_dns_on_io_exit(&in, ret);
+    if (ret >= 0 && obs_io_raw_exit(sc, (__u64)regs, ret)) {
+        struct obs_inflight in = {.syscall = sc};
+        if (raw_sys_enter_args(ctx, in.args))
+            obs_dns_on_io_exit(&in, ret);
+    }
     return 1;
 }
 

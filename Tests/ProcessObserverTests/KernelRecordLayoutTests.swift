@@ -54,7 +54,7 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sock_close_rec>.offset(of: \.peer) == 248)
         #expect(MemoryLayout<obs_sock_close_rec>.size == 376)
         #expect(MemoryLayout<obs_io_key>.size == 8)
-        #expect(MemoryLayout<obs_io_stat>.size == 48)
+        #expect(MemoryLayout<obs_io_stat>.size == 56)
         #expect(MemoryLayout<obs_tracked>.offset(of: \.flags) == 4)
     }
 

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 11
+#define OBS_ABI_VERSION 12
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -128,6 +128,11 @@ enum obs_path_source {
     OBS_SOURCE_DIRFD = 2,
     /* The caller's working directory (task->fs->pwd): user space joins the path as passed. */
     OBS_SOURCE_CWD = 3,
+    /* A close record's path is the one its descriptor's open record carried (ABI 12): the open
+       was sent with the file's whole path, and no rename, rmdir or unlink has happened since
+       (obs_path_generation, the dentry still hashed), so the kernel does not walk it again and
+       user space takes it from that open (process, descriptor). len is 0. */
+    OBS_SOURCE_OPENED = 4,
 };
 
 /* Flags on a resolved path (obs_str.flags when obs_str.source is not OBS_SOURCE_NONE). */
@@ -516,6 +521,17 @@ struct obs_io_stat {
     __u64 bytes_written;  /* on a socket: sent */
     __u64 reads;
     __u64 writes;
+    __u32 path_gen;       /* obs_path_generation when the open's record was sent (OBS_IO_PATH_SENT) */
+    __u32 flags;          /* enum obs_io_flags */
+};
+
+/* obs_io_stat.flags. */
+enum obs_io_flags {
+    /* The open that made the descriptor was sent with its path resolved from the file (whole,
+       walkable): its close record may say OBS_SOURCE_OPENED instead of walking again. */
+    OBS_IO_PATH_SENT = 1,
+    /* An inet (IPv4/IPv6) UDP or TCP socket: its calls may carry DNS (bpf/obs_dns.bpf.h). */
+    OBS_IO_INET = 2,
 };
 
 /* What ended a descriptor (obs_file_close_rec.closed_by, obs_sock_close_rec.closed_by). */
@@ -625,7 +641,7 @@ _Static_assert(sizeof(struct obs_fork_rec) == 64, "obs_fork_rec layout changed")
 _Static_assert(sizeof(struct obs_exit_rec) == 136, "obs_exit_rec layout changed");
 _Static_assert(__builtin_offsetof(struct obs_exit_rec, rchar) == 80, "obs_exit_rec.rchar moved");
 _Static_assert(sizeof(struct obs_io_key) == 8, "obs_io_key layout changed");
-_Static_assert(sizeof(struct obs_io_stat) == 48, "obs_io_stat layout changed");
+_Static_assert(sizeof(struct obs_io_stat) == 56, "obs_io_stat layout changed");
 _Static_assert(__builtin_offsetof(struct obs_file_close_rec, path) == 116, "obs_file_close_rec.path moved");
 _Static_assert(__builtin_offsetof(struct obs_file_close_rec, data) == 120, "obs_file_close_rec.data moved");
 _Static_assert(sizeof(struct obs_file_close_rec) == 120 + 4096, "obs_file_close_rec layout changed");

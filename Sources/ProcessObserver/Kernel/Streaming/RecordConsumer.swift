@@ -41,6 +41,9 @@ final class RecordConsumer {
     /// accepts and socket closes (`peer_name`) from the answers: with the network category only.
     var dns: DNSTracker?
 
+    /// The paths of the run's opens, for the closes whose record names none (`OBS_SOURCE_OPENED`).
+    private var openPaths = OpenPathTable()
+
     init(decoder: RecordDecoder) {
         self.decoder = decoder
         if decoder.categories.contains(.network) { dns = DNSTracker() }
@@ -85,12 +88,14 @@ final class RecordConsumer {
             for output in dns!.take(payload.payload, event: payload.event) { enqueue(Self.event(output)) }
             return
         }
+        if decoded.event != nil { openPaths.track(&decoded.event!, pathFromOpen: decoded.pathFromOpen) }
         if dns != nil, decoded.event != nil { nameAndExpire(&decoded.event!) }
         // A process's unanswered queries time out at its exit record, which comes whether or
         // not the process category (its `exit` event) is on.
         if dns != nil, let exit = decoded.exit {
             for output in dns!.processExited(exit.processID, at: decoded.timestampNs) { enqueue(Self.event(output)) }
         }
+        if let exit = decoded.exit { openPaths.exited(processID: exit.processID) }
         if let event = decoded.event.take() {
             // The summary's `syscalls` event of a process goes just before its exit, in the same
             // batch: a subscriber reads a process's counts before it learns the process ended.

@@ -5,6 +5,8 @@ import CObserverBPF
 extension RecordDecoder {
     enum FileCloseField {
         static let path = MemoryLayout<obs_file_close_rec>.offset(of: \.path)!
+        /// `obs_str.source` within `path`.
+        static let source = MemoryLayout<obs_str>.offset(of: \.source)!
         /// Where data starts: the base size of the size rule.
         static let data = Int(obs_file_close_rec_size(0))
     }
@@ -37,7 +39,12 @@ extension RecordDecoder {
         var s = Packed.strings(p, at: FileCloseField.path, count: 1, data: FileCloseField.data)[0]
         var path: CapturedString
         var absolute: ResolvedPath?
-        if s.source == UInt8(OBS_SOURCE_FILE.rawValue), let walked = s.walked(p, as: .file), !walked.unwalkable {
+        if s.source == UInt8(OBS_SOURCE_OPENED.rawValue) {
+            // The path its open carried: `OpenPathTable` fills it in from that open.
+            path = CapturedString(ByteString(bytes: []))
+        } else if s.source == UInt8(OBS_SOURCE_FILE.rawValue), let walked = s.walked(p, as: .file),
+            !walked.unwalkable
+        {
             path = CapturedString(walked.value, truncated: walked.truncated)
             absolute = walked
         } else {

@@ -24,6 +24,9 @@ struct RecordDecoder {
         var dns: (payload: DNSPayload, event: ObserverEvent)?
         /// The record's time (`obs_header.ts_ns`), whether or not it became an event.
         var timestampNs: UInt64 = 0
+        /// Set for a file close whose path is its open's (`OBS_SOURCE_OPENED`): the event's path
+        /// is empty until `OpenPathTable` fills it in.
+        var pathFromOpen = false
     }
 
     /// A record that breaks the contract: dropped, and counted as lost.
@@ -123,6 +126,9 @@ struct RecordDecoder {
             event.category = .file
             guard let kind = decodeFileClose(p) else { throw check.fail("of unknown closed_by", type: h.type) }
             event.kind = kind
+            decoded.pathFromOpen =
+                p.load(fromByteOffset: FileCloseField.path + FileCloseField.source, as: UInt8.self)
+                == UInt8(OBS_SOURCE_OPENED.rawValue)
         case OBS_REC_SOCK_CLOSE.rawValue:
             event.category = .network
             guard let kind = decodeSocketClose(p) else { throw check.fail("of unknown closed_by", type: h.type) }
