@@ -419,6 +419,21 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
     send(r, OBS_FILE_CLOSE_REC_SIZE(off));
 }
 
+/*
+ * emit_close as a global function: the verifier checks the close record (the socket's addresses,
+ * the path walk) once per program, instead of once per place a descriptor ends (close, dup2, and
+ * the exec, exit and close_range sweeps, each inlined into several programs). The key's tgid is
+ * not an argument: the record takes the process from the current task.
+ */
+__noinline int obs_emit_close(__s32 fd, struct obs_io_stat *st, __u32 closed_by)
+{
+    if (!st)
+        return 0;
+    struct obs_io_key key = {.fd = fd};
+    emit_close(&key, st, closed_by);
+    return 0;
+}
+
 /* Ends (tgid, fd): sends its record and deletes its entry. */
 static __always_inline void io_close_fd(__u32 tgid, __s32 fd, __u8 closed_by)
 {
@@ -426,7 +441,7 @@ static __always_inline void io_close_fd(__u32 tgid, __s32 fd, __u8 closed_by)
     struct obs_io_stat *found = bpf_map_lookup_elem(&obs_io, &key);
     if (!found)
         return;
-    emit_close(&key, found, closed_by);
+    obs_emit_close(fd, found, closed_by);
     bpf_map_delete_elem(&obs_io, &key);
     io_unmark(tgid, fd);
 }
@@ -469,7 +484,7 @@ static __always_inline int io_sweep_fd(const struct obs_io_sweep *s, __s32 fd, s
     if (s->closed_by == OBS_CLOSED_BY_EXEC && (__u64)fd_file(fd) == st->file)
         return 0; /* still open after the exec */
     struct obs_io_key k = {.tgid = s->tgid, .fd = fd};
-    emit_close(&k, st, s->closed_by);
+    obs_emit_close(fd, st, s->closed_by);
     bpf_map_delete_elem(&obs_io, &k);
     return 1;
 }
