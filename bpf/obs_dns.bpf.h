@@ -144,7 +144,7 @@ __noinline int obs_dns_send_one(__u64 iov, __u64 iovlen, __u32 moved, __u32 msg_
         kept = OBS_DNS_PAYLOAD_MAX;
     r->len = kept;
     r->flags = kept < moved ? OBS_CAPTURE_TRUNCATED : 0;
-    send(r, OBS_DNS_REC_SIZE(kept));
+    obs_send_scratch(OBS_DNS_REC_SIZE(kept));
     return 0;
 }
 
@@ -311,7 +311,7 @@ static __always_inline void dns_io_exit(const struct obs_inflight *in, __s64 ret
             n = 0;
         r->len = n;
         r->flags = n < moved ? OBS_CAPTURE_TRUNCATED : 0;
-        send(r, OBS_DNS_REC_SIZE(n));
+        obs_send_scratch(OBS_DNS_REC_SIZE(n));
         break;
     }
     case OBS_DNS_LAYOUT_IOV:

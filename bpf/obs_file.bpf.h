@@ -183,7 +183,7 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
     if (off > OBS_FILE_STR_COUNT * OBS_PATH_MAX)
         off = OBS_FILE_STR_COUNT * OBS_PATH_MAX;
     __u8 op = r->op;
-    send(r, OBS_FILE_REC_SIZE(off));
+    obs_send_scratch(OBS_FILE_REC_SIZE(off));
     /* Byte counting: the new descriptor's close record says how long it was open. */
     if (obs_count_io && op == OBS_FILE_OPEN && ret >= 0)
         io_opened(ret);

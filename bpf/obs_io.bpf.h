@@ -379,7 +379,7 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
         r->closed_by = closed_by;
         r->pad = 0;
         read_sock(r, f);
-        send(r, OBS_SOCK_CLOSE_REC_SIZE);
+        obs_send_scratch(OBS_SOCK_CLOSE_REC_SIZE);
         return;
     }
     if (!(obs_count_io & OBS_COUNT_IO_FILES))
@@ -416,7 +416,7 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
     }
     if (off > OBS_PATH_MAX)
         off = OBS_PATH_MAX;
-    send(r, OBS_FILE_CLOSE_REC_SIZE(off));
+    obs_send_scratch(OBS_FILE_CLOSE_REC_SIZE(off));
 }
 
 /*
