@@ -185,7 +185,7 @@ static __always_inline void on_file_exit(const struct obs_inflight *in, __s64 re
     __u8 op = r->op;
     /* The open's path, walked from the new descriptor's file, whole: its close can name it so. */
     int whole = resolved->source == OBS_SOURCE_FILE && resolved->len && !resolved->flags;
-    int sent = send(r, OBS_FILE_REC_SIZE(off));
+    int sent = obs_send_scratch(OBS_FILE_REC_SIZE(off));
     /* Byte counting: the new descriptor's close record says how long it was open. */
     if (obs_count_io && op == OBS_FILE_OPEN && ret >= 0)
         io_opened(ret, sent && whole);

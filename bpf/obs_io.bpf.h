@@ -413,7 +413,7 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
         r->closed_by = closed_by;
         r->pad = 0;
         read_sock(r, f);
-        send(r, OBS_SOCK_CLOSE_REC_SIZE);
+        obs_send_scratch(OBS_SOCK_CLOSE_REC_SIZE);
         return;
     }
     if (!(obs_count_io & OBS_COUNT_IO_FILES))
@@ -440,7 +440,7 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
         /* The path its open carried, still the file's: no rename or rmdir since (the generation),
          * not unlinked (the dentry still hashed). User space takes it from that open. */
         r->path.source = OBS_SOURCE_OPENED;
-        send(r, OBS_FILE_CLOSE_REC_SIZE(0));
+        obs_send_scratch(OBS_FILE_CLOSE_REC_SIZE(0));
         return;
     }
     if (obs_resolve_paths)
@@ -458,7 +458,22 @@ static __always_inline void emit_close(const struct obs_io_key *key, struct obs_
     }
     if (off > OBS_PATH_MAX)
         off = OBS_PATH_MAX;
-    send(r, OBS_FILE_CLOSE_REC_SIZE(off));
+    obs_send_scratch(OBS_FILE_CLOSE_REC_SIZE(off));
+}
+
+/*
+ * emit_close as a global function: the verifier checks the close record (the socket's addresses,
+ * the path walk) once per program, instead of once per place a descriptor ends (close, dup2, and
+ * the exec, exit and close_range sweeps, each inlined into several programs). The key's tgid is
+ * not an argument: the record takes the process from the current task.
+ */
+__noinline int obs_emit_close(__s32 fd, struct obs_io_stat *st, __u32 closed_by)
+{
+    if (!st)
+        return 0;
+    struct obs_io_key key = {.fd = fd};
+    emit_close(&key, st, closed_by);
+    return 0;
 }
 
 /* Ends (tgid, fd): sends its record and deletes its entry. Its bit in obs_io_fds stays set: a
@@ -469,7 +484,7 @@ static __always_inline void io_close_fd(__u32 tgid, __s32 fd, __u8 closed_by)
     struct obs_io_stat *found = bpf_map_lookup_elem(&obs_io, &key);
     if (!found)
         return;
-    emit_close(&key, found, closed_by);
+    obs_emit_close(fd, found, closed_by);
     bpf_map_delete_elem(&obs_io, &key);
 }
 
@@ -511,7 +526,7 @@ static __always_inline int io_sweep_fd(const struct obs_io_sweep *s, __s32 fd, s
     if (s->closed_by == OBS_CLOSED_BY_EXEC && (__u64)fd_file(fd) == st->file)
         return 0; /* still open after the exec */
     struct obs_io_key k = {.tgid = s->tgid, .fd = fd};
-    emit_close(&k, st, s->closed_by);
+    obs_emit_close(fd, st, s->closed_by);
     bpf_map_delete_elem(&obs_io, &k);
     return 1;
 }

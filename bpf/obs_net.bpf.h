@@ -81,7 +81,7 @@ static __always_inline void on_sock_exit(const struct obs_inflight *in, __s64 re
     if (off > OBS_PATH_MAX)
         off = OBS_PATH_MAX;
     __u8 op = r->op;
-    send(r, OBS_SOCK_REC_SIZE(off));
+    obs_send_scratch(OBS_SOCK_REC_SIZE(off));
     /* Byte counting: a socket's life runs from its first observed socket(), accept or connect. */
     if (obs_count_io) {
         if (op == OBS_SOCK_ACCEPT && ret >= 0)

@@ -55,7 +55,7 @@ static __always_inline void send_exec(struct obs_exec_rec *r, __u32 off)
         put_none(&r->str[OBS_EXEC_STR_CWD]);
     if (off > OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX)
         off = OBS_ARGV_MAX + OBS_EXEC_STR_COUNT * OBS_PATH_MAX;
-    send(r, OBS_EXEC_REC_SIZE(off));
+    obs_send_scratch(OBS_EXEC_REC_SIZE(off));
 }
 
 /* A failed execve/execveat: the caller's image is intact, so read its own pointers. */
