@@ -185,6 +185,16 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     __u64 id = bpf_get_current_pid_tgid();
     if (!observed_for(id >> 32, sc))
         return 0;
+    if (obs_count_io && sc == OBS_SC_CLOSE) {
+        /* Byte counting's close, at its entry: only the descriptor is needed. */
+        struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+#if defined(__TARGET_ARCH_x86)
+        if (BPF_CORE_READ(regs, cs) != 0x33)
+            return 0;
+#endif
+        io_close_fd(id >> 32, (__s32)OBS_SYSCALL_ARG(regs, 0), OBS_CLOSED_BY_CLOSE);
+        return 0;
+    }
     __u64 args[6];
     if (!raw_sys_enter_args(ctx, args))
         return 0;
