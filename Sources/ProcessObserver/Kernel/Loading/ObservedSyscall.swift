@@ -25,6 +25,12 @@ struct ObservedSyscall: Hashable, Sendable {
     var enterTracepoint: String { "sys_enter_\(name)" }
     var exitTracepoint: String { "sys_exit_\(name)" }
 
+    /// Whether its exit has anything to do (`exit_syscall` in `bpf/obs_syscalls.bpf.h`): not for
+    /// `close` and `close_range`, which byte counting handles whole at their entry, so the
+    /// classic tracepoint flavour does not hook their exit, and every `close` of the machine pays
+    /// one program run instead of two.
+    var hasExitWork: Bool { id != OBS_SC_CLOSE.rawValue && id != OBS_SC_CLOSE_RANGE.rawValue }
+
     /// The syscalls whose every call makes an event (file, network, exec).
     static let all: [ObservedSyscall] = {
         func sc(_ id: obs_syscall, _ name: String, _ category: EventCategory, _ kind: String, _ nr: Int32?)

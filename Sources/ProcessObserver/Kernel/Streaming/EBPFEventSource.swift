@@ -78,8 +78,10 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
                 for sc in syscalls {
                     try object.attachTracepoint(
                         program: OBS_PROG_TP_SYS_ENTER, category: "syscalls", name: sc.enterTracepoint)
-                    try object.attachTracepoint(
-                        program: OBS_PROG_TP_SYS_EXIT, category: "syscalls", name: sc.exitTracepoint)
+                    if sc.hasExitWork {
+                        try object.attachTracepoint(
+                            program: OBS_PROG_TP_SYS_EXIT, category: "syscalls", name: sc.exitTracepoint)
+                    }
                 }
             case .rawSyscalls:
                 try object.attachRaw(program: OBS_PROG_RAW_SYS_ENTER, tracepoint: "sys_enter")
