@@ -61,6 +61,10 @@ static __always_inline void sc_start_counting(__u32 tgid)
  * once per path that reaches it, not once per path through the errno slots as well. */
 __noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
 {
+    /* Pruned to this return without the summary: a kernel that checks every global function,
+     * called or not (before 6.8), checks only that. */
+    if (!obs_syscall_summary)
+        return 0;
     if (!in || !in->start_ns) /* a global function's pointer may be null to the verifier */
         return 0;
     struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
@@ -269,6 +273,11 @@ static long sc_emit_nr(__u64 nr, void *data)
  * verifier checks it once, on its own, and the exit program's code after it once. */
 __noinline int obs_sc_emit_summary(__u32 tgid)
 {
+    /* Pruned to this return unless both are set: a kernel that checks every global function,
+     * called or not (before 6.8), would otherwise refuse the whole object where bpf_loop or
+     * bpf_map_lookup_percpu_elem is missing, the kernels the user-space reading is for. */
+    if (!obs_syscall_summary || !obs_sc_emit_cpus)
+        return 0;
     struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
     if (!proc)
         return 0;
