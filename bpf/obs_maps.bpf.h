@@ -80,11 +80,19 @@ struct {
 } obs_counters SEC(".maps");
 
 /* The syscall summary (obs_records.h). obs_sc_procs is allocated on use (BPF_F_NO_PREALLOC: one
- * element per process). obs_sc_stats is preallocated: a per-CPU element allocated at the first
- * call of each (process, syscall) cost a short process about 0.4 ms of system time (spawnstorm,
- * issue 19), a preallocated one a free-list pop. User space sizes it before load
- * (SyscallSummaryReader.statsEntries: 32 MiB of per-CPU values at most; one entry without the
- * summary, so a run without it pays no memory). */
+ * element per process). A (process, syscall) entry lives in obs_sc_stats, preallocated, while it
+ * has room, else in obs_sc_spill, allocated on use:
+ * - a per-CPU element allocated at the first call of each (process, syscall) cost a short
+ *   process about 0.4 ms of system time (spawnstorm, issue 19), a preallocated one a free-list
+ *   pop; entries are deleted at each process's exit, so what must fit is the live processes'
+ *   syscalls, not the run's;
+ * - preallocating costs at load, about 0.7 us per entry on 2 CPUs (per-CPU allocations), and
+ *   65,536 of them (the old size) were 50 to 90 ms of every -c run's start. So obs_sc_stats holds
+ *   a few thousand (SyscallSummaryReader.preallocatedEntries, 1 MiB of per-CPU values), and a
+ *   run with more live pairs than that spills into obs_sc_spill (up to the 32 MiB of the old
+ *   budget, SyscallSummaryReader.spillEntries), paying the allocation only for those.
+ * Without the summary both are one preallocated entry (user space sets the sizes and the spill's
+ * flags before load), so a run without it pays nothing. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, OBS_SC_PROCS_MAX);
@@ -99,6 +107,13 @@ struct {
     __type(key, struct obs_sc_key);
     __type(value, struct obs_sc_stat);
 } obs_sc_stats SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(max_entries, OBS_SC_STATS_MAX); /* user space sizes it, and sets BPF_F_NO_PREALLOC with -c */
+    __type(key, struct obs_sc_key);
+    __type(value, struct obs_sc_stat);
+} obs_sc_spill SEC(".maps");
 
 /* Never written: the zero values new summary entries are created from (too big for the stack
  * next to the rest). */

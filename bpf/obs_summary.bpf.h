@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The syscall summary (obs_syscall_summary): every syscall of the counted processes of the tree,
- * summed per process and syscall number in obs_sc_stats at sys_exit (calls, errors by errno,
- * total/min/max time, a log2 histogram). Nothing per call is sent. At a process's exit the kernel
- * sends its summary record (sc_emit_summary, where obs_sc_emit_cpus is set), or user space reads
- * and deletes its entries at its exit record; the rest at the run's end. See obs_records.h for
- * which processes are counted and from when.
+ * summed per process and syscall number in obs_sc_stats (or, once that is full, obs_sc_spill) at
+ * sys_exit (calls, errors by errno, total/min/max time, a log2 histogram). Nothing per call is
+ * sent. At a process's exit the kernel sends its summary record (sc_emit_summary, where
+ * obs_sc_emit_cpus is set), or user space reads and deletes its entries at its exit record; the
+ * rest at the run's end. See obs_records.h for which processes are counted and from when.
  */
 #ifndef OBS_SUMMARY_BPF_H
 #define OBS_SUMMARY_BPF_H
@@ -56,35 +56,51 @@ static __always_inline void sc_start_counting(__u32 tgid)
     }
 }
 
-/* Counts one returned call of tgid (its entry in `in`) that returned `ret`. */
-static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
+/* Counts one returned call of tgid (its entry in `in`) that returned `ret`. A global function:
+ * the verifier checks it once, on its own, and the syscall-exit program's code after the call
+ * once per path that reaches it, not once per path through the errno slots as well. */
+__noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
 {
-    if (!in->start_ns)
-        return;
+    /* Pruned to this return without the summary: a kernel that checks every global function,
+     * called or not (before 6.8), checks only that. */
+    if (!obs_syscall_summary)
+        return 0;
+    if (!in || !in->start_ns) /* a global function's pointer may be null to the verifier */
+        return 0;
     struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
     if (!proc) {
         /* An observed cgroup's processes were all running before the run: counted from now. */
         if (!obs_filter_cgroup_id)
-            return; /* not counted yet: the spawn's set-up before the command's exec */
+            return 0; /* not counted yet: the spawn's set-up before the command's exec */
         sc_start_counting(tgid);
         proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
         if (!proc)
-            return;
+            return 0;
     }
     __u64 now = bpf_ktime_get_ns();
     __u64 d = now > in->start_ns ? now - in->start_ns : 0;
     __u32 nr = in->nr & (OBS_MAX_SYSCALL_NR - 1);
     struct obs_sc_key key = {.tgid = tgid, .nr = nr};
     struct obs_sc_stat *st = bpf_map_lookup_elem(&obs_sc_stats, &key);
+    if (!st && proc->spilled)
+        st = bpf_map_lookup_elem(&obs_sc_spill, &key);
     if (!st) {
         struct obs_sc_zero *zero = sc_zero();
         if (!zero)
-            return;
+            return 0;
         bpf_map_update_elem(&obs_sc_stats, &key, &zero->stat, BPF_NOEXIST);
         st = bpf_map_lookup_elem(&obs_sc_stats, &key);
         if (!st) {
-            __sync_fetch_and_add(&proc->dropped, 1);
-            return;
+            /* The preallocated map is full: the spill map, allocated on use. Another thread of
+             * the process may put the same pair in either map meanwhile; the readers sum both
+             * maps' values of every number of a process that spilled, so no call is lost. */
+            bpf_map_update_elem(&obs_sc_spill, &key, &zero->stat, BPF_NOEXIST);
+            st = bpf_map_lookup_elem(&obs_sc_spill, &key);
+            if (!st) {
+                __sync_fetch_and_add(&proc->dropped, 1);
+                return 0;
+            }
+            proc->spilled = 1;
         }
         __sync_fetch_and_or(&proc->seen[nr / 64], 1ULL << (nr % 64));
     }
@@ -114,6 +130,13 @@ static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, 
         if (!placed)
             st->errno_other += 1;
     }
+    return 0;
+}
+
+/* The call site's name (bpf/obs_syscalls.bpf.h). */
+static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
+{
+    obs_sc_count(tgid, in, ret);
 }
 
 /*
@@ -127,9 +150,9 @@ static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, 
 struct sc_emit {
     __u64 seen[OBS_MAX_SYSCALL_NR / 64];
     __u32 tgid;
-    __u32 n;   /* entries in the record being built */
-    __u32 nr;  /* the syscall being summed */
-    __u32 pad;
+    __u32 n;       /* entries in the record being built */
+    __u32 nr;      /* the syscall being summed */
+    __u32 spilled; /* nonzero: obs_sc_spill holds some of its entries too */
 };
 
 static __always_inline struct obs_sc_rec *sc_rec(void)
@@ -138,18 +161,15 @@ static __always_inline struct obs_sc_rec *sc_rec(void)
     return bpf_map_lookup_elem(&obs_sc_scratch, &zero);
 }
 
-/* Adds one CPU's value of (tgid, nr) into the entry being built. */
-static long sc_emit_cpu(__u64 cpu, void *data)
+/*
+ * Adds src, one CPU's value of a (process, syscall) pair, into dst, the entry being built. A
+ * global function: the verifier checks its errno-slot loops once, on their own, instead of in
+ * every bpf_loop callback that sums a map (each verified until its states converge).
+ */
+__noinline int obs_sc_merge(struct obs_sc_stat *dst, const struct obs_sc_stat *src)
 {
-    struct sc_emit *e = data;
-    struct obs_sc_key key = {.tgid = e->tgid, .nr = e->nr};
-    struct obs_sc_stat *src = bpf_map_lookup_percpu_elem(&obs_sc_stats, &key, (__u32)cpu);
-    if (!src || src->calls == 0)
+    if (!dst || !src || src->calls == 0) /* a global function's pointers may be null to the verifier */
         return 0;
-    struct obs_sc_rec *r = sc_rec();
-    if (!r)
-        return 1;
-    struct obs_sc_stat *dst = &r->entries[e->n & (OBS_SC_REC_ENTRIES - 1)].stat;
     if (dst->calls == 0 || src->min_ns < dst->min_ns)
         dst->min_ns = src->min_ns;
     if (src->max_ns > dst->max_ns)
@@ -182,6 +202,32 @@ static long sc_emit_cpu(__u64 cpu, void *data)
     return 0;
 }
 
+/* Adds CPU cpu's value of (tgid, nr) in map (obs_sc_stats or obs_sc_spill) into the entry being
+ * built. */
+static __always_inline long sc_emit_from(void *map, __u64 cpu, struct sc_emit *e)
+{
+    struct obs_sc_key key = {.tgid = e->tgid, .nr = e->nr};
+    struct obs_sc_stat *src = bpf_map_lookup_percpu_elem(map, &key, (__u32)cpu);
+    if (!src)
+        return 0;
+    struct obs_sc_rec *r = sc_rec();
+    if (!r)
+        return 1;
+    obs_sc_merge(&r->entries[e->n & (OBS_SC_REC_ENTRIES - 1)].stat, src);
+    return 0;
+}
+
+/* bpf_loop callbacks over the CPUs: one per map, so that each sees one map. */
+static long sc_emit_cpu(__u64 cpu, void *data)
+{
+    return sc_emit_from(&obs_sc_stats, cpu, data);
+}
+
+static long sc_emit_spill_cpu(__u64 cpu, void *data)
+{
+    return sc_emit_from(&obs_sc_spill, cpu, data);
+}
+
 static __always_inline void sc_send(struct obs_sc_rec *r, __u32 n, __u32 last, __u64 dropped)
 {
     r->count = n;
@@ -209,6 +255,10 @@ static long sc_emit_nr(__u64 nr, void *data)
     bpf_loop(obs_sc_emit_cpus, sc_emit_cpu, e, 0);
     struct obs_sc_key key = {.tgid = e->tgid, .nr = (__u32)nr};
     bpf_map_delete_elem(&obs_sc_stats, &key);
+    if (e->spilled) {
+        bpf_loop(obs_sc_emit_cpus, sc_emit_spill_cpu, e, 0);
+        bpf_map_delete_elem(&obs_sc_spill, &key);
+    }
     if (entry->stat.calls == 0)
         return 0;
     e->n += 1;
@@ -219,22 +269,35 @@ static long sc_emit_nr(__u64 nr, void *data)
     return 0;
 }
 
-/* Sends the summary of tgid, whose last thread is exiting, and forgets it. */
-static __always_inline void sc_emit_summary(__u32 tgid)
+/* Sends the summary of tgid, whose last thread is exiting, and forgets it. A global function: the
+ * verifier checks it once, on its own, and the exit program's code after it once. */
+__noinline int obs_sc_emit_summary(__u32 tgid)
 {
+    /* Pruned to this return unless both are set: a kernel that checks every global function,
+     * called or not (before 6.8), would otherwise refuse the whole object where bpf_loop or
+     * bpf_map_lookup_percpu_elem is missing, the kernels the user-space reading is for. */
+    if (!obs_syscall_summary || !obs_sc_emit_cpus)
+        return 0;
     struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
     if (!proc)
-        return;
+        return 0;
     struct obs_sc_rec *r = sc_rec();
     if (!r)
-        return;
-    struct sc_emit e = {.tgid = tgid};
+        return 0;
+    struct sc_emit e = {.tgid = tgid, .spilled = proc->spilled != 0};
     __builtin_memcpy(e.seen, proc->seen, sizeof(e.seen));
     __u64 dropped = proc->dropped;
     bpf_map_delete_elem(&obs_sc_procs, &tgid);
     fill_header(&r->h, OBS_REC_SC);
     bpf_loop(OBS_MAX_SYSCALL_NR, sc_emit_nr, &e, 0);
     sc_send(r, e.n, 1, dropped);
+    return 0;
+}
+
+/* The call site's name (bpf/obs_process.bpf.h). */
+static __always_inline void sc_emit_summary(__u32 tgid)
+{
+    obs_sc_emit_summary(tgid);
 }
 
 #endif

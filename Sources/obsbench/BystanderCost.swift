@@ -13,7 +13,8 @@
 /// - alone;
 /// - while obsctl watches an idle `sleep`, with raw (`raw_tp/sys_enter`/`sys_exit`, the default)
 ///   and with classic (`tp/syscalls/*`, `OBS_SYSCALL_ATTACH=tracepoints`) syscall attachment:
-///   the pure in-kernel filter cost;
+///   the pure in-kernel filter cost; and raw with `-c` (the syscall summary, whose programs see
+///   every syscall of the machine);
 /// - while a loopback-network loop runs bare in the background, and while the same loop runs under
 ///   obsctl (both attach modes): filter cost plus the observer's own CPU use on 2 vCPUs.
 struct BystanderCost {
@@ -31,11 +32,16 @@ struct BystanderCost {
         var background: Background
         /// nil: no observer.
         var observer: SyscallAttach?
+        /// The observer runs with `-c` (the syscall summary: every syscall of its tree counted, so
+        /// the tracked check runs on every syscall of the machine).
+        var syscallSummary = false
     }
 
     static let variants: [Variant] = [
         Variant(name: "alone", background: .none, observer: nil),
         Variant(name: "obsctl (raw_tp) watching an idle sleep", background: .idle, observer: .raw),
+        Variant(
+            name: "obsctl -c (raw_tp) watching an idle sleep", background: .idle, observer: .raw, syscallSummary: true),
         Variant(name: "obsctl (tp/) watching an idle sleep", background: .idle, observer: .tracepoints),
         Variant(name: "loopback loop running bare", background: .busy, observer: nil),
         Variant(name: "loopback loop under obsctl (raw_tp)", background: .busy, observer: .raw),
@@ -63,7 +69,9 @@ struct BystanderCost {
                 case (.none, _): break
                 case (.idle, _):
                     background = try BackgroundCommand(
-                        resolved.obsctlArgv(["sleep", "600"], json: true, output: nil), environment: env)
+                        resolved.obsctlArgv(
+                            ["sleep", "600"], json: true, output: nil, syscallSummary: variant.syscallSummary),
+                        environment: env)
                 case (.busy, nil): background = try BackgroundCommand(loop)
                 case (.busy, _):
                     background = try BackgroundCommand(

@@ -31,6 +31,15 @@ struct CompareBenchmark: ParsableCommand {
     )
     var workloadList: String?
 
+    @Option(
+        name: .customLong("wrappers"),
+        help: ArgumentHelp(
+            "Comma list of the workloads part's wrappers to run besides bare: \(WorkloadMatrix.Wrapper.allCases.filter { $0 != .bare }.map(\.rawValue).joined(separator: ",")) (default: every available one).",
+            discussion: "For a side-by-side of a few rows (obsctl,obsctl -c): the others' rounds take most of the time."
+        )
+    )
+    var wrapperList: String?
+
     var parts: Set<ComparePart> {
         guard let onlyList else { return Set(ComparePart.allCases) }
         return Set(onlyList.split(separator: ",").compactMap { ComparePart(rawValue: String($0)) })
@@ -41,6 +50,13 @@ struct CompareBenchmark: ParsableCommand {
             for name in onlyList.split(separator: ",") where ComparePart(rawValue: String(name)) == nil {
                 throw ValidationError(
                     "unknown part '\(name)'; valid: \(ComparePart.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let wrapperList {
+            for name in wrapperList.split(separator: ",") where WorkloadMatrix.Wrapper(rawValue: String(name)) == nil {
+                throw ValidationError(
+                    "unknown wrapper '\(name)'; valid: \(WorkloadMatrix.Wrapper.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
         }
         if let workloadList {
@@ -71,7 +87,10 @@ struct CompareBenchmark: ParsableCommand {
             defer { ftrace.unmountIfMounted() }
             tables += try WorkloadMatrix(
                 common: common, tools: tools, resolved: resolved, kit: kit, otlpReceiver: receiver, ftrace: ftrace,
-                only: workloadList.map { Set($0.split(separator: ",").map(String.init)) }
+                only: workloadList.map { Set($0.split(separator: ",").map(String.init)) },
+                onlyWrappers: wrapperList.map {
+                    Set($0.split(separator: ",").compactMap { WorkloadMatrix.Wrapper(rawValue: String($0)) } + [.bare])
+                }
             ).measure()
         }
         if parts.contains(.kernelcost) {
@@ -133,6 +152,8 @@ struct WorkloadMatrix {
     let ftrace: FtraceStream
     /// The workloads to run, by name (`compare --workloads`); nil runs all of them.
     var only: Set<String>? = nil
+    /// The wrappers to run (`compare --wrappers`, bare always); nil runs every available one.
+    var onlyWrappers: Set<Wrapper>? = nil
 
     /// Every workload's name, in table order.
     static let names = ["file-heavy", "spawn-heavy", "network", "parallel build", "process tree", "copy"]
@@ -145,13 +166,16 @@ struct WorkloadMatrix {
         case obsctlNoResolve = "obsctl no-resolve"
         case obsctlNoIOBytes = "obsctl no-io-bytes"
         case obsctlOTLP = "obsctl --otlp"
+        case obsctlSummary = "obsctl -c"
+        case obsctlBaselineSummary = "obsctl baseline -c"
         case ftrace
         case strace
 
         /// An obsctl run, whose summary is kept.
         var isObsctl: Bool {
             self == .obsctl || self == .obsctlBaseline || self == .obsctlTracepoints || self == .obsctlNoResolve
-                || self == .obsctlOTLP || self == .obsctlNoIOBytes
+                || self == .obsctlOTLP || self == .obsctlNoIOBytes || self == .obsctlSummary
+                || self == .obsctlBaselineSummary
         }
     }
 
@@ -202,10 +226,13 @@ struct WorkloadMatrix {
     /// resolution (the workload where resolution costs most).
     func wrappers(for workload: Workload) -> [Wrapper] {
         Wrapper.allCases.filter { w in
-            switch w {
+            if let onlyWrappers, !onlyWrappers.contains(w) { return false }
+            return switch w {
             case .bare: true
             case .obsctl: resolved.obsctl != nil
             case .obsctlBaseline: resolved.obsctl != nil && resolved.baselineObsctl != nil
+            case .obsctlSummary: resolved.obsctl != nil
+            case .obsctlBaselineSummary: resolved.obsctl != nil && resolved.baselineObsctl != nil
             case .obsctlOTLP: resolved.obsctl != nil && otlpReceiver.url != nil
             case .obsctlTracepoints, .obsctlNoResolve: resolved.obsctl != nil && workload.name == "file-heavy"
             case .obsctlNoIOBytes:
@@ -224,6 +251,9 @@ struct WorkloadMatrix {
         case .obsctlNoResolve: resolved.obsctlArgv(command, summary: true, resolvePaths: false)
         case .obsctlNoIOBytes: resolved.obsctlArgv(command, summary: true, countIOBytes: false)
         case .obsctlOTLP: resolved.obsctlArgv(command, summary: true, otlpEndpoint: otlpReceiver.url)
+        case .obsctlSummary: resolved.obsctlArgv(command, summary: true, syscallSummary: true)
+        case .obsctlBaselineSummary:
+            resolved.obsctlArgv(command, summary: true, binary: resolved.baselineObsctl, syscallSummary: true)
         case .strace: resolved.straceArgv(command)
         case .ftrace: command  // run through `FtraceStream.run`, not as an argv
         }
@@ -237,6 +267,8 @@ struct WorkloadMatrix {
         case .obsctlNoResolve: "obsctl, raw_tp, --no-resolve-paths"
         case .obsctlNoIOBytes: "obsctl, raw_tp, --no-io-bytes (byte counting off)"
         case .obsctlOTLP: "obsctl, raw_tp, --otlp to a local receiver"
+        case .obsctlSummary: "obsctl -c (the syscall summary), raw_tp"
+        case .obsctlBaselineSummary: "obsctl baseline -c (\(resolved.baselineObsctl ?? "")), raw_tp"
         case .ftrace: "ftrace stream (tracefs)"
         default: w.rawValue
         }
@@ -253,7 +285,7 @@ struct WorkloadMatrix {
         var ftraceRuns: [String: [(run: FtraceStream.Run, bareNs: UInt64)]] = [:]
         var failures: [String] = []
         common.progress(
-            "compare: \(workloads.count) workloads × [\(Wrapper.allCases.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds"
+            "compare: \(workloads.count) workloads × [\(Wrapper.allCases.filter { onlyWrappers?.contains($0) ?? true }.map(\.rawValue).joined(separator: ", "))], 1 warm-up + \(common.rounds) rounds"
         )
         for round in 0...common.rounds {
             for workload in workloads {
@@ -372,6 +404,9 @@ struct WorkloadMatrix {
         if resolved.obsctl != nil {
             table.note(
                 "obsctl runs `watch --categories all --interval 0 -o /dev/null -- CMD` (summary kept, on stdout); its startup and exit are included"
+            )
+            table.note(
+                "obsctl -c rows add `-c` (the syscall summary, issue 19: every syscall of the tree counted in the kernel, strace -c's table printed after the summary); the issue's bar is each within 3 points of the row without it"
             )
             table.note(
                 "`vs strace` and `vs ftrace` are the medians over rounds of (obsctl time / the peer's time in the same round); below 1 means obsctl is cheaper"

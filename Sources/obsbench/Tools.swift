@@ -115,9 +115,10 @@ struct ResolvedTools {
     func obsctlArgv(
         _ command: [String], json: Bool = false, output: String? = "/dev/null", summary: Bool = false,
         resolvePaths: Bool = true, otlpEndpoint: String? = nil, categories: String = "all", binary: String? = nil,
-        countIOBytes: Bool = true
+        countIOBytes: Bool = true, syscallSummary: Bool = false
     ) -> [String] {
         var argv = [binary ?? obsctl!, "watch", "--categories", categories, "--interval", "0"]
+        if syscallSummary { argv.append("-c") }
         if !resolvePaths { argv.append("--no-resolve-paths") }
         if !countIOBytes { argv.append("--no-io-bytes") }
         if let otlpEndpoint { argv += ["--otlp-endpoint", otlpEndpoint] }

@@ -67,4 +67,61 @@ struct WatchSummaryRecordTests {
         #expect(counts.calls["membarrier"] == Self.rounds)
         #expect(counts == (try WatchSyscallSummaryTests.strace(binary, [String(Self.rounds)])))
     }
+
+    /// The summary of the program under `environment` (the map sizes), and strace's counts.
+    func summarize(emit: String, environment: [String: String]) throws -> (
+        entries: [[String: Any]], dropped: Int, strace: WatchSyscallSummaryTests.Counts
+    ) {
+        let binary = try Self.program()
+        defer { try? FileManager.default.removeItem(atPath: binary) }
+        let run = try ObsctlRunner.run(
+            [
+                "watch", "-c", "--json", "--interval", "0", "--categories", "lifecycle", "--", binary,
+                String(Self.rounds),
+            ],
+            environment: environment.merging(["OBS_SC_EMIT": emit]) { $1 })
+        #expect(run.exitCode == 0, "\(run.err)")
+        let summaries = try ObsctlRunner.events(run.lines).filter { $0["kind"] as? String == "syscalls" }
+        #expect(summaries.count == 1)
+        let entries = try #require(summaries.first?["syscalls"] as? [[String: Any]])
+        let dropped = try #require(summaries.first?["dropped"] as? Int)
+        return (entries, dropped, try WatchSyscallSummaryTests.strace(binary, [String(Self.rounds)]))
+    }
+
+    /// Calls and errors per name of a summary's entries.
+    static func counts(_ entries: [[String: Any]]) throws -> WatchSyscallSummaryTests.Counts {
+        var counts = WatchSyscallSummaryTests.Counts()
+        for entry in entries {
+            let name = try #require(entry["name"] as? String)
+            #expect(counts.calls[name] == nil, "\(name) listed twice")
+            counts.calls[name] = try #require(entry["calls"] as? Int)
+            if let e = entry["errors"] as? Int, e > 0 { counts.errors[name] = e }
+        }
+        return counts
+    }
+
+    @Test(
+        "8 preallocated entries for 40 syscalls: the rest go to the map allocated on use, and the counts are still strace's",
+        .requiresEBPF, arguments: ["kernel", "user"])
+    func spilled(emit: String) throws {
+        let (entries, dropped, strace) = try summarize(emit: emit, environment: ["OBS_SC_STATS_ENTRIES": "8"])
+        #expect(entries.count > 32)
+        #expect(dropped == 0)
+        #expect(try Self.counts(entries) == strace)
+    }
+
+    @Test(
+        "both maps full (8 entries each): 16 syscalls listed with strace's counts, every other call in dropped",
+        .requiresEBPF, arguments: ["kernel", "user"])
+    func full(emit: String) throws {
+        let (entries, dropped, strace) = try summarize(
+            emit: emit, environment: ["OBS_SC_STATS_ENTRIES": "8", "OBS_SC_SPILL_ENTRIES": "8"])
+        let counts = try Self.counts(entries)
+        #expect(entries.count == 16)
+        // A pair that got an entry counts every call of it; a pair that did not, none.
+        for (name, calls) in counts.calls { #expect(strace.calls[name] == calls, "\(name)") }
+        let listed = counts.calls.values.reduce(0, +)
+        #expect(dropped == strace.calls.values.reduce(0, +) - listed)
+        #expect(dropped >= 24 * Self.rounds)
+    }
 }

@@ -46,22 +46,31 @@ struct KernelContractTests {
         }
 
         @Test(
-            "the summary's preallocated stats map: one entry without the summary, 32 MiB of per-CPU values at most with it; the kernel builds the records where it can"
+            "the summary's maps: one preallocated entry each without the summary; with it 1 MiB of preallocated per-CPU values and 32 MiB at most allocated on use; the kernel builds the records where it can"
         )
         func summarySizing() throws {
             let off = try BPFObject(options: .init(categories: [.process], syscallAttach: .rawSyscalls))
             defer { off.close() }
-            #expect(bpf_map__max_entries(try off.map(OBS_MAP_SC_STATS)) == 1)
+            for name in [OBS_MAP_SC_STATS, OBS_MAP_SC_SPILL] {
+                #expect(bpf_map__max_entries(try off.map(name)) == 1, "\(name)")
+                #expect(bpf_map__map_flags(try off.map(name)) & UInt32(BPF_F_NO_PREALLOC) == 0, "\(name)")
+            }
             #expect(try off.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 0)
             var options = BPFObject.Options(categories: [.process], syscallAttach: .rawSyscalls)
             options.syscallSummary = true
             options.summaryEmitCPUs = 3
             let on = try BPFObject(options: options)
             defer { on.close() }
-            let entries = Int(bpf_map__max_entries(try on.map(OBS_MAP_SC_STATS)))
             let cpus = Int(libbpf_num_possible_cpus())
-            #expect(entries == Int(SyscallSummaryReader.statsEntries))
-            #expect(entries == min(Int(OBS_SC_STATS_MAX), max(1024, (32 << 20) / (256 * cpus))))
+            let stats = try on.map(OBS_MAP_SC_STATS)
+            #expect(Int(bpf_map__max_entries(stats)) == Int(SyscallSummaryReader.preallocatedEntries))
+            #expect(Int(bpf_map__max_entries(stats)) == min(Int(OBS_SC_STATS_MAX), max(512, (1 << 20) / (256 * cpus))))
+            #expect(bpf_map__map_flags(stats) & UInt32(BPF_F_NO_PREALLOC) == 0)
+            let spill = try on.map(OBS_MAP_SC_SPILL)
+            #expect(Int(bpf_map__max_entries(spill)) == Int(SyscallSummaryReader.spillEntries))
+            #expect(
+                Int(bpf_map__max_entries(spill)) == min(Int(OBS_SC_STATS_MAX), max(1024, (32 << 20) / (256 * cpus))))
+            #expect(bpf_map__map_flags(spill) & UInt32(BPF_F_NO_PREALLOC) != 0)
             #expect(try on.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 3)
         }
 

@@ -128,7 +128,9 @@ struct KernelRecordLayoutTests {
         #expect(MemoryLayout<obs_sc_stat>.offset(of: \.errno_nr) == 40)
         #expect(MemoryLayout<obs_sc_stat>.offset(of: \.errno_count) == 56)
         #expect(MemoryLayout<obs_sc_stat>.offset(of: \.hist) == 96)
-        #expect(MemoryLayout<obs_sc_proc>.size == 8 + Int(OBS_MAX_SYSCALL_NR) / 8)
+        #expect(MemoryLayout<obs_sc_proc>.offset(of: \.spilled) == 8)
+        #expect(MemoryLayout<obs_sc_proc>.offset(of: \.seen) == 16)
+        #expect(MemoryLayout<obs_sc_proc>.size == 16 + Int(OBS_MAX_SYSCALL_NR) / 8)
         #expect(Int(OBS_SC_HIST_BUCKETS) == 40)
     }
 

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 12
+#define OBS_ABI_VERSION 14
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -35,6 +35,7 @@
 #define OBS_MAP_COUNTERS "obs_counters"
 #define OBS_MAP_SC_PROCS "obs_sc_procs"
 #define OBS_MAP_SC_STATS "obs_sc_stats"
+#define OBS_MAP_SC_SPILL "obs_sc_spill"                     /* since ABI 14 */
 #define OBS_MAP_IO "obs_io"
 #define OBS_MAP_IO_URING "obs_io_uring"
 #define OBS_MAP_RODATA ".rodata"
@@ -69,7 +70,7 @@
 #define OBS_DIR_CACHE_MAX 256           /* directories whose resolved path is cached */
 #define OBS_WALK_STEPS_MAX 2048         /* dentries and mount crossings one path walk may take */
 #define OBS_SC_PROCS_MAX 16384         /* processes the syscall summary counts at once (obs_sc_procs) */
-#define OBS_SC_STATS_MAX 65536         /* (process, syscall) pairs it counts at once (obs_sc_stats) */
+#define OBS_SC_STATS_MAX 65536         /* (process, syscall) pairs it counts at once (obs_sc_stats + obs_sc_spill) */
 #define OBS_CGROUP_DEPTH_MAX 64         /* cgroup v2 levels the --cgroup ancestry check looks through */
 #define OBS_IO_MAX 65536                /* (process, descriptor) pairs whose I/O is counted at once (obs_io) */
 #define OBS_IO_URING_MAX 4096           /* processes that called io_uring_setup, until their exit */
@@ -128,7 +129,7 @@ enum obs_path_source {
     OBS_SOURCE_DIRFD = 2,
     /* The caller's working directory (task->fs->pwd): user space joins the path as passed. */
     OBS_SOURCE_CWD = 3,
-    /* A close record's path is the one its descriptor's open record carried (ABI 12): the open
+    /* A close record's path is the one its descriptor's open record carried (since ABI 14): the open
        was sent with the file's whole path, and no rename, rmdir or unlink has happened since
        (obs_path_generation, the dentry still hashed), so the kernel does not walk it again and
        user space takes it from that open (process, descriptor). len is 0. */
@@ -436,7 +437,7 @@ struct obs_inflight {
  * exit and exit_group (which never return) are not listed, as strace -c does not.
  */
 
-/* obs_sc_stats key. */
+/* obs_sc_stats and obs_sc_spill key. */
 struct obs_sc_key {
     __u32 tgid;
     __u32 nr;             /* the syscall's number on this architecture, < OBS_MAX_SYSCALL_NR */
@@ -445,7 +446,7 @@ struct obs_sc_key {
 #define OBS_SC_HIST_BUCKETS 40 /* log2 buckets of ns: bucket i holds [2^i, 2^(i+1)), 0 also 0, 39 the rest */
 #define OBS_SC_ERRNO_SLOTS 4   /* distinct errnos kept per syscall, process and CPU; more go to errno_other */
 
-/* obs_sc_stats value (a per-CPU hash: user space sums the CPUs). */
+/* obs_sc_stats and obs_sc_spill value (per-CPU hashes: the reader sums the CPUs, and both maps). */
 struct obs_sc_stat {
     __u64 calls;
     __u64 errors;         /* returns in [-4095, -1], ERESTART* included, as strace counts them */
@@ -459,10 +460,12 @@ struct obs_sc_stat {
 };
 
 /* obs_sc_procs value (key: tgid): the process is counted; which numbers it used, and what was
- * not counted for want of room in obs_sc_stats. */
+ * not counted for want of room in obs_sc_stats and obs_sc_spill. */
 struct obs_sc_proc {
-    __u64 dropped;        /* calls not counted: obs_sc_stats was full */
-    __u64 seen[OBS_MAX_SYSCALL_NR / 64]; /* bit nr: obs_sc_stats has (tgid, nr) */
+    __u64 dropped;        /* calls not counted: obs_sc_stats and obs_sc_spill were full */
+    __u64 spilled;        /* nonzero: some (tgid, nr) entry is in obs_sc_spill (since ABI 14); a
+                             reader sums the two maps' values of each number then */
+    __u64 seen[OBS_MAX_SYSCALL_NR / 64]; /* bit nr: obs_sc_stats or obs_sc_spill has (tgid, nr) */
 };
 
 /* One syscall of a summary record: the number and its value summed over the CPUs. */
@@ -668,7 +671,7 @@ _Static_assert(sizeof(struct obs_tracked) == 8, "obs_tracked layout changed");
 _Static_assert(sizeof(struct obs_inflight) == 72, "obs_inflight layout changed");
 _Static_assert(sizeof(struct obs_sc_key) == 8, "obs_sc_key layout changed");
 _Static_assert(sizeof(struct obs_sc_stat) == 256, "obs_sc_stat layout changed");
-_Static_assert(sizeof(struct obs_sc_proc) == 8 + OBS_MAX_SYSCALL_NR / 8, "obs_sc_proc layout changed");
+_Static_assert(sizeof(struct obs_sc_proc) == 16 + OBS_MAX_SYSCALL_NR / 8 && __builtin_offsetof(struct obs_sc_proc, seen) == 16, "obs_sc_proc layout changed");
 _Static_assert(sizeof(struct obs_sc_entry) == 264, "obs_sc_entry layout changed");
 _Static_assert(__builtin_offsetof(struct obs_sc_rec, dropped) == 56 && __builtin_offsetof(struct obs_sc_rec, count) == 64 && __builtin_offsetof(struct obs_sc_rec, last) == 68, "obs_sc_rec fields moved");
 _Static_assert(__builtin_offsetof(struct obs_sc_rec, entries) == 72, "obs_sc_rec.entries moved");

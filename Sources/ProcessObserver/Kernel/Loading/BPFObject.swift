@@ -86,7 +86,7 @@ final class BPFObject {
     /// The maps user space uses, by their `obs_records.h` names.
     static let mapNames = [
         OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS, OBS_MAP_SC_PROCS,
-        OBS_MAP_SC_STATS, OBS_MAP_IO, OBS_MAP_IO_URING,
+        OBS_MAP_SC_STATS, OBS_MAP_SC_SPILL, OBS_MAP_IO, OBS_MAP_IO_URING,
     ]
     /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
     /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
@@ -192,10 +192,20 @@ final class BPFObject {
             try setAutoload(OBS_PROG_RAW_SYS_EXIT, raw && wantsSyscalls)
             let rc = bpf_map__set_max_entries(try map(OBS_MAP_EVENTS), options.ringBytes)
             if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(OBS_MAP_EVENTS)") }
-            // Preallocated at load (bpf/obs_maps.bpf.h): one entry unless the summary is on.
-            let stats = options.syscallSummary ? SyscallSummaryReader.statsEntries : 1
-            let rcStats = bpf_map__set_max_entries(try map(OBS_MAP_SC_STATS), stats)
-            if rcStats != 0 { throw Failure(step: "configure", errno: -rcStats, log: "sizing \(OBS_MAP_SC_STATS)") }
+            // The summary's entries (bpf/obs_maps.bpf.h): a few thousand preallocated, the rest
+            // allocated on use; one preallocated entry each unless the summary is on.
+            let summary = options.syscallSummary
+            for (name, entries) in [
+                (OBS_MAP_SC_STATS, summary ? SyscallSummaryReader.preallocatedEntries : 1),
+                (OBS_MAP_SC_SPILL, summary ? SyscallSummaryReader.spillEntries : 1),
+            ] {
+                let rc = bpf_map__set_max_entries(try map(name), entries)
+                if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "sizing \(name)") }
+            }
+            if summary {
+                let rc = bpf_map__set_map_flags(try map(OBS_MAP_SC_SPILL), UInt32(BPF_F_NO_PREALLOC))
+                if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "flagging \(OBS_MAP_SC_SPILL)") }
+            }
             try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
             try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))

@@ -91,7 +91,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         summary =
             syscallSummary
             ? SyscallSummaryReader(
-                procsFD: try object.mapFD(OBS_MAP_SC_PROCS), statsFD: try object.mapFD(OBS_MAP_SC_STATS)) : nil
+                procsFD: try object.mapFD(OBS_MAP_SC_PROCS), statsFD: try object.mapFD(OBS_MAP_SC_STATS),
+                spillFD: try object.mapFD(OBS_MAP_SC_SPILL)) : nil
         let consumer = RecordConsumer(decoder: RecordDecoder(categories: kernelCategories, resolvesPaths: resolvePaths))
         consumer.summary = summary
         consumer.summaryInKernel = options.summaryEmitCPUs > 0

@@ -2,19 +2,22 @@ import CLibbpf
 import CObserverBPF
 
 /// Reads, and removes, a process's syscall summary from the kernel's maps (`obs_sc_procs`, the
-/// per-CPU `obs_sc_stats`; see `bpf/obs_summary.bpf.h`): at the process's exit record, and at the
-/// run's end for the processes still counted.
+/// per-CPU `obs_sc_stats` and, for a process that spilled, `obs_sc_spill`; see
+/// `bpf/obs_summary.bpf.h`): at the process's exit record, and at the run's end for the processes
+/// still counted.
 ///
 /// Used by the ring-buffer thread while it runs and by `EBPFEventSource.stop()` after joining it,
 /// never by both at once.
 final class SyscallSummaryReader {
     private let procsFD: Int32
     private let statsFD: Int32
+    private let spillFD: Int32
     private let cpus: Int
 
-    init(procsFD: Int32, statsFD: Int32) {
+    init(procsFD: Int32, statsFD: Int32, spillFD: Int32) {
         self.procsFD = procsFD
         self.statsFD = statsFD
+        self.spillFD = spillFD
         self.cpus = Int(max(1, libbpf_num_possible_cpus()))
     }
 
@@ -22,7 +25,8 @@ final class SyscallSummaryReader {
     ///
     /// One lookup for the process (which syscall numbers it used), then one lookup-and-delete per
     /// number (`bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`, per-CPU hashes since Linux 5.14, returns a
-    /// value per possible CPU), summed here.
+    /// value per possible CPU), summed here; a second one in `obs_sc_spill` per number when the
+    /// process spilled (a pair may be in both maps: its threads raced for the last free entry).
     func take(_ tgid: UInt32) -> SyscallSummary? {
         var key = tgid
         var proc = obs_sc_proc()
@@ -35,25 +39,41 @@ final class SyscallSummaryReader {
             for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 {
                 let nr = w * 64 + bit
                 var statKey = obs_sc_key(tgid: tgid, nr: UInt32(nr))
-                guard bpf_map_lookup_and_delete_elem(statsFD, &statKey, &values) == 0 else { continue }
                 var total = SyscallCount(
                     name: SyscallTable.name(of: nr), number: nr, calls: 0, totalNs: 0, minNs: 0, maxNs: 0)
-                for value in values { total.add(Self.count(value, name: total.name, number: nr)) }
+                for fd in proc.spilled != 0 ? [statsFD, spillFD] : [statsFD] {
+                    guard bpf_map_lookup_and_delete_elem(fd, &statKey, &values) == 0 else { continue }
+                    for value in values { total.add(Self.count(value, name: total.name, number: nr)) }
+                }
                 if total.calls > 0 { counts.append(total) }
             }
         }
         return SyscallSummary(syscalls: SyscallSummary.ordered(counts), dropped: proc.dropped)
     }
 
-    /// How many (process, syscall) entries `obs_sc_stats` holds in a run with the summary: it is
-    /// preallocated at load, one 256-byte value per possible CPU each, so at most 32 MiB of them
-    /// (`OBS_SC_STATS_MAX`, 65,536, up to 2 CPUs; 16,384 on 8; never under 1,024). A call that
-    /// finds it full is counted in its process's `dropped`.
-    static let statsEntries: UInt32 = {
+    /// How many (process, syscall) entries `obs_sc_stats` preallocates in a run with the summary:
+    /// 1 MiB of 256-byte values, one per possible CPU each (4,096 on 1 CPU, 2,048 on 2, never
+    /// under 512), about 1.5 ms of the start on 2 CPUs where the 65,536 of before took 50 to
+    /// 90 ms. Entries are deleted at each process's exit, so this is the live processes' distinct
+    /// syscalls (a process uses 20 to 60); past it, `obs_sc_spill` takes the rest.
+    /// `OBS_SC_STATS_ENTRIES` overrides it (tests, measurements).
+    static let preallocatedEntries: UInt32 = entries(
+        "OBS_SC_STATS_ENTRIES", budget: 1 << 20, floor: 512, ceiling: Int(OBS_SC_STATS_MAX))
+
+    /// How many entries `obs_sc_spill` (allocated on use, so free until a run needs it) may hold:
+    /// 32 MiB of per-CPU values at most (65,536 up to 2 CPUs, `OBS_SC_STATS_MAX`; 16,384 on 8;
+    /// never under 1,024). A call that finds both maps full is counted in its process's
+    /// `dropped`. `OBS_SC_SPILL_ENTRIES` overrides it (tests, measurements).
+    static let spillEntries: UInt32 = entries(
+        "OBS_SC_SPILL_ENTRIES", budget: 32 << 20, floor: 1024, ceiling: Int(OBS_SC_STATS_MAX))
+
+    /// `budget` bytes of per-CPU values as entries, within [floor, ceiling]; or the positive
+    /// number the environment variable `name` gives.
+    static func entries(_ name: String, budget: Int, floor: Int, ceiling: Int) -> UInt32 {
+        if let text = Syscall.environmentValue(name), let n = UInt32(text), n > 0 { return n }
         let cpus = Int(max(1, libbpf_num_possible_cpus()))
-        let budget = 32 << 20
-        return UInt32(min(Int(OBS_SC_STATS_MAX), max(1024, budget / (MemoryLayout<obs_sc_stat>.size * cpus))))
-    }()
+        return UInt32(min(ceiling, max(floor, budget / (MemoryLayout<obs_sc_stat>.size * cpus))))
+    }
 
     /// The environment variable that makes user space read each process's summary at its exit
     /// record (`user`) instead of the kernel sending it: for comparisons, and as a way out.
