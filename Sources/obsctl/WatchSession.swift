@@ -17,6 +17,9 @@ struct WatchSession {
     let formatter: HumanFormatter
     /// `--record DIR`: every event is also written there, as JSON Lines, whatever `json` says.
     var recording: SegmentedRecordingWriter? = nil
+    /// Where each human line is written before it is copied to `output`: kept, so a line
+    /// allocates nothing.
+    private let line = LineBuffer(capacity: 4096)
 
     /// The most events taken from the subscriber at once (a full buffer is not copied whole).
     static let batchLimit = 4096
@@ -96,7 +99,9 @@ struct WatchSession {
         if json {
             if recording == nil { output.append { EventJSON.append(event, to: &$0) } }
         } else {
-            output.write(formatter.line(event))
+            line.removeAll()
+            formatter.write(event, to: line)
+            output.append { $0.append(contentsOf: line.bytes) }
         }
         if output.isTerminal { output.flush() }
     }
