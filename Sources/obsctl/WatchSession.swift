@@ -45,9 +45,12 @@ struct WatchSession {
                 Diagnostics.print(Self.recordingNotice(recording.directory, failure))
             }
         }
+        // Kept from one burst to the next, so a flood allocates no array per burst.
+        var events: [ObserverEvent] = []
         while true {
             // What is queued, under one lock: a burst costs one hand-over, not one per event.
-            var events = subscriber.drain(upTo: Self.batchLimit)
+            events.removeAll(keepingCapacity: true)
+            subscriber.drain(into: &events, upTo: Self.batchLimit)
             if events.isEmpty {
                 output.flush()
                 flushRecording()
@@ -65,7 +68,7 @@ struct WatchSession {
                     }
                 }
                 guard let next else { break }
-                events = [next]
+                events.append(next)
             }
             for index in events.indices {
                 if case .profile = events[index].kind {
