@@ -6,13 +6,13 @@ extension EventText {
     /// `pipe:[1234] read 0 B in 1 read at exec`. The close reason is named when it was not a
     /// `close` or `close_range` the process asked for.
     public static func fileClose(_ close: FileClose, _ quoting: Quoting = .plain) -> String {
-        LineBuffer.string { appendFileClose(close, quoting, to: $0) }
+        LineBuffer.string { appendFileClose(close, quoting, to: &$0) }
     }
 
     /// A socket's `close`: the protocol, the peer and its name, the bytes each way, the time it
     /// was open: `tcp 93.184.216.34:443 (example.com) sent 517 B received 4.2 KiB 1.20 s`.
     public static func socketClose(_ close: SocketClose, _ quoting: Quoting = .plain) -> String {
-        LineBuffer.string { appendSocketClose(close, quoting, to: $0) }
+        LineBuffer.string { appendSocketClose(close, quoting, to: &$0) }
     }
 
     /// A socket's peer as `address(_:)` words it, `(no peer)` for a socket that had none.
@@ -37,7 +37,7 @@ extension EventText {
 
     /// `1 read`, `3 reads`, `1,024 writes`.
     static func callCount(_ n: UInt64, _ noun: StaticString) -> String {
-        LineBuffer.string(capacity: 32) { appendCallCount(n, noun, to: $0) }
+        LineBuffer.string(capacity: 32) { appendCallCount(n, noun, to: &$0) }
     }
 
     /// `at exec` (close-on-exec) and `at exit`; nil for a close the process asked for.

@@ -17,18 +17,18 @@ public enum EventText {
     /// truncated one), else the path as passed (`…` ending a truncated one), `(unreadable)` when
     /// neither was read. What reports count by: one row per file, whatever each call passed.
     public static func file(_ path: EventPath, _ quoting: Quoting = .plain) -> String {
-        LineBuffer.string { appendFile(path, quoting, to: $0) }
+        LineBuffer.string { appendFile(path, quoting, to: &$0) }
     }
 
     /// The path of one call: the file, marked ` (deleted)` and ` (outside root)` when it was,
     /// then the path as passed in parentheses when it says something else: `/src/foo.c (foo.c)`.
     public static func path(_ path: EventPath, _ quoting: Quoting = .plain) -> String {
-        LineBuffer.string { appendPath(path, quoting, to: $0) }
+        LineBuffer.string { appendPath(path, quoting, to: &$0) }
     }
 
     /// A string as the BPF program captured it: `…` after a truncated one, `(unreadable)`.
     public static func captured(_ string: CapturedString, _ quoting: Quoting = .plain) -> String {
-        LineBuffer.string { appendCaptured(string, quoting, to: $0) }
+        LineBuffer.string { appendCaptured(string, quoting, to: &$0) }
     }
 
     /// A call and, when it failed, its errno, before what it acted on: `open /etc/hosts`,
@@ -39,7 +39,7 @@ public enum EventText {
 
     /// A syscall's return value as strace writes it: `= 3`, `= -2 ENOENT`.
     public static func result(_ result: SyscallResult) -> String {
-        LineBuffer.string(capacity: 32) { appendResult(result, to: $0) }
+        LineBuffer.string(capacity: 32) { appendResult(result, to: &$0) }
     }
 
     /// A socket address: `host:port` (IPv6 in brackets), a unix path (made absolute when the
@@ -47,7 +47,7 @@ public enum EventText {
     public static func address(
         _ address: SocketAddress, absolutePath: ResolvedPath? = nil, _ quoting: Quoting = .plain
     ) -> String {
-        LineBuffer.string { appendAddress(address, absolutePath: absolutePath, quoting, to: $0) }
+        LineBuffer.string { appendAddress(address, absolutePath: absolutePath, quoting, to: &$0) }
     }
 
     /// How a process ended: `exit code 3`, `killed by SIGSEGV (11), core dumped`,

@@ -4,7 +4,7 @@ import ProcessObserver
 /// implementation, which the `String` functions of `ReportText` wrap.
 extension ReportText {
     /// `value` with `digits` decimals, rounded half away from zero (`fixed(_:_:)`).
-    public static func appendFixed(_ value: Double, _ digits: Int, to out: LineBuffer) {
+    public static func appendFixed(_ value: Double, _ digits: Int, to out: inout LineBuffer) {
         guard value.isFinite else { return out.append("\(value)") }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
@@ -19,7 +19,7 @@ extension ReportText {
     }
 
     /// 1536 → `1.5 KiB` (`bytes(_:)`).
-    public static func appendBytes(_ count: UInt64, to out: LineBuffer) {
+    public static func appendBytes(_ count: UInt64, to out: inout LineBuffer) {
         var value = Double(count)
         var unit = 0
         while value >= 1024, unit < 4 {
@@ -30,7 +30,7 @@ extension ReportText {
             out.appendDecimal(count)
             return out.append(" B")
         }
-        appendFixed(value, 1, to: out)
+        appendFixed(value, 1, to: &out)
         switch unit {
         case 1: out.append(" KiB")
         case 2: out.append(" MiB")
@@ -40,7 +40,7 @@ extension ReportText {
     }
 
     /// 1234567 → `1,234,567` (`grouped(_:)`).
-    public static func appendGrouped(_ value: Int, to out: LineBuffer) {
+    public static func appendGrouped(_ value: Int, to out: inout LineBuffer) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         let magnitude = UInt64(value.magnitude)
         guard magnitude >= 1000 else { return out.appendDecimal(magnitude) }
@@ -56,7 +56,7 @@ extension ReportText {
 
     /// A short time for a syscall, three significant digits in the unit that fits
     /// (`duration(_:)`).
-    public static func appendDuration(_ ns: UInt64, to out: LineBuffer) {
+    public static func appendDuration(_ ns: UInt64, to out: inout LineBuffer) {
         if ns < 1_000 {
             out.appendDecimal(ns)
             return out.append(" ns")
@@ -70,7 +70,7 @@ extension ReportText {
         } else {
             (value, unit) = (Double(ns) / 1e9, " s")
         }
-        appendFixed(value, value < 10 ? 2 : value < 100 ? 1 : 0, to: out)
+        appendFixed(value, value < 10 ? 2 : value < 100 ? 1 : 0, to: &out)
         out.append(unit)
     }
 }

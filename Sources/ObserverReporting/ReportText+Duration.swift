@@ -5,6 +5,6 @@ extension ReportText {
     /// `41.3 µs`, `12.0 ms`, `1.25 s`. The report's other times are seconds to the millisecond
     /// (`seconds(_:)`), too coarse for a call.
     public static func duration(_ ns: UInt64) -> String {
-        LineBuffer.string(capacity: 32) { appendDuration(ns, to: $0) }
+        LineBuffer.string(capacity: 32) { appendDuration(ns, to: &$0) }
     }
 }

@@ -30,12 +30,12 @@ public enum ReportText {
 
     /// `value` with `digits` decimals, rounded half away from zero.
     public static func fixed(_ value: Double, _ digits: Int) -> String {
-        LineBuffer.string(capacity: 32) { appendFixed(value, digits, to: $0) }
+        LineBuffer.string(capacity: 32) { appendFixed(value, digits, to: &$0) }
     }
 
     /// 1536 → "1.5 KiB".
     public static func bytes(_ count: UInt64) -> String {
-        LineBuffer.string(capacity: 32) { appendBytes(count, to: $0) }
+        LineBuffer.string(capacity: 32) { appendBytes(count, to: &$0) }
     }
 
     /// Nanoseconds as seconds with millisecond precision: "1.234s".
@@ -47,7 +47,7 @@ public enum ReportText {
 
     /// 1234567 → "1,234,567".
     public static func grouped(_ value: Int) -> String {
-        LineBuffer.string(capacity: 32) { appendGrouped(value, to: $0) }
+        LineBuffer.string(capacity: 32) { appendGrouped(value, to: &$0) }
     }
 
     /// `1 path`, `2 paths`, `1,234 opens`.

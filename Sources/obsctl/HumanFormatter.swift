@@ -27,26 +27,26 @@ struct HumanFormatter {
 
     /// The line of `event`, `\n` included.
     func line(_ event: ObserverEvent) -> String {
-        LineBuffer.string(capacity: 256) { write(event, to: $0) }
+        LineBuffer.string(capacity: 256) { write(event, to: &$0) }
     }
 
     /// Appends the line of `event`, `\n` included, to `out`.
-    func write(_ event: ObserverEvent, to out: LineBuffer) {
+    func write(_ event: ObserverEvent, to out: inout LineBuffer) {
         let elapsed = event.timestampNs >= originNs ? event.timestampNs - originNs : 0
         let millis = elapsed / 1_000_000
-        paintStart("2", out)
+        paintStart("2", &out)
         var start = out.count
         out.appendDecimal(millis / 1000)
         out.append(UInt8(ascii: "."))
         out.appendDecimal(millis % 1000, zeroPaddedTo: 3)
         out.rightAlignColumn(from: start, to: 9)
-        paintEnd(out)
+        paintEnd(&out)
         out.append("  ")
-        paintStart(Self.colour(of: event.category), out)
+        paintStart(Self.colour(of: event.category), &out)
         start = out.count
         out.append(event.category.rawValue)
         out.padColumn(from: start, to: 9)
-        paintEnd(out)
+        paintEnd(&out)
         out.append("  ")
         start = out.count
         out.append(event.kind.name)
@@ -61,19 +61,19 @@ struct HumanFormatter {
         out.rightAlignColumn(from: start, to: 7)
         out.append("  ")
         let failed = event.kind.failed
-        if failed { paintStart("31", out) }
+        if failed { paintStart("31", &out) }
         if let comm = event.command {
             out.append(UInt8(ascii: "["))
             out.appendShellQuoted(comm.bytes)
             out.append("] ")
         }
-        details(event.kind, out)
+        details(event.kind, &out)
         if let ns = event.durationNs, ns >= Self.slowCallNs {
             out.append("  <")
-            Self.appendCallTime(ns, to: out)
+            Self.appendCallTime(ns, to: &out)
             out.append(UInt8(ascii: ">"))
         }
-        if failed { paintEnd(out) }
+        if failed { paintEnd(&out) }
         out.append(UInt8(ascii: "\n"))
     }
 
@@ -83,10 +83,10 @@ struct HumanFormatter {
 
     /// `<0.012345s>`: seconds with microseconds, as strace -T writes them.
     static func callTime(_ ns: UInt64) -> String {
-        LineBuffer.string(capacity: 32) { appendCallTime(ns, to: $0) }
+        LineBuffer.string(capacity: 32) { appendCallTime(ns, to: &$0) }
     }
 
-    static func appendCallTime(_ ns: UInt64, to out: LineBuffer) {
+    static func appendCallTime(_ ns: UInt64, to out: inout LineBuffer) {
         let micros = ns / 1000
         out.appendDecimal(micros / 1_000_000)
         out.append(UInt8(ascii: "."))
@@ -94,14 +94,14 @@ struct HumanFormatter {
         out.append(UInt8(ascii: "s"))
     }
 
-    private func paintStart(_ sgr: StaticString, _ out: LineBuffer) {
+    private func paintStart(_ sgr: StaticString, _ out: inout LineBuffer) {
         guard colour else { return }
         out.append("\u{1B}[")
         out.append(sgr)
         out.append(UInt8(ascii: "m"))
     }
 
-    private func paintEnd(_ out: LineBuffer) {
+    private func paintEnd(_ out: inout LineBuffer) {
         if colour { out.append("\u{1B}[0m") }
     }
 
@@ -114,10 +114,10 @@ struct HumanFormatter {
         }
     }
 
-    private func details(_ kind: EventKind, _ out: LineBuffer) {
+    private func details(_ kind: EventKind, _ out: inout LineBuffer) {
         switch kind {
         case .started(let s):
-            Self.appendArgv(s.argv, to: out)
+            Self.appendArgv(s.argv, to: &out)
             out.append("  [")
             out.appendShellQuoted(s.path.bytes)
             out.append(UInt8(ascii: "]"))
@@ -151,30 +151,30 @@ struct HumanFormatter {
         case .syscalls(let summary):
             out.append(EventText.syscallTotals(summary))
         case .exec(let e):
-            Self.appendPath(e.path, e.absolutePath, to: out)
+            Self.appendPath(e.path, e.absolutePath, to: &out)
             out.append("  ")
-            Self.appendArgv(e.argv, to: out)
+            Self.appendArgv(e.argv, to: &out)
             if e.argvTruncated { out.append(" …") }
             out.append("  ")
-            EventText.appendResult(e.result, to: out)
+            EventText.appendResult(e.result, to: &out)
         case .open(let o):
-            Self.appendPath(o.path, o.absolutePath, to: out)
+            Self.appendPath(o.path, o.absolutePath, to: &out)
             out.append("  ")
-            OpenFlags.appendNames(of: o.flags, to: out)
-            Self.appendMode(o.mode, to: out)
+            OpenFlags.appendNames(of: o.flags, to: &out)
+            Self.appendMode(o.mode, to: &out)
             out.append("  ")
-            EventText.appendResult(o.result, to: out)
+            EventText.appendResult(o.result, to: &out)
         case .unlink(let p), .rmdir(let p), .mkdir(let p):
-            Self.appendPath(p.path, p.absolutePath, to: out)
-            Self.appendMode(p.mode, to: out)
+            Self.appendPath(p.path, p.absolutePath, to: &out)
+            Self.appendMode(p.mode, to: &out)
             out.append("  ")
-            EventText.appendResult(p.result, to: out)
+            EventText.appendResult(p.result, to: &out)
         case .rename(let r):
-            Self.appendPath(r.path, r.absolutePath, to: out)
+            Self.appendPath(r.path, r.absolutePath, to: &out)
             out.append(" -> ")
-            Self.appendPath(r.newPath, r.newAbsolutePath, to: out)
+            Self.appendPath(r.newPath, r.newAbsolutePath, to: &out)
             out.append("  ")
-            EventText.appendResult(r.result, to: out)
+            EventText.appendResult(r.result, to: &out)
         case .chdir(let c), .fchdir(let c):
             let named = EventPath(passed: c.path, absolute: c.absolutePath)
             if c.path == nil {
@@ -182,54 +182,54 @@ struct HumanFormatter {
                 out.appendDecimal(c.fd ?? -1)
                 if c.absolutePath != nil {
                     out.append(UInt8(ascii: " "))
-                    EventText.appendPath(named, .shell, to: out)
+                    EventText.appendPath(named, .shell, to: &out)
                 }
             } else {
-                EventText.appendPath(named, .shell, to: out)
+                EventText.appendPath(named, .shell, to: &out)
             }
             out.append("  ")
-            EventText.appendResult(c.result, to: out)
+            EventText.appendResult(c.result, to: &out)
         case .link(let l):
-            Self.appendPath(l.path, l.absolutePath, to: out)
+            Self.appendPath(l.path, l.absolutePath, to: &out)
             out.append(" => ")
-            Self.appendPath(l.newPath, l.newAbsolutePath, to: out)
+            Self.appendPath(l.newPath, l.newAbsolutePath, to: &out)
             out.append("  ")
-            EventText.appendResult(l.result, to: out)
+            EventText.appendResult(l.result, to: &out)
         case .symlink(let l):
-            Self.appendPath(l.path, l.absolutePath, to: out)
+            Self.appendPath(l.path, l.absolutePath, to: &out)
             out.append(" -> ")
-            EventText.appendCaptured(l.target, .shell, to: out)
+            EventText.appendCaptured(l.target, .shell, to: &out)
             out.append("  ")
-            EventText.appendResult(l.result, to: out)
+            EventText.appendResult(l.result, to: &out)
         case .connect(let s), .accept(let s), .bind(let s):
             out.append("fd ")
             out.appendDecimal(s.fd)
             out.append("  ")
-            Self.appendAddress(s.address, s.absolutePath, to: out)
+            Self.appendAddress(s.address, s.absolutePath, to: &out)
             if let name = s.peerName {
                 out.append(" (")
                 out.append(name)
                 out.append(UInt8(ascii: ")"))
             }
             out.append("  ")
-            EventText.appendResult(s.result, to: out)
+            EventText.appendResult(s.result, to: &out)
         case .listen(let l):
             out.append("fd ")
             out.appendDecimal(l.fd)
             out.append("  backlog ")
             out.appendDecimal(l.backlog)
             out.append("  ")
-            EventText.appendResult(l.result, to: out)
+            EventText.appendResult(l.result, to: &out)
         case .close(let c):
             out.append("fd ")
             out.appendDecimal(c.fd)
             out.append("  ")
-            EventText.appendFileClose(c, .shell, to: out)
+            EventText.appendFileClose(c, .shell, to: &out)
         case .socketClose(let c):
             out.append("fd ")
             out.appendDecimal(c.fd)
             out.append("  ")
-            EventText.appendSocketClose(c, .shell, to: out)
+            EventText.appendSocketClose(c, .shell, to: &out)
         case .dns(let d):
             out.append(EventText.dns(d))
             out.append("  ")
@@ -242,7 +242,7 @@ struct HumanFormatter {
     }
 
     /// ` 0644`: a mode in octal after a space, when the call had one.
-    private static func appendMode(_ mode: UInt32?, to out: LineBuffer) {
+    private static func appendMode(_ mode: UInt32?, to out: inout LineBuffer) {
         guard let mode else { return }
         out.append(" 0")
         out.appendOctal(mode)
@@ -277,24 +277,24 @@ struct HumanFormatter {
     private static func percent(_ value: Double) -> String { Units.fixed(value, 1) + "%" }
 
     /// A path of one call in the shell's quoting (`EventText.path`).
-    static func appendPath(_ passed: CapturedString, _ absolute: ResolvedPath?, to out: LineBuffer) {
-        EventText.appendPath(EventPath(passed: passed, absolute: absolute), .shell, to: out)
+    static func appendPath(_ passed: CapturedString, _ absolute: ResolvedPath?, to out: inout LineBuffer) {
+        EventText.appendPath(EventPath(passed: passed, absolute: absolute), .shell, to: &out)
     }
 
     /// An address after its family (`inet 127.0.0.1:80`, `unix /run/x.sock`) when it has one
     /// (`EventText.address`).
-    static func appendAddress(_ address: SocketAddress, _ absolutePath: ResolvedPath?, to out: LineBuffer) {
+    static func appendAddress(_ address: SocketAddress, _ absolutePath: ResolvedPath?, to out: inout LineBuffer) {
         switch address {
         case .ipv4, .ipv6, .unix:
             out.append(address.familyName)
             out.append(UInt8(ascii: " "))
         case .other, .unreadable, .notRequested: break
         }
-        EventText.appendAddress(address, absolutePath: absolutePath, .shell, to: out)
+        EventText.appendAddress(address, absolutePath: absolutePath, .shell, to: &out)
     }
 
     /// The arguments, each in the shell's quoting, separated by spaces.
-    static func appendArgv(_ argv: [ByteString], to out: LineBuffer) {
+    static func appendArgv(_ argv: [ByteString], to out: inout LineBuffer) {
         for (index, argument) in argv.enumerated() {
             if index > 0 { out.append(UInt8(ascii: " ")) }
             out.appendShellQuoted(argument.bytes)

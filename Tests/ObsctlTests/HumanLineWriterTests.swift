@@ -21,10 +21,10 @@ struct HumanLineWriterTests {
     static func compare(_ events: [ObserverEvent], colour: Bool, memoryLimit: UInt64? = nil) -> [(String, String)] {
         let writer = HumanFormatter(originNs: origin, colour: colour, memoryLimit: memoryLimit)
         let reference = ReferenceHumanFormatter(originNs: origin, colour: colour, memoryLimit: memoryLimit)
-        let buffer = LineBuffer(capacity: 16)
+        var buffer = LineBuffer(capacity: 16)
         return events.map { event in
             buffer.removeAll()
-            writer.write(event, to: buffer)
+            writer.write(event, to: &buffer)
             return (buffer.string, reference.line(event))
         }
     }
@@ -39,10 +39,10 @@ struct HumanLineWriterTests {
             let origin = try #require(recording.header?.clockBase.monotonicNs)
             let writer = HumanFormatter(originNs: origin, colour: colour)
             let reference = ReferenceHumanFormatter(originNs: origin, colour: colour)
-            let buffer = LineBuffer()
+            var buffer = LineBuffer()
             while let event = try recording.next() {
                 buffer.removeAll()
-                writer.write(event, to: buffer)
+                writer.write(event, to: &buffer)
                 #expect(Self.same(buffer.string, reference.line(event)), "\(name) seq \(event.seq)")
                 #expect(Self.same(writer.line(event), reference.line(event)))
                 compared += 1

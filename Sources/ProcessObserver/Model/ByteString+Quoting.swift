@@ -13,11 +13,11 @@ extension ByteString {
 extension LineBuffer {
     /// Appends `bytes` quoted as `ByteString.shellQuoted` says, decided by one scan of the bytes
     /// (no `String` is made): bare, `'…'` or `$'…'`.
-    public func appendShellQuoted(_ bytes: [UInt8]) {
+    public mutating func appendShellQuoted(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { appendShellQuoted($0) }
     }
 
-    public func appendShellQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func appendShellQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
         switch ShellQuoting.form(of: bytes) {
         case .bare:
             append(bytes)
@@ -34,7 +34,7 @@ extension LineBuffer {
 
     /// `$'…'`: valid multi-byte UTF-8 kept readable, `\n`, `\t`, `\r`, `\'`, `\\`, and `\xNN`
     /// for every other byte that is not printable ASCII.
-    private func appendDollarQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+    private mutating func appendDollarQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
         append("$'")
         var i = 0
         while i < bytes.count {
@@ -63,7 +63,7 @@ extension LineBuffer {
     }
 
     /// `\x0a`: two lower-case hex digits.
-    private func appendHexEscape(_ byte: UInt8) {
+    private mutating func appendHexEscape(_ byte: UInt8) {
         append("\\x")
         append(ShellQuoting.hexDigit(byte >> 4))
         append(ShellQuoting.hexDigit(byte & 0xF))

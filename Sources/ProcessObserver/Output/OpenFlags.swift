@@ -18,7 +18,7 @@ public enum OpenFlags {
 
     /// Appends the names `names(of:)` lists joined by `|` (`O_WRONLY|O_CREAT|O_TRUNC`), without
     /// building the array (the human line names the flags of every open event).
-    public static func appendNames(of flags: Int32, to out: LineBuffer) {
+    public static func appendNames(of flags: Int32, to out: inout LineBuffer) {
         var first = true
         forEachName(of: flags) { name in
             if !first { out.append(UInt8(ascii: "|")) }
