@@ -6,28 +6,13 @@ extension EventText {
     /// `pipe:[1234] read 0 B in 1 read at exec`. The close reason is named when it was not a
     /// `close` or `close_range` the process asked for.
     public static func fileClose(_ close: FileClose, _ quoting: Quoting = .plain) -> String {
-        var parts = [path(EventPath(passed: close.path, absolute: close.absolutePath), quoting)]
-        if close.reads > 0 || close.writes == 0 {
-            parts.append("read " + ReportText.bytes(close.bytesRead) + " in " + callCount(close.reads, "read"))
-        }
-        if close.writes > 0 {
-            parts.append("wrote " + ReportText.bytes(close.bytesWritten) + " in " + callCount(close.writes, "write"))
-        }
-        if let ns = close.openNs { parts.append(ReportText.duration(ns)) }
-        if let reason = closeReason(close.closedBy) { parts.append(reason) }
-        return parts.joined(separator: " ")
+        LineBuffer.string { appendFileClose(close, quoting, to: &$0) }
     }
 
     /// A socket's `close`: the protocol, the peer and its name, the bytes each way, the time it
     /// was open: `tcp 93.184.216.34:443 (example.com) sent 517 B received 4.2 KiB 1.20 s`.
     public static func socketClose(_ close: SocketClose, _ quoting: Quoting = .plain) -> String {
-        var parts = [close.protocol, peer(close, quoting)]
-        if let name = close.peerName { parts.append("(" + name + ")") }
-        parts.append("sent " + ReportText.bytes(close.bytesSent))
-        parts.append("received " + ReportText.bytes(close.bytesReceived))
-        if let ns = close.openNs { parts.append(ReportText.duration(ns)) }
-        if let reason = closeReason(close.closedBy) { parts.append(reason) }
-        return parts.joined(separator: " ")
+        LineBuffer.string { appendSocketClose(close, quoting, to: &$0) }
     }
 
     /// A socket's peer as `address(_:)` words it, `(no peer)` for a socket that had none.
@@ -51,8 +36,8 @@ extension EventText {
     public static let noAnswer = "no answer"
 
     /// `1 read`, `3 reads`, `1,024 writes`.
-    static func callCount(_ n: UInt64, _ noun: String) -> String {
-        ReportText.grouped(Int(clamping: n)) + " " + noun + (n == 1 ? "" : "s")
+    static func callCount(_ n: UInt64, _ noun: StaticString) -> String {
+        LineBuffer.string(capacity: 32) { appendCallCount(n, noun, to: &$0) }
     }
 
     /// `at exec` (close-on-exec) and `at exit`; nil for a close the process asked for.

@@ -13,40 +13,22 @@ public enum EventText {
         case plain
     }
 
-    static func text(_ bytes: ByteString, _ quoting: Quoting) -> String {
-        switch quoting {
-        case .shell: bytes.shellQuoted
-        case .plain: bytes.string
-        }
-    }
-
     /// The file a path names: its absolute path when the kernel could walk one (`…/` starting a
     /// truncated one), else the path as passed (`…` ending a truncated one), `(unreadable)` when
     /// neither was read. What reports count by: one row per file, whatever each call passed.
     public static func file(_ path: EventPath, _ quoting: Quoting = .plain) -> String {
-        if let absolute = path.walkableAbsolute {
-            return (absolute.truncated ? "…/" : "") + text(absolute.value, quoting)
-        }
-        guard let passed = path.passed else { return "(unwalkable)" }
-        return captured(passed, quoting)
+        LineBuffer.string { appendFile(path, quoting, to: &$0) }
     }
 
     /// The path of one call: the file, marked ` (deleted)` and ` (outside root)` when it was,
     /// then the path as passed in parentheses when it says something else: `/src/foo.c (foo.c)`.
     public static func path(_ path: EventPath, _ quoting: Quoting = .plain) -> String {
-        guard let absolute = path.walkableAbsolute else { return file(path, quoting) }
-        var shown = file(path, quoting)
-        if absolute.deleted { shown += " (deleted)" }
-        if absolute.outsideRoot { shown += " (outside root)" }
-        guard let passed = path.passed, !passed.unreadable, passed.value != absolute.value || passed.truncated
-        else { return shown }
-        return shown + " (" + captured(passed, quoting) + ")"
+        LineBuffer.string { appendPath(path, quoting, to: &$0) }
     }
 
     /// A string as the BPF program captured it: `…` after a truncated one, `(unreadable)`.
     public static func captured(_ string: CapturedString, _ quoting: Quoting = .plain) -> String {
-        if string.unreadable { return "(unreadable)" }
-        return text(string.value, quoting) + (string.truncated ? "…" : "")
+        LineBuffer.string { appendCaptured(string, quoting, to: &$0) }
     }
 
     /// A call and, when it failed, its errno, before what it acted on: `open /etc/hosts`,
@@ -57,8 +39,7 @@ public enum EventText {
 
     /// A syscall's return value as strace writes it: `= 3`, `= -2 ENOENT`.
     public static func result(_ result: SyscallResult) -> String {
-        if let name = result.errnoName { return "= \(result.rawValue) \(name)" }
-        return "= \(result.rawValue)"
+        LineBuffer.string(capacity: 32) { appendResult(result, to: &$0) }
     }
 
     /// A socket address: `host:port` (IPv6 in brackets), a unix path (made absolute when the
@@ -66,18 +47,7 @@ public enum EventText {
     public static func address(
         _ address: SocketAddress, absolutePath: ResolvedPath? = nil, _ quoting: Quoting = .plain
     ) -> String {
-        switch address {
-        case .ipv4(let host, let port): return "\(host):\(port)"
-        case .ipv6(let host, let port): return "[\(host)]:\(port)"
-        case .unix(let path, false): return self.path(EventPath(passed: path, absolute: absolutePath), quoting)
-        case .unix(var name, true):
-            // The decoder drops the leading NUL of an abstract name; an address built by hand may keep it.
-            if name.value.bytes.first == 0 { name.value = ByteString(bytes: Array(name.value.bytes.dropFirst())) }
-            return "@" + captured(name, quoting)
-        case .other(let family): return "af_\(family)"
-        case .unreadable: return "(unreadable)"
-        case .notRequested: return "(none asked)"
-        }
+        LineBuffer.string { appendAddress(address, absolutePath: absolutePath, quoting, to: &$0) }
     }
 
     /// How a process ended: `exit code 3`, `killed by SIGSEGV (11), core dumped`,

@@ -30,28 +30,12 @@ public enum ReportText {
 
     /// `value` with `digits` decimals, rounded half away from zero.
     public static func fixed(_ value: Double, _ digits: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = UInt64(scaled / scale)
-        let fraction = UInt64(scaled - Double(whole) * scale)
-        let sign = value < 0 && scaled > 0 ? "-" : ""
-        guard digits > 0 else { return sign + String(whole) }
-        let f = String(fraction)
-        return sign + String(whole) + "." + String(repeating: "0", count: max(0, digits - f.count)) + f
+        LineBuffer.string(capacity: 32) { appendFixed(value, digits, to: &$0) }
     }
 
     /// 1536 → "1.5 KiB".
     public static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : fixed(value, 1) + " " + units[unit]
+        LineBuffer.string(capacity: 32) { appendBytes(count, to: &$0) }
     }
 
     /// Nanoseconds as seconds with millisecond precision: "1.234s".
@@ -63,13 +47,7 @@ public enum ReportText {
 
     /// 1234567 → "1,234,567".
     public static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (value < 0 ? "-" : "") + out
+        LineBuffer.string(capacity: 32) { appendGrouped(value, to: &$0) }
     }
 
     /// `1 path`, `2 paths`, `1,234 opens`.

@@ -12,6 +12,12 @@ import ProcessObserver
 /// the acting thread is not the main one), then the kind's details. Kernel events put the task's
 /// `comm` first in brackets. Byte strings are quoted like a shell would need them, with bytes that
 /// are not printable UTF-8 as `\xNN` inside `$'…'`, so nothing is hidden or lost on screen.
+///
+/// The line is written into a `LineBuffer` piece by piece (`write(_:to:)`): a flood of file
+/// events writes tens of thousands a second, and a `String` per piece cost obsctl more CPU than
+/// the command it watched. The kinds a flood is made of (file, network and process calls, their
+/// closes and exits) are written byte by byte; the rare ones (samples, the profile, limits) take
+/// their words from `String` functions.
 struct HumanFormatter {
     /// `CLOCK_MONOTONIC` when the command was started: time zero of the first column.
     let originNs: UInt64
@@ -19,19 +25,56 @@ struct HumanFormatter {
     /// The run's memory limit, named when the OOM killer ends a process.
     var memoryLimit: UInt64? = nil
 
+    /// The line of `event`, `\n` included.
     func line(_ event: ObserverEvent) -> String {
+        LineBuffer.string(capacity: 256) { write(event, to: &$0) }
+    }
+
+    /// Appends the line of `event`, `\n` included, to `out`.
+    func write(_ event: ObserverEvent, to out: inout LineBuffer) {
         let elapsed = event.timestampNs >= originNs ? event.timestampNs - originNs : 0
         let millis = elapsed / 1_000_000
-        let time = "\(millis / 1000).\(String(millis % 1000).leftPadded(3, "0"))".rightAligned(9)
-        var ids = String(event.processID)
-        if let tid = event.threadID, tid != event.processID { ids += "/\(tid)" }
+        paintStart("2", &out)
+        var start = out.count
+        out.appendDecimal(millis / 1000)
+        out.append(UInt8(ascii: "."))
+        out.appendDecimal(millis % 1000, zeroPaddedTo: 3)
+        out.rightAlignColumn(from: start, to: 9)
+        paintEnd(&out)
+        out.append("  ")
+        paintStart(Self.colour(of: event.category), &out)
+        start = out.count
+        out.append(event.category.rawValue)
+        out.padColumn(from: start, to: 9)
+        paintEnd(&out)
+        out.append("  ")
+        start = out.count
+        out.append(event.kind.name)
+        out.padColumn(from: start, to: 8)
+        out.append("  ")
+        start = out.count
+        out.appendDecimal(event.processID)
+        if let tid = event.threadID, tid != event.processID {
+            out.append(UInt8(ascii: "/"))
+            out.appendDecimal(tid)
+        }
+        out.rightAlignColumn(from: start, to: 7)
+        out.append("  ")
         let failed = event.kind.failed
-        var detail = details(event.kind)
-        if let comm = event.command { detail = "[\(Self.quote(comm.bytes))] " + detail }
-        if let ns = event.durationNs, ns >= Self.slowCallNs { detail += "  <\(Self.callTime(ns))>" }
-        return paint(time, "2") + "  " + paint(event.category.rawValue.padded(9), Self.colour(of: event.category))
-            + "  " + event.kind.name.padded(8) + "  " + ids.rightAligned(7) + "  "
-            + (failed ? paint(detail, "31") : detail) + "\n"
+        if failed { paintStart("31", &out) }
+        if let comm = event.command {
+            out.append(UInt8(ascii: "["))
+            out.appendShellQuoted(comm.bytes)
+            out.append("] ")
+        }
+        details(event.kind, &out)
+        if let ns = event.durationNs, ns >= Self.slowCallNs {
+            out.append("  <")
+            Self.appendCallTime(ns, to: &out)
+            out.append(UInt8(ascii: ">"))
+        }
+        if failed { paintEnd(&out) }
+        out.append(UInt8(ascii: "\n"))
     }
 
     /// A call at least this long shows its time at the end of its line (strace's `-T`, which
@@ -40,15 +83,29 @@ struct HumanFormatter {
 
     /// `<0.012345s>`: seconds with microseconds, as strace -T writes them.
     static func callTime(_ ns: UInt64) -> String {
+        LineBuffer.string(capacity: 32) { appendCallTime(ns, to: &$0) }
+    }
+
+    static func appendCallTime(_ ns: UInt64, to out: inout LineBuffer) {
         let micros = ns / 1000
-        return "\(micros / 1_000_000)." + String(micros % 1_000_000).leftPadded(6, "0") + "s"
+        out.appendDecimal(micros / 1_000_000)
+        out.append(UInt8(ascii: "."))
+        out.appendDecimal(micros % 1_000_000, zeroPaddedTo: 6)
+        out.append(UInt8(ascii: "s"))
     }
 
-    private func paint(_ text: String, _ sgr: String) -> String {
-        colour ? "\u{1B}[\(sgr)m\(text)\u{1B}[0m" : text
+    private func paintStart(_ sgr: StaticString, _ out: inout LineBuffer) {
+        guard colour else { return }
+        out.append("\u{1B}[")
+        out.append(sgr)
+        out.append(UInt8(ascii: "m"))
     }
 
-    private static func colour(of category: EventCategory) -> String {
+    private func paintEnd(_ out: inout LineBuffer) {
+        if colour { out.append("\u{1B}[0m") }
+    }
+
+    private static func colour(of category: EventCategory) -> StaticString {
         switch category {
         case .lifecycle: "32"
         case .file: "36"
@@ -57,63 +114,138 @@ struct HumanFormatter {
         }
     }
 
-    private func details(_ kind: EventKind) -> String {
+    private func details(_ kind: EventKind, _ out: inout LineBuffer) {
         switch kind {
         case .started(let s):
-            return Self.argv(s.argv) + "  [" + Self.quote(s.path.bytes) + "]"
+            Self.appendArgv(s.argv, to: &out)
+            out.append("  [")
+            out.appendShellQuoted(s.path.bytes)
+            out.append(UInt8(ascii: "]"))
         case .exited(let end), .exit(let end):
-            return EventText.exit(end.status)
-                + (end.killedByOOM ? " " + Self.byOOMKiller(memoryLimit: memoryLimit) : "")
-                + (EventText.peakRSS(end).map { "  " + $0 } ?? "")
-                + (end.io.map { "  " + EventText.processIO($0) } ?? "")
+            out.append(EventText.exit(end.status))
+            if end.killedByOOM {
+                out.append(UInt8(ascii: " "))
+                out.append(Self.byOOMKiller(memoryLimit: memoryLimit))
+            }
+            if let peak = EventText.peakRSS(end) {
+                out.append("  ")
+                out.append(peak)
+            }
+            if let io = end.io {
+                out.append("  ")
+                out.append(EventText.processIO(io))
+            }
         case .sample(let sample):
-            return Self.sample(sample)
+            out.append(Self.sample(sample))
         case .lost(let lost):
-            return EventText.lostEvents(lost)
+            out.append(EventText.lostEvents(lost))
         case .limit(let limit):
-            return EventText.limit(limit)
+            out.append(EventText.limit(limit))
         case .profile(let p):
-            return Self.profile(p)
+            out.append(Self.profile(p))
         case .fork(let f):
-            return "child \(f.childProcessID) of \(f.parentProcessID)"
+            out.append("child ")
+            out.appendDecimal(f.childProcessID)
+            out.append(" of ")
+            out.appendDecimal(f.parentProcessID)
         case .syscalls(let summary):
-            return EventText.syscallTotals(summary)
+            out.append(EventText.syscallTotals(summary))
         case .exec(let e):
-            return Self.path(e.path, e.absolutePath) + "  " + Self.argv(e.argv) + (e.argvTruncated ? " …" : "") + "  "
-                + EventText.result(e.result)
+            Self.appendPath(e.path, e.absolutePath, to: &out)
+            out.append("  ")
+            Self.appendArgv(e.argv, to: &out)
+            if e.argvTruncated { out.append(" …") }
+            out.append("  ")
+            EventText.appendResult(e.result, to: &out)
         case .open(let o):
-            var text = Self.path(o.path, o.absolutePath) + "  " + OpenFlags.names(of: o.flags).joined(separator: "|")
-            if let mode = o.mode { text += " 0" + String(mode, radix: 8) }
-            return text + "  " + EventText.result(o.result)
+            Self.appendPath(o.path, o.absolutePath, to: &out)
+            out.append("  ")
+            OpenFlags.appendNames(of: o.flags, to: &out)
+            Self.appendMode(o.mode, to: &out)
+            out.append("  ")
+            EventText.appendResult(o.result, to: &out)
         case .unlink(let p), .rmdir(let p), .mkdir(let p):
-            var text = Self.path(p.path, p.absolutePath)
-            if let mode = p.mode { text += " 0" + String(mode, radix: 8) }
-            return text + "  " + EventText.result(p.result)
+            Self.appendPath(p.path, p.absolutePath, to: &out)
+            Self.appendMode(p.mode, to: &out)
+            out.append("  ")
+            EventText.appendResult(p.result, to: &out)
         case .rename(let r):
-            return Self.path(r.path, r.absolutePath) + " -> " + Self.path(r.newPath, r.newAbsolutePath) + "  "
-                + EventText.result(r.result)
+            Self.appendPath(r.path, r.absolutePath, to: &out)
+            out.append(" -> ")
+            Self.appendPath(r.newPath, r.newAbsolutePath, to: &out)
+            out.append("  ")
+            EventText.appendResult(r.result, to: &out)
         case .chdir(let c), .fchdir(let c):
-            let named = EventText.path(EventPath(passed: c.path, absolute: c.absolutePath), .shell)
-            let target = c.path == nil ? "fd \(c.fd ?? -1)" + (c.absolutePath == nil ? "" : " " + named) : named
-            return target + "  " + EventText.result(c.result)
+            let named = EventPath(passed: c.path, absolute: c.absolutePath)
+            if c.path == nil {
+                out.append("fd ")
+                out.appendDecimal(c.fd ?? -1)
+                if c.absolutePath != nil {
+                    out.append(UInt8(ascii: " "))
+                    EventText.appendPath(named, .shell, to: &out)
+                }
+            } else {
+                EventText.appendPath(named, .shell, to: &out)
+            }
+            out.append("  ")
+            EventText.appendResult(c.result, to: &out)
         case .link(let l):
-            return Self.path(l.path, l.absolutePath) + " => " + Self.path(l.newPath, l.newAbsolutePath) + "  "
-                + EventText.result(l.result)
+            Self.appendPath(l.path, l.absolutePath, to: &out)
+            out.append(" => ")
+            Self.appendPath(l.newPath, l.newAbsolutePath, to: &out)
+            out.append("  ")
+            EventText.appendResult(l.result, to: &out)
         case .symlink(let l):
-            return Self.path(l.path, l.absolutePath) + " -> " + EventText.captured(l.target, .shell) + "  "
-                + EventText.result(l.result)
+            Self.appendPath(l.path, l.absolutePath, to: &out)
+            out.append(" -> ")
+            EventText.appendCaptured(l.target, .shell, to: &out)
+            out.append("  ")
+            EventText.appendResult(l.result, to: &out)
         case .connect(let s), .accept(let s), .bind(let s):
-            return "fd \(s.fd)  " + Self.address(s.address, s.absolutePath) + (s.peerName.map { " (" + $0 + ")" } ?? "")
-                + "  " + EventText.result(s.result)
+            out.append("fd ")
+            out.appendDecimal(s.fd)
+            out.append("  ")
+            Self.appendAddress(s.address, s.absolutePath, to: &out)
+            if let name = s.peerName {
+                out.append(" (")
+                out.append(name)
+                out.append(UInt8(ascii: ")"))
+            }
+            out.append("  ")
+            EventText.appendResult(s.result, to: &out)
         case .listen(let l):
-            return "fd \(l.fd)  backlog \(l.backlog)  " + EventText.result(l.result)
+            out.append("fd ")
+            out.appendDecimal(l.fd)
+            out.append("  backlog ")
+            out.appendDecimal(l.backlog)
+            out.append("  ")
+            EventText.appendResult(l.result, to: &out)
         case .close(let c):
-            return "fd \(c.fd)  " + EventText.fileClose(c, .shell)
+            out.append("fd ")
+            out.appendDecimal(c.fd)
+            out.append("  ")
+            EventText.appendFileClose(c, .shell, to: &out)
         case .socketClose(let c):
-            return "fd \(c.fd)  " + EventText.socketClose(c, .shell)
+            out.append("fd ")
+            out.appendDecimal(c.fd)
+            out.append("  ")
+            EventText.appendSocketClose(c, .shell, to: &out)
         case .dns(let d):
-            return EventText.dns(d) + "  " + d.server + ":\(d.port)/" + d.transport.rawValue
+            out.append(EventText.dns(d))
+            out.append("  ")
+            out.append(d.server)
+            out.append(UInt8(ascii: ":"))
+            out.appendDecimal(d.port)
+            out.append(UInt8(ascii: "/"))
+            out.append(d.transport.rawValue)
         }
+    }
+
+    /// ` 0644`: a mode in octal after a space, when the call had one.
+    private static func appendMode(_ mode: UInt32?, to out: inout LineBuffer) {
+        guard let mode else { return }
+        out.append(" 0")
+        out.appendOctal(mode)
     }
 
     /// "by the OOM killer (memory limit 64 MiB)", after a status's words.
@@ -145,25 +277,29 @@ struct HumanFormatter {
     private static func percent(_ value: Double) -> String { Units.fixed(value, 1) + "%" }
 
     /// A path of one call in the shell's quoting (`EventText.path`).
-    static func path(_ passed: CapturedString, _ absolute: ResolvedPath?) -> String {
-        EventText.path(EventPath(passed: passed, absolute: absolute), .shell)
+    static func appendPath(_ passed: CapturedString, _ absolute: ResolvedPath?, to out: inout LineBuffer) {
+        EventText.appendPath(EventPath(passed: passed, absolute: absolute), .shell, to: &out)
     }
 
     /// An address after its family (`inet 127.0.0.1:80`, `unix /run/x.sock`) when it has one
     /// (`EventText.address`).
-    static func address(_ address: SocketAddress, _ absolutePath: ResolvedPath?) -> String {
-        let text = EventText.address(address, absolutePath: absolutePath, .shell)
+    static func appendAddress(_ address: SocketAddress, _ absolutePath: ResolvedPath?, to out: inout LineBuffer) {
         switch address {
-        case .ipv4, .ipv6, .unix: return address.familyName + " " + text
-        case .other, .unreadable, .notRequested: return text
+        case .ipv4, .ipv6, .unix:
+            out.append(address.familyName)
+            out.append(UInt8(ascii: " "))
+        case .other, .unreadable, .notRequested: break
+        }
+        EventText.appendAddress(address, absolutePath: absolutePath, .shell, to: &out)
+    }
+
+    /// The arguments, each in the shell's quoting, separated by spaces.
+    static func appendArgv(_ argv: [ByteString], to out: inout LineBuffer) {
+        for (index, argument) in argv.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: " ")) }
+            out.appendShellQuoted(argument.bytes)
         }
     }
-
-    static func argv(_ argv: [ByteString]) -> String {
-        argv.map { quote($0.bytes) }.joined(separator: " ")
-    }
-
-    static func quote(_ bytes: [UInt8]) -> String { ByteString(bytes: bytes).shellQuoted }
 }
 
 extension String {

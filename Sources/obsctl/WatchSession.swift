@@ -42,9 +42,15 @@ struct WatchSession {
                 Diagnostics.print(Self.recordingNotice(recording.directory, failure))
             }
         }
+        // Kept from one burst to the next, so a flood allocates no array per burst.
+        var events: [ObserverEvent] = []
+        // Where each human line is written before it is copied to `output`: kept, so a line
+        // allocates nothing.
+        var line = LineBuffer(capacity: 4096)
         while true {
             // What is queued, under one lock: a burst costs one hand-over, not one per event.
-            var events = subscriber.drain(upTo: Self.batchLimit)
+            events.removeAll(keepingCapacity: true)
+            subscriber.drain(into: &events, upTo: Self.batchLimit)
             if events.isEmpty {
                 output.flush()
                 flushRecording()
@@ -62,13 +68,15 @@ struct WatchSession {
                     }
                 }
                 guard let next else { break }
-                events = [next]
+                events.append(next)
             }
             for index in events.indices {
                 if case .profile = events[index].kind {
-                    for before in beforeProfile(&events[index]) { write(before, summary: &summary, observe: observe) }
+                    for before in beforeProfile(&events[index]) {
+                        write(before, summary: &summary, line: &line, observe: observe)
+                    }
                 }
-                write(events[index], summary: &summary, observe: observe)
+                write(events[index], summary: &summary, line: &line, observe: observe)
                 if output.isClosed, !stopped {
                     stopped = true
                     endEarly()
@@ -82,21 +90,25 @@ struct WatchSession {
 
     /// Counts one event, shows it to `observe`, records it, and writes it unless the output has
     /// closed. With `--json` and `--record`, the line is formatted once and copied to the output.
-    private func write(_ event: ObserverEvent, summary: inout RunSummary, observe: (ObserverEvent) -> Void) {
+    private func write(
+        _ event: ObserverEvent, summary: inout RunSummary, line: inout LineBuffer, observe: (ObserverEvent) -> Void
+    ) {
         summary.count(event)
         observe(event)
         if let recording {
-            recording.append(event) { line in
-                let start = line.count
-                EventJSON.append(event, to: &line)
-                if json, !output.isClosed { output.append { $0.append(contentsOf: line[start...]) } }
+            recording.append(event) { bytes in
+                let start = bytes.count
+                EventJSON.append(event, to: &bytes)
+                if json, !output.isClosed { output.append { $0.append(contentsOf: bytes[start...]) } }
             }
         }
         guard !output.isClosed else { return }
         if json {
             if recording == nil { output.append { EventJSON.append(event, to: &$0) } }
         } else {
-            output.write(formatter.line(event))
+            line.removeAll()
+            formatter.write(event, to: &line)
+            output.append { $0.append(contentsOf: line.bytes) }
         }
         if output.isTerminal { output.flush() }
     }

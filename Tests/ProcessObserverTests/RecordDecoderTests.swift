@@ -11,7 +11,9 @@ import Testing
     @Suite("Record decoder")
     struct RecordDecoderTests {
         typealias F = RecordFixture
-        static let decoder = RecordDecoder(categories: EventCategory.kernelCategories)
+        /// A new decoder each time: a decoder belongs to one thread (it keeps the last `comm`), and
+        /// the parameterised tests may run at once.
+        static var decoder: RecordDecoder { RecordDecoder(categories: EventCategory.kernelCategories) }
 
         static func decode(_ bytes: [UInt8], with decoder: RecordDecoder = decoder) throws -> RecordDecoder.Decoded {
             try bytes.withUnsafeBytes { try decoder.decode($0) }
@@ -290,6 +292,45 @@ import Testing
             #expect(event.timestampNs == RecordFixture.ts)
             #expect(event.command == "worker")
             #expect(decoded.lostBefore == 0)
+        }
+
+        @Test("one decoder over records of changing comm names each by its own bytes, whatever followed the NUL")
+        func commandOfEachRecord() throws {
+            let decoder = Self.decoder
+            func record(_ comm: [UInt8]) -> [UInt8] {
+                var r = obs_fork_rec()
+                r.h = F.header(OBS_REC_FORK)
+                withUnsafeMutableBytes(of: &r.h.comm) { raw in
+                    for i in 0..<raw.count { raw[i] = i < comm.count ? comm[i] : 0 }
+                }
+                r.parent_tgid = 4001
+                return F.bytes(of: r)
+            }
+            let worker = Array("worker".utf8)
+            let full = Array("0123456789abcdef".utf8)  // 16 bytes: no NUL
+            let records: [([UInt8], ByteString)] = [
+                (worker, "worker"), (worker, "worker"), (worker + [0, 0x41, 0x42], "worker"),
+                (Array("cc1".utf8), "cc1"),
+                (worker, "worker"), (full, "0123456789abcdef"), ([], ""), (worker, "worker"),
+            ]
+            for (comm, expected) in records {
+                let event = try #require(try Self.decode(record(comm), with: decoder).event)
+                #expect(event.command == expected)
+            }
+        }
+
+        @Test("an open's walked path that equals the absolute path as passed is the same bytes, source file")
+        func walkedEqualsPassed() throws {
+            let bytes = F.file(
+                OBS_FILE_OPEN, syscall: OBS_SC_OPENAT, path: "/etc/hosts", ret: 3,
+                resolved: F.Str("/etc/hosts", source: OBS_SOURCE_FILE))
+            let event = try #require(try Self.decode(bytes).event)
+            guard case .open(let open) = event.kind else {
+                Issue.record("expected an open, got \(event.kind.name)")
+                return
+            }
+            #expect(open.path == CapturedString("/etc/hosts"))
+            #expect(open.absolutePath == ResolvedPath("/etc/hosts", source: .file))
         }
 
         @Test("a record carries its CPU's earlier losses, and an exit names the process and status")

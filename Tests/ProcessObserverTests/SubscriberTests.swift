@@ -108,6 +108,27 @@ struct SubscriberTests {
         #expect(events.isFinished)
     }
 
+    @Test("drain into a kept array appends at most the count asked for, in order, after what the array holds")
+    func drainIntoKeptArray() {
+        let buffer = SubscriberBuffer(config: ObserverConfig.lifecycle().buffering(16))
+        for seq: UInt64 in 1...7 {
+            buffer.offer(
+                ObserverEvent(
+                    seq: seq, timestampNs: seq, category: .lifecycle, processID: 1, kind: .exited(.exited(code: 0))))
+        }
+        var kept: [ObserverEvent] = []
+        #expect(buffer.drain(into: &kept, upTo: 3) == 3)
+        #expect(kept.map(\.seq) == [1, 2, 3])
+        let storage = kept.capacity
+        kept.removeAll(keepingCapacity: true)
+        #expect(buffer.drain(into: &kept, upTo: 2) == 2)
+        #expect(buffer.drain(into: &kept, upTo: 100) == 2)
+        #expect(kept.map(\.seq) == [4, 5, 6, 7])
+        #expect(kept.capacity >= storage)
+        #expect(buffer.drain(into: &kept, upTo: 100) == 0)
+        #expect(kept.count == 4)
+    }
+
     @Test("the buffer drops beyond capacity and says so before the next event it keeps")
     func bufferUnit() {
         let buffer = SubscriberBuffer(config: ObserverConfig.lifecycle().buffering(2))

@@ -43,6 +43,14 @@ public final class ObserverSubscriber: Sendable, AsyncSequence {
     /// a burst under one lock, without copying a whole full buffer at once.
     public func drain(upTo maxCount: Int) -> [ObserverEvent] { buffer.drain(upTo: Swift.max(1, maxCount)) }
 
+    /// Appends the first `maxCount` events queued now to `events`, without blocking, and returns
+    /// how many: `drain(upTo:)` into an array the reader keeps, so a flood read burst after burst
+    /// reuses its storage instead of allocating (and faulting in) a new one per burst.
+    @discardableResult
+    public func drain(into events: inout [ObserverEvent], upTo maxCount: Int) -> Int {
+        buffer.drain(into: &events, upTo: Swift.max(1, maxCount))
+    }
+
     /// True once the closing event has been read.
     public var isFinished: Bool { buffer.isFinished }
 

@@ -213,11 +213,18 @@ final class SubscriberBuffer: @unchecked Sendable {
     func tryReceive() -> ObserverEvent? { lock.withLock { popLocked() } }
 
     func drain(upTo maxCount: Int = .max) -> [ObserverEvent] {
+        var out: [ObserverEvent] = []
+        _ = drain(into: &out, upTo: maxCount)
+        return out
+    }
+
+    /// Appends up to `maxCount` queued events to `out` under one lock; returns how many.
+    func drain(into out: inout [ObserverEvent], upTo maxCount: Int) -> Int {
         lock.withLock {
-            var out: [ObserverEvent] = []
-            out.reserveCapacity(Swift.min(count, maxCount))
-            while out.count < maxCount, let e = popLocked() { out.append(e) }
-            return out
+            let taken = Swift.min(count, maxCount)
+            out.reserveCapacity(out.count + taken)
+            for _ in 0..<taken { out.append(popLocked()!) }
+            return taken
         }
     }
 

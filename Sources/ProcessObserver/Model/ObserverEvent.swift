@@ -66,15 +66,21 @@ extension ObserverEvent {
 }
 
 /// What happened, with the kind's own data.
+///
+/// The kinds with the largest payloads, rare in a flood (the profile, samples, a socket's close,
+/// DNS), are `indirect`: held in a box, so they do not set the size of every event. Every event
+/// is moved or copied a few times on its way to a reader (batch, subscriber buffer, drain): with
+/// a `RunProfile` inline an event took 296 bytes, which a file flood paid in `memmove` on two
+/// threads; boxed, 208 (the largest inline payload is now an exit's `ProcessEnd`).
 public enum EventKind: Sendable {
     // lifecycle
     case started(Started)
     case exited(ProcessEnd)
-    case sample(PerfSample)
+    indirect case sample(PerfSample)
     case lost(Lost)
     /// A limit of the run's cgroup was hit (OOM kills, refused forks), just before `exited`.
     case limit(LimitReached)
-    case profile(RunProfile)
+    indirect case profile(RunProfile)
     // process
     case fork(Fork)
     case exec(Exec)
@@ -101,9 +107,9 @@ public enum EventKind: Sendable {
     case listen(Listen)
     /// A socket descriptor closed after I/O: its bytes each way (JSON kind `close`, category
     /// `network`).
-    case socketClose(SocketClose)
+    indirect case socketClose(SocketClose)
     /// A DNS question and its answer.
-    case dns(DNSExchange)
+    indirect case dns(DNSExchange)
     /// The stable lowercase name used in JSON (`kind`) and in `obsctl` output.
     public var name: String {
         switch self {

@@ -16,6 +16,17 @@ public enum OpenFlags {
         return names
     }
 
+    /// Appends the names `names(of:)` lists joined by `|` (`O_WRONLY|O_CREAT|O_TRUNC`), without
+    /// building the array (the human line names the flags of every open event).
+    public static func appendNames(of flags: Int32, to out: inout LineBuffer) {
+        var first = true
+        forEachName(of: flags) { name in
+            if !first { out.append(UInt8(ascii: "|")) }
+            first = false
+            out.append(name)
+        }
+    }
+
     /// Calls `body` with each name `names(of:)` lists, in its order, without building the array
     /// (the JSON writer names the flags of every open event).
     static func forEachName(of flags: Int32, _ body: (String) -> Void) {

@@ -63,3 +63,29 @@ extension RecordDecoder {
         }
     }
 }
+
+/// The `comm` of the last record, kept by the decoder: a flood's records come from a few tasks,
+/// each carrying the same 16 bytes, so the same `ByteString` is handed out again (a retain)
+/// instead of a new array allocated on the ring thread and freed on the reader's, per event.
+///
+/// Mutable state behind a `let`: the decoder belongs to one thread (the ring-buffer consumer's,
+/// or a test's), like the consumer that holds it.
+final class LastCommand {
+    /// The raw `comm` field the cached string came from, NULs and what follows them included.
+    private var raw: (UInt64, UInt64) = (0, 0)
+    private var command: ByteString?
+
+    init() {
+        precondition(OBS_COMM_LEN == 16, "LastCommand compares comm as two 8-byte words")
+    }
+
+    /// The `comm` at `p` (`OBS_COMM_LEN` bytes, NUL-terminated when shorter).
+    func command(at p: UnsafeRawPointer) -> ByteString {
+        let field = (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        if let command, field == raw { return command }
+        let decoded = RecordDecoder.cString(p, max: Int(OBS_COMM_LEN))
+        raw = field
+        command = decoded
+        return decoded
+    }
+}

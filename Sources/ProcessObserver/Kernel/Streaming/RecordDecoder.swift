@@ -47,6 +47,8 @@ struct RecordDecoder {
     var pageSize: UInt64
     /// `categories`, one bit per case: tested per record without hashing.
     private let categoryBits: UInt8
+    /// The last `comm` decoded, handed out again while records keep carrying the same bytes.
+    private let lastCommand = LastCommand()
 
     init(categories: Set<EventCategory>, resolvesPaths: Bool = true, pageSize: UInt64 = ProcFS.pageSize) {
         self.categories = categories
@@ -77,7 +79,7 @@ struct RecordDecoder {
         var event = ObserverEvent(
             timestampNs: h.ts_ns, category: .process, processID: Int32(bitPattern: h.tgid),
             threadID: Int32(bitPattern: h.tid), parentProcessID: h.ptgid == 0 ? nil : Int32(bitPattern: h.ptgid),
-            command: Self.cString(p + MemoryLayout<obs_header>.offset(of: \.comm)!, max: Int(OBS_COMM_LEN)),
+            command: lastCommand.command(at: p + MemoryLayout<obs_header>.offset(of: \.comm)!),
             kind: .lost(Lost(count: 0, source: .kernel)))
         event.cgroupID = h.cgroup_id == 0 ? nil : h.cgroup_id
         var decoded = Decoded(
@@ -435,7 +437,7 @@ struct RecordDecoder {
             return ResolvedPath(
                 PathJoin.normalise(absolute: asPassed.value), source: .asPassed, truncated: asPassed.truncated)
         case OBS_SOURCE_FILE.rawValue:
-            return s.walked(p, as: .file)
+            return s.walked(p, as: .file, sameAs: asPassed?.value)
         case OBS_SOURCE_DIRFD.rawValue, OBS_SOURCE_CWD.rawValue:
             let source: ResolvedPath.Source =
                 s.source == UInt8(OBS_SOURCE_DIRFD.rawValue) ? .directoryFD : .workingDirectory
@@ -509,14 +511,24 @@ struct RecordDecoder {
             RecordDecoder.captured(p + offset, length: length, flags: flags, available: length)
         }
 
-        /// A path the kernel walked (path flags); nil when there is none.
-        func walked(_ p: UnsafeRawPointer, as source: ResolvedPath.Source) -> ResolvedPath? {
+        /// A path the kernel walked (path flags); nil when there is none. When its bytes are those
+        /// of `sameAs` (an absolute path as passed, the file's own name), `sameAs`'s storage is
+        /// shared instead of a second copy allocated.
+        func walked(_ p: UnsafeRawPointer, as source: ResolvedPath.Source, sameAs: ByteString? = nil) -> ResolvedPath? {
             let unwalkable = flags & UInt8(OBS_PATH_UNWALKABLE.rawValue) != 0
             if length == 0 && !unwalkable { return nil }
             let bytes = UnsafeRawBufferPointer(start: p + offset, count: length)
             let end = bytes.firstIndex(of: 0) ?? length
+            let value: ByteString
+            if unwalkable {
+                value = ByteString(bytes: [])
+            } else if let sameAs, sameAs.bytes.elementsEqual(bytes[0..<end]) {
+                value = sameAs
+            } else {
+                value = ByteString(bytes[0..<end])
+            }
             return ResolvedPath(
-                unwalkable ? ByteString(bytes: []) : ByteString(bytes[0..<end]), source: source,
+                value, source: source,
                 truncated: flags & UInt8(OBS_PATH_TRUNCATED.rawValue) != 0,
                 deleted: flags & UInt8(OBS_PATH_DELETED.rawValue) != 0,
                 outsideRoot: flags & UInt8(OBS_PATH_OUTSIDE_ROOT.rawValue) != 0, unwalkable: unwalkable)
