@@ -222,7 +222,7 @@ static __always_inline void io_opened(__s64 fd, int path_sent)
     if (fd < 0 || fd > 0x7fffffff)
         return;
     struct obs_io_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .fd = (__s32)fd};
-    if (!obs_filter_cgroup_id && io_gated(bpf_map_lookup_elem(&obs_tracked, &key.tgid)))
+    if (!obs_filter_cgroup_id && io_gated(tracked_entry(key.tgid)))
         return;
     struct obs_io_stat fresh = {.file = (__u64)fd_file(fd), .open_ts = bpf_ktime_get_ns()};
     if (!fresh.file)
@@ -735,7 +735,7 @@ static __always_inline int io_counts_process(__u32 tgid)
 {
     if (obs_filter_cgroup_id)
         return is_observed(tgid);
-    struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+    struct obs_tracked *t = tracked_entry(tgid);
     return t && !(t->flags & OBS_TRACKED_GATED);
 }
 
@@ -757,12 +757,18 @@ __noinline int obs_io_raw_exit(__u32 sc, __u64 regs_addr, __s64 ret)
     struct pt_regs *regs = (struct pt_regs *)regs_addr;
     if (!obs_count_io || !regs || ret < 0)
         return 0;
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    /* A process outside the tree leaves at its clear bit (obs_tracked_bits), before any lookup. */
+    if (!obs_filter_cgroup_id) {
+        __u64 *word = tracked_word(tgid);
+        if (word && !(*word & (1ULL << (tgid % 64))))
+            return 0;
+    }
 #if defined(__TARGET_ARCH_x86)
     /* A 32-bit (ia32) syscall numbers differently: not one of these. */
     if (BPF_CORE_READ(regs, cs) != 0x33)
         return 0;
 #endif
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
     struct obs_inflight in = {.syscall = sc};
     in.args[0] = OBS_SYSCALL_ARG(regs, 0);
     if (io_single_fd(sc)) {

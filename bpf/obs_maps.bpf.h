@@ -58,6 +58,23 @@ struct {
     __type(value, struct obs_tracked);
 } obs_tracked SEC(".maps");
 
+/*
+ * One bit per pid, set while the pid is a key of obs_tracked (and possibly a while after: only a
+ * set bit sends the check on to obs_tracked). A process outside the tree leaves the tracked check
+ * at its clear bit, an array load the verifier inlines, instead of a hash lookup: every syscall
+ * we observe pays that check for every process of the machine (the bystander cost). The kernel
+ * sets bits at fork and clears them at exit; user space sets the bit of each process it tracks
+ * through its own mapping of the array (BPF_F_MMAPABLE), with an atomic or, never a
+ * read-modify-write that could lose a bit the kernel set meanwhile.
+ */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, OBS_TRACKED_WORDS);
+    __uint(map_flags, BPF_F_MMAPABLE);
+    __type(key, __u32);
+    __type(value, __u64);
+} obs_tracked_bits SEC(".maps");
+
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, OBS_INFLIGHT_MAX);

@@ -106,6 +106,7 @@ int obs_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
     /* An observed cgroup holds its tree by itself: the child is in its parent's cgroup. */
     if (!obs_filter_cgroup_id) {
         struct obs_tracked value = {.parent_tgid = ptgid};
+        tracked_bit_set(ctgid);
         bpf_map_update_elem(&obs_tracked, &ctgid, &value, BPF_ANY);
     }
     /* A counted parent's child is counted from its first instruction (its return from fork is
@@ -256,6 +257,7 @@ int obs_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
     if (BPF_CORE_READ(task, signal, live.counter) != 0)
         return 0;
     bpf_map_delete_elem(&obs_tracked, &tgid);
+    tracked_bit_clear(tgid);
     /* The descriptors still open end with the process (their close records come first). */
     int io_uring = 0;
     if (obs_count_io) {

@@ -82,9 +82,39 @@ static __always_inline void fill_header(struct obs_header *h, __u32 type)
     h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
+/* tgid's word of obs_tracked_bits; 0 past the array (a pid over PID_MAX_LIMIT: never). */
+static __always_inline __u64 *tracked_word(__u32 tgid)
+{
+    __u32 word = tgid / 64;
+    return word < OBS_TRACKED_WORDS ? bpf_map_lookup_elem(&obs_tracked_bits, &word) : 0;
+}
+
+/* tgid's obs_tracked entry, or 0: a clear bit answers without the hash lookup. */
+static __always_inline struct obs_tracked *tracked_entry(__u32 tgid)
+{
+    __u64 *word = tracked_word(tgid);
+    if (word && !(*word & (1ULL << (tgid % 64))))
+        return 0;
+    return bpf_map_lookup_elem(&obs_tracked, &tgid);
+}
+
+static __always_inline void tracked_bit_set(__u32 tgid)
+{
+    __u64 *word = tracked_word(tgid);
+    if (word)
+        __sync_fetch_and_or(word, 1ULL << (tgid % 64));
+}
+
+static __always_inline void tracked_bit_clear(__u32 tgid)
+{
+    __u64 *word = tracked_word(tgid);
+    if (word)
+        __sync_fetch_and_and(word, ~(1ULL << (tgid % 64)));
+}
+
 static __always_inline int is_tracked(__u32 tgid)
 {
-    return bpf_map_lookup_elem(&obs_tracked, &tgid) != 0;
+    return tracked_entry(tgid) != 0;
 }
 
 /*

@@ -45,6 +45,18 @@ struct KernelContractTests {
             }
         }
 
+        @Test("the tracked map's bits: one per pid up to the kernel's PID_MAX_LIMIT, in an array user space can map")
+        func trackedBits() throws {
+            let object = try BPFObject(options: .init(categories: [], syscallAttach: .rawSyscalls))
+            defer { object.close() }
+            let bits = try object.map(OBS_MAP_TRACKED_BITS)
+            #expect(bpf_map__type(bits) == BPF_MAP_TYPE_ARRAY)
+            #expect(bpf_map__map_flags(bits) & UInt32(BPF_F_MMAPABLE) != 0)
+            #expect(bpf_map__value_size(bits) == 8)
+            #expect(Int(bpf_map__max_entries(bits)) * 64 == 4_194_304)  // PID_MAX_LIMIT on 64-bit
+            #expect(TrackedBits.length == 512 << 10)
+        }
+
         @Test(
             "the summary's maps: one preallocated entry each without the summary; with it 1 MiB of preallocated per-CPU values and 32 MiB at most allocated on use; the kernel builds the records where it can"
         )

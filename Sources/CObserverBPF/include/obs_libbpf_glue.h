@@ -3,6 +3,7 @@
 #define OBS_LIBBPF_GLUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #ifdef __linux__
 #include <sys/syscall.h> /* SYS_* numbers, which the Glibc module does not export to Swift */
 #endif
@@ -54,5 +55,13 @@ int obs_ring_wake(int fd);
 /// cannot change under a running process); each call returns a fresh memfd. Returns the fd, or
 /// -errno.
 int obs_min_core_btf(const void *image, size_t size);
+
+/// Sets bit `pid` of the mapped obs_tracked_bits array with an atomic or: the kernel sets and
+/// clears other bits of the same word at the same time (fork, exit), and a read-modify-write
+/// from user space could lose one of them.
+static inline void obs_tracked_bits_set(void *bits, uint32_t pid)
+{
+    __atomic_fetch_or((uint64_t *)bits + pid / 64, (uint64_t)1 << (pid % 64), __ATOMIC_SEQ_CST);
+}
 
 #endif

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 14
+#define OBS_ABI_VERSION 15
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -37,6 +37,7 @@
 #define OBS_MAP_SC_STATS "obs_sc_stats"
 #define OBS_MAP_SC_SPILL "obs_sc_spill"                     /* since ABI 14 */
 #define OBS_MAP_IO "obs_io"
+#define OBS_MAP_TRACKED_BITS "obs_tracked_bits"     /* since ABI 15 */
 #define OBS_MAP_IO_URING "obs_io_uring"
 #define OBS_MAP_RODATA ".rodata"
 #define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
@@ -66,6 +67,7 @@
 #define OBS_RING_BYTES 8388608          /* the obs_events ring buffer: 8 MiB (user space may resize) */
 #define OBS_WAKEUP_BYTES 262144         /* default obs_wakeup_bytes: 256 KiB queued wakes the consumer */
 #define OBS_TRACKED_MAX 65536           /* processes in the obs_tracked map */
+#define OBS_TRACKED_WORDS 65536         /* obs_tracked_bits: one bit per pid up to PID_MAX_LIMIT (4,194,304) */
 #define OBS_INFLIGHT_MAX 16384          /* threads inside an observed syscall at once */
 #define OBS_DIR_CACHE_MAX 256           /* directories whose resolved path is cached */
 #define OBS_WALK_STEPS_MAX 2048         /* dentries and mount crossings one path walk may take */

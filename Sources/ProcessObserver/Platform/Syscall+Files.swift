@@ -169,3 +169,18 @@ extension Syscall {
         _ = try valueOrErrno { Glibc.rename(from, to) }
     }
 }
+
+extension Syscall {
+    /// `mmap(2)` of `length` bytes of `fd`, shared, readable and writable (an mmapable BPF array
+    /// map's values, `BPF_F_MMAPABLE`).
+    static func mapShared(_ fd: Int32, length: Int) throws(Errno) -> UnsafeMutableRawPointer {
+        let p = Glibc.mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        guard let p, p != MAP_FAILED else { throw Syscall.lastErrno }
+        return p
+    }
+
+    /// `munmap(2)` of a mapping `mapShared` made.
+    static func unmap(_ p: UnsafeMutableRawPointer, length: Int) {
+        _ = Glibc.munmap(p, length)
+    }
+}

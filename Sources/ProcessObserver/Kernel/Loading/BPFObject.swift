@@ -86,7 +86,7 @@ final class BPFObject {
     /// The maps user space uses, by their `obs_records.h` names.
     static let mapNames = [
         OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS, OBS_MAP_SC_PROCS,
-        OBS_MAP_SC_STATS, OBS_MAP_SC_SPILL, OBS_MAP_IO, OBS_MAP_IO_URING,
+        OBS_MAP_SC_STATS, OBS_MAP_SC_SPILL, OBS_MAP_IO, OBS_MAP_IO_URING, OBS_MAP_TRACKED_BITS,
     ]
     /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
     /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.

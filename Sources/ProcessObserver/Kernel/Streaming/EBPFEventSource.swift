@@ -10,6 +10,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     let syscallAttach: BPFObject.SyscallAttach
     private let object: BPFObject
     private let trackedFD: Int32
+    /// The tracked map's bits (`obs_tracked_bits`): set for each process tracked from here.
+    private let trackedBits: TrackedBits
     private let countersFD: Int32
     private let syscallsFD: Int32
     private let enabledSyscalls: [ObservedSyscall]
@@ -47,6 +49,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         }
         let object = self.object
         trackedFD = try object.mapFD(OBS_MAP_TRACKED)
+        trackedBits = try TrackedBits(mapFD: object.mapFD(OBS_MAP_TRACKED_BITS))
         countersFD = try object.mapFD(OBS_MAP_COUNTERS)
         syscallsFD = try object.mapFD(OBS_MAP_SYSCALLS)
         let syscalls = ObservedSyscall.of(kernelCategories, countingBytes: options.countIOFlags != 0).filter {
@@ -133,6 +136,8 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
     private func track(processID: Int32, flags: UInt32) throws(ObserverError) {
         var key = UInt32(bitPattern: processID)
         var value = obs_tracked(parent_tgid: 0, flags: flags)
+        // The bit first: from the map entry on, the programs must find it set.
+        trackedBits.set(processID)
         if bpf_map_update_elem(trackedFD, &key, &value, 0) != 0 {
             let e = Syscall.lastErrno
             throw ObserverError(
@@ -208,6 +213,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
         reader?.free()
         reader = nil
         makeInert()
+        trackedBits.close()
         BPFReleaser.release(object)
         finalStats = stats
         return stats
