@@ -33,7 +33,7 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch", "obs_io_fds",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch", "obs_sc_walk", "obs_io_fds",
                             "obs_io_sweeps",
                             "observer.rodata",
                             "observer.bss",
