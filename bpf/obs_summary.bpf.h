@@ -56,16 +56,17 @@ static __always_inline void sc_start_counting(__u32 tgid)
     }
 }
 
-/* Counts one returned call of tgid (its entry in `in`) that returned `ret`. A global function:
- * the verifier checks it once, on its own, and the syscall-exit program's code after the call
- * once per path that reaches it, not once per path through the errno slots as well. */
-__noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
+/* Counts one returned call of tgid, syscall number nr, that started at start_ns and returned
+ * `ret`. A global function taking only scalars: the verifier checks it once, on its own, and the
+ * syscall-exit program's code after the call once per path that reaches it, not once per path
+ * through the errno slots as well. */
+__noinline int obs_sc_count(__u32 tgid, __u64 start_ns, __u32 nr, __s64 ret)
 {
     /* Pruned to this return without the summary: a kernel that checks every global function,
      * called or not (before 6.8), checks only that. */
     if (!obs_syscall_summary)
         return 0;
-    if (!in || !in->start_ns) /* a global function's pointer may be null to the verifier */
+    if (!start_ns)
         return 0;
     struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
     if (!proc) {
@@ -78,8 +79,8 @@ __noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret
             return 0;
     }
     __u64 now = bpf_ktime_get_ns();
-    __u64 d = now > in->start_ns ? now - in->start_ns : 0;
-    __u32 nr = in->nr & (OBS_MAX_SYSCALL_NR - 1);
+    __u64 d = now > start_ns ? now - start_ns : 0;
+    nr &= OBS_MAX_SYSCALL_NR - 1;
     struct obs_sc_key key = {.tgid = tgid, .nr = nr};
     struct obs_sc_stat *st = bpf_map_lookup_elem(&obs_sc_stats, &key);
     if (!st && proc->spilled)
@@ -133,10 +134,58 @@ __noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret
     return 0;
 }
 
-/* The call site's name (bpf/obs_syscalls.bpf.h). */
+/* The call site's name (bpf/obs_syscalls.bpf.h): a call whose entry is in obs_inflight. */
 static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
 {
-    obs_sc_count(tgid, in, ret);
+    obs_sc_count(tgid, in->start_ns, in->nr, ret);
+}
+
+/*
+ * The start of a call of the tree that the summary only counts (nothing streamed, no arguments
+ * kept), in the task's obs_sc_start (obs_sc_task_start); returns 0 when it is not kept there (no
+ * task storage on this kernel, or none could be had).
+ */
+static __always_inline int sc_start_task(__s64 nr)
+{
+    if (!obs_sc_task_start)
+        return 0;
+    struct obs_sc_start *s =
+        bpf_task_storage_get(&obs_sc_start, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!s)
+        return 0;
+    s->start_ns = bpf_ktime_get_ns();
+    s->nr = (__u32)nr;
+    return 1;
+}
+
+/* The same, falling back to an obs_inflight entry of syscall NONE, as the streamed calls' are. */
+static __always_inline void sc_start_call(__u64 id, __s64 nr)
+{
+    if (sc_start_task(nr))
+        return;
+    struct obs_inflight in = {.start_ns = bpf_ktime_get_ns(), .nr = (__u32)nr};
+    bpf_map_update_elem(&obs_inflight, &id, &in, BPF_ANY);
+}
+
+/*
+ * At a syscall's exit (number nr), with the summary on: counts the call when sc_start_call kept its
+ * start in the task's storage, and returns 1; 0 otherwise (a streamed call, whose entry is in
+ * obs_inflight; a process outside the tree, which has no storage or a cleared one). A start of
+ * another number is stale (an exit that could not reach the storage): dropped, not counted.
+ */
+static __always_inline int sc_counted_exit(__s64 nr, __s64 ret)
+{
+    if (!obs_sc_task_start)
+        return 0;
+    struct obs_sc_start *s = bpf_task_storage_get(&obs_sc_start, bpf_get_current_task_btf(), 0, 0);
+    if (!s || !s->start_ns)
+        return 0;
+    __u64 start_ns = s->start_ns;
+    s->start_ns = 0;
+    if ((__s64)s->nr != nr)
+        return 0;
+    obs_sc_count(bpf_get_current_pid_tgid() >> 32, start_ns, (__u32)nr, ret);
+    return 1;
 }
 
 /*
