@@ -56,6 +56,33 @@ static __always_inline void sc_start_counting(__u32 tgid)
     }
 }
 
+/* A new (process, syscall) entry for the pair key of the counted process proc: in obs_sc_stats,
+ * or in obs_sc_spill once that is full; its number marked in proc's bitmap. Null when both are
+ * full (the call is counted in proc's dropped). */
+static __always_inline struct obs_sc_stat *sc_new_entry(struct obs_sc_proc *proc, struct obs_sc_key *key)
+{
+    struct obs_sc_zero *zero = sc_zero();
+    if (!zero)
+        return 0;
+    bpf_map_update_elem(&obs_sc_stats, key, &zero->stat, BPF_NOEXIST);
+    struct obs_sc_stat *st = bpf_map_lookup_elem(&obs_sc_stats, key);
+    if (!st) {
+        /* The preallocated map is full: the spill map, allocated on use. Another thread of the
+         * process may put the same pair in either map meanwhile; the readers sum both maps'
+         * values of every number of a process that spilled, so no call is lost. */
+        bpf_map_update_elem(&obs_sc_spill, key, &zero->stat, BPF_NOEXIST);
+        st = bpf_map_lookup_elem(&obs_sc_spill, key);
+        if (!st) {
+            __sync_fetch_and_add(&proc->dropped, 1);
+            return 0;
+        }
+        proc->spilled = 1;
+    }
+    __u32 nr = key->nr & (OBS_MAX_SYSCALL_NR - 1);
+    __sync_fetch_and_or(&proc->seen[nr / 64], 1ULL << (nr % 64));
+    return st;
+}
+
 /* Counts one returned call of tgid, syscall number nr, that started at start_ns and returned
  * `ret`. A global function taking only scalars: the verifier checks it once, on its own, and the
  * syscall-exit program's code after the call once per path that reaches it, not once per path
@@ -68,42 +95,31 @@ __noinline int obs_sc_count(__u32 tgid, __u64 start_ns, __u32 nr, __s64 ret)
         return 0;
     if (!start_ns)
         return 0;
-    struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
-    if (!proc) {
-        /* An observed cgroup's processes were all running before the run: counted from now. */
-        if (!obs_filter_cgroup_id)
-            return 0; /* not counted yet: the spawn's set-up before the command's exec */
-        sc_start_counting(tgid);
-        proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
-        if (!proc)
-            return 0;
-    }
     __u64 now = bpf_ktime_get_ns();
     __u64 d = now > start_ns ? now - start_ns : 0;
     nr &= OBS_MAX_SYSCALL_NR - 1;
     struct obs_sc_key key = {.tgid = tgid, .nr = nr};
+    /* The pair's entry first: once it exists its process is counted (entries are made only for
+     * a counted process, and deleted with its obs_sc_procs entry at its exit, or read after it),
+     * so a call of a number the process used before costs this one lookup, not two. */
     struct obs_sc_stat *st = bpf_map_lookup_elem(&obs_sc_stats, &key);
-    if (!st && proc->spilled)
-        st = bpf_map_lookup_elem(&obs_sc_spill, &key);
     if (!st) {
-        struct obs_sc_zero *zero = sc_zero();
-        if (!zero)
-            return 0;
-        bpf_map_update_elem(&obs_sc_stats, &key, &zero->stat, BPF_NOEXIST);
-        st = bpf_map_lookup_elem(&obs_sc_stats, &key);
-        if (!st) {
-            /* The preallocated map is full: the spill map, allocated on use. Another thread of
-             * the process may put the same pair in either map meanwhile; the readers sum both
-             * maps' values of every number of a process that spilled, so no call is lost. */
-            bpf_map_update_elem(&obs_sc_spill, &key, &zero->stat, BPF_NOEXIST);
-            st = bpf_map_lookup_elem(&obs_sc_spill, &key);
-            if (!st) {
-                __sync_fetch_and_add(&proc->dropped, 1);
+        struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
+        if (!proc) {
+            /* An observed cgroup's processes were all running before the run: counted from now. */
+            if (!obs_filter_cgroup_id)
+                return 0; /* not counted yet: the spawn's set-up before the command's exec */
+            sc_start_counting(tgid);
+            proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
+            if (!proc)
                 return 0;
-            }
-            proc->spilled = 1;
         }
-        __sync_fetch_and_or(&proc->seen[nr / 64], 1ULL << (nr % 64));
+        if (proc->spilled)
+            st = bpf_map_lookup_elem(&obs_sc_spill, &key);
+        if (!st)
+            st = sc_new_entry(proc, &key);
+        if (!st)
+            return 0;
     }
     /* Per CPU: no other program updates this slot meanwhile. */
     if (st->calls == 0 || d < st->min_ns)
