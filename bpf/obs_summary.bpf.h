@@ -184,18 +184,24 @@ static __always_inline void sc_start_call(__u64 id, __s64 nr)
 }
 
 /*
- * At a syscall's exit (number nr), with the summary on: counts the call when sc_start_call kept its
- * start in the task's storage, and returns 1; 0 otherwise (a streamed call, whose entry is in
- * obs_inflight; a process outside the tree, which has no storage or a cleared one). A start of
- * another number is stale (an exit that could not reach the storage): dropped, not counted.
+ * At a syscall's exit, with the summary on: the task's storage when sc_start_call kept the
+ * call's start there, else null (a streamed call, whose entry is in obs_inflight; a process
+ * outside the tree, which has no storage or a cleared one). Looked at before anything else, so
+ * that a process outside the tree reads no register for it.
  */
-static __always_inline int sc_counted_exit(__s64 nr, __s64 ret)
+static __always_inline struct obs_sc_start *sc_started(void)
 {
     if (!obs_sc_task_start)
         return 0;
     struct obs_sc_start *s = bpf_task_storage_get(&obs_sc_start, bpf_get_current_task_btf(), 0, 0);
-    if (!s || !s->start_ns)
-        return 0;
+    return s && s->start_ns ? s : 0;
+}
+
+/* Counts the call of number nr whose start s holds (sc_started) and clears it; returns 1. A start
+ * of another number is stale (an exit that could not reach the storage): dropped, not counted,
+ * and 0 returned. */
+static __always_inline int sc_count_started(struct obs_sc_start *s, __s64 nr, __s64 ret)
+{
     __u64 start_ns = s->start_ns;
     s->start_ns = 0;
     if ((__s64)s->nr != nr)

@@ -310,7 +310,8 @@ int obs_tp_sys_exit(struct obs_tp_sys_exit *ctx)
 {
     if (obs_syscall_summary) {
         /* Only counted (its start in the task's storage), or else streamed. */
-        if (!sc_counted_exit(ctx->nr, ctx->ret))
+        struct obs_sc_start *s = sc_started();
+        if (!s || !sc_count_started(s, ctx->nr, ctx->ret))
             on_sys_exit(ctx->ret);
         return 1;
     }
@@ -353,13 +354,16 @@ int obs_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
         /* A call of the tree: only counted (its start in the task's storage), or streamed (its
          * entry in obs_inflight). An I/O call is only counted, and byte-counted here from the
          * registers as without the summary; a process outside the tree leaves after the two
-         * lookups (its task has no storage, or a cleared one). */
-        __s64 nr = (__s64)OBS_SYSCALL_NR(regs);
-        if (sc_counted_exit(nr, ret)) {
-            __u32 sc = obs_count_io ? observed_syscall(nr) : OBS_SC_NONE;
-            if (is_io_syscall(sc))
-                raw_io_exit(ctx, sc, ret);
-            return 0;
+         * lookups (its task has no storage, or a cleared one), reading no register. */
+        struct obs_sc_start *s = sc_started();
+        if (s) {
+            __s64 nr = (__s64)OBS_SYSCALL_NR(regs);
+            if (sc_count_started(s, nr, ret)) {
+                __u32 sc = obs_count_io ? observed_syscall(nr) : OBS_SC_NONE;
+                if (is_io_syscall(sc))
+                    raw_io_exit(ctx, sc, ret);
+                return 0;
+            }
         }
         on_sys_exit(ret);
         return 0;
