@@ -759,11 +759,8 @@ __noinline int obs_io_raw_exit(__u32 sc, __u64 regs_addr, __s64 ret)
         return 0;
     __u32 tgid = bpf_get_current_pid_tgid() >> 32;
     /* A process outside the tree leaves at its clear bit (obs_tracked_bits), before any lookup. */
-    if (!obs_filter_cgroup_id) {
-        __u64 *word = tracked_word(tgid);
-        if (word && !(*word & (1ULL << (tgid % 64))))
-            return 0;
-    }
+    if (surely_untracked(tgid))
+        return 0;
 #if defined(__TARGET_ARCH_x86)
     /* A 32-bit (ia32) syscall numbers differently: not one of these. */
     if (BPF_CORE_READ(regs, cs) != 0x33)

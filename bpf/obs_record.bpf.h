@@ -112,6 +112,16 @@ static __always_inline void tracked_bit_clear(__u32 tgid)
         __sync_fetch_and_and(word, ~(1ULL << (tgid % 64)));
 }
 
+/* Whether tgid is certainly outside the tree: its bit is clear (with an observed cgroup the tree
+ * is the cgroup's, and the bits are not used). */
+static __always_inline int surely_untracked(__u32 tgid)
+{
+    if (obs_filter_cgroup_id)
+        return 0;
+    __u64 *word = tracked_word(tgid);
+    return word && !(*word & (1ULL << (tgid % 64)));
+}
+
 static __always_inline int is_tracked(__u32 tgid)
 {
     return tracked_entry(tgid) != 0;

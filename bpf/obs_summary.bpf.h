@@ -56,53 +56,70 @@ static __always_inline void sc_start_counting(__u32 tgid)
     }
 }
 
-/* Counts one returned call of tgid (its entry in `in`) that returned `ret`. A global function:
- * the verifier checks it once, on its own, and the syscall-exit program's code after the call
- * once per path that reaches it, not once per path through the errno slots as well. */
-__noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
+/* A new (process, syscall) entry for the pair key of the counted process proc: in obs_sc_stats,
+ * or in obs_sc_spill once that is full; its number marked in proc's bitmap. Null when both are
+ * full (the call is counted in proc's dropped). */
+static __always_inline struct obs_sc_stat *sc_new_entry(struct obs_sc_proc *proc, struct obs_sc_key *key)
+{
+    struct obs_sc_zero *zero = sc_zero();
+    if (!zero)
+        return 0;
+    bpf_map_update_elem(&obs_sc_stats, key, &zero->stat, BPF_NOEXIST);
+    struct obs_sc_stat *st = bpf_map_lookup_elem(&obs_sc_stats, key);
+    if (!st) {
+        /* The preallocated map is full: the spill map, allocated on use. Another thread of the
+         * process may put the same pair in either map meanwhile; the readers sum both maps'
+         * values of every number of a process that spilled, so no call is lost. */
+        bpf_map_update_elem(&obs_sc_spill, key, &zero->stat, BPF_NOEXIST);
+        st = bpf_map_lookup_elem(&obs_sc_spill, key);
+        if (!st) {
+            __sync_fetch_and_add(&proc->dropped, 1);
+            return 0;
+        }
+        proc->spilled = 1;
+    }
+    __u32 nr = key->nr & (OBS_MAX_SYSCALL_NR - 1);
+    __sync_fetch_and_or(&proc->seen[nr / 64], 1ULL << (nr % 64));
+    return st;
+}
+
+/* Counts one returned call of tgid, syscall number nr, that started at start_ns and returned
+ * `ret`. A global function taking only scalars: the verifier checks it once, on its own, and the
+ * syscall-exit program's code after the call once per path that reaches it, not once per path
+ * through the errno slots as well. */
+__noinline int obs_sc_count(__u32 tgid, __u64 start_ns, __u32 nr, __s64 ret)
 {
     /* Pruned to this return without the summary: a kernel that checks every global function,
      * called or not (before 6.8), checks only that. */
     if (!obs_syscall_summary)
         return 0;
-    if (!in || !in->start_ns) /* a global function's pointer may be null to the verifier */
+    if (!start_ns)
         return 0;
-    struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
-    if (!proc) {
-        /* An observed cgroup's processes were all running before the run: counted from now. */
-        if (!obs_filter_cgroup_id)
-            return 0; /* not counted yet: the spawn's set-up before the command's exec */
-        sc_start_counting(tgid);
-        proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
-        if (!proc)
-            return 0;
-    }
     __u64 now = bpf_ktime_get_ns();
-    __u64 d = now > in->start_ns ? now - in->start_ns : 0;
-    __u32 nr = in->nr & (OBS_MAX_SYSCALL_NR - 1);
+    __u64 d = now > start_ns ? now - start_ns : 0;
+    nr &= OBS_MAX_SYSCALL_NR - 1;
     struct obs_sc_key key = {.tgid = tgid, .nr = nr};
+    /* The pair's entry first: once it exists its process is counted (entries are made only for
+     * a counted process, and deleted with its obs_sc_procs entry at its exit, or read after it),
+     * so a call of a number the process used before costs this one lookup, not two. */
     struct obs_sc_stat *st = bpf_map_lookup_elem(&obs_sc_stats, &key);
-    if (!st && proc->spilled)
-        st = bpf_map_lookup_elem(&obs_sc_spill, &key);
     if (!st) {
-        struct obs_sc_zero *zero = sc_zero();
-        if (!zero)
-            return 0;
-        bpf_map_update_elem(&obs_sc_stats, &key, &zero->stat, BPF_NOEXIST);
-        st = bpf_map_lookup_elem(&obs_sc_stats, &key);
-        if (!st) {
-            /* The preallocated map is full: the spill map, allocated on use. Another thread of
-             * the process may put the same pair in either map meanwhile; the readers sum both
-             * maps' values of every number of a process that spilled, so no call is lost. */
-            bpf_map_update_elem(&obs_sc_spill, &key, &zero->stat, BPF_NOEXIST);
-            st = bpf_map_lookup_elem(&obs_sc_spill, &key);
-            if (!st) {
-                __sync_fetch_and_add(&proc->dropped, 1);
+        struct obs_sc_proc *proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
+        if (!proc) {
+            /* An observed cgroup's processes were all running before the run: counted from now. */
+            if (!obs_filter_cgroup_id)
+                return 0; /* not counted yet: the spawn's set-up before the command's exec */
+            sc_start_counting(tgid);
+            proc = bpf_map_lookup_elem(&obs_sc_procs, &tgid);
+            if (!proc)
                 return 0;
-            }
-            proc->spilled = 1;
         }
-        __sync_fetch_and_or(&proc->seen[nr / 64], 1ULL << (nr % 64));
+        if (proc->spilled)
+            st = bpf_map_lookup_elem(&obs_sc_spill, &key);
+        if (!st)
+            st = sc_new_entry(proc, &key);
+        if (!st)
+            return 0;
     }
     /* Per CPU: no other program updates this slot meanwhile. */
     if (st->calls == 0 || d < st->min_ns)
@@ -133,10 +150,64 @@ __noinline int obs_sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret
     return 0;
 }
 
-/* The call site's name (bpf/obs_syscalls.bpf.h). */
+/* The call site's name (bpf/obs_syscalls.bpf.h): a call whose entry is in obs_inflight. */
 static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, __s64 ret)
 {
-    obs_sc_count(tgid, in, ret);
+    obs_sc_count(tgid, in->start_ns, in->nr, ret);
+}
+
+/*
+ * The start of a call of the tree that the summary only counts (nothing streamed, no arguments
+ * kept), in the task's obs_sc_start (obs_sc_task_start); returns 0 when it is not kept there (no
+ * task storage on this kernel, or none could be had).
+ */
+static __always_inline int sc_start_task(__s64 nr)
+{
+    if (!obs_sc_task_start)
+        return 0;
+    struct obs_sc_start *s =
+        bpf_task_storage_get(&obs_sc_start, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!s)
+        return 0;
+    s->start_ns = bpf_ktime_get_ns();
+    s->nr = (__u32)nr;
+    return 1;
+}
+
+/* The same, falling back to an obs_inflight entry of syscall NONE, as the streamed calls' are. */
+static __always_inline void sc_start_call(__u64 id, __s64 nr)
+{
+    if (sc_start_task(nr))
+        return;
+    struct obs_inflight in = {.start_ns = bpf_ktime_get_ns(), .nr = (__u32)nr};
+    bpf_map_update_elem(&obs_inflight, &id, &in, BPF_ANY);
+}
+
+/*
+ * At a syscall's exit, with the summary on: the task's storage when sc_start_call kept the
+ * call's start there, else null (a streamed call, whose entry is in obs_inflight; a process
+ * outside the tree, which has no storage or a cleared one). Looked at before anything else, so
+ * that a process outside the tree reads no register for it.
+ */
+static __always_inline struct obs_sc_start *sc_started(void)
+{
+    if (!obs_sc_task_start)
+        return 0;
+    struct obs_sc_start *s = bpf_task_storage_get(&obs_sc_start, bpf_get_current_task_btf(), 0, 0);
+    return s && s->start_ns ? s : 0;
+}
+
+/* Counts the call of number nr whose start s holds (sc_started) and clears it; returns 1. A start
+ * of another number is stale (an exit that could not reach the storage): dropped, not counted,
+ * and 0 returned. */
+static __always_inline int sc_count_started(struct obs_sc_start *s, __s64 nr, __s64 ret)
+{
+    __u64 start_ns = s->start_ns;
+    s->start_ns = 0;
+    if ((__s64)s->nr != nr)
+        return 0;
+    obs_sc_count(bpf_get_current_pid_tgid() >> 32, start_ns, (__u32)nr, ret);
+    return 1;
 }
 
 /*
@@ -148,7 +219,6 @@ static __always_inline void sc_count(__u32 tgid, const struct obs_inflight *in, 
  * syscalls.
  */
 struct sc_emit {
-    __u64 seen[OBS_MAX_SYSCALL_NR / 64];
     __u32 tgid;
     __u32 n;       /* entries in the record being built */
     __u32 nr;      /* the syscall being summed */
@@ -237,12 +307,31 @@ static __always_inline void sc_send(struct obs_sc_rec *r, __u32 n, __u32 last, _
     send(r, size);
 }
 
-/* One syscall number: summed, deleted, appended when it was called. */
-static long sc_emit_nr(__u64 nr, void *data)
+/*
+ * One syscall number the bitmap names (or one empty word of it) per call, lowest first: summed,
+ * deleted, appended when it was called; stops when none is left. A process uses 20 to 60
+ * numbers, so this runs that many times plus 16 words, not once per each of the 1,024 numbers
+ * (sched_process_exit took 7.6 us a run with the summary, 1.7 us without; Docs/BENCHMARKS.md,
+ * "Per call with -c"). The bit index is io_bit_index's, branch-free (bpf/obs_io.bpf.h).
+ */
+static long sc_emit_nr(__u64 i, void *data)
 {
     struct sc_emit *e = data;
-    if (!((e->seen[(nr >> 6) & (OBS_MAX_SYSCALL_NR / 64 - 1)] >> (nr & 63)) & 1))
+    __u32 slot = 0;
+    struct obs_sc_walk *walk = bpf_map_lookup_elem(&obs_sc_walk, &slot);
+    if (!walk)
+        return 1;
+    __u32 w = walk->word;
+    if (w >= OBS_MAX_SYSCALL_NR / 64)
+        return 1;
+    __u64 word = walk->seen[w & (OBS_MAX_SYSCALL_NR / 64 - 1)];
+    if (!word) {
+        walk->word = w + 1; /* one word per call: no loop for the verifier to walk */
         return 0;
+    }
+    __u64 low = word & -word;
+    walk->seen[w & (OBS_MAX_SYSCALL_NR / 64 - 1)] = word & ~low;
+    __u32 nr = (w * 64 + io_bit_index(low)) & (OBS_MAX_SYSCALL_NR - 1);
     struct obs_sc_rec *r = sc_rec();
     struct obs_sc_zero *zero = sc_zero();
     if (!r || !zero)
@@ -284,12 +373,17 @@ __noinline int obs_sc_emit_summary(__u32 tgid)
     struct obs_sc_rec *r = sc_rec();
     if (!r)
         return 0;
+    __u32 zero = 0;
+    struct obs_sc_walk *walk = bpf_map_lookup_elem(&obs_sc_walk, &zero);
+    if (!walk)
+        return 0;
     struct sc_emit e = {.tgid = tgid, .spilled = proc->spilled != 0};
-    __builtin_memcpy(e.seen, proc->seen, sizeof(e.seen));
+    __builtin_memcpy(walk->seen, proc->seen, sizeof(walk->seen));
+    walk->word = 0;
     __u64 dropped = proc->dropped;
     bpf_map_delete_elem(&obs_sc_procs, &tgid);
     fill_header(&r->h, OBS_REC_SC);
-    bpf_loop(OBS_MAX_SYSCALL_NR, sc_emit_nr, &e, 0);
+    bpf_loop(OBS_MAX_SYSCALL_NR + OBS_MAX_SYSCALL_NR / 64, sc_emit_nr, &e, 0);
     sc_send(r, e.n, 1, dropped);
     return 0;
 }

@@ -58,7 +58,7 @@ static __always_inline int observed_for(__u32 tgid, __u32 sc)
 {
     if (!obs_count_io || obs_filter_cgroup_id || !is_io_syscall(sc))
         return is_observed(tgid);
-    struct obs_tracked *t = bpf_map_lookup_elem(&obs_tracked, &tgid);
+    struct obs_tracked *t = tracked_entry(tgid);
     return t && !(t->flags & OBS_TRACKED_GATED);
 }
 
@@ -69,7 +69,7 @@ static __always_inline __u32 summary_io_gate(__u64 id, __u32 sc)
     if (!obs_count_io || !is_io_syscall(sc))
         return sc;
     __u32 tgid = id >> 32;
-    return io_gated(bpf_map_lookup_elem(&obs_tracked, &tgid)) ? OBS_SC_NONE : sc;
+    return io_gated(tracked_entry(tgid)) ? OBS_SC_NONE : sc;
 }
 
 /* Whether an observed call's arguments are kept for its exit: always, but for an I/O call while
@@ -93,9 +93,10 @@ static __always_inline int io_close_at_entry(__u64 id, __u32 sc, const __u64 *ar
 
 /*
  * With the summary on (obs_syscall_summary), every syscall of the machine pays the tracked check
- * first, and every one of the tree an obs_inflight entry (its start time and number; the
- * arguments only for a syscall we stream). Off, the verifier prunes this, and the entry programs
- * below are as they were: an unobserved syscall leaves at the obs_syscalls lookup.
+ * first, and every one of the tree keeps its start time: a call we stream in its obs_inflight
+ * entry with its arguments, one only counted in the task's storage (sc_start_call). Off, the
+ * verifier prunes this, and the entry programs below are as they were: an unobserved syscall
+ * leaves at the obs_syscalls lookup.
  */
 static __always_inline __u32 summary_sys_enter(__s64 nr, __u64 *id)
 {
@@ -115,11 +116,16 @@ int obs_tp_sys_enter(struct obs_tp_sys_enter *ctx)
         if (!summary_sys_enter(ctx->nr, &id))
             return 1;
         __u32 sc = summary_io_gate(id, observed_syscall(ctx->nr));
+        if (sc == OBS_SC_NONE) {
+            sc_start_call(id, ctx->nr);
+            return 1;
+        }
         __u64 args[6] = {};
-        if (sc != OBS_SC_NONE)
-            bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
-        io_close_at_entry(id, sc, args);
-        on_sys_enter(id, sc, ctx->nr, args);
+        bpf_probe_read_kernel(args, sizeof(args), &ctx->args[0]);
+        if (io_close_at_entry(id, sc, args) || !io_entry_wanted(sc, args))
+            sc_start_call(id, ctx->nr);
+        else
+            on_sys_enter(id, sc, ctx->nr, args);
         return 1;
     }
     __u32 sc = observed_syscall(ctx->nr);
@@ -167,12 +173,24 @@ int obs_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
         if (BPF_CORE_READ(regs, cs) != 0x33)
             return 0;
 #endif
-        __u32 sc = summary_io_gate(id, observed_syscall(nr));
-        __u64 args[6] = {};
-        if (sc != OBS_SC_NONE && !raw_sys_enter_args(ctx, args))
+        __u32 sc = observed_syscall(nr);
+        /* An I/O call is byte-counted at its exit from the registers (raw_io_exit), which also
+         * leaves out a process at the start gate: only its start is kept, as for a call we do
+         * not observe. Without task storage, its arguments are kept as before. */
+        if (obs_count_io && is_io_syscall(sc) && sc_start_task(nr))
             return 0;
-        io_close_at_entry(id, sc, args);
-        on_sys_enter(id, sc, nr, args);
+        sc = summary_io_gate(id, sc);
+        if (sc == OBS_SC_NONE) {
+            sc_start_call(id, nr);
+            return 0;
+        }
+        __u64 args[6];
+        if (!raw_sys_enter_args(ctx, args))
+            return 0;
+        if (io_close_at_entry(id, sc, args) || !io_entry_wanted(sc, args))
+            sc_start_call(id, nr);
+        else
+            on_sys_enter(id, sc, nr, args);
         return 0;
     }
     __u32 sc = observed_syscall((__s64)ctx->args[1]);
@@ -234,12 +252,17 @@ __noinline int obs_exec_failed(const struct obs_inflight *in, __s64 ret)
     return 0;
 }
 
-static __always_inline void on_sys_exit(__s64 ret)
+/* A syscall's exit with an obs_inflight entry; returns 0 when the caller has none. */
+static __always_inline int on_sys_exit(__s64 ret)
 {
     __u64 id = bpf_get_current_pid_tgid();
+    /* A process outside the tree saved nothing at entry: its clear bit says so without the
+     * obs_inflight lookup (an observed syscall of the machine's other processes pays this). */
+    if (surely_untracked(id >> 32))
+        return 0;
     struct obs_inflight *found = bpf_map_lookup_elem(&obs_inflight, &id);
     if (!found)
-        return;
+        return 0;
     struct obs_inflight in = *found;
     bpf_map_delete_elem(&obs_inflight, &id);
     if (obs_syscall_summary)
@@ -270,6 +293,7 @@ static __always_inline void on_sys_exit(__s64 ret)
             obs_exec_failed(&in, ret);
         break;
     }
+    return 1;
 }
 
 /*
@@ -288,8 +312,15 @@ static __always_inline __u32 exit_syscall(__s64 nr)
 SEC("tp")
 int obs_tp_sys_exit(struct obs_tp_sys_exit *ctx)
 {
+    if (obs_syscall_summary) {
+        /* Only counted (its start in the task's storage), or else streamed. */
+        struct obs_sc_start *s = sc_started();
+        if (!s || !sc_count_started(s, ctx->nr, ctx->ret))
+            on_sys_exit(ctx->ret);
+        return 1;
+    }
     /* Attached to observed syscalls only, but close's exit has nothing to do. */
-    if (!obs_syscall_summary && exit_syscall(ctx->nr) == OBS_SC_NONE)
+    if (exit_syscall(ctx->nr) == OBS_SC_NONE)
         return 1;
     on_sys_exit(ctx->ret);
     return 1;
@@ -297,7 +328,7 @@ int obs_tp_sys_exit(struct obs_tp_sys_exit *ctx)
 
 #ifndef OBS_NO_RAW_SYSCALLS
 /*
- * An I/O call (sc) at its exit, in the raw flavour without the summary: the saved user registers
+ * An I/O call (sc) at its exit, in the raw flavour: the saved user registers
  * still hold the syscall's arguments there (x86-64 replaces only ax with the return value; arm64
  * keeps the first argument in orig_x0), so its entry saved nothing in obs_inflight, and this
  * counts it (obs_io_raw_exit, which reads only the registers it needs); one that may carry DNS
@@ -322,15 +353,31 @@ SEC("raw_tp/sys_exit")
 int obs_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
     __s64 ret = (__s64)ctx->args[1];
-    if (!obs_syscall_summary) {
-        struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-        __u32 sc = exit_syscall((__s64)OBS_SYSCALL_NR(regs));
-        if (sc == OBS_SC_NONE)
-            return 0;
-        if (obs_count_io && is_io_syscall(sc)) {
-            raw_io_exit(ctx, sc, ret);
-            return 0;
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    if (obs_syscall_summary) {
+        /* A call of the tree: only counted (its start in the task's storage), or streamed (its
+         * entry in obs_inflight). An I/O call is only counted, and byte-counted here from the
+         * registers as without the summary; a process outside the tree leaves after the two
+         * lookups (its task has no storage, or a cleared one), reading no register. */
+        struct obs_sc_start *s = sc_started();
+        if (s) {
+            __s64 nr = (__s64)OBS_SYSCALL_NR(regs);
+            if (sc_count_started(s, nr, ret)) {
+                __u32 sc = obs_count_io ? observed_syscall(nr) : OBS_SC_NONE;
+                if (is_io_syscall(sc))
+                    raw_io_exit(ctx, sc, ret);
+                return 0;
+            }
         }
+        on_sys_exit(ret);
+        return 0;
+    }
+    __u32 sc = exit_syscall((__s64)OBS_SYSCALL_NR(regs));
+    if (sc == OBS_SC_NONE)
+        return 0;
+    if (obs_count_io && is_io_syscall(sc)) {
+        raw_io_exit(ctx, sc, ret);
+        return 0;
     }
     on_sys_exit(ret);
     return 0;

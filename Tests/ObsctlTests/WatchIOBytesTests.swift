@@ -119,10 +119,14 @@ struct WatchIOBytesTests {
         return counts
     }
 
+    /// With `-c` (the syscall summary) as well, `start` saying where each counted call's start is
+    /// kept (`OBS_SC_START`): in the raw flavour the I/O calls are then only timed at their entry
+    /// (in task storage) and byte-counted at their exit as without `-c`, or, without task storage
+    /// (`inflight`), their arguments are kept in `obs_inflight`.
     @Test(
-        "every descriptor's bytes and calls equal strace's sums, through dup2, fork, sendfile, close-on-exec, a kill and sockets; exit io equals /proc/PID/io",
-        .requiresEBPF)
-    func exactness() throws {
+        "every descriptor's bytes and calls equal strace's sums, through dup2, fork, sendfile, close-on-exec, a kill and sockets; exit io equals /proc/PID/io; the same with the syscall summary",
+        .requiresEBPF, arguments: [nil, "task", "inflight"])
+    func exactness(summaryStart start: String?) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("obs-io-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -131,10 +135,11 @@ struct WatchIOBytesTests {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let trace = dir + "/strace.txt"
         let events = dir + "/events.jsonl"
-        let run = try ObsctlRunner.run([
-            "watch", "--json", "--interval", "0", "--categories", "file,network,process", "-o", events, "--",
-            "strace", "-f", "-y", "-qq", "-s", "8", "-o", trace, "-e", "trace=" + Self.calls, binary, work,
-        ])
+        let run = try ObsctlRunner.run(
+            ["watch"] + (start == nil ? [] : ["-c"]) + [
+                "--json", "--interval", "0", "--categories", "file,network,process", "-o", events, "--",
+                "strace", "-f", "-y", "-qq", "-s", "8", "-o", trace, "-e", "trace=" + Self.calls, binary, work,
+            ], environment: start.map { ["OBS_SC_START": $0] } ?? [:])
         #expect(run.exitCode == 0, "obsctl: \(run.err)")
         let recording = try String(contentsOfFile: events, encoding: .utf8)
         #expect(try ObsctlRunner.schemaErrors(Array(recording.utf8)) == "")

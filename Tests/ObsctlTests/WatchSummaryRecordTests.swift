@@ -6,7 +6,9 @@ import Testing
 /// The two ways a process's syscall summary reaches user space: built in the kernel at its exit
 /// (`obs_sc_rec`, the default where `bpf_loop` and `bpf_map_lookup_percpu_elem` exist), or read
 /// from the maps by user space at its exit record (`OBS_SC_EMIT=user`). A program of 40 distinct
-/// syscalls, more than one summary record holds (32), must give strace's counts both ways.
+/// syscalls, more than one summary record holds (32), must give strace's counts both ways, and
+/// with each counted call's start kept in an `obs_inflight` entry (`OBS_SC_START=inflight`, as on
+/// a kernel without task storage) instead of the task's storage.
 @Suite("obsctl watch -c: the summary built in the kernel and read by user space agree with strace")
 struct WatchSummaryRecordTests {
     static let rounds = 7
@@ -37,9 +39,9 @@ struct WatchSummaryRecordTests {
     ]
 
     @Test(
-        "40 distinct syscalls: one syscalls event with strace's counts, whichever side builds it",
-        .requiresEBPF, arguments: ["kernel", "user"])
-    func agree(emit: String) throws {
+        "40 distinct syscalls: one syscalls event with strace's counts, whichever side builds it and wherever the calls' starts are kept",
+        .requiresEBPF, arguments: zip(["kernel", "user", "kernel"], ["task", "task", "inflight"]))
+    func agree(emit: String, start: String) throws {
         let binary = try Self.program()
         defer { try? FileManager.default.removeItem(atPath: binary) }
         let run = try ObsctlRunner.run(
@@ -47,7 +49,7 @@ struct WatchSummaryRecordTests {
                 "watch", "-c", "--json", "--interval", "0", "--categories", "lifecycle", "--", binary,
                 String(Self.rounds),
             ],
-            environment: ["OBS_SC_EMIT": emit])
+            environment: ["OBS_SC_EMIT": emit, "OBS_SC_START": start])
         #expect(run.exitCode == 0, "\(run.err)")
         let summaries = try ObsctlRunner.events(run.lines).filter { $0["kind"] as? String == "syscalls" }
         #expect(summaries.count == 1)

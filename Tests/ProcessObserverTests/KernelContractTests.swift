@@ -33,7 +33,8 @@ struct KernelContractTests {
                 maps
                     == Set(
                         BPFObject.mapNames + [
-                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch", "obs_io_fds",
+                            "obs_scratch", "obs_walk", "obs_dir_cache", "obs_sc_zero", "obs_sc_scratch", "obs_sc_walk",
+                            "obs_io_fds",
                             "obs_io_sweeps",
                             "observer.rodata",
                             "observer.bss",
@@ -58,7 +59,7 @@ struct KernelContractTests {
         }
 
         @Test(
-            "the summary's maps: one preallocated entry each without the summary; with it 1 MiB of preallocated per-CPU values and 32 MiB at most allocated on use; the kernel builds the records where it can"
+            "the summary's maps: one preallocated entry each without the summary; with it 1 MiB of preallocated per-CPU values and 32 MiB at most allocated on use; the kernel builds the records where it can; the counted calls' task storage is created only when used"
         )
         func summarySizing() throws {
             let off = try BPFObject(options: .init(categories: [.process], syscallAttach: .rawSyscalls))
@@ -68,9 +69,12 @@ struct KernelContractTests {
                 #expect(bpf_map__map_flags(try off.map(name)) & UInt32(BPF_F_NO_PREALLOC) == 0, "\(name)")
             }
             #expect(try off.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 0)
+            #expect(try off.rodata(OBS_GLOBAL_SC_TASK_START, as: UInt32.self) == 0)
+            #expect(!bpf_map__autocreate(try off.map(OBS_MAP_SC_START)))
             var options = BPFObject.Options(categories: [.process], syscallAttach: .rawSyscalls)
             options.syscallSummary = true
             options.summaryEmitCPUs = 3
+            options.summaryTaskStart = true
             let on = try BPFObject(options: options)
             defer { on.close() }
             let cpus = Int(libbpf_num_possible_cpus())
@@ -84,6 +88,14 @@ struct KernelContractTests {
                 Int(bpf_map__max_entries(spill)) == min(Int(OBS_SC_STATS_MAX), max(1024, (32 << 20) / (256 * cpus))))
             #expect(bpf_map__map_flags(spill) & UInt32(BPF_F_NO_PREALLOC) != 0)
             #expect(try on.rodata(OBS_GLOBAL_SC_EMIT_CPUS, as: UInt32.self) == 3)
+            #expect(try on.rodata(OBS_GLOBAL_SC_TASK_START, as: UInt32.self) == 1)
+            #expect(bpf_map__autocreate(try on.map(OBS_MAP_SC_START)))
+            // The summary without task storage (OBS_SC_START=inflight, or a kernel before 5.11).
+            options.summaryTaskStart = false
+            let inflight = try BPFObject(options: options)
+            defer { inflight.close() }
+            #expect(try inflight.rodata(OBS_GLOBAL_SC_TASK_START, as: UInt32.self) == 0)
+            #expect(!bpf_map__autocreate(try inflight.map(OBS_MAP_SC_START)))
         }
 
         @Test("a name missing from the object is a failure, not a descriptor of -1")

@@ -25,7 +25,7 @@
  * reads or writes. The object carries it as the read-only global OBS_GLOBAL_ABI_VERSION, and
  * user space refuses to open an object of another version.
  */
-#define OBS_ABI_VERSION 15
+#define OBS_ABI_VERSION 16
 
 /* The names user space looks up in the object (bpf_object__find_{map,program}_by_name). */
 #define OBS_MAP_EVENTS "obs_events"
@@ -36,8 +36,9 @@
 #define OBS_MAP_SC_PROCS "obs_sc_procs"
 #define OBS_MAP_SC_STATS "obs_sc_stats"
 #define OBS_MAP_SC_SPILL "obs_sc_spill"                     /* since ABI 14 */
+#define OBS_MAP_SC_START "obs_sc_start"                     /* since ABI 15 */
 #define OBS_MAP_IO "obs_io"
-#define OBS_MAP_TRACKED_BITS "obs_tracked_bits"     /* since ABI 15 */
+#define OBS_MAP_TRACKED_BITS "obs_tracked_bits"     /* since ABI 16 */
 #define OBS_MAP_IO_URING "obs_io_uring"
 #define OBS_MAP_RODATA ".rodata"
 #define OBS_GLOBAL_ABI_VERSION "obs_abi_version"
@@ -48,6 +49,7 @@
 #define OBS_GLOBAL_OBSERVER_TGID "obs_observer_tgid"
 #define OBS_GLOBAL_SYSCALL_SUMMARY "obs_syscall_summary"
 #define OBS_GLOBAL_SC_EMIT_CPUS "obs_sc_emit_cpus"               /* since ABI 8 */
+#define OBS_GLOBAL_SC_TASK_START "obs_sc_task_start"             /* since ABI 15 */
 #define OBS_GLOBAL_FILTER_FAILED_ONLY "obs_filter_failed_only"       /* since ABI 8 */
 #define OBS_GLOBAL_FILTER_SLOWER_THAN_NS "obs_filter_slower_than_ns" /* since ABI 8 */
 #define OBS_GLOBAL_FILTER_KINDS "obs_filter_kinds"                   /* since ABI 8 */

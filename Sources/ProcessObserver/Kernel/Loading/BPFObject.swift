@@ -42,6 +42,11 @@ final class BPFObject {
         /// process's summary record at its exit (`obs_sc_emit_cpus`; `SyscallSummaryReader`
         /// decides), 0 when user space reads the maps at the exit record.
         var summaryEmitCPUs: UInt32 = 0
+        /// With `syscallSummary`: keep the start of a call the summary only counts in task-local
+        /// storage (`obs_sc_task_start`, the map `obs_sc_start`; `SyscallSummaryReader` decides)
+        /// instead of an `obs_inflight` entry. Off, `obs_sc_start` is not created, so a kernel
+        /// without task storage loads the object.
+        var summaryTaskStart: Bool = false
         /// Count the bytes and calls of every I/O call of the tree per descriptor, and send one
         /// close record per descriptor that did I/O (`obs_count_io`, `bpf/obs_io.bpf.h`): file
         /// closes with the file category, socket closes with the network category. Off, the
@@ -86,7 +91,7 @@ final class BPFObject {
     /// The maps user space uses, by their `obs_records.h` names.
     static let mapNames = [
         OBS_MAP_EVENTS, OBS_MAP_TRACKED, OBS_MAP_INFLIGHT, OBS_MAP_SYSCALLS, OBS_MAP_COUNTERS, OBS_MAP_SC_PROCS,
-        OBS_MAP_SC_STATS, OBS_MAP_SC_SPILL, OBS_MAP_IO, OBS_MAP_IO_URING, OBS_MAP_TRACKED_BITS,
+        OBS_MAP_SC_STATS, OBS_MAP_SC_SPILL, OBS_MAP_SC_START, OBS_MAP_IO, OBS_MAP_IO_URING, OBS_MAP_TRACKED_BITS,
     ]
     /// The programs user space attaches. The raw syscall pair is absent where `obs_core.h`
     /// defines `OBS_NO_RAW_SYSCALLS`; the rest are always there.
@@ -100,7 +105,7 @@ final class BPFObject {
         OBS_GLOBAL_FILTER_CGROUP_ID, OBS_GLOBAL_OBSERVER_TGID, OBS_GLOBAL_SYSCALL_SUMMARY,
         OBS_GLOBAL_FILTER_FAILED_ONLY, OBS_GLOBAL_FILTER_SLOWER_THAN_NS, OBS_GLOBAL_FILTER_KINDS,
         OBS_GLOBAL_FILTER_SYSCALLS_LOW, OBS_GLOBAL_FILTER_SYSCALLS_HIGH, OBS_GLOBAL_SC_EMIT_CPUS,
-        OBS_GLOBAL_COUNT_IO, OBS_GLOBAL_WANT_DNS,
+        OBS_GLOBAL_COUNT_IO, OBS_GLOBAL_WANT_DNS, OBS_GLOBAL_SC_TASK_START,
     ]
 
     /// The step a contract-version mismatch fails at.
@@ -206,6 +211,13 @@ final class BPFObject {
                 let rc = bpf_map__set_map_flags(try map(OBS_MAP_SC_SPILL), UInt32(BPF_F_NO_PREALLOC))
                 if rc != 0 { throw Failure(step: "configure", errno: -rc, log: "flagging \(OBS_MAP_SC_SPILL)") }
             }
+            // Task storage only where it is used (5.11+): the programs' references to it are then
+            // dead code, which the verifier removes.
+            let taskStart = summary && options.summaryTaskStart
+            let created = bpf_map__set_autocreate(try map(OBS_MAP_SC_START), taskStart)
+            if created != 0 {
+                throw Failure(step: "configure", errno: -created, log: "choosing whether to create \(OBS_MAP_SC_START)")
+            }
             try setRodata(OBS_GLOBAL_WANT_PROCESS, UInt32(options.categories.contains(.process) ? 1 : 0))
             try setRodata(OBS_GLOBAL_WAKEUP_BYTES, options.wakeupBytes)
             try setRodata(OBS_GLOBAL_RESOLVE_PATHS, UInt32(options.resolvePaths ? 1 : 0))
@@ -214,6 +226,7 @@ final class BPFObject {
             if options.syscallSummary {
                 try setRodata(OBS_GLOBAL_SYSCALL_SUMMARY, UInt32(1))
                 try setRodata(OBS_GLOBAL_SC_EMIT_CPUS, options.summaryEmitCPUs)
+                if options.summaryTaskStart { try setRodata(OBS_GLOBAL_SC_TASK_START, UInt32(1)) }
             }
             if options.filter.failedOnly { try setRodata(OBS_GLOBAL_FILTER_FAILED_ONLY, UInt32(1)) }
             if options.filter.slowerThan != nil {

@@ -118,6 +118,7 @@ final class EBPFEventSource: KernelEventSource, @unchecked Sendable {
             // made without one matches).
             filter: categories.contains(.file) || categories.contains(.network) ? filter : EventFilter(),
             summaryEmitCPUs: syscallSummary ? SyscallSummaryReader.kernelEmitCPUs : 0,
+            summaryTaskStart: syscallSummary && SyscallSummaryReader.taskStart,
             // A filter that leaves the close events out needs no counting (EventFilter.keepsCloseEvents).
             countBytes: countBytes && filter.keepsCloseEvents)
     }

@@ -92,6 +92,27 @@ final class SyscallSummaryReader {
         return UInt32(max(1, libbpf_num_possible_cpus()))
     }()
 
+    /// The environment variable that makes the kernel keep every counted call's start in an
+    /// `obs_inflight` entry (`inflight`), as before task storage: for comparisons, and as a way out.
+    static let startVariable = "OBS_SC_START"
+
+    /// Whether the kernel keeps the start of a call the summary only counts in task-local storage
+    /// (`obs_sc_task_start`, `bpf/obs_summary.bpf.h`): it needs `BPF_MAP_TYPE_TASK_STORAGE`,
+    /// `bpf_task_storage_get` and `bpf_get_current_task_btf` in both tracepoint flavours (5.11),
+    /// probed once (`libbpf_probe_bpf_map_type`, `libbpf_probe_bpf_helper`). False where they are
+    /// missing, or `OBS_SC_START=inflight`: each such call then costs a hash update, lookup and
+    /// delete of `obs_inflight`.
+    static let taskStart: Bool = {
+        guard Syscall.environmentValue(startVariable) != "inflight" else { return false }
+        guard libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nil) == 1 else { return false }
+        for type in [BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACEPOINT] {
+            for helper in [BPF_FUNC_task_storage_get, BPF_FUNC_get_current_task_btf] {
+                guard libbpf_probe_bpf_helper(type, helper, nil) == 1 else { return false }
+            }
+        }
+        return true
+    }()
+
     /// A summary record's entries as counts (`obs_sc_rec`, already summed over the CPUs).
     static func counts(of record: UnsafeRawPointer, count: Int) -> [SyscallCount] {
         let base = Int(obs_sc_rec_size(0))
