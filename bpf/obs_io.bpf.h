@@ -716,6 +716,16 @@ static __noinline void read_io_totals(struct task_struct *task, struct obs_exit_
         r->flags |= OBS_EXIT_IO_BYTES;
 }
 
+/* Whether tgid's I/O calls are counted: in the tree and past the start gate (the raw I/O exit
+ * here, and observed_for for the entries that save them). */
+static __always_inline int io_counts_process(__u32 tgid)
+{
+    if (obs_filter_cgroup_id)
+        return is_observed(tgid);
+    struct obs_tracked *t = tracked_entry(tgid);
+    return t && !(t->flags & OBS_TRACKED_GATED);
+}
+
 #ifndef OBS_NO_RAW_SYSCALLS
 /* The calls on one descriptor, args[0]: what the raw exit counts from one register. */
 static __always_inline int io_single_fd(__u32 sc)
@@ -728,15 +738,6 @@ static __always_inline int io_is_write(__u32 sc)
 {
     return sc == OBS_SC_WRITE || sc == OBS_SC_PWRITE64 || sc == OBS_SC_WRITEV || sc == OBS_SC_PWRITEV ||
            sc == OBS_SC_PWRITEV2 || sc == OBS_SC_SENDTO || sc == OBS_SC_SENDMSG;
-}
-
-/* Whether tgid's I/O calls are counted: in the tree and past the start gate (observed_for). */
-static __always_inline int io_counts_process(__u32 tgid)
-{
-    if (obs_filter_cgroup_id)
-        return is_observed(tgid);
-    struct obs_tracked *t = tracked_entry(tgid);
-    return t && !(t->flags & OBS_TRACKED_GATED);
 }
 
 /*

@@ -89,13 +89,17 @@ static __always_inline __u64 *tracked_word(__u32 tgid)
     return word < OBS_TRACKED_WORDS ? bpf_map_lookup_elem(&obs_tracked_bits, &word) : 0;
 }
 
+/* Whether tgid's bit is clear: then it is no key of obs_tracked. */
+static __always_inline int tracked_bit_is_clear(__u32 tgid)
+{
+    __u64 *word = tracked_word(tgid);
+    return word && !(*word & (1ULL << (tgid % 64)));
+}
+
 /* tgid's obs_tracked entry, or 0: a clear bit answers without the hash lookup. */
 static __always_inline struct obs_tracked *tracked_entry(__u32 tgid)
 {
-    __u64 *word = tracked_word(tgid);
-    if (word && !(*word & (1ULL << (tgid % 64))))
-        return 0;
-    return bpf_map_lookup_elem(&obs_tracked, &tgid);
+    return tracked_bit_is_clear(tgid) ? 0 : bpf_map_lookup_elem(&obs_tracked, &tgid);
 }
 
 static __always_inline void tracked_bit_set(__u32 tgid)
@@ -116,10 +120,7 @@ static __always_inline void tracked_bit_clear(__u32 tgid)
  * is the cgroup's, and the bits are not used). */
 static __always_inline int surely_untracked(__u32 tgid)
 {
-    if (obs_filter_cgroup_id)
-        return 0;
-    __u64 *word = tracked_word(tgid);
-    return word && !(*word & (1ULL << (tgid % 64)));
+    return !obs_filter_cgroup_id && tracked_bit_is_clear(tgid);
 }
 
 static __always_inline int is_tracked(__u32 tgid)

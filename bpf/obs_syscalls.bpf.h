@@ -56,10 +56,9 @@ static __always_inline __u32 observed_syscall(__s64 nr)
  * not waiting at the start gate. Without counting this is is_observed. */
 static __always_inline int observed_for(__u32 tgid, __u32 sc)
 {
-    if (!obs_count_io || obs_filter_cgroup_id || !is_io_syscall(sc))
+    if (!obs_count_io || !is_io_syscall(sc))
         return is_observed(tgid);
-    struct obs_tracked *t = tracked_entry(tgid);
-    return t && !(t->flags & OBS_TRACKED_GATED);
+    return io_counts_process(tgid);
 }
 
 /* With the summary on, an observed syscall of a process the summary counts: an I/O call at the
