@@ -124,15 +124,6 @@ extension OTLPRunMapper {
     }
 
     private func ioSum(_ name: String, _ description: String, _ points: [NumberDataPoint]) -> Metric {
-        var m = Metric()
-        m.name = name
-        m.unit = "By"
-        m.description_p = description
-        var sum = Opentelemetry_Proto_Metrics_V1_Sum()
-        sum.aggregationTemporality = .cumulative
-        sum.isMonotonic = true
-        sum.dataPoints = points
-        m.sum = sum
-        return m
+        .cumulativeSum(name, unit: "By", description: description, points: points)
     }
 }

@@ -469,25 +469,21 @@ public struct OTLPRunMapper: Sendable {
                 "process.memory.usage", "By", "Resident set size",
                 zip(sample.processes, who).map { intPoint(Int64($0.rssBytes), $1) }))
         // process.disk.io: the processes' own cumulative counters, one point per direction.
-        var disk = Metric()
-        disk.name = "process.disk.io"
-        disk.unit = "By"
-        disk.description_p = "Storage-layer bytes read and written by the process"
-        var sum = Opentelemetry_Proto_Metrics_V1_Sum()
-        sum.aggregationTemporality = .cumulative
-        sum.isMonotonic = true
+        var diskPoints: [NumberDataPoint] = []
         for (p, attributes) in zip(sample.processes, who) {
             if let r = p.diskReadBytes {
-                sum.dataPoints.append(intPoint(Int64(r), attributes + [Attribute.string("disk.io.direction", "read")]))
+                diskPoints.append(intPoint(Int64(r), attributes + [Attribute.string("disk.io.direction", "read")]))
             }
             if let w = p.diskWrittenBytes {
-                sum.dataPoints.append(
+                diskPoints.append(
                     intPoint(Int64(w), attributes + [Attribute.string("disk.io.direction", "write")]))
             }
         }
-        if !sum.dataPoints.isEmpty {
-            disk.sum = sum
-            ready.metrics.append(disk)
+        if !diskPoints.isEmpty {
+            ready.metrics.append(
+                .cumulativeSum(
+                    "process.disk.io", unit: "By", description: "Storage-layer bytes read and written by the process",
+                    points: diskPoints))
         }
         if let cgroup = sample.cgroup {
             let metrics = Self.cgroupMetrics(cgroup, point: point, intPoint: intPoint, gauge: gauge)
@@ -516,16 +512,7 @@ public struct OTLPRunMapper: Sendable {
     ) -> [Metric] {
         var metrics: [Metric] = []
         func counter(_ name: String, _ unit: String, _ description: String, _ points: [NumberDataPoint]) -> Metric {
-            var m = Metric()
-            m.name = name
-            m.unit = unit
-            m.description_p = description
-            var sum = Opentelemetry_Proto_Metrics_V1_Sum()
-            sum.aggregationTemporality = .cumulative
-            sum.isMonotonic = true
-            sum.dataPoints = points
-            m.sum = sum
-            return m
+            .cumulativeSum(name, unit: unit, description: description, points: points)
         }
         metrics.append(
             counter(
